@@ -1,0 +1,1 @@
+"""ACME analytics: dbt models and research jobs built from platform components."""

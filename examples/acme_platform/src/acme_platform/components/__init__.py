@@ -1,0 +1,1 @@
+"""Component classes of the ACME platform (re-exported from `acme_platform`)."""

@@ -1,0 +1,470 @@
+"""diagnose(file, ctx): syntax, envelope, type, schema and template checks, one small rule each."""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Optional
+
+from rapidfuzz import fuzz, process
+
+from . import schemas, templates
+from .documents import MAP, SCALAR, Node, ParsedFile, YamlDocument, parse_file
+from .positions import KeyPath, LineIndex, Span, format_key_path
+
+if TYPE_CHECKING:
+    from .registry import ComponentType, Registry
+
+ERROR, WARNING, INFORMATION, HINT = "error", "warning", "information", "hint"
+SOURCE = "dagster"
+
+ENVELOPE_KEYS = ("type", "attributes", "template_vars_module", "requirements", "post_processing")
+DEPRECATED_FILE_NAMES = {"component.yaml": "defs.yaml", "component.yml": "defs.yaml"}
+
+_SUPPRESSION = re.compile(r"#\s*dagster-components-ls:\s*ignore(?:\[(?P<codes>[^\]]*)\])?\s*$")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A diagnostic before position conversion: offsets are code points into the file."""
+
+    span: Span
+    code: str
+    message: str
+    severity: str = ERROR
+    data: Optional[dict] = None
+
+    def shifted(self, delta: int) -> Problem:
+        return Problem(self.span.shifted(delta), self.code, self.message, self.severity, self.data)
+
+
+@dataclass(frozen=True, eq=False)
+class CheckContext:
+    """What the checks know besides the text. Compared by identity, so keep one per file and registry."""
+
+    registry: Optional[Registry]
+    """None until the first registry is ready: then nothing about types or schemas is reported."""
+    file_name: str = "defs.yaml"
+    folder: Optional[str] = None
+    """The file's folder (absolute), to find a relative `template_vars_module`."""
+    folder_module: Optional[str] = None
+    """The full module of the file's folder (`acme_analytics.defs.reports`), for relative `.X` types."""
+
+
+Rule = Callable[[YamlDocument, CheckContext], Iterator[Problem]]
+
+
+def diagnose_text(text: str, ctx: CheckContext) -> list[Problem]:
+    return diagnose(parse_file(text), ctx)
+
+
+def diagnose(parsed: ParsedFile, ctx: CheckContext) -> list[Problem]:
+    """Every problem in a file, sorted by position, with suppression comments applied."""
+    problems: list[Problem] = []
+    for rule in FILE_RULES:
+        problems.extend(rule(parsed, ctx))
+    for doc in parsed.documents:
+        problems.extend(p.shifted(doc.start) for p in _diagnose_document(doc.text, doc.index, ctx))
+    problems = _without_suppressed(parsed.text, problems)
+    return sorted(problems, key=lambda p: (p.span.start, p.span.end, p.code))
+
+
+@functools.lru_cache(maxsize=2048)
+def _diagnose_document(text: str, index: int, ctx: CheckContext) -> tuple[Problem, ...]:
+    # Cached by the document's own text: typing in one document leaves the others' results alone.
+    doc = parse_file(text).documents[0]
+    doc.index = index
+    out: list[Problem] = []
+    for rule in DOCUMENT_RULES:
+        out.extend(rule(doc, ctx))
+    return tuple(out)
+
+
+# --- rules ---------------------------------------------------------------------------------------
+
+
+def check_syntax(doc: YamlDocument, ctx: CheckContext) -> Iterator[Problem]:
+    for problem in doc.problems:
+        yield Problem(problem.span, "yaml-syntax", problem.message)
+
+
+def check_shape(doc: YamlDocument, ctx: CheckContext) -> Iterator[Problem]:
+    if not doc.parsed or ctx.registry is None:
+        return
+    if doc.root is None:
+        span = _first_line(doc)
+        yield Problem(span, "missing-attribute", "Empty document: a component document needs at least `type:`",
+                      data={"key": "type", "path": []})
+    elif doc.root.kind != MAP:
+        kind = "a list" if doc.root.kind == "seq" else "a single value"
+        yield Problem(doc.root.span, "invalid-value",
+                      f"A component document must be a mapping with `type:` and `attributes:`, not {kind}")
+
+
+def check_envelope(doc: YamlDocument, ctx: CheckContext) -> Iterator[Problem]:
+    root = _mapping_root(doc, ctx)
+    if root is None or ctx.registry is None:
+        return
+    envelope = ctx.registry.envelope_schema or {}
+    allowed = tuple(envelope.get("properties") or ENVELOPE_KEYS)
+    for key, _ in root.pairs:
+        if key.text not in allowed:
+            best = _suggest(str(key.text), allowed)
+            hint = f". Did you mean '{best}'?" if best else f". Allowed: {', '.join(allowed)}"
+            yield Problem(key.span, "unknown-attribute", f"Unknown top-level key '{key.text}'{hint}",
+                          data={"path": [], "key": key.text, "suggestion": best})
+    if root.get("type") is None:
+        yield Problem(_first_key_span(doc), "missing-attribute",
+                      "Missing `type:`: every component document names its component type",
+                      data={"key": "type", "path": []})
+    # The envelope's own value shapes (requirements, template_vars_module); other rules own the rest.
+    value = {k: v for k, v in doc.value.items() if k in ("requirements", "template_vars_module")}
+    for error in schemas.validate(envelope, value) if envelope else ():
+        if error.key != "type":
+            yield from _schema_problem(doc, (), error, owner="the document")
+
+
+def check_type(doc: YamlDocument, ctx: CheckContext) -> Iterator[Problem]:
+    root = _mapping_root(doc, ctx)
+    node = root.get("type") if root is not None else None
+    if node is None or ctx.registry is None:
+        return
+    if node.kind != SCALAR or not isinstance(doc.value.get("type"), str) or not doc.value["type"].strip():
+        yield Problem(node.span, "invalid-value", "`type:` must be a component type name such as `dagster_dbt.DbtProjectComponent`")
+        return
+    typename = doc.value["type"].strip()
+    if resolve_type(typename, ctx) is not None:
+        return
+    yield _unknown_type(typename, node.span, ctx)
+
+
+def check_attributes(doc: YamlDocument, ctx: CheckContext) -> Iterator[Problem]:
+    root = _mapping_root(doc, ctx)
+    component = _component_of(doc, ctx)
+    if root is None or component is None:
+        return
+    schema = component.schema or {}
+    attributes = doc.value.get("attributes")
+    if "attributes" not in doc.value or attributes is None:
+        required = [r for r in schema.get("required", [])]
+        if required:
+            anchor = root.key_node("attributes") or root.key_node("type")
+            names = ", ".join(f"'{r}'" for r in required)
+            yield Problem(anchor.span, "missing-attribute",
+                          f"{component.key} requires attributes: {names}",
+                          data={"key": required[0], "keys": required, "path": ["attributes"]})
+        return
+    for error in schemas.validate(schema, attributes):
+        yield from _schema_problem(doc, ("attributes",), error, owner=component.key)
+
+
+def check_post_processing(doc: YamlDocument, ctx: CheckContext) -> Iterator[Problem]:
+    root = _mapping_root(doc, ctx)
+    if root is None or ctx.registry is None or not ctx.registry.post_processing_schema:
+        return
+    value = doc.value.get("post_processing")
+    if value is None:
+        return
+    for error in schemas.validate(ctx.registry.post_processing_schema, value):
+        yield from _schema_problem(doc, ("post_processing",), error, owner="post_processing")
+
+
+def check_templates(doc: YamlDocument, ctx: CheckContext) -> Iterator[Problem]:
+    if doc.root is None or not doc.parsed:
+        return
+    scope = template_scope(doc, ctx)
+    for path, node in _string_scalars(doc.root):
+        text = node.text or ""
+        if not templates.has_template(text):
+            continue
+        error = templates.syntax_error(text)
+        if error is not None:
+            yield Problem(_inner_span(doc, node, error.offset, error.length), "template-syntax", error.message)
+            continue
+        if scope is None:
+            continue
+        allowed = scope.names_at(path)
+        for name in sorted(templates.names_used(text)):
+            spans = [_inner_span(doc, node, o, len(name)) for o in templates.name_offsets(text, name)] or [node.span]
+            if name in scope.deprecated:
+                for span in spans:
+                    yield Problem(span, "deprecated", f"`{name}` is deprecated in templates: {scope.deprecated[name]}",
+                                  severity=WARNING, data={"name": name, "replacement": scope.deprecated[name]})
+            elif name not in allowed and scope.complete:
+                best = _suggest(name, sorted(allowed))
+                hint = f". Did you mean '{best}'?" if best else ""
+                for span in spans:
+                    yield Problem(span, "unknown-template-variable", f"Unknown template variable '{name}'{hint}",
+                                  data={"name": name, "suggestion": best})
+
+
+@dataclass(frozen=True)
+class TemplateScope:
+    """The names a document's templates may use, from the registry's scope."""
+
+    globals: frozenset[str]
+    deprecated: dict[str, str]
+    per_path: dict[tuple[str, ...], frozenset[str]]
+    """Extra names inside a key path (list indices dropped), e.g. dbt's `node` under `attributes.translation`."""
+    complete: bool
+    """False when some source of names could not be read: unknown names are then not reported."""
+
+    def names_at(self, path: KeyPath) -> frozenset[str]:
+        keys = tuple(p for p in path if isinstance(p, str))
+        names = set(self.globals)
+        for prefix, extra in self.per_path.items():
+            if keys[: len(prefix)] == prefix:
+                names |= extra
+        return frozenset(names)
+
+
+JINJA_GLOBALS = frozenset({"range", "dict", "lipsum", "cycler", "joiner", "namespace", "true", "false", "none",
+                           "True", "False", "None", "loop"})
+
+
+def template_scope(doc: YamlDocument, ctx: CheckContext) -> Optional[TemplateScope]:
+    """The scope for one document, or None before the registry is ready."""
+    if ctx.registry is None or not isinstance(doc.value, dict):
+        return None
+    raw = ctx.registry.template_scope or {}
+    names = set(raw.get("globals") or ()) | JINJA_GLOBALS
+    complete = bool(raw.get("globals"))
+    user_vars: dict[str, list[str]] = raw.get("user_vars") or {}
+    module = doc.value.get("template_vars_module")
+    if isinstance(module, str) and module.strip():
+        found = _template_vars_for(module.strip(), ctx, user_vars)
+        complete = complete and found is not None
+        names |= set(found or ())
+    per_path: dict[tuple[str, ...], frozenset[str]] = {}
+    component = _component_of(doc, ctx)
+    if component is not None:
+        names |= set(user_vars.get(component.key) or ())
+        for dotted, extra in ((raw.get("per_type") or {}).get(component.key) or {}).items():
+            per_path[("attributes", *dotted.split("."))] = frozenset(extra)
+    elif isinstance(doc.value.get("type"), str):
+        complete = False  # an unknown type's own template vars cannot be known
+    return TemplateScope(frozenset(names), dict(raw.get("deprecated") or {}), per_path, complete)
+
+
+def _template_vars_for(module: str, ctx: CheckContext, user_vars: dict[str, list[str]]) -> Optional[list[str]]:
+    """The `@template_var` names of a `template_vars_module`, None if the worker could not read it."""
+    if module in user_vars:
+        return user_vars[module]
+    if module.startswith(".") and ctx.folder:
+        relative = module.lstrip(".").replace(".", "/")
+        for candidate in (f"{ctx.folder}/{relative}.py", f"{ctx.folder}/{relative}/__init__.py"):
+            if candidate in user_vars:
+                return user_vars[candidate]
+    absolute = resolve_typename(module, ctx)
+    return user_vars.get(absolute) if absolute else None
+
+
+def check_env_requirements(doc: YamlDocument, ctx: CheckContext) -> Iterator[Problem]:
+    root = _mapping_root(doc, ctx)
+    if root is None:
+        return
+    requirements = doc.value.get("requirements")
+    declared = requirements.get("env") if isinstance(requirements, dict) else None
+    if not isinstance(declared, list):
+        return
+    declared_names = {str(v) for v in declared}
+    for _, node in _string_scalars(root):
+        for ref in templates.env_references(node.text or ""):
+            if ref.name not in declared_names:
+                yield Problem(_inner_span(doc, node, ref.offset, ref.length), "undeclared-env-var",
+                              f"Environment variable '{ref.name}' is used but not declared in `requirements.env`",
+                              severity=WARNING, data={"name": ref.name})
+
+
+def check_file_name(parsed: ParsedFile, ctx: CheckContext) -> Iterator[Problem]:
+    replacement = DEPRECATED_FILE_NAMES.get(ctx.file_name)
+    if replacement is None or not parsed.documents:
+        return
+    first_line = parsed.text.split("\n", 1)[0]
+    span = Span(0, len(first_line))
+    yield Problem(span, "deprecated", f"`{ctx.file_name}` is deprecated: rename the file to `{replacement}`",
+                  severity=WARNING, data={"rename_to": replacement})
+
+
+FILE_RULES: list[Callable[[ParsedFile, CheckContext], Iterator[Problem]]] = [check_file_name]
+DOCUMENT_RULES: list[Rule] = [
+    check_syntax,
+    check_shape,
+    check_envelope,
+    check_type,
+    check_attributes,
+    check_post_processing,
+    check_templates,
+    check_env_requirements,
+]
+
+
+# --- types ---------------------------------------------------------------------------------------
+
+
+def resolve_typename(typename: str, ctx: CheckContext) -> Optional[str]:
+    """The absolute typename: a leading `.` is relative to the file's folder module."""
+    if typename.startswith("."):
+        return f"{ctx.folder_module}{typename}" if ctx.folder_module else None
+    return typename
+
+
+def resolve_type(typename: str, ctx: CheckContext) -> Optional[ComponentType]:
+    absolute = resolve_typename(typename, ctx)
+    if absolute is None or ctx.registry is None:
+        return None
+    return ctx.registry.lookup(absolute)
+
+
+def _component_of(doc: YamlDocument, ctx: CheckContext) -> Optional[ComponentType]:
+    typename = doc.value.get("type") if isinstance(doc.value, dict) else None
+    return resolve_type(typename.strip(), ctx) if isinstance(typename, str) else None
+
+
+def _unknown_type(typename: str, span: Span, ctx: CheckContext) -> Problem:
+    assert ctx.registry is not None
+    absolute = resolve_typename(typename, ctx)
+    if absolute is None:
+        return Problem(span, "unknown-type",
+                       f"Relative type '{typename}' can only be resolved inside a dg project's defs folder",
+                       data={"typename": typename})
+    failure = _import_failure(absolute, ctx.registry.module_errors)
+    if failure is not None:
+        module, error = failure
+        return Problem(span, "unknown-type", f"Component type '{typename}' could not be loaded: importing "
+                       f"'{module}' failed: {error}", data={"typename": typename, "module": module})
+    suggestions = rank_typenames(absolute, ctx.registry.all_typenames())
+    best = suggestions[0] if suggestions else None
+    hint = f". Did you mean '{best}'?" if best else ""
+    return Problem(span, "unknown-type", f"Unknown component type '{typename}'{hint}",
+                   data={"typename": typename, "suggestion": best, "suggestions": suggestions})
+
+
+def _import_failure(typename: str, module_errors: dict[str, str]) -> Optional[tuple[str, str]]:
+    parts = typename.split(".")
+    for end in range(len(parts), 0, -1):
+        module = ".".join(parts[:end])
+        if module in module_errors:
+            return module, module_errors[module]
+    return None
+
+
+def rank_typenames(typename: str, known: list[str], limit: int = 3) -> list[str]:
+    """Best did-you-mean candidates: the same class name elsewhere first, then by similarity."""
+    class_name = typename.rsplit(".", 1)[-1]
+    same_class = [k for k in known if k.rsplit(".", 1)[-1] == class_name and k != typename]
+    scored = process.extract(typename, known, scorer=fuzz.ratio, limit=limit + len(same_class), score_cutoff=70)
+    ranked = sorted(same_class, key=len) + [name for name, _, _ in scored if name not in same_class]
+    return ranked[:limit]
+
+
+def _suggest(word: str, choices: tuple[str, ...] | list[str]) -> Optional[str]:
+    found = process.extractOne(word, list(choices), scorer=fuzz.ratio, score_cutoff=60)
+    return found[0] if found else None
+
+
+# --- schema errors -> problems -------------------------------------------------------------------
+
+
+def _schema_problem(doc: YamlDocument, prefix: KeyPath, error: schemas.SchemaError, owner: str) -> Iterator[Problem]:
+    path = prefix + error.path
+    where = format_key_path(path) or "the document"
+    if error.kind == schemas.UNKNOWN:
+        key_node, _ = doc.node_at_path(path + (error.key,))
+        best = _suggest(error.key or "", error.allowed)
+        hint = f". Did you mean '{best}'?" if best else (f". Allowed: {', '.join(error.allowed)}" if error.allowed else "")
+        subject = f"for {owner}" if path == ("attributes",) else f"in {where}"
+        yield Problem(key_node.span if key_node else _first_line(doc), "unknown-attribute",
+                      f"Unknown attribute '{error.key}' {subject}{hint}",
+                      data={"path": list(path), "key": error.key, "suggestion": best})
+    elif error.kind == schemas.MISSING:
+        key_node, value_node = doc.node_at_path(path)
+        anchor = key_node or value_node
+        span = anchor.span if anchor is not None else _first_line(doc)
+        yield Problem(span, "missing-attribute", f"Missing required attribute '{error.key}' in {where}",
+                      data={"path": list(path), "key": error.key})
+    else:
+        _, value_node = doc.node_at_path(path)
+        span = value_node.span if value_node is not None else _first_line(doc)
+        data: dict[str, Any] = {"path": list(path)}
+        if error.allowed:
+            data["allowed"] = list(error.allowed)
+        yield Problem(span, "invalid-value", f"{where}: {error.message}", data=data)
+
+
+# --- helpers -------------------------------------------------------------------------------------
+
+
+def _mapping_root(doc: YamlDocument, ctx: CheckContext) -> Optional[Node]:
+    if doc.root is None or doc.root.kind != MAP or not doc.parsed or not isinstance(doc.value, dict):
+        return None
+    return doc.root
+
+
+def _string_scalars(node: Node, path: KeyPath = ()) -> Iterator[tuple[KeyPath, Node]]:
+    """Every string value with its key path."""
+    if node.kind == SCALAR and node.tag.endswith(":str"):
+        yield path, node
+    for key, value in node.pairs:
+        yield from _string_scalars(value, (*path, key.text or ""))
+    for i, item in enumerate(node.items):
+        yield from _string_scalars(item, (*path, i))
+
+
+def _inner_span(doc: YamlDocument, node: Node, offset: int, length: int) -> Span:
+    """A span inside a scalar's value, when its source text maps 1:1 to its value (plain or simple quotes)."""
+    source = doc.text[node.span.start : node.span.end]
+    text = node.text or ""
+    quote = 1 if node.style in ("'", '"') else 0
+    if source[quote : quote + len(text)] == text:
+        start = node.span.start + quote + offset
+        return Span(start, start + max(length, 1))
+    return node.span
+
+
+def _first_key_span(doc: YamlDocument) -> Span:
+    if doc.root is not None and doc.root.kind == MAP and doc.root.pairs:
+        return doc.root.pairs[0][0].span
+    return _first_line(doc)
+
+
+def _first_line(doc: YamlDocument) -> Span:
+    """The first line with content (not a comment or `---`), for problems about the whole document."""
+    offset = 0
+    for line in doc.text.split("\n"):
+        stripped = line.strip()
+        if stripped and not stripped.startswith("#") and stripped != "---":
+            indent = len(line) - len(line.lstrip())
+            return Span(offset + indent, offset + len(line.rstrip()))
+        offset += len(line) + 1
+    return Span(0, 0)
+
+
+def _without_suppressed(text: str, problems: list[Problem]) -> list[Problem]:
+    """Drop problems on lines marked `# dagster-components-ls: ignore[codes]` (or on the line below such a comment alone)."""
+    if "dagster-components-ls:" not in text:
+        return problems
+    lines = text.split("\n")
+    rules: dict[int, Optional[set[str]]] = {}
+    for number, line in enumerate(lines):
+        match = _SUPPRESSION.search(line)
+        if match is None:
+            continue
+        codes = {c.strip() for c in match.group("codes").split(",") if c.strip()} if match.group("codes") else None
+        target = number + 1 if line.lstrip().startswith("#") else number
+        rules[target] = codes
+    if not rules:
+        return problems
+    index = LineIndex(text)
+    kept = []
+    for problem in problems:
+        line = index.line_of(problem.span.start)
+        codes = rules.get(line, ...)
+        if codes is ... or (codes is not None and not any(_code_matches(problem.code, c) for c in codes)):
+            kept.append(problem)
+    return kept
+
+
+def _code_matches(code: str, pattern: str) -> bool:
+    return code == pattern or (pattern.endswith(":") and code.startswith(pattern))

@@ -1,0 +1,98 @@
+"""Spans, key paths and offset conversion: the only module that knows UTF-16 or 1-based lines."""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass
+from typing import Union
+
+from lsprotocol import types
+
+KeyPath = tuple[Union[str, int], ...]
+"""A path from a document's root: `("attributes", "deps", 0)`."""
+
+
+@dataclass(frozen=True)
+class Span:
+    """A half-open range of code-point offsets into a file's text."""
+
+    start: int
+    end: int
+
+    def shifted(self, delta: int) -> Span:
+        return Span(self.start + delta, self.end + delta)
+
+    def contains(self, offset: int) -> bool:
+        """True when the offset is inside or at either edge (a cursor right after a token touches it)."""
+        return self.start <= offset <= self.end
+
+
+def format_key_path(path: KeyPath) -> str:
+    """`("attributes", "deps", 0)` -> `attributes.deps[0]`."""
+    out = ""
+    for part in path:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else part
+    return out
+
+
+class LineIndex:
+    """Converts between code-point offsets and LSP positions for one text."""
+
+    def __init__(self, text: str, encoding: str = types.PositionEncodingKind.Utf16) -> None:
+        self.text = text
+        self.encoding = encoding
+        self._starts = [0]
+        newline = text.find("\n")
+        while newline != -1:
+            self._starts.append(newline + 1)
+            newline = text.find("\n", newline + 1)
+
+    def line_of(self, offset: int) -> int:
+        return bisect.bisect_right(self._starts, offset) - 1
+
+    def line_text(self, line: int) -> str:
+        start = self._starts[line]
+        end = self._starts[line + 1] - 1 if line + 1 < len(self._starts) else len(self.text)
+        return self.text[start:end]
+
+    def line_start(self, line: int) -> int:
+        return self._starts[min(max(line, 0), len(self._starts) - 1)]
+
+    def position_at(self, offset: int) -> types.Position:
+        offset = min(max(offset, 0), len(self.text))
+        line = self.line_of(offset)
+        prefix = self.text[self._starts[line] : offset]
+        return types.Position(line=line, character=_units(prefix, self.encoding))
+
+    def offset_at(self, position: types.Position) -> int:
+        if position.line >= len(self._starts):
+            return len(self.text)
+        line_text = self.line_text(position.line)
+        start = self._starts[position.line]
+        if self.encoding == types.PositionEncodingKind.Utf32 or line_text.isascii():
+            return start + min(position.character, len(line_text))
+        units = 0
+        for i, ch in enumerate(line_text):
+            if units >= position.character:
+                return start + i
+            units += _units(ch, self.encoding)
+        return start + len(line_text)
+
+    def range_of(self, span: Span) -> types.Range:
+        return types.Range(start=self.position_at(span.start), end=self.position_at(span.end))
+
+    def line_col_1based(self, offset: int) -> tuple[int, int]:
+        """1-based line and column (in code points) for text output such as `check`'s."""
+        line = self.line_of(offset)
+        return line + 1, offset - self._starts[line] + 1
+
+
+def _units(text: str, encoding: str) -> int:
+    if encoding == types.PositionEncodingKind.Utf32 or text.isascii():
+        return len(text)
+    if encoding == types.PositionEncodingKind.Utf8:
+        return len(text.encode("utf-8"))
+    return sum(2 if ord(ch) > 0xFFFF else 1 for ch in text)

@@ -1,0 +1,291 @@
+"""Component schemas: walking them through $ref/anyOf, and validating values the way a user means them."""
+
+from __future__ import annotations
+
+import functools
+import re
+import json
+from dataclasses import dataclass, field
+from typing import Any, Iterator, Optional
+
+import jsonschema
+from jsonschema import Draft202012Validator, ValidationError
+from jsonschema.exceptions import best_match
+
+from .positions import KeyPath
+
+UNKNOWN, MISSING, INVALID = "unknown", "missing", "invalid"
+
+# Dagster fills unset non-primitive defaults with this sentinel; never show it to users.
+UNSET_DEFAULT = "__DAGSTER_UNSET_DEFAULT__"
+
+
+@dataclass(frozen=True)
+class SchemaError:
+    """One problem in an instance, at a key path relative to the validated value."""
+
+    kind: str
+    path: KeyPath
+    message: str
+    key: Optional[str] = None
+    """The unknown or missing key (its parent is at `path`)."""
+    allowed: tuple[str, ...] = field(default=())
+    """Keys or values that would have been accepted, for suggestions."""
+
+
+def is_template(value: Any) -> bool:
+    """A string Dagster renders with Jinja: its type is only known after rendering."""
+    return isinstance(value, str) and "{{" in value
+
+
+def deref(root: dict, schema: Any) -> Any:
+    """Follow local `#/$defs/...` references (Dagster's schemas use no others)."""
+    seen = 0
+    while isinstance(schema, dict) and "$ref" in schema and seen < 32:
+        ref = schema["$ref"]
+        if not ref.startswith("#/"):
+            return schema
+        target: Any = root
+        for part in ref[2:].split("/"):
+            target = target.get(part.replace("~1", "/").replace("~0", "~"), {}) if isinstance(target, dict) else {}
+        schema, seen = target, seen + 1
+    return schema
+
+
+def branches(root: dict, schema: Any, instance: Any = None) -> list[dict]:
+    """The alternatives of a schema, with Dagster's injected `| str` branch removed.
+
+    Dagster adds `| str` to every non-`str` field so that `{{ }}` templates fit anywhere. A bare
+    `{"type": "string"}` alternative that is not the first one is that injection; a plain value
+    without `{{` is checked against the real alternatives. (A user-written `int | str` looks the
+    same and is read as `int`: the cost of catching `compute_size: xlarge`.)
+    """
+    schema = deref(root, schema)
+    if not isinstance(schema, dict):
+        return []
+    alternatives = schema.get("anyOf") or schema.get("oneOf")
+    if not alternatives:
+        return [schema]
+    kept = [
+        alt
+        for i, alt in enumerate(alternatives)
+        if not (i > 0 and deref(root, alt) == {"type": "string"} and not is_template(instance))
+    ]
+    out: list[dict] = []
+    for alt in kept:
+        out.extend(branches(root, alt, instance))
+    return out
+
+
+def object_properties(root: dict, schema: Any) -> dict[str, Any]:
+    """Every property an object schema (or any of its object alternatives) allows."""
+    props: dict[str, Any] = {}
+    for alt in branches(root, schema):
+        if isinstance(alt.get("properties"), dict):
+            for name, sub in alt["properties"].items():
+                props.setdefault(name, sub)
+    return props
+
+
+def schema_at(root: dict, path: KeyPath) -> list[dict]:
+    """The schema alternatives that apply at a key path (through $ref, anyOf, items, additionalProperties)."""
+    current = [root]
+    for part in path:
+        nxt: list[dict] = []
+        for schema in current:
+            for alt in branches(root, schema):
+                if isinstance(part, int):
+                    items = alt.get("items")
+                    if isinstance(items, dict):
+                        nxt.append(items)
+                    elif isinstance(alt.get("prefixItems"), list) and part < len(alt["prefixItems"]):
+                        nxt.append(alt["prefixItems"][part])
+                else:
+                    props = alt.get("properties") or {}
+                    if part in props:
+                        nxt.append(props[part])
+                    elif isinstance(alt.get("additionalProperties"), dict):
+                        nxt.append(alt["additionalProperties"])
+        current = nxt
+    return current
+
+
+def validate(schema: dict, instance: Any) -> list[SchemaError]:
+    """Every problem in `instance`, one per offending key or value, sorted by path."""
+    validator = _validator_for(json.dumps(schema, sort_keys=True))
+    errors = [_translate(e) for e in validator.iter_errors(instance)]
+    unique = {(e.kind, e.path, e.key, e.message): e for e in errors}
+    return sorted(unique.values(), key=lambda e: (tuple(str(p) for p in e.path), e.key or ""))
+
+
+def _translate(error: ValidationError) -> SchemaError:
+    path = tuple(error.absolute_path)
+    if error.validator == "additionalProperties":
+        key = path[-1]
+        allowed = tuple(sorted((error.schema or {}).get("properties", {}) if isinstance(error.schema, dict) else ()))
+        return SchemaError(UNKNOWN, path[:-1], error.message, key=str(key), allowed=allowed)
+    if error.validator == "required":
+        key = error.message.split("'")[1] if "'" in error.message else error.message
+        return SchemaError(MISSING, path, error.message, key=key)
+    allowed = tuple(str(v) for v in error.validator_value) if error.validator == "enum" else ()
+    return SchemaError(INVALID, path, error.message, allowed=allowed)
+
+
+@functools.lru_cache(maxsize=256)
+def _validator_for(schema_json: str) -> Draft202012Validator:
+    # Keyed by the schema's text: a registry refresh with an unchanged schema reuses the validator.
+    root = json.loads(schema_json)
+    # Keyword functions see the current sub-schema as `validator.schema`; $refs need the root.
+    bound = lambda check: _skip_templates(functools.partial(check, root))  # noqa: E731
+    cls = jsonschema.validators.extend(
+        Draft202012Validator,
+        validators={
+            **{name: _skip_templates(check) for name, check in Draft202012Validator.VALIDATORS.items()},
+            "anyOf": bound(_any_of),
+            "oneOf": bound(_any_of),
+            "additionalProperties": _skip_templates(_additional_properties),
+            "type": _skip_templates(_type_message),
+        },
+    )
+    return cls(root)
+
+
+def _skip_templates(check):
+    @functools.wraps(check)
+    def wrapper(validator, value, instance, schema):
+        if is_template(instance):
+            return
+        yield from check(validator, value, instance, schema)
+
+    return wrapper
+
+
+def _any_of(root, validator, alternatives, instance, schema):
+    candidates = branches(root, {"anyOf": alternatives}, instance)
+    if not candidates:
+        return
+    matching = [alt for alt in candidates if _type_fits(root, alt, instance)]
+    if len(matching) > 1 and isinstance(instance, dict):
+        matching = _closest_objects(root, matching, instance)
+    if len(matching) == 1:
+        # One alternative fits the value's JSON type: report its own, precise errors.
+        yield from validator.descend(instance, matching[0])
+        return
+    pool = matching or candidates
+    errors = []
+    for alt in pool:
+        found = list(validator.descend(instance, alt))
+        if not found:
+            return
+        errors.extend(found)
+    if not matching:
+        expected = sorted({t for alt in candidates for t in _types_of(root, alt)})
+        if expected:
+            yield ValidationError(f"{_show(instance)} is not {_describe_types(expected)}")
+            return
+    best = best_match(errors)
+    if best is not None:
+        yield best
+
+
+def _closest_objects(root: dict, alternatives: list[dict], instance: dict) -> list[dict]:
+    """The object alternatives that share the most keys with the value (its intended shape)."""
+
+    def shared(alt: dict) -> int:
+        return len(set(instance) & set(object_properties(root, alt)))
+
+    best = max(shared(alt) for alt in alternatives)
+    return [alt for alt in alternatives if shared(alt) == best]
+
+
+def _additional_properties(validator, allowed, instance, schema):
+    if not validator.is_type(instance, "object") or allowed is not False:
+        yield from Draft202012Validator.VALIDATORS["additionalProperties"](validator, allowed, instance, schema)
+        return
+    known = set(schema.get("properties", {}))
+    patterns = list(schema.get("patternProperties", {}))
+    for key in instance:
+        if key in known or any(re.search(p, key) for p in patterns):
+            continue
+        error = ValidationError(f"'{key}' is not allowed here")
+        error.relative_path.appendleft(key)
+        yield error
+
+
+def _type_fits(root: dict, schema: dict, instance: Any) -> bool:
+    types = _types_of(root, schema)
+    return not types or _json_type(instance) in types or (_json_type(instance) == "integer" and "number" in types)
+
+
+def _types_of(root: dict, schema: Any) -> set[str]:
+    schema = deref(root, schema)
+    if not isinstance(schema, dict):
+        return set()
+    declared = schema.get("type")
+    if isinstance(declared, str):
+        return {declared}
+    if isinstance(declared, list):
+        return set(declared)
+    for key in ("enum", "const"):
+        if key in schema:
+            values = schema[key] if key == "enum" else [schema[key]]
+            return {_json_type(v) for v in values}
+    if "properties" in schema or "additionalProperties" in schema:
+        return {"object"}
+    if "items" in schema:
+        return {"array"}
+    nested = schema.get("anyOf") or schema.get("oneOf")
+    if nested:
+        out: set[str] = set()
+        for alt in nested:
+            sub = _types_of(root, alt)
+            if not sub:
+                return set()
+            out |= sub
+        return out
+    return set()
+
+
+def _json_type(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int):
+        return "integer"
+    if isinstance(value, float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "array"
+    if isinstance(value, dict):
+        return "object"
+    return type(value).__name__
+
+
+_TYPE_WORDS = {
+    "string": "a string",
+    "integer": "an integer",
+    "number": "a number",
+    "boolean": "a boolean (true or false)",
+    "array": "a list",
+    "object": "a mapping",
+    "null": "null",
+}
+
+
+def _describe_types(types: list[str]) -> str:
+    words = [_TYPE_WORDS.get(t, t) for t in types if t != "null"] or ["null"]
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " or " + words[-1]
+
+
+def _show(value: Any) -> str:
+    text = repr(value) if not isinstance(value, (dict, list)) else json.dumps(value, default=str)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _type_message(validator, types, instance, schema):
+    if not any(validator.is_type(instance, t) for t in ([types] if isinstance(types, str) else types)):
+        expected = [types] if isinstance(types, str) else list(types)
+        yield ValidationError(f"{_show(instance)} is not {_describe_types(expected)}")

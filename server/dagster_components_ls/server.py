@@ -1,0 +1,292 @@
+"""The LanguageServer: documents, per-project registries, and every @server.feature (each a few lines)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Optional
+
+from lsprotocol import types
+from pygls.lsp.server import LanguageServer
+from pygls.uris import to_fs_path
+
+from . import __version__
+from . import project as projects
+from .check import context_for
+from .components import component_list
+from .diagnostics import CheckContext, Problem, diagnose
+from .documents import ParsedFile, parse_file
+from .positions import LineIndex, Span
+from .registry import Registry, fingerprint, load_registry
+from .settings import Settings
+from .worker_client import WorkerError, WorkerProcess
+
+log = logging.getLogger(__name__)
+
+COMPONENT_FILE_NAMES = frozenset({"defs.yaml", "defs.yml", "component.yaml", "component.yml"})
+DEBOUNCE_SECONDS = 0.01
+REFRESH_POLL_SECONDS = 2.0
+REGISTRY_TIMEOUT_SECONDS = 180.0
+STATUS_NOTIFICATION = "dagster/status"
+COMPONENTS_REQUEST = "dagster/components"
+REFRESH_COMMAND = "dagster.refreshRegistry"
+
+SEVERITIES = {
+    "error": types.DiagnosticSeverity.Error,
+    "warning": types.DiagnosticSeverity.Warning,
+    "information": types.DiagnosticSeverity.Information,
+    "hint": types.DiagnosticSeverity.Hint,
+}
+
+
+@dataclass(eq=False)
+class ProjectState:
+    """One dg project (or the files outside any project) and its registry snapshot."""
+
+    project: Optional[projects.Project]
+    python: Optional[Path] = None
+    registry: Optional[Registry] = None
+    fingerprint: Optional[str] = None
+    error: Optional[str] = None
+    loading: Optional[asyncio.Task] = None
+    contexts: dict[tuple[str, Optional[str]], CheckContext] = field(default_factory=dict)
+
+    @property
+    def root_uri(self) -> Optional[str]:
+        return self.project.root.as_uri() if self.project else None
+
+
+class ComponentsLanguageServer(LanguageServer):
+    def __init__(self) -> None:
+        super().__init__("dagster-components-ls", __version__, text_document_sync_kind=types.TextDocumentSyncKind.Incremental)
+        self.settings = Settings()
+        self.python_override: Optional[str] = None
+        self.states: dict[Optional[Path], ProjectState] = {}
+        self.parsed: dict[str, tuple[int, ParsedFile]] = {}
+        self.pending: dict[str, asyncio.TimerHandle] = {}
+        self.poller: Optional[asyncio.Task] = None
+
+    # --- documents ---
+
+    def parse(self, uri: str) -> tuple[str, ParsedFile]:
+        doc = self.workspace.get_text_document(uri)
+        cached = self.parsed.get(uri)
+        if cached is None or cached[0] != doc.version:
+            cached = (doc.version or 0, parse_file(doc.source))
+            self.parsed[uri] = cached
+        return doc.source, cached[1]
+
+    def schedule(self, uri: str) -> None:
+        """Publish diagnostics shortly after the last change (typing bursts collapse into one run)."""
+        if Path(to_fs_path(uri) or uri).name not in COMPONENT_FILE_NAMES:
+            return
+        handle = self.pending.pop(uri, None)
+        if handle is not None:
+            handle.cancel()
+        self.pending[uri] = asyncio.get_running_loop().call_later(DEBOUNCE_SECONDS, self.publish, uri)
+
+    def publish(self, uri: str) -> None:
+        self.pending.pop(uri, None)
+        if uri not in self.workspace.text_documents:
+            return
+        text, parsed = self.parse(uri)
+        state = self.state_for(uri)
+        problems = diagnose(parsed, self.context_for(uri, state))
+        if state.error is not None and state.registry is None and parsed.documents:
+            problems.append(Problem(Span(0, 0), "worker-error", state.error, severity="warning"))
+        index = LineIndex(text, self.workspace.position_encoding or types.PositionEncodingKind.Utf16)
+        version = self.workspace.get_text_document(uri).version
+        self.text_document_publish_diagnostics(
+            types.PublishDiagnosticsParams(uri=uri, diagnostics=[to_lsp(p, index) for p in problems], version=version)
+        )
+
+    def publish_all(self, state: ProjectState) -> None:
+        for uri in list(self.workspace.text_documents):
+            if self.state_for(uri) is state:
+                self.schedule(uri)
+
+    # --- projects and registries ---
+
+    def state_for(self, uri: str) -> ProjectState:
+        path = Path(to_fs_path(uri) or uri)
+        try:
+            owner = projects.find_project(path)
+        except projects.ProjectConfigError as exc:
+            owner = None
+            state = self.states.setdefault(path.parent, ProjectState(None))
+            state.error = str(exc)
+            return state
+        key = owner.root if owner else None
+        state = self.states.get(key)
+        if state is None:
+            state = self.states[key] = ProjectState(owner)
+        if state.registry is None and state.loading is None and state.error is None:
+            state.loading = asyncio.get_running_loop().create_task(self.load(state))
+        return state
+
+    def context_for(self, uri: str, state: ProjectState) -> CheckContext:
+        path = Path(to_fs_path(uri) or uri)
+        ctx = context_for(path, state.project, state.registry)
+        key = (str(path), ctx.folder_module)
+        cached = state.contexts.get(key)
+        if cached is None or cached.registry is not state.registry:
+            state.contexts[key] = cached = ctx
+        return cached
+
+    async def load(self, state: ProjectState, reason: str = "") -> None:
+        """Build (or read from cache) the registry in the background, then check open documents again."""
+        root = state.project.root if state.project else None
+        self.status(state, "registry", "loading", reason or "Reading component types")
+        try:
+            state.python = projects.resolve_interpreter(self.settings.python or self.python_override, root)
+            registry, stamp = await asyncio.to_thread(self._read_registry, state)
+        except (WorkerError, projects.InterpreterNotFound, OSError) as exc:
+            state.error = f"Could not read the component types: {exc}"
+            self.status(state, "registry", "error", state.error)
+            self.window_show_message(types.ShowMessageParams(type=types.MessageType.Error, message=state.error))
+        else:
+            state.registry, state.fingerprint, state.error = registry, stamp, None
+            state.contexts.clear()
+            self.status(state, "registry", "ready", f"{len(registry.types)} component types")
+        finally:
+            state.loading = None
+        self.publish_all(state)
+
+    def _read_registry(self, state: ProjectState) -> tuple[Registry, str]:
+        assert state.python is not None
+        stamp = fingerprint(state.python, state.project)
+        if not self.settings.trusted:
+            return load_registry(state.python, state.project, worker=None), stamp
+        worker = WorkerProcess(state.python, state.project.root if state.project else Path.cwd())
+        try:
+            return load_registry(state.python, state.project, worker=worker, timeout=REGISTRY_TIMEOUT_SECONDS), stamp
+        finally:
+            worker.close()
+
+    def refresh(self, state: ProjectState, reason: str) -> None:
+        if state.loading is None:
+            state.error = None
+            state.loading = asyncio.get_running_loop().create_task(self.load(state, reason))
+
+    async def poll_for_changes(self) -> None:
+        """Rebuild a registry when its fingerprint changes (component code saved, packages installed)."""
+        while True:
+            await asyncio.sleep(REFRESH_POLL_SECONDS)
+            for state in list(self.states.values()):
+                if state.loading is not None or state.python is None or state.fingerprint is None:
+                    continue
+                try:
+                    stamp = await asyncio.to_thread(fingerprint, state.python, state.project)
+                except OSError:
+                    continue
+                if stamp != state.fingerprint:
+                    self.refresh(state, "Component code or installed packages changed")
+
+    def status(self, state: ProjectState, subject: str, value: str, message: str) -> None:
+        self.protocol.notify(STATUS_NOTIFICATION, {
+            "project": state.root_uri,
+            "interpreter": str(state.python) if state.python else None,
+            "subject": subject,
+            "state": value,
+            "message": message,
+        })
+
+
+def to_lsp(problem: Problem, index: LineIndex) -> types.Diagnostic:
+    return types.Diagnostic(
+        range=index.range_of(problem.span),
+        message=problem.message,
+        severity=SEVERITIES[problem.severity],
+        code=problem.code,
+        source="dagster",
+        data=problem.data,
+    )
+
+
+server = ComponentsLanguageServer()
+
+
+@server.feature(types.INITIALIZE)
+def on_initialize(ls: ComponentsLanguageServer, params: types.InitializeParams) -> None:
+    ls.settings = Settings.from_options(params.initialization_options)
+
+
+@server.feature(types.INITIALIZED)
+async def on_initialized(ls: ComponentsLanguageServer, params: types.InitializedParams) -> None:
+    ls.poller = asyncio.get_running_loop().create_task(ls.poll_for_changes())
+
+
+@server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
+def on_configuration(ls: ComponentsLanguageServer, params: types.DidChangeConfigurationParams) -> None:
+    settings = Settings.from_options(params.settings)
+    if isinstance(params.settings, dict) and settings != ls.settings:
+        ls.settings = settings
+        for state in ls.states.values():
+            ls.refresh(state, "Settings changed")
+
+
+@server.feature(types.TEXT_DOCUMENT_DID_OPEN)
+def on_open(ls: ComponentsLanguageServer, params: types.DidOpenTextDocumentParams) -> None:
+    ls.schedule(params.text_document.uri)
+
+
+@server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
+def on_change(ls: ComponentsLanguageServer, params: types.DidChangeTextDocumentParams) -> None:
+    ls.schedule(params.text_document.uri)
+
+
+@server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
+def on_close(ls: ComponentsLanguageServer, params: types.DidCloseTextDocumentParams) -> None:
+    ls.parsed.pop(params.text_document.uri, None)
+    ls.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=params.text_document.uri, diagnostics=[]))
+
+
+@server.feature(types.TEXT_DOCUMENT_DID_SAVE)
+def on_save(ls: ComponentsLanguageServer, params: types.DidSaveTextDocumentParams) -> None:
+    changed_code([params.text_document.uri], ls)
+
+
+@server.feature(types.WORKSPACE_DID_CHANGE_WATCHED_FILES)
+def on_watched_files(ls: ComponentsLanguageServer, params: types.DidChangeWatchedFilesParams) -> None:
+    changed_code([change.uri for change in params.changes], ls)
+
+
+def changed_code(uris: list[str], ls: ComponentsLanguageServer) -> None:
+    """A saved component module or pyproject.toml rebuilds its project's registry without a restart."""
+    for uri in uris:
+        path = Path(to_fs_path(uri) or uri)
+        if path.suffix != ".py" and path.name != "pyproject.toml":
+            continue
+        for state in list(ls.states.values()):
+            root = state.project.root if state.project else None
+            if root is None or path.is_relative_to(root):
+                ls.refresh(state, f"{path.name} changed")
+
+
+@server.command(REFRESH_COMMAND)
+def on_refresh(ls: ComponentsLanguageServer, *args: Any) -> None:
+    for state in ls.states.values():
+        ls.refresh(state, "Refresh requested")
+
+
+@server.feature(COMPONENTS_REQUEST)
+async def on_components(ls: ComponentsLanguageServer, params: Any) -> list[dict]:
+    uri = getattr(params, "uri", None) or (params.get("uri") if isinstance(params, dict) else None)
+    state = ls.state_for(uri) if uri else next(iter(ls.states.values()), None)
+    if state is None:
+        state = ls.states.setdefault(None, ProjectState(None))
+        ls.refresh(state, "Reading component types")
+    if state.loading is not None:
+        await state.loading
+    return component_list(state.registry) if state.registry else []
+
+
+def serve(tcp: Optional[str] = None, python: Optional[str] = None) -> None:
+    server.python_override = python
+    if tcp:
+        host, _, port = tcp.rpartition(":")
+        server.start_tcp(host or "127.0.0.1", int(port))
+    else:
+        server.start_io()

@@ -1,0 +1,32 @@
+"""Typed settings with defaults, built once from the client's options (`dagsterComponents`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Optional
+
+
+@dataclass(frozen=True)
+class Settings:
+    python: Optional[str] = None
+    """The project's interpreter; None resolves it from the project (see project.resolve_interpreter)."""
+    lineage_enabled: bool = True
+    trusted: bool = True
+    """False: never start a worker (no user code runs); work from a cached registry if there is one."""
+    trace_server: str = "off"
+
+    @classmethod
+    def from_options(cls, options: Any) -> Settings:
+        """From `initializationOptions` or the `dagsterComponents` section; unknown or ill-typed values keep defaults."""
+        if not isinstance(options, dict):
+            return cls()
+        options = options.get("dagsterComponents", options)
+        lineage = options.get("lineage") if isinstance(options.get("lineage"), dict) else {}
+        trace = options.get("trace") if isinstance(options.get("trace"), dict) else {}
+        python = options.get("python")
+        return cls(
+            python=python if isinstance(python, str) and python.strip() else None,
+            lineage_enabled=lineage.get("enabled", True) is not False,
+            trusted=options.get("trusted", True) is not False,
+            trace_server=str(trace.get("server", "off")),
+        )

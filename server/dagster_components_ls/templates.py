@@ -1,0 +1,124 @@
+"""`{{ }}` templates inside YAML strings: syntax errors, names used and env references (never rendered)."""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass
+from typing import Optional
+
+import jinja2
+from jinja2 import meta
+
+_ENV_REFERENCE = re.compile(r"""\benv\s*(?:\.\s*(?P<attr>\w+)|\(\s*['"](?P<call>\w+)['"]|\[\s*['"](?P<item>\w+)['"])""")
+_EXPRESSION = re.compile(r"\{\{(.*?)(\}\}|$)", re.DOTALL)
+
+
+@dataclass(frozen=True)
+class TemplateError:
+    offset: int
+    """Where in the string the problem starts."""
+    length: int
+    message: str
+
+
+@dataclass(frozen=True)
+class EnvReference:
+    name: str
+    offset: int
+    length: int
+
+
+@functools.cache
+def _environment() -> jinja2.Environment:
+    # Dagster renders with a native environment and default delimiters; parsing needs no more.
+    return jinja2.Environment()
+
+
+def has_template(text: str) -> bool:
+    return "{{" in text or "}}" in text or "{%" in text
+
+
+@functools.lru_cache(maxsize=4096)
+def syntax_error(text: str) -> Optional[TemplateError]:
+    """The first Jinja syntax error in a string, or an unbalanced `{{`/`}}`, else None."""
+    opened = text.find("{{")
+    if opened == -1:
+        closed = text.find("}}")
+        if closed != -1:
+            return TemplateError(closed, 2, "Unbalanced '}}': there is no '{{' before it")
+        return None
+    try:
+        _environment().parse(text)
+    except jinja2.TemplateSyntaxError as exc:
+        start = _unclosed_expression(text)
+        if start is not None:
+            return TemplateError(start, len(text) - start, "Unclosed '{{': the expression needs a closing '}}'")
+        line_offset = _line_offset(text, (exc.lineno or 1) - 1)
+        expression = _expression_on_line(text, line_offset)
+        return TemplateError(expression[0], expression[1], f"Template syntax error: {exc.message}")
+    return None
+
+
+@functools.lru_cache(maxsize=4096)
+def names_used(text: str) -> frozenset[str]:
+    """The top-level names a template reads (`context`, `env`, user template vars)."""
+    try:
+        return frozenset(meta.find_undeclared_variables(_environment().parse(text)))
+    except jinja2.TemplateSyntaxError:
+        return frozenset()
+
+
+def env_references(text: str) -> list[EnvReference]:
+    """`{{ env.X }}`, `{{ env('X') }}` and `{{ env['X'] }}` inside the template expressions of a string."""
+    out = []
+    for expression in _EXPRESSION.finditer(text):
+        base = expression.start(1)
+        for ref in _ENV_REFERENCE.finditer(expression.group(1)):
+            group = next(g for g in ("attr", "call", "item") if ref.group(g))
+            out.append(EnvReference(ref.group(group), base + ref.start(group), len(ref.group(group))))
+    return out
+
+
+def name_offsets(text: str, name: str) -> list[int]:
+    """Where a bare name appears inside the template expressions of a string."""
+    pattern = re.compile(rf"(?<![\w.]){re.escape(name)}\b")
+    out = []
+    for expression in _EXPRESSION.finditer(text):
+        out.extend(expression.start(1) + m.start() for m in pattern.finditer(expression.group(1)))
+    return out
+
+
+def _unclosed_expression(text: str) -> Optional[int]:
+    depth_start = None
+    i = 0
+    while i < len(text) - 1:
+        pair = text[i : i + 2]
+        if pair == "{{":
+            depth_start = i
+            i += 2
+            continue
+        if pair == "}}":
+            depth_start = None
+            i += 2
+            continue
+        i += 1
+    return depth_start
+
+
+def _line_offset(text: str, line: int) -> int:
+    offset = 0
+    for _ in range(line):
+        nxt = text.find("\n", offset)
+        if nxt == -1:
+            break
+        offset = nxt + 1
+    return offset
+
+
+def _expression_on_line(text: str, line_offset: int) -> tuple[int, int]:
+    start = text.find("{{", line_offset)
+    if start == -1:
+        return line_offset, max(len(text) - line_offset, 1)
+    end = text.find("}}", start)
+    return start, (end + 2 if end != -1 else len(text)) - start

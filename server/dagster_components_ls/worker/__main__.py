@@ -1,0 +1,111 @@
+"""The worker's JSON-lines loop: one request per stdin line, one response per stdout line."""
+
+# Run as `python <path>/worker` by the project's interpreter. Python puts this folder first on
+# sys.path, which is why the sibling modules are imported as top-level modules.
+
+import json
+import os
+import platform
+import sys
+import traceback
+from collections.abc import Callable
+from typing import IO, Any
+
+import adapter
+import isolation
+import protocol
+import registry
+
+
+class BadRequest(Exception):
+    """The request names no method or carries malformed params."""
+
+
+def main() -> None:
+    requests, responses = _claim_stdio()
+    for line in requests:
+        if not line.strip():
+            continue
+        response, stop = _respond(line)
+        responses.write(json.dumps(response, default=repr) + "\n")
+        responses.flush()
+        if stop:
+            break
+
+
+def _claim_stdio() -> tuple[IO[str], IO[str]]:
+    """Keeps private copies of stdin/stdout for the protocol; user code gets /dev/null and stderr.
+
+    Done on the file descriptors, not only sys.stdout, so that subprocesses user code starts
+    (dbt, sling) cannot write into the protocol stream or read requests either.
+    """
+    sys.stdout.flush()
+    requests = os.fdopen(os.dup(0), "r", encoding="utf-8", errors="replace")
+    responses = os.fdopen(os.dup(1), "w", encoding="utf-8")
+    os.dup2(2, 1)
+    devnull = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(devnull, 0)
+    os.close(devnull)
+    return requests, responses
+
+
+def _respond(line: str) -> tuple[dict[str, Any], bool]:
+    request_id = None
+    try:
+        try:
+            request = json.loads(line)
+        except ValueError as e:
+            raise BadRequest(f"not JSON: {e}") from None
+        if not isinstance(request, dict):
+            raise BadRequest("a request is a JSON object")
+        request_id = request.get("id")
+        method = request.get("method")
+        params = request.get("params") or {}
+        if method not in HANDLERS:
+            raise BadRequest(f"unknown method {method!r}")
+        if not isinstance(params, dict):
+            raise BadRequest("params must be an object")
+        return {"id": request_id, "result": HANDLERS[method](params)}, method == protocol.METHOD_SHUTDOWN
+    except BadRequest as e:
+        return _error(request_id, protocol.ERROR_BAD_REQUEST, str(e), ""), False
+    except BaseException as e:  # never die on a request: user code may raise SystemExit too
+        trace = e.traceback if isinstance(e, isolation.ChildFailed) else traceback.format_exc()
+        message = str(e) if isinstance(e, isolation.ChildFailed) else f"{type(e).__name__}: {e}"
+        return _error(request_id, protocol.ERROR_EXCEPTION, message, trace), False
+
+
+def _error(request_id: Any, kind: str, message: str, trace: str) -> dict[str, Any]:
+    return {"id": request_id, "error": {"message": message, "kind": kind, "traceback": trace}}
+
+
+def _ping(params: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "protocol": protocol.PROTOCOL_VERSION,
+        "pid": os.getpid(),
+        "python": {"executable": sys.executable, "version": platform.python_version()},
+    }
+
+
+def _registry(params: dict[str, Any]) -> dict[str, Any]:
+    project_root = params.get("project_root")
+    extra_modules = params.get("extra_modules", [])
+    if project_root is not None and not isinstance(project_root, str):
+        raise BadRequest("project_root must be a string or null")
+    if not isinstance(extra_modules, list) or not all(isinstance(m, str) for m in extra_modules):
+        raise BadRequest("extra_modules must be a list of module names")
+    adapter.preload()  # in the worker itself, so every later fork starts with Dagster imported
+    return isolation.run_isolated(registry.build_registry, project_root, extra_modules)
+
+
+def _shutdown(params: dict[str, Any]) -> dict[str, Any]:
+    return {}
+
+
+HANDLERS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
+    protocol.METHOD_PING: _ping,
+    protocol.METHOD_REGISTRY: _registry,
+    protocol.METHOD_SHUTDOWN: _shutdown,
+}
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,281 @@
+"""Every Dagster import the worker makes: the one place that follows Dagster's internal renames."""
+
+# Supported: dagster >= 1.10.18. Each function tries today's (1.13) name first and falls back to an
+# older name or to a plain re-implementation, so a rename costs one edit here and nowhere else.
+# Dagster is imported inside the functions, never at module level, so `ping` works (and fails
+# clearly later) in an interpreter without Dagster.
+
+import importlib.metadata
+import inspect
+import textwrap
+import typing
+from collections.abc import Iterator
+from types import ModuleType
+from typing import Any
+
+# Groups dg reads for component registries: the current one first, then back-compat names
+# (dagster/components/core/package_entry.py).
+ENTRY_POINT_GROUPS = (
+    "dagster_dg_cli.registry_modules",
+    "dagster_dg.library",
+    "dagster_dg.plugin",
+    "dagster_dg_cli.plugin",
+)
+# The marker attribute a registry object carries: 1.11+ name, then the 1.10 name.
+PACKAGE_ENTRY_ATTRS = ("__dg_package_entry__", "__dg_library_object__")
+
+# Used only when probing a TranslationFnResolver's lambda fails; `spec` is always added.
+KNOWN_TRANSLATION_VARS = {
+    "dagster_dbt.DbtProjectComponent": {"translation": ["node"]},
+    "dagster_dbt.DbtCloudComponent": {"translation": ["node"]},
+    "dagster_sling.SlingReplicationCollectionComponent": {"replications.translation": ["stream_definition"]},
+    "dagster_fivetran.FivetranAccountComponent": {"translation": ["props"]},
+    "dagster_airbyte.AirbyteWorkspaceComponent": {"translation": ["props"]},
+    "dagster_dlt.DltLoadCollectionComponent": {"loads.translation": ["pipeline", "resource"]},
+}
+
+
+def dagster_version() -> str:
+    return importlib.metadata.version("dagster")
+
+
+def preload() -> None:
+    """Imports Dagster itself (never user code), so forked calls start warm."""
+    import dagster  # noqa: F401
+
+
+def component_base() -> type:
+    from dagster.components.component.component import Component
+
+    return Component
+
+
+def registry_entry_points() -> list[importlib.metadata.EntryPoint]:
+    try:
+        from dagster.components.core.package_entry import get_plugin_entry_points
+    except ImportError:
+        return [ep for group in ENTRY_POINT_GROUPS for ep in importlib.metadata.entry_points(group=group)]
+    return list(get_plugin_entry_points())
+
+
+def component_classes_in_module(module: ModuleType) -> Iterator[tuple[str, type]]:
+    """(attribute name, class) for each concrete Component registered in the module.
+
+    Like dg's `get_package_objects_in_module`, but keeps only components: plain scaffold targets
+    (`dagster.asset`, `job`, ...) carry the same marker.
+    """
+    base = component_base()
+    for attr in dir(module):
+        value = getattr(module, attr, None)
+        if is_component_class(value, base) and any(hasattr(value, a) for a in PACKAGE_ENTRY_ATTRS):
+            yield attr, value
+
+
+def is_component_class(value: object, base: type | None = None) -> bool:
+    base = base or component_base()
+    return isinstance(value, type) and issubclass(value, base) and not inspect.isabstract(value)
+
+
+def describe_component(typename: str, cls: type) -> dict[str, Any]:
+    """summary, description, aliases, schema and scaffold_params_schema, as dg's snapshot has them."""
+    try:
+        from dagster.components.core.snapshot import get_package_entry_snap
+        from dagster_shared.serdes.objects import EnvRegistryKey
+    except ImportError:
+        return _describe_component_fallback(typename, cls)
+    snap = get_package_entry_snap(EnvRegistryKey.from_typename(typename), cls)
+    return {
+        "summary": snap.summary,
+        "description": snap.description,
+        "aliases": [alias.to_typename() for alias in snap.aliases],
+        "schema": snap.component_schema,
+        "scaffold_params_schema": snap.scaffolder_schema,
+    }
+
+
+def _describe_component_fallback(typename: str, cls: type) -> dict[str, Any]:
+    doc = inspect.cleandoc(cls.__doc__) if cls.__doc__ else None
+    model = cls.get_model_cls()
+    alias = f"{cls.__module__}.{cls.__name__}"
+    return {
+        "summary": doc.split("\n\n")[0] if doc else None,
+        "description": doc,
+        "aliases": [alias] if cls.__module__ != typename.rpartition(".")[0] else [],
+        "schema": model.model_json_schema() if model else None,
+        "scaffold_params_schema": _scaffold_params_schema(cls),
+    }
+
+
+def _scaffold_params_schema(cls: type) -> dict[str, Any] | None:
+    try:
+        from dagster.components.scaffold.scaffold import Scaffolder, get_scaffolder
+    except ImportError:
+        return None
+    scaffolder = get_scaffolder(cls)
+    params = scaffolder.get_scaffold_params() if isinstance(scaffolder, Scaffolder) else None
+    return params.model_json_schema() if params else None
+
+
+def envelope_schema() -> dict[str, Any]:
+    from dagster.components.core.defs_module import ComponentFileModel
+
+    return ComponentFileModel.model_json_schema()
+
+
+def post_processing_schema() -> dict[str, Any]:
+    from dagster.components.core.defs_module import ComponentPostProcessingModel
+
+    return ComponentPostProcessingModel.model().model_json_schema()
+
+
+def template_globals() -> tuple[list[str], dict[str, str]]:
+    """Names every template may use, and the deprecated ones with their replacement hint."""
+    from dagster.components.resolved.context import ResolutionContext
+
+    names: list[str] = []
+    deprecated: dict[str, str] = {}
+    for name, value in ResolutionContext.default().scope.items():
+        names.append(name)
+        if type(value).__name__ == "DeprecatedScope":
+            deprecated[name] = _hint(getattr(value, "_new_name", None))
+    # Component.load adds these to the scope of every Resolvable component; it builds them inline,
+    # so they cannot be read from a default scope. `context` (LoadContextScope) replaced the rest.
+    try:
+        from dagster.components.resolved.scopes import LoadContextScope  # noqa: F401
+    except ImportError:
+        names += ["project_root", "load_component_at_path", "build_defs_at_path"]
+    else:
+        replacements = {
+            "project_root": "context.project_root",
+            "load_component_at_path": "context.load_component",
+            "build_defs_at_path": "context.build_defs",
+        }
+        names += ["context", *replacements]
+        deprecated.update({old: _hint(new) for old, new in replacements.items()})
+    return names, deprecated
+
+
+def _hint(replacement: str | None) -> str:
+    return f"use {{{{ {replacement} }}}}" if replacement else "deprecated"
+
+
+def template_var_names_in_module(module: ModuleType) -> list[str]:
+    """`@template_var` functions of a template_vars_module."""
+    return sorted(name for name, value in inspect.getmembers(module) if _is_template_var(value))
+
+
+def static_template_var_names(cls: type) -> list[str]:
+    """`@staticmethod @template_var` methods the class itself defines (Dagster reads only __dict__)."""
+    return sorted(
+        name
+        for name, value in vars(cls).items()
+        if isinstance(value, staticmethod) and _is_template_var(value.__func__)
+    )
+
+
+def legacy_scope_names(cls: type) -> list[str]:
+    """Names from an overridden `get_additional_scope()` (pre template_var API); calls user code."""
+    base = component_base()
+    owner = next((c for c in cls.__mro__ if "get_additional_scope" in vars(c)), base)
+    if owner is base or issubclass(base, owner):
+        return []
+    return sorted(cls.get_additional_scope())
+
+
+def _is_template_var(value: object) -> bool:
+    try:
+        from dagster.components.component.template_vars import is_template_var
+    except ImportError:
+        return bool(getattr(value, "__dagster_template_var", False))
+    return is_template_var(value)
+
+
+def translation_vars(typename: str, cls: type) -> dict[str, list[str]]:
+    """Extra template names inside each `TranslationFnResolver` field, by dotted field path.
+
+    Dagster renders `translation` once per asset with `spec` plus what the resolver's lambda
+    returns (`{"node": data}` for dbt), so the names exist only inside that lambda: call it with a
+    stand-in object that answers every attribute and item access.
+    """
+    try:
+        from dagster.components.resolved.base import Resolvable
+        from dagster.components.utils.translation import TranslationFnResolver
+    except ImportError:
+        return _with_spec(KNOWN_TRANSLATION_VARS.get(typename, {}))
+    found: dict[str, list[str]] = {}
+    _walk_translation_fields(cls, "", Resolvable, TranslationFnResolver, found, set())
+    known = KNOWN_TRANSLATION_VARS.get(typename, {})
+    return {path: names if names is not None else sorted({*known.get(path, []), "spec"})
+            for path, names in found.items()}
+
+
+def _with_spec(table: dict[str, list[str]]) -> dict[str, list[str]]:
+    return {path: sorted({*names, "spec"}) for path, names in table.items()}
+
+
+def _walk_translation_fields(cls: type, prefix: str, resolvable: type, resolver_cls: type,
+                             found: dict[str, Any], seen: set[type]) -> None:
+    if cls in seen or not issubclass(cls, resolvable):
+        return
+    seen.add(cls)
+    for name, annotation in _resolvable_fields(cls).items():
+        path = f"{prefix}{name}"
+        for item in _annotation_parts(annotation):
+            if isinstance(item, resolver_cls):
+                found[path] = _probe_translation_resolver(item)
+            elif isinstance(item, type):
+                _walk_translation_fields(item, f"{path}.", resolvable, resolver_cls, found, seen)
+
+
+def _resolvable_fields(cls: type) -> dict[str, Any]:
+    try:
+        from dagster.components.resolved.base import _get_annotations
+
+        return {name: info.type for name, info in _get_annotations(cls).items()}
+    except Exception:
+        try:
+            return typing.get_type_hints(cls, include_extras=True)
+        except Exception:
+            return {}
+
+
+def _annotation_parts(annotation: Any) -> Iterator[Any]:
+    """Every Annotated metadata item and every class inside a (nested) type annotation."""
+    if typing.get_origin(annotation) is typing.Annotated:
+        yield from annotation.__metadata__
+    if isinstance(annotation, type) and not typing.get_args(annotation):
+        yield annotation
+    for arg in typing.get_args(annotation):
+        if arg is not Ellipsis and not isinstance(arg, (str, int)):
+            yield from _annotation_parts(arg)
+
+
+def _probe_translation_resolver(resolver: Any) -> list[str] | None:
+    # Resolver.fn is ParentFn/AttrWithContextFn(callable=resolve_translation), a closure over
+    # `template_vars_for_translation_fn` (dagster/components/utils/translation.py).
+    fn = getattr(getattr(resolver, "fn", None), "callable", None)
+    code = getattr(fn, "__code__", None)
+    if code is None or not fn.__closure__:
+        return None
+    cells = dict(zip(code.co_freevars, (cell.cell_contents for cell in fn.__closure__)))
+    vars_fn = cells.get("template_vars_for_translation_fn")
+    try:
+        return sorted({*vars_fn(_AnyValue()), "spec"})
+    except Exception:
+        return None
+
+
+class _AnyValue:
+    """Stands in for a manifest node, stream definition, ... when probing a translation lambda."""
+
+    def __getattr__(self, name: str) -> "_AnyValue":
+        return _AnyValue()
+
+    def __getitem__(self, key: object) -> "_AnyValue":
+        return _AnyValue()
+
+    def __call__(self, *args: object, **kwargs: object) -> "_AnyValue":
+        return _AnyValue()
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(())

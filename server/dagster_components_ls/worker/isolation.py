@@ -1,0 +1,71 @@
+"""Runs one call in a forked child, so the user code it imports never stays in the worker."""
+
+# Python caches imported modules: a long-lived worker that imported a project's components would
+# answer the next `registry` call with the old classes after the user saved the file. A fork per
+# call starts from the parent's clean state (Dagster preloaded, no user code), and even os._exit()
+# or a segfault in user code costs only the child. The child shares the worker's process group,
+# so the client's killpg on timeout reaches it too.
+
+import json
+import os
+import sys
+import traceback
+from collections.abc import Callable
+from typing import Any
+
+
+class ChildFailed(Exception):
+    """The call raised in the child, or the child died before answering."""
+
+    def __init__(self, message: str, traceback_text: str = "") -> None:
+        super().__init__(message)
+        self.traceback = traceback_text
+
+
+def run_isolated(fn: Callable[..., Any], *args: Any) -> Any:
+    if not hasattr(os, "fork"):  # not POSIX: run in-process, accepting stale modules
+        return fn(*args)
+    read_fd, write_fd = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: never returns into the worker's loop
+        os.close(read_fd)
+        _child(fn, args, write_fd)
+    os.close(write_fd)
+    with os.fdopen(read_fd, "rb") as pipe:
+        payload = pipe.read()
+    _, status = os.waitpid(pid, 0)
+    if not payload:
+        raise ChildFailed(f"the call's process died ({_describe_status(status)}) before answering")
+    answer = json.loads(payload)
+    if "error" in answer:
+        raise ChildFailed(answer["error"], answer["traceback"])
+    return answer["result"]
+
+
+def _child(fn: Callable[..., Any], args: tuple[Any, ...], write_fd: int) -> None:
+    code = 0
+    try:
+        try:
+            answer: dict[str, Any] = {"result": fn(*args)}
+        except BaseException as e:  # SystemExit from user code included
+            message = str(e)
+            answer = {"error": f"{type(e).__name__}: {message}" if message else type(e).__name__,
+                      "traceback": traceback.format_exc()}
+        with os.fdopen(write_fd, "wb") as pipe:
+            pipe.write(json.dumps(answer, default=repr).encode("utf-8"))
+    except BaseException:
+        traceback.print_exc()
+        code = 1
+    finally:
+        for stream in (sys.stdout, sys.stderr):  # what user code printed (both go to stderr)
+            try:
+                stream.flush()
+            except BaseException:
+                pass
+        os._exit(code)  # skip atexit handlers and the protocol buffers inherited from the worker
+
+
+def _describe_status(status: int) -> str:
+    if os.WIFSIGNALED(status):
+        return f"killed by signal {os.WTERMSIG(status)}"
+    return f"exit code {os.waitstatus_to_exitcode(status)}"

@@ -1,0 +1,285 @@
+"""Builds the `registry` result: every component type a project can name, its schemas and template scope."""
+
+import importlib
+import importlib.metadata
+import importlib.util
+import linecache
+import os
+import pkgutil
+import platform
+import re
+import sys
+from dataclasses import dataclass
+from importlib.machinery import ModuleSpec
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import adapter
+import protocol
+
+SENTINEL_DEFAULT = "__DAGSTER_UNSET_DEFAULT__"
+COMPONENT_FILE_NAMES = ("defs.yaml", "defs.yml", "component.yaml")
+SKIPPED_DIRS = {"node_modules", "__pycache__"}
+
+# Top-level keys of a defs.yaml document; quoted or not, with an optional trailing comment.
+_TOP_LEVEL_KEY = re.compile(r"""^(type|template_vars_module):[ \t]*["']?([\w.]+)["']?[ \t]*(#.*)?$""", re.M)
+
+
+@dataclass(frozen=True)
+class ProjectConfig:
+    """What the worker needs from `[tool.dg.project]` (the server's project.py owns the full model)."""
+
+    root: Path
+    root_module: str
+    defs_module: str
+    registry_modules: list[str]
+    package_base: Path
+    """The folder holding the root package: `<root>/src` or `<root>`."""
+
+    @property
+    def defs_dir(self) -> Path:
+        return self.package_base.joinpath(*self.defs_module.split("."))
+
+
+def build_registry(project_root: str | None, extra_modules: list[str]) -> dict[str, Any]:
+    found = _Found()
+    project = read_project(Path(project_root)) if project_root else None
+    if project is not None:
+        _make_importable(project)
+    # The user's modules first: a hang or an error in them shows before seconds of library imports.
+    # Keys carry their module's name, so the order of module scans changes no key.
+    for pattern in project.registry_modules if project else []:
+        for name in _expand_module_pattern(pattern, found.errors):
+            found.add_module(name)
+    for name in extra_modules:
+        found.add_module(name)
+    for entry_point in adapter.registry_entry_points():
+        found.add_module(entry_point.value)
+    # Last: a defs file may name a type by an alias of one found above.
+    type_refs, template_var_refs = _defs_references(project) if project else ([], [])
+    for typename in type_refs:
+        found.add_named_type(typename)
+
+    scope_names, deprecated = adapter.template_globals()
+    return {
+        "protocol": protocol.PROTOCOL_VERSION,
+        "python": {"executable": sys.executable, "version": platform.python_version()},
+        "dagster_version": adapter.dagster_version(),
+        "types": sorted(found.types.values(), key=lambda t: t["key"]),
+        "envelope_schema": _drop_sentinel_defaults(adapter.envelope_schema()),
+        "post_processing_schema": _drop_sentinel_defaults(adapter.post_processing_schema()),
+        "template_scope": {
+            "globals": scope_names,
+            "deprecated": deprecated,
+            "user_vars": {**_template_vars_modules(template_var_refs, found.errors), **found.user_vars},
+            "per_type": found.per_type,
+        },
+        "module_errors": found.errors,
+    }
+
+
+class _Found:
+    """The types, per-type scopes and import errors collected so far; first key wins."""
+
+    def __init__(self) -> None:
+        self.types: dict[str, dict[str, Any]] = {}
+        self.user_vars: dict[str, list[str]] = {}
+        self.per_type: dict[str, dict[str, list[str]]] = {}
+        self.errors: dict[str, str] = {}
+        self.names: set[str] = set()  # keys and aliases already taken
+        self._distributions: dict[str, list[str]] | None = None
+
+    def add_module(self, name: str) -> None:
+        module = _import(name, self.errors)
+        if module is not None:
+            for attr, cls in adapter.component_classes_in_module(module):
+                self.add(f"{name}.{attr}", cls)
+
+    def add_named_type(self, typename: str) -> None:
+        """A `type:` naming a class outside the registry modules: import its module, keep a component."""
+        module_name, _, attr = typename.rpartition(".")
+        if typename in self.names or not module_name or _find_spec(module_name, self.errors) is None:
+            return  # a misspelt or missing module is the server's unknown-type, not an import error
+        module = _import(module_name, self.errors)
+        cls = getattr(module, attr, None) if module is not None else None
+        if adapter.is_component_class(cls):
+            self.add(typename, cls)
+
+    def add(self, typename: str, cls: type) -> None:
+        if typename in self.names:
+            return
+        try:
+            described = adapter.describe_component(typename, cls)
+            user_vars = sorted({*adapter.static_template_var_names(cls), *adapter.legacy_scope_names(cls)})
+            per_type = adapter.translation_vars(typename, cls)
+        except BaseException as e:  # a broken model, in user code or not, costs only this type
+            self.errors[typename] = _format_error(e)
+            return
+        aliases = [a for a in described["aliases"] if a != typename]
+        self.types[typename] = {
+            "key": typename,
+            "aliases": aliases,
+            "summary": described["summary"],
+            "description": described["description"],
+            "schema": _drop_sentinel_defaults(described["schema"]),
+            "scaffold_params_schema": _drop_sentinel_defaults(described["scaffold_params_schema"]),
+            "source": _source(cls),
+            **self._distribution(cls.__module__),
+        }
+        self.names.update([typename, *aliases])
+        if user_vars:
+            self.user_vars[typename] = user_vars
+        if per_type:
+            self.per_type[typename] = per_type
+
+    def _distribution(self, module_name: str) -> dict[str, str | None]:
+        if self._distributions is None:  # reads every installed RECORD: about 0.1 s
+            self._distributions = importlib.metadata.packages_distributions()
+        top = module_name.split(".")[0]
+        # Editable installs record only a .pth file, so try the distribution named like the module.
+        dists = self._distributions.get(top) or [top.replace("_", "-")]
+        try:
+            return {"package": dists[0], "version": importlib.metadata.version(dists[0])}
+        except importlib.metadata.PackageNotFoundError:
+            return {"package": None, "version": None}
+
+
+def _import(name: str, errors: dict[str, str]) -> ModuleType | None:
+    try:
+        return importlib.import_module(name)
+    except BaseException as e:  # user code may raise anything, SystemExit included
+        errors[name] = _format_error(e)
+        return None
+
+
+def _find_spec(name: str, errors: dict[str, str]) -> ModuleSpec | None:
+    """The module's spec without importing it (its parent packages are imported), or None."""
+    try:
+        return importlib.util.find_spec(name)
+    except ModuleNotFoundError:  # a parent package does not exist
+        return None
+    except BaseException as e:  # a parent package raised on import
+        errors[name] = _format_error(e)
+        return None
+
+
+def _format_error(e: BaseException) -> str:
+    message = str(e)
+    return f"{type(e).__name__}: {message}" if message else type(e).__name__
+
+
+def _expand_module_pattern(pattern: str, errors: dict[str, str]) -> list[str]:
+    """`pkg.components.*` → every submodule of pkg.components (`*` matches one segment)."""
+    candidates = [""]
+    for segment in pattern.split("."):
+        expanded = []
+        for prefix in candidates:
+            if segment != "*":
+                expanded.append(f"{prefix}.{segment}" if prefix else segment)
+            elif prefix:  # a top-level `*` would import every installed module: not supported
+                spec = _find_spec(prefix, errors)
+                locations = spec.submodule_search_locations if spec else None
+                expanded += [f"{prefix}.{m.name}" for m in pkgutil.iter_modules(locations or [])]
+        candidates = expanded
+    return sorted(name for name in candidates if _find_spec(name, errors) is not None)
+
+
+def read_project(root: Path) -> ProjectConfig | None:
+    for config_path, nested in ((root / "dg.toml", False), (root / "pyproject.toml", True)):
+        if not config_path.is_file():
+            continue
+        table = _load_toml(config_path)
+        if nested:
+            table = table.get("tool", {}).get("dg")
+        if table is None:
+            continue
+        project = table.get("project", {})
+        root_module = project.get("root_module")
+        if table.get("directory_type") != "project" or not root_module:
+            return None
+        src = root / "src"
+        return ProjectConfig(
+            root=root,
+            root_module=root_module,
+            defs_module=project.get("defs_module") or f"{root_module}.defs",
+            registry_modules=list(project.get("registry_modules", [])),
+            package_base=src if (src / root_module.split(".")[0]).exists() else root,
+        )
+    return None
+
+
+def _load_toml(path: Path) -> dict[str, Any]:
+    try:
+        import tomllib
+    except ModuleNotFoundError:  # Python 3.10: Dagster depends on tomli or tomlkit
+        try:
+            import tomli as tomllib
+        except ModuleNotFoundError:
+            import tomlkit
+
+            return tomlkit.parse(path.read_text(encoding="utf-8")).unwrap()
+    return tomllib.loads(path.read_text(encoding="utf-8"))
+
+
+def _make_importable(project: ProjectConfig) -> None:
+    # The project need not be installed in its venv: dg then fails, but the editor should not.
+    base = str(project.package_base)
+    if importlib.util.find_spec(project.root_module.split(".")[0]) is None and base not in sys.path:
+        sys.path.insert(0, base)
+
+
+def _defs_references(project: ProjectConfig) -> tuple[list[str], list[str]]:
+    """Full module names of the `type:` and `template_vars_module:` values in the defs folder."""
+    types: list[str] = []
+    template_vars: list[str] = []
+    for path in _component_files(project.defs_dir):
+        folder_module = ".".join([project.defs_module, *path.parent.relative_to(project.defs_dir).parts])
+        for key, value, _ in _TOP_LEVEL_KEY.findall(path.read_text(encoding="utf-8", errors="replace")):
+            # Relative names are relative to the folder's full module (normalize_component_type_str).
+            name = f"{folder_module}{value}" if value.startswith(".") else value
+            (types if key == "type" else template_vars).append(name)
+    return sorted(set(types)), sorted(set(template_vars))
+
+
+def _component_files(defs_dir: Path) -> list[Path]:
+    found = []
+    for folder, dirs, files in os.walk(defs_dir):
+        dbt_project = "dbt_project.yml" in files  # its target/ holds build output
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in SKIPPED_DIRS
+                         and not (dbt_project and d == "target"))
+        found += [Path(folder, f) for f in COMPONENT_FILE_NAMES if f in files]
+    return found
+
+
+def _template_vars_modules(modules: list[str], errors: dict[str, str]) -> dict[str, list[str]]:
+    """`@template_var` names of each template_vars_module, keyed by the module's absolute file path."""
+    result = {}
+    for name in modules:
+        module = _import(name, errors) if _find_spec(name, errors) is not None else None
+        if module is not None:
+            result[os.path.abspath(module.__file__ or name)] = adapter.template_var_names_in_module(module)
+    return result
+
+
+def _source(cls: type) -> dict[str, Any] | None:
+    module = sys.modules.get(cls.__module__)
+    path = getattr(module, "__file__", None)
+    if not path:
+        return None
+    line = getattr(cls, "__firstlineno__", None)  # Python 3.13+
+    if line is None:
+        # inspect.getsourcelines parses the whole file (13 ms for dbt's); a scan is enough.
+        pattern = re.compile(rf"^\s*class\s+{re.escape(cls.__name__)}\b")
+        line = next((i for i, text in enumerate(linecache.getlines(path), 1) if pattern.match(text)), None)
+    return {"path": os.path.abspath(path), "line": line}
+
+
+def _drop_sentinel_defaults(schema: Any) -> Any:
+    """Removes `"default": "__DAGSTER_UNSET_DEFAULT__"`, Dagster's marker for a non-JSON default."""
+    if isinstance(schema, dict):
+        return {k: _drop_sentinel_defaults(v) for k, v in schema.items()
+                if not (k == "default" and v == SENTINEL_DEFAULT)}
+    if isinstance(schema, list):
+        return [_drop_sentinel_defaults(v) for v in schema]
+    return schema

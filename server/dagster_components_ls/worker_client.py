@@ -1,0 +1,232 @@
+"""The worker subprocess seen from the server: start, call with a timeout, kill and restart."""
+
+import collections
+import json
+import logging
+import os
+import queue
+import signal
+import subprocess
+import threading
+import time
+from collections.abc import Mapping
+from pathlib import Path
+from typing import IO, Any
+
+from .worker import protocol
+
+WORKER_DIR = Path(__file__).parent / "worker"
+BACKOFF_FIRST = 0.5
+BACKOFF_MAX = 30.0
+STDERR_LINES = 200
+_EOF = object()
+
+log = logging.getLogger(__name__)
+
+
+class WorkerError(Exception):
+    """A call that produced no result. kind: "timeout" | "crashed" | "exception" | "unavailable"."""
+
+    def __init__(self, kind: str, message: str, stderr_tail: str = "", traceback: str = "") -> None:
+        super().__init__(f"{message}\n{stderr_tail}".rstrip())
+        self.kind = kind
+        self.message = message
+        self.stderr_tail = stderr_tail
+        self.traceback = traceback
+
+
+class WorkerProcess:
+    """`python <worker dir>` in the project's interpreter, one call at a time.
+
+    It runs user code, so no call blocks beyond its timeout: a worker that overruns is killed with
+    its whole process group (dbt and other children included), and the next call starts a new one,
+    after a backoff that doubles with each consecutive failure.
+    """
+
+    def __init__(self, python: Path, cwd: Path, env: Mapping[str, str] | None = None) -> None:
+        self.python = python
+        self.cwd = cwd
+        self.env = dict(env) if env is not None else None
+        self._lock = threading.Lock()
+        self._proc: subprocess.Popen[bytes] | None = None
+        self._responses: queue.Queue[Any] = queue.Queue()
+        self._stderr: collections.deque[str] = collections.deque(maxlen=STDERR_LINES)
+        self._stderr_thread: threading.Thread | None = None
+        self._next_id = 0
+        self._failures = 0
+        self._next_start = 0.0  # monotonic time before which no restart happens
+        self._closed = False
+
+    @property
+    def pid(self) -> int | None:
+        """The running worker's pid (also its process group id), or None."""
+        return self._proc.pid if self._alive() else None
+
+    def stderr_tail(self, lines: int = 20) -> str:
+        return "\n".join(list(self._stderr)[-lines:])
+
+    def call(self, method: str, params: Mapping[str, Any] | None = None, timeout: float = 30.0) -> dict[str, Any]:
+        deadline = time.monotonic() + timeout
+        if not self._lock.acquire(timeout=timeout):
+            raise WorkerError("timeout", f"worker busy: {method} waited {timeout:g} s for another call")
+        try:
+            self._ensure_started(deadline)
+            return self._call(method, dict(params or {}), deadline)
+        finally:
+            self._lock.release()
+
+    def close(self) -> None:
+        """Asks the worker to exit, then kills its process group; a call in progress fails."""
+        self._closed = True
+        if not self._lock.acquire(timeout=1.0):
+            self._kill()  # a call holds the lock: it sees the worker die and raises
+            return
+        try:
+            if self._alive():
+                try:
+                    self._call(protocol.METHOD_SHUTDOWN, {}, time.monotonic() + 2.0)
+                except WorkerError:
+                    pass
+            self._kill()
+        finally:
+            self._lock.release()
+
+    def __enter__(self) -> "WorkerProcess":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _call(self, method: str, params: dict[str, Any], deadline: float) -> dict[str, Any]:
+        assert self._proc is not None and self._proc.stdin is not None
+        self._next_id += 1
+        request_id = self._next_id
+        try:
+            self._proc.stdin.write(json.dumps({"id": request_id, "method": method, "params": params}).encode() + b"\n")
+            self._proc.stdin.flush()
+        except OSError:
+            raise self._crashed(method) from None
+        while True:
+            try:
+                response = self._responses.get(timeout=max(0.0, deadline - time.monotonic()))
+            except queue.Empty:
+                self._fail()
+                raise WorkerError("timeout", f"worker call {method} timed out; the worker was killed",
+                                  self.stderr_tail()) from None
+            if response is _EOF:
+                raise self._crashed(method)
+            if response.get("id") == request_id:
+                break
+        self._failures = 0  # the worker answered: it is healthy, even if the call raised
+        if "error" in response:
+            error = response["error"]
+            raise WorkerError("exception", error.get("message", "worker error"), self.stderr_tail(),
+                              error.get("traceback", ""))
+        return response["result"]
+
+    def _ensure_started(self, deadline: float) -> None:
+        if self._closed:
+            raise WorkerError("unavailable", "worker is closed")
+        if self._alive():
+            return
+        if self._proc is not None:  # it exited between calls
+            self._fail()
+        wait = self._next_start - time.monotonic()
+        if wait >= deadline - time.monotonic():
+            raise WorkerError("unavailable", f"worker restarts in {wait:.1f} s after repeated failures",
+                              self.stderr_tail())
+        if wait > 0:
+            time.sleep(wait)
+        self._start()
+
+    def _start(self) -> None:
+        self._responses = queue.Queue()
+        self._stderr.clear()
+        try:
+            self._proc = subprocess.Popen(
+                [str(self.python), str(WORKER_DIR)],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                cwd=self.cwd,
+                env=self.env,
+                start_new_session=True,  # its own process group, so a kill reaches user subprocesses
+            )
+        except OSError as e:
+            self._proc = None
+            self._note_failure()
+            raise WorkerError("unavailable", f"cannot start the worker with {self.python}: {e}") from e
+        assert self._proc.stdout is not None and self._proc.stderr is not None
+        threading.Thread(target=self._read_stdout, args=(self._proc.stdout, self._responses),
+                         name="worker-stdout", daemon=True).start()
+        self._stderr_thread = threading.Thread(target=self._read_stderr, args=(self._proc.stderr,),
+                                               name="worker-stderr", daemon=True)
+        self._stderr_thread.start()
+
+    @staticmethod
+    def _read_stdout(stream: IO[bytes], responses: "queue.Queue[Any]") -> None:
+        for line in stream:
+            try:
+                message = json.loads(line)
+            except ValueError:
+                continue  # not ours: only protocol lines reach this pipe, but never trust it
+            if isinstance(message, dict):
+                responses.put(message)
+        stream.close()
+        responses.put(_EOF)
+
+    def _read_stderr(self, stream: IO[bytes]) -> None:
+        for raw in stream:
+            line = raw.decode("utf-8", errors="replace").rstrip("\n")
+            self._stderr.append(line)
+            log.debug("worker: %s", line)
+        stream.close()
+
+    def _crashed(self, method: str) -> WorkerError:
+        """Marks the worker dead after it closed its pipes; the error says how it ended."""
+        proc = self._proc
+        code = None
+        if proc is not None:
+            try:
+                code = proc.wait(timeout=0.5)
+            except subprocess.TimeoutExpired:
+                pass
+        if self._stderr_thread is not None:
+            self._stderr_thread.join(timeout=0.5)  # let its last words arrive
+        self._fail()
+        if self._closed:
+            return WorkerError("unavailable", "worker is closed")
+        return WorkerError("crashed", f"worker exited (code {code}) during {method}", self.stderr_tail())
+
+    def _alive(self) -> bool:
+        return self._proc is not None and self._proc.poll() is None
+
+    def _fail(self) -> None:
+        """The worker is unusable: kill it and everything it started, and back off."""
+        self._kill()
+        self._note_failure()
+
+    def _note_failure(self) -> None:
+        self._failures += 1
+        delay = min(BACKOFF_FIRST * 2 ** (self._failures - 1), BACKOFF_MAX)
+        self._next_start = time.monotonic() + delay
+
+    def _kill(self) -> None:
+        proc, self._proc = self._proc, None
+        if proc is None:
+            return
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)  # pgid == pid: start_new_session
+        except ProcessLookupError:
+            pass
+        try:
+            proc.wait(timeout=5.0)
+        except subprocess.TimeoutExpired:  # stuck in the kernel; SIGKILL will land eventually
+            log.warning("worker %s did not exit after SIGKILL", proc.pid)
+        # Only stdin: the reader threads close stdout and stderr at EOF. Closing them here could
+        # block on a reader's buffer lock when a daemonized grandchild still holds the pipe.
+        try:
+            if proc.stdin is not None:
+                proc.stdin.close()
+        except OSError:
+            pass
