@@ -98,7 +98,7 @@ def check_shape(doc: YamlDocument, ctx: CheckContext) -> Iterator[Problem]:
                       data={"key": "type", "path": []})
     elif doc.root.kind != MAP:
         kind = "a list" if doc.root.kind == "seq" else "a single value"
-        yield Problem(doc.root.span, "invalid-value",
+        yield Problem(_first_line(doc), "invalid-value",
                       f"A component document must be a mapping with `type:` and `attributes:`, not {kind}")
 
 
@@ -192,7 +192,7 @@ def check_templates(doc: YamlDocument, ctx: CheckContext) -> Iterator[Problem]:
                     yield Problem(span, "deprecated", f"`{name}` is deprecated in templates: {scope.deprecated[name]}",
                                   severity=WARNING, data={"name": name, "replacement": scope.deprecated[name]})
             elif name not in allowed and scope.complete:
-                best = _suggest(name, sorted(allowed))
+                best = _suggest(name, sorted(allowed - JINJA_GLOBALS))
                 hint = f". Did you mean '{best}'?" if best else ""
                 for span in spans:
                     yield Problem(span, "unknown-template-variable", f"Unknown template variable '{name}'{hint}",
@@ -381,6 +381,8 @@ def _schema_problem(doc: YamlDocument, prefix: KeyPath, error: schemas.SchemaErr
     elif error.kind == schemas.MISSING:
         key_node, value_node = doc.node_at_path(path)
         anchor = key_node or value_node
+        if anchor is not None and anchor.kind == MAP and anchor.pairs:
+            anchor = anchor.pairs[0][0]  # a list item: its first key, not all its lines
         span = anchor.span if anchor is not None else _first_line(doc)
         yield Problem(span, "missing-attribute", f"Missing required attribute '{error.key}' in {where}",
                       data={"path": list(path), "key": error.key})
@@ -431,14 +433,17 @@ def _first_key_span(doc: YamlDocument) -> Span:
 
 def _first_line(doc: YamlDocument) -> Span:
     """The first line with content (not a comment or `---`), for problems about the whole document."""
+    fallback = None
     offset = 0
     for line in doc.text.split("\n"):
         stripped = line.strip()
+        span = Span(offset + len(line) - len(line.lstrip()), offset + len(line.rstrip()))
         if stripped and not stripped.startswith("#") and stripped != "---":
-            indent = len(line) - len(line.lstrip())
-            return Span(offset + indent, offset + len(line.rstrip()))
+            return span
+        if stripped and fallback is None:
+            fallback = span
         offset += len(line) + 1
-    return Span(0, 0)
+    return fallback or Span(0, 0)
 
 
 def _without_suppressed(text: str, problems: list[Problem]) -> list[Problem]:

@@ -20,6 +20,7 @@ _SEPARATOR = re.compile(r"^---(?=[ \t]|$)", re.MULTILINE)
 _KEY = re.compile(r"(?P<key>\"[^\"]*\"|'[^']*'|[^\s#'\"\[\]{},:][^#]*?)[ \t]*:(?:[ \t]|$)")
 
 MAP, SEQ, SCALAR = "map", "seq", "scalar"
+MAX_EXPANDED_NODES = 100_000
 
 
 @dataclass(eq=False)
@@ -38,7 +39,7 @@ class Node:
     def get(self, key: str | int) -> Optional[Node]:
         """The value node under a mapping key or at a sequence index."""
         if self.kind == MAP:
-            for k, v in self.pairs:
+            for k, v in reversed(self.pairs):  # the last of duplicate keys wins, as in YAML readers
                 if k.text == key:
                     return v
         elif self.kind == SEQ and isinstance(key, int) and 0 <= key < len(self.items):
@@ -46,7 +47,7 @@ class Node:
         return None
 
     def key_node(self, key: str) -> Optional[Node]:
-        for k, _ in self.pairs:
+        for k, _ in reversed(self.pairs):
             if k.text == key:
                 return k
         return None
@@ -80,7 +81,8 @@ class YamlDocument:
 
     @property
     def parsed(self) -> bool:
-        return not self.problems
+        """True when the tree is usable: no problems, or only ones YAML readers tolerate (duplicate keys)."""
+        return not self.problems or self.value is not None
 
     def node_at_path(self, path: KeyPath) -> tuple[Optional[Node], Optional[Node]]:
         """The (key node, value node) at a key path; the deepest existing ancestor's pair when absent."""
@@ -167,8 +169,12 @@ def _parse_cached(text: str) -> tuple[Optional[Node], Any, tuple[SyntaxProblem, 
         return None, None, (SyntaxProblem(Span(0, 0), f"Unable to parse YAML: {exc}"),)
     if yaml_root is None:
         return None, None, ()
+    if _expanded_size(yaml_root, {}, set()) > MAX_EXPANDED_NODES:
+        return None, None, (SyntaxProblem(_node_span(yaml_root), "Aliases expand this document to too many nodes"),)
     duplicates: list[SyntaxProblem] = []
-    root = _convert(yaml_root, duplicates)
+    root = _convert(yaml_root, duplicates, set())
+    if any(p.message.startswith("Recursive") for p in duplicates):
+        return root, None, tuple(duplicates)
     try:
         value = yaml.constructor.SafeConstructor().construct_document(yaml_root)
     except yaml.YAMLError as exc:  # e.g. an unhashable key such as `? [a, b]`
@@ -176,21 +182,43 @@ def _parse_cached(text: str) -> tuple[Optional[Node], Any, tuple[SyntaxProblem, 
     return root, value, tuple(duplicates)
 
 
-def _convert(node: yaml.Node, duplicates: list[SyntaxProblem]) -> Node:
+def _expanded_size(node: yaml.Node, sizes: dict[int, int], active: set[int]) -> int:
+    """How many nodes the document has once aliases are expanded (guards against "billion laughs")."""
+    if id(node) in sizes:
+        return sizes[id(node)]
+    if id(node) in active or not isinstance(node, yaml.CollectionNode):
+        return 1
+    active.add(id(node))
+    children = [c for pair in node.value for c in pair] if isinstance(node, yaml.MappingNode) else node.value
+    size = 1 + sum(_expanded_size(child, sizes, active) for child in children)
+    active.discard(id(node))
+    sizes[id(node)] = size
+    return size
+
+
+def _convert(node: yaml.Node, duplicates: list[SyntaxProblem], active: set[int]) -> Node:
     span = _node_span(node)
+    if id(node) in active:  # `&a [*a]`: an alias inside its own anchor
+        duplicates.append(SyntaxProblem(span, "Recursive alias: a node contains itself"))
+        return Node(SCALAR, span, "tag:yaml.org,2002:null")
     if isinstance(node, yaml.MappingNode):
         pairs = []
         seen: set[str] = set()
+        active.add(id(node))
         for key, value in node.value:
-            k, v = _convert(key, duplicates), _convert(value, duplicates)
+            k, v = _convert(key, duplicates, active), _convert(value, duplicates, active)
             if k.kind == SCALAR:
                 if k.text in seen:
                     duplicates.append(SyntaxProblem(k.span, f"Duplicate key '{k.text}'"))
                 seen.add(k.text or "")
             pairs.append((k, v))
+        active.discard(id(node))
         return Node(MAP, span, node.tag, pairs=pairs)
     if isinstance(node, yaml.SequenceNode):
-        return Node(SEQ, span, node.tag, items=[_convert(item, duplicates) for item in node.value])
+        active.add(id(node))
+        items = [_convert(item, duplicates, active) for item in node.value]
+        active.discard(id(node))
+        return Node(SEQ, span, node.tag, items=items)
     return Node(SCALAR, span, node.tag, text=node.value, style=node.style or None)
 
 
@@ -231,8 +259,11 @@ def _token_span(text: str, offset: int) -> Span:
         end += 1
     if end == offset and offset < len(text) and text[offset] not in "\r\n":
         end += 1
-    if end == offset and offset > 0:  # at the end of a line or the file: mark the character before
-        return Span(offset - 1, offset)
+    if end == offset and offset > 0:  # at the end of a line or the file: mark the last character before
+        back = offset
+        while back > 0 and text[back - 1] in " \t\r\n":
+            back -= 1
+        return Span(back - 1, back) if back > 0 else Span(offset - 1, offset)
     if text[offset : offset + 1] in ("'", '"'):  # an unclosed quote: the rest of its line
         newline = text.find("\n", offset)
         end = newline if newline != -1 else len(text)

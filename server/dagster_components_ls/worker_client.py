@@ -133,7 +133,7 @@ class WorkerProcess:
             self._fail()
         wait = self._next_start - time.monotonic()
         if wait >= deadline - time.monotonic():
-            raise WorkerError("unavailable", f"worker restarts in {wait:.1f} s after repeated failures",
+            raise WorkerError("unavailable", f"worker restarts in {wait:.1f} s, after a failure",
                               self.stderr_tail())
         if wait > 0:
             time.sleep(wait)

@@ -22,6 +22,7 @@ class BadRequest(Exception):
 
 
 def main() -> None:
+    _hide_worker_modules()
     requests, responses = _claim_stdio()
     for line in requests:
         if not line.strip():
@@ -31,6 +32,14 @@ def main() -> None:
         responses.flush()
         if stop:
             break
+
+
+def _hide_worker_modules() -> None:
+    """Frees the names `registry`, `protocol`, ... for the user's own modules of the same name."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != here]
+    for module in (adapter, isolation, protocol, registry):  # they hold each other by reference
+        sys.modules[f"dagster_components_ls_worker.{module.__name__}"] = sys.modules.pop(module.__name__)
 
 
 def _claim_stdio() -> tuple[IO[str], IO[str]]:

@@ -7,7 +7,6 @@
 
 import importlib.metadata
 import inspect
-import textwrap
 import typing
 from collections.abc import Iterator
 from types import ModuleType
@@ -80,14 +79,18 @@ def describe_component(typename: str, cls: type) -> dict[str, Any]:
     """summary, description, aliases, schema and scaffold_params_schema, as dg's snapshot has them."""
     try:
         from dagster.components.core.snapshot import get_package_entry_snap
-        from dagster_shared.serdes.objects import EnvRegistryKey
+        from dagster_shared.serdes import objects
     except ImportError:
         return _describe_component_fallback(typename, cls)
-    snap = get_package_entry_snap(EnvRegistryKey.from_typename(typename), cls)
+    key_cls = getattr(objects, "EnvRegistryKey", None) or getattr(objects, "PluginObjectKey", None)  # ≤1.10
+    if key_cls is None:
+        return _describe_component_fallback(typename, cls)
+    snap = get_package_entry_snap(key_cls.from_typename(typename), cls)
+    aliases = getattr(snap, "aliases", None)  # ≤1.10 snaps have none
     return {
         "summary": snap.summary,
         "description": snap.description,
-        "aliases": [alias.to_typename() for alias in snap.aliases],
+        "aliases": [a.to_typename() for a in aliases] if aliases is not None else _defining_module_alias(typename, cls),
         "schema": snap.component_schema,
         "scaffold_params_schema": snap.scaffolder_schema,
     }
@@ -96,14 +99,18 @@ def describe_component(typename: str, cls: type) -> dict[str, Any]:
 def _describe_component_fallback(typename: str, cls: type) -> dict[str, Any]:
     doc = inspect.cleandoc(cls.__doc__) if cls.__doc__ else None
     model = cls.get_model_cls()
-    alias = f"{cls.__module__}.{cls.__name__}"
     return {
         "summary": doc.split("\n\n")[0] if doc else None,
         "description": doc,
-        "aliases": [alias] if cls.__module__ != typename.rpartition(".")[0] else [],
+        "aliases": _defining_module_alias(typename, cls),
         "schema": model.model_json_schema() if model else None,
         "scaffold_params_schema": _scaffold_params_schema(cls),
     }
+
+
+def _defining_module_alias(typename: str, cls: type) -> list[str]:
+    """`<defining module>.<Class>` when the key names another module (a re-export), as dg does."""
+    return [f"{cls.__module__}.{cls.__name__}"] if cls.__module__ != typename.rpartition(".")[0] else []
 
 
 def _scaffold_params_schema(cls: type) -> dict[str, Any] | None:
@@ -122,9 +129,12 @@ def envelope_schema() -> dict[str, Any]:
     return ComponentFileModel.model_json_schema()
 
 
-def post_processing_schema() -> dict[str, Any]:
-    from dagster.components.core.defs_module import ComponentPostProcessingModel
-
+def post_processing_schema() -> dict[str, Any] | None:
+    """None before 1.11, whose defs.yaml had no `post_processing` (nor `template_vars_module`)."""
+    try:
+        from dagster.components.core.defs_module import ComponentPostProcessingModel
+    except ImportError:
+        return None
     return ComponentPostProcessingModel.model().model_json_schema()
 
 
@@ -143,7 +153,11 @@ def template_globals() -> tuple[list[str], dict[str, str]]:
     try:
         from dagster.components.resolved.scopes import LoadContextScope  # noqa: F401
     except ImportError:
-        names += ["project_root", "load_component_at_path", "build_defs_at_path"]
+        from dagster.components.core.context import ComponentLoadContext
+
+        # 1.10.18 has project_root only; later 1.1x added the two context methods.
+        names.append("project_root")
+        names += [n for n in ("load_component_at_path", "build_defs_at_path") if hasattr(ComponentLoadContext, n)]
     else:
         replacements = {
             "project_root": "context.project_root",
@@ -179,7 +193,10 @@ def legacy_scope_names(cls: type) -> list[str]:
     owner = next((c for c in cls.__mro__ if "get_additional_scope" in vars(c)), base)
     if owner is base or issubclass(base, owner):
         return []
-    return sorted(cls.get_additional_scope())
+    try:
+        return sorted(cls.get_additional_scope())
+    except Exception:  # the same error breaks loading the component, which reports it there
+        return []
 
 
 def _is_template_var(value: object) -> bool:

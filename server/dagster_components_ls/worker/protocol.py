@@ -32,13 +32,25 @@ METHOD_SHUTDOWN = "shutdown"
 #   "envelope_schema": {... defs.yaml document schema without attributes' contents ...},
 #   "post_processing_schema": {...},
 #   "template_scope": {
-#       "globals": ["env", "dg", "datetime", "context", ...],
+#       "globals": ["env", "dg", "datetime", "context", ...],   # deprecated names included
 #       "deprecated": {"project_root": "use {{ context.project_root }}", ...},
 #       "user_vars": {"<abs path of template_vars module or class key>": ["name", ...]},
 #       "per_type": {"dagster_dbt.DbtProjectComponent": {"translation": ["node", "spec"]}},
 #   },
 #   "module_errors": {"some.module": "ModuleNotFoundError: No module named 'some'"},
 # }
+# Details of the registry result:
+# - types: sorted by key; the entry points' modules, the project's registry_modules (wildcards
+#   resolved), the extra_modules, and the project-local types that `type:` lines of the defs
+#   folder name (relative `.X` resolved against the folder's full module). Schemas never carry
+#   Dagster's "__DAGSTER_UNSET_DEFAULT__" default (the key is dropped).
+# - user_vars keys: the absolute file path (as Python imported it) of each template_vars_module a
+#   defs file names, with its @template_var functions; and the type key of each component class
+#   with @staticmethod @template_var methods (or an overridden get_additional_scope).
+# - per_type paths: attribute field names joined by "." with list and dict levels left out, so
+#   `attributes.replications[0].translation` is "replications.translation".
+# - module_errors keys: a module that raised on import (any exception, SystemExit included), or a
+#   type key whose class was imported but could not be described (its model raised).
 
 # Result kinds of an error response.
 ERROR_EXCEPTION = "exception"  # the call raised (user code or Dagster)

@@ -1,0 +1,192 @@
+"""The real server process over stdio, driven by pytest-lsp like an editor."""
+
+import asyncio
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import pytest_lsp
+from conftest import EXAMPLES, GADGET_V1, SERVER_COMMAND, write_project
+from lsprotocol import types
+from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
+
+TIMEOUT = 120
+
+SHARED_CACHE = Path(os.environ.get("DAGSTER_COMPONENTS_LS_TEST_CACHE", "/tmp/dagster-components-ls-test-cache"))
+
+
+@pytest_lsp.fixture(
+    config=ClientServerConfig(
+        server_command=SERVER_COMMAND,
+        server_env={**os.environ, "DAGSTER_COMPONENTS_LS_CACHE": str(SHARED_CACHE)},
+    ),
+)
+async def client(lsp_client: LanguageClient):
+    lsp_client.statuses = []
+
+    @lsp_client.feature("dagster/status")
+    def on_status(params):
+        lsp_client.statuses.append(params)
+
+    await lsp_client.initialize_session(
+        types.InitializeParams(
+            capabilities=client_capabilities("visual-studio-code"),
+            root_uri=EXAMPLES.as_uri(),
+            initialization_options={"python": sys.executable},
+        )
+    )
+    yield
+    await lsp_client.shutdown_session()
+
+
+async def open_and_wait(client: LanguageClient, path: Path, text: str | None = None) -> list[types.Diagnostic]:
+    """Open a document and wait for diagnostics computed with the registry (after any `loading` pass)."""
+    uri = path.as_uri()
+    client.text_document_did_open(
+        types.DidOpenTextDocumentParams(
+            text_document=types.TextDocumentItem(uri=uri, language_id="yaml", version=1, text=text or path.read_text())
+        )
+    )
+    return await wait_for_ready_diagnostics(client, uri)
+
+
+async def wait_for_ready_diagnostics(client: LanguageClient, uri: str, version: int | None = None) -> list[types.Diagnostic]:
+    async def ready():
+        while True:
+            await client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
+            registry_ready = any(s.state == "ready" and s.subject == "registry" for s in statuses(client))
+            if uri in client.diagnostics and registry_ready:
+                return
+
+    await asyncio.wait_for(ready(), TIMEOUT)
+    # One more publish may be queued right after `ready`: let the debounce settle.
+    await asyncio.sleep(0.1)
+    return list(client.diagnostics[uri])
+
+
+def statuses(client):
+    return [s if hasattr(s, "state") else type("S", (), s) for s in client.statuses]
+
+
+def summary(diagnostics: list[types.Diagnostic]) -> list[tuple]:
+    return [
+        (d.code, d.range.start.line, d.range.start.character, d.range.end.line, d.range.end.character, d.message)
+        for d in sorted(diagnostics, key=lambda d: (d.range.start.line, d.range.start.character))
+    ]
+
+
+def check_json(path: Path) -> list[dict]:
+    out = subprocess.run(
+        [sys.executable, "-m", "dagster_components_ls", "check", "--format", "json", str(path)],
+        capture_output=True, text=True, env={**os.environ, "DAGSTER_COMPONENTS_LS_CACHE": str(SHARED_CACHE)},
+    )
+    return json.loads(out.stdout)
+
+
+@pytest.mark.asyncio(loop_scope="function")
+async def test_broken_file_gets_its_exact_diagnostics(client: LanguageClient):
+    path = EXAMPLES / "broken" / "unknown_attribute" / "defs.yaml"
+    diagnostics = await open_and_wait(client, path)
+    assert summary(diagnostics) == [
+        ("unknown-attribute", 8, 2, 8, 14,
+         "Unknown attribute 'compute_sise' for acme_platform.ResearchJob. Did you mean 'compute_size'?"),
+    ]
+    (diagnostic,) = diagnostics
+    assert (diagnostic.source, diagnostic.severity, diagnostic.data) == (
+        "dagster", types.DiagnosticSeverity.Error,
+        {"path": ["attributes"], "key": "compute_sise", "suggestion": "compute_size"},
+    )
+
+
+@pytest.mark.asyncio(loop_scope="function")
+async def test_server_and_check_agree_on_every_broken_file(client: LanguageClient):
+    by_path: dict[str, list[tuple]] = {}
+    for d in check_json(EXAMPLES / "broken"):
+        start, end = d["range"]["start"], d["range"]["end"]
+        item = (d["code"], start["line"], start["character"], end["line"], end["character"], d["message"])
+        by_path.setdefault(str(Path(d["path"]).resolve()), []).append(item)
+    files = sorted((EXAMPLES / "broken").rglob("*.yaml"))
+    assert len(files) >= 13
+    for path in files:
+        diagnostics = await open_and_wait(client, path)
+        assert summary(diagnostics) == by_path.get(str(path), []), path
+
+
+@pytest.mark.asyncio(loop_scope="function")
+async def test_editing_updates_diagnostics(client: LanguageClient):
+    path = EXAMPLES / "broken" / "invalid_enum" / "defs.yaml"
+    uri = path.as_uri()
+    diagnostics = await open_and_wait(client, path)
+    assert [d.code for d in diagnostics] == ["invalid-value"]
+    line = diagnostics[0].range.start.line
+    # Type over `xlarge` with `large`, as an editor sends an incremental change.
+    client.text_document_did_change(
+        types.DidChangeTextDocumentParams(
+            text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=2),
+            content_changes=[types.TextDocumentContentChangePartial(range=diagnostics[0].range, text="large")],
+        )
+    )
+    while True:
+        await asyncio.wait_for(client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS), TIMEOUT)
+        if not client.diagnostics[uri]:
+            break
+    assert line == 9
+
+
+@pytest.mark.asyncio(loop_scope="function")
+async def test_bad_input_never_stops_the_server(client: LanguageClient, tmp_path):
+    cases = {
+        "binary": "\x00\x01\x02garbage\xff",
+        "tabs": "type: acme_platform.ResearchJob\n\tattributes: {}\n",
+        "list": "- a\n- b\n",
+        "scalar": "just a string\n",
+        "duplicates": "type: a.B\ntype: c.D\n",
+        "empty": "",
+        "comments": "# nothing\n# at all\n",
+        "raises-on-import": "type: not_a_module_anywhere.Thing\n",
+    }
+    codes = {}
+    for name, text in cases.items():
+        path = tmp_path / name / "defs.yaml"
+        path.parent.mkdir()
+        path.write_text(text)
+        codes[name] = [d.code for d in await open_and_wait(client, path, text)]
+    assert codes == {
+        "binary": ["yaml-syntax"],
+        "tabs": ["yaml-syntax"],
+        "list": ["invalid-value"],
+        "scalar": ["invalid-value"],
+        "duplicates": ["yaml-syntax", "unknown-type"],
+        "empty": ["missing-attribute"],
+        "comments": ["missing-attribute"],
+        "raises-on-import": ["unknown-type"],
+    }
+    # Still serving: a good file gets its (empty) diagnostics.
+    good = EXAMPLES / "acme_analytics" / "src" / "acme_analytics" / "defs" / "jaffle_shop" / "defs.yaml"
+    assert await open_and_wait(client, good) == []
+
+
+@pytest.mark.asyncio(loop_scope="function")
+async def test_editing_component_code_refreshes_open_documents(client: LanguageClient, tmp_path):
+    root = write_project(tmp_path / "shop")
+    path = root / "src" / "shop" / "defs" / "gadgets" / "defs.yaml"
+    diagnostics = await open_and_wait(client, path)
+    assert [(d.code, d.message) for d in diagnostics] == [
+        ("unknown-attribute", "Unknown attribute 'color' for shop.components.gadget.Gadget. Allowed: name"),
+    ]
+    # The platform team adds the field; the editor reports the saved file.
+    module = root / "src" / "shop" / "components" / "gadget.py"
+    module.write_text(GADGET_V1.replace("    name: str\n", "    name: str\n    color: str = 'blue'\n"))
+    client.workspace_did_change_watched_files(
+        types.DidChangeWatchedFilesParams(changes=[types.FileEvent(uri=module.as_uri(), type=types.FileChangeType.Changed)])
+    )
+
+    async def cleared():
+        while client.diagnostics.get(path.as_uri()) is None or client.diagnostics[path.as_uri()]:
+            await client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
+
+    await asyncio.wait_for(cleared(), TIMEOUT)
+    assert list(client.diagnostics[path.as_uri()]) == []

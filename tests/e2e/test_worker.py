@@ -1,0 +1,240 @@
+"""The worker as a real subprocess in the development venv: registry, containment, restart, cache."""
+
+import importlib.metadata
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from dagster_components_ls.project import find_project
+from dagster_components_ls.registry import cache_dir, load_registry
+from dagster_components_ls.worker_client import WORKER_DIR, WorkerError, WorkerProcess
+
+REPO = Path(__file__).parents[2]
+PYTHON = REPO / ".venv" / "bin" / "python" if (REPO / ".venv" / "bin" / "python").exists() else Path(sys.executable)
+MINI = REPO / "tests" / "fixtures" / "projects" / "mini"
+MINI_DEFS = MINI / "src" / "mini" / "defs"
+
+
+@pytest.fixture(scope="module")
+def cold(tmp_path_factory):
+    """One cold registry load of the mini project: (registry, raw cache file, worker stderr)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DAGSTER_COMPONENTS_LS_CACHE", str(tmp_path_factory.mktemp("cache")))
+        with WorkerProcess(PYTHON, MINI) as worker:
+            registry = load_registry(PYTHON, find_project(MINI), worker=worker)
+            stderr = worker.stderr_tail(200)
+        [cache_file] = cache_dir().glob("registry-*.json")
+        yield registry, cache_file.read_text(), stderr, cache_dir()
+
+
+def test_registry_has_dbt_project_component(cold):
+    dbt = cold[0].types["dagster_dbt.DbtProjectComponent"]
+    assert (dbt.aliases, dbt.package, dbt.version, dbt.schema["required"], dbt.summary) == (
+        ("dagster_dbt.components.dbt_project.component.DbtProjectComponent",),
+        "dagster-dbt",
+        importlib.metadata.version("dagster-dbt"),
+        ["project"],
+        "Expose a DBT project to Dagster as a set of assets.",
+    )
+    assert cold[0].lookup("dagster_dbt.components.dbt_project.component.DbtProjectComponent") is dbt
+
+
+def test_registry_keeps_only_components(cold):
+    assert [key for key in cold[0].types if key.startswith("dagster.")] == [
+        "dagster.DefinitionsComponent",
+        "dagster.DefsFolderComponent",
+        "dagster.FunctionComponent",
+        "dagster.PythonScriptComponent",
+        "dagster.TemplatedSqlComponent",
+        "dagster.UvRunComponent",
+    ]
+
+
+def test_registry_has_project_types_from_registry_modules_and_defs_files(cold):
+    local = {key: (t.source_path, t.source_line, t.package, t.schema.get("required"))
+             for key, t in cold[0].types.items() if key.startswith("mini.")}
+    src = MINI / "src" / "mini"
+    assert local == {
+        "mini.components.widget.Widget": (src / "components/widget.py", 8, None, ["name"]),  # registry_modules
+        "mini.defs.reports.local.LocalReport": (src / "defs/reports/local.py", 6, None, ["title"]),  # .local.X
+        "mini.defs.nested.deeper.Deep": (src / "defs/nested/deeper/__init__.py", 6, None, None),  # .Deep
+        "mini.lib.extra.Extra": (src / "lib/extra.py", 10, None, ["count"]),  # absolute type:
+    }
+
+
+def test_modules_that_raise_on_import_are_module_errors(cold):
+    errors = {name: error for name, error in cold[0].module_errors.items() if name.startswith("mini.")}
+    assert errors == {
+        "mini.components.broken": "RuntimeError: broken on purpose",
+        "mini.components.quitter": "SystemExit: 3",
+    }
+
+
+def test_user_output_goes_to_stderr_even_from_subprocesses(cold):
+    lines = cold[2].splitlines()
+    assert ("quitter says goodbye" in lines, "quitter child says goodbye" in lines) == (True, True)
+
+
+def test_schemas_have_no_unset_sentinel(cold):
+    _, raw, _, _ = cold
+    assert ("__DAGSTER_UNSET_DEFAULT__" in raw, '"default": "__DAGSTER_UNSET_DEFAULT__"' in raw) == (False, False)
+    cli_args = cold[0].types["dagster_dbt.DbtProjectComponent"].schema["properties"]["cli_args"]
+    assert "default" not in cli_args
+
+
+def test_envelope_and_post_processing_schemas(cold):
+    registry = cold[0]
+    assert sorted(registry.envelope_schema["properties"]) == [
+        "attributes", "post_processing", "requirements", "template_vars_module", "type"]
+    assert (registry.envelope_schema["required"], registry.envelope_schema["additionalProperties"]) == (["type"], False)
+    assert list(registry.post_processing_schema["properties"]) == ["assets"]
+    assert registry.dagster_version == importlib.metadata.version("dagster")
+
+
+def test_template_scope(cold):
+    scope = cold[0].template_scope
+    assert scope["globals"] == ["env", "dg", "datetime", "automation_condition", "context", "project_root",
+                                "load_component_at_path", "build_defs_at_path"]
+    assert scope["deprecated"] == {
+        "automation_condition": "use {{ dg.AutomationCondition.* }}",
+        "project_root": "use {{ context.project_root }}",
+        "load_component_at_path": "use {{ context.load_component }}",
+        "build_defs_at_path": "use {{ context.build_defs }}",
+    }
+    assert scope["user_vars"] == {
+        str(MINI_DEFS / "reports" / "template_vars.py"): ["report_owner", "table_name"],
+        "mini.components.widget.Widget": ["widget_prefix"],
+    }
+    assert {key: vars_ for key, vars_ in scope["per_type"].items() if key.startswith("dagster_dbt.")} == {
+        "dagster_dbt.DbtCloudComponent": {"translation": ["node", "spec"]},
+        "dagster_dbt.DbtProjectComponent": {"translation": ["node", "spec"]},
+    }
+    assert scope["per_type"]["dagster_sling.SlingReplicationCollectionComponent"] == {
+        "replications.translation": ["spec", "stream_definition"]}
+
+
+def test_warm_start_imports_no_dagster_and_starts_no_process(cold):
+    # A fresh interpreter, so sys.modules and the in-memory interpreter probe start empty.
+    script = f"""
+import json, subprocess, sys
+from pathlib import Path
+def refuse(*args, **kwargs):
+    raise AssertionError(f"started a process: {{args}}")
+subprocess.Popen = refuse
+from dagster_components_ls.project import find_project
+from dagster_components_ls.registry import load_registry
+registry = load_registry(Path({str(PYTHON)!r}), find_project(Path({str(MINI)!r})))
+print(json.dumps({{"types": len(registry.types), "dagster": "dagster" in sys.modules}}))
+"""
+    env = {**os.environ, "DAGSTER_COMPONENTS_LS_CACHE": str(cold[3])}
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env)
+    assert (out.returncode, out.stderr) == (0, "")
+    assert json.loads(out.stdout) == {"types": len(cold[0].types), "dagster": False}
+
+
+def running(pid: int) -> bool:
+    """True while the process exists and is not a zombie waiting for a parent to reap it."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return True  # no /proc (macOS): os.kill is the answer
+
+
+def wait_until_gone(pids: list[int], within: float = 5.0) -> list[int]:
+    deadline = time.monotonic() + within
+    while any(running(p) for p in pids) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return [p for p in pids if running(p)]
+
+
+def test_timeout_kills_the_whole_process_group(tmp_path):
+    pidfile = tmp_path / "pids"
+    with WorkerProcess(PYTHON, MINI, env={**os.environ, "MINI_SLEEPER_PIDFILE": str(pidfile)}) as worker:
+        worker_pid = worker.call("ping", timeout=30)["pid"]
+        started = time.monotonic()
+        with pytest.raises(WorkerError) as caught:
+            worker.call("registry", {"project_root": str(MINI), "extra_modules": ["mini.slow.sleeper"]}, timeout=3)
+        elapsed = time.monotonic() - started
+        assert (caught.value.kind, caught.value.message) == (
+            "timeout", "worker call registry timed out; the worker was killed")
+        assert 3 <= elapsed < 5
+        call_pid, sleep_pid = map(int, pidfile.read_text().split())
+        assert wait_until_gone([worker_pid, call_pid, sleep_pid]) == []
+        assert worker.pid is None
+
+
+def test_user_code_that_exits_the_process_costs_only_the_call():
+    with WorkerProcess(PYTHON, MINI) as worker:
+        pid = worker.call("ping")["pid"]
+        with pytest.raises(WorkerError) as caught:
+            worker.call("registry", {"project_root": str(MINI), "extra_modules": ["mini.slow.exiter"]}, timeout=60)
+        assert (caught.value.kind, caught.value.message) == (
+            "exception", "the call's process died (exit code 7) before answering")
+        assert worker.call("ping")["pid"] == pid
+
+
+def test_a_worker_that_exits_is_restarted_on_the_next_call():
+    with WorkerProcess(PYTHON, MINI) as worker:
+        first = worker.call("ping")["pid"]
+        os.kill(first, signal.SIGKILL)
+        assert wait_until_gone([first]) == []
+        second = worker.call("ping", timeout=10)
+        assert (second["protocol"], second["pid"] != first) == (1, True)
+
+
+def test_a_worker_that_cannot_run_backs_off():
+    with WorkerProcess(Path("/bin/false"), MINI) as worker:  # starts, then exits at once
+        with pytest.raises(WorkerError) as first:
+            worker.call("ping", timeout=10)
+        # the next start waits 0.5 s, longer than this call may take
+        with pytest.raises(WorkerError) as second:
+            worker.call("ping", timeout=0.2)
+    assert (first.value.kind, second.value.kind) == ("crashed", "unavailable")
+
+
+def test_a_missing_interpreter_is_unavailable(tmp_path):
+    with WorkerProcess(tmp_path / "no-python", MINI) as worker:
+        with pytest.raises(WorkerError) as caught:
+            worker.call("ping")
+    assert (caught.value.kind, caught.value.message.startswith(f"cannot start the worker with {tmp_path}")) == (
+        "unavailable", True)
+
+
+def test_bad_requests_get_error_responses_and_the_worker_lives_on():
+    requests = [
+        "not json",
+        "[1]",
+        json.dumps({"id": 1, "method": "nope"}),
+        json.dumps({"id": 2, "method": "registry", "params": {"project_root": 3}}),
+        json.dumps({"id": 3, "method": "ping"}),
+        json.dumps({"id": 4, "method": "shutdown"}),
+    ]
+    out = subprocess.run([str(PYTHON), str(WORKER_DIR)], input="\n".join(requests) + "\n",
+                         capture_output=True, text=True, timeout=30, check=True)
+    responses = [json.loads(line) for line in out.stdout.splitlines()]
+    errors = [(r["id"], r["error"]["kind"], r["error"]["message"]) for r in responses if "error" in r]
+    assert errors == [
+        (None, "bad-request", "not JSON: Expecting value: line 1 column 1 (char 0)"),
+        (None, "bad-request", "a request is a JSON object"),
+        (1, "bad-request", "unknown method 'nope'"),
+        (2, "bad-request", "project_root must be a string or null"),
+    ]
+    assert [(r["id"], sorted(r["result"])) for r in responses if "result" in r] == [
+        (3, ["pid", "protocol", "python"]), (4, [])]
+
+
+def test_worker_error_responses_raise_exception_errors():
+    with WorkerProcess(PYTHON, MINI) as worker:
+        with pytest.raises(WorkerError) as caught:
+            worker.call("nope")
+    assert (caught.value.kind, caught.value.message) == ("exception", "unknown method 'nope'")

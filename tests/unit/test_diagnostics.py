@@ -1,0 +1,227 @@
+import pytest
+from carets import with_marks
+
+from dagster_components_ls.diagnostics import CheckContext, diagnose_text, rank_typenames
+
+RESEARCH = "type: acme_platform.ResearchJob\nattributes:\n  asset_key: research/x\n  owner: team:r\n  script: s.py\n"
+
+
+def run(text: str, registry, **ctx):
+    """(code, marked text, message) for each problem, in order."""
+    problems = diagnose_text(text, CheckContext(registry=registry, **ctx))
+    return [(p.code, text[p.span.start : p.span.end], p.message) for p in problems]
+
+
+def expect(marked: str, registry, **ctx):
+    text, spans = with_marks(marked)
+    got = run(text, registry, **ctx)
+    assert [text[a:b] for a, b in spans] == [g[1] for g in got], got
+    return [(code, message) for code, _, message in got]
+
+
+@pytest.mark.parametrize(
+    "marked, expected",
+    [
+        pytest.param(RESEARCH, [], id="clean"),
+        pytest.param(
+            "type: [[dagster_dbt.DbtProjectComponnt]]\n",
+            [("unknown-type", "Unknown component type 'dagster_dbt.DbtProjectComponnt'. Did you mean 'dagster_dbt.DbtProjectComponent'?")],
+            id="unknown-type",
+        ),
+        pytest.param(
+            RESEARCH + "  [[compute_sise]]: small\n",
+            [("unknown-attribute", "Unknown attribute 'compute_sise' for acme_platform.ResearchJob. Did you mean 'compute_size'?")],
+            id="unknown-attribute",
+        ),
+        pytest.param(
+            RESEARCH + "  compute_size: [[xlarge]]\n",
+            [("invalid-value", "attributes.compute_size: 'xlarge' is not one of ['small', 'medium', 'large']")],
+            id="enum-member",
+        ),
+        pytest.param(
+            RESEARCH + "  compute_size: \"{{ env.SIZE }}\"\n",
+            [],
+            id="templated-enum-is-not-judged",
+        ),
+        pytest.param(
+            RESEARCH + "  observability:\n    sla_minutes: [[2]]\n    log_level: [[loud]]\n",
+            [
+                ("invalid-value", "attributes.observability.sla_minutes: 2 is less than the minimum of 5"),
+                ("invalid-value", "attributes.observability.log_level: 'loud' is not one of ['debug', 'info', 'warning']"),
+            ],
+            id="nested-constraint-and-literal",
+        ),
+        pytest.param(
+            "type: acme_platform.ResearchJob\n[[attributes]]:\n  asset_key: research/x\n",
+            [("missing-attribute", "Missing required attribute 'owner' in attributes")],
+            id="missing-attribute",
+        ),
+        pytest.param(
+            "[[type]]: acme_platform.ResearchJob\n",
+            [("missing-attribute", "acme_platform.ResearchJob requires attributes: 'asset_key', 'owner'")],
+            id="no-attributes-at-all",
+        ),
+        pytest.param(
+            "[[attributes]]:\n  x: 1\n",
+            [("missing-attribute", "Missing `type:`: every component document names its component type")],
+            id="missing-type",
+        ),
+        pytest.param(
+            "type: dagster_dbt.DbtProjectComponent\nattributes:\n  project: p\n  prepare_if_dev: [[maybe]]\n  select: [[5]]\n",
+            [
+                ("invalid-value", "attributes.prepare_if_dev: 'maybe' is not a boolean (true or false)"),
+                ("invalid-value", "attributes.select: 5 is not a string"),
+            ],
+            id="bool-and-string",
+        ),
+        pytest.param(
+            "type: dagster_dbt.DbtProjectComponent\nattributes:\n  project: [[5]]\n",
+            [("invalid-value", "attributes.project: 5 is not a mapping or a string")],
+            id="anyOf-without-cascade",
+        ),
+        pytest.param(
+            "type: dagster_dbt.DbtProjectComponent\nattributes:\n  project:\n    project_dir: p\n    [[bogus]]: 1\n",
+            [("unknown-attribute", "Unknown attribute 'bogus' in attributes.project. Allowed: packaged_project_dir, "
+              "prepare_project_cli_args, profile, profiles_dir, project_dir, state_path, target, target_path")],
+            id="anyOf-picks-the-intended-object",
+        ),
+        pytest.param(
+            "type: dagster_dbt.DbtProjectComponent\nattributes:\n  project: p\n  translation:\n    owners: [[team:x]]\n",
+            [("invalid-value", "attributes.translation.owners: 'team:x' is not a list")],
+            id="ref-resolved-nested",
+        ),
+        pytest.param(
+            "type: dagster.DefsFolderComponent\npost_processing:\n  assets:\n    - [[target]]: \"*\"\n      [[attributez]]: {}\n",
+            [
+                ("missing-attribute", "Missing required attribute 'attributes' in post_processing.assets[0]"),
+                ("unknown-attribute", "Unknown attribute 'attributez' in post_processing.assets[0]. Did you mean 'attributes'?"),
+            ],
+            id="post-processing-schema",
+        ),
+        pytest.param(
+            "type: dagster.DefsFolderComponent\n[[attrs]]: {}\n",
+            [("unknown-attribute", "Unknown top-level key 'attrs'. Did you mean 'attributes'?")],
+            id="unknown-top-level-key",
+        ),
+        pytest.param(
+            "[[- type: a]]\n",
+            [("invalid-value", "A component document must be a mapping with `type:` and `attributes:`, not a list")],
+            id="document-is-a-list",
+        ),
+        pytest.param(
+            "[[just text]]\n",
+            [("invalid-value", "A component document must be a mapping with `type:` and `attributes:`, not a single value")],
+            id="document-is-a-scalar",
+        ),
+        pytest.param(
+            "[[# nothing here]]\n",
+            [("missing-attribute", "Empty document: a component document needs at least `type:`")],
+            id="comment-only",
+        ),
+        pytest.param(
+            RESEARCH + "  description: \"[[{{ context.project_root }]]\"\n",
+            [("template-syntax", "Unclosed '{{': the expression needs a closing '}}'"),
+             ],
+            id="template-syntax",
+        ),
+        pytest.param(
+            "type: dagster_dbt.DbtProjectComponent\nattributes:\n  project: \"{{ [[contxt]].project_root }}/p\"\n",
+            [("unknown-template-variable", "Unknown template variable 'contxt'. Did you mean 'context'?")],
+            id="unknown-template-variable",
+        ),
+        pytest.param(
+            "type: dagster_dbt.DbtProjectComponent\nattributes:\n  project: p\n  translation:\n    description: \"{{ node.name }}\"\n"
+            "  op:\n    name: \"{{ [[node]].name }}\"\n",
+            [("unknown-template-variable", "Unknown template variable 'node'")],
+            id="per-type-scope-only-inside-translation",
+        ),
+        pytest.param(
+            "type: dagster_dbt.DbtProjectComponent\nattributes:\n  project: \"{{ [[project_root]] }}/p\"\n",
+            [("deprecated", "`project_root` is deprecated in templates: use {{ context.project_root }}")],
+            id="deprecated-template-name",
+        ),
+        pytest.param(
+            "type: acme_platform.ResearchJob\nrequirements:\n  env: [A]\nattributes:\n  asset_key: \"{{ env.A }}\"\n"
+            "  owner: \"{{ env('[[B]]') }}\"\n  script: s.py\n",
+            [("undeclared-env-var", "Environment variable 'B' is used but not declared in `requirements.env`")],
+            id="undeclared-env-var",
+        ),
+        pytest.param(
+            "type: [[a.B]]\nattributes:\n  owner: \"{{ whatever }}\"\n",
+            [("unknown-type", "Unknown component type 'a.B'")],
+            id="unknown-type-makes-scope-incomplete",
+        ),
+        pytest.param(
+            RESEARCH + "  compute_size: xlarge  # dagster-components-ls: ignore[invalid-value]\n",
+            [],
+            id="suppressed-at-end-of-line",
+        ),
+        pytest.param(
+            RESEARCH + "  # dagster-components-ls: ignore\n  compute_size: xlarge\n  [[tier]]: 1\n",
+            [("unknown-attribute", "Unknown attribute 'tier' for acme_platform.ResearchJob. Allowed: asset_key, "
+              "compute_size, deps, description, notebook, observability, owner, script, tags")],
+            id="suppressed-on-the-line-above-only",
+        ),
+        pytest.param(
+            RESEARCH + "  compute_size: [[xlarge]]  # dagster-components-ls: ignore[yaml-syntax]\n",
+            [("invalid-value", "attributes.compute_size: 'xlarge' is not one of ['small', 'medium', 'large']")],
+            id="suppression-of-another-code",
+        ),
+    ],
+)
+def test_diagnostics(marked, expected, registry):
+    assert expect(marked, registry) == expected
+
+
+def test_every_document_is_checked_on_its_own(registry):
+    marked = RESEARCH + "  [[ownr]]: x\n---\n" + RESEARCH + "---\n" + RESEARCH + "  compute_size: [[huge]]\n"
+    assert expect(marked, registry) == [
+        ("unknown-attribute", "Unknown attribute 'ownr' for acme_platform.ResearchJob. Did you mean 'owner'?"),
+        ("invalid-value", "attributes.compute_size: 'huge' is not one of ['small', 'medium', 'large']"),
+    ]
+
+
+def test_syntax_error_in_one_document_leaves_others_checked(registry):
+    marked = "type: x.Y\nattributes: [[{]]\n---\n" + RESEARCH + "  [[bad_key]]: 1\n"
+    assert [code for code, _ in expect(marked, registry)] == ["yaml-syntax", "unknown-attribute"]
+
+
+def test_nothing_about_types_before_the_registry_is_ready():
+    marked = "type: not.Real\nattributes:\n  x: \"[[{{ oops]]\"\n  y: 'fine'\n"
+    assert expect(marked, None) == [("template-syntax", "Unclosed '{{': the expression needs a closing '}}'")]
+
+
+def test_relative_type_resolves_against_the_folder_module(registry):
+    text = "type: .research_job.ResearchJob\nattributes:\n  asset_key: research/x\n  owner: team:r\n  script: s.py\n"
+    assert run(text, registry, folder_module="acme_platform.components") == []
+    assert run(text, registry) == [
+        ("unknown-type", ".research_job.ResearchJob",
+         "Relative type '.research_job.ResearchJob' can only be resolved inside a dg project's defs folder"),
+    ]
+
+
+def test_deprecated_file_name(registry):
+    assert run(RESEARCH, registry, file_name="component.yaml") == [
+        ("deprecated", "type: acme_platform.ResearchJob", "`component.yaml` is deprecated: rename the file to `defs.yaml`"),
+    ]
+
+
+def test_type_suggestions_prefer_the_same_class_name():
+    known = ["dagster_dbt.DbtProjectComponent", "dagster_dbt.DbtCloudComponent", "dagster.PythonScriptComponent"]
+    assert rank_typenames("dbt.DbtProjectComponent", known) == ["dagster_dbt.DbtProjectComponent"]
+    assert rank_typenames("dagster_dbt.DbtProjectComponnt", known)[0] == "dagster_dbt.DbtProjectComponent"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "", "\n", "---\n---\n", "\x00\x01\x02", "type:\n", "type: [a, b]\n", "type: 1\n", "attributes: 5\ntype: x.Y\n",
+        "type: acme_platform.ResearchJob\nattributes: [1]\n", "? [a]\n: 1\n", "type: x.Y\n\tattributes: 1\n",
+        "type: acme_platform.ResearchJob\nattributes:\n  deps: {{ x }}\n", "&a [*a]\n", "type: !!binary aGk=\n",
+        "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(f"{c}: &{c} [*{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}]\n"
+                                                     for p, c in zip("abcdefgh", "bcdefghi")),
+    ],
+)
+def test_bad_input_gives_diagnostics_never_exceptions(text, registry):
+    problems = diagnose_text(text, CheckContext(registry=registry))
+    assert all(p.code and p.message for p in problems)

@@ -1,0 +1,114 @@
+from pathlib import Path
+
+import pytest
+from carets import with_caret
+
+from dagster_components_ls.documents import indentation_key_path, parse_file, split_documents
+
+REPO = Path(__file__).resolve().parents[2]
+CORPUS = REPO.parent / "shared" / "corpus" / "realworld"
+
+
+def yaml_files() -> list[Path]:
+    files = sorted(CORPUS.rglob("*.yaml")) + sorted(CORPUS.rglob("*.yml"))
+    files += sorted((REPO / "examples").rglob("defs.yaml"))
+    return [f for f in files if ".local_defs_state" not in f.parts]
+
+
+def key_path(text: str):
+    text, offset = with_caret(text)
+    parsed = parse_file(text)
+    doc = parsed.document_at(offset)
+    return doc.key_path_at(offset - doc.start)
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        pytest.param("type: dagster_dbt.Db|", ("type",), id="type-value"),
+        pytest.param("type: x\nattributes:\n  project: |", ("attributes", "project"), id="empty-value"),
+        pytest.param("type: x\nattributes:\n  proj|", ("attributes",), id="half-typed-key"),
+        pytest.param("type: x\nattributes:\n  deps:\n    - a\n    - |", ("attributes", "deps", 1), id="new-list-item"),
+        pytest.param("attributes:\n  deps:\n  - a\n  - b|", ("attributes", "deps", 1), id="list-at-key-indent"),
+        pytest.param("deps:\n- a\n- b|", ("deps", 1), id="top-level-list-same-indent"),
+        pytest.param("attributes:\n  items:\n    - name: a\n      oth|", ("attributes", "items", 0), id="key-in-list-item"),
+        pytest.param("attributes:\n  t:\n    g: \"unclosed\n  |", ("attributes",), id="after-broken-quote"),
+        pytest.param("type: a\n---\ntype: b\nattributes:\n  x: |", ("attributes", "x"), id="second-document"),
+        pytest.param("attributes: {a: [1, |2]}", ("attributes", "a", 1), id="flow-collections"),
+        pytest.param("attributes:\n\t|", ("attributes",), id="tab-indent"),
+    ],
+)
+def test_key_path_at_cursor(text, expected):
+    assert key_path(text) == expected
+
+
+def test_documents_are_split_and_indexed_like_load_all():
+    text = "# header\n---\ntype: a\n---\ntype: b\nattributes:\n  x: 1\n"
+    assert [(start, chunk) for start, chunk in split_documents(text)] == [
+        (0, "# header\n---\ntype: a\n"),
+        (21, "---\ntype: b\nattributes:\n  x: 1\n"),
+    ]
+    parsed = parse_file(text)
+    assert [d.value for d in parsed.documents] == [{"type": "a"}, {"type": "b", "attributes": {"x": 1}}]
+
+
+def test_a_broken_document_leaves_the_others_parsed():
+    parsed = parse_file("type: a\nattributes: {\n---\ntype: b\n")
+    assert [bool(d.problems) for d in parsed.documents] == [True, False]
+    assert parsed.documents[1].value == {"type": "b"}
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        pytest.param("a: 'x\n", "Unclosed quote: this string is never closed (the file ends first)", id="unclosed-quote"),
+        pytest.param("a: 1\na: 2\n", "Duplicate key 'a'", id="duplicate-key"),
+        pytest.param("a:\n\tb: 1\n", "Found character that cannot start any token — while scanning for the next token (YAML does not allow tabs for indentation)", id="tab"),
+        pytest.param("\x00\x01", "Unacceptable character #x0000: special characters are not allowed in YAML", id="binary"),
+    ],
+)
+def test_syntax_problems_are_reported_not_raised(text, message):
+    (problem,) = parse_file(text).documents[0].problems
+    assert problem.message == message
+
+
+def test_empty_and_comment_only_files_have_one_empty_document():
+    for text in ("", "# just a comment\n"):
+        (doc,) = parse_file(text).documents
+        assert (doc.root, doc.problems) == (None, ())
+
+
+def test_node_spans_point_at_keys_and_values():
+    parsed = parse_file("type: a\nattributes:\n  owner: team:x\n")
+    doc = parsed.documents[0]
+    key, value = doc.node_at_path(("attributes", "owner"))
+    assert (doc.text[key.span.start : key.span.end], doc.text[value.span.start : value.span.end]) == ("owner", "team:x")
+
+
+def test_indentation_fallback_never_raises_on_odd_lines():
+    for text in ["- - - x", ":::", "- : :", "'a': b\n  - c\n\t- d", "? complex\n: key"]:
+        for offset in range(len(text) + 1):
+            indentation_key_path(text, offset)
+
+
+BOUNDARIES = set(":-\n{}[],'\" ")
+
+
+@pytest.mark.parametrize("path", yaml_files(), ids=lambda p: str(p.relative_to(p.parents[1])))
+def test_key_path_at_every_offset_of_every_prefix(path):
+    """Typing any corpus or example file from the top never breaks the key path at the cursor.
+
+    A prefix ends after every structural character (the moments typing leaves YAML half-made:
+    after `:`, `-`, quotes, brackets, spaces and newlines); the key path is asked at the end of
+    each, and at every offset of the whole file.
+    """
+    text = path.read_text(encoding="utf-8", errors="replace")
+    ends = [end for end in range(1, len(text)) if text[end - 1] in BOUNDARIES]
+    for end in ends:
+        parsed = parse_file(text[:end])
+        doc = parsed.document_at(end)
+        assert isinstance(doc.key_path_at(end - doc.start), tuple)
+    parsed = parse_file(text)
+    for offset in range(len(text) + 1):
+        doc = parsed.document_at(offset)
+        assert isinstance(doc.key_path_at(offset - doc.start), tuple)

@@ -1,0 +1,43 @@
+import pytest
+from lsprotocol import types
+
+from dagster_components_ls.positions import LineIndex, Span, format_key_path
+
+TEXT = "a: 1\nb: \"é😀x\"\n"
+
+
+@pytest.mark.parametrize(
+    "encoding, offset, expected",
+    [
+        pytest.param(types.PositionEncodingKind.Utf16, 12, (1, 8), id="utf16-astral-counts-two"),
+        pytest.param(types.PositionEncodingKind.Utf8, 12, (1, 11), id="utf8-bytes"),
+        pytest.param(types.PositionEncodingKind.Utf32, 12, (1, 7), id="utf32-code-points"),
+        pytest.param(types.PositionEncodingKind.Utf16, 0, (0, 0), id="start"),
+        pytest.param(types.PositionEncodingKind.Utf16, 5, (1, 0), id="line-start"),
+        pytest.param(types.PositionEncodingKind.Utf16, 99, (2, 0), id="past-end-clamps"),
+    ],
+)
+def test_position_round_trip(encoding, offset, expected):
+    index = LineIndex(TEXT, encoding)
+    position = index.position_at(offset)
+    assert (position.line, position.character) == expected
+    assert index.offset_at(position) == min(offset, len(TEXT))
+
+
+def test_offset_inside_surrogate_pair_snaps_forward():
+    index = LineIndex(TEXT)
+    # UTF-16 column 6 falls between the two halves of 😀 (columns 5-6): the offset after it.
+    assert index.offset_at(types.Position(line=1, character=6)) == 11
+
+
+def test_one_based_line_and_column():
+    assert LineIndex(TEXT).line_col_1based(8) == (2, 4)
+
+
+def test_range_of_span():
+    r = LineIndex(TEXT).range_of(Span(5, 6))
+    assert (r.start.line, r.start.character, r.end.line, r.end.character) == (1, 0, 1, 1)
+
+
+def test_format_key_path():
+    assert format_key_path(("attributes", "deps", 0, "key")) == "attributes.deps[0].key"
