@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import sys
 from dataclasses import dataclass
@@ -11,7 +12,7 @@ from typing import Iterable, Optional, TextIO
 
 from . import project as projects
 from .diagnostics import ERROR, CheckContext, Problem, diagnose
-from .documents import parse_file
+from .documents import ParsedFile, parse_file
 from .positions import LineIndex
 from .registry import Registry, load_registry
 from .worker_client import WorkerError, WorkerProcess
@@ -37,6 +38,7 @@ def run_check(
     out: TextIO = sys.stdout,
 ) -> int:
     """Check the paths and print the result; the exit code follows DESIGN (0 clean, 1 errors, 2 could not run)."""
+    _echo_worker_output()
     try:
         findings, checked = collect_findings(paths or ["."], python)
     except CheckFailed as exc:
@@ -48,32 +50,54 @@ def run_check(
     return 1 if any(f.problem.severity == ERROR for f in findings) else 0
 
 
+def _echo_worker_output() -> None:
+    """What user code prints in the worker (and Dagster's warnings) goes to our stderr, never stdout."""
+    logger = logging.getLogger("dagster_components_ls.worker_client")
+    if not logger.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(message)s"))
+        logger.addHandler(handler)
+        logger.setLevel(logging.DEBUG)
+        logger.propagate = False
+
+
 def collect_findings(paths: list[str], python: Optional[str]) -> tuple[list[Finding], int]:
     files = _files_to_check(paths)
-    by_project: dict[Optional[Path], tuple[Optional[projects.Project], list[Path]]] = {}
+    by_project: dict[Optional[Path], tuple[Optional[projects.Project], list[tuple[Path, str]]]] = {}
     for file in files:
         try:
             owner = projects.find_project(file)
         except projects.ProjectConfigError as exc:
             raise CheckFailed(str(exc)) from exc
         key = owner.root if owner else None
-        by_project.setdefault(key, (owner, []))[1].append(file)
+        by_project.setdefault(key, (owner, []))[1].append((file, _read(file)))
     findings: list[Finding] = []
     for owner, group in by_project.values():
-        registry = registry_for(owner, python)
-        for file in group:
-            findings.extend(check_file(file, owner, registry))
+        parsed = [(file, text, parse_file(text)) for file, text in group]
+        registry = registry_for(owner, python, referenced_types(p for _, _, p in parsed))
+        for file, text, parsed_file in parsed:
+            index = LineIndex(text)
+            ctx = context_for(file, owner, registry)
+            findings.extend(Finding(file, problem, index) for problem in diagnose(parsed_file, ctx))
     return findings, len(files)
 
 
-def check_file(file: Path, owner: Optional[projects.Project], registry: Registry) -> list[Finding]:
+def referenced_types(files: Iterable[ParsedFile]) -> list[str]:
+    """Absolute typenames the documents name: the worker imports them (re-exports, lone files)."""
+    names = set()
+    for parsed in files:
+        for doc in parsed.documents:
+            typename = doc.value.get("type") if isinstance(doc.value, dict) else None
+            if isinstance(typename, str) and "." in typename.strip() and not typename.startswith("."):
+                names.add(typename.strip())
+    return sorted(names)
+
+
+def _read(file: Path) -> str:
     try:
-        text = file.read_text(encoding="utf-8", errors="replace")
+        return file.read_text(encoding="utf-8", errors="replace")
     except OSError as exc:
         raise CheckFailed(f"cannot read {file}: {exc.strerror}") from exc
-    index = LineIndex(text)
-    ctx = context_for(file, owner, registry)
-    return [Finding(file, problem, index) for problem in diagnose(parse_file(text), ctx)]
 
 
 def context_for(file: Path, owner: Optional[projects.Project], registry: Optional[Registry]) -> CheckContext:
@@ -86,7 +110,7 @@ def context_for(file: Path, owner: Optional[projects.Project], registry: Optiona
     return CheckContext(registry=registry, file_name=file.name, folder=str(file.parent), folder_module=folder_module)
 
 
-def registry_for(owner: Optional[projects.Project], python: Optional[str]) -> Registry:
+def registry_for(owner: Optional[projects.Project], python: Optional[str], extra_types: Iterable[str] = ()) -> Registry:
     try:
         interpreter = projects.resolve_interpreter(python, owner.root if owner else None)
     except projects.InterpreterNotFound as exc:
@@ -94,7 +118,7 @@ def registry_for(owner: Optional[projects.Project], python: Optional[str]) -> Re
     cwd = owner.root if owner else Path.cwd()
     worker = WorkerProcess(interpreter, cwd)
     try:
-        return load_registry(interpreter, owner, worker=worker)
+        return load_registry(interpreter, owner, worker=worker, extra_types=extra_types)
     except WorkerError as exc:
         where = f"project {owner.root}" if owner else "files outside any project"
         raise CheckFailed(f"could not read the component types for {where} with {interpreter}: {exc}") from exc
@@ -146,12 +170,12 @@ def _format_text(findings: list[Finding], checked: int, out: TextIO) -> None:
 
 
 def to_json(f: Finding) -> dict:
-    r = f.index.range_of(f.problem.span)
+    (start_line, start_character), (end_line, end_character) = f.index.range_of(f.problem.span)
     return {
         "path": _display_path(f.path),
         "range": {
-            "start": {"line": r.start.line, "character": r.start.character},
-            "end": {"line": r.end.line, "character": r.end.character},
+            "start": {"line": start_line, "character": start_character},
+            "end": {"line": end_line, "character": end_character},
         },
         "severity": f.problem.severity,
         "code": f.problem.code,

@@ -182,7 +182,7 @@ def check_templates(doc: YamlDocument, ctx: CheckContext) -> Iterator[Problem]:
         if error is not None:
             yield Problem(_inner_span(doc, node, error.offset, error.length), "template-syntax", error.message)
             continue
-        if scope is None:
+        if scope is None or scope.untemplated_at(path):
             continue
         allowed = scope.names_at(path)
         for name in sorted(templates.names_used(text)):
@@ -209,6 +209,12 @@ class TemplateScope:
     """Extra names inside a key path (list indices dropped), e.g. dbt's `node` under `attributes.translation`."""
     complete: bool
     """False when some source of names could not be read: unknown names are then not reported."""
+    untemplated: tuple[tuple[str, ...], ...] = ()
+    """Key paths whose strings Dagster does not render at load (e.g. `attributes.sql_template`)."""
+
+    def untemplated_at(self, path: KeyPath) -> bool:
+        keys = tuple(p for p in path if isinstance(p, str))
+        return any(keys[: len(prefix)] == prefix for prefix in self.untemplated)
 
     def names_at(self, path: KeyPath) -> frozenset[str]:
         keys = tuple(p for p in path if isinstance(p, str))
@@ -237,14 +243,17 @@ def template_scope(doc: YamlDocument, ctx: CheckContext) -> Optional[TemplateSco
         complete = complete and found is not None
         names |= set(found or ())
     per_path: dict[tuple[str, ...], frozenset[str]] = {}
+    untemplated: tuple[tuple[str, ...], ...] = ()
     component = _component_of(doc, ctx)
     if component is not None:
         names |= set(user_vars.get(component.key) or ())
+        untemplated = tuple(("attributes", *dotted.split(".")) for dotted in
+                            (raw.get("untemplated") or {}).get(component.key) or ())
         for dotted, extra in ((raw.get("per_type") or {}).get(component.key) or {}).items():
             per_path[("attributes", *dotted.split("."))] = frozenset(extra)
     elif isinstance(doc.value.get("type"), str):
         complete = False  # an unknown type's own template vars cannot be known
-    return TemplateScope(frozenset(names), dict(raw.get("deprecated") or {}), per_path, complete)
+    return TemplateScope(frozenset(names), dict(raw.get("deprecated") or {}), per_path, complete, untemplated)
 
 
 def _template_vars_for(module: str, ctx: CheckContext, user_vars: dict[str, list[str]]) -> Optional[list[str]]:

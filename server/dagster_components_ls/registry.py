@@ -7,14 +7,14 @@ import os
 import re
 import subprocess
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from .project import Project, component_files, is_skipped_dir, module_path
 from .worker import protocol
-from .worker_client import WORKER_DIR, WorkerProcess
+from .worker_client import WORKER_DIR, WorkerError, WorkerProcess
 
 # Top-level `type:` / `template_vars_module:` lines of defs.yaml files: they name the project-local
 # types and template var modules the worker imports, so they are part of the fingerprint.
@@ -133,19 +133,29 @@ def cache_dir() -> Path:
 
 
 def load_registry(python: Path, project: Project | None, *, worker: WorkerProcess | None = None,
-                  use_cache: bool = True, timeout: float = 120.0) -> Registry:
+                  use_cache: bool = True, timeout: float = 120.0, extra_types: Iterable[str] = (),
+                  cache_only: bool = False) -> Registry:
     """The registry for this interpreter and project: from the cache when the fingerprint matches
-    (no Dagster import, no process), else from the worker, then cached."""
+    (no Dagster import, no process), else from the worker, then cached.
+
+    `extra_types` are typenames that files outside the project's defs folder use (a lone file, a
+    re-export such as `dagster.components.DefsFolderComponent`): the worker tries to import them.
+    `cache_only` never starts a worker (an untrusted workspace): WorkerError when nothing is cached.
+    """
+    extras = sorted(set(extra_types))
     fp = fingerprint(python, project)
-    cache_file = cache_dir() / f"registry-{_digest(str(python), str(project.root) if project else '')[:16]}.json"
-    if use_cache:
+    root = str(project.root) if project else ""
+    cache_file = cache_dir() / f"registry-{_digest(str(python), root, *extras)[:16]}.json"
+    if use_cache or cache_only:
         cached = _read_json(cache_file)
-        if cached and cached.get("fingerprint") == fp:
+        if cached and (cached.get("fingerprint") == fp or cache_only):
             return Registry.from_snapshot(cached["registry"])
+    if cache_only:
+        raise WorkerError("unavailable", "the workspace is not trusted and no component types are cached for it")
     own_worker = worker is None
     worker = worker or WorkerProcess(python, project.root if project else Path.cwd())
     try:
-        params = {"project_root": str(project.root) if project else None, "extra_modules": []}
+        params = {"project_root": str(project.root) if project else None, "extra_modules": [], "extra_types": extras}
         snapshot = worker.call(protocol.METHOD_REGISTRY, params, timeout=timeout)
     finally:
         if own_worker:

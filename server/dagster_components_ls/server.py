@@ -194,9 +194,15 @@ class ComponentsLanguageServer(LanguageServer):
         })
 
 
+def lsp_range(index: LineIndex, span: Span) -> types.Range:
+    (start_line, start_character), (end_line, end_character) = index.range_of(span)
+    return types.Range(start=types.Position(line=start_line, character=start_character),
+                       end=types.Position(line=end_line, character=end_character))
+
+
 def to_lsp(problem: Problem, index: LineIndex) -> types.Diagnostic:
     return types.Diagnostic(
-        range=index.range_of(problem.span),
+        range=lsp_range(index, problem.span),
         message=problem.message,
         severity=SEVERITIES[problem.severity],
         code=problem.code,

@@ -5,10 +5,10 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
-import jinja2
-from jinja2 import meta
+if TYPE_CHECKING:
+    import jinja2
 
 _ENV_REFERENCE = re.compile(r"""\benv\s*(?:\.\s*(?P<attr>\w+)|\(\s*['"](?P<call>\w+)['"]|\[\s*['"](?P<item>\w+)['"])""")
 _EXPRESSION = re.compile(r"\{\{(.*?)(\}\}|$)", re.DOTALL)
@@ -32,6 +32,9 @@ class EnvReference:
 @functools.cache
 def _environment() -> jinja2.Environment:
     # Dagster renders with a native environment and default delimiters; parsing needs no more.
+    # Imported on first use: most files have few templates, and `check` starts faster without it.
+    import jinja2
+
     return jinja2.Environment()
 
 
@@ -48,9 +51,11 @@ def syntax_error(text: str) -> Optional[TemplateError]:
         if closed != -1:
             return TemplateError(closed, 2, "Unbalanced '}}': there is no '{{' before it")
         return None
+    from jinja2 import TemplateSyntaxError
+
     try:
         _environment().parse(text)
-    except jinja2.TemplateSyntaxError as exc:
+    except TemplateSyntaxError as exc:
         start = _unclosed_expression(text)
         if start is not None:
             return TemplateError(start, len(text) - start, "Unclosed '{{': the expression needs a closing '}}'")
@@ -63,9 +68,11 @@ def syntax_error(text: str) -> Optional[TemplateError]:
 @functools.lru_cache(maxsize=4096)
 def names_used(text: str) -> frozenset[str]:
     """The top-level names a template reads (`context`, `env`, user template vars)."""
+    from jinja2 import TemplateSyntaxError, meta
+
     try:
         return frozenset(meta.find_undeclared_variables(_environment().parse(text)))
-    except jinja2.TemplateSyntaxError:
+    except TemplateSyntaxError:
         return frozenset()
 
 

@@ -238,3 +238,48 @@ def test_worker_error_responses_raise_exception_errors():
         with pytest.raises(WorkerError) as caught:
             worker.call("nope")
     assert (caught.value.kind, caught.value.message) == ("exception", "unknown method 'nope'")
+
+
+@pytest.fixture
+def shop_copy(tmp_path, monkeypatch):
+    """A copy of the mini project the test may edit, with a cache of its own."""
+    import shutil
+
+    monkeypatch.setenv("DAGSTER_COMPONENTS_LS_CACHE", str(tmp_path / "cache"))
+    root = tmp_path / "mini"
+    shutil.copytree(MINI, root, ignore=shutil.ignore_patterns("__pycache__", "slow"))
+    return root
+
+
+def test_cache_follows_component_code(shop_copy):
+    """Cold load, warm load (no worker), then an edited component is read again by a new worker."""
+    project = find_project(shop_copy)
+    first = load_registry(PYTHON, project)
+    with WorkerProcess(PYTHON, shop_copy) as unused:
+        assert load_registry(PYTHON, project, worker=unused) == first
+        assert unused.pid is None  # the cache answered: no process was started
+    widget = shop_copy / "src" / "mini" / "components" / "widget.py"
+    widget.write_text(widget.read_text().replace("    name: str\n", "    name: str\n    color: str = 'red'\n"))
+    second = load_registry(PYTHON, project)
+    assert sorted(second.types["mini.components.widget.Widget"].schema["properties"]) == ["color", "name", "size"]
+    assert sorted(first.types["mini.components.widget.Widget"].schema["properties"]) == ["name", "size"]
+
+
+def test_corrupt_cache_is_a_cold_start_and_cache_only_never_starts_a_worker(shop_copy):
+    project = find_project(shop_copy)
+    with pytest.raises(WorkerError, match="not trusted and no component types are cached"):
+        load_registry(PYTHON, project, cache_only=True)
+    first = load_registry(PYTHON, project)
+    [cache_file] = cache_dir().glob("registry-*.json")
+    cache_file.write_text("{not json")
+    assert load_registry(PYTHON, project) == first
+    assert load_registry(PYTHON, project, cache_only=True) == first
+    assert json.loads(cache_file.read_text())["registry"]["types"]
+
+
+def test_extra_types_resolve_re_exports_as_aliases(shop_copy):
+    registry = load_registry(PYTHON, None, extra_types=["dagster.components.DefsFolderComponent", "nope.Missing"])
+    folder = registry.lookup("dagster.components.DefsFolderComponent")
+    assert folder is not None and folder.key == "dagster.DefsFolderComponent"
+    assert "dagster.components.DefsFolderComponent" in folder.aliases
+    assert registry.lookup("nope.Missing") is None and "nope" not in registry.module_errors

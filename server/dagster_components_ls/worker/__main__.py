@@ -98,12 +98,14 @@ def _ping(params: dict[str, Any]) -> dict[str, Any]:
 def _registry(params: dict[str, Any]) -> dict[str, Any]:
     project_root = params.get("project_root")
     extra_modules = params.get("extra_modules", [])
+    extra_types = params.get("extra_types", [])
     if project_root is not None and not isinstance(project_root, str):
         raise BadRequest("project_root must be a string or null")
-    if not isinstance(extra_modules, list) or not all(isinstance(m, str) for m in extra_modules):
-        raise BadRequest("extra_modules must be a list of module names")
+    for name, value in (("extra_modules", extra_modules), ("extra_types", extra_types)):
+        if not isinstance(value, list) or not all(isinstance(m, str) for m in value):
+            raise BadRequest(f"{name} must be a list of names")
     adapter.preload()  # in the worker itself, so every later fork starts with Dagster imported
-    return isolation.run_isolated(registry.build_registry, project_root, extra_modules)
+    return isolation.run_isolated(registry.build_registry, project_root, extra_modules, extra_types)
 
 
 def _shutdown(params: dict[str, Any]) -> dict[str, Any]:

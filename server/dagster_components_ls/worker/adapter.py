@@ -244,6 +244,44 @@ def _walk_translation_fields(cls: type, prefix: str, resolvable: type, resolver_
                 _walk_translation_fields(item, f"{path}.", resolvable, resolver_cls, found, seen)
 
 
+def untemplated_fields(cls: type) -> list[str]:
+    """Dotted paths of fields whose strings Dagster does not render at load.
+
+    A `Resolver` with `inject_before_resolve=False` and a function of its own (passthrough, or
+    TemplatedSqlComponent's `sql_template`, which the component renders later with its own
+    variables). `Resolver.default()` also sets the flag but renders inside its function, so it
+    counts as templated. A custom function may render too: the server then only skips
+    unknown-name checks there, which can hide a mistake but never invents one.
+    """
+    try:
+        from dagster.components.resolved.base import Resolvable
+        from dagster.components.resolved.model import Resolver, _default_fn
+        from dagster.components.utils.translation import TranslationFnResolver
+    except ImportError:
+        return []
+    found: list[str] = []
+
+    def walk(owner: type, prefix: str, seen: set[type]) -> None:
+        if owner in seen or not issubclass(owner, Resolvable):
+            return
+        seen.add(owner)
+        for name, annotation in _resolvable_fields(owner).items():
+            for item in _annotation_parts(annotation):
+                if isinstance(item, TranslationFnResolver):
+                    continue
+                if isinstance(item, Resolver):
+                    if not item.inject_before_resolve and getattr(item.fn, "callable", None) is not _default_fn.callable:
+                        found.append(f"{prefix}{name}")
+                elif isinstance(item, type):
+                    walk(item, f"{prefix}{name}.", seen)
+
+    try:
+        walk(cls, "", set())
+    except Exception:
+        return []
+    return sorted(set(found))
+
+
 def _resolvable_fields(cls: type) -> dict[str, Any]:
     try:
         from dagster.components.resolved.base import _get_annotations

@@ -36,6 +36,7 @@ METHOD_SHUTDOWN = "shutdown"
 #       "deprecated": {"project_root": "use {{ context.project_root }}", ...},
 #       "user_vars": {"<abs path of template_vars module or class key>": ["name", ...]},
 #       "per_type": {"dagster_dbt.DbtProjectComponent": {"translation": ["node", "spec"]}},
+#       "untemplated": {"dagster.TemplatedSqlComponent": ["sql_template"]},  # strings not rendered at load
 #   },
 #   "module_errors": {"some.module": "ModuleNotFoundError: No module named 'some'"},
 # }

@@ -42,7 +42,7 @@ class ProjectConfig:
         return self.package_base.joinpath(*self.defs_module.split("."))
 
 
-def build_registry(project_root: str | None, extra_modules: list[str]) -> dict[str, Any]:
+def build_registry(project_root: str | None, extra_modules: list[str], extra_types: list[str] = ()) -> dict[str, Any]:
     found = _Found()
     project = read_project(Path(project_root)) if project_root else None
     if project is not None:
@@ -58,7 +58,7 @@ def build_registry(project_root: str | None, extra_modules: list[str]) -> dict[s
         found.add_module(entry_point.value)
     # Last: a defs file may name a type by an alias of one found above.
     type_refs, template_var_refs = _defs_references(project) if project else ([], [])
-    for typename in type_refs:
+    for typename in [*type_refs, *extra_types]:
         found.add_named_type(typename)
 
     scope_names, deprecated = adapter.template_globals()
@@ -74,6 +74,7 @@ def build_registry(project_root: str | None, extra_modules: list[str]) -> dict[s
             "deprecated": deprecated,
             "user_vars": {**_template_vars_modules(template_var_refs, found.errors), **found.user_vars},
             "per_type": found.per_type,
+            "untemplated": found.untemplated,
         },
         "module_errors": found.errors,
     }
@@ -86,8 +87,10 @@ class _Found:
         self.types: dict[str, dict[str, Any]] = {}
         self.user_vars: dict[str, list[str]] = {}
         self.per_type: dict[str, dict[str, list[str]]] = {}
+        self.untemplated: dict[str, list[str]] = {}
         self.errors: dict[str, str] = {}
         self.names: set[str] = set()  # keys and aliases already taken
+        self.keys_by_class: dict[int, str] = {}  # id(class) -> its key, to file other names as aliases
         self._distributions: dict[str, list[str]] | None = None
 
     def add_module(self, name: str) -> None:
@@ -103,7 +106,11 @@ class _Found:
             return  # a misspelt or missing module is the server's unknown-type, not an import error
         module = _import(module_name, self.errors)
         cls = getattr(module, attr, None) if module is not None else None
-        if adapter.is_component_class(cls):
+        known = self.keys_by_class.get(id(cls))
+        if known is not None:  # `dagster.components.DefsFolderComponent`: a re-export of a known type
+            self.types[known]["aliases"].append(typename)
+            self.names.add(typename)
+        elif adapter.is_component_class(cls):
             self.add(typename, cls)
 
     def add(self, typename: str, cls: type) -> None:
@@ -113,6 +120,7 @@ class _Found:
             described = adapter.describe_component(typename, cls)
             user_vars = sorted({*adapter.static_template_var_names(cls), *adapter.legacy_scope_names(cls)})
             per_type = adapter.translation_vars(typename, cls)
+            untemplated = adapter.untemplated_fields(cls)
         except BaseException as e:  # a broken model, in user code or not, costs only this type
             self.errors[typename] = _format_error(e)
             return
@@ -128,10 +136,13 @@ class _Found:
             **self._distribution(cls.__module__),
         }
         self.names.update([typename, *aliases])
+        self.keys_by_class[id(cls)] = typename
         if user_vars:
             self.user_vars[typename] = user_vars
         if per_type:
             self.per_type[typename] = per_type
+        if untemplated:
+            self.untemplated[typename] = untemplated
 
     def _distribution(self, module_name: str) -> dict[str, str | None]:
         if self._distributions is None:  # reads every installed RECORD: about 0.1 s

@@ -1,0 +1,170 @@
+"""`dagster-components-ls check` as CI runs it: a real process, real worker, real installed types."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import EXAMPLES, REPO
+
+CACHE = os.environ.get("DAGSTER_COMPONENTS_LS_TEST_CACHE", "/tmp/dagster-components-ls-test-cache")
+
+# (file under examples/broken, start line, start col, end line, end col, severity, code, message); LSP positions.
+BROKEN = [
+    ("deprecated_file_name/component.yaml", 0, 0, 0, 91, "warning", "deprecated",
+     "`component.yaml` is deprecated: rename the file to `defs.yaml`"),
+    ("deprecated_template_name/defs.yaml", 5, 15, 5, 27, "warning", "deprecated",
+     "`project_root` is deprecated in templates: use {{ context.project_root }}"),
+    ("invalid_boolean/defs.yaml", 7, 18, 7, 23, "error", "invalid-value",
+     "attributes.prepare_if_dev: 'maybe' is not a boolean (true or false)"),
+    ("invalid_constraint/defs.yaml", 10, 17, 10, 23, "error", "invalid-value",
+     "attributes.observability.sla_minutes: 100000 is greater than the maximum of 1440"),
+    ("invalid_enum/defs.yaml", 9, 16, 9, 22, "error", "invalid-value",
+     "attributes.compute_size: 'xlarge' is not one of ['small', 'medium', 'large']"),
+    ("missing_attribute/defs.yaml", 4, 0, 4, 10, "error", "missing-attribute",
+     "Missing required attribute 'owner' in attributes"),
+    ("missing_type/defs.yaml", 2, 0, 2, 10, "error", "missing-attribute",
+     "Missing `type:`: every component document names its component type"),
+    ("template_syntax/defs.yaml", 5, 12, 5, 53, "error", "template-syntax",
+     "Unclosed '{{': the expression needs a closing '}}'"),
+    ("two_documents/defs.yaml", 9, 2, 9, 14, "error", "unknown-attribute",
+     "Unknown attribute 'compute_sise' for acme_platform.ResearchJob. Did you mean 'compute_size'?"),
+    ("undeclared_env_var/defs.yaml", 15, 27, 15, 45, "warning", "undeclared-env-var",
+     "Environment variable 'ACME_ALERT_CHANNEL' is used but not declared in `requirements.env`"),
+    ("unknown_attribute/defs.yaml", 8, 2, 8, 14, "error", "unknown-attribute",
+     "Unknown attribute 'compute_sise' for acme_platform.ResearchJob. Did you mean 'compute_size'?"),
+    ("unknown_template_variable/defs.yaml", 5, 15, 5, 21, "error", "unknown-template-variable",
+     "Unknown template variable 'contxt'. Did you mean 'context'?"),
+    ("unknown_type/defs.yaml", 2, 6, 2, 36, "error", "unknown-type",
+     "Unknown component type 'dagster_dbt.DbtProjectComponnt'. Did you mean 'dagster_dbt.DbtProjectComponent'?"),
+    ("yaml_syntax/defs.yaml", 7, 9, 7, 23, "error", "yaml-syntax",
+     "Unclosed quote: this string is never closed (the file ends first)"),
+]
+
+
+def check(*args: str, cwd: Path = REPO, env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "dagster_components_ls", "check", *args],
+        capture_output=True, text=True, cwd=cwd,
+        env={**os.environ, "DAGSTER_COMPONENTS_LS_CACHE": CACHE, **(env or {})},
+    )
+
+
+def rows(stdout: str) -> list[tuple]:
+    return [
+        (d["path"].removeprefix("examples/broken/"), d["range"]["start"]["line"], d["range"]["start"]["character"],
+         d["range"]["end"]["line"], d["range"]["end"]["character"], d["severity"], d["code"], d["message"])
+        for d in json.loads(stdout)
+    ]
+
+
+def test_json_over_broken_examples_reports_exactly_their_mistakes():
+    result = check("--format", "json", "examples/broken")
+    assert (result.returncode, rows(result.stdout)) == (1, BROKEN)
+    assert json.loads(result.stdout)[0]["source"] == "dagster"
+
+
+@pytest.mark.xfail(strict=True, reason="missing-file, component-validation and policies come with issue 4")
+@pytest.mark.parametrize("folder", ["missing_file", "component_validation", "policy_personal_owner"])
+def test_mistakes_found_by_later_checks(folder):
+    result = check("--format", "json", f"examples/broken/{folder}")
+    assert result.returncode == 1 or json.loads(result.stdout)[0]["severity"] == "warning"
+
+
+def test_clean_project_reports_nothing():
+    result = check("--format", "json", "examples/acme_analytics")
+    assert (result.returncode, result.stdout.strip(), json.loads(result.stdout)) == (0, "[]", [])
+
+
+def test_text_format_and_summary():
+    result = check("examples/broken/unknown_type", "examples/broken/undeclared_env_var")
+    assert result.stdout.splitlines() == [
+        "examples/broken/undeclared_env_var/defs.yaml:16:28: warning[undeclared-env-var] Environment variable "
+        "'ACME_ALERT_CHANNEL' is used but not declared in `requirements.env`",
+        "examples/broken/unknown_type/defs.yaml:3:7: error[unknown-type] Unknown component type "
+        "'dagster_dbt.DbtProjectComponnt'. Did you mean 'dagster_dbt.DbtProjectComponent'?",
+        "Found 1 error and 1 warning in 2 files.",
+    ]
+    assert result.returncode == 1
+
+
+def test_warnings_alone_exit_zero():
+    result = check("examples/broken/undeclared_env_var/defs.yaml")
+    assert result.returncode == 0
+    assert result.stdout.splitlines()[-1] == "Found 0 errors and 1 warning in 1 file."
+
+
+def test_github_format():
+    result = check("--format", "github", "examples/broken/invalid_enum")
+    assert result.stdout.splitlines() == [
+        "::error file=examples/broken/invalid_enum/defs.yaml,line=10,col=17,endLine=10,endColumn=23,"
+        "title=dagster invalid-value::[invalid-value] attributes.compute_size: 'xlarge' is not one of "
+        "['small', 'medium', 'large']",
+    ]
+
+
+@pytest.mark.parametrize(
+    "args, codes",
+    [
+        pytest.param(["--select", "deprecated"], ["deprecated", "deprecated"], id="select"),
+        pytest.param(["--select", "unknown-"], [], id="select-needs-whole-code-or-prefix-colon"),
+        pytest.param(["--ignore", "invalid-value,deprecated,missing-attribute"],
+                     ["template-syntax", "unknown-attribute", "undeclared-env-var", "unknown-attribute",
+                      "unknown-template-variable", "unknown-type", "yaml-syntax"], id="ignore"),
+    ],
+)
+def test_select_and_ignore(args, codes):
+    result = check("--format", "json", *args, "examples/broken")
+    assert [r[6] for r in rows(result.stdout)] == codes
+
+
+def test_explicit_file_is_checked_whatever_its_name(tmp_path):
+    path = tmp_path / "my-component.yml"
+    path.write_text("type: dagster_dbt.DbtProjectComponent\nattributes:\n  projct: x\n")
+    result = check("--format", "json", str(path))
+    assert [(d["code"], d["path"]) for d in json.loads(result.stdout)] == [
+        ("missing-attribute", str(path)), ("unknown-attribute", str(path)),
+    ]
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        pytest.param(["no/such/path"], "dagster-components-ls check: no such file or folder: no/such/path", id="missing-path"),
+        pytest.param(["--python", "/nonexistent/bin/python", "examples/broken/unknown_type"],
+                     "dagster-components-ls check: ", id="missing-interpreter"),
+    ],
+)
+def test_could_not_run_exits_2_with_empty_stdout(args, message):
+    result = check(*args)
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr.startswith(message)
+    assert "/nonexistent/bin/python" in result.stderr or "no/such/path" in result.stderr
+
+
+def test_malformed_pyproject_exits_2(tmp_path):
+    (tmp_path / "pyproject.toml").write_text("[tool.dg\ndirectory_type = 'project'\n")
+    (tmp_path / "defs.yaml").write_text("type: a.B\n")
+    result = check(str(tmp_path / "defs.yaml"))
+    assert (result.returncode, result.stdout) == (2, "")
+    assert "pyproject.toml" in result.stderr
+
+
+def test_stdout_carries_only_the_result_when_user_code_prints(tmp_path):
+    (tmp_path / "src" / "loud" / "components").mkdir(parents=True)
+    (tmp_path / "src" / "loud" / "defs").mkdir(parents=True)
+    (tmp_path / "pyproject.toml").write_text(
+        "[tool.dg]\ndirectory_type = 'project'\n[tool.dg.project]\nroot_module = 'loud'\n"
+        "registry_modules = ['loud.components.*']\n"
+    )
+    (tmp_path / "src" / "loud" / "__init__.py").write_text("print('hello from user code')\n")
+    (tmp_path / "src" / "loud" / "components" / "__init__.py").write_text("")
+    (tmp_path / "src" / "loud" / "components" / "noisy.py").write_text(
+        "import os, sys\nprint('noise on stdout')\nos.system('echo noise from a subprocess')\n"
+    )
+    (tmp_path / "src" / "loud" / "defs" / "defs.yaml").write_text("type: dagster.DefsFolderComponent\n")
+    result = check("--format", "json", str(tmp_path))
+    assert (result.returncode, json.loads(result.stdout)) == (0, [])
+    assert "noise on stdout" in result.stderr

@@ -1,0 +1,89 @@
+"""Real public defs.yaml files (../shared/corpus/realworld), checked as CI would check them."""
+
+import csv
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import REPO
+
+CORPUS = REPO.parent / "shared" / "corpus" / "realworld"
+CACHE = os.environ.get("DAGSTER_COMPONENTS_LS_TEST_CACHE", "/tmp/dagster-components-ls-test-cache")
+INSTALLED = {"dagster", "dagster-dbt", "dagster-sling", "dagster-dlt", "dagster-fivetran", "dagster-airbyte"}
+
+# Dagster's (pydantic's) words in the manifest -> the code we report for the same mistake.
+EXPECTED_CODE = [
+    (re.compile(r"Extra inputs are not permitted"), "unknown-attribute"),
+    (re.compile(r"Field required"), "missing-attribute"),
+    (re.compile(r"Input should be a valid"), "invalid-value"),
+    (re.compile(r"YAML parse error"), "yaml-syntax"),
+]
+
+
+def manifest() -> list[dict]:
+    with open(CORPUS / "MANIFEST.tsv", newline="") as f:
+        return list(csv.DictReader(f, delimiter="\t"))
+
+
+def documents_ok(row: dict) -> bool:
+    verdicts = [part.split(":", 1)[1].strip() for part in row["check_dagster_1.13.27"].split("|") if ":" in part]
+    return bool(verdicts) and all(v == "OK" for v in verdicts)
+
+
+def installed(row: dict) -> bool:
+    sources = {s.strip() for s in row["type_source"].split("|")}
+    return bool(sources) and sources <= INSTALLED
+
+
+VALID = [row["file"] for row in manifest() if documents_ok(row) and installed(row)]
+
+
+def invalid_rows() -> list[tuple[str, set[str]]]:
+    out = []
+    for row in manifest():
+        verdict = row["check_dagster_1.13.27"]
+        file_level = "file-model errors" in verdict or verdict.strip() == "YAML parse error"
+        if not (file_level or ("attribute errors" in verdict and installed(row))) or "unresolvable" in verdict:
+            continue
+        codes = {code for pattern, code in EXPECTED_CODE if pattern.search(verdict)}
+        out.append((row["file"], codes))
+    return out
+
+
+INVALID = invalid_rows()
+
+
+@pytest.fixture(scope="module")
+def results() -> dict[str, list[dict]]:
+    """One `check --format json` run over every selected corpus file (explicitly named, so any name counts)."""
+    files = [str(CORPUS / name) for name in VALID + [name for name, _ in INVALID]]
+    proc = subprocess.run(
+        [sys.executable, "-m", "dagster_components_ls", "check", "--format", "json", *files],
+        capture_output=True, text=True, cwd=REPO, env={**os.environ, "DAGSTER_COMPONENTS_LS_CACHE": CACHE},
+    )
+    assert proc.returncode in (0, 1), proc.stderr
+    by_file: dict[str, list[dict]] = {name: [] for name in files}
+    for item in json.loads(proc.stdout):
+        by_file.setdefault(str(Path(item["path"]).resolve()), []).append(item)
+    return by_file
+
+
+def test_the_selection_is_not_empty():
+    assert (len(VALID), len(INVALID)) >= (20, 10)
+
+
+@pytest.mark.parametrize("name", VALID)
+def test_valid_corpus_file_has_no_error(name, results):
+    errors = [(d["code"], d["range"]["start"]["line"] + 1, d["message"]) for d in results[str(CORPUS / name)]
+              if d["severity"] == "error"]
+    assert errors == []
+
+
+@pytest.mark.parametrize("name, codes", INVALID, ids=[name for name, _ in INVALID])
+def test_invalid_corpus_file_gets_the_expected_error(name, codes, results):
+    reported = {d["code"] for d in results[str(CORPUS / name)] if d["severity"] == "error"}
+    assert codes and codes <= reported
