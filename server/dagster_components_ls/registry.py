@@ -143,15 +143,18 @@ def load_registry(python: Path, project: Project | None, *, worker: WorkerProces
     `cache_only` never starts a worker (an untrusted workspace): WorkerError when nothing is cached.
     """
     extras = sorted(set(extra_types))
-    fp = fingerprint(python, project)
     root = str(project.root) if project else ""
     cache_file = cache_dir() / f"registry-{_digest(str(python), root, *extras)[:16]}.json"
-    if use_cache or cache_only:
+    if cache_only:  # not even the fingerprint: probing the interpreter would run its site hooks
         cached = _read_json(cache_file)
-        if cached and (cached.get("fingerprint") == fp or cache_only):
+        if cached and "registry" in cached:
             return Registry.from_snapshot(cached["registry"])
-    if cache_only:
         raise WorkerError("unavailable", "the workspace is not trusted and no component types are cached for it")
+    fp = fingerprint(python, project)
+    if use_cache:
+        cached = _read_json(cache_file)
+        if cached and cached.get("fingerprint") == fp:
+            return Registry.from_snapshot(cached["registry"])
     own_worker = worker is None
     worker = worker or WorkerProcess(python, project.root if project else Path.cwd())
     try:

@@ -14,7 +14,7 @@ from pygls.uris import to_fs_path
 
 from . import __version__
 from . import project as projects
-from .check import context_for
+from .check import context_for, referenced_types
 from .components import component_list
 from .diagnostics import CheckContext, Problem, diagnose
 from .documents import ParsedFile, parse_file
@@ -52,6 +52,8 @@ class ProjectState:
     error: Optional[str] = None
     loading: Optional[asyncio.Task] = None
     contexts: dict[tuple[str, Optional[str]], CheckContext] = field(default_factory=dict)
+    extra_types: frozenset[str] = frozenset()
+    """Typenames open documents use that the project scan does not see (lone files, re-exports)."""
 
     @property
     def root_uri(self) -> Optional[str]:
@@ -80,7 +82,7 @@ class ComponentsLanguageServer(LanguageServer):
 
     def schedule(self, uri: str) -> None:
         """Publish diagnostics shortly after the last change (typing bursts collapse into one run)."""
-        if Path(to_fs_path(uri) or uri).name not in COMPONENT_FILE_NAMES:
+        if not is_component_file(uri):
             return
         handle = self.pending.pop(uri, None)
         if handle is not None:
@@ -94,8 +96,9 @@ class ComponentsLanguageServer(LanguageServer):
         text, parsed = self.parse(uri)
         state = self.state_for(uri)
         problems = diagnose(parsed, self.context_for(uri, state))
-        if state.error is not None and state.registry is None and parsed.documents:
-            problems.append(Problem(Span(0, 0), "worker-error", state.error, severity="warning"))
+        if state.error is not None and state.registry is None:
+            first_line = Span(0, len(text.split("\n", 1)[0]))
+            problems.append(Problem(first_line, "worker-error", state.error, severity="warning"))
         index = LineIndex(text, self.workspace.position_encoding or types.PositionEncodingKind.Utf16)
         version = self.workspace.get_text_document(uri).version
         self.text_document_publish_diagnostics(
@@ -103,9 +106,8 @@ class ComponentsLanguageServer(LanguageServer):
         )
 
     def publish_all(self, state: ProjectState) -> None:
-        for uri in list(self.workspace.text_documents):
-            if self.state_for(uri) is state:
-                self.schedule(uri)
+        for uri in self.open_uris(state):
+            self.schedule(uri)
 
     # --- projects and registries ---
 
@@ -139,6 +141,7 @@ class ComponentsLanguageServer(LanguageServer):
         """Build (or read from cache) the registry in the background, then check open documents again."""
         root = state.project.root if state.project else None
         self.status(state, "registry", "loading", reason or "Reading component types")
+        progress = await self.begin_progress("Dagster components", reason or "Reading component types")
         try:
             state.python = projects.resolve_interpreter(self.settings.python or self.python_override, root)
             registry, stamp = await asyncio.to_thread(self._read_registry, state)
@@ -152,18 +155,56 @@ class ComponentsLanguageServer(LanguageServer):
             self.status(state, "registry", "ready", f"{len(registry.types)} component types")
         finally:
             state.loading = None
+            self.end_progress(progress, state.error or "Component types ready")
         self.publish_all(state)
+        if state.registry is not None:
+            for uri in self.open_uris(state):
+                self.learn_types(uri)
 
-    def _read_registry(self, state: ProjectState) -> tuple[Registry, str]:
+    def open_uris(self, state: ProjectState) -> list[str]:
+        return [uri for uri in list(self.workspace.text_documents) if is_component_file(uri) and self.state_for(uri) is state]
+
+    async def begin_progress(self, title: str, message: str) -> Optional[str]:
+        """Standard `$/progress` for slow work, when the client supports it (every editor shows it)."""
+        window = self.client_capabilities.window
+        if window is None or not window.work_done_progress:
+            return None
+        token = f"dagster-components-{id(object())}"
+        try:
+            await asyncio.wait_for(self.work_done_progress.create_async(token), 5)
+        except Exception:  # a client that refuses or never answers gets no progress, nothing else
+            return None
+        self.work_done_progress.begin(token, types.WorkDoneProgressBegin(title=title, message=message))
+        return token
+
+    def end_progress(self, token: Optional[str], message: str) -> None:
+        if token is not None:
+            self.work_done_progress.end(token, types.WorkDoneProgressEnd(message=message))
+
+    def _read_registry(self, state: ProjectState) -> tuple[Registry, Optional[str]]:
+        """The registry and the fingerprint it answers to (None when untrusted: nothing is polled)."""
         assert state.python is not None
+        if not self.settings.trusted:  # no user code runs, not even the interpreter: a cached registry or nothing
+            return load_registry(state.python, state.project, extra_types=state.extra_types, cache_only=True), None
         stamp = fingerprint(state.python, state.project)
-        if not self.settings.trusted:
-            return load_registry(state.python, state.project, worker=None), stamp
         worker = WorkerProcess(state.python, state.project.root if state.project else Path.cwd())
         try:
-            return load_registry(state.python, state.project, worker=worker, timeout=REGISTRY_TIMEOUT_SECONDS), stamp
+            registry = load_registry(state.python, state.project, worker=worker, timeout=REGISTRY_TIMEOUT_SECONDS,
+                                     extra_types=state.extra_types)
+            return registry, stamp
         finally:
             worker.close()
+
+    def learn_types(self, uri: str) -> None:
+        """Ask the worker about typenames this document uses that the registry does not know yet."""
+        state = self.state_for(uri)
+        if state.registry is None:
+            return
+        _, parsed = self.parse(uri)
+        unknown = {t for t in referenced_types([parsed]) if state.registry.lookup(t) is None} - state.extra_types
+        if unknown:
+            state.extra_types = state.extra_types | unknown
+            self.refresh(state, "Reading newly referenced component types")
 
     def refresh(self, state: ProjectState, reason: str) -> None:
         if state.loading is None:
@@ -192,6 +233,10 @@ class ComponentsLanguageServer(LanguageServer):
             "state": value,
             "message": message,
         })
+
+
+def is_component_file(uri: str) -> bool:
+    return Path(to_fs_path(uri) or uri).name in COMPONENT_FILE_NAMES
 
 
 def lsp_range(index: LineIndex, span: Span) -> types.Range:
@@ -236,6 +281,8 @@ def on_configuration(ls: ComponentsLanguageServer, params: types.DidChangeConfig
 @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
 def on_open(ls: ComponentsLanguageServer, params: types.DidOpenTextDocumentParams) -> None:
     ls.schedule(params.text_document.uri)
+    if is_component_file(params.text_document.uri):
+        ls.learn_types(params.text_document.uri)
 
 
 @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
@@ -252,6 +299,8 @@ def on_close(ls: ComponentsLanguageServer, params: types.DidCloseTextDocumentPar
 @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
 def on_save(ls: ComponentsLanguageServer, params: types.DidSaveTextDocumentParams) -> None:
     changed_code([params.text_document.uri], ls)
+    if is_component_file(params.text_document.uri) and params.text_document.uri in ls.workspace.text_documents:
+        ls.learn_types(params.text_document.uri)
 
 
 @server.feature(types.WORKSPACE_DID_CHANGE_WATCHED_FILES)

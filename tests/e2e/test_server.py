@@ -4,6 +4,7 @@ import asyncio
 import json
 import os
 import subprocess
+import tempfile
 import sys
 from pathlib import Path
 
@@ -190,3 +191,68 @@ async def test_editing_component_code_refreshes_open_documents(client: LanguageC
 
     await asyncio.wait_for(cleared(), TIMEOUT)
     assert list(client.diagnostics[path.as_uri()]) == []
+
+
+@pytest.mark.asyncio(loop_scope="function")
+async def test_a_re_exported_type_name_is_learned_from_the_worker(client: LanguageClient, tmp_path):
+    path = tmp_path / "folder" / "defs.yaml"
+    path.parent.mkdir()
+    path.write_text("type: dagster.components.DefsFolderComponent\npost_processing:\n  assets: []\n")
+    await open_and_wait(client, path)
+
+    async def learned():
+        while client.diagnostics.get(path.as_uri()):
+            await client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
+
+    await asyncio.wait_for(learned(), TIMEOUT)
+    assert list(client.diagnostics[path.as_uri()]) == []
+
+
+UNTRUSTED_CACHE = tempfile.mkdtemp(prefix="dcls-untrusted-")
+
+
+@pytest_lsp.fixture(
+    config=ClientServerConfig(
+        server_command=SERVER_COMMAND,
+        server_env={**os.environ, "DAGSTER_COMPONENTS_LS_CACHE": UNTRUSTED_CACHE},
+    ),
+)
+async def untrusted(lsp_client: LanguageClient):
+    lsp_client.statuses = []
+
+    @lsp_client.feature("dagster/status")
+    def on_status(params):
+        lsp_client.statuses.append(params)
+
+    await lsp_client.initialize_session(
+        types.InitializeParams(
+            capabilities=client_capabilities("visual-studio-code"),
+            initialization_options={"python": sys.executable, "trusted": False},
+        )
+    )
+    yield
+    await lsp_client.shutdown_session()
+
+
+@pytest.mark.asyncio(loop_scope="function")
+async def test_untrusted_workspace_runs_no_user_code(untrusted: LanguageClient):
+    path = EXAMPLES / "broken" / "invalid_enum" / "defs.yaml"
+    uri = path.as_uri()
+    untrusted.text_document_did_open(
+        types.DidOpenTextDocumentParams(
+            text_document=types.TextDocumentItem(uri=uri, language_id="yaml", version=1, text=path.read_text())
+        )
+    )
+
+    async def reported():
+        while not any(s.state == "error" for s in statuses(untrusted)) or not untrusted.diagnostics.get(uri):
+            await untrusted.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
+
+    await asyncio.wait_for(reported(), TIMEOUT)
+    assert [(d.code, d.severity, d.message) for d in untrusted.diagnostics[uri]] == [
+        ("worker-error", types.DiagnosticSeverity.Warning, "Could not read the component types: the workspace is not "
+         "trusted and no component types are cached for it"),
+    ]
+    assert [m.message for m in untrusted.messages] == [
+        "Could not read the component types: the workspace is not trusted and no component types are cached for it",
+    ]
