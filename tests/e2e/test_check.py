@@ -168,3 +168,43 @@ def test_stdout_carries_only_the_result_when_user_code_prints(tmp_path):
     result = check("--format", "json", str(tmp_path))
     assert (result.returncode, json.loads(result.stdout)) == (0, [])
     assert "noise on stdout" in result.stderr
+
+
+def test_each_project_of_a_workspace_uses_its_own_types(tmp_path):
+    from conftest import write_project
+
+    (tmp_path / "dg.toml").write_text('directory_type = "workspace"\n')
+    shop = write_project(tmp_path / "projects" / "shop")
+    other = write_project(tmp_path / "projects" / "other")
+    # `other` has the same layout under another root module, and no `color` problem.
+    for path in [other / "pyproject.toml"]:
+        path.write_text(path.read_text().replace('"shop', '"other'))
+    (other / "src" / "shop").rename(other / "src" / "other")
+    defs = other / "src" / "other" / "defs" / "gadgets" / "defs.yaml"
+    defs.write_text("type: other.components.gadget.Gadget\nattributes:\n  name: g\n")
+    # A type from the other project does not exist in this one.
+    (shop / "src" / "shop" / "defs" / "cross" / "defs.yaml").parent.mkdir()
+    (shop / "src" / "shop" / "defs" / "cross" / "defs.yaml").write_text(
+        "type: other.components.gadget.Gadget\nattributes:\n  name: g\n"
+    )
+    result = check("--format", "json", str(tmp_path), cwd=tmp_path)
+    assert [(d["path"], d["code"], d["message"]) for d in json.loads(result.stdout)] == [
+        ("projects/shop/src/shop/defs/cross/defs.yaml", "unknown-type",
+         "Unknown component type 'other.components.gadget.Gadget'. Did you mean 'shop.components.gadget.Gadget'?"),
+        ("projects/shop/src/shop/defs/gadgets/defs.yaml", "unknown-attribute",
+         "Unknown attribute 'color' for shop.components.gadget.Gadget. Allowed: name"),
+    ]
+
+
+def test_components_json_lists_installed_types():
+    result = subprocess.run(
+        [sys.executable, "-m", "dagster_components_ls", "components", "--format", "json", "examples/acme_analytics"],
+        capture_output=True, text=True, cwd=REPO, env={**os.environ, "DAGSTER_COMPONENTS_LS_CACHE": CACHE},
+    )
+    items = {item["key"]: item for item in json.loads(result.stdout)}
+    job = items["acme_platform.ResearchJob"]
+    assert (job["package"], job["aliases"], job["schema"]["required"], job["source"]["uri"].endswith("research_job.py")) == (
+        "acme-platform", ["acme_platform.components.research_job.ResearchJob"], ["asset_key", "owner"], True,
+    )
+    assert {"acme_analytics.components.metric.Metric", "acme_analytics.defs.reports.weekly_report.WeeklyReport",
+            "dagster_dbt.DbtProjectComponent"} <= set(items)

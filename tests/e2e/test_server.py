@@ -256,3 +256,37 @@ async def test_untrusted_workspace_runs_no_user_code(untrusted: LanguageClient):
     assert [m.message for m in untrusted.messages] == [
         "Could not read the component types: the workspace is not trusted and no component types are cached for it",
     ]
+
+
+@pytest_lsp.fixture(
+    config=ClientServerConfig(
+        server_command=SERVER_COMMAND,
+        server_env={**os.environ, "DAGSTER_COMPONENTS_LS_CACHE": str(SHARED_CACHE)},
+    ),
+)
+async def utf8_client(lsp_client: LanguageClient):
+    lsp_client.statuses = []
+
+    @lsp_client.feature("dagster/status")
+    def on_status(params):
+        lsp_client.statuses.append(params)
+
+    capabilities = client_capabilities("visual-studio-code")
+    capabilities.general = types.GeneralClientCapabilities(position_encodings=[types.PositionEncodingKind.Utf8])
+    result = await lsp_client.initialize_session(
+        types.InitializeParams(capabilities=capabilities, initialization_options={"python": sys.executable})
+    )
+    lsp_client.encoding = result.capabilities.position_encoding
+    yield
+    await lsp_client.shutdown_session()
+
+
+@pytest.mark.asyncio(loop_scope="function")
+async def test_positions_follow_the_negotiated_encoding(utf8_client: LanguageClient, tmp_path):
+    path = tmp_path / "defs.yaml"
+    text = ("type: acme_platform.ResearchJob\nattributes:\n  asset_key: research/x\n  owner: team:r\n  script: s.py\n"
+            "  description: \"é😀\"\n  tags: {\"ü\": \"x\", bad: [1]}\n")
+    diagnostics = await open_and_wait(utf8_client, path, text)
+    assert utf8_client.encoding == types.PositionEncodingKind.Utf8
+    # `{"ü": "x", bad: ` is 16 code points and 17 UTF-8 bytes before `[1]`.
+    assert summary(diagnostics) == [("invalid-value", 6, 25, 6, 28, "attributes.tags.bad: [1] is not a string")]
