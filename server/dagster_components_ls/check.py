@@ -197,10 +197,17 @@ def _format_github(findings: list[Finding], checked: int, out: TextIO) -> None:
     for f in findings:
         line, col = f.index.line_col_1based(f.problem.span.start)
         end_line, end_col = f.index.line_col_1based(f.problem.span.end)
-        message = f"[{f.problem.code}] {f.problem.message}".replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-        path = _display_path(f.path).replace(",", "%2C").replace(":", "%3A")
+        message = _escape(f"[{f.problem.code}] {f.problem.message}")
+        path = _escape(_display_path(f.path), property=True)
+        title = _escape(f"dagster {f.problem.code}", property=True)
         print(f"::{_GITHUB_LEVEL[f.problem.severity]} file={path},line={line},col={col},endLine={end_line},"
-              f"endColumn={end_col},title=dagster {f.problem.code}::{message}", file=out)
+              f"endColumn={end_col},title={title}::{message}", file=out)
+
+
+def _escape(text: str, property: bool = False) -> str:
+    """GitHub workflow-command escaping (properties also escape `:` and `,`)."""
+    text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return text.replace(":", "%3A").replace(",", "%2C") if property else text
 
 
 FORMATTERS = {"text": _format_text, "json": _format_json, "github": _format_github}

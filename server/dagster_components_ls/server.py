@@ -67,6 +67,7 @@ class ComponentsLanguageServer(LanguageServer):
         self.python_override: Optional[str] = None
         self.states: dict[Optional[Path], ProjectState] = {}
         self.parsed: dict[str, tuple[int, ParsedFile]] = {}
+        self.owners: dict[str, Optional[projects.Project]] = {}
         self.pending: dict[str, asyncio.TimerHandle] = {}
         self.poller: Optional[asyncio.Task] = None
 
@@ -112,14 +113,18 @@ class ComponentsLanguageServer(LanguageServer):
     # --- projects and registries ---
 
     def state_for(self, uri: str) -> ProjectState:
-        path = Path(to_fs_path(uri) or uri)
-        try:
-            owner = projects.find_project(path)
-        except projects.ProjectConfigError as exc:
-            owner = None
-            state = self.states.setdefault(path.parent, ProjectState(None))
-            state.error = str(exc)
-            return state
+        """The project state of a document; which project owns it is cached (no disk walk per keystroke)."""
+        if uri in self.owners:
+            owner = self.owners[uri]
+        else:
+            path = Path(to_fs_path(uri) or uri)
+            try:
+                owner = projects.find_project(path)
+            except projects.ProjectConfigError as exc:
+                state = self.states.setdefault(path.parent, ProjectState(None))
+                state.error = str(exc)
+                return state
+            self.owners[uri] = owner
         key = owner.root if owner else None
         state = self.states.get(key)
         if state is None:
@@ -312,7 +317,9 @@ def changed_code(uris: list[str], ls: ComponentsLanguageServer) -> None:
     """A saved component module or pyproject.toml rebuilds its project's registry without a restart."""
     for uri in uris:
         path = Path(to_fs_path(uri) or uri)
-        if path.suffix != ".py" and path.name != "pyproject.toml":
+        if path.name in ("pyproject.toml", "dg.toml"):
+            ls.owners.clear()  # project boundaries or their settings may have moved
+        elif path.suffix != ".py":
             continue
         for state in list(ls.states.values()):
             root = state.project.root if state.project else None

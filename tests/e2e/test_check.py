@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import EXAMPLES, REPO
+from e2e_support import EXAMPLES, REPO
 
 CACHE = os.environ.get("DAGSTER_COMPONENTS_LS_TEST_CACHE", "/tmp/dagster-components-ls-test-cache")
 
@@ -171,7 +171,7 @@ def test_stdout_carries_only_the_result_when_user_code_prints(tmp_path):
 
 
 def test_each_project_of_a_workspace_uses_its_own_types(tmp_path):
-    from conftest import write_project
+    from e2e_support import write_project
 
     (tmp_path / "dg.toml").write_text('directory_type = "workspace"\n')
     shop = write_project(tmp_path / "projects" / "shop")

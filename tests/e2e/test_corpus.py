@@ -9,9 +9,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import REPO
+from e2e_support import REPO
 
-CORPUS = REPO.parent / "shared" / "corpus" / "realworld"
+CORPUS = (REPO.parent / "shared" / "corpus" / "realworld").resolve()
 CACHE = os.environ.get("DAGSTER_COMPONENTS_LS_TEST_CACHE", "/tmp/dagster-components-ls-test-cache")
 if not (CORPUS / "MANIFEST.tsv").exists():
     pytest.skip(f"the shared corpus is not beside the repository ({CORPUS})", allow_module_level=True)
@@ -71,7 +71,7 @@ def results() -> dict[str, list[dict]]:
     assert proc.returncode in (0, 1), proc.stderr
     by_file: dict[str, list[dict]] = {name: [] for name in files}
     for item in json.loads(proc.stdout):
-        by_file.setdefault(str(Path(item["path"]).resolve()), []).append(item)
+        by_file[str(Path(item["path"]).resolve())].append(item)  # a KeyError here: a path we did not ask for
     return by_file
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 import pytest_lsp
-from conftest import EXAMPLES, GADGET_V1, SERVER_COMMAND, write_project
+from e2e_support import EXAMPLES, GADGET_V1, SERVER_COMMAND, write_project
 from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
 

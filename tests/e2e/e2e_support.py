@@ -1,9 +1,8 @@
-import os
+"""Helpers shared by the end-to-end tests: paths, the server command, a small editable dg project."""
+
 import sys
 import textwrap
 from pathlib import Path
-
-import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLES = REPO / "examples"
@@ -56,9 +55,3 @@ def write_project(root: Path) -> Path:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(textwrap.dedent(text).lstrip())
     return root
-
-
-@pytest.fixture
-def cache_env(tmp_path) -> dict[str, str]:
-    """The server's environment with a registry cache of the test's own."""
-    return {**os.environ, "DAGSTER_COMPONENTS_LS_CACHE": str(tmp_path / "cache")}
