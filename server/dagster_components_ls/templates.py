@@ -59,9 +59,13 @@ def syntax_error(text: str) -> Optional[TemplateError]:
         start = _unclosed_expression(text)
         if start is not None:
             return TemplateError(start, len(text) - start, "Unclosed '{{': the expression needs a closing '}}'")
-        line_offset = _line_offset(text, (exc.lineno or 1) - 1)
-        expression = _expression_on_line(text, line_offset)
-        return TemplateError(expression[0], expression[1], f"Template syntax error: {exc.message}")
+        expression = _failing_expression(text, TemplateSyntaxError) or _expression_on_line(
+            text, _line_offset(text, (exc.lineno or 1) - 1)
+        )
+        message = exc.message or "invalid expression"
+        if "end of print statement" in message:  # Jinja's words for `{{ 1 + }}`
+            message = "the expression is incomplete before '}}'"
+        return TemplateError(expression[0], expression[1], f"Template syntax error: {message}")
     return None
 
 
@@ -94,6 +98,16 @@ def name_offsets(text: str, name: str) -> list[int]:
     for expression in _EXPRESSION.finditer(text):
         out.extend(expression.start(1) + m.start() for m in pattern.finditer(expression.group(1)))
     return out
+
+
+def _failing_expression(text: str, error: type[Exception]) -> Optional[tuple[int, int]]:
+    """(offset, length) of the first `{{ }}` that fails to parse on its own (Jinja gives no column)."""
+    for expression in _EXPRESSION.finditer(text):
+        try:
+            _environment().parse(expression.group(0))
+        except error:
+            return expression.start(), expression.end() - expression.start()
+    return None
 
 
 def _unclosed_expression(text: str) -> Optional[int]:

@@ -208,3 +208,21 @@ def test_components_json_lists_installed_types():
     )
     assert {"acme_analytics.components.metric.Metric", "acme_analytics.defs.reports.weekly_report.WeeklyReport",
             "dagster_dbt.DbtProjectComponent"} <= set(items)
+
+
+def test_a_type_whose_module_raises_on_import_is_reported_at_the_type(tmp_path):
+    from e2e_support import write_project
+
+    root = write_project(tmp_path / "shop")
+    (root / "src" / "shop" / "components" / "exploding.py").write_text(
+        "raise RuntimeError('the platform package is misconfigured')\n"
+    )
+    defs = root / "src" / "shop" / "defs" / "gadgets" / "defs.yaml"
+    defs.write_text("type: shop.components.exploding.Bomb\nattributes: {}\n")
+    result = check("--format", "json", str(root), cwd=root)
+    assert [(d["code"], d["range"]["start"], d["message"]) for d in json.loads(result.stdout)] == [
+        ("unknown-type", {"line": 0, "character": 6},
+         "Component type 'shop.components.exploding.Bomb' could not be loaded: importing 'shop.components.exploding' "
+         "failed: RuntimeError: the platform package is misconfigured"),
+    ]
+    assert result.returncode == 1
