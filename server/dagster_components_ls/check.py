@@ -107,7 +107,8 @@ def context_for(file: Path, owner: Optional[projects.Project], registry: Optiona
             folder_module = projects.module_for_folder(owner, file.parent)
         except ValueError:  # not under the defs folder: relative types cannot resolve
             folder_module = None
-    return CheckContext(registry=registry, file_name=file.name, folder=str(file.parent), folder_module=folder_module)
+    return CheckContext(registry=registry, file_name=file.name, folder=str(file.parent), folder_module=folder_module,
+                        project_root=str(owner.root) if owner else None)
 
 
 def registry_for(owner: Optional[projects.Project], python: Optional[str], extra_types: Iterable[str] = ()) -> Registry:

@@ -50,6 +50,8 @@ class CheckContext:
     """The file's folder (absolute), to find a relative `template_vars_module`."""
     folder_module: Optional[str] = None
     """The full module of the file's folder (`acme_analytics.defs.reports`), for relative `.X` types."""
+    project_root: Optional[str] = None
+    """The dg project's root folder (what `{{ context.project_root }}` renders to), None outside one."""
 
 
 Rule = Callable[[YamlDocument, CheckContext], Iterator[Problem]]

@@ -18,6 +18,7 @@ from .check import context_for, referenced_types
 from .components import component_list
 from .diagnostics import CheckContext, Problem, diagnose
 from .documents import ParsedFile, parse_file
+from .lsp_ranges import lsp_range
 from .positions import LineIndex, Span
 from .registry import Registry, fingerprint, load_registry
 from .settings import Settings
@@ -242,12 +243,6 @@ class ComponentsLanguageServer(LanguageServer):
 
 def is_component_file(uri: str) -> bool:
     return Path(to_fs_path(uri) or uri).name in COMPONENT_FILE_NAMES
-
-
-def lsp_range(index: LineIndex, span: Span) -> types.Range:
-    (start_line, start_character), (end_line, end_character) = index.range_of(span)
-    return types.Range(start=types.Position(line=start_line, character=start_character),
-                       end=types.Position(line=end_line, character=end_character))
 
 
 def to_lsp(problem: Problem, index: LineIndex) -> types.Diagnostic:
