@@ -1,4 +1,4 @@
-"""CLI: `serve` (LSP over stdio or --tcp), `check`, `components`."""
+"""CLI: `serve` (LSP over stdio or --tcp), `check`, `components`, `schema export`."""
 
 from __future__ import annotations
 
@@ -28,6 +28,13 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--ignore", type=_codes, help="leave out these codes or prefixes (comma-separated)")
     check.add_argument("--python", help="the interpreter whose installed component types to use")
 
+    schema = sub.add_parser("schema", help="JSON Schemas for schema-driven YAML editors")
+    schema_sub = schema.add_subparsers(dest="schema_command", required=True)
+    export = schema_sub.add_parser("export", help="write <type key>.json per type and defs.schema.json")
+    export.add_argument("folder", metavar="DIR")
+    export.add_argument("--project", default=".", help="a project or folder whose types to export (default: .)")
+    export.add_argument("--python", help="the interpreter whose installed component types to export")
+
     components = sub.add_parser("components", help="list the installed component types")
     components.add_argument("path", nargs="?", default=".", help="a project or folder (default: .)")
     components.add_argument("--format", choices=["text", "json"], default="text")
@@ -48,21 +55,43 @@ def main(argv: Optional[list[str]] = None) -> int:
         return run_check(args.paths, args.format, args.select, args.ignore, args.python)
     if args.command == "components":
         return _components(args.path, args.format, args.python)
+    if args.command == "schema":
+        return _schema_export(args.folder, args.project, args.python)
     return 2
 
 
-def _components(path: str, fmt: str, python: Optional[str]) -> int:
+def _registry_or_exit(path: str, python: Optional[str], command: str):
+    """The registry for the project at `path` (or the interpreter's types), or None after saying why."""
     from pathlib import Path
 
     from .check import CheckFailed, registry_for
-    from .components import component_list
     from .project import ProjectConfigError, find_project
 
     try:
-        owner = find_project(Path(path).resolve())
-        registry = registry_for(owner, python)
+        return registry_for(find_project(Path(path).resolve()), python)
     except (CheckFailed, ProjectConfigError) as exc:
-        print(f"dagster-components-ls components: {exc}", file=sys.stderr)
+        print(f"dagster-components-ls {command}: {exc}", file=sys.stderr)
+        return None
+
+
+def _schema_export(folder: str, project: str, python: Optional[str]) -> int:
+    from pathlib import Path
+
+    from .schema_export import export_schemas
+
+    registry = _registry_or_exit(project, python, "schema export")
+    if registry is None:
+        return 2
+    written = export_schemas(registry, Path(folder))
+    print(f"Wrote {len(written)} schemas to {folder}", file=sys.stderr)
+    return 0
+
+
+def _components(path: str, fmt: str, python: Optional[str]) -> int:
+    from .components import component_list
+
+    registry = _registry_or_exit(path, python, "components")
+    if registry is None:
         return 2
     items = component_list(registry)
     if fmt == "json":

@@ -226,3 +226,29 @@ def test_a_type_whose_module_raises_on_import_is_reported_at_the_type(tmp_path):
          "failed: RuntimeError: the platform package is misconfigured"),
     ]
     assert result.returncode == 1
+
+
+def test_schema_export_writes_schemas_any_validator_can_use(tmp_path):
+    import jsonschema
+    import yaml
+
+    result = subprocess.run(
+        [sys.executable, "-m", "dagster_components_ls", "schema", "export", str(tmp_path), "--project",
+         "examples/acme_analytics"],
+        capture_output=True, text=True, cwd=REPO, env={**os.environ, "DAGSTER_COMPONENTS_LS_CACHE": CACHE},
+    )
+    assert (result.returncode, result.stdout) == (0, "")
+    names = sorted(p.name for p in tmp_path.iterdir())
+    assert {"acme_platform.ResearchJob.json", "dagster_dbt.DbtProjectComponent.json", "defs.schema.json"} <= set(names)
+    combined = json.loads((tmp_path / "defs.schema.json").read_text())
+    validator = jsonschema.Draft202012Validator(combined)
+    validator.check_schema(combined)
+    defs = sorted((EXAMPLES / "acme_analytics" / "src").rglob("defs.yaml"))
+    documents = [doc for path in defs for doc in yaml.safe_load_all(path.read_text())]
+    assert len(documents) >= 6
+    assert [list(validator.iter_errors(doc)) for doc in documents] == [[]] * len(documents)
+    broken = yaml.safe_load((EXAMPLES / "broken" / "unknown_attribute" / "defs.yaml").read_text())
+    assert [e.message for e in validator.iter_errors(broken)] == [
+        "Additional properties are not allowed ('compute_sise' was unexpected)"]
+    single = json.loads((tmp_path / "acme_platform.ResearchJob.json").read_text())
+    assert list(jsonschema.Draft202012Validator(single).iter_errors(broken))[0].json_path == "$.attributes"
