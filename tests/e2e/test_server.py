@@ -290,3 +290,14 @@ async def test_positions_follow_the_negotiated_encoding(utf8_client: LanguageCli
     assert utf8_client.encoding == types.PositionEncodingKind.Utf8
     # `{"ü": "x", bad: ` is 16 code points and 17 UTF-8 bytes before `[1]`.
     assert summary(diagnostics) == [("invalid-value", 6, 25, 6, 28, "attributes.tags.bad: [1] is not a string")]
+
+
+@pytest.mark.asyncio(loop_scope="function")
+async def test_components_request_lists_the_types_of_a_documents_project(client: LanguageClient):
+    path = EXAMPLES / "acme_analytics" / "src" / "acme_analytics" / "defs" / "reports" / "defs.yaml"
+    await open_and_wait(client, path)
+    items = await asyncio.wait_for(client.protocol.send_request_async("dagster/components", {"uri": path.as_uri()}), TIMEOUT)
+    by_key = {item["key"]: item for item in items}
+    report = by_key["acme_analytics.defs.reports.weekly_report.WeeklyReport"]
+    assert (report["package"], report["source"]["uri"].endswith("weekly_report.py")) == ("acme-analytics", True)
+    assert by_key["acme_platform.ResearchJob"]["summary"].startswith("Runs a researcher's notebook or script")
