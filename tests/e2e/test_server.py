@@ -19,26 +19,31 @@ TIMEOUT = 120
 SHARED_CACHE = Path(os.environ.get("DAGSTER_COMPONENTS_LS_TEST_CACHE", "/tmp/dagster-components-ls-test-cache"))
 
 
-@pytest_lsp.fixture(
-    config=ClientServerConfig(
-        server_command=SERVER_COMMAND,
-        server_env={**os.environ, "DAGSTER_COMPONENTS_LS_CACHE": str(SHARED_CACHE)},
-    ),
-)
-async def client(lsp_client: LanguageClient):
+def server_config(cache: Path = SHARED_CACHE) -> ClientServerConfig:
+    return ClientServerConfig(server_command=SERVER_COMMAND,
+                              server_env={**os.environ, "DAGSTER_COMPONENTS_LS_CACHE": str(cache)})
+
+
+async def start_session(lsp_client: LanguageClient, options: dict, capabilities=None) -> types.InitializeResult:
+    """Initialize like an editor, recording `dagster/status` notifications on `lsp_client.statuses`."""
     lsp_client.statuses = []
 
     @lsp_client.feature("dagster/status")
     def on_status(params):
         lsp_client.statuses.append(params)
 
-    await lsp_client.initialize_session(
+    return await lsp_client.initialize_session(
         types.InitializeParams(
-            capabilities=client_capabilities("visual-studio-code"),
+            capabilities=capabilities or client_capabilities("visual-studio-code"),
             root_uri=EXAMPLES.as_uri(),
-            initialization_options={"python": sys.executable},
+            initialization_options={"python": sys.executable, **options},
         )
     )
+
+
+@pytest_lsp.fixture(config=server_config())
+async def client(lsp_client: LanguageClient):
+    await start_session(lsp_client, {})
     yield
     await lsp_client.shutdown_session()
 
@@ -211,25 +216,9 @@ async def test_a_re_exported_type_name_is_learned_from_the_worker(client: Langua
 UNTRUSTED_CACHE = tempfile.mkdtemp(prefix="dcls-untrusted-")
 
 
-@pytest_lsp.fixture(
-    config=ClientServerConfig(
-        server_command=SERVER_COMMAND,
-        server_env={**os.environ, "DAGSTER_COMPONENTS_LS_CACHE": UNTRUSTED_CACHE},
-    ),
-)
+@pytest_lsp.fixture(config=server_config(Path(UNTRUSTED_CACHE)))
 async def untrusted(lsp_client: LanguageClient):
-    lsp_client.statuses = []
-
-    @lsp_client.feature("dagster/status")
-    def on_status(params):
-        lsp_client.statuses.append(params)
-
-    await lsp_client.initialize_session(
-        types.InitializeParams(
-            capabilities=client_capabilities("visual-studio-code"),
-            initialization_options={"python": sys.executable, "trusted": False},
-        )
-    )
+    await start_session(lsp_client, {"trusted": False})
     yield
     await lsp_client.shutdown_session()
 
@@ -258,24 +247,11 @@ async def test_untrusted_workspace_runs_no_user_code(untrusted: LanguageClient):
     ]
 
 
-@pytest_lsp.fixture(
-    config=ClientServerConfig(
-        server_command=SERVER_COMMAND,
-        server_env={**os.environ, "DAGSTER_COMPONENTS_LS_CACHE": str(SHARED_CACHE)},
-    ),
-)
+@pytest_lsp.fixture(config=server_config())
 async def utf8_client(lsp_client: LanguageClient):
-    lsp_client.statuses = []
-
-    @lsp_client.feature("dagster/status")
-    def on_status(params):
-        lsp_client.statuses.append(params)
-
     capabilities = client_capabilities("visual-studio-code")
     capabilities.general = types.GeneralClientCapabilities(position_encodings=[types.PositionEncodingKind.Utf8])
-    result = await lsp_client.initialize_session(
-        types.InitializeParams(capabilities=capabilities, initialization_options={"python": sys.executable})
-    )
+    result = await start_session(lsp_client, {}, capabilities)
     lsp_client.encoding = result.capabilities.position_encoding
     yield
     await lsp_client.shutdown_session()
