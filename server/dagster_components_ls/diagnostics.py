@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterator, Optional
 
 from rapidfuzz import fuzz, process
@@ -260,15 +261,39 @@ def template_scope(doc: YamlDocument, ctx: CheckContext) -> Optional[TemplateSco
 
 def _template_vars_for(module: str, ctx: CheckContext, user_vars: dict[str, list[str]]) -> Optional[list[str]]:
     """The `@template_var` names of a `template_vars_module`, None if the worker could not read it."""
-    if module in user_vars:
-        return user_vars[module]
-    if module.startswith(".") and ctx.folder:
-        relative = module.lstrip(".").replace(".", "/")
-        for candidate in (f"{ctx.folder}/{relative}.py", f"{ctx.folder}/{relative}/__init__.py"):
-            if candidate in user_vars:
-                return user_vars[candidate]
-    absolute = resolve_typename(module, ctx)
-    return user_vars.get(absolute) if absolute else None
+    # The worker keys them by the module's file, as Python imported it.
+    for candidate in module_files(module, ctx):
+        if str(candidate) in user_vars:
+            return user_vars[str(candidate)]
+    return None
+
+
+def module_files(module: str, ctx: CheckContext) -> list[Path]:
+    """Where a module named in defs.yaml may live, most likely first (no I/O).
+
+    `.x` is relative to the file's folder (`..x` to its parent), as Dagster imports it; an absolute
+    module is looked up under the project root's `src/` and the root itself, like project.module_path.
+    """
+    dots = len(module) - len(module.lstrip("."))
+    parts = [p for p in module[dots:].split(".") if p]
+    if dots:
+        if not ctx.folder:
+            return []
+        base = Path(ctx.folder)
+        for _ in range(dots - 1):
+            base = base.parent
+        bases = [base]
+    elif ctx.project_root and parts:
+        bases = [Path(ctx.project_root, "src"), Path(ctx.project_root)]
+    else:
+        return []
+    out = []
+    for base in bases:
+        target = base.joinpath(*parts)
+        if parts:
+            out.append(target.with_name(target.name + ".py"))
+        out.append(target / "__init__.py")
+    return out
 
 
 def check_env_requirements(doc: YamlDocument, ctx: CheckContext) -> Iterator[Problem]:

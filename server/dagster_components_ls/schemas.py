@@ -6,7 +6,7 @@ import functools
 import re
 import json
 from dataclasses import dataclass, field
-from typing import Any, Iterator, Optional
+from typing import Any, Optional
 
 import jsonschema
 from jsonschema import Draft202012Validator, ValidationError

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Optional
@@ -15,13 +16,17 @@ from pygls.uris import to_fs_path
 from . import __version__
 from . import project as projects
 from .check import context_for, referenced_types
+from .completion import complete
 from .components import component_list
+from .definition import definition, document_links
 from .diagnostics import CheckContext, Problem, diagnose
 from .documents import ParsedFile, parse_file
+from .hover import hover
 from .lsp_ranges import lsp_range
 from .positions import LineIndex, Span
 from .registry import Registry, fingerprint, load_registry
 from .settings import Settings
+from .symbols import document_symbols, workspace_symbols
 from .worker_client import WorkerError, WorkerProcess
 
 log = logging.getLogger(__name__)
@@ -40,6 +45,19 @@ SEVERITIES = {
     "information": types.DiagnosticSeverity.Information,
     "hint": types.DiagnosticSeverity.Hint,
 }
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """One version of an open component file, with what every feature needs to answer about it."""
+
+    text: str
+    parsed: ParsedFile
+    index: LineIndex
+    ctx: CheckContext
+
+    def offset(self, position: types.Position) -> int:
+        return self.index.offset_at(position)
 
 
 @dataclass(eq=False)
@@ -67,20 +85,30 @@ class ComponentsLanguageServer(LanguageServer):
         self.settings = Settings()
         self.python_override: Optional[str] = None
         self.states: dict[Optional[Path], ProjectState] = {}
-        self.parsed: dict[str, tuple[int, ParsedFile]] = {}
+        self.parsed: dict[str, tuple[int, ParsedFile, LineIndex]] = {}
         self.owners: dict[str, Optional[projects.Project]] = {}
+        self.disk_files: dict[Path, tuple[tuple[int, int], ParsedFile]] = {}
         self.pending: dict[str, asyncio.TimerHandle] = {}
         self.poller: Optional[asyncio.Task] = None
 
     # --- documents ---
 
-    def parse(self, uri: str) -> tuple[str, ParsedFile]:
+    def parse(self, uri: str) -> tuple[str, ParsedFile, LineIndex]:
+        """The open document's parse and line index, cached by version (only changed YAML documents re-parse)."""
         doc = self.workspace.get_text_document(uri)
         cached = self.parsed.get(uri)
         if cached is None or cached[0] != doc.version:
-            cached = (doc.version or 0, parse_file(doc.source))
+            encoding = self.workspace.position_encoding or types.PositionEncodingKind.Utf16
+            cached = (doc.version or 0, parse_file(doc.source), LineIndex(doc.source, encoding))
             self.parsed[uri] = cached
-        return doc.source, cached[1]
+        return doc.source, cached[1], cached[2]
+
+    def snapshot(self, uri: str) -> Optional[Snapshot]:
+        """What the features answer from; None for files that are not component files."""
+        if not is_component_file(uri) or uri not in self.workspace.text_documents:
+            return None
+        text, parsed, index = self.parse(uri)
+        return Snapshot(text, parsed, index, self.context_for(uri, self.state_for(uri)))
 
     def schedule(self, uri: str) -> None:
         """Publish diagnostics shortly after the last change (typing bursts collapse into one run)."""
@@ -95,13 +123,12 @@ class ComponentsLanguageServer(LanguageServer):
         self.pending.pop(uri, None)
         if uri not in self.workspace.text_documents:
             return
-        text, parsed = self.parse(uri)
+        text, parsed, index = self.parse(uri)
         state = self.state_for(uri)
         problems = diagnose(parsed, self.context_for(uri, state))
         if state.error is not None and state.registry is None:
             first_line = Span(0, len(text.split("\n", 1)[0]))
             problems.append(Problem(first_line, "worker-error", state.error, severity="warning"))
-        index = LineIndex(text, self.workspace.position_encoding or types.PositionEncodingKind.Utf16)
         version = self.workspace.get_text_document(uri).version
         self.text_document_publish_diagnostics(
             types.PublishDiagnosticsParams(uri=uri, diagnostics=[to_lsp(p, index) for p in problems], version=version)
@@ -206,7 +233,7 @@ class ComponentsLanguageServer(LanguageServer):
         state = self.state_for(uri)
         if state.registry is None:
             return
-        _, parsed = self.parse(uri)
+        _, parsed, _ = self.parse(uri)
         unknown = {t for t in referenced_types([parsed]) if state.registry.lookup(t) is None} - state.extra_types
         if unknown:
             state.extra_types = state.extra_types | unknown
@@ -230,6 +257,36 @@ class ComponentsLanguageServer(LanguageServer):
                     continue
                 if stamp != state.fingerprint:
                     self.refresh(state, "Component code or installed packages changed")
+
+    def workspace_files(self) -> tuple[list[tuple[Path, ParsedFile]], list[Path]]:
+        """Every component file under the workspace folders (open ones as edited), and the defs folders."""
+        folders = [Path(to_fs_path(f.uri) or f.uri) for f in self.workspace.folders.values()]
+        folders += [state.project.root for state in self.states.values() if state.project]
+        files: dict[Path, ParsedFile] = {}
+        roots: list[Path] = []
+        for folder in dict.fromkeys(folders):
+            for project in projects.find_projects(folder):
+                if project.defs_dir is not None:
+                    roots.append(project.defs_dir)
+            for path in projects.component_files(folder):
+                files.setdefault(path, self.parse_path(path))
+        return sorted(files.items()), roots
+
+    def parse_path(self, path: Path) -> ParsedFile:
+        """An open document's current text, else the file on disk (cached by modification time)."""
+        uri = path.as_uri()
+        if uri in self.workspace.text_documents:
+            return self.parse(uri)[1]
+        try:
+            stat = path.stat()
+            key = (stat.st_mtime_ns, stat.st_size)
+        except OSError:
+            return parse_file("")
+        cached = self.disk_files.get(path)
+        if cached is None or cached[0] != key:
+            cached = (key, parse_file(path.read_text(encoding="utf-8", errors="replace")))
+            self.disk_files[path] = cached
+        return cached[1]
 
     def status(self, state: ProjectState, subject: str, value: str, message: str) -> None:
         self.protocol.notify(STATUS_NOTIFICATION, {
@@ -320,6 +377,49 @@ def changed_code(uris: list[str], ls: ComponentsLanguageServer) -> None:
             root = state.project.root if state.project else None
             if root is None or path.is_relative_to(root):
                 ls.refresh(state, f"{path.name} changed")
+
+
+@server.feature(
+    types.TEXT_DOCUMENT_COMPLETION,
+    types.CompletionOptions(trigger_characters=[":", " ", ".", "{", "-", "\n"], resolve_provider=False),
+)
+def on_completion(ls: ComponentsLanguageServer, params: types.CompletionParams) -> Optional[types.CompletionList]:
+    snap = ls.snapshot(params.text_document.uri)
+    if snap is None:
+        return None
+    items = complete(snap.parsed, snap.offset(params.position), snap.ctx, snap.index, os.environ)
+    return types.CompletionList(is_incomplete=False, items=items)
+
+
+@server.feature(types.TEXT_DOCUMENT_HOVER)
+def on_hover(ls: ComponentsLanguageServer, params: types.HoverParams) -> Optional[types.Hover]:
+    snap = ls.snapshot(params.text_document.uri)
+    return hover(snap.parsed, snap.offset(params.position), snap.ctx, snap.index) if snap else None
+
+
+@server.feature(types.TEXT_DOCUMENT_DEFINITION)
+def on_definition(ls: ComponentsLanguageServer, params: types.DefinitionParams) -> Optional[list[types.Location]]:
+    snap = ls.snapshot(params.text_document.uri)
+    return definition(snap.parsed, snap.offset(params.position), snap.ctx, snap.index) if snap else None
+
+
+@server.feature(types.TEXT_DOCUMENT_DOCUMENT_LINK)
+def on_document_link(ls: ComponentsLanguageServer, params: types.DocumentLinkParams) -> Optional[list[types.DocumentLink]]:
+    snap = ls.snapshot(params.text_document.uri)
+    return document_links(snap.parsed, snap.ctx, snap.index, exists=Path.exists) if snap else None
+
+
+@server.feature(types.TEXT_DOCUMENT_DOCUMENT_SYMBOL)
+def on_document_symbol(ls: ComponentsLanguageServer, params: types.DocumentSymbolParams) -> Optional[list[types.DocumentSymbol]]:
+    snap = ls.snapshot(params.text_document.uri)
+    return document_symbols(snap.parsed, snap.ctx, snap.index) if snap else None
+
+
+@server.feature(types.WORKSPACE_SYMBOL)
+def on_workspace_symbol(ls: ComponentsLanguageServer, params: types.WorkspaceSymbolParams) -> list[types.WorkspaceSymbol]:
+    files, roots = ls.workspace_files()
+    encoding = ls.workspace.position_encoding or types.PositionEncodingKind.Utf16
+    return workspace_symbols(files, params.query, roots, encoding)
 
 
 @server.command(REFRESH_COMMAND)

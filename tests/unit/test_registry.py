@@ -8,8 +8,7 @@ from pathlib import Path
 import pytest
 
 from dagster_components_ls.project import find_project
-from dagster_components_ls.registry import ComponentType, Registry, cache_dir, fingerprint, load_registry
-from dagster_components_ls.worker_client import WorkerError
+from dagster_components_ls.registry import ComponentType, Registry, cache_dir, fingerprint
 
 MINI = Path(__file__).parents[1] / "fixtures" / "projects" / "mini"
 PYTHON = Path(sys.executable)
