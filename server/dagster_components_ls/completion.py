@@ -16,7 +16,7 @@ from .diagnostics import ENVELOPE_KEYS, JINJA_GLOBALS, CheckContext, TemplateSco
 from .documents import ParsedFile, YamlDocument, indentation_key_path
 from .lsp_ranges import lsp_range
 from .positions import KeyPath, LineIndex, Span
-from .schemas import UNSET_DEFAULT, branches, deref, schema_at
+from .schemas import UNSET_DEFAULT, branches, deref, inline_yaml, schema_at, type_label
 
 if TYPE_CHECKING:
     from .registry import ComponentType, Registry
@@ -180,13 +180,14 @@ def cursor_at(text: str, offset: int) -> Optional[Cursor]:
     rest = body[dashes:]
     column = len(prefix) - len(rest)
     end = offset + _WORD_REST.match(suffix).end()  # type: ignore[union-attr]
-    path = indentation_key_path(text, offset)
+    path = indentation_key_path(text, line_start + column)  # what encloses the line's key, item or value
     if rest.startswith(("{", "[")):
         return _flow_cursor(text, offset, line_start + column, path)
     key = _KEY.match(rest)
     if key is not None:
         after = rest[key.end():]
         value = after.lstrip(" \t")
+        path = (*path, _unquote(key.group("key")))
         if not after:
             return None  # `key:|` needs a space before any value
         if value.startswith(("{", "[")):
@@ -204,7 +205,6 @@ def cursor_at(text: str, offset: int) -> Optional[Cursor]:
         return None
     present = _block_keys(text, line_start, line_end, column, above=not dashes)
     key_follows = bool(re.match(r"[^\s:]*[ \t]*:(?:[ \t]|$)", suffix))
-    path = indentation_key_path(text, line_start + column)  # a key being typed does not enclose itself
     return Cursor(ENTRY, path, rest, offset - len(rest), end, column, present=present, key_follows=key_follows)
 
 
@@ -445,7 +445,7 @@ def _key_items(request: _Request) -> list[types.CompletionItem]:
         types.CompletionItem(
             label=f.name,
             kind=Kind.Property,
-            detail=describe(place.root, f.schema),
+            detail=type_label(place.root, f.schema),
             documentation=_markdown(f.description),
             text_edit=request.edit(text := _key_text(place.root, f, cursor)),
             insert_text_mode=types.InsertTextMode.AsIs if "\n" in text else None,
@@ -514,59 +514,6 @@ def _shape(root: dict, schema: Any) -> str:
             return OBJECT
         return SCALAR
     return SCALAR
-
-
-_SCALAR_NAMES = {"string": "str", "integer": "int", "number": "float", "boolean": "bool", "null": "None"}
-
-
-def describe(root: dict, schema: Any, depth: int = 0) -> str:
-    """A field's type as Python would write it: `list[str]`, `'small' | 'large'`, `int (5..1440)`, `str | None`.
-
-    Written to read exactly like hover's `type_label`, so the two can become one function in schemas.py.
-    """
-    parts: list[str] = []
-    for alt in branches(root, schema) if depth < 5 else []:
-        part = _describe_branch(root, alt, depth)
-        if part not in parts:
-            parts.append(part)
-    parts.sort(key=lambda part: part == "None")  # `X | None`, as Python spells Optional
-    return " | ".join(parts) or "Any"
-
-
-def _describe_branch(root: dict, alt: dict, depth: int) -> str:
-    if isinstance(alt.get("enum"), list):
-        return " | ".join(repr(v) for v in alt["enum"])
-    if "const" in alt:
-        return repr(alt["const"])
-    kind = alt.get("type")
-    if isinstance(kind, list):
-        return " | ".join(_describe_branch(root, {**alt, "type": k}, depth) for k in kind)
-    if kind == "array" or "items" in alt:
-        return f"list[{describe(root, alt.get('items', {}), depth + 1)}]"
-    if kind == "object" or "properties" in alt or "additionalProperties" in alt:
-        if alt.get("properties"):
-            return _model_name(root, alt)
-        extra = alt.get("additionalProperties")
-        return f"dict[str, {describe(root, extra, depth + 1) if isinstance(extra, dict) else 'Any'}]"
-    return _SCALAR_NAMES.get(kind, "Any") + _bounds(alt)
-
-
-def _model_name(root: dict, alt: dict) -> str:
-    """A model by its `$defs` name without pydantic's `Model` suffix, else by its title: `OpSpec`."""
-    for name, schema in (root.get("$defs") or {}).items():
-        if schema is alt:  # `branches` hands out the $defs entry itself
-            return name.removesuffix("Model") or name
-    return re.sub(r"\W", "", str(alt.get("title") or "")) or "dict"
-
-
-def _bounds(alt: dict) -> str:
-    low, high = alt.get("minimum"), alt.get("maximum")
-    if low is not None and high is not None:
-        return f" ({low}..{high})"
-    parts = [f"{sign} {alt[word]}" for word, sign in
-             (("minimum", ">="), ("exclusiveMinimum", ">"), ("maximum", "<="), ("exclusiveMaximum", "<"))
-             if alt.get(word) is not None]
-    return f" ({', '.join(parts)})" if parts else ""
 
 
 # --- values --------------------------------------------------------------------------------------
@@ -646,14 +593,9 @@ def _values(place: _Place, more_examples: Sequence[Any] = ()) -> list[_Value]:
 
 
 def _inline_yaml(value: Any) -> Optional[str]:
-    """A value as YAML on one line (flow style for lists and mappings), None if it needs several lines."""
-    try:
-        text = yaml.safe_dump(value, default_flow_style=True, width=_NO_WRAP, allow_unicode=True, sort_keys=False)
-    except yaml.YAMLError:
-        return None
-    text = text.rstrip("\n")
-    text = text[: -len("\n...")] if text.endswith("\n...") else text  # a lone scalar ends its document
-    return None if "\n" in text else text
+    """A value as YAML on one line, None if it needs several (a multi-line string)."""
+    text = inline_yaml(value)
+    return None if "\n" in text or (isinstance(value, str) and "\n" in value) else text
 
 
 def _in_quotes(value: str, quote: str) -> str:

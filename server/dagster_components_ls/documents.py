@@ -17,7 +17,7 @@ except ImportError:  # pragma: no cover - wheels ship libyaml on Linux and macOS
     from yaml import SafeLoader as _Loader  # type: ignore[assignment]
 
 _SEPARATOR = re.compile(r"^---(?=[ \t]|$)", re.MULTILINE)
-_KEY = re.compile(r"(?P<key>\"[^\"]*\"|'[^']*'|[^\s#'\"\[\]{},:][^#]*?)[ \t]*:(?:[ \t]|$)")
+_KEY = re.compile(r"(?P<key>\"[^\"]*\"|'[^']*'|[^\s#'\"\[\]{},:][^#]*?)[ \t]*:(?:[ \t\r]|$)")  # \r: CRLF files
 
 MAP, SEQ, SCALAR = "map", "seq", "scalar"
 MAX_EXPANDED_NODES = 100_000

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import json
-import math
 import re
 from typing import TYPE_CHECKING, Any, Optional
 
-import yaml
 from lsprotocol import types
 
 from .definition import (
@@ -25,7 +22,7 @@ from .diagnostics import JINJA_GLOBALS, CheckContext, resolve_type, template_sco
 from .documents import SCALAR, ParsedFile, YamlDocument
 from .lsp_ranges import lsp_range
 from .positions import KeyPath, LineIndex, Span, format_key_path
-from .schemas import UNSET_DEFAULT, branches, deref, schema_at
+from .schemas import UNSET_DEFAULT, accepts_templates, block_yaml, branches, def_name, deref, inline_yaml, schema_at, type_label
 
 if TYPE_CHECKING:
     from .registry import ComponentType
@@ -79,7 +76,6 @@ PER_TYPE_DESCRIPTIONS = {
 _CODE_BLOCK = re.compile(r"^(?P<indent>[ \t]*)\.\. code-block::[ \t]*(?P<lang>\S*)[ \t]*$")
 _RST_LINK = re.compile(r"`([^`<]+?)\s*<([^`>]+)>`_")
 _TEMPLATE = re.compile(r"\{\{.*?\}\}")
-_PY_TYPES = {"string": "str", "integer": "int", "number": "float", "boolean": "bool", "null": "None"}
 
 
 def hover(parsed: ParsedFile, offset: int, ctx: CheckContext, index: LineIndex) -> Optional[types.Hover]:
@@ -267,115 +263,6 @@ def _required(root: dict, path: KeyPath) -> bool:
     return False
 
 
-def type_label(root: dict, schema: Any, depth: int = 0) -> str:
-    """A schema as a readable type: `list[str] | None`, `'small' | 'medium'`, `int (5..1440)`, `AssetSpecUpdateKwargs`.
-
-    Dagster's injected `| str` is left out (see `accepts_templates`).
-    """
-    if depth > 4:
-        return "..."
-    labels: list[str] = []
-    for alt in branches(root, schema):
-        for label in _alternative_labels(root, alt, depth):
-            if label not in labels:
-                labels.append(label)
-    if "None" in labels:
-        labels = [label for label in labels if label != "None"] + ["None"]
-    return " | ".join(labels) or "Any"
-
-
-def accepts_templates(root: dict, schema: Any) -> bool:
-    """True when Dagster added `| str` to a field that is not a plain string: `{{ }}` fits where values do not."""
-    everything = branches(root, schema, "{{ }}")
-    kept = branches(root, schema)
-    plain_string = any(alt.get("type") == "string" and "enum" not in alt and "const" not in alt for alt in kept)
-    return len(everything) > len(kept) and not plain_string
-
-
-def _alternative_labels(root: dict, alt: dict, depth: int) -> list[str]:
-    if "enum" in alt and isinstance(alt["enum"], list):
-        return [_literal(v) for v in alt["enum"]]
-    if "const" in alt:
-        return [_literal(alt["const"])]
-    declared = alt.get("type")
-    kinds = declared if isinstance(declared, list) else [declared] if isinstance(declared, str) else []
-    if not kinds:
-        if "properties" in alt or "additionalProperties" in alt:
-            kinds = ["object"]
-        elif "items" in alt or "prefixItems" in alt:
-            kinds = ["array"]
-        else:
-            return ["Any"]
-    return [_kind_label(root, alt, kind, depth) for kind in kinds]
-
-
-def _kind_label(root: dict, alt: dict, kind: Any, depth: int) -> str:
-    if kind in ("integer", "number"):
-        return _PY_TYPES[kind] + _bounds(alt)
-    if kind == "array":
-        if isinstance(alt.get("prefixItems"), list):
-            return "tuple[" + ", ".join(type_label(root, item, depth + 1) for item in alt["prefixItems"]) + "]"
-        items = alt.get("items")
-        return f"list[{type_label(root, items, depth + 1)}]" if isinstance(items, dict) else "list"
-    if kind == "object":
-        name = _def_name(root, alt)
-        if name is not None:
-            return name
-        if alt.get("properties"):
-            return re.sub(r"\W", "", str(alt.get("title") or "")) or "dict"
-        extra = alt.get("additionalProperties")
-        return f"dict[str, {type_label(root, extra, depth + 1)}]" if isinstance(extra, dict) else "dict[str, Any]"
-    return _PY_TYPES.get(kind, str(kind))
-
-
-def _def_name(root: dict, alt: dict) -> Optional[str]:
-    """The $defs name of a (dereferenced) schema, without pydantic's `Model` suffix."""
-    for container in ("$defs", "definitions"):
-        for name, schema in (root.get(container) or {}).items():
-            if schema is alt:
-                return name[: -len("Model")] if name.endswith("Model") and name != "Model" else name
-    return None
-
-
-def _bounds(alt: dict) -> str:
-    low, high = alt.get("minimum"), alt.get("maximum")
-    if low is not None and high is not None:
-        return f" ({_number(low)}..{_number(high)})"
-    limits = []
-    for word, symbol in (("minimum", ">="), ("exclusiveMinimum", ">"), ("maximum", "<="), ("exclusiveMaximum", "<")):
-        if isinstance(alt.get(word), (int, float)) and not isinstance(alt.get(word), bool):
-            limits.append(f"{symbol} {_number(alt[word])}")
-    return f" ({', '.join(limits)})" if limits else ""
-
-
-def _number(value: Any) -> str:
-    if isinstance(value, float) and math.isfinite(value) and value.is_integer():
-        return str(int(value))
-    return str(value)
-
-
-def _literal(value: Any) -> str:
-    return repr(value) if isinstance(value, (str, int, float, bool)) or value is None else inline_yaml(value)
-
-
-def inline_yaml(value: Any) -> str:
-    """A value on one line as YAML spells it: `60`, `true`, `null`, `fqn:*`, `''`, `[a, b]`."""
-    if isinstance(value, str) and "\n" in value:
-        return json.dumps(value)
-    try:
-        text = yaml.safe_dump(value, default_flow_style=True, width=math.inf, allow_unicode=True).strip()
-    except yaml.YAMLError:
-        return str(value)
-    return text[: -len("\n...")] if text.endswith("\n...") else text  # a lone scalar ends with `...`
-
-
-def block_yaml(value: Any) -> str:
-    try:
-        return yaml.safe_dump(value, default_flow_style=False, sort_keys=False, allow_unicode=True).rstrip()
-    except yaml.YAMLError:
-        return str(value)
-
-
 # --- enum values -------------------------------------------------------------------------------
 
 
@@ -393,7 +280,7 @@ def _enum_markdown(path: KeyPath, ctx: CheckContext, doc: YamlDocument) -> Optio
         for alt in branches(root, schema):
             if not isinstance(alt.get("enum"), list):
                 continue
-            name = _def_name(root, alt) or next((p for p in reversed(path) if isinstance(p, str)), "")
+            name = def_name(root, alt) or next((p for p in reversed(path) if isinstance(p, str)), "")
             description = (alt.get("description") or _first(root, schema_at(root, field), "description")
                            or _builtin_description(path))
             parts = [f"`{name}`"]

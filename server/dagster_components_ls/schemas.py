@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import functools
-import re
 import json
+import math
+import re
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
 import jsonschema
+import yaml
 from jsonschema import Draft202012Validator, ValidationError
 from jsonschema.exceptions import best_match
 
@@ -289,3 +291,121 @@ def _type_message(validator, types, instance, schema):
     if not any(validator.is_type(instance, t) for t in ([types] if isinstance(types, str) else types)):
         expected = [types] if isinstance(types, str) else list(types)
         yield ValidationError(f"{_show(instance)} is not {_describe_types(expected)}")
+
+
+# --- readable types and values (hover and completion) -----------------------------------------
+
+_PY_TYPES = {"string": "str", "integer": "int", "number": "float", "boolean": "bool", "null": "None"}
+
+
+def type_label(root: dict, schema: Any, depth: int = 0) -> str:
+    """A schema as a readable type: `list[str] | None`, `'small' | 'medium'`, `int (5..1440)`, `AssetSpecUpdateKwargs`.
+
+    Dagster's injected `| str` is left out (see `accepts_templates`).
+    """
+    if depth > 4:
+        return "..."
+    labels: list[str] = []
+    for alt in branches(root, schema):
+        for label in _alternative_labels(root, alt, depth):
+            if label not in labels:
+                labels.append(label)
+    if "None" in labels:
+        labels = [label for label in labels if label != "None"] + ["None"]
+    return " | ".join(labels) or "Any"
+
+
+def accepts_templates(root: dict, schema: Any) -> bool:
+    """True when Dagster added `| str` to a field that is not a plain string: `{{ }}` fits where values do not."""
+    everything = branches(root, schema, "{{ }}")
+    kept = branches(root, schema)
+    plain_string = any(alt.get("type") == "string" and "enum" not in alt and "const" not in alt for alt in kept)
+    return len(everything) > len(kept) and not plain_string
+
+
+def _alternative_labels(root: dict, alt: dict, depth: int) -> list[str]:
+    if "enum" in alt and isinstance(alt["enum"], list):
+        return [_literal(v) for v in alt["enum"]]
+    if "const" in alt:
+        return [_literal(alt["const"])]
+    declared = alt.get("type")
+    kinds = declared if isinstance(declared, list) else [declared] if isinstance(declared, str) else []
+    if not kinds:
+        if "properties" in alt or "additionalProperties" in alt:
+            kinds = ["object"]
+        elif "items" in alt or "prefixItems" in alt:
+            kinds = ["array"]
+        else:
+            return ["Any"]
+    return [_kind_label(root, alt, kind, depth) for kind in kinds]
+
+
+def _kind_label(root: dict, alt: dict, kind: Any, depth: int) -> str:
+    if kind in ("integer", "number"):
+        return _PY_TYPES[kind] + _bounds(alt)
+    if kind == "array":
+        if isinstance(alt.get("prefixItems"), list):
+            return "tuple[" + ", ".join(type_label(root, item, depth + 1) for item in alt["prefixItems"]) + "]"
+        items = alt.get("items")
+        return f"list[{type_label(root, items, depth + 1)}]" if isinstance(items, dict) else "list"
+    if kind == "object":
+        name = def_name(root, alt)
+        if name is not None:
+            return name
+        if alt.get("properties"):
+            return re.sub(r"\W", "", str(alt.get("title") or "")) or "dict"
+        extra = alt.get("additionalProperties")
+        return f"dict[str, {type_label(root, extra, depth + 1)}]" if isinstance(extra, dict) else "dict[str, Any]"
+    return _PY_TYPES.get(kind, str(kind))
+
+
+def def_name(root: dict, alt: dict) -> Optional[str]:
+    """The $defs name of a (dereferenced) schema, without pydantic's `Model` suffix."""
+    for container in ("$defs", "definitions"):
+        for name, schema in (root.get(container) or {}).items():
+            if schema is alt:
+                return name[: -len("Model")] if name.endswith("Model") and name != "Model" else name
+    return None
+
+
+def _bounds(alt: dict) -> str:
+    low, high = alt.get("minimum"), alt.get("maximum")
+    if low is not None and high is not None:
+        return f" ({_number(low)}..{_number(high)})"
+    limits = []
+    for word, symbol in (("minimum", ">="), ("exclusiveMinimum", ">"), ("maximum", "<="), ("exclusiveMaximum", "<")):
+        if isinstance(alt.get(word), (int, float)) and not isinstance(alt.get(word), bool):
+            limits.append(f"{symbol} {_number(alt[word])}")
+    return f" ({', '.join(limits)})" if limits else ""
+
+
+def _number(value: Any) -> str:
+    if isinstance(value, float) and math.isfinite(value) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _literal(value: Any) -> str:
+    return repr(value) if isinstance(value, (str, int, float, bool)) or value is None else inline_yaml(value)
+
+
+def inline_yaml(value: Any) -> str:
+    """A value on one line as YAML spells it: `60`, `true`, `null`, `fqn:*`, `''`, `[a, b]`, `{a: 1}`.
+
+    Multi-line strings are written JSON-quoted (valid YAML); keys keep the author's order.
+    """
+    if isinstance(value, str) and "\n" in value:
+        return json.dumps(value)
+    try:
+        text = yaml.safe_dump(value, default_flow_style=True, width=math.inf, allow_unicode=True, sort_keys=False)
+    except yaml.YAMLError:
+        return str(value)
+    text = text.strip()
+    return text[: -len("\n...")] if text.endswith("\n...") else text  # a lone scalar ends with `...`
+
+
+def block_yaml(value: Any) -> str:
+    try:
+        return yaml.safe_dump(value, default_flow_style=False, sort_keys=False, allow_unicode=True).rstrip()
+    except yaml.YAMLError:
+        return str(value)

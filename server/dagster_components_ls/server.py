@@ -381,7 +381,7 @@ def changed_code(uris: list[str], ls: ComponentsLanguageServer) -> None:
 
 @server.feature(
     types.TEXT_DOCUMENT_COMPLETION,
-    types.CompletionOptions(trigger_characters=[":", " ", ".", "{", "-", "\n"], resolve_provider=False),
+    types.CompletionOptions(trigger_characters=[":", " ", ".", "{", "-", "'", '"'], resolve_provider=False),
 )
 def on_completion(ls: ComponentsLanguageServer, params: types.CompletionParams) -> Optional[types.CompletionList]:
     snap = ls.snapshot(params.text_document.uri)

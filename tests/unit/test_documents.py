@@ -36,6 +36,7 @@ def key_path(text: str):
         pytest.param("type: a\n---\ntype: b\nattributes:\n  x: |", ("attributes", "x"), id="second-document"),
         pytest.param("attributes: {a: [1, |2]}", ("attributes", "a", 1), id="flow-collections"),
         pytest.param("attributes:\n\t|", ("attributes",), id="tab-indent"),
+        pytest.param("type: x\r\nattributes:\r\n  deps:\r\n    - a\r\n    - |", ("attributes", "deps", 1), id="crlf"),
     ],
 )
 def test_key_path_at_cursor(text, expected):

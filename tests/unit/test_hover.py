@@ -6,7 +6,8 @@ from lsprotocol import types
 
 from dagster_components_ls.diagnostics import CheckContext
 from dagster_components_ls.documents import parse_file
-from dagster_components_ls.hover import hover, rst_to_markdown, type_label
+from dagster_components_ls.hover import hover, rst_to_markdown
+from dagster_components_ls.schemas import type_label
 from dagster_components_ls.positions import LineIndex
 from dagster_components_ls.registry import Registry
 
