@@ -1,6 +1,7 @@
 import dataclasses
 
 import pytest
+from odd_documents import ODD_DOCUMENTS
 from carets import with_caret
 from lsprotocol import types
 
@@ -444,21 +445,13 @@ def test_before_the_registry_is_ready(marked, expected):
     assert labels(marked, CheckContext(registry=None)) == expected
 
 
-ODD_DOCUMENTS = [
-    "",
-    "---\n---\n",
-    "- a\n- b: [1, {c: \n",
-    "{a: {b: [c, {d: 'e''f', \"g\": ",
-    "type: \"{{ x }}\"\nattributes:\n  \"quoted key\": [1, {a: \"b, c\"}]\n  ? complex\n  : value\n",
-    "type: dagster_dbt.DbtProjectComponent\nattributes: &a\n  project: *a\n  translation: {key: '{{ node.name }}'}\n",
-    "\t- x:\n\t\ty: |\n  ::: - - :\n{{{{ }}}}\n",
-    "a: |\n  text: x\n  {{ env.\n...\n# c\n",
-    "\ufeffkey: é😀\r\n  ü: \"{{ env('",
+# The shared odd documents, plus one that needs a real component around it.
+COMPLETION_ODD_DOCUMENTS = [*ODD_DOCUMENTS,
     SCRIPT + "  assets:\n  - key: a\n  - \n    x\n  - - - -\n",
 ]
 
 
-@pytest.mark.parametrize("text", ODD_DOCUMENTS)
+@pytest.mark.parametrize("text", COMPLETION_ODD_DOCUMENTS)
 @pytest.mark.parametrize("ready", [True, False], ids=["registry", "no-registry"])
 def test_completes_at_every_offset_without_exceptions(text, ready, registry):
     ctx = CheckContext(registry=registry if ready else None, folder_module="acme_platform")

@@ -2,6 +2,7 @@ import copy
 from pathlib import Path
 
 import pytest
+from odd_documents import ODD_DOCUMENTS
 from carets import with_caret, with_marks
 
 from dagster_components_ls.definition import definition, document_links
@@ -166,21 +167,6 @@ def test_document_link_cases(marked, ctx_kwargs, existing, expected):
     assert links(marked, CheckContext(registry=None, **ctx_kwargs), existing) == expected
 
 
-ODD_DOCUMENTS = [
-    "",
-    "---",
-    "- a\n- {b: c}\n",
-    "just a scalar",
-    "type: [\n",
-    "type: acme_platform.ResearchJob\nattributes:\n  observability: {log_level: '{{ env.X }}'\n",
-    "? [a, b]\n: c\n",
-    "a: &x {script: 1}\nc: *x\n",
-    "type: 5\ntemplate_vars_module: [1]\nattributes: 3\n",
-    "type: .\ntemplate_vars_module: ...\n---\ntype: ..a.B\ntemplate_vars_module: '{{ x }}'\n",
-    "type: acme_platform.ResearchJob\nattributes:\n  script: \"{{ }}\"\n  notebook: ''\n  path: \"\\0\"\n",
-    "type: \"ü{{\"\nattributes:\n\t- x\n---\n# only a comment\n---\ntype: .Local\n",
-    "template_vars_module: .template_vars\nattributes:\n  - '{{ table_prefix }}'\n  - script: '{{ table_prefix'\n",
-]
 
 
 @pytest.mark.parametrize("text", ODD_DOCUMENTS)

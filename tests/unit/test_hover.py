@@ -1,6 +1,7 @@
 import copy
 
 import pytest
+from odd_documents import ODD_DOCUMENTS
 from carets import with_caret
 from lsprotocol import types
 
@@ -330,21 +331,6 @@ def test_rst_code_blocks_and_links_become_markdown():
     )
 
 
-ODD_DOCUMENTS = [
-    "",
-    "---",
-    "- a\n- {b: c}\n",
-    "just a scalar",
-    "type: [\n",
-    "type: acme_platform.ResearchJob\nattributes:\n  observability: {log_level: '{{ env.X }}'\n",
-    "? [a, b]\n: c\n",
-    "a: &x {b: 1}\nc: *x\n",
-    "type: 5\nattributes: 3\npost_processing: [1]\nrequirements: {env: x}\n",
-    "type: dagster_dbt.DbtProjectComponent\nattributes:\n  translation:\n    key: \"{{ node.name }}{% for \"\n",
-    "type: acme_platform.ResearchJob\ntemplate_vars_module: 5\nattributes:\n  deps: [\"{{ }}\", '{{ x.y.z }}']\n",
-    "type: \"ü{{\"\nattributes:\n\t- x\n---\n# only a comment\n---\ntype: .Local\n",
-    "attributes:\n  - 1\n  - tags: {a: '}}{{'}\n",
-]
 
 
 @pytest.mark.parametrize("text", ODD_DOCUMENTS)

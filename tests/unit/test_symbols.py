@@ -1,6 +1,7 @@
 from pathlib import Path
 
 import pytest
+from odd_documents import ODD_DOCUMENTS
 from lsprotocol import types
 
 from dagster_components_ls.diagnostics import CheckContext
@@ -184,19 +185,6 @@ def test_matches(query, name, expected):
     assert matches(query, name) is expected
 
 
-ODD_DOCUMENTS = [
-    "",
-    "---",
-    "- a\n- {b: c}\n",
-    "just a scalar",
-    "type: [\n",
-    "? [a, b]\n: c\n",
-    "a: &x {b: 1}\nc: *x\nd: &y [*x, *x]\n",
-    "type: 5\nattributes: 3\n",
-    "type: \"ü{{\"\nattributes:\n\t- x\n---\n# only a comment\n---\ntype: .Local\n",
-    "type: ''\n---\ntype: .\n---\ntype: a.\n",
-    "&a [*a]\n",
-]
 
 
 @pytest.mark.parametrize("text", ODD_DOCUMENTS)
