@@ -6,23 +6,21 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Iterator, Optional
+from typing import TYPE_CHECKING, Callable, Optional
 
 from lsprotocol import types
 from pygls.uris import from_fs_path
 
 from . import templates
-from .diagnostics import JINJA_GLOBALS, CheckContext, module_files, resolve_type
+from .diagnostics import JINJA_GLOBALS, CheckContext, resolve_type
 from .documents import MAP, SCALAR, Node, ParsedFile, YamlDocument
 from .lsp_ranges import lsp_range
+from .paths import module_files, path_targets, path_values, unquoted_span
 from .positions import KeyPath, LineIndex, Span
 
 if TYPE_CHECKING:
     from .registry import ComponentType
 
-# Keys whose string values are paths on disk, relative to the defs.yaml's folder unless absolute.
-PATH_KEYS = frozenset({"script", "notebook", "path", "project", "project_dir", "sql_template"})
-_PROJECT_ROOT = re.compile(r"^\{\{\s*(?:context\s*\.\s*)?project_root\s*\}\}")
 _TYPE_LINE = re.compile(r"""^type:[ \t]*["']?([\w.]+)["']?[ \t]*(?:#.*)?$""", re.MULTILINE)
 _IDENTIFIER = re.compile(r"[A-Za-z_]\w*")
 # `key: value` on one line of a document YAML could not parse, for the tolerant fallback.
@@ -99,21 +97,13 @@ def document_links(
     for doc in parsed.documents:
         if doc.root is None or doc.root.kind != MAP:
             continue
-        for key, value in _path_values(doc.root):
-            if value.kind != SCALAR or value.style in ("|", ">") or not value.tag.endswith(":str"):
-                continue
-            text = (value.text or "").strip()
-            if key == "template_vars_module":
-                targets = module_files(text, ctx) if text else []
-            elif key == "sql_template" and not text.endswith(".sql"):
-                continue
-            else:
-                targets = [p for p in [_resolve_path(text, ctx)] if p is not None]
-            target = next((p for p in targets if exists(p)), None)
+        for key, value in path_values(doc.root):
+            targets = path_targets(key, value, ctx)
+            target = next((p for p in targets or () if exists(p)), None)
             if target is None:
                 continue
             links.append(types.DocumentLink(
-                range=lsp_range(index, _unquoted_span(doc, value).shifted(doc.start)),
+                range=lsp_range(index, unquoted_span(doc, value).shifted(doc.start)),
                 target=file_uri(target),
                 tooltip=f"Open {display_path(target, ctx)}",
             ))
@@ -266,42 +256,6 @@ def display_path(path: Path, ctx: CheckContext) -> str:
         except ValueError:
             pass
     return str(path)
-
-
-def _resolve_path(text: str, ctx: CheckContext) -> Optional[Path]:
-    if not text or "\n" in text or "://" in text:
-        return None
-    match = _PROJECT_ROOT.match(text)
-    if match is not None:
-        if not ctx.project_root:
-            return None
-        text = ctx.project_root + "/" + text[match.end() :].lstrip("/")
-    if templates.has_template(text):
-        return None
-    path = Path(text)
-    if not path.is_absolute():
-        if not ctx.folder:
-            return None
-        path = Path(ctx.folder, path)
-    return Path(os.path.normpath(path))
-
-
-def _path_values(node: Node, top: bool = True) -> Iterator[tuple[str, Node]]:
-    """(key, value) of every path-like key, at any depth (`template_vars_module` only at the top)."""
-    for key, value in node.pairs:
-        if key.text in PATH_KEYS or (top and key.text == "template_vars_module"):
-            yield str(key.text), value
-        if value.span.start >= key.span.end:  # not an alias of an earlier node
-            yield from _path_values(value, top=False)
-    for item in node.items:
-        yield from _path_values(item, top=False)
-
-
-def _unquoted_span(doc: YamlDocument, node: Node) -> Span:
-    source = doc.text[node.span.start : node.span.end]
-    if node.style in ("'", '"') and len(source) >= 2 and source[1:-1] == node.text:
-        return Span(node.span.start + 1, node.span.end - 1)
-    return node.span
 
 
 # --- locations ---------------------------------------------------------------------------------

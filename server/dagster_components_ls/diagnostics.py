@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterator, Optional
 
@@ -12,6 +13,7 @@ from rapidfuzz import fuzz, process
 
 from . import schemas, templates
 from .documents import MAP, SCALAR, Node, ParsedFile, YamlDocument, parse_file
+from .paths import module_files, path_targets, path_values, unquoted_span
 from .positions import KeyPath, LineIndex, Span, format_key_path
 
 if TYPE_CHECKING:
@@ -53,6 +55,8 @@ class CheckContext:
     """The full module of the file's folder (`acme_analytics.defs.reports`), for relative `.X` types."""
     project_root: Optional[str] = None
     """The dg project's root folder (what `{{ context.project_root }}` renders to), None outside one."""
+    exists: Callable[[Path], bool] = os.path.exists
+    """Whether a path exists (the one file-system question the checks ask; tests answer it themselves)."""
 
 
 Rule = Callable[[YamlDocument, CheckContext], Iterator[Problem]]
@@ -268,32 +272,7 @@ def _template_vars_for(module: str, ctx: CheckContext, user_vars: dict[str, list
     return None
 
 
-def module_files(module: str, ctx: CheckContext) -> list[Path]:
-    """Where a module named in defs.yaml may live, most likely first (no I/O).
 
-    `.x` is relative to the file's folder (`..x` to its parent), as Dagster imports it; an absolute
-    module is looked up under the project root's `src/` and the root itself, like project.module_path.
-    """
-    dots = len(module) - len(module.lstrip("."))
-    parts = [p for p in module[dots:].split(".") if p]
-    if dots:
-        if not ctx.folder:
-            return []
-        base = Path(ctx.folder)
-        for _ in range(dots - 1):
-            base = base.parent
-        bases = [base]
-    elif ctx.project_root and parts:
-        bases = [Path(ctx.project_root, "src"), Path(ctx.project_root)]
-    else:
-        return []
-    out = []
-    for base in bases:
-        target = base.joinpath(*parts)
-        if parts:
-            out.append(target.with_name(target.name + ".py"))
-        out.append(target / "__init__.py")
-    return out
 
 
 def check_env_requirements(doc: YamlDocument, ctx: CheckContext) -> Iterator[Problem]:
@@ -311,6 +290,36 @@ def check_env_requirements(doc: YamlDocument, ctx: CheckContext) -> Iterator[Pro
                 yield Problem(_inner_span(doc, node, ref.offset, ref.length), "undeclared-env-var",
                               f"Environment variable '{ref.name}' is used but not declared in `requirements.env`",
                               severity=WARNING, data={"name": ref.name})
+
+
+def check_missing_files(doc: YamlDocument, ctx: CheckContext) -> Iterator[Problem]:
+    """Paths the document names (a script, a notebook, a dbt project, `template_vars_module`) that do not exist."""
+    root = _mapping_root(doc, ctx)
+    if root is None:
+        return
+    for key, value in path_values(root):
+        candidates = path_targets(key, value, ctx)
+        if not candidates or any(ctx.exists(path) for path in candidates):
+            continue
+        shown = _shown_path(candidates[0], ctx)
+        if key == "template_vars_module":
+            message = f"Module '{value.text}' not found: there is no {shown}"
+        elif shown == (value.text or "").strip():
+            message = f"'{value.text}' does not exist next to this file"
+        else:
+            message = f"'{value.text}' does not exist ({shown})"
+        yield Problem(unquoted_span(doc, value), "missing-file", message, severity=WARNING,
+                      data={"key": key, "path": str(candidates[0])})
+
+
+def _shown_path(path: Path, ctx: CheckContext) -> str:
+    for base in (ctx.folder, ctx.project_root):
+        if base:
+            try:
+                return path.relative_to(base).as_posix()
+            except ValueError:
+                continue
+    return str(path)
 
 
 def check_file_name(parsed: ParsedFile, ctx: CheckContext) -> Iterator[Problem]:
@@ -333,6 +342,7 @@ DOCUMENT_RULES: list[Rule] = [
     check_post_processing,
     check_templates,
     check_env_requirements,
+    check_missing_files,
 ]
 
 

@@ -25,6 +25,7 @@ BROKEN = [
      "attributes.compute_size: 'xlarge' is not one of ['small', 'medium', 'large']"),
     ("missing_attribute/defs.yaml", 4, 0, 4, 10, "error", "missing-attribute",
      "Missing required attribute 'owner' in attributes"),
+    ("missing_file/defs.yaml", 7, 10, 7, 18, "warning", "missing-file", "'scroe.py' does not exist next to this file"),
     ("missing_type/defs.yaml", 2, 0, 2, 10, "error", "missing-attribute",
      "Missing `type:`: every component document names its component type"),
     ("template_syntax/defs.yaml", 5, 12, 5, 53, "error", "template-syntax",
@@ -66,8 +67,8 @@ def test_json_over_broken_examples_reports_exactly_their_mistakes():
     assert json.loads(result.stdout)[0]["source"] == "dagster"
 
 
-@pytest.mark.xfail(strict=True, reason="missing-file, component-validation and policies come with issue 4")
-@pytest.mark.parametrize("folder", ["missing_file", "component_validation", "policy_personal_owner"])
+@pytest.mark.xfail(strict=True, reason="component-validation and policies come with issue 4")
+@pytest.mark.parametrize("folder", ["component_validation", "policy_personal_owner"])
 def test_mistakes_found_by_later_checks(folder):
     result = check("--format", "json", f"examples/broken/{folder}")
     assert result.returncode == 1 or json.loads(result.stdout)[0]["severity"] == "warning"
@@ -111,7 +112,7 @@ def test_github_format():
         pytest.param(["--select", "deprecated"], ["deprecated", "deprecated"], id="select"),
         pytest.param(["--select", "unknown-"], [], id="select-needs-whole-code-or-prefix-colon"),
         pytest.param(["--ignore", "invalid-value,deprecated,missing-attribute"],
-                     ["template-syntax", "unknown-attribute", "undeclared-env-var", "unknown-attribute",
+                     ["missing-file", "template-syntax", "unknown-attribute", "undeclared-env-var", "unknown-attribute",
                       "unknown-template-variable", "unknown-type", "yaml-syntax"], id="ignore"),
     ],
 )

@@ -225,3 +225,26 @@ def test_type_suggestions_prefer_the_same_class_name():
 def test_bad_input_gives_diagnostics_never_exceptions(text, registry):
     problems = diagnose_text(text, CheckContext(registry=registry))
     assert all(p.code and p.message for p in problems)
+
+
+@pytest.mark.parametrize(
+    "marked, existing, expected",
+    [
+        pytest.param(RESEARCH.replace("script: s.py", "script: [[scrpt.py]]"), {"/p/defs/s.py"},
+                     [("missing-file", "'scrpt.py' does not exist next to this file")], id="relative-to-the-file"),
+        pytest.param(RESEARCH, {"/p/defs/s.py"}, [], id="exists"),
+        pytest.param("type: dagster_dbt.DbtProjectComponent\nattributes:\n  project: \"[[{{ context.project_root }}/dbt/x]]\"\n",
+                     set(), [("missing-file", "'{{ context.project_root }}/dbt/x' does not exist (dbt/x)")],
+                     id="project-root-template-resolved"),
+        pytest.param("type: dagster_dbt.DbtProjectComponent\nattributes:\n  project: \"{{ env.DIR }}/x\"\n", set(), [],
+                     id="other-templates-are-not-judged"),
+        pytest.param("type: dagster.DefsFolderComponent\ntemplate_vars_module: [[.vars]]\n", set(),
+                     [("missing-file", "Module '.vars' not found: there is no vars.py")], id="template-vars-module"),
+    ],
+)
+def test_missing_files(marked, existing, expected, registry):
+    text, spans = with_marks(marked)
+    ctx = CheckContext(registry=registry, folder="/p/defs", project_root="/p", exists=lambda p: str(p) in existing)
+    problems = [p for p in diagnose_text(text, ctx) if p.code == "missing-file"]
+    assert [(p.code, p.message) for p in problems] == expected
+    assert [(p.span.start, p.span.end) for p in problems] == spans

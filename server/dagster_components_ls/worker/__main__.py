@@ -13,8 +13,10 @@ from typing import IO, Any
 
 import adapter
 import isolation
+import policies
 import protocol
 import registry
+import validate
 
 
 class BadRequest(Exception):
@@ -38,7 +40,7 @@ def _hide_worker_modules() -> None:
     """Frees the names `registry`, `protocol`, ... for the user's own modules of the same name."""
     here = os.path.dirname(os.path.abspath(__file__))
     sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != here]
-    for module in (adapter, isolation, protocol, registry):  # they hold each other by reference
+    for module in (adapter, isolation, policies, protocol, registry, validate):  # they hold each other by reference
         sys.modules[f"dagster_components_ls_worker.{module.__name__}"] = sys.modules.pop(module.__name__)
 
 
@@ -108,6 +110,32 @@ def _registry(params: dict[str, Any]) -> dict[str, Any]:
     return isolation.run_isolated(registry.build_registry, project_root, extra_modules, extra_types)
 
 
+def _validate(params: dict[str, Any]) -> dict[str, Any]:
+    project_root = params.get("project_root")
+    documents = params.get("documents")
+    if project_root is not None and not isinstance(project_root, str):
+        raise BadRequest("project_root must be a string or null")
+    if not isinstance(documents, list) or not all(
+        isinstance(d, dict) and isinstance(d.get("type"), str) for d in documents
+    ):
+        raise BadRequest("documents must be a list of objects, each with a `type` string")
+    adapter.preload()
+    return isolation.run_isolated(validate.validate_documents, project_root, documents)
+
+
+def _policies(params: dict[str, Any]) -> dict[str, Any]:
+    documents = params.get("documents")
+    seconds = params.get("seconds_per_policy", policies.SECONDS_PER_POLICY)
+    if not isinstance(documents, list) or not all(
+            isinstance(d, dict) and isinstance(d.get("index"), int) and isinstance(d.get("document"), dict)
+            for d in documents):
+        raise BadRequest('documents must be a list of {"index": int, "type": str | null, "document": object}')
+    if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or seconds <= 0:
+        raise BadRequest("seconds_per_policy must be a positive number")
+    adapter.preload()  # platform packages import Dagster: once here, not in every policy's child
+    return policies.run_policies(documents, isolation.run_isolated, float(seconds))
+
+
 def _shutdown(params: dict[str, Any]) -> dict[str, Any]:
     return {}
 
@@ -115,6 +143,8 @@ def _shutdown(params: dict[str, Any]) -> dict[str, Any]:
 HANDLERS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
     protocol.METHOD_PING: _ping,
     protocol.METHOD_REGISTRY: _registry,
+    protocol.METHOD_POLICIES: _policies,
+    protocol.METHOD_VALIDATE: _validate,
     protocol.METHOD_SHUTDOWN: _shutdown,
 }
 

@@ -334,3 +334,139 @@ class _AnyValue:
 
     def __iter__(self) -> Iterator[Any]:
         return iter(())
+
+
+# --- validation (the `validate` method) ----------------------------------------------------------
+# A pydantic error as the worker passes it on: {"type": "value_error", "loc": ("asset_key",),
+# "msg": "Value error, asset_key 'raw/x' uses ..."}; `input` and `ctx` are left out (not JSON).
+PydanticErrors = list[dict[str, Any]]
+
+
+def attributes_model(cls: type) -> type | None:
+    """The pydantic model the loader validates a document's `attributes` with (None: no model)."""
+    return cls.get_model_cls()
+
+
+def accepts_attributes(model: type) -> bool:
+    """False for `EmptyAttributesModel`: the loader refuses any attributes for such a component."""
+    try:
+        from dagster.components.component.component import EmptyAttributesModel
+    except ImportError:
+        return True
+    return not issubclass(model, EmptyAttributesModel)
+
+
+def validate_attributes(model: type, attributes: Any) -> tuple[Any, PydanticErrors | None]:
+    """(model instance, None), or (None, errors) when pydantic rejects the attributes.
+
+    The loader's first step (decl.py `_process_attributes_with_enriched_validation_err`). Other
+    exceptions propagate: pydantic raises TypeError, not a ValidationError, when a constraint
+    (`ge`, `le`) meets a string in an `int | str` field.
+    """
+    from pydantic import TypeAdapter, ValidationError
+
+    try:
+        return TypeAdapter(model).validate_python(attributes), None
+    except ValidationError as e:
+        return None, _errors_of(e)
+
+
+def leave_unset(instance: Any, key: str) -> bool:
+    """Marks a field of a model instance as not given, so the loader resolves (renders) nothing there.
+
+    `resolve_fields` passes only the fields in `model_dump(exclude_unset=True)` to the class, so an
+    unset field is the loader's own way to say "use the default" (or report it missing).
+    """
+    fields_set = getattr(instance, "__pydantic_fields_set__", None)
+    model_fields = getattr(type(instance), "model_fields", None)
+    if fields_set is None or model_fields is None:
+        return False
+    names = [name for name, info in model_fields.items() if key in (name, info.alias)]
+    if not names:
+        return False
+    fields_set.difference_update(names)
+    return True
+
+
+def load_component(cls: type, instance: Any, folder: str, project_root: str | None) -> tuple[list[Any], PydanticErrors] | None:
+    """Builds the component from a validated model the way the loader does (`Component.load`).
+
+    That runs the Resolvers and the class's own pydantic validation (enum and Literal members,
+    field and model validators), which the JSON schema cannot express. Returns None when the
+    component builds, or (key path of the failing object, its pydantic errors); any other exception
+    (a resolver touching a missing file, a user validator raising TypeError) propagates.
+    `build_defs` is never called.
+    """
+    try:
+        cls.load(instance, _load_context(folder, project_root))
+    except Exception as e:
+        found = _validation_error_in(e)
+        if found is None:
+            raise
+        error, path = found
+        return path, _errors_of(error)
+    return None
+
+
+def _load_context(folder: str, project_root: str | None) -> Any:
+    """A ComponentLoadContext for a component in `folder`, outside any loaded component tree.
+
+    Like `ComponentTree.for_test().load_context` (what `Component.from_attributes_dict` uses), but
+    with the document's folder as `context.path`, so resolvers see relative paths as at load.
+    """
+    from pathlib import Path
+    from unittest import mock
+
+    try:
+        from dagster.components.core.component_tree import TestComponentTree
+        from dagster.components.core.context import ComponentLoadContext
+        from dagster.components.core.defs_module import ComponentPath
+    except ImportError:  # 1.10: no component tree yet
+        from dagster.components.core.context import ComponentLoadContext
+
+        return ComponentLoadContext.for_test()
+    tree = TestComponentTree(defs_module=mock.Mock(), project_root=Path(project_root or folder))
+    decl_context = tree.decl_load_context.for_component_loc(ComponentPath.from_path(Path(folder)))
+    component_decl = mock.Mock()
+    component_decl.iterate_child_component_decls = mock.Mock(return_value=[])
+    return ComponentLoadContext.from_decl_load_context(decl_context, component_decl)
+
+
+def _validation_error_in(exc: BaseException) -> tuple[Any, list[Any]] | None:
+    """The pydantic ValidationError behind a load failure, with the key path of the object it is about.
+
+    A nested Resolvable's error reaches us wrapped: `Resolver.execute` re-raises it as a
+    ResolutionException (`raise ... from None`, so it is the `__context__`), whose text has no key
+    path. The path is in the frames the ValidationError passed through: the innermost
+    `ResolutionContext` local (`resolve_from_model(cls, context, model)`) has `context.path`,
+    e.g. ["attributes", "observability"] or ["attributes", "jobs", 2].
+    """
+    from pydantic import ValidationError
+
+    try:
+        from dagster.components.resolved.context import ResolutionContext
+    except ImportError:
+        ResolutionContext = None  # noqa: N806
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, ValidationError):
+            return current, _resolution_path(current.__traceback__, ResolutionContext)
+        current = current.__cause__ or current.__context__
+    return None
+
+
+def _resolution_path(tb: Any, context_cls: type | None) -> list[Any]:
+    path: list[Any] = ["attributes"]  # Component.load resolves at context.at_path("attributes")
+    while tb is not None and context_cls is not None:
+        context = tb.tb_frame.f_locals.get("context")
+        if isinstance(context, context_cls) and list(context.path)[:1] == ["attributes"]:
+            path = list(context.path)
+        tb = tb.tb_next
+    return path
+
+
+def _errors_of(error: Any) -> PydanticErrors:
+    return [{"type": e["type"], "loc": list(e["loc"]), "msg": e["msg"]}
+            for e in error.errors(include_url=False, include_context=False, include_input=False)]

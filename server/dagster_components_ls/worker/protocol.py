@@ -13,6 +13,7 @@ METHOD_REGISTRY = "registry"
 METHOD_VALIDATE = "validate"
 METHOD_SCAFFOLD = "scaffold"
 METHOD_LOAD = "load"
+METHOD_POLICIES = "policies"
 METHOD_SHUTDOWN = "shutdown"
 
 # Registry result (METHOD_REGISTRY), plain JSON:
@@ -52,6 +53,54 @@ METHOD_SHUTDOWN = "shutdown"
 #   `attributes.replications[0].translation` is "replications.translation".
 # - module_errors keys: a module that raised on import (any exception, SystemExit included), or a
 #   type key whose class was imported but could not be described (its model raised).
+
+# Policies (METHOD_POLICIES): every entry point of the group `dagster_components_ls.policies`, called
+# on every document (signature: dagster_components_ls/policies.py, schemas/README.md).
+# -> {"documents": [{"index": 0,                       # echoed in the answer; the server's choice
+#                    "type": "acme_platform.ResearchJob" | null,   # canonical key, null if unknown
+#                    "document": {"type": ..., "attributes": ...}, # the document as written, plain JSON
+#                    "assets": [{"key", "owners", "tags", ...}]}], # optional: assets it produced (load)
+#     "seconds_per_policy": 5}                         # optional: one policy's budget for the call
+# <- {"results": [{"policy": "acme-naming", "package": "acme-platform", "index": 0,
+#                  "violations": [{"path": ["attributes", "owner"], "message": "..."}]}],
+#     "errors": [{"policy": "bad-policy", "package": "bad-policies", "index": 0 | null,
+#                 "message": "raised ValueError: boom"}]}
+# - A violation carries "path" (keys and list indices) or, from an asset-aware policy, "asset_key".
+# - results: only documents with violations; well-formed violations are kept even when others are not.
+# - errors: what went wrong, as a phrase to follow "Policy 'x' from package 'y' ": "could not be
+#   loaded: ...", "is not a function: ...", "raised ...", "returned ..., not a list of ...",
+#   "returned an invalid violation ...", "printed to stdout ...", "did not finish within 5 s",
+#   "crashed: ...". index is null when the policy failed before any document. package is null when the
+#   entry point belongs to no distribution.
+# - Each entry point runs in its own forked child: one policy's failure never costs another's results.
+#   A policy with a second positional parameter is called as policy(document, assets), assets being
+#   None when the request carries none.
+
+# Validate params and result (METHOD_VALIDATE): the component's own validation of each document's
+# attributes, as Dagster's loader runs it (the derived model, then `Component.load`), without
+# rendering templates or calling `build_defs`.
+# -> {"project_root": "/p" | null,
+#     "documents": [{"index": 0,                                # the document's index in its file
+#                    "type": "acme_platform.ResearchJob",     # absolute: relative `.X` resolved
+#                    "attributes": {...} | null,              # plain JSON, as written
+#                    "template_vars_module": ".vars" | null,  # accepted, unused: nothing is rendered
+#                    "folder": "/p/src/p/defs/churn"}]}       # the file's folder (context.path)
+# <- {"results": [{"index": 0, "type": "acme_platform.ResearchJob",  # both echoed
+#                  "errors": [{"path": ["attributes", "asset_key"],
+#                              "message": "asset_key 'raw/x' uses the namespace 'raw', ...",
+#                              "kind": "value_error"}],                # pydantic's error type
+#                  "skipped": null | "building the component failed: FileNotFoundError: ..."}]}
+# Details of the validate result:
+# - one result per document, in order; a document whose import, resolver or validator raises
+#   something other than a pydantic ValidationError gets `skipped` (the reason) and no errors: such
+#   failures depend on files, the environment or rendering, which are not this method's to report.
+# - path: key path from the document root, YAML indices; model-level errors are ["attributes"] (or
+#   the nested object's path); a `missing` error's path ends with the missing key. Union-branch
+#   names are dropped, duplicates merged (distinct messages joined with "; "), and pydantic's
+#   "Value error, " prefix removed.
+# - values holding `{{`, `{%` or `{#` are left out, and no error is reported on a path that
+#   touches one (the value, inside it, or an object containing it): see worker/validate.py.
+# - the whole call runs in one forked child; a hang is the client's timeout.
 
 # Result kinds of an error response.
 ERROR_EXCEPTION = "exception"  # the call raised (user code or Dagster)

@@ -1,0 +1,341 @@
+"""Builds the `validate` result: each document's attributes checked by its component's own model."""
+
+# Dagster's loader checks attributes in two steps, and so do we, minus everything after them:
+#   1. `TypeAdapter(cls.get_model_cls()).validate_python(attributes)`: the derived model, where every
+#      non-str field also accepts a string (for templates), so it mostly checks shapes and names;
+#   2. `cls.load(model, context)`: renders templates, runs the Resolvers, then `cls(**fields)`, the
+#      class's own pydantic validation (enum and Literal members, constraints, field and model
+#      validators such as acme_platform.ResearchJob's asset_key rule).
+# `build_defs` is never called, so nothing reads files or the network on the user's behalf; a
+# resolver that does (dbt's project) raises something other than a ValidationError, and the document
+# is reported `skipped` with the reason instead of getting an error.
+#
+# Templates are never rendered. Every string holding `{{`, `{%` or `{#` (and every mapping key holding
+# one) is left out before step 1, and no error is kept on a key path that touches a left-out value:
+# the value itself, anything inside it, or an object containing it (a model validator on that
+# object, a `missing` for a required field, a list's length). That may hide a real error next to a
+# template (a model validator of the same object), never invent one. A required field that is only
+# templated makes step 1 report `missing`: it is given a plain placeholder string (every non-str
+# field accepts a string) and then marked unset on the model instance, so step 2 neither renders
+# nor resolves it. Templated list items are removed and the indices of the others mapped back.
+
+import importlib
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import adapter
+import registry
+
+TEMPLATE_MARKERS = ("{{", "{%", "{#")
+PLACEHOLDER = "dagster-components-ls: templated"
+MAX_REASON = 500
+# Prefixes pydantic puts before the message of a ValueError / AssertionError raised in a validator.
+MESSAGE_PREFIXES = ("Value error, ", "Assertion failed, ")
+# Union members pydantic names in `loc` ("constrained-int", "list[str]", "ObservabilityModel", "str").
+_BASIC_TAGS = {"str", "int", "float", "bool", "bytes", "none", "list", "dict", "tuple", "set", "any"}
+_INJECTED_STR = "str"  # the `| str` branch derive_model_type adds to every non-str field
+
+KeyPath = tuple  # ("attributes", "observability", "sla_minutes"), as in the YAML
+
+
+class Skipped(Exception):
+    """The document cannot be validated without the file system, environment or rendering."""
+
+
+def validate_documents(project_root: str | None, documents: list[dict[str, Any]]) -> dict[str, Any]:
+    if project_root:
+        try:
+            project = registry.read_project(Path(project_root))
+        except Exception:  # a broken pyproject.toml: the registry reports it; import what we can
+            project = None
+        if project is not None:
+            registry._make_importable(project)  # the project need not be installed, as for `registry`
+    return {"results": [validate_document(document, project_root) for document in documents]}
+
+
+def validate_document(document: dict[str, Any], project_root: str | None) -> dict[str, Any]:
+    """One document's result; whatever user code raises (SystemExit included) stays in it."""
+    typename = document.get("type")
+    result: dict[str, Any] = {"index": document.get("index"), "type": typename, "errors": [], "skipped": None}
+    try:
+        result["errors"] = _validate(typename, document.get("attributes"), os.path.abspath(document.get("folder") or "."),
+                                      project_root)
+    except Skipped as e:
+        result["skipped"] = str(e)
+    except BaseException as e:
+        result["skipped"] = _describe(e)
+    return result
+
+
+def _validate(typename: Any, attributes: Any, folder: str, project_root: str | None) -> list[dict[str, Any]]:
+    cls = _import_component(typename)
+    if isinstance(attributes, str) and _is_templated(attributes):
+        raise Skipped("`attributes` is a template")
+    if attributes is not None and not isinstance(attributes, dict):
+        raise Skipped("`attributes` is not a mapping")
+    model = adapter.attributes_model(cls)
+    if not attributes or model is None:  # the loader then calls `load(None)`, which builds `cls()`
+        return _load(cls, None, folder, project_root, _Templates.of({}))
+    if not adapter.accepts_attributes(model):
+        return [{"path": ["attributes"], "kind": "not_resolvable",
+                 "message": "The component takes no attributes (it is not Resolvable from YAML)"}]
+    templates = _Templates.of(attributes)
+    instance, raw = adapter.validate_attributes(model, templates.value)
+    if raw is None:
+        return _load(cls, instance, folder, project_root, templates)
+    errors = _errors(raw, ("attributes",), templates)
+    if errors:
+        return errors  # the loader stops here too
+    return _load_around_required_templates(cls, model, raw, folder, project_root, templates)
+
+
+def _load_around_required_templates(cls: type, model: type, raw: adapter.PydanticErrors, folder: str,
+                                    project_root: str | None, templates: "_Templates") -> list[dict[str, Any]]:
+    """Steps 1 and 2 again, with a placeholder in each required field that only a template left empty.
+
+    First with the placeholder passed on (resolvers see a plain string, and a dataclass component
+    gets all its arguments), then, if that breaks a resolver, with those fields unset (a pydantic
+    component then reports them `missing`, which is dropped).
+    """
+    missing = [("attributes", *_walk(tuple(e["loc"]), templates.value, "missing")[0])
+               for e in raw if e["type"] == "missing"]
+    filled = [path for path in missing if templates.original(path) in templates.paths]
+    if not filled:  # e.g. a plain pydantic model's validator on an object that held a template
+        raise Skipped("validating around the templated values failed")
+    value = templates.with_placeholders([path[1:] for path in filled])
+    where = ", ".join(_dotted(templates.original(path)) for path in filled)
+    try:
+        return _load(cls, _validated(model, value, where), folder, project_root, templates)
+    except Skipped as first:
+        instance = _validated(model, value, where)
+        if not all(_leave_unset(instance, path[1:]) for path in filled):
+            raise first from None
+        try:
+            return _load(cls, instance, folder, project_root, templates)
+        except Skipped:
+            raise Skipped(f"{first} (with the templated {where} left out)") from None
+
+
+def _validated(model: type, value: dict[str, Any], where: str) -> Any:
+    try:
+        instance, errors = adapter.validate_attributes(model, value)
+    except Exception as e:  # e.g. a constraint on a required templated int field: TypeError
+        raise Skipped(f"the templated {where} cannot be left out: {_describe(e)}") from None
+    if errors is not None:
+        raise Skipped(f"the templated {where} cannot be left out")
+    return instance
+
+
+def _dotted(path: KeyPath) -> str:
+    return "".join(f"[{p}]" if isinstance(p, int) else (f".{p}" if i else p) for i, p in enumerate(path))
+
+
+def _load(cls: type, instance: Any, folder: str, project_root: str | None, templates: "_Templates") -> list[dict[str, Any]]:
+    try:
+        found = adapter.load_component(cls, instance, folder, project_root)
+    except Exception as e:  # a resolver or validator that needs more than the YAML: not ours to report
+        raise Skipped(f"building the component failed: {_describe(_innermost(e))}") from None
+    if found is None:
+        return []
+    path, raw = found
+    return _errors(raw, tuple(path), templates)
+
+
+def _import_component(typename: Any) -> type:
+    module_name, _, attr = typename.rpartition(".") if isinstance(typename, str) else ("", "", "")
+    if not module_name or not attr:
+        raise Skipped(f"{typename!r} is not a `module.Class` type name")
+    try:
+        module = importlib.import_module(module_name)
+    except BaseException as e:  # user code may raise anything, SystemExit included
+        raise Skipped(f"importing '{module_name}' failed: {_describe(e)}") from None
+    cls = getattr(module, attr, None)
+    if not adapter.is_component_class(cls):
+        raise Skipped(f"'{typename}' is not a component class")
+    return cls
+
+
+def _describe(e: BaseException) -> str:
+    message = str(e).strip()
+    if len(message) > MAX_REASON:
+        message = message[: MAX_REASON - 1] + "…"
+    return f"{type(e).__name__}: {message}" if message else type(e).__name__
+
+
+def _innermost(e: BaseException) -> BaseException:
+    """The original exception under Dagster's wrappers (a ResolutionException carries a whole traceback)."""
+    seen = {id(e)}
+    while (inner := e.__cause__ or e.__context__) is not None and id(inner) not in seen:
+        seen.add(id(inner))
+        e = inner
+    return e
+
+
+def _leave_unset(instance: Any, path: tuple) -> bool:
+    owner = instance
+    for part in path[:-1]:
+        try:
+            owner = owner[part] if isinstance(part, int) else getattr(owner, part)
+        except (AttributeError, IndexError, KeyError, TypeError):
+            return False
+    return adapter.leave_unset(owner, path[-1])
+
+
+# --- pydantic errors -> key paths ----------------------------------------------------------------
+
+
+def _errors(raw: adapter.PydanticErrors, prefix: KeyPath, templates: "_Templates") -> list[dict[str, Any]]:
+    """Errors with key paths as in the YAML, without union-branch noise or template-caused errors."""
+    data = templates.at(prefix)
+    mapped = []
+    for error in raw:
+        loc = tuple(error["loc"])
+        path, injected_str = _walk(loc, data, error["type"])
+        full = templates.original((*prefix, *path))
+        mapped.append((full, injected_str, error))
+    kept: dict[KeyPath, dict[str, Any]] = {}
+    for full, injected_str, error in mapped:
+        if templates.touches(full):
+            continue
+        # The `| str` branch of a union fails on every non-string value: noise beside the real branch.
+        if injected_str and any(other[:len(full)] == full and not s for other, s, _ in mapped):
+            continue
+        message = _message(error["msg"])
+        if full in kept:
+            if message not in kept[full]["message"].split("; "):
+                kept[full]["message"] += f"; {message}"
+            continue
+        kept[full] = {"path": list(full), "message": message, "kind": error["type"]}
+    return list(kept.values())
+
+
+def _walk(loc: tuple, data: Any, kind: str) -> tuple[KeyPath, bool]:
+    """(key path, from the injected `str` branch) of a pydantic `loc`, read against the data it is about.
+
+    A loc part that names no key or index of the data is a union member's name and is dropped,
+    except a `missing` key (always last) and, past the end of the data, anything not named like a type.
+    """
+    path: list[Any] = []
+    dropped_last = False
+    current = data
+    for i, part in enumerate(loc):
+        last = i == len(loc) - 1
+        if _has_child(current, part):
+            path.append(part)
+            current = current[part]
+            dropped_last = False
+        elif _is_type_name(part) and not (last and kind == "missing"):
+            dropped_last = True
+        else:
+            path.append(part)
+            current = None
+            dropped_last = False
+    return tuple(path), dropped_last and loc[-1] == _INJECTED_STR
+
+
+def _has_child(value: Any, part: Any) -> bool:
+    if isinstance(value, dict):
+        return part in value
+    return isinstance(value, list) and isinstance(part, int) and 0 <= part < len(value)
+
+
+def _is_type_name(part: Any) -> bool:
+    if not isinstance(part, str) or not part:
+        return False
+    return part in _BASIC_TAGS or "[" in part or "-" in part or part[0].isupper()
+
+
+def _message(msg: str) -> str:
+    for prefix in MESSAGE_PREFIXES:
+        if msg.startswith(prefix):
+            return msg[len(prefix):]
+    return msg
+
+
+# --- templated values ----------------------------------------------------------------------------
+
+
+def _is_templated(value: Any) -> bool:
+    return isinstance(value, str) and any(marker in value for marker in TEMPLATE_MARKERS)
+
+
+@dataclass
+class _Templates:
+    """The attributes with every templated value left out, and how to map paths back to the YAML's."""
+
+    value: dict[str, Any]
+    paths: set[KeyPath] = field(default_factory=set)
+    """Key paths (from `attributes`, in the YAML's indices) of the values left out."""
+    kept_indices: dict[KeyPath, list[int]] = field(default_factory=dict)
+    """For each list that lost items: the YAML index of each item kept."""
+
+    @classmethod
+    def of(cls, attributes: dict[str, Any]) -> "_Templates":
+        templates = cls({})
+        templates.value = templates._strip(attributes, ("attributes",))
+        return templates
+
+    def _strip(self, value: Any, path: KeyPath) -> Any:
+        if isinstance(value, dict):
+            out = {}
+            for key, item in value.items():
+                if _is_templated(key) or _is_templated(item):
+                    self.paths.add((*path, key))
+                else:
+                    out[key] = self._strip(item, (*path, key))
+            return out
+        if isinstance(value, list):
+            kept = []
+            for i, item in enumerate(value):
+                if _is_templated(item):
+                    self.paths.add((*path, i))
+                else:
+                    kept.append(i)
+            if len(kept) != len(value):
+                self.kept_indices[path] = kept
+            return [self._strip(value[i], (*path, i)) for i in kept]
+        return value
+
+    def original(self, path: KeyPath) -> KeyPath:
+        """A path into the stripped value (from `attributes`) as a path into the YAML."""
+        out: list[Any] = []
+        for part in path:
+            kept = self.kept_indices.get(tuple(out))
+            if kept is not None and isinstance(part, int) and 0 <= part < len(kept):
+                part = kept[part]
+            out.append(part)
+        return tuple(out)
+
+    def touches(self, path: KeyPath) -> bool:
+        """True when the path is a left-out value, inside one, or an object that contained one."""
+        n = len(path)
+        return any(t[:n] == path or path[: len(t)] == t for t in self.paths)
+
+    def at(self, prefix: KeyPath) -> Any:
+        """The stripped value at a path from the document root (`("attributes", ...)`)."""
+        current: Any = {"attributes": self.value}
+        for part in prefix:
+            if not _has_child(current, part):
+                return None
+            current = current[part]
+        return current
+
+    def with_placeholders(self, paths: list[KeyPath]) -> dict[str, Any]:
+        """A copy of the stripped value with PLACEHOLDER at each path (relative to `attributes`)."""
+        value = _copy(self.value)
+        for path in paths:
+            owner = value
+            for part in path[:-1]:
+                owner = owner[part]
+            owner[path[-1]] = PLACEHOLDER
+        return value
+
+
+def _copy(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _copy(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_copy(v) for v in value]
+    return value
