@@ -27,6 +27,7 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--select", type=_codes, help="only these codes or prefixes (comma-separated)")
     check.add_argument("--ignore", type=_codes, help="leave out these codes or prefixes (comma-separated)")
     check.add_argument("--python", help="the interpreter whose installed component types to use")
+    check.add_argument("--fix", action="store_true", help="apply the safe fixes (a single suggestion, a pure addition)")
 
     schema = sub.add_parser("schema", help="JSON Schemas for schema-driven YAML editors")
     schema_sub = schema.add_subparsers(dest="schema_command", required=True)
@@ -52,7 +53,7 @@ def main(argv: Optional[list[str]] = None) -> int:
     if args.command == "check":
         from .check import run_check
 
-        return run_check(args.paths, args.format, args.select, args.ignore, args.python)
+        return run_check(args.paths, args.format, args.select, args.ignore, args.python, fix=args.fix)
     if args.command == "components":
         return _components(args.path, args.format, args.python)
     if args.command == "schema":

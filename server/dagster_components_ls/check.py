@@ -8,14 +8,21 @@ import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Optional, TextIO
+from typing import Callable, Iterable, Optional, TextIO
 
+from . import policies, validation
+from .background import merged
+from .code_actions import fix_all
 from . import project as projects
-from .diagnostics import ERROR, CheckContext, Problem, diagnose
+from .diagnostics import ERROR, CheckContext, Problem, diagnose, without_suppressed
 from .documents import ParsedFile, parse_file
 from .positions import LineIndex
-from .registry import Registry, load_registry
+from .registry import Registry, cached_call, load_registry
+from .worker import protocol
 from .worker_client import WorkerError, WorkerProcess
+
+
+POLICY_TIMEOUT_SECONDS = 120.0
 
 
 class CheckFailed(Exception):
@@ -36,11 +43,16 @@ def run_check(
     ignore: Optional[list[str]] = None,
     python: Optional[str] = None,
     out: TextIO = sys.stdout,
+    fix: bool = False,
 ) -> int:
-    """Check the paths and print the result; the exit code follows DESIGN (0 clean, 1 errors, 2 could not run)."""
+    """Check the paths and print the result; the exit code follows DESIGN (0 clean, 1 errors, 2 could not run).
+
+    With `fix`, the safe fixes of the selected problems are written to the files first.
+    """
     _echo_worker_output()
+    selected = (lambda problem: _selected(problem.code, select, ignore)) if fix else None
     try:
-        findings, checked = collect_findings(paths or ["."], python)
+        findings, checked = collect_findings(paths or ["."], python, selected)
     except CheckFailed as exc:
         print(f"dagster-components-ls check: {exc}", file=sys.stderr)
         return 2
@@ -61,7 +73,8 @@ def _echo_worker_output() -> None:
         logger.propagate = False
 
 
-def collect_findings(paths: list[str], python: Optional[str]) -> tuple[list[Finding], int]:
+def collect_findings(paths: list[str], python: Optional[str],
+                     fix: Optional[Callable[[Problem], bool]] = None) -> tuple[list[Finding], int]:
     files = _files_to_check(paths)
     by_project: dict[Optional[Path], tuple[Optional[projects.Project], list[tuple[Path, str]]]] = {}
     for file in files:
@@ -73,13 +86,78 @@ def collect_findings(paths: list[str], python: Optional[str]) -> tuple[list[Find
         by_project.setdefault(key, (owner, []))[1].append((file, _read(file)))
     findings: list[Finding] = []
     for owner, group in by_project.values():
-        parsed = [(file, text, parse_file(text)) for file, text in group]
-        registry = registry_for(owner, python, referenced_types(p for _, _, p in parsed))
-        for file, text, parsed_file in parsed:
-            index = LineIndex(text)
-            ctx = context_for(file, owner, registry)
-            findings.extend(Finding(file, problem, index) for problem in diagnose(parsed_file, ctx))
+        findings.extend(_check_project(owner, group, python, fix))
     return findings, len(files)
+
+
+def _check_project(owner: Optional[projects.Project], group: list[tuple[Path, str]], python: Optional[str],
+                   fix: Optional[Callable[[Problem], bool]] = None) -> list[Finding]:
+    """The files of one project (or of none) against its types and policies, with one worker at most."""
+    parsed = [(file, text, parse_file(text)) for file, text in group]
+    interpreter = _interpreter(owner, python)
+    worker = WorkerProcess(interpreter, owner.root if owner else Path.cwd())
+    try:
+        registry = _load_registry(worker, interpreter, owner, referenced_types(p for _, _, p in parsed))
+        config_path = policies.policy_config_path(owner)
+        config, config_problems = policies.load_policy_config(config_path)
+        checked = [(file, text, p, context_for(file, owner, registry, config)) for file, text, p in parsed]
+        if fix is not None:
+            checked = [_fixed(file, text, p, ctx, fix) for file, text, p, ctx in checked]
+        findings = []
+        for file, text, parsed_file, ctx in checked:
+            index = LineIndex(text)
+            problems = merged(diagnose(parsed_file, ctx), _validation_problems(worker, interpreter, owner, text,
+                                                                              parsed_file, ctx))
+            findings.extend(Finding(file, problem, index) for problem in problems)
+        findings.extend(_platform_policy_findings(worker, interpreter, owner, checked))
+    finally:
+        worker.close()
+    if config_problems and config_path is not None:
+        index = LineIndex(_read(config_path))
+        findings.extend(Finding(config_path, problem, index) for problem in config_problems)
+    return findings
+
+
+def _fixed(file: Path, text: str, parsed: ParsedFile, ctx: CheckContext, selected: Callable[[Problem], bool]) -> tuple:
+    """The file after its safe fixes (written back when any applied)."""
+    fixed, count = fix_all(text, ctx, selected=selected)
+    if count == 0:
+        return file, text, parsed, ctx
+    file.write_text(fixed, encoding="utf-8")
+    print(f"Fixed {count} problem{'s' * (count != 1)} in {_display_path(file)}", file=sys.stderr)
+    return file, fixed, parse_file(fixed), ctx
+
+
+def _validation_problems(worker: WorkerProcess, interpreter: Path, owner: Optional[projects.Project], text: str,
+                         parsed: ParsedFile, ctx: CheckContext) -> list[Problem]:
+    """The component's own validation of one file (cached by its documents and the installed code)."""
+    request = {"project_root": ctx.project_root, "documents": validation.validation_requests(parsed, ctx)}
+    if not request["documents"]:
+        return []
+    try:
+        answer = cached_call(worker, interpreter, owner, protocol.METHOD_VALIDATE, request, POLICY_TIMEOUT_SECONDS)
+    except WorkerError as exc:
+        raise CheckFailed(f"could not validate {ctx.folder}/{ctx.file_name}: {exc}") from exc
+    return without_suppressed(text, validation.validation_problems(parsed, answer.get("results") or []))
+
+
+def _platform_policy_findings(worker: WorkerProcess, interpreter: Path, owner: Optional[projects.Project],
+                              checked: list) -> list[Finding]:
+    """Entry-point policies of installed platform packages, one worker call for all the files."""
+    request = policies.policy_batch_request([(p, ctx) for _, _, p, ctx in checked])
+    if not request["documents"]:
+        return []
+    try:
+        answer = cached_call(worker, interpreter, owner, protocol.METHOD_POLICIES, request, POLICY_TIMEOUT_SECONDS)
+    except WorkerError as exc:
+        raise CheckFailed(f"could not run the platform policies: {exc}") from exc
+    findings = []
+    for (file, text, parsed_file, _), result in zip(checked, policies.split_policy_answer(answer, len(checked))):
+        problems = (policies.entry_point_problems(parsed_file, result["results"])
+                    + policies.policy_error_problems(parsed_file, result["errors"]))
+        index = LineIndex(text)
+        findings.extend(Finding(file, problem, index) for problem in without_suppressed(text, problems))
+    return findings
 
 
 def referenced_types(files: Iterable[ParsedFile]) -> list[str]:
@@ -100,7 +178,8 @@ def _read(file: Path) -> str:
         raise CheckFailed(f"cannot read {file}: {exc.strerror}") from exc
 
 
-def context_for(file: Path, owner: Optional[projects.Project], registry: Optional[Registry]) -> CheckContext:
+def context_for(file: Path, owner: Optional[projects.Project], registry: Optional[Registry],
+                config: Optional[policies.PolicyConfig] = None) -> CheckContext:
     folder_module = None
     if owner is not None:
         try:
@@ -108,23 +187,33 @@ def context_for(file: Path, owner: Optional[projects.Project], registry: Optiona
         except ValueError:  # not under the defs folder: relative types cannot resolve
             folder_module = None
     return CheckContext(registry=registry, file_name=file.name, folder=str(file.parent), folder_module=folder_module,
-                        project_root=str(owner.root) if owner else None)
+                        project_root=str(owner.root) if owner else None, policies=config)
 
 
 def registry_for(owner: Optional[projects.Project], python: Optional[str], extra_types: Iterable[str] = ()) -> Registry:
+    """The registry for a project (or the interpreter's types), for commands that need nothing else."""
+    interpreter = _interpreter(owner, python)
+    worker = WorkerProcess(interpreter, owner.root if owner else Path.cwd())
     try:
-        interpreter = projects.resolve_interpreter(python, owner.root if owner else None)
+        return _load_registry(worker, interpreter, owner, extra_types)
+    finally:
+        worker.close()
+
+
+def _interpreter(owner: Optional[projects.Project], python: Optional[str]) -> Path:
+    try:
+        return projects.resolve_interpreter(python, owner.root if owner else None)
     except projects.InterpreterNotFound as exc:
         raise CheckFailed(str(exc)) from exc
-    cwd = owner.root if owner else Path.cwd()
-    worker = WorkerProcess(interpreter, cwd)
+
+
+def _load_registry(worker: WorkerProcess, interpreter: Path, owner: Optional[projects.Project],
+                   extra_types: Iterable[str]) -> Registry:
     try:
         return load_registry(interpreter, owner, worker=worker, extra_types=extra_types)
     except WorkerError as exc:
         where = f"project {owner.root}" if owner else "files outside any project"
         raise CheckFailed(f"could not read the component types for {where} with {interpreter}: {exc}") from exc
-    finally:
-        worker.close()
 
 
 def _files_to_check(paths: Iterable[str]) -> list[Path]:

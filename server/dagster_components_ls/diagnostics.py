@@ -17,6 +17,7 @@ from .paths import module_files, path_targets, path_values, unquoted_span
 from .positions import KeyPath, LineIndex, Span, format_key_path
 
 if TYPE_CHECKING:
+    from .policies import PolicyConfig
     from .registry import ComponentType, Registry
 
 ERROR, WARNING, INFORMATION, HINT = "error", "warning", "information", "hint"
@@ -57,6 +58,8 @@ class CheckContext:
     """The dg project's root folder (what `{{ context.project_root }}` renders to), None outside one."""
     exists: Callable[[Path], bool] = os.path.exists
     """Whether a path exists (the one file-system question the checks ask; tests answer it themselves)."""
+    policies: Optional[PolicyConfig] = None
+    """The project's `[tool.dagster-components-ls.policies]`; None outside a project."""
 
 
 Rule = Callable[[YamlDocument, CheckContext], Iterator[Problem]]
@@ -73,7 +76,7 @@ def diagnose(parsed: ParsedFile, ctx: CheckContext) -> list[Problem]:
         problems.extend(rule(parsed, ctx))
     for doc in parsed.documents:
         problems.extend(p.shifted(doc.start) for p in _diagnose_document(doc.text, doc.index, ctx))
-    problems = _without_suppressed(parsed.text, problems)
+    problems = without_suppressed(parsed.text, problems)
     return sorted(problems, key=lambda p: (p.span.start, p.span.end, p.code))
 
 
@@ -322,6 +325,13 @@ def _shown_path(path: Path, ctx: CheckContext) -> str:
     return str(path)
 
 
+def check_policies(doc: YamlDocument, ctx: CheckContext) -> Iterator[Problem]:
+    """The project's document-level policy rules (allowed-types, required-attributes, forbidden-values)."""
+    from .policies import policy_problems  # policies builds on this module
+
+    yield from policy_problems(doc, ctx, ctx.policies)
+
+
 def check_file_name(parsed: ParsedFile, ctx: CheckContext) -> Iterator[Problem]:
     replacement = DEPRECATED_FILE_NAMES.get(ctx.file_name)
     if replacement is None or not parsed.documents:
@@ -343,6 +353,7 @@ DOCUMENT_RULES: list[Rule] = [
     check_templates,
     check_env_requirements,
     check_missing_files,
+    check_policies,
 ]
 
 
@@ -492,7 +503,7 @@ def _first_line(doc: YamlDocument) -> Span:
     return fallback or Span(0, 0)
 
 
-def _without_suppressed(text: str, problems: list[Problem]) -> list[Problem]:
+def without_suppressed(text: str, problems: list[Problem]) -> list[Problem]:
     """Drop problems on lines marked `# dagster-components-ls: ignore[codes]` (or on the line below such a comment alone)."""
     if "dagster-components-ls:" not in text:
         return problems

@@ -539,9 +539,9 @@ def _decode_error_span(text: str, message: str) -> Span:
 PolicyRule = Callable[[YamlDocument, CheckContext, PolicyConfig], Iterator[Problem]]
 
 
-def policy_problems(doc: YamlDocument, ctx: CheckContext, config: PolicyConfig) -> Iterator[Problem]:
+def policy_problems(doc: YamlDocument, ctx: CheckContext, config: Optional[PolicyConfig]) -> Iterator[Problem]:
     """Every document-level policy problem of one document (spans relative to the document)."""
-    if not config.has_document_rules:
+    if config is None or not config.has_document_rules:
         return
     for rule in POLICIES:
         yield from rule(doc, ctx, config)
@@ -702,6 +702,34 @@ def policy_request(parsed: ParsedFile, ctx: CheckContext) -> dict[str, Any]:
         documents.append({"index": doc.index, "type": component.key if component else None,
                           "document": plain_json(doc.value)})
     return {"documents": documents}
+
+
+BATCH_STRIDE = 100_000
+"""Document i of the f-th file of a batch travels as index f * BATCH_STRIDE + i."""
+
+
+def policy_batch_request(files: Sequence[tuple[ParsedFile, CheckContext]]) -> dict[str, Any]:
+    """One `policies` call for several files (`check`): one child per policy instead of one per file."""
+    documents = []
+    for number, (parsed, ctx) in enumerate(files):
+        for entry in policy_request(parsed, ctx)["documents"]:
+            documents.append({**entry, "index": number * BATCH_STRIDE + entry["index"]})
+    return {"documents": documents}
+
+
+def split_policy_answer(answer: Mapping[str, Any], file_count: int) -> list[dict[str, list[dict[str, Any]]]]:
+    """A batch answer per file, with the files' own document indices; a policy that failed before any
+    document (index null) failed for every file."""
+    out: list[dict[str, list[dict[str, Any]]]] = [{"results": [], "errors": []} for _ in range(file_count)]
+    for kind in ("results", "errors"):
+        for entry in answer.get(kind) or ():
+            index = entry.get("index")
+            if isinstance(index, int) and 0 <= index // BATCH_STRIDE < file_count:
+                out[index // BATCH_STRIDE][kind].append({**entry, "index": index % BATCH_STRIDE})
+            elif index is None and kind == "errors":
+                for per_file in out:
+                    per_file["errors"].append(dict(entry))
+    return out
 
 
 def plain_json(value: Any, _depth: int = 0) -> Any:

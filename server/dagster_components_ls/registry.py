@@ -167,6 +167,20 @@ def load_registry(python: Path, project: Project | None, *, worker: WorkerProces
     return Registry.from_snapshot(snapshot)
 
 
+def cached_call(worker: WorkerProcess, python: Path, project: Project | None, method: str,
+                params: dict[str, Any], timeout: float) -> dict[str, Any]:
+    """A worker answer that depends only on the installed code and the params (platform policies,
+    component validation), cached on disk like the registry: a warm `check` starts no worker."""
+    key = _digest(fingerprint(python, project), method, json.dumps(params, sort_keys=True))
+    cache_file = cache_dir() / f"{method}-{key[:24]}.json"
+    cached = _read_json(cache_file)
+    if isinstance(cached, dict) and cached.get("key") == key:
+        return cached["answer"]
+    answer = worker.call(method, params, timeout=timeout)
+    _write_json_atomically(cache_file, {"key": key, "answer": answer})
+    return answer
+
+
 def fingerprint(python: Path, project: Project | None) -> str:
     """Changes when the registry may: another interpreter or version, a package installed or
     removed, an editable package's or the project's .py files, pyproject.toml, or the types and

@@ -15,7 +15,9 @@ from pygls.uris import to_fs_path
 
 from . import __version__
 from . import project as projects
+from .background import merged, run_background_checks
 from .check import context_for, referenced_types
+from .code_actions import code_actions
 from .completion import complete
 from .components import component_list
 from .definition import definition, document_links
@@ -23,6 +25,7 @@ from .diagnostics import CheckContext, Problem, diagnose
 from .documents import ParsedFile, parse_file
 from .hover import hover
 from .lsp_ranges import lsp_range
+from .policies import NO_POLICIES, PolicyConfig, load_policy_config, policy_config_path
 from .positions import LineIndex, Span
 from .registry import Registry, fingerprint, load_registry
 from .settings import Settings
@@ -33,6 +36,7 @@ log = logging.getLogger(__name__)
 
 COMPONENT_FILE_NAMES = frozenset({"defs.yaml", "defs.yml", "component.yaml", "component.yml"})
 DEBOUNCE_SECONDS = 0.01
+BACKGROUND_DEBOUNCE_SECONDS = 0.3
 REFRESH_POLL_SECONDS = 2.0
 REGISTRY_TIMEOUT_SECONDS = 180.0
 REQUEST_WAIT_SECONDS = 3.0
@@ -74,6 +78,15 @@ class ProjectState:
     contexts: dict[tuple[str, Optional[str]], CheckContext] = field(default_factory=dict)
     extra_types: frozenset[str] = frozenset()
     """Typenames open documents use that the project scan does not see (lone files, re-exports)."""
+    policies: PolicyConfig = NO_POLICIES
+    worker: Optional[WorkerProcess] = None
+    """A long-lived worker for background checks; replaced whenever the registry is rebuilt."""
+
+    def background_worker(self) -> WorkerProcess:
+        if self.worker is None:
+            assert self.python is not None
+            self.worker = WorkerProcess(self.python, self.project.root if self.project else Path.cwd())
+        return self.worker
 
     @property
     def root_uri(self) -> Optional[str]:
@@ -89,6 +102,9 @@ class ComponentsLanguageServer(LanguageServer):
         self.parsed: dict[str, tuple[int, ParsedFile, LineIndex]] = {}
         self.owners: dict[str, Optional[projects.Project]] = {}
         self.disk_files: dict[Path, tuple[tuple[int, int], ParsedFile]] = {}
+        self.background: dict[str, tuple[int, list[Problem]]] = {}
+        """Worker-backed problems (platform policies) per document, for the version they were computed on."""
+        self.background_tasks: dict[str, tuple[int, asyncio.Task]] = {}
         self.pending: dict[str, asyncio.TimerHandle] = {}
         self.poller: Optional[asyncio.Task] = None
 
@@ -145,14 +161,45 @@ class ComponentsLanguageServer(LanguageServer):
             return
         text, parsed, index = self.parse(uri)
         state = self.state_for(uri)
-        problems = diagnose(parsed, self.context_for(uri, state))
+        ctx = self.context_for(uri, state)
+        problems = diagnose(parsed, ctx)
         if state.error is not None and state.registry is None:
             first_line = Span(0, len(text.split("\n", 1)[0]))
             problems.append(Problem(first_line, "worker-error", state.error, severity="warning"))
         version = self.workspace.get_text_document(uri).version
+        background = self.background.get(uri)
+        if background is not None and background[0] == version:
+            problems = merged(problems, background[1])
+        elif state.registry is not None and self.settings.trusted:
+            self.schedule_background(uri, version or 0)
         self.text_document_publish_diagnostics(
             types.PublishDiagnosticsParams(uri=uri, diagnostics=[to_lsp(p, index) for p in problems], version=version)
         )
+
+    def schedule_background(self, uri: str, version: int) -> None:
+        """Run the worker-backed checks for this version after a pause in typing; newer edits cancel older runs."""
+        running = self.background_tasks.get(uri)
+        if running is not None:
+            if running[0] == version:
+                return
+            running[1].cancel()
+        task = asyncio.get_running_loop().create_task(self.run_background(uri, version))
+        self.background_tasks[uri] = (version, task)
+
+    async def run_background(self, uri: str, version: int) -> None:
+        await asyncio.sleep(BACKGROUND_DEBOUNCE_SECONDS)
+        snap = self.snapshot(uri)
+        state = self.state_for(uri)
+        if snap is None or state.registry is None or state.python is None:
+            return
+        worker = state.background_worker()
+        problems = await asyncio.to_thread(
+            run_background_checks, worker, state.python, state.project, snap.text, snap.parsed, snap.ctx)
+        current = self.workspace.text_documents.get(uri)
+        if current is None or current.version != version:
+            return  # an outdated version's results are dropped
+        self.background[uri] = (version, problems)
+        self.schedule(uri)
 
     def publish_all(self, state: ProjectState) -> None:
         for uri in self.open_uris(state):
@@ -183,10 +230,10 @@ class ComponentsLanguageServer(LanguageServer):
 
     def context_for(self, uri: str, state: ProjectState) -> CheckContext:
         path = Path(to_fs_path(uri) or uri)
-        ctx = context_for(path, state.project, state.registry)
+        ctx = context_for(path, state.project, state.registry, state.policies)
         key = (str(path), ctx.folder_module)
         cached = state.contexts.get(key)
-        if cached is None or cached.registry is not state.registry:
+        if cached is None or cached.registry is not state.registry or cached.policies is not state.policies:
             state.contexts[key] = cached = ctx
         return cached
 
@@ -204,7 +251,14 @@ class ComponentsLanguageServer(LanguageServer):
             self.window_show_message(types.ShowMessageParams(type=types.MessageType.Error, message=state.error))
         else:
             state.registry, state.fingerprint, state.error = registry, stamp, None
+            state.policies = load_policy_config(policy_config_path(state.project))[0]
             state.contexts.clear()
+            if state.worker is not None:  # its imports are from before the change
+                state.worker.close()
+                state.worker = None
+            for uri in self.open_uris(state):
+                self.background.pop(uri, None)
+                self.background_tasks.pop(uri, None)
             self.status(state, "registry", "ready", f"{len(registry.types)} component types")
         finally:
             state.loading = None
@@ -441,6 +495,17 @@ def on_workspace_symbol(ls: ComponentsLanguageServer, params: types.WorkspaceSym
     files, roots = ls.workspace_files()
     encoding = ls.workspace.position_encoding or types.PositionEncodingKind.Utf16
     return workspace_symbols(files, params.query, roots, encoding)
+
+
+@server.feature(
+    types.TEXT_DOCUMENT_CODE_ACTION,
+    types.CodeActionOptions(code_action_kinds=[types.CodeActionKind.QuickFix]),
+)
+def on_code_action(ls: ComponentsLanguageServer, params: types.CodeActionParams) -> Optional[list[types.CodeAction]]:
+    snap = ls.snapshot(params.text_document.uri)
+    if snap is None:
+        return None
+    return code_actions(snap.parsed, list(params.context.diagnostics), snap.ctx, snap.index, params.text_document.uri)
 
 
 @server.command(REFRESH_COMMAND)

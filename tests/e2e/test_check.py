@@ -13,6 +13,9 @@ CACHE = os.environ.get("DAGSTER_COMPONENTS_LS_TEST_CACHE", "/tmp/dagster-compone
 
 # (file under examples/broken, start line, start col, end line, end col, severity, code, message); LSP positions.
 BROKEN = [
+    ("component_validation/defs.yaml", 8, 2, 8, 11, "error", "component-validation",
+     "asset_key 'raw/churn_scores' uses the namespace 'raw', which is reserved for ingestion and dbt (marts, raw, "
+     "staging); use your team's namespace, e.g. 'research/...' (from acme_platform.ResearchJob)"),
     ("deprecated_file_name/component.yaml", 0, 0, 0, 91, "warning", "deprecated",
      "`component.yaml` is deprecated: rename the file to `defs.yaml`"),
     ("deprecated_template_name/defs.yaml", 5, 15, 5, 27, "warning", "deprecated",
@@ -28,6 +31,8 @@ BROKEN = [
     ("missing_file/defs.yaml", 7, 10, 7, 18, "warning", "missing-file", "'scroe.py' does not exist next to this file"),
     ("missing_type/defs.yaml", 2, 0, 2, 10, "error", "missing-attribute",
      "Missing `type:`: every component document names its component type"),
+    ("policy_personal_owner/defs.yaml", 8, 9, 8, 25, "error", "policy:acme-naming",
+     "owner 'ada@acme.example' is a person; ACME assets must be owned by a team ('team:<name>') (from acme-platform)"),
     ("template_syntax/defs.yaml", 5, 12, 5, 53, "error", "template-syntax",
      "Unclosed '{{': the expression needs a closing '}}'"),
     ("two_documents/defs.yaml", 9, 2, 9, 14, "error", "unknown-attribute",
@@ -67,13 +72,6 @@ def test_json_over_broken_examples_reports_exactly_their_mistakes():
     assert json.loads(result.stdout)[0]["source"] == "dagster"
 
 
-@pytest.mark.xfail(strict=True, reason="component-validation and policies come with issue 4")
-@pytest.mark.parametrize("folder", ["component_validation", "policy_personal_owner"])
-def test_mistakes_found_by_later_checks(folder):
-    result = check("--format", "json", f"examples/broken/{folder}")
-    assert result.returncode == 1 or json.loads(result.stdout)[0]["severity"] == "warning"
-
-
 def test_clean_project_reports_nothing():
     result = check("--format", "json", "examples/acme_analytics")
     assert (result.returncode, result.stdout.strip(), json.loads(result.stdout)) == (0, "[]", [])
@@ -111,7 +109,7 @@ def test_github_format():
     [
         pytest.param(["--select", "deprecated"], ["deprecated", "deprecated"], id="select"),
         pytest.param(["--select", "unknown-"], [], id="select-needs-whole-code-or-prefix-colon"),
-        pytest.param(["--ignore", "invalid-value,deprecated,missing-attribute"],
+        pytest.param(["--ignore", "invalid-value,deprecated,missing-attribute,policy:,component-validation"],
                      ["missing-file", "template-syntax", "unknown-attribute", "undeclared-env-var", "unknown-attribute",
                       "unknown-template-variable", "unknown-type", "yaml-syntax"], id="ignore"),
     ],
@@ -253,3 +251,17 @@ def test_schema_export_writes_schemas_any_validator_can_use(tmp_path):
         "Additional properties are not allowed ('compute_sise' was unexpected)"]
     single = json.loads((tmp_path / "acme_platform.ResearchJob.json").read_text())
     assert list(jsonschema.Draft202012Validator(single).iter_errors(broken))[0].json_path == "$.attributes"
+
+
+def test_fix_applies_only_the_safe_fixes(tmp_path):
+    import shutil
+
+    for name in ("unknown_attribute", "undeclared_env_var", "invalid_enum"):
+        shutil.copytree(EXAMPLES / "broken" / name, tmp_path / name)
+    result = check("--fix", "--format", "json", str(tmp_path), cwd=tmp_path)
+    assert [(d["path"], d["code"]) for d in json.loads(result.stdout)] == [
+        ("invalid_enum/defs.yaml", "invalid-value")]  # several members fit: not safe to choose
+    assert sorted(result.stderr.splitlines()) == [
+        "Fixed 1 problem in undeclared_env_var/defs.yaml", "Fixed 1 problem in unknown_attribute/defs.yaml"]
+    assert "  compute_size: medium\n" in (tmp_path / "unknown_attribute" / "defs.yaml").read_text()
+    assert "    - ACME_ALERT_CHANNEL\n" in (tmp_path / "undeclared_env_var" / "defs.yaml").read_text()

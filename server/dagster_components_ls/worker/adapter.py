@@ -38,9 +38,31 @@ def dagster_version() -> str:
     return importlib.metadata.version("dagster")
 
 
-def preload() -> None:
-    """Imports Dagster itself (never user code), so forked calls start warm."""
+def preload(typenames: tuple[str, ...] = ()) -> None:
+    """Imports Dagster itself, and the installed packages of these types, so forked calls start warm.
+
+    Only modules found in site-packages are imported here: an installed package changes only with a
+    reinstall, which changes the registry fingerprint and restarts the worker. A project's own
+    modules (which the user edits) are imported in each call's fork, never here.
+    """
+    import importlib.util
+    import sysconfig
+
     import dagster  # noqa: F401
+
+    installed = {sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]}
+    for typename in typenames:
+        top = typename.split(".")[0]
+        try:
+            spec = importlib.util.find_spec(top)
+        except (ImportError, ValueError):
+            continue
+        origin = getattr(spec, "origin", None) or ""
+        if spec is not None and any(origin.startswith(p) for p in installed):
+            try:
+                importlib.import_module(typename.rpartition(".")[0])
+            except BaseException:  # noqa: BLE001 - the fork reports it; the worker itself must live
+                continue
 
 
 def component_base() -> type:
@@ -356,6 +378,15 @@ def accepts_attributes(model: type) -> bool:
     return not issubclass(model, EmptyAttributesModel)
 
 
+def loads_other_components(cls: type) -> bool:
+    """True for DefsFolderComponent: its `load` finds and loads every component below its folder."""
+    try:
+        from dagster.components.core.defs_module import DefsFolderComponent
+    except ImportError:
+        return False
+    return issubclass(cls, DefsFolderComponent)
+
+
 def validate_attributes(model: type, attributes: Any) -> tuple[Any, PydanticErrors | None]:
     """(model instance, None), or (None, errors) when pydantic rejects the attributes.
 
@@ -388,7 +419,8 @@ def leave_unset(instance: Any, key: str) -> bool:
     return True
 
 
-def load_component(cls: type, instance: Any, folder: str, project_root: str | None) -> tuple[list[Any], PydanticErrors] | None:
+def load_component(cls: type, instance: Any, folder: str,
+                   project_root: str | None) -> tuple[list[Any], PydanticErrors] | None:
     """Builds the component from a validated model the way the loader does (`Component.load`).
 
     That runs the Resolvers and the class's own pydantic validation (enum and Literal members,
@@ -445,14 +477,16 @@ def _validation_error_in(exc: BaseException) -> tuple[Any, list[Any]] | None:
 
     try:
         from dagster.components.resolved.context import ResolutionContext
+        from dagster.components.resolved.errors import ResolutionException
     except ImportError:
         ResolutionContext = None  # noqa: N806
-    seen: set[int] = set()
+        ResolutionException = ()  # noqa: N806
     current: BaseException | None = exc
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
+    for _ in range(10):  # Dagster's wrappers only: a ValidationError user code handled is not the cause
         if isinstance(current, ValidationError):
             return current, _resolution_path(current.__traceback__, ResolutionContext)
+        if not isinstance(current, ResolutionException):
+            return None
         current = current.__cause__ or current.__context__
     return None
 

@@ -15,9 +15,10 @@
 # the value itself, anything inside it, or an object containing it (a model validator on that
 # object, a `missing` for a required field, a list's length). That may hide a real error next to a
 # template (a model validator of the same object), never invent one. A required field that is only
-# templated makes step 1 report `missing`: it is given a plain placeholder string (every non-str
-# field accepts a string) and then marked unset on the model instance, so step 2 neither renders
-# nor resolves it. Templated list items are removed and the indices of the others mapped back.
+# templated makes step 1 report `missing`: it gets a plain placeholder string instead (every non-str
+# field of the derived model accepts a string), which step 2 resolves as plain text; if a resolver
+# fails on it, step 2 runs again with the field marked unset on the model instance, which the loader
+# treats as not given. Templated list items are removed and the others' indices mapped back.
 
 import importlib
 import os
@@ -58,10 +59,10 @@ def validate_documents(project_root: str | None, documents: list[dict[str, Any]]
 def validate_document(document: dict[str, Any], project_root: str | None) -> dict[str, Any]:
     """One document's result; whatever user code raises (SystemExit included) stays in it."""
     typename = document.get("type")
+    folder = os.path.abspath(document.get("folder") or ".")
     result: dict[str, Any] = {"index": document.get("index"), "type": typename, "errors": [], "skipped": None}
     try:
-        result["errors"] = _validate(typename, document.get("attributes"), os.path.abspath(document.get("folder") or "."),
-                                      project_root)
+        result["errors"] = _validate(typename, document.get("attributes"), folder, project_root)
     except Skipped as e:
         result["skipped"] = str(e)
     except BaseException as e:
@@ -115,7 +116,7 @@ def _load_around_required_templates(cls: type, model: type, raw: adapter.Pydanti
         try:
             return _load(cls, instance, folder, project_root, templates)
         except Skipped:
-            raise Skipped(f"{first} (with the templated {where} left out)") from None
+            raise Skipped(f"{first} (with a placeholder for the templated {where})") from None
 
 
 def _validated(model: type, value: dict[str, Any], where: str) -> Any:
@@ -132,10 +133,13 @@ def _dotted(path: KeyPath) -> str:
     return "".join(f"[{p}]" if isinstance(p, int) else (f".{p}" if i else p) for i, p in enumerate(path))
 
 
-def _load(cls: type, instance: Any, folder: str, project_root: str | None, templates: "_Templates") -> list[dict[str, Any]]:
+def _load(cls: type, instance: Any, folder: str, project_root: str | None,
+          templates: "_Templates") -> list[dict[str, Any]]:
+    if adapter.loads_other_components(cls):
+        return []  # DefsFolderComponent's load is the whole folder's: other documents, not this one
     try:
         found = adapter.load_component(cls, instance, folder, project_root)
-    except Exception as e:  # a resolver or validator that needs more than the YAML: not ours to report
+    except BaseException as e:  # a resolver or validator needing more than the YAML (or exiting): not ours
         raise Skipped(f"building the component failed: {_describe(_innermost(e))}") from None
     if found is None:
         return []
@@ -158,7 +162,8 @@ def _import_component(typename: Any) -> type:
 
 
 def _describe(e: BaseException) -> str:
-    message = str(e).strip()
+    """`Type: first line of the message`: Dagster's messages go on with a traceback."""
+    message = str(e).strip().split("\n", 1)[0]
     if len(message) > MAX_REASON:
         message = message[: MAX_REASON - 1] + "…"
     return f"{type(e).__name__}: {message}" if message else type(e).__name__
@@ -267,7 +272,7 @@ class _Templates:
 
     value: dict[str, Any]
     paths: set[KeyPath] = field(default_factory=set)
-    """Key paths (from `attributes`, in the YAML's indices) of the values left out."""
+    """Key paths (`("attributes", ...)`, in the YAML's indices) of the values left out."""
     kept_indices: dict[KeyPath, list[int]] = field(default_factory=dict)
     """For each list that lost items: the YAML index of each item kept."""
 

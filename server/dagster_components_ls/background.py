@@ -1,0 +1,75 @@
+"""Worker-backed checks that follow the keystroke diagnostics: the component's own validation, platform policies."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Optional
+
+from . import policies, validation
+from .diagnostics import CheckContext, Problem, without_suppressed
+from .documents import ParsedFile
+from .positions import Span
+from .project import Project
+from .registry import cached_call
+from .worker import protocol
+from .worker_client import WorkerError, WorkerProcess
+
+CALL_TIMEOUT_SECONDS = 60.0
+
+
+@dataclass(frozen=True)
+class BackgroundCheck:
+    """One worker method run on a whole file: how to ask, and how to read the answer."""
+
+    method: str
+    request: Callable[[ParsedFile, CheckContext], dict[str, Any]]
+    """The params; a request with no documents is not sent."""
+    problems: Callable[[ParsedFile, dict[str, Any]], list[Problem]]
+
+
+def _policy_problems(parsed: ParsedFile, answer: dict[str, Any]) -> list[Problem]:
+    return (policies.entry_point_problems(parsed, answer.get("results") or [])
+            + policies.policy_error_problems(parsed, answer.get("errors") or []))
+
+
+def _validation_request(parsed: ParsedFile, ctx: CheckContext) -> dict[str, Any]:
+    return {"project_root": ctx.project_root, "documents": validation.validation_requests(parsed, ctx)}
+
+
+def _validation_problems(parsed: ParsedFile, answer: dict[str, Any]) -> list[Problem]:
+    return validation.validation_problems(parsed, answer.get("results") or [])
+
+
+BACKGROUND_CHECKS: list[BackgroundCheck] = [
+    BackgroundCheck(protocol.METHOD_VALIDATE, _validation_request, _validation_problems),
+    BackgroundCheck(protocol.METHOD_POLICIES, policies.policy_request, _policy_problems),
+]
+
+
+def merged(keystroke: list[Problem], background: list[Problem]) -> list[Problem]:
+    """Keystroke problems plus the background ones that do not repeat them (the component's own
+    validation often agrees with an invalid-value already shown on the same key)."""
+    validation_found = [p for p in background if p.code == validation.CODE]
+    others = [p for p in background if p.code != validation.CODE]
+    return keystroke + validation.without_duplicates(validation_found, keystroke) + others
+
+
+def run_background_checks(worker: WorkerProcess, python: Path, project: Optional[Project], text: str,
+                          parsed: ParsedFile, ctx: CheckContext) -> list[Problem]:
+    """Every background check of one file (blocking: run it in a thread). A check whose worker call
+    fails adds one `worker-error` warning instead of its problems; the others still count."""
+    found: list[Problem] = []
+    for check in BACKGROUND_CHECKS:
+        request = check.request(parsed, ctx)
+        if not request.get("documents"):
+            continue
+        try:
+            answer = cached_call(worker, python, project, check.method, request, CALL_TIMEOUT_SECONDS)
+        except WorkerError as exc:
+            first_line = text.split("\n", 1)[0]
+            found.append(Problem(Span(0, len(first_line)), "worker-error",
+                                 f"The worker's {check.method} call failed: {exc.message}", severity="warning"))
+            continue
+        found.extend(check.problems(parsed, answer))
+    return without_suppressed(text, found)

@@ -1,0 +1,244 @@
+"""The worker's `validate` method as a real subprocess: Dagster's own validation, mapped to key paths."""
+
+import json
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+from e2e_support import EXAMPLES, write_project
+
+from dagster_components_ls.diagnostics import CheckContext, diagnose
+from dagster_components_ls.documents import parse_file
+from dagster_components_ls.positions import LineIndex
+from dagster_components_ls.registry import Registry
+from dagster_components_ls.validation import validate, validation_requests, without_duplicates
+from dagster_components_ls.worker_client import WorkerError, WorkerProcess
+
+REPO = Path(__file__).resolve().parents[2]
+BROKEN = EXAMPLES / "broken"
+SNAPSHOT = REPO / "tests" / "fixtures" / "registry_snapshot.json"
+TIMEOUT = 60
+
+CHECKED = '''
+"""Components whose own validation the tests exercise."""
+
+import os
+import sys
+import time
+from typing import Annotated, Literal
+
+import dagster as dg
+from pydantic import Field, field_validator, model_validator
+
+
+class Step(dg.Model, dg.Resolvable):
+    name: str
+    mode: Literal["fast", "slow"] = "fast"
+
+
+class Pipeline(dg.Component, dg.Model, dg.Resolvable):
+    """A lowercase title, steps with a Literal each, a bounded limit, one of two sources."""
+
+    title: str
+    steps: list[Step] = Field(default_factory=list)
+    limit: Annotated[int, Field(ge=1, le=10)] = 5
+    source: str | None = None
+    table: str | None = None
+
+    @field_validator("title")
+    @classmethod
+    def _lowercase(cls, value: str) -> str:
+        if value != value.lower():
+            raise ValueError(f"title {value!r} must be lowercase")
+        return value
+
+    @model_validator(mode="after")
+    def _one_source(self) -> "Pipeline":
+        if (self.source is None) == (self.table is None):
+            raise ValueError("set exactly one of 'source' or 'table'")
+        return self
+
+    def build_defs(self, context: dg.ComponentLoadContext) -> dg.Definitions:
+        return dg.Definitions()
+
+
+class Named(dg.Component, dg.Model, dg.Resolvable):
+    name: str
+
+    def build_defs(self, context: dg.ComponentLoadContext) -> dg.Definitions:
+        return dg.Definitions()
+
+
+class Raiser(Named):
+    @field_validator("name")
+    @classmethod
+    def _crash(cls, value: str) -> str:
+        raise RuntimeError("the validator crashed")
+
+
+class Printer(Named):
+    @field_validator("name")
+    @classmethod
+    def _chatty(cls, value: str) -> str:
+        print("printed by a validator")
+        os.write(1, b"written to fd 1 by a validator\\n")
+        if value == "bad":
+            raise ValueError("name must not be 'bad'")
+        return value
+
+
+class Quitter(Named):
+    @field_validator("name")
+    @classmethod
+    def _quit(cls, value: str) -> str:
+        sys.exit(3)
+
+
+class Hanger(Named):
+    @field_validator("name")
+    @classmethod
+    def _hang(cls, value: str) -> str:
+        time.sleep(3600)
+        return value
+'''
+
+
+@pytest.fixture(scope="module")
+def worker():
+    with WorkerProcess(Path(sys.executable), REPO) as process:
+        yield process
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory) -> Path:
+    root = write_project(tmp_path_factory.mktemp("validate"))
+    (root / "src/shop/components/checked.py").write_text(CHECKED)
+    return root
+
+
+def examples_context(path: Path) -> CheckContext:
+    return CheckContext(registry=Registry.from_snapshot(json.loads(SNAPSHOT.read_text())), file_name=path.name,
+                        folder=str(path.parent))
+
+
+def located(path: Path, worker: WorkerProcess) -> list[tuple[int, int, str]]:
+    """(line, column, message), 1-based, of the component-validation problems of a file."""
+    text = path.read_text()
+    problems = validate(worker, parse_file(text), examples_context(path), None, TIMEOUT)
+    index = LineIndex(text)
+    return [(*index.line_col_1based(p.span.start), p.message) for p in problems]
+
+
+def test_component_validation_example(worker):
+    assert located(BROKEN / "component_validation/defs.yaml", worker) == [
+        (9, 3, "asset_key 'raw/churn_scores' uses the namespace 'raw', which is reserved for ingestion and dbt "
+               "(marts, raw, staging); use your team's namespace, e.g. 'research/...' (from acme_platform.ResearchJob)"),
+    ]
+
+
+def test_invalid_enum_example_is_reported_and_deduplicated(worker):
+    path = BROKEN / "invalid_enum/defs.yaml"
+    assert located(path, worker) == [
+        (10, 17, "attributes.compute_size: Input should be 'small', 'medium' or 'large' (from acme_platform.ResearchJob)"),
+    ]
+    parsed, ctx = parse_file(path.read_text()), examples_context(path)
+    assert without_duplicates(validate(worker, parsed, ctx, None, TIMEOUT), diagnose(parsed, ctx)) == []
+
+
+@pytest.mark.parametrize("name", ["missing_file", "undeclared_env_var", "deprecated_template_name"])
+def test_file_system_and_templates_are_not_component_validation(worker, name):
+    # A script that does not exist, `{{ env.X }}` and `{{ project_root }}`: the load's business, not ours.
+    assert located(BROKEN / name / "defs.yaml", worker) == []
+
+
+def test_a_templated_enum_is_not_judged(worker, tmp_path):
+    path = tmp_path / "defs.yaml"
+    path.write_text(textwrap.dedent("""
+        type: acme_platform.ResearchJob
+        attributes:
+          asset_key: research/churn_scores
+          owner: "{{ env.OWNER }}"
+          script: score.py
+          compute_size: "{{ env.SIZE }}"
+    """))
+    assert located(path, worker) == []
+
+
+def raw_results(worker: WorkerProcess, project: Path, *documents: tuple[str, object]) -> list[dict]:
+    """The worker's results for (type, attributes) documents in the project's defs folder."""
+    folder = str(project / "src/shop/defs/checked")
+    params = {"project_root": str(project), "documents": [
+        {"index": i, "type": f"shop.components.checked.{t}", "attributes": a, "template_vars_module": None,
+         "folder": folder} for i, (t, a) in enumerate(documents)]}
+    return worker.call("validate", params, timeout=TIMEOUT)["results"]
+
+
+def errors_of(results: list[dict]) -> list[list[tuple]]:
+    return [[(".".join(map(str, e["path"])), e["kind"], e["message"]) for e in r["errors"]] for r in results]
+
+
+@pytest.mark.parametrize(
+    "attributes, expected",
+    [
+        pytest.param({"title": "Daily", "table": "t"},
+                     [("attributes.title", "value_error", "title 'Daily' must be lowercase")], id="field-validator"),
+        pytest.param({"title": "daily"}, [("attributes", "value_error", "set exactly one of 'source' or 'table'")],
+                     id="model-validator"),
+        pytest.param({"title": "daily", "table": "t", "steps": [{"name": "a"}, {"name": "b", "mode": "warp"}]},
+                     [("attributes.steps.1.mode", "literal_error", "Input should be 'fast' or 'slow'")],
+                     id="literal-in-a-nested-list-item"),
+        pytest.param({"title": "daily", "table": "t", "limit": 11},
+                     [("attributes.limit", "less_than_equal", "Input should be less than or equal to 10")],
+                     id="constraint-without-union-noise"),
+        pytest.param({"title": "daily", "table": "t", "steps": [{"name": "{{ env.A }}"}, {"name": "b", "mode": 3}]},
+                     [("attributes.steps.1.mode", "literal_error", "Input should be 'fast' or 'slow'")],
+                     id="templated-value-next-to-an-error"),
+        pytest.param({"title": "daily", "table": "t", "steps": ["{{ steps }}", {"name": "b", "mode": "warp"}]},
+                     [("attributes.steps.1.mode", "literal_error", "Input should be 'fast' or 'slow'")],
+                     id="templated-list-item-keeps-the-yaml-indices"),
+        pytest.param({"title": "{{ env.TITLE }}", "table": "t", "limit": "{{ 20 }}"}, [],
+                     id="templated-required-field-and-constraint"),
+        pytest.param({"title": "Daily", "source": "{{ env.SOURCE }}"},
+                     [("attributes.title", "value_error", "title 'Daily' must be lowercase")],
+                     id="model-validator-beside-a-template-is-not-judged"),
+        pytest.param(None, [("attributes.title", "missing", "Field required")], id="no-attributes"),
+    ],
+)
+def test_own_validation_with_key_paths(worker, project, attributes, expected):
+    [result] = raw_results(worker, project, ("Pipeline", attributes))
+    assert (errors_of([result]), result["skipped"]) == ([expected], None)
+
+
+def test_user_code_that_raises_exits_or_prints_is_contained(worker, project):
+    results = raw_results(worker, project, ("Raiser", {"name": "a"}), ("Quitter", {"name": "a"}),
+                          ("Printer", {"name": "bad"}), ("Nope", {"name": "a"}))
+    assert [(r["index"], r["skipped"]) for r in results] == [
+        (0, "building the component failed: RuntimeError: the validator crashed"),
+        (1, "building the component failed: SystemExit: 3"),
+        (2, None),
+        (3, "'shop.components.checked.Nope' is not a component class"),
+    ]
+    assert errors_of(results)[2] == [("attributes.name", "value_error", "name must not be 'bad'")]
+    assert "written to fd 1 by a validator" in worker.stderr_tail(50)
+
+
+def test_a_hanging_validator_costs_only_its_call(worker, project):
+    with pytest.raises(WorkerError) as hung:
+        worker.call("validate", {"project_root": str(project), "documents": [
+            {"index": 0, "type": "shop.components.checked.Hanger", "attributes": {"name": "a"},
+             "folder": str(project)}]}, timeout=5)
+    assert hung.value.kind == "timeout"
+    [result] = raw_results(worker, project, ("Printer", {"name": "ok"}))
+    assert (result["errors"], result["skipped"]) == ([], None)
+
+
+def test_requests_and_results_round_trip_through_the_worker(worker, project):
+    text = "type: shop.components.checked.Pipeline\nattributes:\n  title: Daily\n  table: t\n"
+    parsed = parse_file(text)
+    ctx = CheckContext(registry=Registry.from_snapshot({"types": [{"key": "shop.components.checked.Pipeline"}]}),
+                       folder=str(project / "src/shop/defs"), project_root=str(project))
+    assert [d["type"] for d in validation_requests(parsed, ctx)] == ["shop.components.checked.Pipeline"]
+    [problem] = validate(worker, parsed, ctx, str(project), TIMEOUT)
+    assert (text[problem.span.start:problem.span.end], problem.message) == (
+        "title", "title 'Daily' must be lowercase (from shop.components.checked.Pipeline)")
