@@ -21,15 +21,17 @@ from .code_actions import code_actions
 from .completion import complete
 from .components import component_list
 from .definition import definition, document_links
-from .diagnostics import CheckContext, Problem, diagnose
+from .diagnostics import CheckContext, Problem, diagnose, resolve_type
 from .documents import ParsedFile, parse_file
 from .hover import hover
 from .lsp_ranges import lsp_range
 from .policies import NO_POLICIES, PolicyConfig, load_policy_config, policy_config_path
 from .positions import LineIndex, Span
 from .registry import Registry, fingerprint, load_registry
+from .scaffolding import SCAFFOLD_COMMAND, ScaffoldConflict, creation_edit, fill_edit, relevant_types, scaffolded_files
 from .settings import Settings
 from .symbols import document_symbols, workspace_symbols
+from .worker import protocol
 from .worker_client import WorkerError, WorkerProcess
 
 log = logging.getLogger(__name__)
@@ -40,6 +42,7 @@ BACKGROUND_DEBOUNCE_SECONDS = 0.3
 REFRESH_POLL_SECONDS = 2.0
 REGISTRY_TIMEOUT_SECONDS = 180.0
 REQUEST_WAIT_SECONDS = 3.0
+SCAFFOLD_TIMEOUT_SECONDS = 60.0
 STATUS_NOTIFICATION = "dagster/status"
 COMPONENTS_REQUEST = "dagster/components"
 REFRESH_COMMAND = "dagster.refreshRegistry"
@@ -332,6 +335,12 @@ class ComponentsLanguageServer(LanguageServer):
                 if stamp != state.fingerprint:
                     self.refresh(state, "Component code or installed packages changed")
 
+    def used_types(self, snap: Snapshot) -> list[str]:
+        """The typenames the project's other component files use (for ranking scaffold actions)."""
+        if snap.ctx.project_root is None:
+            return []
+        return referenced_types(self.parse_path(path) for path in projects.component_files(Path(snap.ctx.project_root)))
+
     def workspace_files(self) -> tuple[list[tuple[Path, ParsedFile]], list[Path]]:
         """Every component file under the workspace folders (open ones as edited), and the defs folders."""
         folders = [Path(to_fs_path(f.uri) or f.uri) for f in self.workspace.folders.values()]
@@ -370,6 +379,30 @@ class ComponentsLanguageServer(LanguageServer):
             "state": value,
             "message": message,
         })
+
+
+def scaffold_actions(snap: Snapshot, uri: str, used: list[str]) -> list[types.CodeAction]:
+    """In a blank defs.yaml: "Scaffold <type>" for each type, most relevant first. On a valid
+    document: add another document of the same type."""
+    registry = snap.ctx.registry
+    if registry is None:
+        return []
+    folder = Path(to_fs_path(uri) or uri).parent.as_uri()
+
+    def action(title: str, typename: str, append: bool) -> types.CodeAction:
+        args = {"type": typename, "folder": folder, "into": uri, "append": append}
+        return types.CodeAction(title=title, kind=types.CodeActionKind.Refactor,
+                                command=types.Command(title=title, command=SCAFFOLD_COMMAND, arguments=[args]))
+
+    if not snap.text.strip():
+        return [action(f"Scaffold {key}", key, False) for key in relevant_types(registry, used, snap.ctx.folder_module)]
+    keys = []
+    for doc in snap.parsed.documents:
+        written = doc.value.get("type") if isinstance(doc.value, dict) else None
+        component = resolve_type(written.strip(), snap.ctx) if isinstance(written, str) else None
+        if component is not None and component.key not in keys:
+            keys.append(component.key)
+    return [action(f"Add another {key} document", key, True) for key in keys]
 
 
 def is_component_file(uri: str) -> bool:
@@ -505,7 +538,52 @@ def on_code_action(ls: ComponentsLanguageServer, params: types.CodeActionParams)
     snap = ls.snapshot(params.text_document.uri)
     if snap is None:
         return None
-    return code_actions(snap.parsed, list(params.context.diagnostics), snap.ctx, snap.index, params.text_document.uri)
+    uri = params.text_document.uri
+    fixes = code_actions(snap.parsed, list(params.context.diagnostics), snap.ctx, snap.index, uri)
+    return fixes + scaffold_actions(snap, uri, ls.used_types(snap))
+
+
+@server.command(SCAFFOLD_COMMAND)
+async def on_scaffold(ls: ComponentsLanguageServer, *args: Any) -> Optional[dict]:
+    """`[{type, folder, params?, into?, append?}]`: create `<folder>/defs.yaml` (never overwriting), or
+    write into the open document `into` (replacing it when blank, appending a `---` document with `append`)."""
+    request = _first_arg(args)
+    typename, folder_uri = request.get("type"), request.get("folder")
+    if not isinstance(typename, str) or not isinstance(folder_uri, str):
+        raise ValueError("dagster.scaffold needs {type, folder}")
+    folder = Path(to_fs_path(folder_uri) or folder_uri)
+    state = ls.state_for((folder / "defs.yaml").as_uri())
+    if state.loading is not None:
+        await state.loading
+    if state.python is None or not ls.settings.trusted:
+        raise ValueError("Scaffolding runs the component's scaffolder, which needs a trusted workspace")
+    root = state.project.root if state.project else None
+    params = {k: str(root / v) if isinstance(v, str) and k.endswith("path") and root and not Path(v).is_absolute() else v
+              for k, v in (request.get("params") or {}).items()}
+    result = await asyncio.to_thread(state.background_worker().call, protocol.METHOD_SCAFFOLD, {
+        "project_root": str(root) if root else None, "type": typename, "folder_name": folder.name,
+        "params": params or None, "append": False}, SCAFFOLD_TIMEOUT_SECONDS)
+    files = scaffolded_files(folder, result)
+    into = request.get("into")
+    if isinstance(into, str) and into in ls.workspace.text_documents:
+        text = next((f.text for f in files if f.path.name in COMPONENT_FILE_NAMES), "")
+        edit = fill_edit(into, ls.parse(into)[2], text, append=bool(request.get("append")))
+    else:
+        try:
+            edit = creation_edit(files, exists=Path.exists)
+        except ScaffoldConflict as exc:
+            ls.window_show_message(types.ShowMessageParams(type=types.MessageType.Error, message=str(exc)))
+            return None
+    applied = await ls.workspace_apply_edit_async(types.ApplyWorkspaceEditParams(edit=edit, label=f"Scaffold {typename}"))
+    return {"applied": applied.applied, "files": [str(f.path) for f in files]}
+
+
+def _first_arg(args: tuple) -> dict:
+    """Commands arrive as `[{...}]` (pygls may pass the list itself, or its items)."""
+    first = args[0] if args else {}
+    if isinstance(first, list):
+        first = first[0] if first else {}
+    return dict(first) if isinstance(first, dict) else {}
 
 
 @server.command(REFRESH_COMMAND)

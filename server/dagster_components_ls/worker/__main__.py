@@ -16,6 +16,7 @@ import isolation
 import policies
 import protocol
 import registry
+import scaffold
 import validate
 
 
@@ -40,7 +41,7 @@ def _hide_worker_modules() -> None:
     """Frees the names `registry`, `protocol`, ... for the user's own modules of the same name."""
     here = os.path.dirname(os.path.abspath(__file__))
     sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != here]
-    for module in (adapter, isolation, policies, protocol, registry, validate):  # they hold each other by reference
+    for module in (adapter, isolation, policies, protocol, registry, scaffold, validate):  # they hold each other by reference
         sys.modules[f"dagster_components_ls_worker.{module.__name__}"] = sys.modules.pop(module.__name__)
 
 
@@ -123,6 +124,21 @@ def _validate(params: dict[str, Any]) -> dict[str, Any]:
     return isolation.run_isolated(validate.validate_documents, project_root, documents)
 
 
+def _scaffold(params: dict[str, Any]) -> dict[str, Any]:
+    project_root = params.get("project_root")
+    typename, folder_name = params.get("type"), params.get("folder_name", "component")
+    scaffold_params = params.get("params")
+    if project_root is not None and not isinstance(project_root, str):
+        raise BadRequest("project_root must be a string or null")
+    if not isinstance(typename, str) or not isinstance(folder_name, str):
+        raise BadRequest("type and folder_name must be strings")
+    if scaffold_params is not None and not isinstance(scaffold_params, dict):
+        raise BadRequest("params must be an object or null")
+    adapter.preload((typename,))
+    return isolation.run_isolated(scaffold.scaffold, project_root, typename, folder_name, scaffold_params,
+                                  bool(params.get("append")))
+
+
 def _policies(params: dict[str, Any]) -> dict[str, Any]:
     documents = params.get("documents")
     seconds = params.get("seconds_per_policy", policies.SECONDS_PER_POLICY)
@@ -145,6 +161,7 @@ HANDLERS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
     protocol.METHOD_REGISTRY: _registry,
     protocol.METHOD_POLICIES: _policies,
     protocol.METHOD_VALIDATE: _validate,
+    protocol.METHOD_SCAFFOLD: _scaffold,
     protocol.METHOD_SHUTDOWN: _shutdown,
 }
 

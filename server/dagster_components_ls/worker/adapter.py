@@ -8,6 +8,7 @@
 import importlib.metadata
 import inspect
 import typing
+from pathlib import Path
 from collections.abc import Iterator
 from types import ModuleType
 from typing import Any
@@ -504,3 +505,15 @@ def _resolution_path(tb: Any, context_cls: type | None) -> list[Any]:
 def _errors_of(error: Any) -> PydanticErrors:
     return [{"type": e["type"], "loc": list(e["loc"]), "msg": e["msg"]}
             for e in error.errors(include_url=False, include_context=False, include_input=False)]
+
+
+def scaffold_object(target: Path, typename: str, json_params: str | None, project_root: Path | None,
+                    append: bool) -> None:
+    """`dg scaffold defs`'s own code path: the component's scaffolder and its params model."""
+    import contextlib
+    import io
+
+    from dagster.components.component_scaffolding import scaffold_object as dagster_scaffold
+
+    with contextlib.redirect_stdout(io.StringIO()):  # it echoes "Creating defs at ..."
+        dagster_scaffold(target, typename, json_params, "yaml", project_root, append=append)

@@ -105,3 +105,8 @@ METHOD_SHUTDOWN = "shutdown"
 # Result kinds of an error response.
 ERROR_EXCEPTION = "exception"  # the call raised (user code or Dagster)
 ERROR_BAD_REQUEST = "bad-request"  # unknown method or malformed params
+
+# Scaffold (METHOD_SCAFFOLD): what `dg scaffold defs <type> <folder>` would write, without writing.
+#   -> {"project_root": "/p" | null, "type": "dagster_dbt.DbtProjectComponent", "folder_name": "jaffle",
+#       "params": {"project_path": "/p/dbt/jaffle"} | null, "append": false}
+#   <- {"files": [{"path": "defs.yaml", "text": "type: dagster_dbt.DbtProjectComponent\n..."}]}

@@ -46,7 +46,7 @@ def build_registry(project_root: str | None, extra_modules: list[str], extra_typ
     found = _Found()
     project = read_project(Path(project_root)) if project_root else None
     if project is not None:
-        _make_importable(project)
+        make_importable(project)
     # The user's modules first: a hang or an error in them shows before seconds of library imports.
     # Keys carry their module's name, so the order of module scans changes no key.
     for pattern in project.registry_modules if project else []:
@@ -233,7 +233,7 @@ def _load_toml(path: Path) -> dict[str, Any]:
     return tomllib.loads(path.read_text(encoding="utf-8"))
 
 
-def _make_importable(project: ProjectConfig) -> None:
+def make_importable(project: ProjectConfig) -> None:
     # The project need not be installed in its venv: dg then fails, but the editor should not.
     base = str(project.package_base)
     if importlib.util.find_spec(project.root_module.split(".")[0]) is None and base not in sys.path:

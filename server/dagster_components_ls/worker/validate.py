@@ -52,7 +52,7 @@ def validate_documents(project_root: str | None, documents: list[dict[str, Any]]
         except Exception:  # a broken pyproject.toml: the registry reports it; import what we can
             project = None
         if project is not None:
-            registry._make_importable(project)  # the project need not be installed, as for `registry`
+            registry.make_importable(project)  # the project need not be installed, as for `registry`
     return {"results": [validate_document(document, project_root) for document in documents]}
 
 
