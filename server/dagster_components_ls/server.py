@@ -25,7 +25,7 @@ from .diagnostics import CheckContext, Problem, diagnose, resolve_type
 from .documents import ParsedFile, parse_file
 from .hover import hover
 from .lsp_ranges import lsp_range
-from .policies import NO_POLICIES, PolicyConfig, load_policy_config, policy_config_path
+from .policies import NO_POLICIES, PolicyConfig, load_policy_config, parse_policy_config, policy_config_path
 from .positions import LineIndex, Span
 from .registry import Registry, fingerprint, load_registry
 from .scaffolding import SCAFFOLD_COMMAND, ScaffoldConflict, creation_edit, fill_edit, relevant_types, scaffolded_files
@@ -151,7 +151,7 @@ class ComponentsLanguageServer(LanguageServer):
 
     def schedule(self, uri: str) -> None:
         """Publish diagnostics shortly after the last change (typing bursts collapse into one run)."""
-        if not is_component_file(uri):
+        if not is_component_file(uri) and not is_pyproject(uri):
             return
         handle = self.pending.pop(uri, None)
         if handle is not None:
@@ -161,6 +161,9 @@ class ComponentsLanguageServer(LanguageServer):
     def publish(self, uri: str) -> None:
         self.pending.pop(uri, None)
         if uri not in self.workspace.text_documents:
+            return
+        if is_pyproject(uri):
+            self.publish_policy_config(uri)
             return
         text, parsed, index = self.parse(uri)
         state = self.state_for(uri)
@@ -178,6 +181,14 @@ class ComponentsLanguageServer(LanguageServer):
         self.text_document_publish_diagnostics(
             types.PublishDiagnosticsParams(uri=uri, diagnostics=[to_lsp(p, index) for p in problems], version=version)
         )
+
+    def publish_policy_config(self, uri: str) -> None:
+        """Mistakes in `[tool.dagster-components-ls.policies]` of an open pyproject.toml, as it is typed."""
+        doc = self.workspace.get_text_document(uri)
+        problems = parse_policy_config(doc.source)[1]
+        index = LineIndex(doc.source, self.workspace.position_encoding or types.PositionEncodingKind.Utf16)
+        self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(
+            uri=uri, diagnostics=[to_lsp(p, index) for p in problems], version=doc.version))
 
     def schedule_background(self, uri: str, version: int) -> None:
         """Run the worker-backed checks for this version after a pause in typing; newer edits cancel older runs."""
@@ -403,6 +414,10 @@ def scaffold_actions(snap: Snapshot, uri: str, used: list[str]) -> list[types.Co
         if component is not None and component.key not in keys:
             keys.append(component.key)
     return [action(f"Add another {key} document", key, True) for key in keys]
+
+
+def is_pyproject(uri: str) -> bool:
+    return Path(to_fs_path(uri) or uri).name == "pyproject.toml"
 
 
 def is_component_file(uri: str) -> bool:

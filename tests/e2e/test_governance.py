@@ -160,3 +160,17 @@ async def test_scaffolding_matches_dg_scaffold_defs(client: LanguageClient, tmp_
         assert (create.uri, create.options.overwrite) == ((defs / folder / "defs.yaml").as_uri(), False)
         flags = [f"--{k.replace('_', '-')}={v}" for k, v in params.items()]
         assert fill.edits[0].new_text == dg_scaffold(project, typename, folder, *flags)
+
+
+@pytest.mark.asyncio(loop_scope="function")
+async def test_policy_config_mistakes_show_in_the_open_pyproject(client: LanguageClient, tmp_path):
+    root = write_project(tmp_path / "shop")
+    path = root / "pyproject.toml"
+    text = path.read_text() + '\n[tool.dagster-components-ls.policies]\nalowed-types = ["shop.*"]\nrequire-owners = "yes"\n'
+    client.text_document_did_open(types.DidOpenTextDocumentParams(text_document=types.TextDocumentItem(
+        uri=path.as_uri(), language_id="toml", version=1, text=text)))
+    expected = [
+        ("policy-config", 12, 0, 12, 12, "Unknown policy rule 'alowed-types'. Did you mean 'allowed-types'?"),
+        ("policy-config", 13, 17, 13, 22, "require-owners must be true or false, not a string"),
+    ]
+    assert await diagnostics_until(client, path.as_uri(), expected) == expected
