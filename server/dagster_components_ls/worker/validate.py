@@ -12,8 +12,9 @@
 #
 # Templates are never rendered. Every string holding `{{`, `{%` or `{#` (and every mapping key holding
 # one) is left out before step 1, and no error is kept on a key path that touches a left-out value:
-# the value itself, anything inside it, or an object containing it (a model validator on that
-# object, a `missing` for a required field, a list's length). That may hide a real error next to a
+# the value itself, anything inside it, an object containing it (a model validator on that
+# object, a `missing` for a required field, a list's length), or a key of a nested object that
+# contained one (a union of models reports every branch's missing keys). That may hide a real error next to a
 # template (a model validator of the same object), never invent one. A required field that is only
 # templated makes step 1 report `missing`: it gets a plain placeholder string instead (every non-str
 # field of the derived model accepts a string), which step 2 resolves as plain text; if a resolver
@@ -314,9 +315,12 @@ class _Templates:
         return tuple(out)
 
     def touches(self, path: KeyPath) -> bool:
-        """True when the path is a left-out value, inside one, or an object that contained one."""
-        n = len(path)
-        return any(t[:n] == path or path[: len(t)] == t for t in self.paths)
+        """True when the path is a left-out value, inside one, an object that contained one, or a key
+        of a nested object that contained one (a union of models, such as airbyte's `workspace`,
+        reports every branch's missing keys when a templated value was left out of the right one)."""
+        n, parent = len(path), path[:-1]
+        return any(t[:n] == path or path[: len(t)] == t or (len(parent) > 1 and t[: len(parent)] == parent)
+                   for t in self.paths)
 
     def at(self, prefix: KeyPath) -> Any:
         """The stripped value at a path from the document root (`("attributes", ...)`)."""
