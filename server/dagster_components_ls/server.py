@@ -106,7 +106,7 @@ class ComponentsLanguageServer(LanguageServer):
         self.owners: dict[str, Optional[projects.Project]] = {}
         self.disk_files: dict[Path, tuple[tuple[int, int], ParsedFile]] = {}
         self.background: dict[str, tuple[int, list[Problem]]] = {}
-        """Worker-backed problems (platform policies) per document, for the version they were computed on."""
+        """Worker-backed problems (own validation, platform policies) per document, for the version they were computed on."""
         self.background_tasks: dict[str, tuple[int, asyncio.Task]] = {}
         self.pending: dict[str, asyncio.TimerHandle] = {}
         self.poller: Optional[asyncio.Task] = None
@@ -470,9 +470,22 @@ def on_change(ls: ComponentsLanguageServer, params: types.DidChangeTextDocumentP
     ls.schedule(params.text_document.uri)
 
 
+@server.feature(types.SHUTDOWN)
+def on_shutdown(ls: ComponentsLanguageServer, params: Any) -> None:
+    """Stop the workers with the server (their process groups, dbt children included)."""
+    for state in ls.states.values():
+        if state.worker is not None:
+            state.worker.close()
+            state.worker = None
+
+
 @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
 def on_close(ls: ComponentsLanguageServer, params: types.DidCloseTextDocumentParams) -> None:
     ls.parsed.pop(params.text_document.uri, None)
+    ls.background.pop(params.text_document.uri, None)
+    task = ls.background_tasks.pop(params.text_document.uri, None)
+    if task is not None:
+        task[1].cancel()
     ls.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=params.text_document.uri, diagnostics=[]))
 
 
