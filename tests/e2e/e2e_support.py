@@ -89,29 +89,52 @@ async def start_session(lsp_client: LanguageClient, options: dict, capabilities=
     )
 
 
+SYNC_VERSION = 10_000
+"""The version open_and_wait re-sends a document with, once its project's registry is ready."""
+
+
 async def open_and_wait(client: LanguageClient, path: Path, text: str | None = None) -> list[types.Diagnostic]:
-    """Open a document and wait for diagnostics computed with the registry (after any `loading` pass)."""
+    """Open a document and return its diagnostics computed with its project's registry.
+
+    The registry may be read in the background after the open, so once the server says it is ready
+    the text is sent again under a new version, and the diagnostics for that version are awaited.
+    """
     uri = path.as_uri()
+    text = text if text is not None else path.read_text()
     client.text_document_did_open(
-        types.DidOpenTextDocumentParams(
-            text_document=types.TextDocumentItem(uri=uri, language_id="yaml", version=1, text=text or path.read_text())
-        )
+        types.DidOpenTextDocumentParams(text_document=types.TextDocumentItem(uri=uri, language_id="yaml", version=1, text=text))
     )
-    return await wait_for_ready_diagnostics(client, uri)
+    await wait_for_registry(client, path)
+    client.text_document_did_change(types.DidChangeTextDocumentParams(
+        text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=SYNC_VERSION),
+        content_changes=[types.TextDocumentContentChangeWholeDocument(text=text)],
+    ))
 
-
-async def wait_for_ready_diagnostics(client: LanguageClient, uri: str, version: int | None = None) -> list[types.Diagnostic]:
-    async def ready():
+    async def published() -> list[types.Diagnostic]:
         while True:
-            await client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
-            registry_ready = any(s.state == "ready" and s.subject == "registry" for s in statuses(client))
-            if uri in client.diagnostics and registry_ready:
-                return
+            params = await client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
+            if params.uri == uri and params.version == SYNC_VERSION:
+                return list(params.diagnostics)
 
-    await asyncio.wait_for(ready(), TIMEOUT)
-    # One more publish may be queued right after `ready`: let the debounce settle.
-    await asyncio.sleep(0.1)
-    return list(client.diagnostics[uri])
+    return await asyncio.wait_for(published(), TIMEOUT)
+
+
+async def wait_for_registry(client: LanguageClient, path: Path) -> None:
+    """Until the server reports the registry of the file's project (or of lone files) ready or failed."""
+    from dagster_components_ls.project import find_project
+
+    owner = find_project(path)
+    project = owner.root.as_uri() if owner else None
+
+    def done() -> bool:
+        return any(s.subject == "registry" and s.state in ("ready", "error") and s.project == project
+                   for s in statuses(client))
+
+    async def reported():
+        while not done():
+            await client.wait_for_notification("dagster/status")
+
+    await asyncio.wait_for(reported(), TIMEOUT)
 
 
 def statuses(client):
