@@ -105,18 +105,33 @@ async def open_and_wait(client: LanguageClient, path: Path, text: str | None = N
         types.DidOpenTextDocumentParams(text_document=types.TextDocumentItem(uri=uri, language_id="yaml", version=1, text=text))
     )
     await wait_for_registry(client, path)
+    # Everything published from now on was computed with the registry; the re-sent text makes sure
+    # something is published.
+    client.diagnostics.pop(uri, None)
     client.text_document_did_change(types.DidChangeTextDocumentParams(
         text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=SYNC_VERSION),
         content_changes=[types.TextDocumentContentChangeWholeDocument(text=text)],
     ))
+    await until(client, lambda: uri in client.diagnostics)
+    return list(client.diagnostics[uri])
 
-    async def published() -> list[types.Diagnostic]:
-        while True:
-            params = await client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
-            if params.uri == uri and params.version == SYNC_VERSION:
-                return list(params.diagnostics)
 
-    return await asyncio.wait_for(published(), TIMEOUT)
+async def until(client: LanguageClient, condition, timeout: float = TIMEOUT) -> bool:
+    """Wait for notifications until `condition()` holds (True) or the time is up (False).
+
+    The condition reads the client's state (diagnostics, statuses), not the notification awaited:
+    several notifications may be handled between two awaits, so one event can be missed, but the
+    state it left cannot. Each wait is short for the same reason.
+    """
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not condition():
+        if asyncio.get_running_loop().time() > deadline:
+            return False
+        try:
+            await asyncio.wait_for(client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS), 0.5)
+        except asyncio.TimeoutError:
+            pass
+    return True
 
 
 async def wait_for_registry(client: LanguageClient, path: Path) -> None:
@@ -130,11 +145,7 @@ async def wait_for_registry(client: LanguageClient, path: Path) -> None:
         return any(s.subject == "registry" and s.state in ("ready", "error") and s.project == project
                    for s in statuses(client))
 
-    async def reported():
-        while not done():
-            await client.wait_for_notification("dagster/status")
-
-    await asyncio.wait_for(reported(), TIMEOUT)
+    assert await until(client, done), f"no registry status for {project}"
 
 
 def statuses(client):

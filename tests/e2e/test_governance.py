@@ -9,7 +9,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from e2e_support import EXAMPLES, GADGET_V1, TIMEOUT, open_and_wait, summary, write_project
+from e2e_support import EXAMPLES, GADGET_V1, TIMEOUT, open_and_wait, summary, until, write_project
 from lsprotocol import types
 from pytest_lsp import LanguageClient
 
@@ -30,15 +30,9 @@ def shop_with_policies(root: Path) -> Path:
 
 
 async def diagnostics_until(client: LanguageClient, uri: str, expected: list) -> list:
-    """The document's diagnostics once they equal `expected` (background results may come later)."""
-    async def settled():
-        while summary(client.diagnostics.get(uri, [])) != expected:
-            await client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
-
-    try:
-        await asyncio.wait_for(settled(), TIMEOUT)
-    except asyncio.TimeoutError:
-        pass
+    """The document's diagnostics once they equal `expected` (background results may come later), or
+    as they are when the time is up."""
+    await until(client, lambda: summary(client.diagnostics.get(uri, [])) == expected)
     return summary(client.diagnostics.get(uri, []))
 
 

@@ -20,6 +20,7 @@ from e2e_support import (
     start_session,
     statuses,
     summary,
+    until,
     write_project,
 )
 from lsprotocol import types
@@ -60,16 +61,8 @@ async def test_server_and_check_agree_on_every_broken_file(client: LanguageClien
     for path in files:
         await open_and_wait(client, path)
         expected = by_path.get(str(path), [])
-
-        async def agreed():
-            # The worker's own validation and platform policies follow the keystroke diagnostics.
-            while summary(client.diagnostics[path.as_uri()]) != expected:
-                await client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
-
-        try:
-            await asyncio.wait_for(agreed(), TIMEOUT)
-        except asyncio.TimeoutError:
-            pass
+        # The worker's own validation and platform policies follow the keystroke diagnostics.
+        await until(client, lambda: summary(client.diagnostics[path.as_uri()]) == expected)
         assert summary(client.diagnostics[path.as_uri()]) == expected, path
 
 
@@ -87,10 +80,7 @@ async def test_editing_updates_diagnostics(client: LanguageClient):
             content_changes=[types.TextDocumentContentChangePartial(range=diagnostics[0].range, text="large")],
         )
     )
-    while True:
-        await asyncio.wait_for(client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS), TIMEOUT)
-        if not client.diagnostics[uri]:
-            break
+    assert await until(client, lambda: not client.diagnostics[uri])
     assert line == 9
 
 
@@ -142,11 +132,7 @@ async def test_editing_component_code_refreshes_open_documents(client: LanguageC
         types.DidChangeWatchedFilesParams(changes=[types.FileEvent(uri=module.as_uri(), type=types.FileChangeType.Changed)])
     )
 
-    async def cleared():
-        while client.diagnostics.get(path.as_uri()) is None or client.diagnostics[path.as_uri()]:
-            await client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
-
-    await asyncio.wait_for(cleared(), TIMEOUT)
+    assert await until(client, lambda: path.as_uri() in client.diagnostics and not client.diagnostics[path.as_uri()])
     assert list(client.diagnostics[path.as_uri()]) == []
 
 
@@ -157,11 +143,7 @@ async def test_a_re_exported_type_name_is_learned_from_the_worker(client: Langua
     path.write_text("type: dagster.components.DefsFolderComponent\npost_processing:\n  assets: []\n")
     await open_and_wait(client, path)
 
-    async def learned():
-        while client.diagnostics.get(path.as_uri()):
-            await client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
-
-    await asyncio.wait_for(learned(), TIMEOUT)
+    await until(client, lambda: not client.diagnostics.get(path.as_uri()))
     assert list(client.diagnostics[path.as_uri()]) == []
 
 
@@ -185,11 +167,7 @@ async def test_untrusted_workspace_runs_no_user_code(untrusted: LanguageClient):
         )
     )
 
-    async def reported():
-        while not any(s.state == "error" for s in statuses(untrusted)) or not untrusted.diagnostics.get(uri):
-            await untrusted.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
-
-    await asyncio.wait_for(reported(), TIMEOUT)
+    await until(untrusted, lambda: any(s.state == "error" for s in statuses(untrusted)) and untrusted.diagnostics.get(uri))
     assert [(d.code, d.severity, d.message) for d in untrusted.diagnostics[uri]] == [
         ("worker-error", types.DiagnosticSeverity.Warning, "Could not read the component types: the workspace is not "
          "trusted and no component types are cached for it"),
