@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any, Callable, Optional
+from typing import Any, Callable
 
 from . import policies, validation
 from .diagnostics import CheckContext, Problem, without_suppressed
 from .documents import ParsedFile
 from .positions import Span
-from .project import Project
 from .registry import cached_call
 from .worker import protocol
 from .worker_client import WorkerError, WorkerProcess
@@ -41,10 +39,9 @@ def _validation_problems(parsed: ParsedFile, answer: dict[str, Any]) -> list[Pro
     return validation.validation_problems(parsed, answer.get("results") or [])
 
 
-BACKGROUND_CHECKS: list[BackgroundCheck] = [
-    BackgroundCheck(protocol.METHOD_VALIDATE, _validation_request, _validation_problems),
-    BackgroundCheck(protocol.METHOD_POLICIES, policies.policy_request, _policy_problems),
-]
+VALIDATION = BackgroundCheck(protocol.METHOD_VALIDATE, _validation_request, _validation_problems)
+PLATFORM_POLICIES = BackgroundCheck(protocol.METHOD_POLICIES, policies.policy_request, _policy_problems)
+BACKGROUND_CHECKS: list[BackgroundCheck] = [VALIDATION, PLATFORM_POLICIES]
 
 
 def merged(keystroke: list[Problem], background: list[Problem]) -> list[Problem]:
@@ -55,17 +52,18 @@ def merged(keystroke: list[Problem], background: list[Problem]) -> list[Problem]
     return keystroke + validation.without_duplicates(validation_found, keystroke) + others
 
 
-def run_background_checks(worker: WorkerProcess, python: Path, project: Optional[Project], text: str,
-                          parsed: ParsedFile, ctx: CheckContext) -> list[Problem]:
-    """Every background check of one file (blocking: run it in a thread). A check whose worker call
-    fails adds one `worker-error` warning instead of its problems; the others still count."""
+def run_background_checks(worker: WorkerProcess, stamp: str, text: str, parsed: ParsedFile, ctx: CheckContext,
+                          checks: list[BackgroundCheck] = BACKGROUND_CHECKS) -> list[Problem]:
+    """Background checks of one file (blocking: run it in a thread), cached under the registry's
+    fingerprint `stamp`. A check whose worker call fails adds one `worker-error` warning instead of
+    its problems; the others still count."""
     found: list[Problem] = []
-    for check in BACKGROUND_CHECKS:
+    for check in checks:
         request = check.request(parsed, ctx)
         if not request.get("documents"):
             continue
         try:
-            answer = cached_call(worker, python, project, check.method, request, CALL_TIMEOUT_SECONDS)
+            answer = cached_call(worker, stamp, check.method, request, CALL_TIMEOUT_SECONDS)
         except WorkerError as exc:
             first_line = text.split("\n", 1)[0]
             found.append(Problem(Span(0, len(first_line)), "worker-error",

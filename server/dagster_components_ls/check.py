@@ -10,19 +10,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable, Optional, TextIO
 
-from . import policies, validation
-from .background import merged
+from . import policies
+from .background import VALIDATION, merged
 from .code_actions import fix_all
 from . import project as projects
 from .diagnostics import ERROR, CheckContext, Problem, diagnose, without_suppressed
 from .documents import ParsedFile, parse_file
 from .positions import LineIndex
-from .registry import Registry, cached_call, load_registry
+from .registry import Registry, cached_call, fingerprint, load_registry
 from .worker import protocol
 from .worker_client import WorkerError, WorkerProcess
 
 
-POLICY_TIMEOUT_SECONDS = 120.0
+WORKER_CALL_TIMEOUT_SECONDS = 120.0
 
 
 class CheckFailed(Exception):
@@ -97,7 +97,8 @@ def _check_project(owner: Optional[projects.Project], group: list[tuple[Path, st
     interpreter = _interpreter(owner, python)
     worker = WorkerProcess(interpreter, owner.root if owner else Path.cwd())
     try:
-        registry = _load_registry(worker, interpreter, owner, referenced_types(p for _, _, p in parsed))
+        stamp = fingerprint(interpreter, owner)  # once: the registry and every cached worker answer use it
+        registry = _load_registry(worker, interpreter, owner, referenced_types(p for _, _, p in parsed), stamp)
         config_path = policies.policy_config_path(owner)
         config, config_problems = policies.load_policy_config(config_path)
         checked = [(file, text, p, context_for(file, owner, registry, config)) for file, text, p in parsed]
@@ -106,10 +107,9 @@ def _check_project(owner: Optional[projects.Project], group: list[tuple[Path, st
         findings = []
         for file, text, parsed_file, ctx in checked:
             index = LineIndex(text)
-            problems = merged(diagnose(parsed_file, ctx), _validation_problems(worker, interpreter, owner, text,
-                                                                              parsed_file, ctx))
+            problems = merged(diagnose(parsed_file, ctx), _validation_problems(worker, stamp, text, parsed_file, ctx))
             findings.extend(Finding(file, problem, index) for problem in problems)
-        findings.extend(_platform_policy_findings(worker, interpreter, owner, checked))
+        findings.extend(_platform_policy_findings(worker, stamp, checked))
     finally:
         worker.close()
     if config_problems and config_path is not None:
@@ -128,29 +128,22 @@ def _fixed(file: Path, text: str, parsed: ParsedFile, ctx: CheckContext, selecte
     return file, fixed, parse_file(fixed), ctx
 
 
-def _validation_problems(worker: WorkerProcess, interpreter: Path, owner: Optional[projects.Project], text: str,
-                         parsed: ParsedFile, ctx: CheckContext) -> list[Problem]:
-    """The component's own validation of one file (cached by its documents and the installed code)."""
-    request = {"project_root": ctx.project_root, "documents": validation.validation_requests(parsed, ctx)}
+def _validation_problems(worker: WorkerProcess, stamp: str, text: str, parsed: ParsedFile,
+                         ctx: CheckContext) -> list[Problem]:
+    """The component's own validation of one file, as the server's background check asks for it."""
+    request = VALIDATION.request(parsed, ctx)
     if not request["documents"]:
         return []
-    try:
-        answer = cached_call(worker, interpreter, owner, protocol.METHOD_VALIDATE, request, POLICY_TIMEOUT_SECONDS)
-    except WorkerError as exc:
-        raise CheckFailed(f"could not validate {ctx.folder}/{ctx.file_name}: {exc}") from exc
-    return without_suppressed(text, validation.validation_problems(parsed, answer.get("results") or []))
+    answer = _call(worker, stamp, VALIDATION.method, request, f"validate {ctx.folder}/{ctx.file_name}")
+    return without_suppressed(text, VALIDATION.problems(parsed, answer))
 
 
-def _platform_policy_findings(worker: WorkerProcess, interpreter: Path, owner: Optional[projects.Project],
-                              checked: list) -> list[Finding]:
+def _platform_policy_findings(worker: WorkerProcess, stamp: str, checked: list) -> list[Finding]:
     """Entry-point policies of installed platform packages, one worker call for all the files."""
     request = policies.policy_batch_request([(p, ctx) for _, _, p, ctx in checked])
     if not request["documents"]:
         return []
-    try:
-        answer = cached_call(worker, interpreter, owner, protocol.METHOD_POLICIES, request, POLICY_TIMEOUT_SECONDS)
-    except WorkerError as exc:
-        raise CheckFailed(f"could not run the platform policies: {exc}") from exc
+    answer = _call(worker, stamp, protocol.METHOD_POLICIES, request, "run the platform policies")
     findings = []
     for (file, text, parsed_file, _), result in zip(checked, policies.split_policy_answer(answer, len(checked))):
         problems = (policies.entry_point_problems(parsed_file, result["results"])
@@ -158,6 +151,14 @@ def _platform_policy_findings(worker: WorkerProcess, interpreter: Path, owner: O
         index = LineIndex(text)
         findings.extend(Finding(file, problem, index) for problem in without_suppressed(text, problems))
     return findings
+
+
+def _call(worker: WorkerProcess, stamp: str, method: str, request: dict, doing: str) -> dict:
+    """A worker answer cached under the registry fingerprint; a failure means `check` could not run."""
+    try:
+        return cached_call(worker, stamp, method, request, WORKER_CALL_TIMEOUT_SECONDS)
+    except WorkerError as exc:
+        raise CheckFailed(f"could not {doing}: {exc}") from exc
 
 
 def referenced_types(files: Iterable[ParsedFile]) -> list[str]:
@@ -208,9 +209,9 @@ def _interpreter(owner: Optional[projects.Project], python: Optional[str]) -> Pa
 
 
 def _load_registry(worker: WorkerProcess, interpreter: Path, owner: Optional[projects.Project],
-                   extra_types: Iterable[str]) -> Registry:
+                   extra_types: Iterable[str], stamp: Optional[str] = None) -> Registry:
     try:
-        return load_registry(interpreter, owner, worker=worker, extra_types=extra_types)
+        return load_registry(interpreter, owner, worker=worker, extra_types=extra_types, stamp=stamp)
     except WorkerError as exc:
         where = f"project {owner.root}" if owner else "files outside any project"
         raise CheckFailed(f"could not read the component types for {where} with {interpreter}: {exc}") from exc

@@ -134,13 +134,14 @@ def cache_dir() -> Path:
 
 def load_registry(python: Path, project: Project | None, *, worker: WorkerProcess | None = None,
                   use_cache: bool = True, timeout: float = 120.0, extra_types: Iterable[str] = (),
-                  cache_only: bool = False) -> Registry:
+                  cache_only: bool = False, stamp: str | None = None) -> Registry:
     """The registry for this interpreter and project: from the cache when the fingerprint matches
     (no Dagster import, no process), else from the worker, then cached.
 
     `extra_types` are typenames that files outside the project's defs folder use (a lone file, a
     re-export such as `dagster.components.DefsFolderComponent`): the worker tries to import them.
     `cache_only` never starts a worker (an untrusted workspace): WorkerError when nothing is cached.
+    `stamp` is `fingerprint(python, project)` when the caller has just computed it.
     """
     extras = sorted(set(extra_types))
     root = str(project.root) if project else ""
@@ -150,7 +151,7 @@ def load_registry(python: Path, project: Project | None, *, worker: WorkerProces
         if cached and "registry" in cached:
             return Registry.from_snapshot(cached["registry"])
         raise WorkerError("unavailable", "the workspace is not trusted and no component types are cached for it")
-    fp = fingerprint(python, project)
+    fp = stamp or fingerprint(python, project)
     if use_cache:
         cached = _read_json(cache_file)
         if cached and cached.get("fingerprint") == fp:
@@ -167,11 +168,12 @@ def load_registry(python: Path, project: Project | None, *, worker: WorkerProces
     return Registry.from_snapshot(snapshot)
 
 
-def cached_call(worker: WorkerProcess, python: Path, project: Project | None, method: str,
-                params: dict[str, Any], timeout: float) -> dict[str, Any]:
+def cached_call(worker: WorkerProcess, stamp: str, method: str, params: dict[str, Any],
+                timeout: float) -> dict[str, Any]:
     """A worker answer that depends only on the installed code and the params (platform policies,
-    component validation), cached on disk like the registry: a warm `check` starts no worker."""
-    key = _digest(fingerprint(python, project), method, json.dumps(params, sort_keys=True))
+    component validation), cached on disk like the registry: a warm `check` starts no worker.
+    `stamp` is the registry fingerprint the answer depends on (computed once by the caller)."""
+    key = _digest(stamp, method, json.dumps(params, sort_keys=True))
     cache_file = cache_dir() / f"{method}-{key[:24]}.json"
     cached = _read_json(cache_file)
     if isinstance(cached, dict) and cached.get("key") == key:

@@ -211,13 +211,13 @@ class ComponentsLanguageServer(LanguageServer):
         await asyncio.sleep(BACKGROUND_DEBOUNCE_SECONDS)
         snap = self.snapshot(uri)
         state = self.state_for(uri)
-        if snap is None or state.registry is None or state.python is None:
+        if snap is None or state.registry is None or state.python is None or state.fingerprint is None:
             return
         from .background import run_background_checks
 
         worker = state.background_worker()
         problems = await asyncio.to_thread(
-            run_background_checks, worker, state.python, state.project, snap.text, snap.parsed, snap.ctx)
+            run_background_checks, worker, state.fingerprint, snap.text, snap.parsed, snap.ctx)
         current = self.workspace.text_documents.get(uri)
         if current is None or current.version != version:
             return  # an outdated version's results are dropped
@@ -322,7 +322,7 @@ class ComponentsLanguageServer(LanguageServer):
         worker = WorkerProcess(state.python, state.project.root if state.project else Path.cwd())
         try:
             registry = load_registry(state.python, state.project, worker=worker, timeout=REGISTRY_TIMEOUT_SECONDS,
-                                     extra_types=state.extra_types)
+                                     extra_types=state.extra_types, stamp=stamp)
             return registry, stamp
         finally:
             worker.close()
