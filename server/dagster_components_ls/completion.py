@@ -13,7 +13,7 @@ import yaml
 from lsprotocol import types
 
 from .diagnostics import ENVELOPE_KEYS, JINJA_GLOBALS, CheckContext, TemplateScope, resolve_type, template_scope
-from .documents import ParsedFile, YamlDocument, indentation_key_path
+from .documents import ParsedFile, YamlDocument, indentation_key_path, unquote_key
 from .lsp_ranges import lsp_range
 from .positions import KeyPath, LineIndex, Span
 from .schemas import UNSET_DEFAULT, branches, deref, inline_yaml, schema_at, type_label
@@ -187,7 +187,7 @@ def cursor_at(text: str, offset: int) -> Optional[Cursor]:
     if key is not None:
         after = rest[key.end():]
         value = after.lstrip(" \t")
-        path = (*path, _unquote(key.group("key")))
+        path = (*path, unquote_key(key.group("key")))
         if not after:
             return None  # `key:|` needs a space before any value
         if value.startswith(("{", "[")):
@@ -276,7 +276,7 @@ def _scan_flow(text: str, frames: list[_Frame], start: int, stop: int) -> str:
         elif ch == ",":
             top.key, top.index, top.start = None, top.index + 1, i + 1
         elif ch == ":" and top.mapping and top.key is None and text[i + 1 : i + 2] in ("", " ", "\t", "\n"):
-            top.key = _unquote(text[top.start:i])
+            top.key = unquote_key(text[top.start:i])
             top.keys.add(top.key)
             top.start = i + 1
         i += 1
@@ -309,7 +309,7 @@ def _line_elements(line: str) -> list[_Element]:
     if match:
         value = body[match.end():].strip()
         value = "" if value.startswith("#") else _PROPERTIES.sub("", value)
-        out.append(_Element("key", column, _unquote(match.group("key")), value))
+        out.append(_Element("key", column, unquote_key(match.group("key")), value))
     return out
 
 
@@ -340,13 +340,6 @@ def _block_keys(text: str, line_start: int, line_end: int, column: int, above: b
                 break
             keys.update(e.key for e in elements if e.kind == "key" and e.column == column)
     return frozenset(keys)
-
-
-def _unquote(key: str) -> str:
-    key = key.strip()
-    if len(key) >= 2 and key[0] == key[-1] and key[0] in "'\"":
-        return key[1:-1]
-    return key
 
 
 # --- one request ---------------------------------------------------------------------------------

@@ -103,12 +103,12 @@ def check_shape(doc: YamlDocument, ctx: CheckContext) -> Iterator[Problem]:
     if not doc.parsed or ctx.registry is None:
         return
     if doc.root is None:
-        span = _first_line(doc)
+        span = doc.first_line()
         yield Problem(span, "missing-attribute", "Empty document: a component document needs at least `type:`",
                       data={"key": "type", "path": []})
     elif doc.root.kind != MAP:
         kind = "a list" if doc.root.kind == "seq" else "a single value"
-        yield Problem(_first_line(doc), "invalid-value",
+        yield Problem(doc.first_line(), "invalid-value",
                       f"A component document must be a mapping with `type:` and `attributes:`, not {kind}")
 
 
@@ -120,7 +120,7 @@ def check_envelope(doc: YamlDocument, ctx: CheckContext) -> Iterator[Problem]:
     allowed = tuple(envelope.get("properties") or ENVELOPE_KEYS)
     for key, _ in root.pairs:
         if key.text not in allowed:
-            best = _suggest(str(key.text), allowed)
+            best = suggest(str(key.text), allowed)
             hint = f". Did you mean '{best}'?" if best else f". Allowed: {', '.join(allowed)}"
             yield Problem(key.span, "unknown-attribute", f"Unknown top-level key '{key.text}'{hint}",
                           data={"path": [], "key": key.text, "suggestion": best})
@@ -202,7 +202,7 @@ def check_templates(doc: YamlDocument, ctx: CheckContext) -> Iterator[Problem]:
                     yield Problem(span, "deprecated", f"`{name}` is deprecated in templates: {scope.deprecated[name]}",
                                   severity=WARNING, data={"name": name, "replacement": scope.deprecated[name]})
             elif name not in allowed and scope.complete:
-                best = _suggest(name, sorted(allowed - JINJA_GLOBALS))
+                best = suggest(name, sorted(allowed - JINJA_GLOBALS))
                 hint = f". Did you mean '{best}'?" if best else ""
                 for span in spans:
                     yield Problem(span, "unknown-template-variable", f"Unknown template variable '{name}'{hint}",
@@ -416,7 +416,7 @@ def rank_typenames(typename: str, known: list[str], limit: int = 3) -> list[str]
     return ranked[:limit]
 
 
-def _suggest(word: str, choices: tuple[str, ...] | list[str]) -> Optional[str]:
+def suggest(word: str, choices: tuple[str, ...] | list[str]) -> Optional[str]:
     found = process.extractOne(word, list(choices), scorer=fuzz.ratio, score_cutoff=60)
     return found[0] if found else None
 
@@ -429,10 +429,10 @@ def _schema_problem(doc: YamlDocument, prefix: KeyPath, error: schemas.SchemaErr
     where = format_key_path(path) or "the document"
     if error.kind == schemas.UNKNOWN:
         key_node, _ = doc.node_at_path(path + (error.key,))
-        best = _suggest(error.key or "", error.allowed)
+        best = suggest(error.key or "", error.allowed)
         hint = f". Did you mean '{best}'?" if best else (f". Allowed: {', '.join(error.allowed)}" if error.allowed else "")
         subject = f"for {owner}" if path == ("attributes",) else f"in {where}"
-        yield Problem(key_node.span if key_node else _first_line(doc), "unknown-attribute",
+        yield Problem(key_node.span if key_node else doc.first_line(), "unknown-attribute",
                       f"Unknown attribute '{error.key}' {subject}{hint}",
                       data={"path": list(path), "key": error.key, "suggestion": best})
     elif error.kind == schemas.MISSING:
@@ -440,12 +440,12 @@ def _schema_problem(doc: YamlDocument, prefix: KeyPath, error: schemas.SchemaErr
         anchor = key_node or value_node
         if anchor is not None and anchor.kind == MAP and anchor.pairs:
             anchor = anchor.pairs[0][0]  # a list item: its first key, not all its lines
-        span = anchor.span if anchor is not None else _first_line(doc)
+        span = anchor.span if anchor is not None else doc.first_line()
         yield Problem(span, "missing-attribute", f"Missing required attribute '{error.key}' in {where}",
                       data={"path": list(path), "key": error.key})
     else:
         _, value_node = doc.node_at_path(path)
-        span = value_node.span if value_node is not None else _first_line(doc)
+        span = value_node.span if value_node is not None else doc.first_line()
         data: dict[str, Any] = {"path": list(path)}
         if error.allowed:
             data["allowed"] = list(error.allowed)
@@ -485,22 +485,7 @@ def _inner_span(doc: YamlDocument, node: Node, offset: int, length: int) -> Span
 def _first_key_span(doc: YamlDocument) -> Span:
     if doc.root is not None and doc.root.kind == MAP and doc.root.pairs:
         return doc.root.pairs[0][0].span
-    return _first_line(doc)
-
-
-def _first_line(doc: YamlDocument) -> Span:
-    """The first line with content (not a comment or `---`), for problems about the whole document."""
-    fallback = None
-    offset = 0
-    for line in doc.text.split("\n"):
-        stripped = line.strip()
-        span = Span(offset + len(line) - len(line.lstrip()), offset + len(line.rstrip()))
-        if stripped and not stripped.startswith("#") and stripped != "---":
-            return span
-        if stripped and fallback is None:
-            fallback = span
-        offset += len(line) + 1
-    return fallback or Span(0, 0)
+    return doc.first_line()
 
 
 def without_suppressed(text: str, problems: list[Problem]) -> list[Problem]:

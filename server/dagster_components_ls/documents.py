@@ -84,6 +84,21 @@ class YamlDocument:
         """True when the tree is usable: no problems, or only ones YAML readers tolerate (duplicate keys)."""
         return not self.problems or self.value is not None
 
+    def first_line(self) -> Span:
+        """The first line with content (not a comment or `---`), else the first comment line: where a
+        problem about the whole document shows."""
+        fallback = None
+        offset = 0
+        for line in self.text.split("\n"):
+            stripped = line.strip()
+            span = Span(offset + len(line) - len(line.lstrip()), offset + len(line.rstrip()))
+            if stripped and not stripped.startswith("#") and stripped != "---":
+                return span
+            if stripped and fallback is None:
+                fallback = span
+            offset += len(line) + 1
+        return fallback or Span(0, 0)
+
     def node_at_path(self, path: KeyPath) -> tuple[Optional[Node], Optional[Node]]:
         """The (key node, value node) at a key path; the deepest existing ancestor's pair when absent."""
         key: Optional[Node] = None
@@ -346,7 +361,7 @@ def _elements(line: str) -> list[tuple[str, int, str | int]]:
         stripped = rest
     match = _KEY.match(stripped)
     if match:
-        out.append(("key", col, _unquote(match.group("key"))))
+        out.append(("key", col, unquote_key(match.group("key"))))
     return out
 
 
@@ -373,7 +388,7 @@ def _indent_of(line: str) -> int:
     return len(line) - len(line.lstrip(" "))
 
 
-def _unquote(key: str) -> str:
+def unquote_key(key: str) -> str:
     key = key.strip()
     if len(key) >= 2 and key[0] == key[-1] and key[0] in "'\"":
         return key[1:-1]

@@ -51,9 +51,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Generic, Optional, TypeVar, Union
 
-from rapidfuzz import fuzz, process
 
-from .diagnostics import ERROR, WARNING, CheckContext, Problem, resolve_type
+from .diagnostics import ERROR, WARNING, CheckContext, Problem, resolve_type, suggest
 from .documents import MAP, SCALAR, SEQ, Node, ParsedFile, YamlDocument
 from .positions import KeyPath, Span, format_key_path
 
@@ -146,7 +145,7 @@ def parse_policy_config(text: str) -> tuple[PolicyConfig, list[Problem]]:
         return NO_POLICIES, reader.problems
     for key in tool:
         if key != "policies":
-            hint = ". Did you mean 'policies'?" if _suggest(key, ["policies"]) else " (it holds only `policies`)"
+            hint = ". Did you mean 'policies'?" if suggest(key, ["policies"]) else " (it holds only `policies`)"
             reader.report((*TABLE[:2], key), f"Unknown key '{key}' in [tool.dagster-components-ls]{hint}",
                           at_key=True, data={"key": key})
     table = tool.get("policies")
@@ -158,7 +157,7 @@ def parse_policy_config(text: str) -> tuple[PolicyConfig, list[Problem]]:
     settings: dict[str, Setting[Any]] = {}
     for rule, raw in table.items():
         if rule not in RULE_PARSERS:
-            best = _suggest(rule, RULE_NAMES)
+            best = suggest(rule, RULE_NAMES)
             hint = f". Did you mean '{best}'?" if best else f". Known rules: {', '.join(RULE_NAMES)}"
             reader.report((*TABLE, rule), f"Unknown policy rule '{rule}'{hint}", at_key=True,
                           data={"rule": rule, "suggestion": best})
@@ -196,7 +195,7 @@ class _ConfigReader:
         if isinstance(raw, dict) and ("value" in raw or set(raw) == {"severity"}):
             for key in raw:
                 if key not in ("value", "severity"):
-                    best = _suggest(key, ["value", "severity"])
+                    best = suggest(key, ["value", "severity"])
                     hint = f". Did you mean '{best}'?" if best else ""
                     self.report((*path, key), f"Unknown key '{key}' in {rule} (its long form takes `value` and "
                                 f"`severity`){hint}", at_key=True, data={"key": key, "suggestion": best})
@@ -214,7 +213,7 @@ class _ConfigReader:
         if not isinstance(raw, str):
             self.report(path, f"The severity of {rule} must be a string ({', '.join(SEVERITIES)}), not {_a(raw)}")
         else:
-            best = _suggest(raw.lower(), SEVERITIES)
+            best = suggest(raw.lower(), SEVERITIES)
             hint = f" Did you mean '{best}'?" if best else ""
             self.report(path, f"Unknown severity '{raw}' for {rule}.{hint} Allowed: {', '.join(SEVERITIES)}",
                         data={"suggestion": best})
@@ -974,8 +973,3 @@ def _a(value: Any) -> str:
         if isinstance(value, kind):
             return name
     return type(value).__name__
-
-
-def _suggest(word: str, choices: Sequence[str]) -> Optional[str]:
-    found = process.extractOne(word, list(choices), scorer=fuzz.ratio, score_cutoff=60)
-    return found[0] if found else None

@@ -67,7 +67,7 @@ def _document_symbol(doc: YamlDocument, ctx: CheckContext, index: LineIndex) -> 
         if not doc.problems:
             return None  # only comments (or `---` alone)
         return types.DocumentSymbol(name=fallback, detail="invalid YAML", kind=types.SymbolKind.Class, range=full,
-                                    selection_range=lsp_range(index, _first_line(doc).shifted(doc.start)))
+                                    selection_range=lsp_range(index, doc.first_line().shifted(doc.start)))
     node = _type_node(doc)
     typename = (node.text or "").strip() if node is not None else ""
     if node is not None:
@@ -77,7 +77,7 @@ def _document_symbol(doc: YamlDocument, ctx: CheckContext, index: LineIndex) -> 
         selection = node.span
     else:
         detail = None if doc.root.kind == MAP else "not a mapping"
-        selection = _first_line(doc)
+        selection = doc.first_line()
     return types.DocumentSymbol(
         name=_short(typename) if typename else fallback,
         detail=detail,
@@ -162,15 +162,3 @@ def _one_line(text: Optional[str]) -> str:
     if len(first) > MAX_DETAIL or len(lines) > 1:
         return first[:MAX_DETAIL].rstrip() + "…"
     return first
-
-
-def _first_line(doc: YamlDocument) -> Span:
-    """The first line with content (not blank, a comment or `---`), relative to the document."""
-    offset = 0
-    for line in doc.text.split("\n"):
-        stripped = line.strip()
-        if stripped and not stripped.startswith("#") and stripped != "---":
-            start = offset + len(line) - len(line.lstrip())
-            return Span(start, offset + len(line.rstrip()))
-        offset += len(line) + 1
-    return Span(0, 0)
