@@ -944,15 +944,76 @@ def asset_policy_problems(config: PolicyConfig,
     return out
 
 
+# Keys that explain an asset-level violation, searched in the producing document (deepest first):
+# the dbt `translation.owners` that sets every model's owners, a platform component's `owner`, ...
+EXPLAINING_KEYS = {
+    "require-owners": ("owners", "owner"),
+    "required-tags": ("tags",),
+    "asset-key-pattern": ("asset_key", "key"),
+}
+# Several assets of one document breaking one rule make one diagnostic, naming them.
+PLURAL_MESSAGES = {
+    "require-owners": "{n} assets have no owners ({keys}); the project's policy requires at least one",
+    "required-tags": "{n} assets lack tags required by the project's policy ({keys})",
+    "asset-key-pattern": "{n} asset keys do not match the project's pattern ({keys})",
+}
+NAMED_ASSETS = 5
+
+
 def asset_problems(parsed: ParsedFile, violations: Iterable[AssetViolation]) -> list[Problem]:
-    """Asset violations as problems at their producing documents (code `policy:<rule>`)."""
-    out = []
+    """Asset violations as problems at their producing documents (code `policy:<rule>`): one per
+    document and rule, on the asset's key where the document spells it, else on the key that
+    explains it (`translation.owners`, `owner`, `tags`, ...), else on the `type` value."""
+    groups: dict[tuple[int, str, str], list[AssetViolation]] = {}
     for v in violations:
         if 0 <= v.document < len(parsed.documents):
-            doc = parsed.documents[v.document]
-            out.append(Problem(asset_span(doc, v.asset_key).shifted(doc.start), f"policy:{v.rule}", v.message,
-                               v.severity, v.data))
+            groups.setdefault((v.document, v.rule, v.severity), []).append(v)
+    out = []
+    for (document, rule, severity), found in groups.items():
+        doc = parsed.documents[document]
+        keys = [v.asset_key for v in found]
+        if len(found) == 1:
+            message, data = found[0].message, found[0].data
+        else:
+            shown = ", ".join(keys[:NAMED_ASSETS]) + (f" and {len(keys) - NAMED_ASSETS} more" if len(keys) > NAMED_ASSETS else "")
+            template = PLURAL_MESSAGES.get(rule, "{n} assets break the project's policy " + rule + " ({keys})")
+            message, data = template.format(n=len(keys), keys=shown), {**(found[0].data or {}), "asset_keys": keys}
+            data.pop("asset_key", None)
+        span = _spelled_key(doc, keys) or _explaining_key(doc, EXPLAINING_KEYS.get(rule, ())) or asset_span(doc, "")
+        out.append(Problem(span.shifted(doc.start), f"policy:{rule}", message, severity, data))
     return out
+
+
+def _spelled_key(doc: YamlDocument, keys: list[str]) -> Optional[Span]:
+    if len(keys) != 1 or doc.root is None:
+        return None
+    return next((n.span for n in _scalars(doc.root) if n.text == keys[0] and n.tag.endswith(":str")), None)
+
+
+def _explaining_key(doc: YamlDocument, names: tuple[str, ...]) -> Optional[Span]:
+    """The deepest key of these names under `attributes` (or `post_processing`), else `attributes.translation`."""
+    best: Optional[tuple[int, Span]] = None
+
+    def walk(node: Node, depth: int) -> None:
+        nonlocal best
+        for key, value in node.pairs:
+            if key.text in names and (best is None or depth > best[0]):
+                best = (depth, key.span)
+            walk(value, depth + 1)
+        for item in node.items:
+            walk(item, depth + 1)
+
+    if doc.root is None or doc.root.kind != MAP:
+        return None
+    for section in ("attributes", "post_processing"):
+        node = doc.root.get(section)
+        if node is not None:
+            walk(node, 1)
+    if best is not None:
+        return best[1]
+    attributes = doc.root.get("attributes")
+    translation = attributes.key_node("translation") if attributes is not None and attributes.kind == MAP else None
+    return translation.span if translation is not None else None
 
 
 # --- helpers -------------------------------------------------------------------------------------

@@ -188,19 +188,28 @@ def fingerprint(python: Path, project: Project | None) -> str:
     removed, an editable package's or the project's .py files, pyproject.toml, or the types and
     template var modules that defs.yaml files name."""
     info = _interpreter_info(python)
-    parts: dict[str, Any] = {
-        "protocol": protocol.PROTOCOL_VERSION,
-        "worker": _py_stats([WORKER_DIR]),
-        "python": [str(python), info["version"]],
-        "distributions": sorted(_distributions(info["paths"])),
-        "pth": sorted(_stat(p) for d in info["site_dirs"] for p in _glob(d, "*.pth")),
-        "editable": _py_stats(_pth_dirs(info["site_dirs"])),
-    }
+    parts = _installed_parts(python, info)
+    parts["editable"] = _py_stats(_pth_dirs(info["site_dirs"]))
     if project is not None:
         parts["config"] = _stat(project.config_path)
         parts["project"] = _py_stats(_project_source_dirs(project))
         parts["defs"] = [[str(f), _DEFS_REFERENCE.findall(_read_text(f))] for f in component_files(project)]
     return _digest(json.dumps(parts, sort_keys=True))
+
+
+def installed_stamp(python: Path) -> str:
+    """Changes when what a warm worker imported may: another interpreter, packages (un)installed, our worker."""
+    return _digest(json.dumps(_installed_parts(python, _interpreter_info(python)), sort_keys=True))
+
+
+def _installed_parts(python: Path, info: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "protocol": protocol.PROTOCOL_VERSION,
+        "worker": _py_stats([WORKER_DIR]),
+        "python": [str(python), info["version"]],
+        "distributions": sorted(_distributions(info["paths"])),
+        "pth": sorted(_stat(p) for d in info["site_dirs"] for p in _glob(d, "*.pth")),
+    }
 
 
 def _project_source_dirs(project: Project) -> list[Path]:

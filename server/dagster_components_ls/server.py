@@ -22,6 +22,7 @@ from .definition import definition, document_links
 from .diagnostics import CheckContext, Problem, diagnose, resolve_type
 from .documents import ParsedFile, parse_file
 from .hover import hover
+from .lineage import LineageState, Loaded, asset_at, asset_completions, asset_hover, lens_title, lineage_view
 from .lsp_ranges import lsp_range
 from .positions import LineIndex, Span
 from .registry import Registry, fingerprint, load_registry
@@ -44,9 +45,16 @@ BACKGROUND_DEBOUNCE_SECONDS = 0.3
 REFRESH_POLL_SECONDS = 2.0
 REGISTRY_TIMEOUT_SECONDS = 180.0
 REQUEST_WAIT_SECONDS = 3.0
+LOAD_TIMEOUT_SECONDS = 120.0
+PREPARE_TIMEOUT_SECONDS = 600.0
+LINEAGE_WAIT_SECONDS = 600.0
 SCAFFOLD_TIMEOUT_SECONDS = 60.0
 STATUS_NOTIFICATION = "dagster/status"
 COMPONENTS_REQUEST = "dagster/components"
+LINEAGE_REQUEST = "dagster/lineage"
+SHOW_LINEAGE_COMMAND = "dagster.showLineage"
+# Saves here never change what loads (or are written by the load itself: dbt's target/, the stored state).
+LINEAGE_IGNORED_DIRS = frozenset({"target", "logs", "dbt_packages", "node_modules", "__pycache__", ".venv"})
 REFRESH_COMMAND = "dagster.refreshRegistry"
 SCAFFOLD_COMMAND = "dagster.scaffold"
 
@@ -87,6 +95,9 @@ class ProjectState:
     policies: Optional[PolicyConfig] = None
     worker: Optional[WorkerProcess] = None
     """A long-lived worker for background checks; replaced whenever the registry is rebuilt."""
+    lineage: LineageState = field(default_factory=LineageState)
+    installed: Optional[str] = None
+    """The interpreter and installed packages the lineage worker imported (see registry.installed_stamp)."""
 
     def background_worker(self) -> WorkerProcess:
         if self.worker is None:
@@ -175,6 +186,7 @@ class ComponentsLanguageServer(LanguageServer):
         if state.error is not None and state.registry is None:
             first_line = Span(0, len(text.split("\n", 1)[0]))
             problems.append(Problem(first_line, "worker-error", state.error, severity="warning"))
+        problems += self.loaded_problems(uri, parsed, state)
         version = self.workspace.get_text_document(uri).version
         background = self.background.get(uri)
         if background is not None and background[0] == version:
@@ -186,6 +198,20 @@ class ComponentsLanguageServer(LanguageServer):
         self.text_document_publish_diagnostics(
             types.PublishDiagnosticsParams(uri=uri, diagnostics=[to_lsp(p, index) for p in problems], version=version)
         )
+
+    def loaded_problems(self, uri: str, parsed: ParsedFile, state: ProjectState) -> list[Problem]:
+        """Load errors and asset-level policies from the project's last good load (diagnostics of a save)."""
+        loaded = state.lineage.loaded
+        if loaded is None:
+            return []
+        from .diagnostics import without_suppressed
+        from .lineage import load_problems, policy_problems
+
+        path = str(Path(to_fs_path(uri) or uri))
+        found = load_problems(loaded, path, parsed)
+        if state.policies is not None:
+            found += policy_problems(loaded, path, parsed, state.policies)
+        return without_suppressed(parsed.text, found)
 
     def publish_policy_config(self, uri: str) -> None:
         """Mistakes in `[tool.dagster-components-ls.policies]` of an open pyproject.toml, as it is typed."""
@@ -285,6 +311,7 @@ class ComponentsLanguageServer(LanguageServer):
                 self.background.pop(uri, None)
                 self.background_tasks.pop(uri, None)
             self.status(state, "registry", "ready", f"{len(registry.types)} component types")
+            self.renew_lineage_worker(state)
         finally:
             state.loading = None
             self.end_progress(progress, state.error or "Component types ready")
@@ -292,6 +319,8 @@ class ComponentsLanguageServer(LanguageServer):
         if state.registry is not None:
             for uri in self.open_uris(state):
                 self.learn_types(uri)
+            if self.open_uris(state):
+                self.want_lineage(state, only_if_missing=True)
 
     def open_uris(self, state: ProjectState) -> list[str]:
         return [uri for uri in list(self.workspace.text_documents) if is_component_file(uri) and self.state_for(uri) is state]
@@ -393,6 +422,126 @@ class ComponentsLanguageServer(LanguageServer):
             self.disk_files[path] = cached
         return cached[1]
 
+    # --- lineage ---
+
+    def want_lineage(self, state: ProjectState, only_if_missing: bool = False) -> None:
+        """Load the project's definitions (again); a save during a load cancels it and loads anew."""
+        lin = state.lineage
+        if state.project is None or state.python is None or not self.settings.trusted or not self.settings.lineage_enabled:
+            return
+        if only_if_missing and (lin.loaded is not None or lin.wanted):
+            return
+        lin.wanted += 1
+        if lin.task is None or lin.task.done():
+            lin.task = asyncio.get_running_loop().create_task(self.run_lineage(state))
+        elif lin.running and lin.worker is not None:
+            lin.worker.interrupt()
+
+    async def run_lineage(self, state: ProjectState) -> None:
+        lin = state.lineage
+        while lin.done < lin.wanted:
+            generation = lin.running = lin.wanted
+            self.status(state, "lineage", "loading", "Loading definitions")
+            try:
+                result = await asyncio.to_thread(self._load_definitions, state, False)
+                if result.get("needs_prepare"):
+                    result = await self._prepare_and_load(state, result["needs_prepare"])
+            except WorkerError as exc:
+                lin.done, lin.error = generation, f"Could not load the definitions: {exc.message}"
+                log.warning("%s\n%s", lin.error, exc.traceback or exc.stderr_tail)
+                self.status(state, "lineage", "error", lin.error)
+                continue
+            finally:
+                lin.running = 0
+            if result.get("cancelled"):
+                continue
+            lin.loaded, lin.error = Loaded.from_result(result), None
+            lin.done = max(lin.done, generation)
+            for error in lin.loaded.errors:
+                log.info("load error in %s: %s\n%s", error.get("path"), error.get("message"), error.get("traceback"))
+            errors = len(lin.loaded.errors)
+            produced = sum(1 for a in lin.loaded.assets.values() if a.get("materializable", True))
+            self.status(state, "lineage", "error" if errors else "ready",
+                        f"{produced} assets" + (f", {errors} load error{'s' if errors != 1 else ''}" if errors else ""))
+            self.publish_all(state)
+            self.refresh_code_lenses()
+
+    async def _prepare_and_load(self, state: ProjectState, needed: list[dict]) -> dict:
+        """Stored state (dbt's manifest) is missing or older than its project: prepare it, with progress."""
+        what = ", ".join(f"{n.get('key')} ({n.get('reason')})" for n in needed)
+        message = f"Preparing {what}"
+        self.status(state, "lineage", "loading", message)
+        progress = await self.begin_progress("Dagster definitions", message)
+        try:
+            return await asyncio.to_thread(self._load_definitions, state, True)
+        finally:
+            self.end_progress(progress, "Definitions loaded")
+
+    def _load_definitions(self, state: ProjectState, prepare: bool) -> dict:
+        lin = state.lineage
+        if lin.worker is None:
+            assert state.python is not None and state.project is not None
+            lin.worker = WorkerProcess(state.python, state.project.root)
+        return lin.worker.call(protocol.METHOD_LOAD, {"project_root": str(state.project.root), "prepare": prepare},
+                               timeout=PREPARE_TIMEOUT_SECONDS if prepare else LOAD_TIMEOUT_SECONDS)
+
+    def renew_lineage_worker(self, state: ProjectState) -> None:
+        """A new interpreter or installed packages: the lineage worker's imports are outdated."""
+        from .registry import installed_stamp
+
+        if state.python is None:
+            return
+        try:
+            stamp = installed_stamp(state.python)
+        except OSError:
+            return
+        if stamp != state.installed and state.lineage.worker is not None:
+            state.lineage.worker.close()
+            state.lineage.worker = None
+        state.installed = stamp
+
+    def refresh_code_lenses(self) -> None:
+        workspace = self.client_capabilities.workspace
+        lens = workspace.code_lens if workspace is not None else None
+        if lens is not None and lens.refresh_support:
+            self.workspace_code_lens_refresh(None)
+
+    async def loaded_for(self, uri: str, wait: bool) -> tuple[ProjectState, Optional[Loaded]]:
+        """The last good load of the document's project (first starting one; waiting for it with `wait`)."""
+        state = self.state_for(uri)
+        if state.loading is not None:
+            await state.loading
+        lin = state.lineage
+        if lin.loaded is None:
+            self.want_lineage(state, only_if_missing=True)
+            if wait and lin.task is not None:
+                await asyncio.wait([lin.task], timeout=LINEAGE_WAIT_SECONDS)
+        return state, lin.loaded
+
+    def document_location(self, path: str, document: Optional[int]) -> Optional[dict]:
+        """{uri, range} of a document's `type` line (open text, else the file on disk), or a Python file's start."""
+        file = Path(path)
+        uri = file.as_uri()
+        if document is None:
+            return {"uri": uri, "range": _range_dict(types.Range(start=types.Position(0, 0), end=types.Position(0, 0)))}
+        parsed = self.parse_path(file)
+        if not 0 <= document < len(parsed.documents):
+            return {"uri": uri, "range": _range_dict(types.Range(start=types.Position(0, 0), end=types.Position(0, 0)))}
+        doc = parsed.documents[document]
+        index = LineIndex(parsed.text, self.workspace.position_encoding or types.PositionEncodingKind.Utf16)
+        return {"uri": uri, "range": _range_dict(lsp_range(index, doc.first_line().shifted(doc.start)))}
+
+    def error_location(self, error: dict) -> Optional[dict]:
+        from .lineage import error_range
+
+        path = error.get("path")
+        if not isinstance(path, str):
+            return None
+        parsed = self.parse_path(Path(path)) if Path(path).name in COMPONENT_FILE_NAMES else None
+        index = LineIndex(parsed.text, self.workspace.position_encoding or types.PositionEncodingKind.Utf16) if parsed else None
+        found = error_range(error, parsed, index)
+        return {"uri": Path(path).as_uri(), "range": _range_dict(found) if found else None}
+
     def status(self, state: ProjectState, subject: str, value: str, message: str) -> None:
         self.protocol.notify(STATUS_NOTIFICATION, {
             "project": state.root_uri,
@@ -437,6 +586,11 @@ def is_component_file(uri: str) -> bool:
     return Path(to_fs_path(uri) or uri).name in COMPONENT_FILE_NAMES
 
 
+def _range_dict(r: types.Range) -> dict:
+    return {"start": {"line": r.start.line, "character": r.start.character},
+            "end": {"line": r.end.line, "character": r.end.character}}
+
+
 def to_lsp(problem: Problem, index: LineIndex) -> types.Diagnostic:
     return types.Diagnostic(
         range=lsp_range(index, problem.span),
@@ -476,6 +630,7 @@ def on_open(ls: ComponentsLanguageServer, params: types.DidOpenTextDocumentParam
     ls.schedule(params.text_document.uri)
     if is_component_file(params.text_document.uri):
         ls.learn_types(params.text_document.uri)
+        ls.want_lineage(ls.state_for(params.text_document.uri), only_if_missing=True)
 
 
 @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
@@ -515,9 +670,14 @@ def on_watched_files(ls: ComponentsLanguageServer, params: types.DidChangeWatche
 
 
 def changed_code(uris: list[str], ls: ComponentsLanguageServer) -> None:
-    """A saved component module or pyproject.toml rebuilds its project's registry without a restart."""
+    """A saved component module or pyproject.toml rebuilds its project's registry without a restart;
+    any saved file the definitions may read (not dbt's or Dagster's own output) loads them again."""
     for uri in uris:
         path = Path(to_fs_path(uri) or uri)
+        if not any(p in LINEAGE_IGNORED_DIRS or p.startswith(".") for p in path.parts[:-1]):
+            for state in list(ls.states.values()):
+                if state.project is not None and path.is_relative_to(state.project.root):
+                    ls.want_lineage(state)
         if path.name in ("pyproject.toml", "dg.toml"):
             ls.owners.clear()  # project boundaries or their settings may have moved
         elif path.suffix != ".py":
@@ -536,20 +696,119 @@ async def on_completion(ls: ComponentsLanguageServer, params: types.CompletionPa
     snap = await ls.ready_snapshot(params.text_document.uri)
     if snap is None:
         return None
-    items = complete(snap.parsed, snap.offset(params.position), snap.ctx, snap.index, os.environ)
+    offset = snap.offset(params.position)
+    items = complete(snap.parsed, offset, snap.ctx, snap.index, os.environ)
+    loaded = ls.state_for(params.text_document.uri).lineage.loaded
+    if loaded is not None:
+        path = str(Path(to_fs_path(params.text_document.uri) or params.text_document.uri))
+        doc = snap.parsed.document_at(offset)
+        own = loaded.produced(path, doc.index) if doc is not None else []
+        assets = asset_completions(snap.parsed, offset, loaded, snap.index, own)
+        labels = {item.label for item in assets}
+        items = assets + [item for item in items if item.label not in labels]
     return types.CompletionList(is_incomplete=False, items=items)
 
 
 @server.feature(types.TEXT_DOCUMENT_HOVER)
 async def on_hover(ls: ComponentsLanguageServer, params: types.HoverParams) -> Optional[types.Hover]:
     snap = await ls.ready_snapshot(params.text_document.uri)
-    return hover(snap.parsed, snap.offset(params.position), snap.ctx, snap.index) if snap else None
+    if snap is None:
+        return None
+    loaded = ls.state_for(params.text_document.uri).lineage.loaded
+    found = asset_at(snap.parsed, snap.offset(params.position), loaded) if loaded is not None else None
+    if found is not None:
+        producer = loaded.assets[found[0]].get("producer") or {}  # type: ignore[union-attr]
+        where = _producer_text(producer, snap.ctx.project_root)
+        return asset_hover(loaded, found[0], found[1], snap.index, where)  # type: ignore[arg-type]
+    return hover(snap.parsed, snap.offset(params.position), snap.ctx, snap.index)
+
+
+def _producer_text(producer: dict, project_root: Optional[str]) -> Optional[str]:
+    path = producer.get("path")
+    if not isinstance(path, str):
+        return None
+    shown = os.path.relpath(path, project_root) if project_root and path.startswith(project_root) else path
+    document = producer.get("document")
+    return f"`{shown}`" + (f" (document {document + 1})" if isinstance(document, int) and document else "")
 
 
 @server.feature(types.TEXT_DOCUMENT_DEFINITION)
 async def on_definition(ls: ComponentsLanguageServer, params: types.DefinitionParams) -> Optional[list[types.Location]]:
     snap = await ls.ready_snapshot(params.text_document.uri)
-    return definition(snap.parsed, snap.offset(params.position), snap.ctx, snap.index) if snap else None
+    if snap is None:
+        return None
+    loaded = ls.state_for(params.text_document.uri).lineage.loaded
+    found = asset_at(snap.parsed, snap.offset(params.position), loaded) if loaded is not None else None
+    producer = loaded.assets[found[0]].get("producer") if found is not None else None  # type: ignore[union-attr]
+    if isinstance(producer, dict):
+        location = ls.document_location(producer["path"], producer.get("document"))
+        if location is not None:
+            return [types.Location(uri=location["uri"], range=_lsp_range(location["range"]))]
+    return definition(snap.parsed, snap.offset(params.position), snap.ctx, snap.index)
+
+
+def _lsp_range(r: dict) -> types.Range:
+    return types.Range(start=types.Position(**r["start"]), end=types.Position(**r["end"]))
+
+
+@server.feature(types.TEXT_DOCUMENT_CODE_LENS)
+def on_code_lens(ls: ComponentsLanguageServer, params: types.CodeLensParams) -> Optional[list[types.CodeLens]]:
+    """Above each document's `type:`: how many assets it produces and their direct neighbours."""
+    snap = ls.snapshot(params.text_document.uri)
+    state = ls.state_for(params.text_document.uri) if snap is not None else None
+    if snap is None or state is None or state.project is None or not ls.settings.lineage_enabled or not ls.settings.trusted:
+        return None
+    loaded = state.lineage.loaded
+    path = str(Path(to_fs_path(params.text_document.uri) or params.text_document.uri))
+    lenses = []
+    for doc in snap.parsed.documents:
+        type_key = doc.root.key_node("type") if doc.root is not None and doc.root.kind == "map" else None
+        if type_key is None:
+            continue
+        title = lens_title(loaded, path, doc.index) if loaded is not None else "Loading assets…"
+        lenses.append(types.CodeLens(
+            range=lsp_range(snap.index, type_key.span.shifted(doc.start)),
+            command=types.Command(title=title, command=SHOW_LINEAGE_COMMAND,
+                                  arguments=[{"uri": params.text_document.uri, "document": doc.index}])))
+    return lenses
+
+
+@server.feature(LINEAGE_REQUEST)
+async def on_lineage(ls: ComponentsLanguageServer, params: Any) -> dict:
+    """`{textDocument: {uri}, document?, depth?}` -> DESIGN's lineage result (the last good graph, `stale`
+    while a newer load runs; the first request waits for the first load)."""
+    request = _params_dict(params)
+    uri = (request.get("textDocument") or {}).get("uri") or request.get("uri")
+    if not isinstance(uri, str):
+        raise ValueError("dagster/lineage needs textDocument.uri")
+    document, depth = request.get("document"), request.get("depth", 1)
+    state, loaded = await ls.loaded_for(uri, wait=True)
+    path = str(Path(to_fs_path(uri) or uri))
+    if loaded is None:
+        message = state.lineage.error or "The definitions are not loaded (lineage needs a trusted dg project)"
+        return {"assets": [], "edges": [], "errors": [{"message": message, "uri": uri, "range": None}],
+                "stale": state.lineage.stale}
+    return lineage_view(loaded, path, document if isinstance(document, int) else None,
+                        depth if isinstance(depth, int) else 1, state.lineage.stale,
+                        ls.document_location, ls.error_location)
+
+
+def _params_dict(params: Any) -> dict:
+    """pygls hands custom requests' params over as a namedtuple-like object; read them as a dict."""
+    if isinstance(params, dict):
+        return params
+    if hasattr(params, "_asdict"):
+        return {k: _params_dict(v) if hasattr(v, "_asdict") else v for k, v in params._asdict().items()}
+    return dict(vars(params)) if hasattr(params, "__dict__") else {}
+
+
+@server.command(SHOW_LINEAGE_COMMAND)
+async def on_show_lineage(ls: ComponentsLanguageServer, *args: Any) -> Optional[dict]:
+    """`[{uri, document}]`: the lineage of that document (VS Code opens its panel instead)."""
+    request = _first_arg(args)
+    if not isinstance(request.get("uri"), str):
+        return None
+    return await on_lineage(ls, {"textDocument": {"uri": request["uri"]}, "document": request.get("document")})
 
 
 @server.feature(types.TEXT_DOCUMENT_DOCUMENT_LINK)

@@ -75,6 +75,15 @@ class WorkerProcess:
         finally:
             self._lock.release()
 
+    def interrupt(self) -> None:
+        """Cancels a running `load` (the worker kills that call's child and answers {"cancelled": true})."""
+        proc = self._proc
+        if proc is not None and proc.poll() is None:
+            try:
+                os.kill(proc.pid, signal.SIGUSR1)
+            except ProcessLookupError:
+                pass
+
     def close(self) -> None:
         """Asks the worker to exit, then kills its process group; a call in progress fails."""
         self._closed = True

@@ -72,19 +72,28 @@ def server_config(cache: Path = SHARED_CACHE) -> ClientServerConfig:
                               server_env={**os.environ, "DAGSTER_COMPONENTS_LS_CACHE": str(cache)})
 
 
-async def start_session(lsp_client: LanguageClient, options: dict, capabilities=None) -> types.InitializeResult:
-    """Initialize like an editor, recording `dagster/status` notifications on `lsp_client.statuses`."""
+async def start_session(lsp_client: LanguageClient, options: dict, capabilities=None,
+                        root_uri: str = EXAMPLES.as_uri()) -> types.InitializeResult:
+    """Initialize like an editor, recording `dagster/status` notifications on `lsp_client.statuses`.
+
+    Lineage is off unless `options` turn it on: loading the definitions runs the example's dbt
+    project, which only the lineage tests (on their own copy of it) want.
+    """
     lsp_client.statuses = []
 
     @lsp_client.feature("dagster/status")
     def on_status(params):
         lsp_client.statuses.append(params)
 
+    @lsp_client.feature(types.WORKSPACE_CODE_LENS_REFRESH)
+    def on_code_lens_refresh(params):
+        lsp_client.code_lens_refreshes = getattr(lsp_client, "code_lens_refreshes", 0) + 1
+
     return await lsp_client.initialize_session(
         types.InitializeParams(
             capabilities=capabilities or client_capabilities("visual-studio-code"),
-            root_uri=EXAMPLES.as_uri(),
-            initialization_options={"python": sys.executable, **options},
+            root_uri=root_uri,
+            initialization_options={"python": sys.executable, "lineage": {"enabled": False}, **options},
         )
     )
 
@@ -124,13 +133,15 @@ async def until(client: LanguageClient, condition, timeout: float = TIMEOUT) -> 
     state it left cannot. Each wait is short for the same reason.
     """
     deadline = asyncio.get_running_loop().time() + timeout
+    waiting = None
     while not condition():
         if asyncio.get_running_loop().time() > deadline:
             return False
-        try:
-            await asyncio.wait_for(client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS), 0.5)
-        except asyncio.TimeoutError:
-            pass
+        # Never cancel the wait itself: pytest-lsp would later resolve a cancelled future and fail
+        # whatever request is in flight. A wait that times out is simply awaited again.
+        if waiting is None or waiting.done():
+            waiting = asyncio.ensure_future(client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS))
+        await asyncio.wait({waiting}, timeout=0.5)
     return True
 
 
@@ -157,3 +168,14 @@ def summary(diagnostics: list[types.Diagnostic]) -> list[tuple]:
         (d.code, d.range.start.line, d.range.start.character, d.range.end.line, d.range.end.character, d.message)
         for d in sorted(diagnostics, key=lambda d: (d.range.start.line, d.range.start.character))
     ]
+
+
+def plain(value):
+    """A custom request's result as pygls' client hands it over (named tuples), as plain JSON data."""
+    if hasattr(value, "_asdict"):
+        return {k: plain(v) for k, v in value._asdict().items()}
+    if isinstance(value, (list, tuple)):
+        return [plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: plain(v) for k, v in value.items()}
+    return value

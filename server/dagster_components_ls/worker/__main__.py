@@ -6,6 +6,7 @@
 import json
 import os
 import platform
+import signal
 import sys
 import traceback
 from collections.abc import Callable
@@ -13,6 +14,7 @@ from typing import IO, Any
 
 import adapter
 import isolation
+import load
 import policies
 import protocol
 import registry
@@ -24,9 +26,15 @@ class BadRequest(Exception):
     """The request names no method or carries malformed params."""
 
 
+# Work to do after the current response is written (importing what a load taught us), so the
+# client never waits for it.
+AFTER_RESPONSE: list[Callable[[], None]] = []
+
+
 def main() -> None:
     _hide_worker_modules()
     requests, responses = _claim_stdio()
+    signal.signal(signal.SIGUSR1, lambda signum, frame: None)  # an interrupt between calls is moot
     for line in requests:
         if not line.strip():
             continue
@@ -35,13 +43,15 @@ def main() -> None:
         responses.flush()
         if stop:
             break
+        while AFTER_RESPONSE:
+            AFTER_RESPONSE.pop(0)()
 
 
 def _hide_worker_modules() -> None:
     """Frees the names `registry`, `protocol`, ... for the user's own modules of the same name."""
     here = os.path.dirname(os.path.abspath(__file__))
     sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != here]
-    for module in (adapter, isolation, policies, protocol, registry, scaffold, validate):  # they hold each other by reference
+    for module in (adapter, isolation, load, policies, protocol, registry, scaffold, validate):  # they hold each other by reference
         sys.modules[f"dagster_components_ls_worker.{module.__name__}"] = sys.modules.pop(module.__name__)
 
 
@@ -152,6 +162,20 @@ def _policies(params: dict[str, Any]) -> dict[str, Any]:
     return policies.run_policies(documents, isolation.run_isolated, float(seconds))
 
 
+def _load(params: dict[str, Any]) -> dict[str, Any]:
+    project_root, prepare = params.get("project_root"), params.get("prepare", False)
+    if not isinstance(project_root, str) or not isinstance(prepare, bool):
+        raise BadRequest("load needs project_root (a string) and prepare (a boolean)")
+    adapter.preload()
+    try:
+        result = isolation.run_isolated(load.load_project, project_root, prepare, cancellable=True)
+    except isolation.Cancelled:
+        return {"cancelled": True}
+    learned = result.pop("modules", [])
+    AFTER_RESPONSE.append(lambda: adapter.import_installed(learned))
+    return result
+
+
 def _shutdown(params: dict[str, Any]) -> dict[str, Any]:
     return {}
 
@@ -162,6 +186,7 @@ HANDLERS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
     protocol.METHOD_POLICIES: _policies,
     protocol.METHOD_VALIDATE: _validate,
     protocol.METHOD_SCAFFOLD: _scaffold,
+    protocol.METHOD_LOAD: _load,
     protocol.METHOD_SHUTDOWN: _shutdown,
 }
 

@@ -8,10 +8,15 @@
 
 import json
 import os
+import signal
 import sys
 import traceback
 from collections.abc import Callable
 from typing import Any
+
+
+class Cancelled(Exception):
+    """The client interrupted the call (SIGUSR1 to the worker): its child was killed."""
 
 
 class ChildFailed(Exception):
@@ -22,7 +27,10 @@ class ChildFailed(Exception):
         self.traceback = traceback_text
 
 
-def run_isolated(fn: Callable[..., Any], *args: Any) -> Any:
+def run_isolated(fn: Callable[..., Any], *args: Any, cancellable: bool = False) -> Any:
+    """fn(*args) in a forked child. With `cancellable`, a SIGUSR1 to the worker during the call kills
+    the child and raises Cancelled (a newer save makes a running load useless); the worker lives on,
+    warm. Processes the child started (dbt) are not waited for: they finish on their own."""
     if not hasattr(os, "fork"):  # not POSIX: run in-process, accepting stale modules
         return fn(*args)
     read_fd, write_fd = os.pipe()
@@ -31,9 +39,25 @@ def run_isolated(fn: Callable[..., Any], *args: Any) -> Any:
         os.close(read_fd)
         _child(fn, args, write_fd)
     os.close(write_fd)
-    with os.fdopen(read_fd, "rb") as pipe:
-        payload = pipe.read()
-    _, status = os.waitpid(pid, 0)
+    cancelled = []
+
+    def cancel(signum: int, frame: Any) -> None:
+        cancelled.append(signum)
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+    previous = signal.signal(signal.SIGUSR1, cancel) if cancellable else None
+    try:
+        with os.fdopen(read_fd, "rb") as pipe:
+            payload = pipe.read()
+        _, status = os.waitpid(pid, 0)
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGUSR1, previous)
+    if cancelled:
+        raise Cancelled()
     if not payload:
         raise ChildFailed(f"the call's process died ({_describe_status(status)}) before answering")
     answer = json.loads(payload)

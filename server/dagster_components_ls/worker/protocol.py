@@ -106,6 +106,31 @@ METHOD_SHUTDOWN = "shutdown"
 ERROR_EXCEPTION = "exception"  # the call raised (user code or Dagster)
 ERROR_BAD_REQUEST = "bad-request"  # unknown method or malformed params
 
+# Load (METHOD_LOAD): the project's definitions, loaded by Dagster's own ComponentTree in a forked
+# child (user code runs there, fresh each call; installed modules it imported are imported by the
+# worker after answering, so the next load is warm). DAGSTER_IS_DEV_CLI is never set.
+# -> {"project_root": "/p", "prepare": false}
+# <- {"needs_prepare": [{"key": "DbtProjectComponent[jaffle_shop]", "path": "/p/.../defs.yaml",
+#                         "document": 0, "reason": "models/orders.sql changed after the state was stored"}]}
+#    only when prepare is false and a state-backed component's stored state (dbt: the manifest and
+#    the project copy under .local_defs_state/) is missing or older than its sources; ask again
+#    with prepare: true to run what `dg utils refresh-defs-state` runs (dbt parse) for those.
+# <- {"assets": [{"key": "customers", "deps": ["stg_orders"], "group": "jaffle_shop", "kinds": ["dbt"],
+#                 "owners": ["team:analytics"], "tags": {...}, "checks": ["unique_customers_customer_id"],
+#                 "description": "...", "automation_condition": "eager" | null, "materializable": true,
+#                 "producer": {"path": "/p/.../defs.yaml", "document": 0} | {"path": "/p/.../x.py",
+#                              "document": null} | null}],      # null: an external dep's stub
+#     "errors": [{"path": "/p/.../defs.yaml" | null, "document": 0 | null,
+#                 "key_path": ["attributes", "project"] | null, "line": 12 | null (1-based, .py files),
+#                 "message": "DagsterDbtProjectNotFoundError: project_dir ... does not exist.",
+#                 "traceback": "..."}],
+#     "prepared": [{"key": "...", "reason": "...", "seconds": 5.2}]}
+# <- {"cancelled": true} when the client sent SIGUSR1 to the worker during the call.
+# - Tags leave out dagster/kind/* (they are `kinds`). When the whole build fails, each document is
+#   built alone: the assets of the others still come back (without their folders' post_processing).
+# - key_path: where Dagster was resolving, else the value whose template uses a template variable
+#   that raised, else the value whose literal text the message quotes; null means the document.
+
 # Scaffold (METHOD_SCAFFOLD): what `dg scaffold defs <type> <folder>` would write, without writing.
 #   -> {"project_root": "/p" | null, "type": "dagster_dbt.DbtProjectComponent", "folder_name": "jaffle",
 #       "params": {"project_path": "/p/dbt/jaffle"} | null, "append": false}

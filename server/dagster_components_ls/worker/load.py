@@ -1,0 +1,311 @@
+"""Builds the `load` result: the project's definitions as a per-document asset map, the asset graph, load errors."""
+
+import os
+import re
+import sys
+import sysconfig
+import time
+import traceback
+from pathlib import Path
+from typing import Any
+
+import adapter
+import registry
+
+MAX_MESSAGE_CHARS = 2000
+# dbt and Dagster write these inside a dbt project; they are outputs, not what the state is made from.
+GENERATED_DIRS = {"target", "dbt_packages", "logs", "__pycache__", "node_modules"}
+GENERATED_SUFFIXES = (".duckdb", ".duckdb.wal", ".log", ".msgpack")
+_TEMPLATE = re.compile(r"\{\{(.*?)\}\}", re.S)
+_NAME = re.compile(r"[A-Za-z_]\w*")
+
+
+def load_project(project_root: str, prepare: bool) -> dict[str, Any]:
+    """See protocol.py (METHOD_LOAD). Runs in a forked child: it imports and runs the project's code."""
+    root = Path(project_root)
+    project = registry.read_project(root)
+    if project is None:
+        raise ValueError(f"{root} is not a dg project ([tool.dg] directory_type = \"project\" with a root_module)")
+    before = set(sys.modules)
+    _prefer_project_sources(project)
+    _put_interpreter_scripts_on_path()
+    try:
+        tree = adapter.component_tree(root)
+        leaves = adapter.leaves(tree)
+    except Exception as e:  # noqa: BLE001 - the defs module or a defs file could not be read
+        return {"assets": [], "errors": [_project_error(e, root)], "prepared": [], "modules": _learned(before)}
+
+    failed: dict[Any, dict[str, Any]] = {}
+
+    def fail(leaf: adapter.Leaf, e: BaseException) -> None:
+        failed.setdefault(leaf.loc, _leaf_error(leaf, e, root))
+
+    states = adapter.stored_states(tree, root, fail)
+    stale = [(state, reason) for state in states if (reason := _staleness(state))]
+    if stale and not prepare:
+        return {"needs_prepare": [{"key": s.key, "path": str(s.leaf.path), "document": s.leaf.document,
+                                   "reason": reason} for s, reason in stale],
+                "modules": _learned(before)}
+    prepared = []
+    for state, reason in stale:
+        started = time.monotonic()
+        try:
+            adapter.refresh_state(state, root)
+        except Exception as e:  # noqa: BLE001 - dbt parse failed: the document that asked for it is told
+            fail(state.leaf, e)
+        prepared.append({"key": state.key, "reason": reason, "seconds": round(time.monotonic() - started, 2)})
+
+    defs, project_errors = _build(tree, leaves, failed, fail, root)
+    nodes = adapter.asset_nodes(defs)
+    producers = _producers(tree, leaves, failed)
+    assets = []
+    for key, node in sorted(nodes.items()):
+        leaf = producers.get(key)
+        node["producer"] = {"path": str(leaf.path), "document": leaf.document} if leaf else None
+        assets.append(node)
+    return {"assets": assets, "errors": list(failed.values()) + project_errors, "prepared": prepared,
+            "modules": _learned(before)}
+
+
+def _build(tree: Any, leaves: list[adapter.Leaf], failed: dict[Any, dict[str, Any]], fail: Any,
+           root: Path) -> tuple[Any, list[dict[str, Any]]]:
+    """The whole defs folder as Dagster builds it; when that fails, every document that builds on its
+    own (without its folders' post_processing), so one broken document does not hide the others."""
+    if not failed:
+        try:
+            return adapter.build_defs(tree), []
+        except Exception as e:  # noqa: BLE001 - located below, document by document
+            whole = e
+    else:
+        whole = None
+    parts = []
+    for leaf in leaves:
+        if leaf.loc in failed:
+            continue
+        try:
+            parts.append(adapter.build_defs(tree, leaf.loc))
+        except Exception as e:  # noqa: BLE001
+            fail(leaf, e)
+    if not failed:  # every document builds alone: a folder's post_processing, or the merge, failed
+        for folder in adapter.folder_documents(tree):
+            try:
+                adapter.build_defs(tree, folder.loc)
+            except Exception as e:  # noqa: BLE001
+                fail(folder, e)
+    project_errors = [_project_error(whole, root)] if whole is not None and not failed else []
+    try:
+        return adapter.merge_defs(parts), project_errors
+    except Exception as e:  # noqa: BLE001 - e.g. two documents define the same asset key
+        return adapter.merge_defs([]), project_errors + [_project_error(e, root)]
+
+
+def _producers(tree: Any, leaves: list[adapter.Leaf], failed: dict[Any, Any]) -> dict[str, adapter.Leaf]:
+    """Asset key -> the document (or Python file) that produced it; the deepest one when several
+    report it (a component that builds its sub-folders' definitions includes theirs)."""
+    found: dict[str, adapter.Leaf] = {}
+    for leaf in sorted(leaves, key=lambda l: len(l.path.parts)):
+        if leaf.loc in failed:
+            continue
+        try:
+            defs = adapter.build_defs(tree, leaf.loc)  # cached by the tree after the whole build
+        except Exception:  # noqa: BLE001 - already reported
+            continue
+        for key, node in adapter.asset_nodes(defs).items():
+            if node["materializable"]:
+                found[key] = leaf
+    return found
+
+
+def _staleness(state: adapter.StoredState) -> str | None:
+    """Why the stored state must be prepared again, or None when it is current (or cannot be made:
+    a dbt project folder that does not exist is the build's error to report, at its key)."""
+    if any(not source.is_dir() for source in state.sources):
+        return None
+    if not state.path.exists():
+        return "no stored state yet"
+    stored = state.path.stat().st_mtime
+    for source in state.sources:
+        newest = _newest_file(source)
+        if newest is not None and newest[0] > stored:
+            return f"{newest[1].relative_to(source)} changed after the state was stored"
+    return None
+
+
+def _newest_file(folder: Path) -> tuple[float, Path] | None:
+    newest = None
+    for dirpath, dirnames, filenames in os.walk(folder):
+        dirnames[:] = [d for d in dirnames if d not in GENERATED_DIRS and not d.startswith(".")]
+        for name in filenames:
+            if name.startswith(".") or name.endswith(GENERATED_SUFFIXES):
+                continue
+            path = Path(dirpath, name)
+            try:
+                mtime = path.stat().st_mtime
+            except OSError:
+                continue
+            if newest is None or mtime > newest[0]:
+                newest = (mtime, path)
+    return newest
+
+
+def _leaf_error(leaf: adapter.Leaf, e: BaseException, root: Path) -> dict[str, Any]:
+    chain = _chain(e)
+    document = _document_value(leaf) if leaf.document is not None else None
+    key_path = None
+    if document is not None:
+        key_path = (_resolution_path(chain) or _template_var_path(chain, document, root)
+                    or _mentioned_value_path(chain, document))
+    return {"path": str(leaf.path), "document": leaf.document, "key_path": key_path,
+            "line": _user_line(chain, leaf.path) if leaf.document is None else None,
+            "message": _message(chain), "traceback": _traceback(e)}
+
+
+def _project_error(e: BaseException, root: Path) -> dict[str, Any]:
+    """An error no document caused (the defs module raised, a defs file is not YAML, ...): at the
+    deepest frame in the project's own files, else at no file."""
+    chain = _chain(e)
+    where = None
+    for exc in chain:
+        for frame, line in traceback.walk_tb(exc.__traceback__):
+            path = Path(frame.f_code.co_filename)
+            if path.is_relative_to(root) and not _is_installed(path):
+                where = (path, line)
+    position = _yaml_error_position(chain)
+    if position is not None:
+        where = position
+    return {"path": str(where[0]) if where else None, "document": None, "key_path": None,
+            "line": where[1] if where else None, "message": _message(chain), "traceback": _traceback(e)}
+
+
+def _chain(e: BaseException) -> list[BaseException]:
+    """The exception and its causes, outermost first (Dagster wraps what user code raised)."""
+    chain: list[BaseException] = []
+    current: BaseException | None = e
+    while current is not None and current not in chain and len(chain) < 20:
+        chain.append(current)
+        current = current.__cause__ or current.__context__
+    return chain
+
+
+def _message(chain: list[BaseException]) -> str:
+    """The innermost error that is not one of Dagster's wrappers, as `Type: message`."""
+    wrappers = adapter.component_tree_error_types()
+    own = [e for e in chain if not isinstance(e, wrappers)]
+    error = own[-1] if own else chain[-1]
+    text = str(error).strip()
+    if not own and "\n" in text:  # a ResolutionException: a code frame, then `UndefinedError: ...`
+        return text.splitlines()[-1].strip()
+    message = f"{type(error).__name__}: {text}" if text else type(error).__name__
+    return message if len(message) <= MAX_MESSAGE_CHARS else message[:MAX_MESSAGE_CHARS] + "…"
+
+
+def _traceback(e: BaseException) -> str:
+    return "".join(traceback.format_exception(type(e), e, e.__traceback__))
+
+
+def _resolution_path(chain: list[BaseException]) -> list[Any] | None:
+    """The key path Dagster was resolving when it failed (`ResolutionContext.path`, deepest frame)."""
+    context_type = adapter.resolution_context_type()
+    if context_type is None:
+        return None
+    path = None
+    for exc in chain:
+        for frame, _ in traceback.walk_tb(exc.__traceback__):
+            context = frame.f_locals.get("context")
+            if isinstance(context, context_type) and list(context.path)[:1] == ["attributes"]:
+                if path is None or len(context.path) > len(path):
+                    path = list(context.path)
+    return path
+
+
+def _template_var_path(chain: list[BaseException], document: Any, root: Path) -> list[Any] | None:
+    """A template variable that raised: the first value whose `{{ }}` uses it."""
+    names = set()
+    for exc in chain:
+        for frame, _ in traceback.walk_tb(exc.__traceback__):
+            if Path(frame.f_code.co_filename).is_relative_to(root):
+                names.add(frame.f_code.co_name)
+    for path, value in _string_leaves(document, []):
+        used = {n for body in _TEMPLATE.findall(value) for n in _NAME.findall(body)}
+        if used & names:
+            return path
+    return None
+
+
+def _mentioned_value_path(chain: list[BaseException], document: Any) -> list[Any] | None:
+    """The value whose literal text the message quotes (a dbt project path that does not exist is
+    reported rendered, so its template part is left out): the longest quoted fragment wins."""
+    text = "\n".join(str(e) for e in chain)
+    best: tuple[int, list[Any]] | None = None
+    for path, value in _string_leaves(document, []):
+        for fragment in _TEMPLATE.split(value)[::2]:
+            fragment = fragment.strip()
+            if len(fragment) >= 4 and fragment in text and (best is None or len(fragment) > best[0]):
+                best = (len(fragment), path)
+    return best[1] if best else None
+
+
+def _string_leaves(value: Any, path: list[Any]) -> list[tuple[list[Any], str]]:
+    if isinstance(value, dict):
+        return [leaf for k, v in value.items() for leaf in _string_leaves(v, path + [k])]
+    if isinstance(value, list):
+        return [leaf for i, v in enumerate(value) for leaf in _string_leaves(v, path + [i])]
+    return [(path, value)] if isinstance(value, str) and path[:1] == ["attributes"] else []
+
+
+def _document_value(leaf: adapter.Leaf) -> Any:
+    import yaml
+
+    try:
+        documents = list(yaml.safe_load_all(leaf.path.read_text(encoding="utf-8")))
+    except (OSError, yaml.YAMLError):
+        return None
+    return documents[leaf.document] if leaf.document is not None and leaf.document < len(documents) else None
+
+
+def _user_line(chain: list[BaseException], path: Path) -> int | None:
+    line = None
+    for exc in chain:
+        for frame, lineno in traceback.walk_tb(exc.__traceback__):
+            if Path(frame.f_code.co_filename) == path:
+                line = lineno
+    return line
+
+
+def _yaml_error_position(chain: list[BaseException]) -> tuple[Path, int] | None:
+    for exc in chain:
+        mark = getattr(exc, "problem_mark", None)
+        if mark is not None and getattr(mark, "name", None) and Path(mark.name).is_file():
+            return Path(mark.name), mark.line + 1
+    return None
+
+
+def _is_installed(path: Path) -> bool:
+    return any(str(path).startswith(p) for p in _site_dirs())
+
+
+def _site_dirs() -> tuple[str, ...]:
+    return tuple({sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]})
+
+
+def _learned(before: set[str]) -> list[str]:
+    """Installed modules this load imported: the worker imports them once, so the next load is warm."""
+    site = _site_dirs()
+    return sorted(name for name in set(sys.modules) - before
+                  if (getattr(sys.modules.get(name), "__file__", None) or "").startswith(site))
+
+
+def _prefer_project_sources(project: "registry.ProjectConfig") -> None:
+    """The project's own files, even when another copy of its package is installed (a test copy,
+    a second checkout): what the user edits is what is loaded."""
+    base = str(project.package_base)
+    if base in sys.path:
+        sys.path.remove(base)
+    sys.path.insert(0, base)
+
+
+def _put_interpreter_scripts_on_path() -> None:
+    """dagster-dbt runs the `dbt` executable it finds on PATH: the one installed beside this Python."""
+    scripts = os.path.dirname(sys.executable)
+    if scripts not in os.environ.get("PATH", "").split(os.pathsep):
+        os.environ["PATH"] = scripts + os.pathsep + os.environ.get("PATH", "")

@@ -1,0 +1,228 @@
+"""Lineage end to end: the real server loads a copy of examples/acme_analytics (dbt-duckdb, offline)
+with Dagster's own loader and shows its assets, load errors and asset-level policies."""
+
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+import pytest_lsp
+from e2e_support import EXAMPLES, plain, server_config, start_session, statuses, summary, until
+from lsprotocol import types
+from pytest_lsp import LanguageClient
+
+from dagster_components_ls.worker_client import WorkerProcess
+
+DBT_MODELS = ["customers", "orders", "raw_customers", "raw_orders", "raw_payments",
+              "stg_customers", "stg_orders", "stg_payments"]
+DBT_EDGES = [["stg_customers", "customers"], ["stg_orders", "customers"], ["stg_payments", "customers"],
+             ["stg_orders", "orders"], ["stg_payments", "orders"], ["raw_customers", "stg_customers"],
+             ["raw_orders", "stg_orders"], ["raw_payments", "stg_payments"]]
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory) -> Path:
+    """A copy of the example project whose dbt state the real worker prepares once (dbt parse)."""
+    root = tmp_path_factory.mktemp("lineage") / "acme_analytics"
+    shutil.copytree(EXAMPLES / "acme_analytics", root,
+                    ignore=shutil.ignore_patterns(".local_defs_state", "target", "__pycache__", "*.duckdb"))
+    with WorkerProcess(Path(sys.executable), root) as worker:
+        first = worker.call("load", {"project_root": str(root), "prepare": False}, timeout=120)
+        assert [(n["key"], n["reason"]) for n in first["needs_prepare"]] == [
+            ("DbtProjectComponent[jaffle_shop]", "no stored state yet")]
+        prepared = worker.call("load", {"project_root": str(root), "prepare": True}, timeout=600)
+    assert [p["key"] for p in prepared["prepared"]] == ["DbtProjectComponent[jaffle_shop]"]
+    assert prepared["errors"] == []
+    return root
+
+
+@pytest_lsp.fixture(config=server_config())
+async def client(lsp_client: LanguageClient, project: Path):
+    await start_session(lsp_client, {"lineage": {"enabled": True}}, root_uri=project.as_uri())
+    yield
+    await lsp_client.shutdown_session()
+
+
+def defs(project: Path, folder: str) -> Path:
+    return project / "src" / "acme_analytics" / "defs" / folder / "defs.yaml"
+
+
+def open_file(client: LanguageClient, path: Path, version: int = 1) -> str:
+    client.text_document_did_open(types.DidOpenTextDocumentParams(text_document=types.TextDocumentItem(
+        uri=path.as_uri(), language_id="yaml", version=version, text=path.read_text())))
+    return path.as_uri()
+
+
+def lineage_states(client: LanguageClient) -> list[str]:
+    return [s.state for s in statuses(client) if s.subject == "lineage" and s.state != "loading"]
+
+
+async def loaded(client: LanguageClient, count: int = 1) -> None:
+    assert await until(client, lambda: len(lineage_states(client)) >= count), "no lineage status"
+
+
+async def lineage(client: LanguageClient, path: Path, document=None, depth=None) -> dict:
+    params = {"textDocument": {"uri": path.as_uri()}}
+    if document is not None:
+        params["document"] = document
+    if depth is not None:
+        params["depth"] = depth
+    return plain(await client.protocol.send_request_async("dagster/lineage", params))
+
+
+def roles(result: dict) -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {}
+    for asset in result["assets"]:
+        found.setdefault(asset["role"], []).append(asset["key"])
+    return found
+
+
+async def save(client: LanguageClient, path: Path, text: str, version: int) -> None:
+    """Edit in the editor, then save: the file on disk changes and didSave arrives."""
+    path.write_text(text)
+    uri = path.as_uri()
+    client.text_document_did_change(types.DidChangeTextDocumentParams(
+        text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=version),
+        content_changes=[types.TextDocumentContentChangeWholeDocument(text=text)]))
+    client.text_document_did_save(types.DidSaveTextDocumentParams(text_document=types.TextDocumentIdentifier(uri=uri)))
+
+
+@pytest.mark.asyncio(loop_scope="function")
+async def test_dbt_document_lineage_has_every_model_and_its_edges(client: LanguageClient, project: Path):
+    path = defs(project, "jaffle_shop")
+    open_file(client, path)
+    result = await lineage(client, path, document=0)
+    assert roles(result) == {
+        "produced": DBT_MODELS,
+        "downstream": ["metrics/revenue", "research/churn_features", "research/ltv_forecast"],
+    }
+    assert sorted(result["edges"]) == sorted(DBT_EDGES + [
+        ["orders", "metrics/revenue"], ["customers", "research/churn_features"], ["orders", "research/churn_features"],
+        ["customers", "research/ltv_forecast"], ["orders", "research/ltv_forecast"]])
+    orders = next(a for a in result["assets"] if a["key"] == "orders")
+    assert (orders["document"], orders["group"], orders["kinds"], orders["owners"], orders["deps"]) == (
+        0, "jaffle_shop", ["dbt", "duckdb"], ["team:analytics"], ["stg_orders", "stg_payments"])
+    assert orders["checks"][:2] == ["accepted_values_orders_status__placed__shipped__completed__return_pending__returned",
+                                    "not_null_orders_amount"]
+    assert orders["location"] == {"uri": path.as_uri(), "range": {"start": {"line": 1, "character": 0},
+                                                                   "end": {"line": 1, "character": 37}}}
+    churn = next(a for a in result["assets"] if a["key"] == "research/churn_features")
+    assert (churn["document"], churn["location"]["uri"], churn["tags"]) == (
+        None, defs(project, "research/churn").as_uri(), {"area": "research", "compute_size": "small", "domain": "churn"})
+    assert (result["errors"], result["stale"]) == ([], False)
+
+
+@pytest.mark.asyncio(loop_scope="function")
+async def test_platform_component_lineage_shows_its_dbt_upstreams(client: LanguageClient, project: Path):
+    path = defs(project, "research/churn")
+    open_file(client, path)
+    first = await lineage(client, path, document=0)
+    assert roles(first) == {"produced": ["research/churn_features"], "upstream": ["customers", "orders"],
+                            "downstream": ["research/churn_model"]}
+    assert sorted(first["edges"]) == [["customers", "research/churn_features"], ["orders", "research/churn_features"],
+                                      ["research/churn_features", "research/churn_model"]]
+    whole = await lineage(client, path, depth=2)
+    assert roles(whole) == {
+        "produced": ["research/churn_features", "research/churn_model"],
+        "upstream": ["customers", "orders", "stg_customers", "stg_orders", "stg_payments"],
+        "downstream": ["reports/weekly_research_digest"],
+    }
+    assert [a["document"] for a in whole["assets"][:2]] == [0, 1]
+
+
+@pytest.mark.asyncio(loop_scope="function")
+async def test_code_lens_counts_assets_and_neighbours(client: LanguageClient, project: Path):
+    jaffle, churn = defs(project, "jaffle_shop"), defs(project, "research/churn")
+    open_file(client, jaffle)
+    open_file(client, churn)
+    await loaded(client)
+    lenses = []
+    for path in (jaffle, churn):
+        found = await client.text_document_code_lens_async(types.CodeLensParams(
+            text_document=types.TextDocumentIdentifier(uri=path.as_uri())))
+        lenses += [(path.parent.name, lens.range.start.line, lens.command.title, lens.command.command,
+                    plain(lens.command.arguments)) for lens in found]
+    assert lenses == [
+        ("jaffle_shop", 1, "8 assets · 0 upstream · 3 downstream", "dagster.showLineage",
+         [{"uri": jaffle.as_uri(), "document": 0}]),
+        ("churn", 1, "1 asset · 2 upstream · 1 downstream", "dagster.showLineage", [{"uri": churn.as_uri(), "document": 0}]),
+        ("churn", 15, "1 asset · 1 upstream · 1 downstream", "dagster.showLineage", [{"uri": churn.as_uri(), "document": 1}]),
+    ]
+
+
+@pytest.mark.asyncio(loop_scope="function")
+async def test_asset_keys_in_yaml_hover_complete_and_go_to_their_producer(client: LanguageClient, project: Path):
+    path = defs(project, "research/ltv")
+    uri = open_file(client, path)
+    await loaded(client)
+    text = path.read_text()
+    line = text.split("\n").index("    - customers")
+    hover = await client.text_document_hover_async(types.HoverParams(
+        text_document=types.TextDocumentIdentifier(uri=uri), position=types.Position(line=line, character=8)))
+    assert hover.contents.value.split("\n") == [
+        "**Asset** `customers`", "", "dbt model customers", "",
+        "- Group: jaffle_shop", "- Kinds: dbt, duckdb", "- Owners: team:analytics",
+        "- Upstream: `stg_customers`, `stg_orders`, `stg_payments`",
+        "- Downstream: `research/churn_features`, `research/ltv_forecast`", "- Checks: 2",
+        "- Produced by: `src/acme_analytics/defs/jaffle_shop/defs.yaml`"]
+    found = await client.text_document_definition_async(types.DefinitionParams(
+        text_document=types.TextDocumentIdentifier(uri=uri), position=types.Position(line=line, character=8)))
+    assert [(d.uri, d.range.start.line) for d in found] == [(defs(project, "jaffle_shop").as_uri(), 1)]
+    typed = text.replace("    - orders\n", "    - orders\n    - stg\n")
+    client.text_document_did_change(types.DidChangeTextDocumentParams(
+        text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=2),
+        content_changes=[types.TextDocumentContentChangeWholeDocument(text=typed)]))
+    at = typed.split("\n").index("    - stg")
+    items = await client.text_document_completion_async(types.CompletionParams(
+        text_document=types.TextDocumentIdentifier(uri=uri), position=types.Position(line=at, character=9)))
+    keys = [i.label for i in items.items if i.kind == types.CompletionItemKind.Reference]
+    assert keys == sorted(DBT_MODELS + ["metrics/revenue", "reports/weekly_research_digest", "research/churn_features",
+                                        "research/churn_model"])
+    stg = next(i for i in items.items if i.label == "stg_orders")
+    assert (stg.detail, stg.text_edit.new_text, stg.text_edit.range.start.character) == ("jaffle_shop · dbt, duckdb",
+                                                                                          "stg_orders", 6)
+
+
+@pytest.mark.asyncio(loop_scope="function")
+async def test_wrong_dbt_project_path_is_a_load_error_at_its_line(client: LanguageClient, project: Path):
+    path = defs(project, "jaffle_shop")
+    good = path.read_text()
+    uri = open_file(client, path)
+    await loaded(client)
+    broken = good.replace("/dbt/jaffle_shop", "/dbt/jaffle_shopp")
+    try:
+        await save(client, path, broken, 2)
+        assert await until(client, lambda: any(d.code == "load-error" for d in client.diagnostics.get(uri, ())))
+        assert summary([d for d in client.diagnostics[uri] if d.code == "load-error"]) == [
+            ("load-error", 4, 11, 4, 56, f"DagsterDbtProjectNotFoundError: project_dir {project}/dbt/jaffle_shopp "
+                                         "does not exist.")]
+        result = await lineage(client, path)
+        assert [(e["message"][:30], e["range"]["start"]["line"]) for e in result["errors"]] == [
+            ("DagsterDbtProjectNotFoundError", 4)]
+        assert "research/churn_features" in [a["key"] for a in (await lineage(client, defs(project, "research/churn")))["assets"]]
+    finally:
+        await save(client, path, good, 3)
+    assert await until(client, lambda: not any(d.code == "load-error" for d in client.diagnostics.get(uri, ())))
+
+
+@pytest.mark.asyncio(loop_scope="function")
+async def test_require_owners_fires_on_dbt_assets_without_translation_owners(client: LanguageClient, project: Path):
+    path = defs(project, "jaffle_shop")
+    good = path.read_text()
+    uri = open_file(client, path)
+    await loaded(client)
+    assert not [d for d in client.diagnostics.get(uri, ()) if d.code.startswith("policy:")]
+    no_owners = good.replace("    owners:\n      - team:analytics\n", "")
+    try:
+        await save(client, path, no_owners, 2)
+        assert await until(client, lambda: any(d.code == "policy:require-owners" for d in client.diagnostics.get(uri, ())))
+        assert summary([d for d in client.diagnostics[uri] if d.code.startswith("policy:")]) == [
+            ("policy:required-attributes", 5, 2, 5, 13,
+             "Missing attribute 'translation.owners', required by the project's policy for dagster_dbt.*"),
+            ("policy:require-owners", 5, 2, 5, 13,
+             "8 assets have no owners (customers, orders, raw_customers, raw_orders, raw_payments and 3 more); "
+             "the project's policy requires at least one"),
+        ]
+    finally:
+        await save(client, path, good, 3)
+    assert await until(client, lambda: not any(d.code.startswith("policy:") for d in client.diagnostics.get(uri, ())))
