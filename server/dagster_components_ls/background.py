@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable
+from collections.abc import Mapping
+from typing import Any, Callable, Optional
 
 from . import policies, validation
 from .diagnostics import CheckContext, Problem, without_suppressed
@@ -16,12 +17,16 @@ from .worker_client import WorkerError, WorkerProcess
 CALL_TIMEOUT_SECONDS = 60.0
 
 
+Assets = Mapping[int, list]
+"""Document index -> the loaded assets it produced (the `dagster/lineage` asset dicts)."""
+
+
 @dataclass(frozen=True)
 class BackgroundCheck:
     """One worker method run on a whole file: how to ask, and how to read the answer."""
 
     method: str
-    request: Callable[[ParsedFile, CheckContext], dict[str, Any]]
+    request: Callable[[ParsedFile, CheckContext, Optional[Assets]], dict[str, Any]]
     """The params; a request with no documents is not sent."""
     problems: Callable[[ParsedFile, dict[str, Any]], list[Problem]]
 
@@ -31,7 +36,7 @@ def _policy_problems(parsed: ParsedFile, answer: dict[str, Any]) -> list[Problem
             + policies.policy_error_problems(parsed, answer.get("errors") or []))
 
 
-def _validation_request(parsed: ParsedFile, ctx: CheckContext) -> dict[str, Any]:
+def _validation_request(parsed: ParsedFile, ctx: CheckContext, assets: Optional[Assets] = None) -> dict[str, Any]:
     return {"project_root": ctx.project_root, "documents": validation.validation_requests(parsed, ctx)}
 
 
@@ -53,13 +58,15 @@ def merged(keystroke: list[Problem], background: list[Problem]) -> list[Problem]
 
 
 def run_background_checks(worker: WorkerProcess, stamp: str, text: str, parsed: ParsedFile, ctx: CheckContext,
-                          checks: list[BackgroundCheck] = BACKGROUND_CHECKS) -> list[Problem]:
+                          checks: list[BackgroundCheck] = BACKGROUND_CHECKS,
+                          assets: Optional[Assets] = None) -> list[Problem]:
     """Background checks of one file (blocking: run it in a thread), cached under the registry's
-    fingerprint `stamp`. A check whose worker call fails adds one `worker-error` warning instead of
-    its problems; the others still count."""
+    fingerprint `stamp`. `assets` (after a load) reach the platform policies that ask for them. A
+    check whose worker call fails adds one `worker-error` warning instead of its problems; the
+    others still count."""
     found: list[Problem] = []
     for check in checks:
-        request = check.request(parsed, ctx)
+        request = check.request(parsed, ctx, assets)
         if not request.get("documents"):
             continue
         try:

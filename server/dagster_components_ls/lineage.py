@@ -38,6 +38,8 @@ class LineageState:
     running: int = 0
     """The generation a worker call is loading now, 0 when none."""
     task: Any = None
+    timer: Any = None
+    """The pending start of a load (saves within LINEAGE_DEBOUNCE_SECONDS make one load)."""
     worker: Any = None
     """A long-lived worker of its own (Dagster and dbt stay imported; each load forks a fresh child)."""
 

@@ -686,8 +686,10 @@ def _show(value: Any) -> str:
 # --- platform policies (entry points, run by the worker) ------------------------------------------
 
 
-def policy_request(parsed: ParsedFile, ctx: CheckContext) -> dict[str, Any]:
-    """Params of the worker's `policies` call for one file: its mapping documents as plain JSON.
+def policy_request(parsed: ParsedFile, ctx: CheckContext,
+                   assets: Optional[Mapping[int, list]] = None) -> dict[str, Any]:
+    """Params of the worker's `policies` call for one file: its mapping documents as plain JSON, with
+    the assets each produced when the definitions are loaded (asset-aware policies receive them).
 
     `index` is the document's index in the file; a caller batching several files may number them
     otherwise, since the worker only echoes it.
@@ -698,8 +700,10 @@ def policy_request(parsed: ParsedFile, ctx: CheckContext) -> dict[str, Any]:
             continue
         written = doc.value.get("type")
         component = resolve_type(written.strip(), ctx) if isinstance(written, str) else None
-        documents.append({"index": doc.index, "type": component.key if component else None,
-                          "document": plain_json(doc.value)})
+        entry = {"index": doc.index, "type": component.key if component else None, "document": plain_json(doc.value)}
+        if assets is not None and doc.index in assets:
+            entry["assets"] = assets[doc.index]
+        documents.append(entry)
     return {"documents": documents}
 
 

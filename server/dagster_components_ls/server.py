@@ -45,6 +45,7 @@ BACKGROUND_DEBOUNCE_SECONDS = 0.3
 REFRESH_POLL_SECONDS = 2.0
 REGISTRY_TIMEOUT_SECONDS = 180.0
 REQUEST_WAIT_SECONDS = 3.0
+LINEAGE_DEBOUNCE_SECONDS = 0.2
 LOAD_TIMEOUT_SECONDS = 120.0
 PREPARE_TIMEOUT_SECONDS = 600.0
 LINEAGE_WAIT_SECONDS = 600.0
@@ -54,6 +55,7 @@ COMPONENTS_REQUEST = "dagster/components"
 LINEAGE_REQUEST = "dagster/lineage"
 SHOW_LINEAGE_COMMAND = "dagster.showLineage"
 # Saves here never change what loads (or are written by the load itself: dbt's target/, the stored state).
+WATCHED_GLOBS = ("**/*.py", "**/*.sql", "**/*.yml", "**/*.yaml", "**/*.csv", "**/pyproject.toml", "**/dg.toml")
 LINEAGE_IGNORED_DIRS = frozenset({"target", "logs", "dbt_packages", "node_modules", "__pycache__", ".venv"})
 REFRESH_COMMAND = "dagster.refreshRegistry"
 SCAFFOLD_COMMAND = "dagster.scaffold"
@@ -239,11 +241,15 @@ class ComponentsLanguageServer(LanguageServer):
         state = self.state_for(uri)
         if snap is None or state.registry is None or state.python is None or state.fingerprint is None:
             return
-        from .background import run_background_checks
+        from .background import BACKGROUND_CHECKS, run_background_checks
 
         worker = state.background_worker()
+        loaded, assets = state.lineage.loaded, None
+        if loaded is not None:
+            path = str(Path(to_fs_path(uri) or uri))
+            assets = {doc.index: [loaded.assets[k] for k in loaded.produced(path, doc.index)] for doc in snap.parsed.documents}
         problems = await asyncio.to_thread(
-            run_background_checks, worker, state.fingerprint, snap.text, snap.parsed, snap.ctx)
+            run_background_checks, worker, state.fingerprint, snap.text, snap.parsed, snap.ctx, BACKGROUND_CHECKS, assets)
         current = self.workspace.text_documents.get(uri)
         if current is None or current.version != version:
             return  # an outdated version's results are dropped
@@ -422,6 +428,22 @@ class ComponentsLanguageServer(LanguageServer):
             self.disk_files[path] = cached
         return cached[1]
 
+    async def watch_files(self) -> None:
+        """Ask the client to report saved sources (component code, dbt models), where it can: the
+        registry and the lineage follow files the editor does not send us."""
+        workspace = self.client_capabilities.workspace
+        watched = workspace.did_change_watched_files if workspace is not None else None
+        if watched is None or not watched.dynamic_registration:
+            return
+        options = types.DidChangeWatchedFilesRegistrationOptions(watchers=[
+            types.FileSystemWatcher(glob_pattern=pattern) for pattern in WATCHED_GLOBS])
+        try:
+            await asyncio.wait_for(self.client_register_capability_async(types.RegistrationParams(registrations=[
+                types.Registration(id="dagster-components-watch", method=types.WORKSPACE_DID_CHANGE_WATCHED_FILES,
+                                   register_options=options)])), 5)
+        except Exception as exc:  # a client that refuses keeps the 2 s fingerprint poll and didSave
+            log.info("file watching not registered: %s", exc)
+
     # --- lineage ---
 
     def want_lineage(self, state: ProjectState, only_if_missing: bool = False) -> None:
@@ -431,11 +453,19 @@ class ComponentsLanguageServer(LanguageServer):
             return
         if only_if_missing and (lin.loaded is not None or lin.wanted):
             return
-        lin.wanted += 1
+        lin.wanted += 1  # stale from now on; the load starts once a burst of saves is over
+        if lin.timer is not None:
+            lin.timer.cancel()
+        lin.timer = asyncio.get_running_loop().call_later(
+            0 if only_if_missing else LINEAGE_DEBOUNCE_SECONDS, self.start_lineage, state)
+
+    def start_lineage(self, state: ProjectState) -> None:
+        lin = state.lineage
+        lin.timer = None
         if lin.task is None or lin.task.done():
             lin.task = asyncio.get_running_loop().create_task(self.run_lineage(state))
         elif lin.running and lin.worker is not None:
-            lin.worker.interrupt()
+            lin.worker.interrupt()  # the running load answers {"cancelled": true}; run_lineage loads again
 
     async def run_lineage(self, state: ProjectState) -> None:
         lin = state.lineage
@@ -457,6 +487,8 @@ class ComponentsLanguageServer(LanguageServer):
                 continue
             lin.loaded, lin.error = Loaded.from_result(result), None
             lin.done = max(lin.done, generation)
+            for uri in self.open_uris(state):  # platform policies that ask for assets run again, with them
+                self.background.pop(uri, None)
             for error in lin.loaded.errors:
                 log.info("load error in %s: %s\n%s", error.get("path"), error.get("message"), error.get("traceback"))
             errors = len(lin.loaded.errors)
@@ -514,6 +546,9 @@ class ComponentsLanguageServer(LanguageServer):
         lin = state.lineage
         if lin.loaded is None:
             self.want_lineage(state, only_if_missing=True)
+            if lin.timer is not None:  # someone is waiting: start now
+                lin.timer.cancel()
+                self.start_lineage(state)
             if wait and lin.task is not None:
                 await asyncio.wait([lin.task], timeout=LINEAGE_WAIT_SECONDS)
         return state, lin.loaded
@@ -614,6 +649,7 @@ def on_initialize(ls: ComponentsLanguageServer, params: types.InitializeParams) 
 async def on_initialized(ls: ComponentsLanguageServer, params: types.InitializedParams) -> None:
     ls.poller = asyncio.get_running_loop().create_task(ls.poll_for_changes())
     ls.warm_up()
+    await ls.watch_files()
 
 
 @server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)

@@ -85,6 +85,10 @@ async def start_session(lsp_client: LanguageClient, options: dict, capabilities=
     def on_status(params):
         lsp_client.statuses.append(params)
 
+    @lsp_client.feature(types.CLIENT_REGISTER_CAPABILITY)
+    def on_register(params):
+        lsp_client.registrations = [*getattr(lsp_client, "registrations", []), *params.registrations]
+
     @lsp_client.feature(types.WORKSPACE_CODE_LENS_REFRESH)
     def on_code_lens_refresh(params):
         lsp_client.code_lens_refreshes = getattr(lsp_client, "code_lens_refreshes", 0) + 1

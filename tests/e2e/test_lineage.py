@@ -226,3 +226,43 @@ async def test_require_owners_fires_on_dbt_assets_without_translation_owners(cli
     finally:
         await save(client, path, good, 3)
     assert await until(client, lambda: not any(d.code.startswith("policy:") for d in client.diagnostics.get(uri, ())))
+
+
+@pytest.mark.asyncio(loop_scope="function")
+async def test_a_save_shows_the_last_graph_as_stale_until_the_new_load(client: LanguageClient, project: Path):
+    path = defs(project, "metrics")
+    text = path.read_text()
+    open_file(client, path)
+    await loaded(client)
+    try:
+        await save(client, path, text.replace("name: revenue", "name: revenue_total"), 2)
+        during = await lineage(client, path)
+        assert (roles(during)["produced"], during["stale"]) == (["metrics/revenue"], True)
+        await loaded(client, 2)
+        after = await lineage(client, path)
+        assert (roles(after), after["stale"]) == ({"produced": ["metrics/revenue_total"], "upstream": ["orders"]}, False)
+    finally:
+        await save(client, path, text, 3)
+        await loaded(client, 3)
+
+
+# Last: it leaves the dbt project newer than its stored state, so later loads would prepare again.
+@pytest.mark.asyncio(loop_scope="function")
+async def test_a_changed_dbt_model_prepares_the_state_again_with_progress(client: LanguageClient, project: Path):
+    path = defs(project, "jaffle_shop")
+    open_file(client, path)
+    await loaded(client)
+    model = project / "dbt" / "jaffle_shop" / "models" / "orders.sql"
+    model.write_text(model.read_text() + "\n-- reviewed\n")
+    client.workspace_did_change_watched_files(types.DidChangeWatchedFilesParams(
+        changes=[types.FileEvent(uri=model.as_uri(), type=types.FileChangeType.Changed)]))
+    await loaded(client, 2)
+    messages = [s.message for s in statuses(client) if s.subject == "lineage"]
+    assert messages[-2:] == ["Preparing DbtProjectComponent[jaffle_shop] (models/orders.sql changed after the state "
+                             "was stored)", "13 assets"]
+    reports = [r for token in client.progress_reports.values() for r in token
+               if token[0].title == "Dagster definitions"]
+    assert [(type(r).__name__, getattr(r, "title", None), r.message) for r in reports] == [
+        ("WorkDoneProgressBegin", "Dagster definitions", messages[-2]),
+        ("WorkDoneProgressEnd", None, "Definitions loaded")]
+    assert (await lineage(client, path))["stale"] is False

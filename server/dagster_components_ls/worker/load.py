@@ -27,6 +27,9 @@ def load_project(project_root: str, prepare: bool) -> dict[str, Any]:
     if project is None:
         raise ValueError(f"{root} is not a dg project ([tool.dg] directory_type = \"project\" with a root_module)")
     before = set(sys.modules)
+    # Set by `dg` and `dagster dev`: it makes dbt components run `dbt parse` on every load. Stored
+    # state is prepared explicitly instead (prepare), only when it is missing or stale.
+    os.environ.pop("DAGSTER_IS_DEV_CLI", None)
     _prefer_project_sources(project)
     _put_interpreter_scripts_on_path()
     try:

@@ -1,0 +1,172 @@
+"""The worker's `load` call on a small real project: per-document assets, located errors, cancellation."""
+
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from dagster_components_ls.worker_client import WorkerProcess
+
+WIDGET = '''
+import time
+from typing import Optional
+
+import dagster as dg
+
+
+class Widget(dg.Component, dg.Model, dg.Resolvable):
+    """One widget asset, `widgets/<name>`."""
+
+    name: str
+    deps: list[str] = []
+    delay: float = 0
+    fail: Optional[str] = None
+
+    def build_defs(self, context: dg.ComponentLoadContext) -> dg.Definitions:
+        time.sleep(self.delay)
+        if self.fail:
+            raise RuntimeError(self.fail)
+
+        @dg.asset(key=["widgets", self.name], deps=[dg.AssetKey.from_user_string(d) for d in self.deps],
+                  owners=["team:shop"], group_name="widgets")
+        def _widget() -> None: ...
+
+        return dg.Definitions(assets=[_widget])
+'''
+
+
+def write(root: Path, files: dict[str, str]) -> None:
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text).lstrip())
+
+
+@pytest.fixture
+def shop(tmp_path: Path) -> Path:
+    root = tmp_path / "shop"
+    write(root, {
+        "pyproject.toml": """
+            [project]
+            name = "shop"
+            version = "0.0.1"
+
+            [tool.dg]
+            directory_type = "project"
+
+            [tool.dg.project]
+            root_module = "shop"
+            registry_modules = ["shop.components.*"]
+        """,
+        "src/shop/__init__.py": "",
+        "src/shop/components/__init__.py": "",
+        "src/shop/components/widget.py": WIDGET,
+        "src/shop/defs/__init__.py": "",
+        "src/shop/defs/loose.py": """
+            import dagster as dg
+
+
+            @dg.asset(deps=[dg.AssetKey(["widgets", "b"])])
+            def loose() -> None: ...
+        """,
+        "src/shop/defs/a/defs.yaml": """
+            type: shop.components.widget.Widget
+            attributes:
+              name: a
+        """,
+        "src/shop/defs/b/defs.yaml": """
+            type: shop.components.widget.Widget
+            attributes:
+              name: b
+              deps: [widgets/a]
+            ---
+            type: shop.components.widget.Widget
+            attributes:
+              name: c
+              deps: [widgets/b, outside/table]
+        """,
+    })
+    return root
+
+
+@pytest.fixture
+def worker(shop: Path):
+    with WorkerProcess(Path(sys.executable), shop) as w:
+        yield w
+
+
+def load(worker: WorkerProcess, root: Path) -> dict:
+    return worker.call("load", {"project_root": str(root), "prepare": False}, timeout=120)
+
+
+def producers(result: dict, root: Path) -> dict[str, tuple]:
+    return {a["key"]: (str(Path(a["producer"]["path"]).relative_to(root)), a["producer"]["document"])
+            if a["producer"] else None for a in result["assets"]}
+
+
+def test_assets_map_to_the_document_or_python_file_that_produced_them(worker, shop):
+    result = load(worker, shop)
+    assert [e["message"] for e in result["errors"]] == []
+    defs = "src/shop/defs"
+    assert producers(result, shop) == {
+        "loose": (f"{defs}/loose.py", None),
+        "outside/table": None,
+        "widgets/a": (f"{defs}/a/defs.yaml", 0),
+        "widgets/b": (f"{defs}/b/defs.yaml", 0),
+        "widgets/c": (f"{defs}/b/defs.yaml", 1),
+    }
+    c = next(a for a in result["assets"] if a["key"] == "widgets/c")
+    assert {k: c[k] for k in ("deps", "group", "owners", "materializable")} == {
+        "deps": ["outside/table", "widgets/b"], "group": "widgets", "owners": ["team:shop"], "materializable": True}
+    assert (result["errors"], result["prepared"]) == ([], [])
+
+
+def test_a_failing_document_is_located_and_the_others_still_load(worker, shop):
+    path = shop / "src/shop/defs/b/defs.yaml"
+    path.write_text(path.read_text().replace("name: c\n", "name: c\n  fail: the widget factory is closed\n"))
+    result = load(worker, shop)
+    assert [(Path(e["path"]).name, e["document"], e["key_path"], e["message"]) for e in result["errors"]] == [
+        ("defs.yaml", 1, ["attributes", "fail"], "RuntimeError: the widget factory is closed")]
+    assert "Traceback" in result["errors"][0]["traceback"]
+    assert sorted(producers(result, shop)) == ["loose", "widgets/a", "widgets/b"]
+
+
+def test_the_defs_module_raising_is_reported_at_its_line(worker, shop):
+    (shop / "src/shop/defs/__init__.py").write_text("x = 1\nraise ValueError('no defs today')\n")
+    result = load(worker, shop)
+    assert [(Path(e["path"]).name, e["document"], e["line"], e["message"]) for e in result["errors"]] == [
+        ("__init__.py", None, 2, "ValueError: no defs today")]
+    assert result["assets"] == []
+
+
+def test_an_edit_is_loaded_fresh_by_the_same_worker(worker, shop):
+    assert "widgets/a" in producers(load(worker, shop), shop)
+    path = shop / "src/shop/defs/a/defs.yaml"
+    path.write_text(path.read_text().replace("name: a", "name: aa"))
+    widget = shop / "src/shop/components/widget.py"
+    widget.write_text(widget.read_text().replace('group_name="widgets"', 'group_name="gadgets"'))
+    result = load(worker, shop)
+    assert sorted(producers(result, shop)) == ["loose", "outside/table", "widgets/a", "widgets/aa", "widgets/b", "widgets/c"]
+    assert {a["group"] for a in result["assets"] if a["materializable"] and a["key"].startswith("widgets/")} == {"gadgets"}
+
+
+def test_an_interrupt_cancels_a_running_load_and_the_worker_stays(worker, shop):
+    assert "widgets/a" in producers(load(worker, shop), shop)  # the worker is up, Dagster imported
+    path = shop / "src/shop/defs/a/defs.yaml"
+    path.write_text(path.read_text() + "  delay: 60\n")
+    threading.Timer(1.0, worker.interrupt).start()
+    started = time.monotonic()
+    assert load(worker, shop) == {"cancelled": True}
+    assert time.monotonic() - started < 20
+    assert _group_members(worker.pid) == [worker.pid]  # the load's child is gone
+    path.write_text(path.read_text().replace("  delay: 60\n", ""))
+    assert "widgets/a" in producers(load(worker, shop), shop)
+
+
+def _group_members(pgid: int) -> list[int]:
+    out = subprocess.run(["ps", "-o", "pid=", "-g", str(pgid)], capture_output=True, text=True).stdout
+    return sorted(int(p) for p in out.split())
