@@ -1,4 +1,4 @@
-"""CLI: `serve` (LSP over stdio or --tcp), `check`, `components`, `schema export`."""
+"""CLI: `serve` (LSP over stdio or --tcp), `check`, `components`, `lineage`, `schema export`."""
 
 from __future__ import annotations
 
@@ -28,6 +28,15 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--ignore", type=_codes, help="leave out these codes or prefixes (comma-separated)")
     check.add_argument("--python", help="the interpreter whose installed component types to use")
     check.add_argument("--fix", action="store_true", help="apply the safe fixes (a single suggestion, a pure addition)")
+    check.add_argument("--load", action="store_true",
+                       help="also load the definitions: load errors and asset-level policies (runs the project's code)")
+
+    lineage = sub.add_parser("lineage", help="the assets a defs.yaml produces, with their upstream and downstream")
+    lineage.add_argument("path", metavar="PATH", help="a defs.yaml (or other component file)")
+    lineage.add_argument("--document", type=int, help="0-based index of a document in the file (default: all)")
+    lineage.add_argument("--depth", type=int, default=1, help="hops around the produced assets (default: 1)")
+    lineage.add_argument("--format", choices=["text", "json", "mermaid"], default="text")
+    lineage.add_argument("--python", help="the project's interpreter")
 
     schema = sub.add_parser("schema", help="JSON Schemas for schema-driven YAML editors")
     schema_sub = schema.add_subparsers(dest="schema_command", required=True)
@@ -53,7 +62,9 @@ def main(argv: Optional[list[str]] = None) -> int:
     if args.command == "check":
         from .check import run_check
 
-        return run_check(args.paths, args.format, args.select, args.ignore, args.python, fix=args.fix)
+        return run_check(args.paths, args.format, args.select, args.ignore, args.python, fix=args.fix, load=args.load)
+    if args.command == "lineage":
+        return _lineage(args.path, args.document, args.depth, args.format, args.python)
     if args.command == "components":
         return _components(args.path, args.format, args.python)
     if args.command == "schema":
@@ -73,6 +84,67 @@ def _registry_or_exit(path: str, python: Optional[str], command: str):
     except (CheckFailed, ProjectConfigError) as exc:
         print(f"dagster-components-ls {command}: {exc}", file=sys.stderr)
         return None
+
+
+def _lineage(path: str, document: Optional[int], depth: int, fmt: str, python: Optional[str]) -> int:
+    """DESIGN's `lineage`: the `dagster/lineage` result for a file; exit 1 with load errors, 2 if it cannot run."""
+    import functools
+    import os
+    from pathlib import Path
+
+    from .check import _echo_worker_output
+    from .documents import parse_file
+    from .lineage import (Loaded, disk_error_location, disk_location, format_mermaid, format_text, lineage_view,
+                          load_definitions)
+    from .project import InterpreterNotFound, ProjectConfigError, find_project, resolve_interpreter
+    from .worker_client import WorkerError, WorkerProcess
+
+    def fail(message: str) -> int:
+        print(f"dagster-components-ls lineage: {message}", file=sys.stderr)
+        return 2
+
+    file = Path(path).resolve()
+    if not file.is_file():
+        return fail(f"{path} is not a file (give a defs.yaml)")
+    try:
+        owner = find_project(file)
+        if owner is None:
+            return fail(f"{path} is in no dg project: only a project's definitions can be loaded")
+        interpreter = resolve_interpreter(python, owner.root)
+    except (ProjectConfigError, InterpreterNotFound) as exc:
+        return fail(str(exc))
+    _echo_worker_output()
+    worker = WorkerProcess(interpreter, owner.root)
+    try:
+        result = load_definitions(worker, str(owner.root), lambda message: print(message, file=sys.stderr))
+    except WorkerError as exc:
+        return fail(f"could not load the definitions of {owner.root}: {exc}")
+    finally:
+        worker.close()
+    loaded = Loaded.from_result(result)
+
+    @functools.lru_cache(maxsize=None)
+    def parse(p: str):
+        return parse_file(Path(p).read_text(encoding="utf-8", errors="replace"))
+
+    view = lineage_view(loaded, str(file), document, depth, False, lambda p, d: disk_location(p, d, parse),
+                        lambda e: disk_error_location(e, parse))
+    if fmt == "json":
+        json.dump(view, sys.stdout, indent=2)
+        sys.stdout.write("\n")
+    elif fmt == "mermaid":
+        print(format_mermaid(view))
+    else:
+        cwd = Path.cwd()
+
+        def shown(uri: str) -> str:
+            from pygls.uris import to_fs_path
+
+            where = Path(to_fs_path(uri) or uri)
+            return os.path.relpath(where, cwd) if where.is_relative_to(cwd) else str(where)
+
+        print(format_text(view, shown))
+    return 1 if loaded.errors else 0
 
 
 def _schema_export(folder: str, project: str, python: Optional[str]) -> int:

@@ -8,7 +8,7 @@ import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable, Optional, TextIO
+from typing import TYPE_CHECKING, Callable, Iterable, Optional, TextIO
 
 from . import policies
 from .background import VALIDATION, merged
@@ -16,11 +16,14 @@ from .code_actions import fix_all
 from . import project as projects
 from .diagnostics import ERROR, CheckContext, Problem, diagnose, without_suppressed
 from .documents import ParsedFile, parse_file
-from .positions import LineIndex
+from .positions import LineIndex, Span
 from .registry import Registry, cached_call, fingerprint, load_registry
 from .worker import protocol
 from .worker_client import WorkerError, WorkerProcess
 
+
+if TYPE_CHECKING:
+    from .lineage import Loaded
 
 WORKER_CALL_TIMEOUT_SECONDS = 120.0
 
@@ -44,15 +47,17 @@ def run_check(
     python: Optional[str] = None,
     out: TextIO = sys.stdout,
     fix: bool = False,
+    load: bool = False,
 ) -> int:
     """Check the paths and print the result; the exit code follows DESIGN (0 clean, 1 errors, 2 could not run).
 
-    With `fix`, the safe fixes of the selected problems are written to the files first.
+    With `fix`, the safe fixes of the selected problems are written to the files first. With `load`,
+    each project's definitions are loaded too: load errors and asset-level policies.
     """
     _echo_worker_output()
     selected = (lambda problem: _selected(problem.code, select, ignore)) if fix else None
     try:
-        findings, checked = collect_findings(paths or ["."], python, selected)
+        findings, checked = collect_findings(paths or ["."], python, selected, load)
     except CheckFailed as exc:
         print(f"dagster-components-ls check: {exc}", file=sys.stderr)
         return 2
@@ -73,8 +78,8 @@ def _echo_worker_output() -> None:
         logger.propagate = False
 
 
-def collect_findings(paths: list[str], python: Optional[str],
-                     fix: Optional[Callable[[Problem], bool]] = None) -> tuple[list[Finding], int]:
+def collect_findings(paths: list[str], python: Optional[str], fix: Optional[Callable[[Problem], bool]] = None,
+                     load: bool = False) -> tuple[list[Finding], int]:
     files = _files_to_check(paths)
     by_project: dict[Optional[Path], tuple[Optional[projects.Project], list[tuple[Path, str]]]] = {}
     for file in files:
@@ -86,12 +91,12 @@ def collect_findings(paths: list[str], python: Optional[str],
         by_project.setdefault(key, (owner, []))[1].append((file, _read(file)))
     findings: list[Finding] = []
     for owner, group in by_project.values():
-        findings.extend(_check_project(owner, group, python, fix))
+        findings.extend(_check_project(owner, group, python, fix, load))
     return findings, len(files)
 
 
 def _check_project(owner: Optional[projects.Project], group: list[tuple[Path, str]], python: Optional[str],
-                   fix: Optional[Callable[[Problem], bool]] = None) -> list[Finding]:
+                   fix: Optional[Callable[[Problem], bool]] = None, load: bool = False) -> list[Finding]:
     """The files of one project (or of none) against its types and policies, with one worker at most."""
     parsed = [(file, text, parse_file(text)) for file, text in group]
     interpreter = _interpreter(owner, python)
@@ -109,7 +114,10 @@ def _check_project(owner: Optional[projects.Project], group: list[tuple[Path, st
             index = LineIndex(text)
             problems = merged(diagnose(parsed_file, ctx), _validation_problems(worker, stamp, text, parsed_file, ctx))
             findings.extend(Finding(file, problem, index) for problem in problems)
-        findings.extend(_platform_policy_findings(worker, stamp, checked))
+        loaded = _load(worker, owner) if load and owner is not None else None
+        if loaded is not None:
+            findings.extend(_loaded_findings(loaded, checked, config, owner))
+        findings.extend(_platform_policy_findings(worker, stamp, checked, loaded))
     finally:
         worker.close()
     if config_problems and config_path is not None:
@@ -138,9 +146,54 @@ def _validation_problems(worker: WorkerProcess, stamp: str, text: str, parsed: P
     return without_suppressed(text, VALIDATION.problems(parsed, answer))
 
 
-def _platform_policy_findings(worker: WorkerProcess, stamp: str, checked: list) -> list[Finding]:
-    """Entry-point policies of installed platform packages, one worker call for all the files."""
-    request = policies.policy_batch_request([(p, ctx) for _, _, p, ctx in checked])
+def _load(worker: WorkerProcess, owner: projects.Project) -> "Loaded":
+    from .lineage import Loaded, load_definitions
+
+    try:
+        result = load_definitions(worker, str(owner.root), lambda message: print(message, file=sys.stderr))
+    except WorkerError as exc:
+        raise CheckFailed(f"could not load the definitions of {owner.root}: {exc}") from exc
+    for error in result.get("errors") or ():
+        logging.getLogger(__name__).debug("load error: %s", error.get("traceback"))
+    return Loaded.from_result(result)
+
+
+def _loaded_findings(loaded: "Loaded", checked: list, config: policies.PolicyConfig,
+                     owner: projects.Project) -> list[Finding]:
+    """Load errors and asset-level policies; errors outside the checked files (a defs module that
+    raised, a .py asset file) at their own file and line, else at the project's pyproject.toml."""
+    from .lineage import load_problems, policy_problems
+
+    findings = []
+    paths = set()
+    for file, text, parsed_file, _ in checked:
+        paths.add(str(file))
+        problems = load_problems(loaded, str(file), parsed_file) + policy_problems(loaded, str(file), parsed_file, config)
+        index = LineIndex(text)
+        findings.extend(Finding(file, problem, index) for problem in without_suppressed(text, problems))
+    for error in loaded.errors:
+        if error.get("path") in paths:
+            continue
+        file = Path(error["path"]) if isinstance(error.get("path"), str) else owner.config_path
+        text = _read(file) if file.is_file() else ""
+        index = LineIndex(text)
+        line = error.get("line") if isinstance(error.get("line"), int) and error["line"] >= 1 else 1
+        start = sum(len(l) + 1 for l in text.split("\n")[: line - 1]) if text else 0
+        end = start + len(text.split("\n")[line - 1]) if text and line <= len(text.split("\n")) else start
+        findings.append(Finding(file, Problem(Span(start, end), "load-error", error.get("message") or "Loading failed",
+                                              ERROR), index))
+    return findings
+
+
+def _platform_policy_findings(worker: WorkerProcess, stamp: str, checked: list,
+                              loaded: Optional["Loaded"] = None) -> list[Finding]:
+    """Entry-point policies of installed platform packages, one worker call for all the files (with
+    the loaded assets of each document under `--load`, for the policies that ask for them)."""
+    assets = None
+    if loaded is not None:
+        assets = [{i: [loaded.assets[k] for k in loaded.produced(str(file), i)] for i in range(len(p.documents))}
+                  for file, _, p, _ in checked]
+    request = policies.policy_batch_request([(p, ctx) for _, _, p, ctx in checked], assets)
     if not request["documents"]:
         return []
     answer = _call(worker, stamp, protocol.METHOD_POLICIES, request, "run the platform policies")

@@ -233,3 +233,83 @@ def error_range(error: Mapping[str, Any], parsed: Optional[ParsedFile], index: O
     if isinstance(line, int) and line >= 1:
         return types.Range(start=types.Position(line=line - 1, character=0), end=types.Position(line=line, character=0))
     return None
+
+
+def load_definitions(worker: Any, project_root: str, on_prepare: Callable[[str], None],
+                     timeout: float = 120.0, prepare_timeout: float = 600.0) -> dict[str, Any]:
+    """The worker's `load` answer for a project (blocking), preparing stored state first when it is
+    missing or stale; `on_prepare` hears what is prepared and why. Raises WorkerError."""
+    from .worker import protocol
+
+    result = worker.call(protocol.METHOD_LOAD, {"project_root": project_root, "prepare": False}, timeout=timeout)
+    needed = result.get("needs_prepare")
+    if needed:
+        on_prepare("Preparing " + ", ".join(f"{n.get('key')} ({n.get('reason')})" for n in needed))
+        result = worker.call(protocol.METHOD_LOAD, {"project_root": project_root, "prepare": True},
+                             timeout=prepare_timeout)
+    return result
+
+
+def disk_location(path: str, document: Optional[int], parse: Callable[[str], ParsedFile]) -> dict:
+    """{uri, range} of a document's first line in a file as `parse` reads it (a Python file: its start)."""
+    from pathlib import Path
+
+    uri = Path(path).as_uri()
+    start = {"start": {"line": 0, "character": 0}, "end": {"line": 0, "character": 0}}
+    if document is None:
+        return {"uri": uri, "range": start}
+    parsed = parse(path)
+    if not 0 <= document < len(parsed.documents):
+        return {"uri": uri, "range": start}
+    doc = parsed.documents[document]
+    return {"uri": uri, "range": _range_json(lsp_range(LineIndex(parsed.text), doc.first_line().shifted(doc.start)))}
+
+
+def disk_error_location(error: Mapping[str, Any], parse: Callable[[str], ParsedFile]) -> Optional[dict]:
+    from pathlib import Path
+
+    path = error.get("path")
+    if not isinstance(path, str):
+        return None
+    parsed = parse(path) if isinstance(error.get("document"), int) else None
+    found = error_range(error, parsed, LineIndex(parsed.text) if parsed is not None else None)
+    return {"uri": Path(path).as_uri(), "range": _range_json(found) if found else None}
+
+
+def _range_json(r: types.Range) -> dict:
+    return {"start": {"line": r.start.line, "character": r.start.character},
+            "end": {"line": r.end.line, "character": r.end.character}}
+
+
+def format_text(view: Mapping[str, Any], shown: Callable[[str], str]) -> str:
+    """The lineage as lines a person reads: each asset with its role, group and upstream keys."""
+    lines = []
+    width = max((len(a["key"]) for a in view["assets"]), default=0)
+    for asset in view["assets"]:
+        deps = ", ".join(asset["deps"])
+        where = f"  ({shown(asset['location']['uri'])})" if asset["role"] != "produced" and asset.get("location") else ""
+        lines.append(f"{asset['role']:<10}  {asset['key']:<{width}}  {asset.get('group') or '-'}"
+                     + (f"  <- {deps}" if deps else "") + where)
+    for error in view["errors"]:
+        at = ""
+        if error.get("uri"):
+            at = shown(error["uri"]) + (f":{error['range']['start']['line'] + 1}" if error.get("range") else "")
+        lines.append(f"error  {at + ': ' if at else ''}{error['message']}")
+    produced = sum(a["role"] == "produced" for a in view["assets"])
+    lines.append(f"{produced} produced, {len(view['assets']) - produced} around them, {len(view['edges'])} edges"
+                 + (" (stale)" if view.get("stale") else ""))
+    return "\n".join(lines)
+
+
+def format_mermaid(view: Mapping[str, Any]) -> str:
+    """A Mermaid flowchart (GitHub and most Markdown viewers render it); produced assets highlighted."""
+    ids = {a["key"]: f"a{i}" for i, a in enumerate(view["assets"])}
+    lines = ["flowchart LR"]
+    for asset in view["assets"]:
+        label = asset["key"].replace('"', "'")
+        lines.append(f'  {ids[asset["key"]]}["{label}"]:::{asset["role"]}')
+    lines += [f"  {ids[up]} --> {ids[down]}" for up, down in view["edges"]]
+    lines += ["  classDef produced fill:#4f43dd,color:#fff,stroke:#2d2499",
+              "  classDef upstream fill:#eef,stroke:#99a",
+              "  classDef downstream fill:#efe,stroke:#9a9"]
+    return "\n".join(lines)

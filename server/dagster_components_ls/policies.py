@@ -711,11 +711,12 @@ BATCH_STRIDE = 100_000
 """Document i of the f-th file of a batch travels as index f * BATCH_STRIDE + i."""
 
 
-def policy_batch_request(files: Sequence[tuple[ParsedFile, CheckContext]]) -> dict[str, Any]:
+def policy_batch_request(files: Sequence[tuple[ParsedFile, CheckContext]],
+                         assets: Optional[Sequence[Mapping[int, list]]] = None) -> dict[str, Any]:
     """One `policies` call for several files (`check`): one child per policy instead of one per file."""
     documents = []
     for number, (parsed, ctx) in enumerate(files):
-        for entry in policy_request(parsed, ctx)["documents"]:
+        for entry in policy_request(parsed, ctx, assets[number] if assets is not None else None)["documents"]:
             documents.append({**entry, "index": number * BATCH_STRIDE + entry["index"]})
     return {"documents": documents}
 

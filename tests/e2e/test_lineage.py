@@ -1,7 +1,9 @@
 """Lineage end to end: the real server loads a copy of examples/acme_analytics (dbt-duckdb, offline)
 with Dagster's own loader and shows its assets, load errors and asset-level policies."""
 
+import json
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -244,6 +246,54 @@ async def test_a_save_shows_the_last_graph_as_stale_until_the_new_load(client: L
     finally:
         await save(client, path, text, 3)
         await loaded(client, 3)
+
+
+def cli(project: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "dagster_components_ls", *args], cwd=project,
+                          capture_output=True, text=True, timeout=300)
+
+
+def test_lineage_cli_prints_the_same_view_as_text_json_and_mermaid(project: Path):
+    metrics = "src/acme_analytics/defs/metrics/defs.yaml"
+    text = cli(project, "lineage", metrics)
+    assert (text.returncode, text.stdout.splitlines()) == (0, [
+        "produced    metrics/revenue  metrics  <- orders",
+        "upstream    orders           jaffle_shop  <- stg_orders, stg_payments  (src/acme_analytics/defs/jaffle_shop/defs.yaml)",
+        "1 produced, 1 around them, 1 edges"])
+    assert "Warning" not in text.stderr  # Dagster's beta notices stay quiet
+    as_json = json.loads(cli(project, "lineage", "src/acme_analytics/defs/research/churn/defs.yaml", "--document", "1",
+                             "--format", "json").stdout)
+    assert (roles(as_json), as_json["edges"], as_json["stale"]) == (
+        {"produced": ["research/churn_model"], "upstream": ["research/churn_features"],
+         "downstream": ["reports/weekly_research_digest"]},
+        [["research/churn_features", "research/churn_model"], ["research/churn_model", "reports/weekly_research_digest"]],
+        False)
+    mermaid = cli(project, "lineage", metrics, "--format", "mermaid").stdout.splitlines()
+    assert mermaid[:4] == ["flowchart LR", '  a0["metrics/revenue"]:::produced', '  a1["orders"]:::upstream', "  a1 --> a0"]
+    outside = cli(project, "lineage", "/etc/hostname")
+    assert (outside.returncode, outside.stdout) == (2, "")
+
+
+def test_check_load_reports_load_errors_and_asset_policies(project: Path):
+    path = defs(project, "jaffle_shop")
+    good = path.read_text()
+    path.write_text(good.replace("/dbt/jaffle_shop", "/dbt/missing"))
+    try:
+        plain_check = cli(project, "check", "--format", "json")
+        loaded_check = cli(project, "check", "--load", "--format", "json")
+    finally:
+        path.write_text(good)
+    where = "src/acme_analytics/defs/jaffle_shop/defs.yaml"
+    missing = (where, "missing-file", 4, "'{{ context.project_root }}/dbt/missing' does not exist (dbt/missing)")
+    assert (plain_check.returncode, [(f["path"], f["code"], f["range"]["start"]["line"], f["message"])
+                                     for f in json.loads(plain_check.stdout)]) == (0, [missing])
+    found = json.loads(loaded_check.stdout)
+    assert loaded_check.returncode == 1
+    assert [(f["path"], f["code"], f["range"]["start"]["line"], f["message"]) for f in found] == [
+        (where, "load-error", 4, f"DagsterDbtProjectNotFoundError: project_dir {project}/dbt/missing does not exist."),
+        missing]
+    lineage_exit = cli(project, "lineage", "src/acme_analytics/defs/metrics/defs.yaml")
+    assert lineage_exit.returncode == 0
 
 
 # Last: it leaves the dbt project newer than its stored state, so later loads would prepare again.

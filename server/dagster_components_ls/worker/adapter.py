@@ -554,6 +554,20 @@ class Leaf:
     """The document's index in its file; None for a Python file."""
 
 
+def quiet_dagster_warnings() -> Any:
+    """A context in which Dagster's beta/preview notices stay silent (as `dg list defs` does)."""
+    import contextlib
+
+    try:
+        from dagster_shared.utils.warnings import disable_dagster_warnings
+    except ImportError:
+        try:
+            from dagster._utils.warnings import disable_dagster_warnings
+        except ImportError:
+            return contextlib.nullcontext()
+    return disable_dagster_warnings()
+
+
 def component_tree(project_root: Path) -> Any:
     from dagster._core.definitions.definitions_load_context import DefinitionsLoadContext, DefinitionsLoadType
     from dagster.components.core.component_tree import ComponentTree

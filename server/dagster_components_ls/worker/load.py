@@ -22,6 +22,11 @@ _NAME = re.compile(r"[A-Za-z_]\w*")
 
 def load_project(project_root: str, prepare: bool) -> dict[str, Any]:
     """See protocol.py (METHOD_LOAD). Runs in a forked child: it imports and runs the project's code."""
+    with adapter.quiet_dagster_warnings():
+        return _load_project(project_root, prepare)
+
+
+def _load_project(project_root: str, prepare: bool) -> dict[str, Any]:
     root = Path(project_root)
     project = registry.read_project(root)
     if project is None:
