@@ -193,8 +193,9 @@ def asset_hover(loaded: Loaded, key: str, span: Span, index: LineIndex, where: O
 
 def asset_completions(parsed: ParsedFile, offset: int, loaded: Loaded, index: LineIndex,
                       own: Iterable[str] = ()) -> list[types.CompletionItem]:
-    """Asset keys where a field names existing assets (`deps`, `target`, ...); the document's own
-    assets are left out (an asset does not depend on itself)."""
+    """Asset keys where a field names existing assets (`deps`, `target`, ...); under `attributes` the
+    document's own assets are left out (an asset does not depend on itself), while a
+    `post_processing` target selects exactly those."""
     doc = parsed.document_at(offset)
     if doc is None:
         return []
@@ -204,7 +205,7 @@ def asset_completions(parsed: ParsedFile, offset: int, loaded: Loaded, index: Li
     names = [p for p in cursor.path if isinstance(p, str)]
     if not names or names[-1] not in ASSET_KEY_FIELDS or names[0] not in ("attributes", "post_processing"):
         return []
-    skip = set(own)
+    skip = set(own) if names[0] == "attributes" else set()
     span = Span(doc.start + cursor.start, doc.start + cursor.end)
     items = []
     for key in sorted(k for k, a in loaded.assets.items() if k not in skip and a.get("materializable", True)):

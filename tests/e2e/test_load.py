@@ -135,6 +135,38 @@ def test_a_failing_document_is_located_and_the_others_still_load(worker, shop):
     assert sorted(producers(result, shop)) == ["loose", "widgets/a", "widgets/b"]
 
 
+def test_a_template_variable_that_raises_is_reported_at_the_value_using_it(worker, shop):
+    write(shop, {
+        "src/shop/defs/a/vars.py": """
+            import dagster as dg
+
+
+            @dg.template_var
+            def widget_name() -> str:
+                raise LookupError("no widget name configured")
+        """,
+        "src/shop/defs/a/defs.yaml": """
+            type: shop.components.widget.Widget
+            template_vars_module: .vars
+            attributes:
+              name: "{{ widget_name }}"
+        """,
+    })
+    result = load(worker, shop)
+    assert [(Path(e["path"]).parent.name, e["document"], e["key_path"], e["message"]) for e in result["errors"]] == [
+        ("a", 0, ["attributes", "name"], "LookupError: no widget name configured")]
+
+
+def test_an_unknown_template_name_at_load_is_reported_at_its_value(worker, shop):
+    path = shop / "src/shop/defs/a/defs.yaml"
+    path.write_text(path.read_text().replace("name: a", 'name: "{{ nmae }}"'))
+    result = load(worker, shop)
+    assert [(e["key_path"], e["message"]) for e in result["errors"]] == [
+        (["attributes", "name"], "UndefinedError: 'nmae' not found in scope, available scope is: env, dg, datetime, "
+                                 "automation_condition, context, project_root, load_component_at_path, "
+                                 "build_defs_at_path")]
+
+
 def test_the_defs_module_raising_is_reported_at_its_line(worker, shop):
     (shop / "src/shop/defs/__init__.py").write_text("x = 1\nraise ValueError('no defs today')\n")
     result = load(worker, shop)

@@ -441,6 +441,16 @@ def test_policy_request_sends_mapping_documents_with_their_canonical_type(regist
     assert json.dumps(policy_request(parse_file(text), CheckContext(registry=registry)))
 
 
+def test_policy_requests_carry_each_documents_loaded_assets(registry):
+    one, two = parse_file("type: a.B\n---\ntype: c.D\n"), parse_file("type: e.F\n")
+    ctx = CheckContext(registry=registry)
+    orders = {"key": "orders", "owners": [], "tags": {}}
+    single = policy_request(one, ctx, {1: [orders]})
+    assert [d.get("assets") for d in single["documents"]] == [None, [orders]]
+    batch = policy_batch_request([(one, ctx), (two, ctx)], [{0: []}, {0: [orders]}])
+    assert [(d["index"], d.get("assets")) for d in batch["documents"]] == [(0, []), (1, None), (100_000, [orders])]
+
+
 def test_a_batch_request_for_several_files_splits_back_per_file(registry):
     one, two = parse_file("type: a.B\n---\ntype: c.D\n"), parse_file("type: e.F\n")
     ctx = CheckContext(registry=registry)
