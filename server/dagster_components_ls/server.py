@@ -681,6 +681,12 @@ def on_shutdown(ls: ComponentsLanguageServer, params: Any) -> None:
         if state.worker is not None:
             state.worker.close()
             state.worker = None
+        lin = state.lineage
+        if lin.timer is not None:
+            lin.timer.cancel()
+        if lin.worker is not None:
+            lin.worker.close()
+            lin.worker = None
 
 
 @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
