@@ -100,6 +100,8 @@ class ProjectState:
     lineage: LineageState = field(default_factory=LineageState)
     installed: Optional[str] = None
     """The interpreter and installed packages the lineage worker imported (see registry.installed_stamp)."""
+    attempted: Optional[str] = None
+    """The fingerprint of the last registry build; the poll does not retry one that failed."""
 
     def background_worker(self) -> WorkerProcess:
         if self.worker is None:
@@ -353,7 +355,7 @@ class ComponentsLanguageServer(LanguageServer):
         assert state.python is not None
         if not self.settings.trusted:  # no user code runs, not even the interpreter: a cached registry or nothing
             return load_registry(state.python, state.project, extra_types=state.extra_types, cache_only=True), None
-        stamp = fingerprint(state.python, state.project)
+        stamp = state.attempted = fingerprint(state.python, state.project)
         worker = WorkerProcess(state.python, state.project.root if state.project else Path.cwd())
         try:
             registry = load_registry(state.python, state.project, worker=worker, timeout=REGISTRY_TIMEOUT_SECONDS,
@@ -383,13 +385,13 @@ class ComponentsLanguageServer(LanguageServer):
         while True:
             await asyncio.sleep(REFRESH_POLL_SECONDS)
             for state in list(self.states.values()):
-                if state.loading is not None or state.python is None or state.fingerprint is None:
+                if state.loading is not None or state.python is None or (state.fingerprint or state.attempted) is None:
                     continue
                 try:
                     stamp = await asyncio.to_thread(fingerprint, state.python, state.project)
                 except OSError:
                     continue
-                if stamp != state.fingerprint:
+                if stamp != state.fingerprint and stamp != state.attempted:  # a failed build waits for a change
                     self.refresh(state, "Component code or installed packages changed")
 
     def used_types(self, snap: Snapshot) -> list[str]:

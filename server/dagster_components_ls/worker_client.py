@@ -19,9 +19,18 @@ WORKER_DIR = Path(__file__).parent / "worker"
 BACKOFF_FIRST = 0.5
 BACKOFF_MAX = 30.0
 STDERR_LINES = 200
+TIMEOUT_CAP_ENV = "DAGSTER_COMPONENTS_LS_CALL_TIMEOUT"
+"""Seconds: an upper bound on every worker call's timeout (tests of hung user code set it low)."""
 _EOF = object()
 
 log = logging.getLogger(__name__)
+
+
+def _timeout_cap() -> float:
+    try:
+        return float(os.environ.get(TIMEOUT_CAP_ENV, "inf"))
+    except ValueError:
+        return float("inf")
 
 
 class WorkerError(Exception):
@@ -66,6 +75,7 @@ class WorkerProcess:
         return "\n".join(list(self._stderr)[-lines:])
 
     def call(self, method: str, params: Mapping[str, Any] | None = None, timeout: float = 30.0) -> dict[str, Any]:
+        timeout = min(timeout, _timeout_cap())
         deadline = time.monotonic() + timeout
         if not self._lock.acquire(timeout=timeout):
             raise WorkerError("timeout", f"worker busy: {method} waited {timeout:g} s for another call")
@@ -147,6 +157,14 @@ class WorkerProcess:
         if wait > 0:
             time.sleep(wait)
         self._start()
+        try:  # a quick answer first: an interpreter that cannot run the worker is named as such
+            self._call(protocol.METHOD_PING, {}, deadline)
+        except WorkerError as exc:
+            if exc.kind != "crashed":
+                raise
+            detail = exc.stderr_tail.strip().splitlines()[-1] if exc.stderr_tail.strip() else exc.message
+            raise WorkerError("unavailable", f"{self.python} is not a Python interpreter that can run the worker "
+                                             f"({detail})", exc.stderr_tail) from None
 
     def _start(self) -> None:
         self._responses = queue.Queue()

@@ -199,7 +199,9 @@ def test_a_worker_that_cannot_run_backs_off():
         # the next start waits 0.5 s, longer than this call may take
         with pytest.raises(WorkerError) as second:
             worker.call("ping", timeout=0.2)
-    assert (first.value.kind, second.value.kind) == ("crashed", "unavailable")
+    assert (first.value.kind, second.value.kind) == ("unavailable", "unavailable")
+    assert first.value.message.startswith("/bin/false is not a Python interpreter that can run the worker")
+    assert second.value.message.startswith("worker restarts in")
 
 
 def test_a_missing_interpreter_is_unavailable(tmp_path):

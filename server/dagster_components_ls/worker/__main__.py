@@ -26,6 +26,14 @@ class BadRequest(Exception):
     """The request names no method or carries malformed params."""
 
 
+class CannotRun(Exception):
+    """The interpreter cannot answer this call at all (no Dagster); the message is for the user as is."""
+
+
+MEMORY_ENV = "DAGSTER_COMPONENTS_LS_WORKER_MEMORY_MB"
+DEFAULT_MEMORY_MB = 4096
+
+
 # Work to do after the current response is written (importing what a load taught us), so the
 # client never waits for it.
 AFTER_RESPONSE: list[Callable[[], None]] = []
@@ -33,6 +41,7 @@ AFTER_RESPONSE: list[Callable[[], None]] = []
 
 def main() -> None:
     _hide_worker_modules()
+    _limit_memory()
     requests, responses = _claim_stdio()
     signal.signal(signal.SIGUSR1, lambda signum, frame: None)  # an interrupt between calls is moot
     for line in requests:
@@ -53,6 +62,20 @@ def _hide_worker_modules() -> None:
     sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != here]
     for module in (adapter, isolation, load, policies, protocol, registry, scaffold, validate):  # they hold each other by reference
         sys.modules[f"dagster_components_ls_worker.{module.__name__}"] = sys.modules.pop(module.__name__)
+
+
+def _limit_memory() -> None:
+    """Caps the data each process of the worker may allocate (user code that allocates without
+    bound gets a MemoryError in its forked call instead of taking the machine); 0 turns it off."""
+    try:
+        import resource
+
+        megabytes = int(os.environ.get(MEMORY_ENV, DEFAULT_MEMORY_MB))
+        if megabytes > 0:
+            limit = megabytes * 1024 * 1024
+            resource.setrlimit(resource.RLIMIT_DATA, (limit, resource.getrlimit(resource.RLIMIT_DATA)[1]))
+    except (ImportError, ValueError, OSError):
+        pass  # not POSIX, a bad value, or a hard limit already lower: run as is
 
 
 def _claim_stdio() -> tuple[IO[str], IO[str]]:
@@ -85,15 +108,25 @@ def _respond(line: str) -> tuple[dict[str, Any], bool]:
         params = request.get("params") or {}
         if method not in HANDLERS:
             raise BadRequest(f"unknown method {method!r}")
+        if method not in (protocol.METHOD_PING, protocol.METHOD_SHUTDOWN) and not _has_dagster():
+            raise CannotRun(f"Dagster is not installed in {sys.executable}")
         if not isinstance(params, dict):
             raise BadRequest("params must be an object")
         return {"id": request_id, "result": HANDLERS[method](params)}, method == protocol.METHOD_SHUTDOWN
     except BadRequest as e:
         return _error(request_id, protocol.ERROR_BAD_REQUEST, str(e), ""), False
+    except CannotRun as e:
+        return _error(request_id, protocol.ERROR_EXCEPTION, str(e), ""), False
     except BaseException as e:  # never die on a request: user code may raise SystemExit too
         trace = e.traceback if isinstance(e, isolation.ChildFailed) else traceback.format_exc()
         message = str(e) if isinstance(e, isolation.ChildFailed) else f"{type(e).__name__}: {e}"
         return _error(request_id, protocol.ERROR_EXCEPTION, message, trace), False
+
+
+def _has_dagster() -> bool:
+    import importlib.util
+
+    return "dagster" in sys.modules or importlib.util.find_spec("dagster") is not None
 
 
 def _error(request_id: Any, kind: str, message: str, trace: str) -> dict[str, Any]:

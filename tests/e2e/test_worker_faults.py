@@ -1,0 +1,161 @@
+"""Faults in user code and interpreters, through the real server: each is contained, named once, and
+leaves no process behind; the server keeps answering from the last good registry."""
+
+import os
+import stat
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+import pytest_lsp
+from e2e_support import GADGET_V1, SHARED_CACHE, open_and_wait, start_session, statuses, summary, until, write_project
+from lsprotocol import types
+from pytest_lsp import ClientServerConfig, LanguageClient
+
+from e2e_support import SERVER_COMMAND
+
+# Short limits, so a hang or a runaway allocation is caught in seconds (the defaults: 60-180 s per
+# call, 4 GiB of data per worker process).
+FAULT_ENV = {"DAGSTER_COMPONENTS_LS_CALL_TIMEOUT": "15", "DAGSTER_COMPONENTS_LS_WORKER_MEMORY_MB": "1024"}
+
+
+def fault_config() -> ClientServerConfig:
+    return ClientServerConfig(server_command=SERVER_COMMAND, server_env={
+        **os.environ, "DAGSTER_COMPONENTS_LS_CACHE": str(SHARED_CACHE), **FAULT_ENV})
+
+
+@pytest_lsp.fixture(config=fault_config())
+async def client(lsp_client: LanguageClient):
+    await start_session(lsp_client, {})
+    yield
+    await lsp_client.shutdown_session()
+
+
+def processes_under(folder: Path) -> list[str]:
+    """Live processes whose working folder or command line is inside `folder` (workers, their children)."""
+    found = []
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit() or int(pid) == os.getpid():
+            continue
+        try:
+            cwd = os.readlink(f"/proc/{pid}/cwd")
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            state = next(line for line in Path(f"/proc/{pid}/status").read_text().splitlines() if line.startswith("State:"))
+        except (OSError, StopIteration):
+            continue
+        if "zombie" not in state and (cwd.startswith(str(folder)) or str(folder) in cmdline):
+            found.append(f"{pid}: {cmdline.strip()}")
+    return found
+
+
+async def nothing_left_under(client: LanguageClient, folder: Path) -> bool:
+    """Until no process runs there: a hung call is killed at its timeout (15 s here)."""
+    return await until(client, lambda: not processes_under(folder), timeout=45)
+
+
+def gadget_module(root: Path) -> Path:
+    return root / "src" / "shop" / "components" / "gadget.py"
+
+
+def defs_file(root: Path) -> Path:
+    return root / "src" / "shop" / "defs" / "gadgets" / "defs.yaml"
+
+
+def registry_messages(client: LanguageClient, root: Path) -> list[tuple[str, str]]:
+    return [(s.state, s.message) for s in statuses(client)
+            if s.subject == "registry" and s.project == root.as_uri() and s.state != "loading"]
+
+
+FAULTY_MODULES = {
+    "raises": ("raise ImportError(\"gadget needs the 'widgets' extra\")\n",
+               "ImportError: gadget needs the 'widgets' extra"),
+    "exits": ("import sys\nsys.exit(3)\n", "SystemExit: 3"),
+    "allocates": ("blocks = []\nwhile True:\n    blocks.append(bytearray(50_000_000))\n", "MemoryError"),
+}
+
+
+@pytest.mark.parametrize("fault", list(FAULTY_MODULES))
+@pytest.mark.asyncio(loop_scope="function")
+async def test_a_component_module_that_fails_at_import_is_one_diagnostic(client: LanguageClient, tmp_path, fault):
+    root = write_project(tmp_path / "shop")
+    code, error = FAULTY_MODULES[fault]
+    gadget_module(root).write_text(code + GADGET_V1)
+    diagnostics = await open_and_wait(client, defs_file(root))
+    assert summary(diagnostics) == [
+        ("unknown-type", 0, 6, 0, 35,
+         f"Component type 'shop.components.gadget.Gadget' could not be loaded: importing 'shop.components.gadget' "
+         f"failed: {error}")]
+    assert registry_messages(client, root)[-1][0] == "ready"
+    assert await nothing_left_under(client, root), processes_under(root)
+
+
+@pytest.mark.asyncio(loop_scope="function")
+async def test_output_of_user_code_never_reaches_the_protocol(client: LanguageClient, tmp_path):
+    root = write_project(tmp_path / "shop")
+    noisy = "import os\nprint('hello from gadget')\nos.system('echo hello from a subprocess')\n"
+    gadget_module(root).write_text(noisy + GADGET_V1)
+    diagnostics = await open_and_wait(client, defs_file(root))
+    assert summary(diagnostics) == [
+        ("unknown-attribute", 3, 2, 3, 7, "Unknown attribute 'color' for shop.components.gadget.Gadget. Allowed: name")]
+
+
+@pytest.mark.asyncio(loop_scope="function")
+async def test_a_hang_at_import_keeps_the_last_good_registry_and_is_killed(client: LanguageClient, tmp_path):
+    root = write_project(tmp_path / "shop")
+    path = defs_file(root)
+    await open_and_wait(client, path)
+    gadget_module(root).write_text("import time\ntime.sleep(3600)\n" + GADGET_V1)
+    client.text_document_did_save(types.DidSaveTextDocumentParams(
+        text_document=types.TextDocumentIdentifier(uri=gadget_module(root).as_uri())))
+    assert await until(client, lambda: registry_messages(client, root)[-1][0] == "error", timeout=60)
+    assert registry_messages(client, root)[-1][1] == (
+        "Could not read the component types: worker call registry timed out; the worker was killed")
+    # The background checks of the open document import the module too: their call is killed as well.
+    assert await nothing_left_under(client, root), processes_under(root)
+    # The last good registry still answers: the type's docs on hover, its diagnostics.
+    hover = await client.text_document_hover_async(types.HoverParams(
+        text_document=types.TextDocumentIdentifier(uri=path.as_uri()), position=types.Position(line=0, character=10)))
+    assert "Builds one gadget asset." in hover.contents.value
+    assert [d.code for d in client.diagnostics[path.as_uri()]] == ["unknown-attribute"]
+    # Fixed: the next save reads the types again.
+    gadget_module(root).write_text(GADGET_V1)
+    client.text_document_did_save(types.DidSaveTextDocumentParams(
+        text_document=types.TextDocumentIdentifier(uri=gadget_module(root).as_uri())))
+    assert await until(client, lambda: registry_messages(client, root)[-1][0] == "ready", timeout=60)
+
+
+@pytest.mark.asyncio(loop_scope="function")
+async def test_an_interpreter_without_dagster_is_named(client: LanguageClient, tmp_path):
+    venv = tmp_path / "bare"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    root = write_project(tmp_path / "shop")
+    (root / ".venv").symlink_to(venv)  # the project's own interpreter, found like a user's
+    await check_interpreter_error(client, root, f"Dagster is not installed in {root / '.venv' / 'bin' / 'python'}")
+
+
+@pytest.mark.asyncio(loop_scope="function")
+async def test_an_interpreter_that_is_not_python_is_named(client: LanguageClient, tmp_path):
+    root = write_project(tmp_path / "shop")
+    fake = root / ".venv" / "bin" / "python"
+    fake.parent.mkdir(parents=True)
+    fake.write_text("#!/bin/sh\necho 'not python'\n")
+    fake.chmod(fake.stat().st_mode | stat.S_IEXEC)
+    await check_interpreter_error(client, root, f"{fake} is not a Python interpreter that can run the worker")
+
+
+async def check_interpreter_error(client: LanguageClient, root: Path, message: str) -> None:
+    # This client names its own interpreter; a document outside its settings' reach is the project's
+    # own .venv only when the setting is empty, so the setting is cleared first.
+    client.workspace_did_change_configuration(types.DidChangeConfigurationParams(settings={"dagsterComponents": {
+        "python": None, "lineage": {"enabled": False}}}))
+    path = defs_file(root)
+    client.text_document_did_open(types.DidOpenTextDocumentParams(text_document=types.TextDocumentItem(
+        uri=path.as_uri(), language_id="yaml", version=1, text=path.read_text())))
+    assert await until(client, lambda: registry_messages(client, root) and registry_messages(client, root)[-1][0] == "error")
+    assert registry_messages(client, root)[-1][1].startswith(f"Could not read the component types: {message}")
+    assert await until(client, lambda: any(d.code == "worker-error" for d in client.diagnostics.get(path.as_uri(), ())))
+    errors = [d for d in client.diagnostics[path.as_uri()] if d.code == "worker-error"]
+    assert len(errors) == 1 and errors[0].message.startswith(f"Could not read the component types: {message}")
+    assert await nothing_left_under(client, root), processes_under(root)
