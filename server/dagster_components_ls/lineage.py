@@ -30,6 +30,8 @@ class LineageState:
     """A project's loads: the last good one, and which save (generation) each run answers."""
 
     loaded: Optional[Loaded] = None
+    from_disk: bool = False
+    """`loaded` is the previous session's (shown at start-up, stale, until this session's first load)."""
     error: Optional[str] = None
     """Why the last load produced nothing (the worker failed); the last good `loaded` stays shown."""
     wanted: int = 0

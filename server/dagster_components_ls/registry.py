@@ -168,6 +168,19 @@ def load_registry(python: Path, project: Project | None, *, worker: WorkerProces
     return Registry.from_snapshot(snapshot)
 
 
+def stored_lineage(project_root: Path) -> Any:
+    """The last load answer saved for a project (shown, as stale, while a server start loads anew)."""
+    return _read_json(_lineage_file(project_root))
+
+
+def store_lineage(project_root: Path, result: dict[str, Any]) -> None:
+    _write_json_atomically(_lineage_file(project_root), result)
+
+
+def _lineage_file(project_root: Path) -> Path:
+    return cache_dir() / f"lineage-{_digest(str(project_root))[:16]}.json"
+
+
 def cached_call(worker: WorkerProcess, stamp: str, method: str, params: dict[str, Any],
                 timeout: float) -> dict[str, Any]:
     """A worker answer that depends only on the installed code and the params (platform policies,

@@ -206,7 +206,7 @@ class ComponentsLanguageServer(LanguageServer):
     def loaded_problems(self, uri: str, parsed: ParsedFile, state: ProjectState) -> list[Problem]:
         """Load errors and asset-level policies from the project's last good load (diagnostics of a save)."""
         loaded = state.lineage.loaded
-        if loaded is None:
+        if loaded is None or state.lineage.from_disk:  # an earlier session's errors are not reported as today's
             return []
         from .diagnostics import without_suppressed
         from .lineage import load_problems, policy_problems
@@ -455,6 +455,12 @@ class ComponentsLanguageServer(LanguageServer):
             return
         if only_if_missing and (lin.loaded is not None or lin.wanted):
             return
+        if lin.loaded is None and not lin.wanted:  # a server start: the last graph at once, stale
+            from .registry import stored_lineage
+
+            stored = stored_lineage(state.project.root)
+            if isinstance(stored, dict):
+                lin.loaded, lin.from_disk = Loaded.from_result(stored), True
         lin.wanted += 1  # stale from now on; the load starts once a burst of saves is over
         if lin.timer is not None:
             lin.timer.cancel()
@@ -487,8 +493,12 @@ class ComponentsLanguageServer(LanguageServer):
                 lin.running = 0
             if result.get("cancelled"):
                 continue
-            lin.loaded, lin.error = Loaded.from_result(result), None
+            lin.loaded, lin.error, lin.from_disk = Loaded.from_result(result), None, False
             lin.done = max(lin.done, generation)
+            if state.project is not None:
+                from .registry import store_lineage
+
+                await asyncio.to_thread(store_lineage, state.project.root, result)
             for uri in self.open_uris(state):  # platform policies that ask for assets run again, with them
                 self.background.pop(uri, None)
             for error in lin.loaded.errors:
@@ -718,18 +728,22 @@ def changed_code(uris: list[str], ls: ComponentsLanguageServer) -> None:
     any saved file the definitions may read (not dbt's or Dagster's own output) loads them again."""
     for uri in uris:
         path = Path(to_fs_path(uri) or uri)
-        if not any(p in LINEAGE_IGNORED_DIRS or p.startswith(".") for p in path.parts[:-1]):
-            for state in list(ls.states.values()):
-                if state.project is not None and path.is_relative_to(state.project.root):
-                    ls.want_lineage(state)
-        if path.name in ("pyproject.toml", "dg.toml"):
+        config = path.name in ("pyproject.toml", "dg.toml")
+        if config:
             ls.owners.clear()  # project boundaries or their settings may have moved
-        elif path.suffix != ".py":
-            continue
         for state in list(ls.states.values()):
             root = state.project.root if state.project else None
-            if root is None or path.is_relative_to(root):
+            if root is not None and (not path.is_relative_to(root) or is_generated(path.relative_to(root))):
+                continue  # elsewhere, or a venv, dbt's target/, .local_defs_state/ (the 2 s poll sees installs)
+            if root is not None:
+                ls.want_lineage(state)
+            if config or path.suffix == ".py":
                 ls.refresh(state, f"{path.name} changed")
+
+
+def is_generated(relative: Path) -> bool:
+    """Inside a folder no one edits by hand: hidden ones, venvs, dbt's and Dagster's output."""
+    return any(p in LINEAGE_IGNORED_DIRS or p.startswith(".") for p in relative.parts[:-1])
 
 
 @server.feature(

@@ -9,10 +9,11 @@ from pathlib import Path
 
 import pytest
 import pytest_lsp
-from e2e_support import EXAMPLES, plain, server_config, start_session, statuses, summary, until
+from e2e_support import EXAMPLES, SHARED_CACHE, plain, server_config, start_session, statuses, summary, until
 from lsprotocol import types
 from pytest_lsp import LanguageClient
 
+from dagster_components_ls.registry import store_lineage
 from dagster_components_ls.worker_client import WorkerProcess
 
 DBT_MODELS = ["customers", "orders", "raw_customers", "raw_orders", "raw_payments",
@@ -246,6 +247,21 @@ async def test_a_save_shows_the_last_graph_as_stale_until_the_new_load(client: L
     finally:
         await save(client, path, text, 3)
         await loaded(client, 3)
+
+
+@pytest.mark.asyncio(loop_scope="function")
+async def test_a_new_session_shows_the_last_graph_at_once_as_stale(client: LanguageClient, project: Path,
+                                                                   monkeypatch):
+    """A session stores its last load: the next server shows it before its own first load ends."""
+    monkeypatch.setenv("DAGSTER_COMPONENTS_LS_CACHE", str(SHARED_CACHE))
+    with WorkerProcess(Path(sys.executable), project) as worker:
+        store_lineage(project, worker.call("load", {"project_root": str(project), "prepare": False}, timeout=120))
+    path = defs(project, "metrics")
+    open_file(client, path)
+    first = await lineage(client, path)
+    assert (roles(first), first["stale"]) == ({"produced": ["metrics/revenue"], "upstream": ["orders"]}, True)
+    await loaded(client)
+    assert (await lineage(client, path))["stale"] is False
 
 
 def cli(project: Path, *args: str) -> subprocess.CompletedProcess:
