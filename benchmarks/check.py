@@ -6,11 +6,17 @@ Prints median, p99 and peak memory (max RSS of the process tree) for both, and t
 
 from __future__ import annotations
 
-import argparse
 import os
+import sys
+
+# benchmarks/typing.py shares its name with the standard library's `typing`: as a script, this
+# folder comes first on sys.path, so it leaves before anything imports `typing`.
+if sys.path and os.path.abspath(sys.path[0] or ".") == os.path.dirname(os.path.abspath(__file__)):
+    sys.path.pop(0)
+
+import argparse
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path

@@ -12,15 +12,21 @@ RSS (VmHWM), and the goals to read the table against (reported, not asserted).
 
 from __future__ import annotations
 
+import os
+import sys
+
+# benchmarks/typing.py shares its name with the standard library's `typing`: as a script, this
+# folder comes first on sys.path, so it leaves before anything imports `typing`.
+if sys.path and os.path.abspath(sys.path[0] or ".") == os.path.dirname(os.path.abspath(__file__)):
+    sys.path.pop(0)
+
 import argparse
 import asyncio
 import json
-import os
 import re
 import shutil
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Awaitable, Callable

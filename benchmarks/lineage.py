@@ -13,14 +13,20 @@ Each run of ours follows a rewrite of a defs.yaml (a save), so nothing is answer
 
 from __future__ import annotations
 
+import os
+import sys
+
+# benchmarks/typing.py shares its name with the standard library's `typing`: as a script, this
+# folder comes first on sys.path, so it leaves before anything imports `typing`.
+if sys.path and os.path.abspath(sys.path[0] or ".") == os.path.dirname(os.path.abspath(__file__)):
+    sys.path.pop(0)
+
 import argparse
 import asyncio
-import os
 import resource
 import shutil
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path

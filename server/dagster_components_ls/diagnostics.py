@@ -80,7 +80,7 @@ def diagnose(parsed: ParsedFile, ctx: CheckContext) -> list[Problem]:
     return sorted(problems, key=lambda p: (p.span.start, p.span.end, p.code))
 
 
-@functools.lru_cache(maxsize=2048)
+@functools.lru_cache(maxsize=1024)
 def _diagnose_document(text: str, index: int, ctx: CheckContext) -> tuple[Problem, ...]:
     # Cached by the document's own text: typing in one document leaves the others' results alone.
     doc = parse_file(text).documents[0]

@@ -170,7 +170,7 @@ def _is_blank(text: str) -> bool:
     return all(not line.strip() or line.lstrip().startswith("#") for line in text.splitlines())
 
 
-@functools.lru_cache(maxsize=4096)
+@functools.lru_cache(maxsize=1024)
 def _parse_cached(text: str) -> tuple[Optional[Node], Any, tuple[SyntaxProblem, ...]]:
     # Keyed by the document's own text: an edit re-parses only the document it touched.
     try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Optional
@@ -338,7 +339,7 @@ class ComponentsLanguageServer(LanguageServer):
         window = self.client_capabilities.window
         if window is None or not window.work_done_progress:
             return None
-        token = f"dagster-components-{id(object())}"
+        token = f"dagster-components-{uuid.uuid4().hex}"
         try:
             await asyncio.wait_for(self.work_done_progress.create_async(token), 5)
         except Exception:  # a client that refuses or never answers gets no progress, nothing else
