@@ -844,12 +844,25 @@ async def on_lineage(ls: ComponentsLanguageServer, params: Any) -> dict:
     state, loaded = await ls.loaded_for(uri, wait=True)
     path = str(Path(to_fs_path(uri) or uri))
     if loaded is None:
-        message = state.lineage.error or "The definitions are not loaded (lineage needs a trusted dg project)"
+        message = state.lineage.error or _why_no_lineage(ls, state)
         return {"assets": [], "edges": [], "errors": [{"message": message, "uri": uri, "range": None}],
                 "stale": state.lineage.stale}
-    return lineage_view(loaded, path, document if isinstance(document, int) else None,
+    view = lineage_view(loaded, path, document if isinstance(document, int) else None,
                         depth if isinstance(depth, int) else 1, state.lineage.stale,
                         ls.document_location, ls.error_location)
+    if state.lineage.error:  # the last refresh failed: the graph shown is the one before it
+        view["errors"].append({"message": state.lineage.error, "uri": None, "range": None})
+    return view
+
+
+def _why_no_lineage(ls: ComponentsLanguageServer, state: ProjectState) -> str:
+    if state.project is None:
+        return "Lineage needs a dg project: this file is in none"
+    if not ls.settings.trusted:
+        return "Lineage runs the project's code, which an untrusted workspace does not allow"
+    if not ls.settings.lineage_enabled:
+        return "Lineage is turned off (setting dagsterComponents.lineage.enabled)"
+    return state.error or "The definitions could not be loaded"
 
 
 def _params_dict(params: Any) -> dict:

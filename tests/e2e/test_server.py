@@ -16,6 +16,7 @@ from e2e_support import (
     SHARED_CACHE,
     TIMEOUT,
     open_and_wait,
+    plain,
     server_config,
     start_session,
     statuses,
@@ -208,3 +209,22 @@ async def test_components_request_lists_the_types_of_a_documents_project(client:
     report = by_key["acme_analytics.defs.reports.weekly_report.WeeklyReport"]
     assert (report["package"], report["source"]["uri"].endswith("weekly_report.py")) == ("acme-analytics", True)
     assert by_key["acme_platform.ResearchJob"]["summary"].startswith("Runs a researcher's notebook or script")
+
+
+@pytest.mark.asyncio(loop_scope="function")
+async def test_lineage_says_why_there_is_none(client: LanguageClient, tmp_path):
+    """This session turns lineage off (e2e_support): the request says so instead of returning nothing."""
+    path = EXAMPLES / "acme_analytics" / "src" / "acme_analytics" / "defs" / "metrics" / "defs.yaml"
+    await open_and_wait(client, path)
+    off = plain(await client.protocol.send_request_async("dagster/lineage", {"textDocument": {"uri": path.as_uri()}}))
+    assert off == {"assets": [], "edges": [], "stale": False, "errors": [
+        {"message": "Lineage is turned off (setting dagsterComponents.lineage.enabled)", "uri": path.as_uri(),
+         "range": None}]}
+    lone = tmp_path / "defs.yaml"
+    lone.write_text("type: dagster.DefsFolderComponent\n")
+    await open_and_wait(client, lone)
+    outside = plain(await client.protocol.send_request_async("dagster/lineage", {"textDocument": {"uri": lone.as_uri()}}))
+    assert outside["errors"][0]["message"] == "Lineage needs a dg project: this file is in none"
+    lenses = await client.text_document_code_lens_async(types.CodeLensParams(
+        text_document=types.TextDocumentIdentifier(uri=path.as_uri())))
+    assert lenses is None  # no lens promising a lineage that will not come
