@@ -302,7 +302,7 @@ class ComponentsLanguageServer(LanguageServer):
         progress = await self.begin_progress("Dagster components", reason or "Reading component types")
         try:
             state.python = projects.resolve_interpreter(self.settings.python or self.python_override, root)
-            registry, stamp = await asyncio.to_thread(self._read_registry, state)
+            registry, stamp, installed = await asyncio.to_thread(self._read_registry, state)
         except (WorkerError, projects.InterpreterNotFound, OSError) as exc:
             state.error = f"Could not read the component types: {exc}"
             self.status(state, "registry", "error", state.error)
@@ -320,7 +320,7 @@ class ComponentsLanguageServer(LanguageServer):
                 self.background.pop(uri, None)
                 self.background_tasks.pop(uri, None)
             self.status(state, "registry", "ready", f"{len(registry.types)} component types")
-            self.renew_lineage_worker(state)
+            self.renew_lineage_worker(state, installed)
         finally:
             state.loading = None
             self.end_progress(progress, state.error or "Component types ready")
@@ -351,17 +351,21 @@ class ComponentsLanguageServer(LanguageServer):
         if token is not None:
             self.work_done_progress.end(token, types.WorkDoneProgressEnd(message=message))
 
-    def _read_registry(self, state: ProjectState) -> tuple[Registry, Optional[str]]:
-        """The registry and the fingerprint it answers to (None when untrusted: nothing is polled)."""
+    def _read_registry(self, state: ProjectState) -> tuple[Registry, Optional[str], Optional[str]]:
+        """The registry, the fingerprint it answers to and the installed packages' stamp (both None
+        when untrusted: nothing is polled, no worker runs)."""
+        from .registry import installed_stamp
+
         assert state.python is not None
         if not self.settings.trusted:  # no user code runs, not even the interpreter: a cached registry or nothing
-            return load_registry(state.python, state.project, extra_types=state.extra_types, cache_only=True), None
+            return load_registry(state.python, state.project, extra_types=state.extra_types, cache_only=True), None, None
         stamp = state.attempted = fingerprint(state.python, state.project)
+        installed = installed_stamp(state.python)
         worker = WorkerProcess(state.python, state.project.root if state.project else Path.cwd())
         try:
             registry = load_registry(state.python, state.project, worker=worker, timeout=REGISTRY_TIMEOUT_SECONDS,
                                      extra_types=state.extra_types, stamp=stamp)
-            return registry, stamp
+            return registry, stamp, installed
         finally:
             worker.close()
 
@@ -530,20 +534,16 @@ class ComponentsLanguageServer(LanguageServer):
         return lin.worker.call(protocol.METHOD_LOAD, {"project_root": str(state.project.root), "prepare": prepare},
                                timeout=PREPARE_TIMEOUT_SECONDS if prepare else LOAD_TIMEOUT_SECONDS)
 
-    def renew_lineage_worker(self, state: ProjectState) -> None:
-        """A new interpreter or installed packages: the lineage worker's imports are outdated."""
-        from .registry import installed_stamp
-
-        if state.python is None:
+    def renew_lineage_worker(self, state: ProjectState, installed: Optional[str]) -> None:
+        """A new interpreter or installed packages: the lineage worker's imports are outdated. The
+        first stamp of a session only records what the (possibly already running) worker has."""
+        if installed is None:
             return
-        try:
-            stamp = installed_stamp(state.python)
-        except OSError:
-            return
-        if stamp != state.installed and state.lineage.worker is not None:
-            state.lineage.worker.close()
-            state.lineage.worker = None
-        state.installed = stamp
+        if state.installed is not None and installed != state.installed and state.lineage.worker is not None:
+            worker, state.lineage.worker = state.lineage.worker, None
+            asyncio.get_running_loop().run_in_executor(None, worker.close)  # never block the editor on it
+            self.want_lineage(state)
+        state.installed = installed
 
     def refresh_code_lenses(self) -> None:
         workspace = self.client_capabilities.workspace
