@@ -94,7 +94,7 @@ def _lineage(path: str, document: Optional[int], depth: int, fmt: str, python: O
 
     from .check import _echo_worker_output
     from .documents import parse_file
-    from .lineage import (Loaded, disk_error_location, disk_location, format_mermaid, format_text, lineage_view,
+    from .lineage import (Loaded, document_location, error_location, format_mermaid, format_text, lineage_view,
                           load_definitions)
     from .project import InterpreterNotFound, ProjectConfigError, find_project, resolve_interpreter
     from .worker_client import WorkerError, WorkerProcess
@@ -127,8 +127,8 @@ def _lineage(path: str, document: Optional[int], depth: int, fmt: str, python: O
     def parse(p: str):
         return parse_file(Path(p).read_text(encoding="utf-8", errors="replace"))
 
-    view = lineage_view(loaded, str(file), document, depth, False, lambda p, d: disk_location(p, d, parse),
-                        lambda e: disk_error_location(e, parse))
+    view = lineage_view(loaded, str(file), document, depth, False, lambda p, d: document_location(p, d, parse),
+                        lambda e: error_location(e, parse))
     if fmt == "json":
         json.dump(view, sys.stdout, indent=2)
         sys.stdout.write("\n")

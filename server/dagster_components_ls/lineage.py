@@ -12,7 +12,7 @@ from .completion import VALUE, ENTRY, cursor_at
 from .diagnostics import ERROR, Problem
 from .documents import SCALAR, ParsedFile
 from .lsp_ranges import lsp_range
-from .positions import LineIndex, Span
+from .positions import UTF16, LineIndex, Span
 from .policies import PolicyConfig, asset_policy_problems, asset_problems, path_span
 
 LOAD_CODE = "load-error"
@@ -253,7 +253,8 @@ def load_definitions(worker: Any, project_root: str, on_prepare: Callable[[str],
     return result
 
 
-def disk_location(path: str, document: Optional[int], parse: Callable[[str], ParsedFile]) -> dict:
+def document_location(path: str, document: Optional[int], parse: Callable[[str], ParsedFile],
+                      encoding: str = UTF16) -> dict:
     """{uri, range} of a document's first line in a file as `parse` reads it (a Python file: its start)."""
     from pathlib import Path
 
@@ -265,21 +266,23 @@ def disk_location(path: str, document: Optional[int], parse: Callable[[str], Par
     if not 0 <= document < len(parsed.documents):
         return {"uri": uri, "range": start}
     doc = parsed.documents[document]
-    return {"uri": uri, "range": _range_json(lsp_range(LineIndex(parsed.text), doc.first_line().shifted(doc.start)))}
+    return {"uri": uri, "range": range_json(lsp_range(LineIndex(parsed.text, encoding), doc.first_line().shifted(doc.start)))}
 
 
-def disk_error_location(error: Mapping[str, Any], parse: Callable[[str], ParsedFile]) -> Optional[dict]:
+def error_location(error: Mapping[str, Any], parse: Callable[[str], ParsedFile],
+                   encoding: str = UTF16) -> Optional[dict]:
+    """{uri, range} of a load error (range null when only the file is known), None without a file."""
     from pathlib import Path
 
     path = error.get("path")
     if not isinstance(path, str):
         return None
     parsed = parse(path) if isinstance(error.get("document"), int) else None
-    found = error_range(error, parsed, LineIndex(parsed.text) if parsed is not None else None)
-    return {"uri": Path(path).as_uri(), "range": _range_json(found) if found else None}
+    found = error_range(error, parsed, LineIndex(parsed.text, encoding) if parsed is not None else None)
+    return {"uri": Path(path).as_uri(), "range": range_json(found) if found else None}
 
 
-def _range_json(r: types.Range) -> dict:
+def range_json(r: types.Range) -> dict:
     return {"start": {"line": r.start.line, "character": r.start.character},
             "end": {"line": r.end.line, "character": r.end.character}}
 

@@ -137,7 +137,7 @@ class ComponentsLanguageServer(LanguageServer):
         doc = self.workspace.get_text_document(uri)
         cached = self.parsed.get(uri)
         if cached is None or cached[0] != doc.version:
-            encoding = self.workspace.position_encoding or types.PositionEncodingKind.Utf16
+            encoding = self.position_encoding()
             cached = (doc.version or 0, parse_file(doc.source), LineIndex(doc.source, encoding))
             self.parsed[uri] = cached
         return doc.source, cached[1], cached[2]
@@ -224,7 +224,7 @@ class ComponentsLanguageServer(LanguageServer):
 
         doc = self.workspace.get_text_document(uri)
         problems = parse_policy_config(doc.source)[1]
-        index = LineIndex(doc.source, self.workspace.position_encoding or types.PositionEncodingKind.Utf16)
+        index = LineIndex(doc.source, self.position_encoding())
         self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(
             uri=uri, diagnostics=[to_lsp(p, index) for p in problems], version=doc.version))
 
@@ -567,28 +567,18 @@ class ComponentsLanguageServer(LanguageServer):
         return state, lin.loaded
 
     def document_location(self, path: str, document: Optional[int]) -> Optional[dict]:
-        """{uri, range} of a document's `type` line (open text, else the file on disk), or a Python file's start."""
-        file = Path(path)
-        uri = file.as_uri()
-        if document is None:
-            return {"uri": uri, "range": _range_dict(types.Range(start=types.Position(0, 0), end=types.Position(0, 0)))}
-        parsed = self.parse_path(file)
-        if not 0 <= document < len(parsed.documents):
-            return {"uri": uri, "range": _range_dict(types.Range(start=types.Position(0, 0), end=types.Position(0, 0)))}
-        doc = parsed.documents[document]
-        index = LineIndex(parsed.text, self.workspace.position_encoding or types.PositionEncodingKind.Utf16)
-        return {"uri": uri, "range": _range_dict(lsp_range(index, doc.first_line().shifted(doc.start)))}
+        """{uri, range} of a document's first line (its open text, else the file on disk)."""
+        from .lineage import document_location
+
+        return document_location(path, document, lambda p: self.parse_path(Path(p)), self.position_encoding())
 
     def error_location(self, error: dict) -> Optional[dict]:
-        from .lineage import error_range
+        from .lineage import error_location
 
-        path = error.get("path")
-        if not isinstance(path, str):
-            return None
-        parsed = self.parse_path(Path(path)) if Path(path).name in COMPONENT_FILE_NAMES else None
-        index = LineIndex(parsed.text, self.workspace.position_encoding or types.PositionEncodingKind.Utf16) if parsed else None
-        found = error_range(error, parsed, index)
-        return {"uri": Path(path).as_uri(), "range": _range_dict(found) if found else None}
+        return error_location(error, lambda p: self.parse_path(Path(p)), self.position_encoding())
+
+    def position_encoding(self) -> str:
+        return self.workspace.position_encoding or types.PositionEncodingKind.Utf16
 
     def status(self, state: ProjectState, subject: str, value: str, message: str) -> None:
         self.protocol.notify(STATUS_NOTIFICATION, {
@@ -632,11 +622,6 @@ def is_pyproject(uri: str) -> bool:
 
 def is_component_file(uri: str) -> bool:
     return Path(to_fs_path(uri) or uri).name in COMPONENT_FILE_NAMES
-
-
-def _range_dict(r: types.Range) -> dict:
-    return {"start": {"line": r.start.line, "character": r.start.character},
-            "end": {"line": r.end.line, "character": r.end.character}}
 
 
 def to_lsp(problem: Problem, index: LineIndex) -> types.Diagnostic:
@@ -898,7 +883,7 @@ def on_document_symbol(ls: ComponentsLanguageServer, params: types.DocumentSymbo
 @server.feature(types.WORKSPACE_SYMBOL)
 def on_workspace_symbol(ls: ComponentsLanguageServer, params: types.WorkspaceSymbolParams) -> list[types.WorkspaceSymbol]:
     files, roots = ls.workspace_files()
-    encoding = ls.workspace.position_encoding or types.PositionEncodingKind.Utf16
+    encoding = ls.position_encoding()
     return workspace_symbols(files, params.query, roots, encoding)
 
 

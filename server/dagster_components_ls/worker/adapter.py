@@ -49,11 +49,10 @@ def preload(typenames: tuple[str, ...] = ()) -> None:
     modules (which the user edits) are imported in each call's fork, never here.
     """
     import importlib.util
-    import sysconfig
 
     import dagster  # noqa: F401
 
-    installed = {sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]}
+    installed = site_dirs()
     for typename in typenames:
         top = typename.split(".")[0]
         try:
@@ -66,6 +65,13 @@ def preload(typenames: tuple[str, ...] = ()) -> None:
                 importlib.import_module(typename.rpartition(".")[0])
             except BaseException:  # noqa: BLE001 - the fork reports it; the worker itself must live
                 continue
+
+
+def site_dirs() -> tuple[str, ...]:
+    """Where installed packages live (a package changes there only with a reinstall)."""
+    import sysconfig
+
+    return tuple({sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]})
 
 
 def import_installed(names: list[str]) -> None:

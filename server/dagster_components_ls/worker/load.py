@@ -3,7 +3,6 @@
 import os
 import re
 import sys
-import sysconfig
 import time
 import traceback
 from pathlib import Path
@@ -41,7 +40,7 @@ def _load_project(project_root: str, prepare: bool) -> dict[str, Any]:
         tree = adapter.component_tree(root)
         leaves = adapter.leaves(tree)
     except Exception as e:  # noqa: BLE001 - the defs module or a defs file could not be read
-        return {"assets": [], "errors": [_project_error(e, root)], "prepared": [], "modules": _learned(before)}
+        return {"assets": [], "errors": [_project_error(e, root)], "prepared": [], "modules": _learned(before, project)}
 
     failed: dict[Any, dict[str, Any]] = {}
 
@@ -53,7 +52,7 @@ def _load_project(project_root: str, prepare: bool) -> dict[str, Any]:
     if stale and not prepare:
         return {"needs_prepare": [{"key": s.key, "path": str(s.leaf.path), "document": s.leaf.document,
                                    "reason": reason} for s, reason in stale],
-                "modules": _learned(before)}
+                "modules": _learned(before, project)}
     prepared = []
     for state, reason in stale:
         started = time.monotonic()
@@ -72,7 +71,7 @@ def _load_project(project_root: str, prepare: bool) -> dict[str, Any]:
         node["producer"] = {"path": str(leaf.path), "document": leaf.document} if leaf else None
         assets.append(node)
     return {"assets": assets, "errors": list(failed.values()) + project_errors, "prepared": prepared,
-            "modules": _learned(before)}
+            "modules": _learned(before, project)}
 
 
 def _build(tree: Any, leaves: list[adapter.Leaf], failed: dict[Any, dict[str, Any]], fail: Any,
@@ -289,18 +288,16 @@ def _yaml_error_position(chain: list[BaseException]) -> tuple[Path, int] | None:
 
 
 def _is_installed(path: Path) -> bool:
-    return any(str(path).startswith(p) for p in _site_dirs())
+    return str(path).startswith(adapter.site_dirs())
 
 
-def _site_dirs() -> tuple[str, ...]:
-    return tuple({sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]})
-
-
-def _learned(before: set[str]) -> list[str]:
-    """Installed modules this load imported: the worker imports them once, so the next load is warm."""
-    site = _site_dirs()
+def _learned(before: set[str], project: "registry.ProjectConfig") -> list[str]:
+    """Installed modules this load imported: the worker imports them once, so the next load is warm.
+    Never the project's own package, even when it is installed: each load must see its edits."""
+    site = adapter.site_dirs()
+    own = project.root_module.split(".")[0]
     return sorted(name for name in set(sys.modules) - before
-                  if (getattr(sys.modules.get(name), "__file__", None) or "").startswith(site))
+                  if name.split(".")[0] != own and (getattr(sys.modules.get(name), "__file__", None) or "").startswith(site))
 
 
 def _prefer_project_sources(project: "registry.ProjectConfig") -> None:
