@@ -16,7 +16,7 @@ from .code_actions import fix_all
 from . import project as projects
 from .diagnostics import ERROR, CheckContext, Problem, diagnose, without_suppressed
 from .documents import ParsedFile, parse_file
-from .positions import LineIndex, Span
+from .positions import LineIndex
 from .registry import Registry, cached_call, fingerprint, load_registry
 from .worker import protocol
 from .worker_client import WorkerError, WorkerProcess
@@ -177,11 +177,8 @@ def _loaded_findings(loaded: "Loaded", checked: list, config: policies.PolicyCon
         file = Path(error["path"]) if isinstance(error.get("path"), str) else owner.config_path
         text = _read(file) if file.is_file() else ""
         index = LineIndex(text)
-        line = error.get("line") if isinstance(error.get("line"), int) and error["line"] >= 1 else 1
-        start = sum(len(l) + 1 for l in text.split("\n")[: line - 1]) if text else 0
-        end = start + len(text.split("\n")[line - 1]) if text and line <= len(text.split("\n")) else start
-        findings.append(Finding(file, Problem(Span(start, end), "load-error", error.get("message") or "Loading failed",
-                                              ERROR), index))
+        span = index.line_span_1based(error["line"] if isinstance(error.get("line"), int) else 1)
+        findings.append(Finding(file, Problem(span, "load-error", error.get("message") or "Loading failed", ERROR), index))
     return findings
 
 

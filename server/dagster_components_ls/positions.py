@@ -73,6 +73,11 @@ class LineIndex:
     def line_start(self, line: int) -> int:
         return self._starts[min(max(line, 0), len(self._starts) - 1)]
 
+    def line_span_1based(self, line: int) -> Span:
+        """The text of a 1-based line number (as Python tracebacks give it), clamped to the file."""
+        index = min(max(line - 1, 0), len(self._starts) - 1)
+        return Span(self._starts[index], self._starts[index] + len(self.line_text(index)))
+
     def position_at(self, offset: int) -> LineCharacter:
         offset = min(max(offset, 0), len(self.text))
         line = self.line_of(offset)

@@ -1,5 +1,6 @@
 """The worker's `load` call on a small real project: per-document assets, located errors, cancellation."""
 
+import json
 import subprocess
 import sys
 import textwrap
@@ -202,3 +203,13 @@ def test_an_interrupt_cancels_a_running_load_and_the_worker_stays(worker, shop):
 def _group_members(pgid: int) -> list[int]:
     out = subprocess.run(["ps", "-o", "pid=", "-g", str(pgid)], capture_output=True, text=True).stdout
     return sorted(int(p) for p in out.split())
+
+
+def test_check_load_reports_an_error_outside_any_document_at_its_python_line(shop):
+    (shop / "src/shop/defs/__init__.py").write_text("x = 1\nraise ValueError('no defs today')\n")
+    done = subprocess.run([sys.executable, "-m", "dagster_components_ls", "check", "--load", "--format", "json"],
+                          cwd=shop, capture_output=True, text=True, timeout=300)
+    found = [(f["path"], f["code"], f["range"]["start"]["line"], f["range"]["end"]["character"], f["message"])
+             for f in json.loads(done.stdout)]
+    assert (done.returncode, found) == (1, [
+        ("src/shop/defs/__init__.py", "load-error", 1, 33, "ValueError: no defs today")])

@@ -40,3 +40,12 @@ def test_range_of_span():
 
 def test_format_key_path():
     assert format_key_path(("attributes", "deps", 0, "key")) == "attributes.deps[0].key"
+
+
+@pytest.mark.parametrize("line, expected", [
+    (1, "x = 1"), (2, "raise ValueError('no')"), (3, ""), (9, ""), (0, "x = 1"),
+])
+def test_a_1_based_line_is_its_text(line, expected):
+    text = "x = 1\nraise ValueError('no')\n"
+    span = LineIndex(text).line_span_1based(line)
+    assert text[span.start:span.end] == expected
