@@ -645,6 +645,12 @@ def asset_nodes(defs: Any) -> dict[str, dict[str, Any]]:
     return nodes
 
 
+def materializable_keys(defs: Any) -> list[str]:
+    """The keys these definitions materialize (not the stubs of their external deps)."""
+    graph = defs.resolve_asset_graph()
+    return [key.to_user_string() for key in graph.get_all_asset_keys() if graph.get(key).is_materializable]
+
+
 def _condition_label(condition: Any) -> str:
     label = getattr(condition, "get_label", lambda: None)()
     return label or getattr(condition, "name", None) or type(condition).__name__

@@ -117,9 +117,8 @@ def _producers(tree: Any, leaves: list[adapter.Leaf], failed: dict[Any, Any]) ->
             defs = adapter.build_defs(tree, leaf.loc)  # cached by the tree after the whole build
         except Exception:  # noqa: BLE001 - already reported
             continue
-        for key, node in adapter.asset_nodes(defs).items():
-            if node["materializable"]:
-                found[key] = leaf
+        for key in adapter.materializable_keys(defs):
+            found[key] = leaf
     return found
 
 
