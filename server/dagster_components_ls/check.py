@@ -188,7 +188,7 @@ def _platform_policy_findings(worker: WorkerProcess, stamp: str, checked: list,
     the loaded assets of each document under `--load`, for the policies that ask for them)."""
     assets = None
     if loaded is not None:
-        assets = [{i: [loaded.assets[k] for k in loaded.produced(str(file), i)] for i in range(len(p.documents))}
+        assets = [loaded.assets_by_document(str(file), len(p.documents))
                   for file, _, p, _ in checked]
     request = policies.policy_batch_request([(p, ctx) for _, _, p, ctx in checked], assets)
     if not request["documents"]:

@@ -83,6 +83,10 @@ class Loaded:
             return list(self.produced_by.get((path, document), ()))
         return sorted(k for (p, _), keys in self.produced_by.items() if p == path for k in keys)
 
+    def assets_by_document(self, path: str, documents: int) -> dict[int, list[Mapping[str, Any]]]:
+        """Document index -> the asset records it produced, for each of a file's documents."""
+        return {i: [self.assets[k] for k in self.produced(path, i)] for i in range(documents)}
+
     def errors_of(self, path: str) -> list[Mapping[str, Any]]:
         return [e for e in self.errors if e.get("path") == path]
 
@@ -157,7 +161,7 @@ def load_problems(loaded: Loaded, path: str, parsed: ParsedFile) -> list[Problem
 def policy_problems(loaded: Loaded, path: str, parsed: ParsedFile, config: PolicyConfig) -> list[Problem]:
     """Asset-level policies (require-owners, required-tags, asset-key-pattern) on the assets each
     document of this file produced."""
-    by_document = {i: [loaded.assets[k] for k in loaded.produced(path, i)] for i in range(len(parsed.documents))}
+    by_document = loaded.assets_by_document(path, len(parsed.documents))
     return asset_problems(parsed, asset_policy_problems(config, {i: a for i, a in by_document.items() if a}))
 
 

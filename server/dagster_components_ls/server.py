@@ -250,7 +250,7 @@ class ComponentsLanguageServer(LanguageServer):
         loaded, assets = state.lineage.loaded, None
         if loaded is not None:
             path = str(Path(to_fs_path(uri) or uri))
-            assets = {doc.index: [loaded.assets[k] for k in loaded.produced(path, doc.index)] for doc in snap.parsed.documents}
+            assets = loaded.assets_by_document(path, len(snap.parsed.documents))
         problems = await asyncio.to_thread(
             run_background_checks, worker, state.fingerprint, snap.text, snap.parsed, snap.ctx, BACKGROUND_CHECKS, assets)
         current = self.workspace.text_documents.get(uri)
