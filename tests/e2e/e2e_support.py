@@ -29,37 +29,47 @@ class Gadget(dg.Component, dg.Model, dg.Resolvable):
 '''
 
 
+SHOP_SKELETON = {
+    "pyproject.toml": """
+        [project]
+        name = "shop"
+        version = "0.0.1"
+
+        [tool.dg]
+        directory_type = "project"
+
+        [tool.dg.project]
+        root_module = "shop"
+        registry_modules = ["shop.components.*"]
+    """,
+    "src/shop/__init__.py": "",
+    "src/shop/components/__init__.py": "",
+    "src/shop/defs/__init__.py": "",
+}
+"""The `shop` dg project without components or defs files, for tests to fill in."""
+
+
+def write_files(root: Path, files: dict[str, str]) -> Path:
+    """Each file under `root`, its text dedented (so tests can indent it inline)."""
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text).lstrip())
+    return root
+
+
 def write_project(root: Path) -> Path:
     """A small dg project that is not installed anywhere: the worker finds it through its src/ folder."""
-    files = {
-        "pyproject.toml": """
-            [project]
-            name = "shop"
-            version = "0.0.1"
-
-            [tool.dg]
-            directory_type = "project"
-
-            [tool.dg.project]
-            root_module = "shop"
-            registry_modules = ["shop.components.*"]
-        """,
-        "src/shop/__init__.py": "",
-        "src/shop/components/__init__.py": "",
+    return write_files(root, {
+        **SHOP_SKELETON,
         "src/shop/components/gadget.py": GADGET_V1,
-        "src/shop/defs/__init__.py": "",
         "src/shop/defs/gadgets/defs.yaml": """
             type: shop.components.gadget.Gadget
             attributes:
               name: g
               color: red
         """,
-    }
-    for name, text in files.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(text).lstrip())
-    return root
+    })
 
 
 TIMEOUT = 120

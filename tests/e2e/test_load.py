@@ -3,12 +3,12 @@
 import json
 import subprocess
 import sys
-import textwrap
 import threading
 import time
 from pathlib import Path
 
 import pytest
+from e2e_support import SHOP_SKELETON, write_files
 
 from dagster_components_ls.worker_client import WorkerProcess
 
@@ -40,33 +40,12 @@ class Widget(dg.Component, dg.Model, dg.Resolvable):
 '''
 
 
-def write(root: Path, files: dict[str, str]) -> None:
-    for name, text in files.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(text).lstrip())
-
-
 @pytest.fixture
 def shop(tmp_path: Path) -> Path:
     root = tmp_path / "shop"
-    write(root, {
-        "pyproject.toml": """
-            [project]
-            name = "shop"
-            version = "0.0.1"
-
-            [tool.dg]
-            directory_type = "project"
-
-            [tool.dg.project]
-            root_module = "shop"
-            registry_modules = ["shop.components.*"]
-        """,
-        "src/shop/__init__.py": "",
-        "src/shop/components/__init__.py": "",
+    write_files(root, {
+        **SHOP_SKELETON,
         "src/shop/components/widget.py": WIDGET,
-        "src/shop/defs/__init__.py": "",
         "src/shop/defs/loose.py": """
             import dagster as dg
 
@@ -137,7 +116,7 @@ def test_a_failing_document_is_located_and_the_others_still_load(worker, shop):
 
 
 def test_a_template_variable_that_raises_is_reported_at_the_value_using_it(worker, shop):
-    write(shop, {
+    write_files(shop, {
         "src/shop/defs/a/vars.py": """
             import dagster as dg
 
