@@ -305,7 +305,7 @@ class ComponentsLanguageServer(LanguageServer):
             registry, stamp, installed = await asyncio.to_thread(self._read_registry, state)
         except (WorkerError, projects.InterpreterNotFound, OSError) as exc:
             state.error = f"Could not read the component types: {exc}"
-            self.status(state, "registry", "error", state.error)
+            self.status(state, "registry", "error" if self.settings.trusted else "untrusted", state.error)
             self.window_show_message(types.ShowMessageParams(type=types.MessageType.Error, message=state.error))
         else:
             state.registry, state.fingerprint, state.error = registry, stamp, None
@@ -319,7 +319,11 @@ class ComponentsLanguageServer(LanguageServer):
             for uri in self.open_uris(state):
                 self.background.pop(uri, None)
                 self.background_tasks.pop(uri, None)
-            self.status(state, "registry", "ready", f"{len(registry.types)} component types")
+            if self.settings.trusted:
+                self.status(state, "registry", "ready", f"{len(registry.types)} component types")
+            else:
+                self.status(state, "registry", "untrusted",
+                            f"{len(registry.types)} component types from the cache; the workspace is not trusted, so no project code runs")
             self.renew_lineage_worker(state, installed)
         finally:
             state.loading = None
