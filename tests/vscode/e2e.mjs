@@ -1,0 +1,279 @@
+// Drives real VS Code (code-server in headless Chromium, through playwright-core) against our extension.
+// Started by tests/e2e/test_vscode_extension.py, which starts code-server on a copy of examples/.
+//
+//   NODE_PATH=<tools>/node_modules E2E_URL=http://127.0.0.1:PORT/?folder=WS E2E_ARTIFACTS=DIR node e2e.mjs
+//
+// Optional: E2E_STEPS=workbench,diagnostics (a subset, in order), E2E_CHROMIUM (default /usr/bin/chromium).
+// Prints `STEP <name>` when a step starts and `OK <name> (<s>)` when it passes; ends with `PASS`, or
+// `FAIL: <step>: <reason>` and exit 1. Screenshots go to E2E_ARTIFACTS (NN-<step>.png, and
+// NN-<step>-failed.png for the step that failed); the browser console goes to console.log there.
+import { createRequire } from "node:module";
+import fs from "node:fs";
+import path from "node:path";
+
+const require = createRequire(import.meta.url); // resolves through NODE_PATH, which ESM imports ignore
+const { chromium } = require("playwright-core");
+
+const URL_ = must("E2E_URL");
+const ARTIFACTS = must("E2E_ARTIFACTS");
+const CHROMIUM = process.env.E2E_CHROMIUM || "/usr/bin/chromium";
+const ONLY = process.env.E2E_STEPS ? process.env.E2E_STEPS.split(",") : null;
+
+// The example workspace (tests copy examples/ to WS): what each step opens and expects.
+const BROKEN_FILE = "broken/invalid_enum/defs.yaml"; // EXPECTED.md: invalid-value at 10:17 on `xlarge`
+const BROKEN_POSITION = "10:18";
+const BROKEN_MESSAGE = "attributes.compute_size: 'xlarge' is not one of ['small', 'medium', 'large']";
+const RESEARCH_FILE = "acme_analytics/src/acme_analytics/defs/research/churn/defs.yaml";
+const RESEARCH_OWNER_LINE = 6; // `  owner: team:research` in the first document, which sets no compute_size
+const COMPLETION_PREFIX = "comp";
+const COMPLETION_LABEL = "compute_size"; // ResearchJob's attribute (acme_platform/components/research_job.py)
+const TYPE_POSITION = "2:12"; // inside `acme_platform.ResearchJob` on `type:`'s line
+const HOVER_TEXT = "Runs a researcher's notebook or script on the shared cluster";
+const DBT_FILE = "acme_analytics/src/acme_analytics/defs/jaffle_shop/defs.yaml";
+const LINEAGE_COMMAND = "Dagster: Show Lineage";
+const LINEAGE_ASSETS = ["orders", "customers", "stg_orders"];
+const LINEAGE_TIMEOUT = 150_000; // the first load runs `dbt parse` (10-20 s cold) before Dagster loads the project
+
+function must(name) {
+  if (!process.env[name]) {
+    console.log(`FAIL: setup: environment variable ${name} is not set`);
+    process.exit(1);
+  }
+  return process.env[name];
+}
+
+const log = (...args) => console.log(...args);
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+const t0 = Date.now();
+const elapsed = (since) => ((Date.now() - since) / 1000).toFixed(1) + "s";
+
+/** Polls `probe` (async, returns a truthy value when done) until it succeeds or `timeout` ms pass. */
+async function until(what, probe, timeout, interval = 500) {
+  const deadline = Date.now() + timeout;
+  let last;
+  for (;;) {
+    try {
+      last = await probe();
+      if (last) return last;
+    } catch (error) {
+      last = error;
+    }
+    if (Date.now() > deadline) {
+      const detail = last instanceof Error ? `: ${last.message.split("\n")[0]}` : "";
+      throw new Error(`${what} (gave up after ${timeout / 1000}s${detail})`);
+    }
+    await sleep(interval);
+  }
+}
+
+let page;
+let shot = 0;
+async function screenshot(name) {
+  shot += 1;
+  const file = path.join(ARTIFACTS, `${String(shot).padStart(2, "0")}-${name}.png`);
+  await page.screenshot({ path: file }).catch((e) => log(`  (screenshot ${file} failed: ${e.message})`));
+  log(`  screenshot ${path.relative(process.cwd(), file)}`);
+}
+
+async function press(...keys) {
+  for (const key of keys) {
+    await page.keyboard.press(key);
+    await sleep(150);
+  }
+}
+
+/** Quick Open (Ctrl+P) on a workspace-relative path; waits until that file is the active editor. */
+async function openFile(relative) {
+  await press("Escape");
+  await press("Control+P");
+  const input = page.locator(".quick-input-widget input");
+  await input.waitFor({ state: "visible", timeout: 10_000 });
+  await input.fill(relative);
+  // Quick Open searches files with ripgrep; wait for a row whose description has the folder.
+  const folder = path.dirname(relative);
+  await until(`Quick Open lists ${relative}`, async () => {
+    const rows = await page.$$eval(".quick-input-list .monaco-list-row", (els) => els.map((e) => e.getAttribute("aria-label") || e.textContent));
+    return rows.some((r) => r && r.includes(path.basename(folder)));
+  }, 20_000);
+  await press("Enter");
+  await until(`${relative} is the active editor`, async () => {
+    const crumbs = await page.locator(".monaco-workbench .breadcrumbs-control").first().innerText().catch(() => "");
+    const parts = crumbs.split(/\s*\n\s*|\s+›\s+/).filter(Boolean);
+    const want = relative.split("/").slice(-3);
+    return want.every((p) => parts.includes(p));
+  }, 15_000);
+  await page.locator(".monaco-editor .view-lines").first().waitFor({ timeout: 10_000 });
+}
+
+/** Go to Line (Ctrl+G) with `line` or `line:column`, cursor in the editor. */
+async function goTo(position) {
+  await press("Escape", "Control+G");
+  const input = page.locator(".quick-input-widget input");
+  await input.waitFor({ state: "visible", timeout: 10_000 });
+  await input.fill(`:${position}`);
+  await sleep(200);
+  await press("Enter");
+}
+
+/** The editor's hover (Ctrl+K Ctrl+I) at `position`: its text once it contains `expected`. */
+async function hoverText(position, expected, timeout) {
+  return until(`a hover at ${position} containing ${JSON.stringify(expected)}`, async () => {
+    await goTo(position);
+    await press("Control+K", "Control+I");
+    const hover = page.locator(".monaco-editor .monaco-hover:not(.hidden)");
+    await hover.first().waitFor({ state: "visible", timeout: 5_000 });
+    const texts = await hover.allInnerTexts();
+    const found = texts.find((t) => t.includes(expected));
+    if (!found) log(`  hover so far: ${JSON.stringify(texts.join(" | ").slice(0, 300))}`);
+    return found;
+  }, timeout, 1000);
+}
+
+async function runCommand(title) {
+  await press("Escape", "F1");
+  const input = page.locator(".quick-input-widget input");
+  await input.waitFor({ state: "visible", timeout: 10_000 });
+  await input.fill(`>${title}`);
+  await until(`the command palette offers ${JSON.stringify(title)}`, async () => {
+    const rows = await page.$$eval(".quick-input-list .monaco-list-row", (els) => els.map((e) => e.getAttribute("aria-label") || ""));
+    return rows.some((r) => r.startsWith(title));
+  }, 15_000);
+  await press("Enter");
+}
+
+/** In every frame (webviews are iframe.webview > iframe#active-frame): the lineage nodes. */
+async function lineageNodes() {
+  const found = [];
+  for (const frame of page.frames()) {
+    if (frame === page.mainFrame()) continue;
+    const nodes = await frame.$$eval("g.node", (els) => els.map((g) => ({
+      key: g.getAttribute("data-key"),
+      text: (g.querySelector("text") && g.querySelector("text").textContent) || "",
+    }))).catch(() => []);
+    found.push(...nodes);
+  }
+  return found;
+}
+
+const steps = [
+  ["workbench", 90_000, async () => {
+    await page.goto(URL_, { waitUntil: "domcontentloaded" });
+    await page.locator(".monaco-workbench").waitFor({ timeout: 60_000 });
+    const item = await until("a status bar item starting with 'Dagster' (the extension activated)", async () => {
+      const texts = await page.locator(".statusbar .statusbar-item").allInnerTexts();
+      return texts.map((t) => t.trim()).find((t) => t.startsWith("Dagster"));
+    }, 60_000);
+    log(`  status bar: ${JSON.stringify(item)}`);
+  }],
+  ["diagnostics", 120_000, async () => {
+    await openFile(BROKEN_FILE);
+    await page.locator(".monaco-editor .squiggly-error").first().waitFor({ timeout: 90_000 });
+    const count = await page.locator(".monaco-editor .squiggly-error").count();
+    log(`  squiggly-error decorations: ${count}`);
+    const text = await hoverText(BROKEN_POSITION, BROKEN_MESSAGE, 30_000);
+    log(`  hover: ${JSON.stringify(text.slice(0, 200))}`);
+    await screenshot("diagnostics");
+    await press("Escape");
+  }],
+  ["completion", 120_000, async () => {
+    await openFile(RESEARCH_FILE);
+    await goTo(String(RESEARCH_OWNER_LINE));
+    await press("End", "Enter");
+    await page.keyboard.type(COMPLETION_PREFIX, { delay: 50 });
+    const labels = await until(`the suggest widget lists ${COMPLETION_LABEL}`, async () => {
+      await press("Control+Space");
+      await page.locator(".suggest-widget .monaco-list-row").first().waitFor({ timeout: 5_000 });
+      const rows = await page.$$eval(".suggest-widget .monaco-list-row", (els) => els.map((e) => e.getAttribute("aria-label") || ""));
+      log(`  suggestions: ${JSON.stringify(rows)}`);
+      return rows.some((r) => r.startsWith(COMPLETION_LABEL)) && rows;
+    }, 90_000, 2000);
+    await screenshot("completion");
+    await press("Escape");
+    // Put the file back as it was (nothing is saved: files.autoSave is off).
+    await runCommand("File: Revert File");
+    await until("the file is reverted", async () => !(await page.locator(".tab.active.dirty").count()), 10_000);
+    log(`  ${labels.length} suggestions`);
+  }],
+  ["hover", 60_000, async () => {
+    const text = await hoverText(TYPE_POSITION, HOVER_TEXT, 50_000);
+    log(`  hover: ${JSON.stringify(text.slice(0, 200))}`);
+    await screenshot("hover");
+    await press("Escape");
+  }],
+  ["lineage", LINEAGE_TIMEOUT + 30_000, async () => {
+    await openFile(DBT_FILE);
+    await runCommand(LINEAGE_COMMAND);
+    const nodes = await until(`the lineage webview shows ${LINEAGE_ASSETS.join(", ")}`, async () => {
+      const found = await lineageNodes();
+      const keys = new Set(found.map((n) => n.key));
+      return LINEAGE_ASSETS.every((a) => keys.has(a)) && found;
+    }, LINEAGE_TIMEOUT, 1000);
+    log(`  nodes: ${JSON.stringify(nodes.map((n) => n.key))}`);
+    const missingText = nodes.filter((n) => !n.text || !n.key.endsWith(n.text.trim().split(/\s+/)[0]));
+    if (missingText.length) log(`  note: nodes whose <text> is not their key's last part: ${JSON.stringify(missingText)}`);
+    await sleep(1000); // let the layout settle for the picture
+    await screenshot("lineage");
+  }],
+  ["codelens", 60_000, async () => {
+    // Above `type:` in the dbt file: "N assets · ..." once the definitions have loaded.
+    await openFile(DBT_FILE);
+    const lens = await until("a code lens 'N assets' in the dbt defs.yaml", async () => {
+      const texts = await page.locator(".monaco-editor .codelens-decoration").allInnerTexts();
+      return texts.find((t) => /\d+ assets?/.test(t));
+    }, 50_000);
+    log(`  code lens: ${JSON.stringify(lens)}`);
+    await screenshot("codelens");
+  }],
+];
+
+async function main() {
+  fs.mkdirSync(ARTIFACTS, { recursive: true });
+  const consoleLog = fs.createWriteStream(path.join(ARTIFACTS, "console.log"));
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+           "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"],
+  });
+  let failed = null;
+  try {
+    const context = await browser.newContext({ viewport: { width: 1600, height: 1000 } });
+    page = await context.newPage();
+    page.on("console", (m) => consoleLog.write(`[${m.type()}] ${m.text()}\n`));
+    page.on("pageerror", (e) => consoleLog.write(`[pageerror] ${e.message}\n`));
+    for (const [name, timeout, body] of steps) {
+      if (ONLY && !ONLY.includes(name)) continue;
+      const started = Date.now();
+      log(`STEP ${name}`);
+      let timer;
+      try {
+        await Promise.race([
+          body(),
+          new Promise((_, reject) => { timer = setTimeout(() => reject(new Error(`step timed out after ${timeout / 1000}s`)), timeout); }),
+        ]);
+      } catch (error) {
+        failed = { name, reason: (error && error.message) || String(error) };
+        await screenshot(`${name}-failed`);
+        break;
+      } finally {
+        clearTimeout(timer);
+      }
+      log(`OK ${name} (${elapsed(started)})`);
+    }
+  } catch (error) {
+    failed = failed || { name: "browser", reason: error.message };
+  } finally {
+    await browser.close().catch(() => {});
+    consoleLog.end();
+  }
+  if (failed) {
+    log(`FAIL: ${failed.name}: ${failed.reason.split("\n")[0]}`);
+    process.exit(1);
+  }
+  log(`PASS (${elapsed(t0)})`);
+  process.exit(0);
+}
+
+main().catch((error) => {
+  log(`FAIL: driver: ${error.stack || error}`);
+  process.exit(1);
+});
