@@ -28,10 +28,14 @@ export function staticSchemaMappings(yamlSchemas: Record<string, string | string
     .map(([schema]) => schema);
 }
 
-/** Whether the glob's last part matches a component file name (`**\/defs.yaml`, `/abs/**\/component.y*ml`, `*.yaml`). */
+/**
+ * Whether the glob's last part names component files (`**\/defs.yaml`, `/abs/**\/component.y*ml`), or
+ * the glob is a bare pattern for every YAML file (`*.yaml`). `.github/workflows/*.yml` is about other files.
+ */
 function matchesComponentFile(glob: string): boolean {
   const lastPart = glob.split("/").pop() ?? glob;
-  return COMPONENT_FILE_NAMES.some((name) => minimatch(name, lastPart, { dot: true }));
+  const names = lastPart === glob || /defs|component/.test(lastPart);
+  return names && COMPONENT_FILE_NAMES.some((name) => minimatch(name, lastPart, { dot: true }));
 }
 
 export function withoutMappings(yamlSchemas: Record<string, string | string[]>, schemas: string[]): Record<string, string | string[]> {
