@@ -50,6 +50,8 @@ SETTINGS = {
     "workbench.tips.enabled": False,
     "files.autoSave": "off",
     "editor.hover.delay": 100,
+    # Only the server's completions: VS Code falls back to words from open files when a provider has none.
+    "editor.wordBasedSuggestions": "off",
     "git.enabled": False,
 }
 

@@ -148,7 +148,7 @@ async function lineageNodes() {
     if (frame === page.mainFrame()) continue;
     const nodes = await frame.$$eval("g.node", (els) => els.map((g) => ({
       key: g.getAttribute("data-key"),
-      text: (g.querySelector("text") && g.querySelector("text").textContent) || "",
+      texts: [...g.querySelectorAll("text")].map((t) => t.textContent.trim()).filter(Boolean),
     }))).catch(() => []);
     found.push(...nodes);
   }
@@ -172,6 +172,7 @@ const steps = [
     log(`  squiggly-error decorations: ${count}`);
     const text = await hoverText(BROKEN_POSITION, BROKEN_MESSAGE, 30_000);
     log(`  hover: ${JSON.stringify(text.slice(0, 200))}`);
+    await sleep(500); // the hover fades in
     await screenshot("diagnostics");
     await press("Escape");
   }],
@@ -185,7 +186,8 @@ const steps = [
       await page.locator(".suggest-widget .monaco-list-row").first().waitFor({ timeout: 5_000 });
       const rows = await page.$$eval(".suggest-widget .monaco-list-row", (els) => els.map((e) => e.getAttribute("aria-label") || ""));
       log(`  suggestions: ${JSON.stringify(rows)}`);
-      return rows.some((r) => r.startsWith(COMPLETION_LABEL)) && rows;
+      // aria-label "LABEL, KIND"; the exact label, so that a word-based "compute_size:" does not count.
+      return rows.some((r) => r.split(", ")[0] === COMPLETION_LABEL) && rows;
     }, 90_000, 2000);
     await screenshot("completion");
     await press("Escape");
@@ -197,20 +199,25 @@ const steps = [
   ["hover", 60_000, async () => {
     const text = await hoverText(TYPE_POSITION, HOVER_TEXT, 50_000);
     log(`  hover: ${JSON.stringify(text.slice(0, 200))}`);
+    await sleep(500);
     await screenshot("hover");
     await press("Escape");
   }],
   ["lineage", LINEAGE_TIMEOUT + 30_000, async () => {
     await openFile(DBT_FILE);
     await runCommand(LINEAGE_COMMAND);
-    const nodes = await until(`the lineage webview shows ${LINEAGE_ASSETS.join(", ")}`, async () => {
-      const found = await lineageNodes();
-      const keys = new Set(found.map((n) => n.key));
-      return LINEAGE_ASSETS.every((a) => keys.has(a)) && found;
-    }, LINEAGE_TIMEOUT, 1000);
-    log(`  nodes: ${JSON.stringify(nodes.map((n) => n.key))}`);
-    const missingText = nodes.filter((n) => !n.text || !n.key.endsWith(n.text.trim().split(/\s+/)[0]));
-    if (missingText.length) log(`  note: nodes whose <text> is not their key's last part: ${JSON.stringify(missingText)}`);
+    // Each asset is <g class="node" data-key="KEY"> with a <text> showing the key's last part (or the key).
+    const shows = (n) => n.texts.includes(n.key) || n.texts.includes(n.key.split("/").pop());
+    let seen = [];
+    const nodes = await until(`the lineage webview shows nodes with the names ${LINEAGE_ASSETS.join(", ")}`, async () => {
+      seen = await lineageNodes();
+      return LINEAGE_ASSETS.every((a) => seen.some((n) => n.key === a && shows(n))) && seen;
+    }, LINEAGE_TIMEOUT, 1000).catch((error) => {
+      throw new Error(`${error.message}; nodes seen: ${JSON.stringify(seen)}`);
+    });
+    log(`  nodes: ${JSON.stringify(nodes.map((n) => `${n.key} [${n.texts.join(" | ")}]`))}`);
+    const unnamed = nodes.filter((n) => !shows(n));
+    if (unnamed.length) throw new Error(`nodes without their name as text: ${JSON.stringify(unnamed)}`);
     await sleep(1000); // let the layout settle for the picture
     await screenshot("lineage");
   }],
