@@ -2,7 +2,8 @@
 playwright-core (tests/vscode/e2e.mjs), with our .vsix installed, on a copy of examples/.
 
 Checks a diagnostic's squiggle and message, a completion item, a hover, the lineage webview's assets and
-the asset code lens. Screenshots land in tests/e2e/artifacts/ (ignored by git).
+the asset code lens. Screenshots, the driver's output and VS Code's logs land in tests/e2e/artifacts/
+(ignored by git).
 
 Needs (no silent skip: a missing piece fails, naming the command that provides it):
   tests/vscode/setup.sh                                   chromium, code-server, playwright-core
@@ -197,10 +198,8 @@ def code_server(tmp_path: Path):
 
 def test_vscode_shows_diagnostics_completion_hover_and_lineage(code_server):
     url, data, server_log = code_server
-    if ARTIFACTS.exists():
-        for old in list(ARTIFACTS.glob("*.png")) + list(ARTIFACTS.glob("*.log")):
-            old.unlink()
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    shutil.rmtree(ARTIFACTS, ignore_errors=True)  # only this test writes there
+    ARTIFACTS.mkdir(parents=True)
     env = {**os.environ, "NODE_PATH": str(TOOLS / "node_modules"), "E2E_URL": url,
            "E2E_ARTIFACTS": str(ARTIFACTS), "E2E_CHROMIUM": str(CHROMIUM)}
     started = time.monotonic()
@@ -225,6 +224,9 @@ def test_vscode_shows_diagnostics_completion_hover_and_lineage(code_server):
         stop(driver)
         reader.join(timeout=5)
     (ARTIFACTS / "driver.log").write_text("\n".join(lines) + "\n")
+    # VS Code's logs (extension output channel, extension host) outlive pytest's rotating tmp folders here.
+    shutil.copytree(data / "logs", ARTIFACTS / "vscode-logs", dirs_exist_ok=True)
+    shutil.copy(server_log, ARTIFACTS / "code-server.log")
     passed = driver.returncode == 0 and any(line.startswith("PASS") for line in lines)
     if not passed:
         failure = next((l for l in reversed(lines) if l.startswith("FAIL")), "FAIL: driver: no PASS line")

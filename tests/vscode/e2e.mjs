@@ -182,8 +182,14 @@ const steps = [
     await press("End", "Enter");
     await page.keyboard.type(COMPLETION_PREFIX, { delay: 50 });
     const labels = await until(`the suggest widget lists ${COMPLETION_LABEL}`, async () => {
-      await press("Control+Space");
-      await page.locator(".suggest-widget .monaco-list-row").first().waitFor({ timeout: 5_000 });
+      // Escape first: Ctrl+Space on an open widget (e.g. "No suggestions." while the server was still
+      // reading the component types) does not ask the server again.
+      await press("Escape", "Control+Space");
+      await page.locator(".suggest-widget .monaco-list-row").first().waitFor({ timeout: 5_000 }).catch(async (error) => {
+        const message = await page.locator(".suggest-widget .message").allInnerTexts().catch(() => []);
+        log(`  no suggestion rows yet${message.length ? `: ${JSON.stringify(message.join(" "))}` : ""}`);
+        throw error;
+      });
       const rows = await page.$$eval(".suggest-widget .monaco-list-row", (els) => els.map((e) => e.getAttribute("aria-label") || ""));
       log(`  suggestions: ${JSON.stringify(rows)}`);
       // aria-label "LABEL, KIND"; the exact label, so that a word-based "compute_size:" does not count.
