@@ -893,17 +893,17 @@ def on_workspace_symbol(ls: ComponentsLanguageServer, params: types.WorkspaceSym
 
 @server.feature(
     types.TEXT_DOCUMENT_CODE_ACTION,
-    types.CodeActionOptions(code_action_kinds=[types.CodeActionKind.QuickFix]),
+    types.CodeActionOptions(code_action_kinds=[types.CodeActionKind.QuickFix, types.CodeActionKind.Refactor]),
 )
 def on_code_action(ls: ComponentsLanguageServer, params: types.CodeActionParams) -> Optional[list[types.CodeAction]]:
     snap = ls.snapshot(params.text_document.uri)
     if snap is None:
         return None
-    from .code_actions import code_actions
+    from .code_actions import code_actions, of_kinds
 
     uri = params.text_document.uri
     fixes = code_actions(snap.parsed, list(params.context.diagnostics), snap.ctx, snap.index, uri)
-    return fixes + scaffold_actions(snap, uri, ls.used_types(snap))
+    return of_kinds(fixes + scaffold_actions(snap, uri, ls.used_types(snap)), params.context.only)
 
 
 @server.command(SCAFFOLD_COMMAND)

@@ -15,8 +15,10 @@ const message = document.getElementById("message") as HTMLElement;
 const depth = document.getElementById("depth") as HTMLSelectElement;
 const fit = document.getElementById("fit") as HTMLButtonElement;
 
+const MAX_FIT_SCALE = 1.25;
 let view = { x: 0, y: 0, width: 1, height: 1 };
 let full = { ...view };
+let graphSize = { width: 1, height: 1 };
 
 function el<K extends keyof SVGElementTagNameMap>(name: K, attributes: Record<string, string | number>, parent?: Element): SVGElementTagNameMap[K] {
   const node = document.createElementNS(SVG, name);
@@ -81,7 +83,18 @@ function draw(layout: GraphLayout): void {
   for (const node of layout.nodes) {
     drawNode(node, nodes);
   }
-  full = { x: 0, y: 0, width: Math.max(layout.width, 1), height: Math.max(layout.height, 1) };
+  graphSize = { width: Math.max(layout.width, 1), height: Math.max(layout.height, 1) };
+  fitView();
+}
+
+/** The whole graph in the panel, centred, top-aligned, never magnified past MAX_FIT_SCALE (one box must not fill the panel). */
+function fitView(): void {
+  const width = Math.max(svg.clientWidth, 1);
+  const height = Math.max(svg.clientHeight, 1);
+  const scale = Math.min(width / graphSize.width, height / graphSize.height, MAX_FIT_SCALE);
+  const viewWidth = width / scale;
+  const viewHeight = height / scale;
+  full = { x: (graphSize.width - viewWidth) / 2, y: 0, width: viewWidth, height: viewHeight };
   setView(full);
 }
 
@@ -111,7 +124,11 @@ window.addEventListener("message", (event: MessageEvent<ToWebview>) => {
 });
 
 depth.addEventListener("change", () => vscode.postMessage({ type: "depth", depth: Number(depth.value) }));
-fit.addEventListener("click", () => setView(full));
+fit.addEventListener("click", fitView);
+new ResizeObserver(() => {
+  const fitted = view.x === full.x && view.y === full.y && view.width === full.width && view.height === full.height;
+  if (fitted) fitView(); // keep a fitted graph fitted; leave a zoomed one alone
+}).observe(svg);
 
 // Zoom with the wheel around the pointer, pan by dragging the background.
 svg.addEventListener("wheel", (event) => {
