@@ -2,8 +2,8 @@
 
 import * as vscode from "vscode";
 import { LanguageClient, LanguageClientOptions, ServerOptions, State, TransportKind } from "vscode-languageclient/node";
-import { CLIENT_ID, COMPONENT_FILE_NAMES, CONFIG_SECTION, LANGUAGE_ID, Server } from "./constants";
-import { Interpreter, serverCommand } from "./interpreter";
+import { CLIENT_ID, COMPONENT_FILE_NAMES, CONFIG_SECTION, LANGUAGE_ID, Server, SERVER_PACKAGE } from "./constants";
+import { Interpreter, ServerCommand, serverCommand, untrustedRunner } from "./interpreter";
 import { LineagePanel } from "./lineage/panel";
 import { ServerStatus } from "./protocol";
 import { bundledWheel, findInterpreter, installServer, probeServerPackage } from "./python";
@@ -14,7 +14,8 @@ export class ServerManager implements vscode.Disposable {
   client: LanguageClient | undefined;
   interpreter: Interpreter | undefined;
   private starting: Promise<void> | undefined;
-  private readonly subscriptions: vscode.Disposable[] = [];
+  /** Listeners on the current client, dropped with it. */
+  private clientSubscriptions: vscode.Disposable[] = [];
 
   constructor(
     private readonly context: vscode.ExtensionContext,
@@ -24,7 +25,6 @@ export class ServerManager implements vscode.Disposable {
 
   dispose(): void {
     void this.stop();
-    this.subscriptions.forEach((d) => d.dispose());
   }
 
   /** Start once; concurrent callers share the start. */
@@ -43,6 +43,8 @@ export class ServerManager implements vscode.Disposable {
   async stop(): Promise<void> {
     const client = this.client;
     this.client = undefined;
+    this.clientSubscriptions.forEach((d) => d.dispose());
+    this.clientSubscriptions = [];
     if (client) {
       try {
         await client.stop(5000);
@@ -59,17 +61,13 @@ export class ServerManager implements vscode.Disposable {
     this.status.board.setInterpreter(this.interpreter.path);
     this.status.refresh();
     this.log.info(`Interpreter: ${this.interpreter.path} (from ${this.interpreter.source})`);
-    const config = vscode.workspace.getConfiguration(CONFIG_SECTION);
-    const customServer = config.get<string[] | string>("server.path");
-    const command = serverCommand(customServer, this.interpreter.path);
-    if (command.command === this.interpreter.path && !(await this.ensureServerInstalled(this.interpreter.path))) {
-      this.status.board.serverStopped(`dagster-components-ls is not installed in ${this.interpreter.path}.`);
-      this.status.refresh();
+    const command = await this.serverCommand(this.interpreter.path);
+    if (!command) {
       return;
     }
     const serverOptions: ServerOptions = { command: command.command, args: command.args, transport: TransportKind.stdio };
     const client = new LanguageClient(CLIENT_ID, "Dagster Components", serverOptions, this.clientOptions());
-    this.subscriptions.push(
+    this.clientSubscriptions.push(
       client.onDidChangeState((event) => {
         if (event.newState === State.Stopped) {
           this.status.board.serverStopped("The server stopped; see the log.");
@@ -77,6 +75,14 @@ export class ServerManager implements vscode.Disposable {
         }
       }),
     );
+    // Registered before start: the first statuses come right after `initialized`.
+    client.onNotification(Server.status, (status: ServerStatus) => {
+      this.status.board.update(status);
+      this.status.refresh();
+      if (status.subject === "lineage") {
+        LineagePanel.onLineageStatus();
+      }
+    });
     this.log.info(`Starting: ${command.command} ${command.args.join(" ")}`);
     try {
       await client.start();
@@ -89,16 +95,37 @@ export class ServerManager implements vscode.Disposable {
       });
       return;
     }
-    client.onNotification(Server.status, (status: ServerStatus) => {
-      this.status.board.update(status);
-      this.status.refresh();
-      if (status.subject === "lineage") {
-        LineagePanel.onLineageStatus();
-      }
-    });
     this.client = client;
     this.status.board.serverRunning();
     this.status.refresh();
+  }
+
+  /** How to run the server, or undefined (and the status says why) when it cannot run. */
+  private async serverCommand(python: string): Promise<ServerCommand | undefined> {
+    const custom = vscode.workspace.getConfiguration(CONFIG_SECTION).get<string[] | string>("server.path");
+    const command = serverCommand(custom, python);
+    const usesPython = (c: ServerCommand) => c.args[0] === "-m" && c.args[1] === SERVER_PACKAGE;
+    if (!vscode.workspace.isTrusted) {
+      // Never run the workspace's own interpreter: its .pth files could run anything. Try one from outside.
+      const folders = (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath);
+      const runner = untrustedRunner(command, folders) ?? untrustedRunner(serverCommand(custom, "python3"), folders);
+      const installed = runner && (!usesPython(runner) || (await probeServerPackage(runner.command)).version !== undefined);
+      if (!runner || !installed) {
+        const why = `The workspace is not trusted, and the server would have to run ${python} from it. Trust the workspace to start the server.`;
+        this.log.info(why);
+        this.status.board.serverUntrusted(why);
+        this.status.refresh();
+        return undefined;
+      }
+      this.log.info(`Untrusted workspace: the server runs from ${runner.command} and never starts the project's interpreter`);
+      return runner;
+    }
+    if (usesPython(command) && !(await this.ensureServerInstalled(python))) {
+      this.status.board.serverStopped(`dagster-components-ls is not installed in ${python}.`);
+      this.status.refresh();
+      return undefined;
+    }
+    return command;
   }
 
   private clientOptions(): LanguageClientOptions {

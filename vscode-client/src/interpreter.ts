@@ -92,3 +92,22 @@ export function isDgProject(configText: string, fileName: "pyproject.toml" | "dg
   const declaresProject = /^\s*directory_type\s*=\s*["']project["']/m.test(configText);
   return declaresProject && (fileName === "dg.toml" || /^\s*\[tool\.dg\]\s*$/m.test(configText));
 }
+
+/** Whether `file` lies in one of `folders`: in an untrusted workspace nothing from there may run. */
+export function isInside(file: string, folders: string[]): boolean {
+  const resolved = path.resolve(file);
+  return folders.some((folder) => {
+    const relative = path.relative(path.resolve(folder), resolved);
+    return relative === "" || (!relative.startsWith("..") && !path.isAbsolute(relative));
+  });
+}
+
+/**
+ * In an untrusted workspace the server must not run from the workspace (a project's `.venv/bin/python`
+ * or its `.pth` files could run anything). The project's interpreter is still named to the server, which
+ * only uses it to find a cached registry; the server itself runs from outside the workspace, or not at all.
+ */
+export function untrustedRunner(command: ServerCommand, workspaceFolders: string[]): ServerCommand | undefined {
+  const bare = !command.command.includes("/");
+  return bare || !isInside(command.command, workspaceFolders) ? command : undefined;
+}

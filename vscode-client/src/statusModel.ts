@@ -26,7 +26,7 @@ const SUBJECT_ORDER = ["registry", "lineage", "worker"] as const;
 
 export class StatusBoard {
   private readonly projects = new Map<string, Map<string, ServerStatus>>();
-  private serverState: "starting" | "running" | "stopped" = "starting";
+  private serverState: "starting" | "running" | "stopped" | "untrusted" = "starting";
   private serverMessage = "";
   private interpreter: string | undefined;
 
@@ -46,6 +46,12 @@ export class StatusBoard {
 
   serverStopped(message: string): void {
     this.serverState = "stopped";
+    this.serverMessage = message;
+  }
+
+  /** Not started because the workspace is not trusted and the server would run from it. */
+  serverUntrusted(message: string): void {
+    this.serverState = "untrusted";
     this.serverMessage = message;
   }
 
@@ -75,6 +81,9 @@ export class StatusBoard {
     const interpreterLine = `Interpreter: ${this.interpreter ?? "not chosen yet"}`;
     if (this.serverState === "stopped") {
       return view("stopped", "Dagster: stopped", `The language server is not running. ${this.serverMessage}\n${interpreterLine}\nClick to open the log.`, "log");
+    }
+    if (this.serverState === "untrusted") {
+      return view("untrusted", "Dagster: untrusted", `${this.serverMessage}\n${interpreterLine}`, "log");
     }
     const project = this.projectFor(activeFileUri);
     const subjects = project === undefined ? undefined : this.projects.get(project);

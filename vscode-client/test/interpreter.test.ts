@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { chooseInterpreter, expandPath, installCommand, isDgProject, serverCommand, venvCandidates } from "../src/interpreter";
+import { chooseInterpreter, expandPath, installCommand, isDgProject, isInside, serverCommand, untrustedRunner, venvCandidates } from "../src/interpreter";
 
 const NONE = { setting: undefined, pythonExtension: undefined, projectVenvs: [] };
 
@@ -42,4 +42,14 @@ test("a dg project is a [tool.dg] table with directory_type = project", () => {
   assert.equal(isDgProject('[tool.dg]\ndirectory_type = "workspace"\n', "pyproject.toml"), false);
   assert.equal(isDgProject('[project]\nname = "a"\n', "pyproject.toml"), false);
   assert.equal(isDgProject('directory_type = "project"\n', "dg.toml"), true);
+});
+
+test("in an untrusted workspace nothing inside it runs", () => {
+  const folders = ["/w/shop"];
+  assert.equal(isInside("/w/shop/.venv/bin/python", folders), true);
+  assert.equal(isInside("/w/shop2/.venv/bin/python", folders), false);
+  assert.equal(isInside("/w/shop/../other/python", folders), false);
+  assert.equal(untrustedRunner({ command: "/w/shop/.venv/bin/python", args: [] }, folders), undefined);
+  assert.deepEqual(untrustedRunner({ command: "/opt/dcls/bin/python", args: ["-m"] }, folders), { command: "/opt/dcls/bin/python", args: ["-m"] });
+  assert.deepEqual(untrustedRunner({ command: "python3", args: [] }, folders), { command: "python3", args: [] });
 });

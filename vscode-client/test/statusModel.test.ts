@@ -47,6 +47,13 @@ test("untrusted, stopped and starting", () => {
   board.serverRunning();
   board.update(status("registry", "untrusted", "12 component types from the cache; the workspace is not trusted, so no project code runs"));
   assert.equal(board.render(undefined).text, "$(shield) Dagster: acme_analytics");
+  board.serverUntrusted("The workspace is not trusted, and the server would have to run /w/.venv/bin/python from it.");
+  assert.deepEqual(board.render(undefined), {
+    text: "$(shield) Dagster: untrusted",
+    tooltip: "The workspace is not trusted, and the server would have to run /w/.venv/bin/python from it.\nInterpreter: not chosen yet",
+    kind: "untrusted",
+    click: "log",
+  });
   board.serverStopped("dagster-components-ls is not installed in /usr/bin/python3.");
   const stopped = board.render(undefined);
   assert.equal(stopped.text, "$(circle-slash) Dagster: stopped");
