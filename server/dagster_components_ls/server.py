@@ -585,6 +585,7 @@ class ComponentsLanguageServer(LanguageServer):
         return self.workspace.position_encoding or types.PositionEncodingKind.Utf16
 
     def status(self, state: ProjectState, subject: str, value: str, message: str) -> None:
+        log.info("%s %s: %s (project %s, interpreter %s)", subject, value, message, state.root_uri, state.python)
         self.protocol.notify(STATUS_NOTIFICATION, {
             "project": state.root_uri,
             "interpreter": str(state.python) if state.python else None,
