@@ -1,9 +1,10 @@
 """Real VS Code end to end: code-server 4.100.3 (VS Code 1.100.3) in headless Chromium, driven by
 playwright-core (tests/vscode/e2e.mjs), with our .vsix installed, on a copy of examples/.
 
-Checks a diagnostic's squiggle and message, a completion item, a hover, the lineage webview's assets and
-the asset code lens. Screenshots, the driver's output and VS Code's logs land in tests/e2e/artifacts/
-(ignored by git).
+Checks a diagnostic's squiggle and message, a completion item, a hover, the lineage webview's assets, the
+asset code lens, a quick fix, "Dagster: List Components" and its Markdown page, "Dagster: New Component
+Instance…" and the status bar item's tooltip. Screenshots, the driver's output and VS Code's logs land in
+tests/e2e/artifacts/ (ignored by git).
 
 Needs (no silent skip: a missing piece fails, naming the command that provides it):
   tests/vscode/setup.sh                                   chromium, code-server, playwright-core
@@ -201,7 +202,8 @@ def test_vscode_shows_diagnostics_completion_hover_and_lineage(code_server):
     shutil.rmtree(ARTIFACTS, ignore_errors=True)  # only this test writes there
     ARTIFACTS.mkdir(parents=True)
     env = {**os.environ, "NODE_PATH": str(TOOLS / "node_modules"), "E2E_URL": url,
-           "E2E_ARTIFACTS": str(ARTIFACTS), "E2E_CHROMIUM": str(CHROMIUM)}
+           "E2E_ARTIFACTS": str(ARTIFACTS), "E2E_CHROMIUM": str(CHROMIUM),
+           "E2E_INTERPRETER": python_for_extension()}
     started = time.monotonic()
     driver = subprocess.Popen(["node", str(DRIVER)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                               env=env, cwd=REPO, start_new_session=True)

@@ -3,7 +3,8 @@
 //
 //   NODE_PATH=<tools>/node_modules E2E_URL=http://127.0.0.1:PORT/?folder=WS E2E_ARTIFACTS=DIR node e2e.mjs
 //
-// Optional: E2E_STEPS=workbench,diagnostics (a subset, in order), E2E_CHROMIUM (default /usr/bin/chromium).
+// Optional: E2E_STEPS=workbench,diagnostics (a subset, in order), E2E_CHROMIUM (default /usr/bin/chromium),
+// E2E_INTERPRETER (the dagsterComponents.python setting, which the status step finds in the tooltip).
 // Prints `STEP <name>` when a step starts and `OK <name> (<s>)` when it passes; ends with `PASS`, or
 // `FAIL: <step>: <reason>` and exit 1. Screenshots go to E2E_ARTIFACTS (NN-<step>.png, and
 // NN-<step>-failed.png for the step that failed); the browser console goes to console.log there.
@@ -33,6 +34,17 @@ const DBT_FILE = "acme_analytics/src/acme_analytics/defs/jaffle_shop/defs.yaml";
 const LINEAGE_COMMAND = "Dagster: Show Lineage";
 const LINEAGE_ASSETS = ["orders", "customers", "stg_orders"];
 const LINEAGE_TIMEOUT = 150_000; // the first load runs `dbt parse` (10-20 s cold) before Dagster loads the project
+// code_actions.py's invalid-value fix: "Change to '<member>'", the closest member first ('large' for 'xlarge').
+const QUICKFIX_TITLE = "Change to 'large'";
+const QUICKFIX_LINE = 10;
+const LIST_COMMAND = "Dagster: List Components";
+const LIST_KEYS = ["acme_platform.ResearchJob", "dagster_dbt.DbtProjectComponent"];
+const DOCS_KEY = "acme_platform.ResearchJob";
+const NEW_COMMAND = "Dagster: New Component Instance"; // the title ends with "…"
+const NEW_PARENT = "acme_analytics/src/acme_analytics/defs/research";
+const NEW_FOLDER = "churn_v2";
+const NEW_FILE = `${NEW_PARENT}/${NEW_FOLDER}/defs.yaml`;
+const INTERPRETER = process.env.E2E_INTERPRETER || ""; // dagsterComponents.python, shown in the status tooltip
 
 function must(name) {
   if (!process.env[name]) {
@@ -89,11 +101,13 @@ async function openFile(relative) {
   const input = page.locator(".quick-input-widget input");
   await input.waitFor({ state: "visible", timeout: 10_000 });
   await input.fill(relative);
-  // Quick Open searches files with ripgrep; wait for a row whose description has the folder.
+  // Quick Open searches files with ripgrep; wait until the focused row (the one Enter opens) is in the
+  // folder. Until the filter applies, the list can still show "recently opened" files, the wrong one first.
   const folder = path.dirname(relative);
-  await until(`Quick Open lists ${relative}`, async () => {
-    const rows = await page.$$eval(".quick-input-list .monaco-list-row", (els) => els.map((e) => e.getAttribute("aria-label") || e.textContent));
-    return rows.some((r) => r && r.includes(path.basename(folder)));
+  await until(`Quick Open's first row is ${relative}`, async () => {
+    if ((await input.inputValue()) !== relative) await input.fill(relative);
+    const focused = await page.locator(".quick-input-list .monaco-list-row.focused").first().getAttribute("aria-label", { timeout: 1000 });
+    return focused && focused.startsWith(`${path.basename(relative)} `) && focused.includes(folder);
   }, 20_000);
   await press("Enter");
   await until(`${relative} is the active editor`, async () => {
@@ -151,6 +165,50 @@ async function lineageNodes() {
       texts: [...g.querySelectorAll("text")].map((t) => t.textContent.trim()).filter(Boolean),
     }))).catch(() => []);
     found.push(...nodes);
+  }
+  return found;
+}
+
+/** The text of the active editor's visible lines (Monaco renders spaces as U+00A0). */
+async function editorLines() {
+  const lines = await page.$$eval(".editor-group-container.active .monaco-editor .view-lines .view-line", (els) =>
+    els.map((e) => ({ top: parseFloat(e.style.top) || 0, text: e.textContent.replace(/\u00a0/g, " ") })));
+  return lines.sort((a, b) => a.top - b.top).map((l) => l.text);
+}
+
+/** The rows of the open quick pick: their aria-labels. */
+async function quickPickRows() {
+  return page.$$eval(".quick-input-widget .quick-input-list .monaco-list-row", (els) => els.map((e) => e.getAttribute("aria-label") || ""));
+}
+
+/** Waits for a quick pick titled like `title` (a RegExp), types `filter`, waits until the focused row's
+ *  label is `label` (aria-label "LABEL, DESCRIPTION…"), then (unless `enter` is false) accepts it. */
+async function choose(title, filter, label, { enter = true } = {}) {
+  const widget = page.locator(".quick-input-widget");
+  await until(`a quick pick titled ${title}`, async () =>
+    (await widget.isVisible()) && title.test(await widget.locator(".quick-input-title").innerText().catch(() => "")), 30_000, 250);
+  const input = widget.locator("input.input");
+  await input.fill(filter);
+  const focused = widget.locator(".quick-input-list .monaco-list-row.focused");
+  await until(`the quick pick's first row is ${JSON.stringify(label)}`, async () => {
+    const row = (await focused.getAttribute("aria-label", { timeout: 1000 }).catch(() => "")) || "";
+    return row === label || row.startsWith(label + ",") || row.startsWith(label + " ");
+  }, 20_000, 250).catch(async (error) => {
+    throw new Error(`${error.message}; rows: ${JSON.stringify(await quickPickRows().catch(() => []))}`);
+  });
+  if (enter) await press("Enter");
+}
+
+/** In every webview frame: the rendered Markdown preview's heading and text, if any. */
+async function markdownPreviews() {
+  const found = [];
+  for (const frame of page.frames()) {
+    if (frame === page.mainFrame()) continue;
+    const preview = await frame.evaluate(() => {
+      const h1 = document.querySelector(".markdown-body h1, body h1");
+      return h1 ? { heading: h1.textContent.trim(), text: document.body.innerText } : null;
+    }).catch(() => null);
+    if (preview) found.push(preview);
   }
   return found;
 }
@@ -236,6 +294,107 @@ const steps = [
     }, 50_000);
     log(`  code lens: ${JSON.stringify(lens)}`);
     await screenshot("codelens");
+  }],
+  ["quickfix", 60_000, async () => {
+    await openFile(BROKEN_FILE);
+    await page.locator(".monaco-editor .squiggly-error").first().waitFor({ timeout: 30_000 });
+    const before = (await editorLines())[QUICKFIX_LINE - 1];
+    const menu = page.locator(".action-widget");
+    const items = await until(`the quick-fix menu (Ctrl+.) offers ${JSON.stringify(QUICKFIX_TITLE)}`, async () => {
+      await goTo(BROKEN_POSITION);
+      await press("Control+.");
+      await menu.locator(".monaco-list-row").first().waitFor({ state: "visible", timeout: 5_000 });
+      const rows = await menu.locator(".monaco-list-row").allInnerTexts();
+      log(`  quick fixes: ${JSON.stringify(rows.map((r) => r.trim()))}`);
+      return rows.some((r) => r.trim() === QUICKFIX_TITLE) && rows;
+    }, 40_000, 1000);
+    await sleep(300); // the menu fades in
+    await screenshot("quickfix");
+    // Apply it from the keyboard (the preferred fix is focused first; Down moves to the next action).
+    const focused = menu.locator(".monaco-list-row.focused");
+    await until(`${JSON.stringify(QUICKFIX_TITLE)} is focused in the menu`, async () => {
+      if ((await focused.innerText({ timeout: 1000 })).trim() === QUICKFIX_TITLE) return true;
+      await press("ArrowDown");
+    }, 10_000, 100);
+    await press("Enter");
+    await until("the squiggle is gone", async () => (await page.locator(".monaco-editor .squiggly-error").count()) === 0, 15_000);
+    const after = (await editorLines())[QUICKFIX_LINE - 1];
+    log(`  line ${QUICKFIX_LINE}: ${JSON.stringify(before)} -> ${JSON.stringify(after)}`);
+    if (after?.trim() !== "compute_size: large") throw new Error(`line ${QUICKFIX_LINE} after the fix is ${JSON.stringify(after)}`);
+    // Put the file back as it was (the fix is not saved: files.autoSave is off).
+    await runCommand("File: Revert File");
+    await until("the file is reverted", async () => !(await page.locator(".tab.active.dirty").count())
+      && (await editorLines())[QUICKFIX_LINE - 1] === before, 10_000);
+    await page.locator(".monaco-editor .squiggly-error").first().waitFor({ timeout: 15_000 });
+    log(`  ${items.length} quick fixes; reverted`);
+  }],
+  ["components", 60_000, async () => {
+    await runCommand(LIST_COMMAND);
+    const title = /^Dagster components \(\d+\)/;
+    for (const key of LIST_KEYS) await choose(title, key, key, { enter: false }); // a long list: filter to find each
+    const heading = await page.locator(".quick-input-widget .quick-input-title").innerText();
+    await choose(title, "ResearchJob", DOCS_KEY, { enter: false });
+    log(`  ${heading}: ${LIST_KEYS.join(", ")} listed; rows for 'ResearchJob': ${JSON.stringify(await quickPickRows())}`);
+    await screenshot("components");
+    await press("Enter");
+    let seen = [];
+    const preview = await until(`a Markdown preview headed ${JSON.stringify(DOCS_KEY)} with the summary`, async () => {
+      seen = await markdownPreviews();
+      return seen.find((p) => p.heading === DOCS_KEY && p.text.includes(HOVER_TEXT));
+    }, 30_000).catch((error) => {
+      throw new Error(`${error.message}; previews seen: ${JSON.stringify(seen.map((p) => ({ ...p, text: p.text.slice(0, 200) })))}`);
+    });
+    log(`  preview: ${JSON.stringify(preview.text.slice(0, 200))}`);
+    await sleep(500);
+    await screenshot("component-docs");
+    // Close the preview: a webview that takes the focus back closes the next step's quick pick.
+    await runCommand("View: Close Editor");
+    await until("the preview is closed", async () => !(await page.locator(".tab", { hasText: `Preview ${DOCS_KEY}` }).count()), 10_000);
+  }],
+  ["scaffold", 90_000, async () => {
+    await runCommand(NEW_COMMAND);
+    await choose(/^New component instance: which type\?/, DOCS_KEY, DOCS_KEY);
+    await choose(/^New component instance: where\?/, NEW_PARENT, NEW_PARENT);
+    // The folder name: an input box (no list) titled "New <key>", prefilled with the snake_case class name.
+    const widget = page.locator(".quick-input-widget");
+    await until(`the folder name input titled "New ${DOCS_KEY}"`, async () =>
+      (await widget.locator(".quick-input-title").innerText().catch(() => "")) === `New ${DOCS_KEY}`, 15_000, 250);
+    log(`  suggested folder name: ${JSON.stringify(await widget.locator("input.input").inputValue())}`);
+    await widget.locator("input.input").fill(NEW_FOLDER);
+    await sleep(200); // the input validates as you type
+    await press("Enter");
+    await until(`${NEW_FILE} is the active editor`, async () => {
+      const crumbs = await page.locator(".monaco-workbench .breadcrumbs-control").first().innerText().catch(() => "");
+      const parts = crumbs.split(/\s*\n\s*|\s+›\s+/).filter(Boolean);
+      return ["research", NEW_FOLDER, "defs.yaml"].every((p) => parts.includes(p));
+    }, 60_000);
+    const lines = await until("the new defs.yaml's text", async () => {
+      const text = await editorLines();
+      return text[0]?.startsWith(`type: ${DOCS_KEY}`) && text;
+    }, 10_000).catch(async (error) => {
+      throw new Error(`${error.message}; editor shows ${JSON.stringify((await editorLines()).slice(0, 5))}`);
+    });
+    log(`  ${NEW_FILE}: ${JSON.stringify(lines.slice(0, 6))}`);
+    await sleep(1000); // diagnostics and code lenses arrive
+    await screenshot("new-instance");
+  }],
+  ["status", 75_000, async () => {
+    // The scaffold step's new folder makes the server read the component types again (5-15 s).
+    const item = page.locator(".statusbar .statusbar-item", { hasText: /^\s*Dagster: / }).first();
+    await item.waitFor({ timeout: 15_000 });
+    const hover = page.locator(".workbench-hover, .monaco-hover:not(.hidden)");
+    const want = ["Registry: ready", INTERPRETER].filter(Boolean);
+    const tooltip = await until(`the status bar item's tooltip contains ${JSON.stringify(want)}`, async () => {
+      await page.mouse.move(800, 400);
+      await sleep(200);
+      await item.hover();
+      await hover.first().waitFor({ state: "visible", timeout: 5_000 });
+      const text = (await hover.allInnerTexts()).join("\n");
+      log(`  tooltip: ${JSON.stringify(text)}`);
+      return want.every((w) => text.includes(w)) && text;
+    }, 60_000, 1000);
+    log(`  status bar: ${JSON.stringify((await item.innerText()).trim())}; tooltip lines: ${tooltip.split("\n").length}`);
+    await screenshot("status");
   }],
 ];
 

@@ -35,7 +35,9 @@ function showLineage(context: vscode.ExtensionContext, server: ServerManager, ur
 }
 
 async function components(server: ServerManager): Promise<ComponentType[] | undefined> {
-  await server.start();
+  // Only when no server runs: ServerManager.start() on a running one starts a second client, whose
+  // commands (dagster.showLineage…) already exist, so it fails and the status bar says "stopped".
+  if (!server.client) await server.start();
   if (!server.client) {
     void vscode.window.showErrorMessage("The Dagster Components server is not running.", "Show Log").then((c) => c && server.log.show());
     return undefined;

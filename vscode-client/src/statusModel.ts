@@ -65,7 +65,8 @@ export class StatusBoard {
     subjects.set(status.subject, status);
   }
 
-  /** The project that holds `fileUri` (the deepest root that contains it), else the only one, else none. */
+  /** The project that holds `fileUri` (the deepest root that contains it), else the only one, else the
+   *  statuses for files in no project ("" key), else none. */
   private projectFor(fileUri: string | undefined): string | undefined {
     const roots = [...this.projects.keys()];
     const holding = roots
@@ -74,7 +75,10 @@ export class StatusBoard {
     if (holding.length > 0) {
       return holding[0];
     }
-    return roots.length === 1 ? roots[0] : undefined;
+    if (roots.length === 1) {
+      return roots[0];
+    }
+    return this.projects.has("") ? "" : undefined;
   }
 
   render(activeFileUri: string | undefined): StatusView {

@@ -41,6 +41,17 @@ test("the active file's project, its interpreter and each subject's state", () =
   assert.equal(other.click, "log");
 });
 
+test("a file in no project, beside a project: the no-project statuses, not 'starting'", () => {
+  const board = new StatusBoard();
+  board.serverRunning();
+  board.update(status("registry", "ready", "16 component types"));
+  board.update(status("registry", "ready", "14 component types", null));
+  const view = board.render("file:///w/broken/invalid_enum/defs.yaml");
+  assert.equal(view.text, "$(check) Dagster: no project");
+  assert.match(view.tooltip, /^Project: none .*\nInterpreter: \/w\/.venv\/bin\/python\nRegistry: ready \(14 component types\)$/);
+  assert.equal(board.render(`${PROJECT}/defs.yaml`).text, "$(check) Dagster: acme_analytics");
+});
+
 test("untrusted, stopped and starting", () => {
   const board = new StatusBoard();
   assert.equal(board.render(undefined).text, "$(loading~spin) Dagster");
