@@ -178,7 +178,8 @@ def _components(path: str, fmt: str, python: Optional[str]) -> int:
     else:
         width = max((len(item["key"]) for item in items), default=0)
         for item in items:
-            print(f"{item['key']:<{width}}  {item['summary'] or ''}".rstrip())
+            summary = " ".join((item["summary"] or "").split())  # some packages' summaries span lines
+            print(f"{item['key']:<{width}}  {summary}".rstrip())
     return 0
 
 
