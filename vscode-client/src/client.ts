@@ -27,8 +27,11 @@ export class ServerManager implements vscode.Disposable {
     void this.stop();
   }
 
-  /** Start once; concurrent callers share the start. */
+  /** Start once: a running server is left alone, concurrent callers share one start. */
   start(): Promise<void> {
+    if (this.client && this.client.state !== State.Stopped) {
+      return Promise.resolve();
+    }
     this.starting ??= this.doStart().finally(() => (this.starting = undefined));
     return this.starting;
   }

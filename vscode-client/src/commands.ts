@@ -5,7 +5,7 @@ import * as vscode from "vscode";
 import { ServerManager } from "./client";
 import { componentMarkdown } from "./componentDocs";
 import { Commands, COMPONENT_FILE_NAMES, Server } from "./constants";
-import { isComponentFile, LineagePanel } from "./lineage/panel";
+import { isComponentFile, LineagePanel, openLocation } from "./lineage/panel";
 import { ComponentType } from "./protocol";
 import { projectRoots } from "./python";
 import { defaultFolderName, paramSteps, parseAnswer, Step, validateFolderPath } from "./scaffoldParams";
@@ -53,11 +53,14 @@ interface ComponentPick extends vscode.QuickPickItem {
   component: ComponentType;
 }
 
-function componentPicks(list: ComponentType[]): ComponentPick[] {
+const GO_TO_SOURCE: vscode.QuickInputButton = { iconPath: new vscode.ThemeIcon("go-to-file"), tooltip: "Go to the component's class" };
+
+function componentPicks(list: ComponentType[], withSourceButton = false): ComponentPick[] {
   return list.map((component) => ({
     label: component.key,
     description: [component.package, component.version].filter(Boolean).join(" "),
     detail: component.summary ?? undefined,
+    buttons: withSourceButton && component.source ? [GO_TO_SOURCE] : undefined,
     component,
   }));
 }
@@ -65,16 +68,23 @@ function componentPicks(list: ComponentType[]): ComponentPick[] {
 async function listComponents(server: ServerManager, docs: ComponentDocsProvider): Promise<void> {
   const list = await components(server);
   if (!list) return;
-  const pick = await vscode.window.showQuickPick(componentPicks(list), {
-    title: `Dagster components (${list.length})`,
-    placeHolder: "Choose a component type to read its documentation",
-    matchOnDescription: true,
-    matchOnDetail: true,
+  const quickPick = vscode.window.createQuickPick<ComponentPick>();
+  quickPick.title = `Dagster components (${list.length})`;
+  quickPick.placeholder = "Choose a component type to read its documentation";
+  quickPick.matchOnDescription = true;
+  quickPick.matchOnDetail = true;
+  quickPick.items = componentPicks(list, true);
+  quickPick.onDidTriggerItemButton(({ item }) => {
+    quickPick.hide();
+    if (item.component.source) void openLocation(item.component.source);
   });
-  if (pick) {
-    const uri = docs.publish(pick.component);
-    await vscode.commands.executeCommand("markdown.showPreview", uri);
-  }
+  quickPick.onDidAccept(() => {
+    const pick = quickPick.selectedItems[0];
+    quickPick.hide();
+    if (pick) void vscode.commands.executeCommand("markdown.showPreview", docs.publish(pick.component));
+  });
+  quickPick.onDidHide(() => quickPick.dispose());
+  quickPick.show();
 }
 
 /** Serves `dagster-component:/<key>.md` pages, so Markdown's own preview renders them. */

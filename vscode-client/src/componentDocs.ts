@@ -95,7 +95,8 @@ export function componentMarkdown(component: ComponentType): string {
   const parts = [`# ${component.key}`];
   const meta = [component.package && `Package: \`${component.package}${component.version ? ` ${component.version}` : ""}\``,
     component.aliases.length > 0 && `Also known as: ${component.aliases.map((a) => `\`${a}\``).join(", ")}`,
-    component.source && `[Source](${component.source.uri}#L${component.source.range.start.line + 1})`].filter(Boolean);
+    // Markdown previews refuse file: links, so the source is named; the list's button opens it.
+    component.source && `Source: \`${decodeURIComponent(component.source.uri.replace(/^file:\/\//, ""))}:${component.source.range.start.line + 1}\``].filter(Boolean);
   if (meta.length > 0) {
     parts.push(meta.join(" · "));
   }

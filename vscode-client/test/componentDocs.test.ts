@@ -26,7 +26,7 @@ test("the attributes table escapes pipes and folds newlines", () => {
 
 test("the page: title, package, source line, description, attributes, scaffold params, example", () => {
   const page = componentMarkdown({ ...RESEARCH_JOB, scaffold_params_schema: DBT_SCAFFOLD_PARAMS });
-  assert.ok(page.startsWith("# acme_platform.ResearchJob\n\nPackage: `acme-platform 0.1.0` · Also known as: `acme_platform.components.research_job.ResearchJob` · [Source](file:///p/acme_platform/components/research_job.py#L42)\n\nRuns a researcher's"));
+  assert.ok(page.startsWith("# acme_platform.ResearchJob\n\nPackage: `acme-platform 0.1.0` · Also known as: `acme_platform.components.research_job.ResearchJob` · Source: `/p/acme_platform/components/research_job.py:42`\n\nRuns a researcher's"));
   assert.ok(page.includes("## Scaffold parameters"));
   assert.ok(page.includes("| `init` | boolean |  | `false` |  |"));
   assert.ok(page.endsWith("## Example\n\n```yaml\ntype: acme_platform.ResearchJob\nattributes:\n  asset_key: \n  owner: \n```\n"));
