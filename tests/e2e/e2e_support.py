@@ -1,7 +1,9 @@
-"""Helpers shared by the end-to-end tests: paths, the server command, a small editable dg project."""
+"""Helpers shared by the end-to-end and scenario tests: paths, the server command, a small editable dg
+project, copies of the examples with their dbt state, and the requests a lineage test makes."""
 
 import asyncio
 import os
+import shutil
 import sys
 import textwrap
 from pathlib import Path
@@ -193,3 +195,90 @@ def plain(value):
     if isinstance(value, dict):
         return {k: plain(v) for k, v in value.items()}
     return value
+
+
+async def diagnostics_until(client: LanguageClient, uri: str, expected: list) -> list:
+    """The document's diagnostics (as `summary` rows) once they equal `expected` (background results may
+    come later), or as they are when the time is up."""
+    await until(client, lambda: summary(client.diagnostics.get(uri, [])) == expected)
+    return summary(client.diagnostics.get(uri, []))
+
+
+# --- copies of the examples and lineage ----------------------------------------------------------
+
+DBT_MODELS = ["customers", "orders", "raw_customers", "raw_orders", "raw_payments",
+              "stg_customers", "stg_orders", "stg_payments"]
+"""The jaffle_shop seeds and models, as asset keys."""
+DBT_EDGES = [["stg_customers", "customers"], ["stg_orders", "customers"], ["stg_payments", "customers"],
+             ["stg_orders", "orders"], ["stg_payments", "orders"], ["raw_customers", "stg_customers"],
+             ["raw_orders", "stg_orders"], ["raw_payments", "stg_payments"]]
+"""jaffle_shop's refs, as [upstream, downstream] asset keys."""
+
+
+def copy_example(name: str, parent: Path) -> Path:
+    """`examples/<name>` copied under `parent`, without the state a load or a dbt run leaves behind."""
+    root = parent / name
+    shutil.copytree(EXAMPLES / name, root,
+                    ignore=shutil.ignore_patterns(".local_defs_state", "target", "__pycache__", "*.duckdb"))
+    return root
+
+
+def prepare_dbt_state(root: Path) -> Path:
+    """Have the real worker prepare the copy's dbt state once (dbt parse), as the first load in an editor would."""
+    from dagster_components_ls.worker_client import WorkerProcess
+
+    with WorkerProcess(Path(sys.executable), root) as worker:
+        first = worker.call("load", {"project_root": str(root), "prepare": False}, timeout=120)
+        assert [(n["key"], n["reason"]) for n in first["needs_prepare"]] == [
+            ("DbtProjectComponent[jaffle_shop]", "no stored state yet")]
+        prepared = worker.call("load", {"project_root": str(root), "prepare": True}, timeout=600)
+    assert [p["key"] for p in prepared["prepared"]] == ["DbtProjectComponent[jaffle_shop]"]
+    assert prepared["errors"] == []
+    return root
+
+
+def defs(project: Path, folder: str) -> Path:
+    """The defs.yaml of a folder of the acme_analytics project (or a copy of it)."""
+    return project / "src" / "acme_analytics" / "defs" / folder / "defs.yaml"
+
+
+def open_file(client: LanguageClient, path: Path, version: int = 1) -> str:
+    client.text_document_did_open(types.DidOpenTextDocumentParams(text_document=types.TextDocumentItem(
+        uri=path.as_uri(), language_id="yaml", version=version, text=path.read_text())))
+    return path.as_uri()
+
+
+def lineage_states(client: LanguageClient) -> list[str]:
+    return [s.state for s in statuses(client) if s.subject == "lineage" and s.state != "loading"]
+
+
+async def loaded(client: LanguageClient, count: int = 1) -> None:
+    """Until the server has reported `count` finished loads of the definitions."""
+    assert await until(client, lambda: len(lineage_states(client)) >= count), "no lineage status"
+
+
+async def lineage(client: LanguageClient, path: Path, document=None, depth=None) -> dict:
+    params = {"textDocument": {"uri": path.as_uri()}}
+    if document is not None:
+        params["document"] = document
+    if depth is not None:
+        params["depth"] = depth
+    return plain(await client.protocol.send_request_async("dagster/lineage", params))
+
+
+def roles(result: dict) -> dict[str, list[str]]:
+    """A lineage result's asset keys by role."""
+    found: dict[str, list[str]] = {}
+    for asset in result["assets"]:
+        found.setdefault(asset["role"], []).append(asset["key"])
+    return found
+
+
+async def save(client: LanguageClient, path: Path, text: str, version: int) -> None:
+    """Edit in the editor, then save: the file on disk changes and didSave arrives."""
+    path.write_text(text)
+    uri = path.as_uri()
+    client.text_document_did_change(types.DidChangeTextDocumentParams(
+        text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=version),
+        content_changes=[types.TextDocumentContentChangeWholeDocument(text=text)]))
+    client.text_document_did_save(types.DidSaveTextDocumentParams(text_document=types.TextDocumentIdentifier(uri=uri)))

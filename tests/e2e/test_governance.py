@@ -9,7 +9,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from e2e_support import EXAMPLES, GADGET_V1, TIMEOUT, open_and_wait, summary, until, write_project
+from e2e_support import EXAMPLES, GADGET_V1, TIMEOUT, diagnostics_until, open_and_wait, write_project
 from lsprotocol import types
 from pytest_lsp import LanguageClient
 
@@ -27,13 +27,6 @@ def shop_with_policies(root: Path) -> Path:
     (root / "src" / "shop" / "components" / "gadget.py").write_text(
         GADGET_V1.replace("    name: str\n", "    name: str\n    color: str = 'blue'\n"))
     return root
-
-
-async def diagnostics_until(client: LanguageClient, uri: str, expected: list) -> list:
-    """The document's diagnostics once they equal `expected` (background results may come later), or
-    as they are when the time is up."""
-    await until(client, lambda: summary(client.diagnostics.get(uri, [])) == expected)
-    return summary(client.diagnostics.get(uri, []))
 
 
 @pytest.mark.asyncio(loop_scope="function")

@@ -2,41 +2,24 @@
 with Dagster's own loader and shows its assets, load errors and asset-level policies."""
 
 import json
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 import pytest_lsp
-from e2e_support import EXAMPLES, SHARED_CACHE, plain, server_config, start_session, statuses, summary, until
+from e2e_support import (DBT_EDGES, DBT_MODELS, SHARED_CACHE, copy_example, defs, lineage, loaded, open_file, plain, prepare_dbt_state, roles,
+                         save, server_config, start_session, statuses, summary, until)
 from lsprotocol import types
 from pytest_lsp import LanguageClient
 
 from dagster_components_ls.registry import store_lineage
 from dagster_components_ls.worker_client import WorkerProcess
 
-DBT_MODELS = ["customers", "orders", "raw_customers", "raw_orders", "raw_payments",
-              "stg_customers", "stg_orders", "stg_payments"]
-DBT_EDGES = [["stg_customers", "customers"], ["stg_orders", "customers"], ["stg_payments", "customers"],
-             ["stg_orders", "orders"], ["stg_payments", "orders"], ["raw_customers", "stg_customers"],
-             ["raw_orders", "stg_orders"], ["raw_payments", "stg_payments"]]
-
-
 @pytest.fixture(scope="module")
 def project(tmp_path_factory) -> Path:
     """A copy of the example project whose dbt state the real worker prepares once (dbt parse)."""
-    root = tmp_path_factory.mktemp("lineage") / "acme_analytics"
-    shutil.copytree(EXAMPLES / "acme_analytics", root,
-                    ignore=shutil.ignore_patterns(".local_defs_state", "target", "__pycache__", "*.duckdb"))
-    with WorkerProcess(Path(sys.executable), root) as worker:
-        first = worker.call("load", {"project_root": str(root), "prepare": False}, timeout=120)
-        assert [(n["key"], n["reason"]) for n in first["needs_prepare"]] == [
-            ("DbtProjectComponent[jaffle_shop]", "no stored state yet")]
-        prepared = worker.call("load", {"project_root": str(root), "prepare": True}, timeout=600)
-    assert [p["key"] for p in prepared["prepared"]] == ["DbtProjectComponent[jaffle_shop]"]
-    assert prepared["errors"] == []
-    return root
+    return prepare_dbt_state(copy_example("acme_analytics", tmp_path_factory.mktemp("lineage")))
 
 
 @pytest_lsp.fixture(config=server_config())
@@ -44,50 +27,6 @@ async def client(lsp_client: LanguageClient, project: Path):
     await start_session(lsp_client, {"lineage": {"enabled": True}}, root_uri=project.as_uri())
     yield
     await lsp_client.shutdown_session()
-
-
-def defs(project: Path, folder: str) -> Path:
-    return project / "src" / "acme_analytics" / "defs" / folder / "defs.yaml"
-
-
-def open_file(client: LanguageClient, path: Path, version: int = 1) -> str:
-    client.text_document_did_open(types.DidOpenTextDocumentParams(text_document=types.TextDocumentItem(
-        uri=path.as_uri(), language_id="yaml", version=version, text=path.read_text())))
-    return path.as_uri()
-
-
-def lineage_states(client: LanguageClient) -> list[str]:
-    return [s.state for s in statuses(client) if s.subject == "lineage" and s.state != "loading"]
-
-
-async def loaded(client: LanguageClient, count: int = 1) -> None:
-    assert await until(client, lambda: len(lineage_states(client)) >= count), "no lineage status"
-
-
-async def lineage(client: LanguageClient, path: Path, document=None, depth=None) -> dict:
-    params = {"textDocument": {"uri": path.as_uri()}}
-    if document is not None:
-        params["document"] = document
-    if depth is not None:
-        params["depth"] = depth
-    return plain(await client.protocol.send_request_async("dagster/lineage", params))
-
-
-def roles(result: dict) -> dict[str, list[str]]:
-    found: dict[str, list[str]] = {}
-    for asset in result["assets"]:
-        found.setdefault(asset["role"], []).append(asset["key"])
-    return found
-
-
-async def save(client: LanguageClient, path: Path, text: str, version: int) -> None:
-    """Edit in the editor, then save: the file on disk changes and didSave arrives."""
-    path.write_text(text)
-    uri = path.as_uri()
-    client.text_document_did_change(types.DidChangeTextDocumentParams(
-        text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=version),
-        content_changes=[types.TextDocumentContentChangeWholeDocument(text=text)]))
-    client.text_document_did_save(types.DidSaveTextDocumentParams(text_document=types.TextDocumentIdentifier(uri=uri)))
 
 
 @pytest.mark.asyncio(loop_scope="function")
@@ -332,3 +271,4 @@ async def test_a_changed_dbt_model_prepares_the_state_again_with_progress(client
         ("WorkDoneProgressBegin", "Dagster definitions", messages[-2]),
         ("WorkDoneProgressEnd", None, "Definitions loaded")]
     assert (await lineage(client, path))["stale"] is False
+
