@@ -510,6 +510,11 @@ class ComponentsLanguageServer(LanguageServer):
                 await asyncio.to_thread(store_lineage, state.project.root, result)
             for uri in self.open_uris(state):  # platform policies that ask for assets run again, with them
                 self.background.pop(uri, None)
+                # A run for this version (done, or started with the old assets) must not stand in for
+                # the new one: schedule_background skips a version that has a task.
+                task = self.background_tasks.pop(uri, None)
+                if task is not None:
+                    task[1].cancel()
             for error in lin.loaded.errors:
                 log.info("load error in %s: %s\n%s", error.get("path"), error.get("message"), error.get("traceback"))
             errors = len(lin.loaded.errors)

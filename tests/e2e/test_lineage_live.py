@@ -272,3 +272,18 @@ async def test_a_changed_dbt_model_prepares_the_state_again_with_progress(client
         ("WorkDoneProgressEnd", None, "Definitions loaded")]
     assert (await lineage(client, path))["stale"] is False
 
+
+@pytest.mark.asyncio(loop_scope="function")
+async def test_the_components_own_validation_outlives_a_load(client: LanguageClient, project: Path):
+    """A load reruns the worker-backed checks of open documents (it used to drop them until the next edit)."""
+    path = defs(project, "research/ltv")
+    good = path.read_text()
+    uri = open_file(client, path)
+    await loaded(client)
+    try:
+        await save(client, path, good.replace("research/ltv_forecast", "raw/ltv_forecast"), 2)
+        assert await until(client, lambda: sorted(d.code for d in client.diagnostics.get(uri, ())) == [
+            "component-validation", "load-error"]), summary(client.diagnostics.get(uri, []))
+    finally:
+        await save(client, path, good, 3)
+    assert await until(client, lambda: not client.diagnostics.get(uri)), summary(client.diagnostics.get(uri, []))
