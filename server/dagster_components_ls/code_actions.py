@@ -254,6 +254,26 @@ def _fix_value(site: _Site) -> list[Fix]:
     return out
 
 
+def _fix_suggested(site: _Site) -> list[Fix]:
+    """A validator's own suggestions (component-validation `data.suggestions`), written over the value."""
+    suggestions = [s for s in site.data.get("suggestions") or [] if isinstance(s, str)]
+    path = site.path()
+    located = _exact(site.doc.root, path) if path is not None and site.root() is not None else None
+    if not suggestions or located is None or located[1].kind != SCALAR:
+        return []
+    node = located[1]
+    span = Span(node.span.start, _content_end(site.text, node))
+    out = []
+    for n, suggestion in enumerate(suggestions):
+        if node.style in ("'", '"'):
+            written = node.style + _escaped(suggestion, node.style) + node.style
+        else:
+            written = _inline(suggestion)
+        # Never applied unattended (check --fix): a validator's idea of a better value is the user's call.
+        out.append(Fix(f"Change to '{suggestion}'", (site.edit(span, written),), is_preferred=n == 0, safe=False))
+    return out
+
+
 def _enum_members(site: _Site, path: KeyPath) -> dict[str, Any]:
     """The schema's own enum values by their text (`allowed` holds strings; an enum of ints stays ints)."""
     root, rest = _schema_for(site, path)
@@ -361,6 +381,7 @@ FIXERS: dict[str, Callable[[_Site], list[Fix]]] = {
     "deprecated": _fix_deprecated,
     "missing-attribute": _fix_missing,
     "undeclared-env-var": _fix_env,
+    "component-validation": _fix_suggested,
 }
 
 

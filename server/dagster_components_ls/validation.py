@@ -113,7 +113,11 @@ def _problem(doc: YamlDocument, error: dict[str, Any], typename: Any) -> Problem
         text = f"{format_key_path(path)}: {message}"
     if typename:
         text += f" (from {typename})"
-    return Problem(_span(doc, path, kind), CODE, text, ERROR, data={"path": list(path), "type": typename})
+    data: dict[str, Any] = {"path": list(path), "type": typename}
+    suggestions = [s for s in error.get("suggestions") or () if isinstance(s, str)]
+    if suggestions:
+        data["suggestions"] = suggestions
+    return Problem(_span(doc, path, kind), CODE, text, ERROR, data=data)
 
 
 def _span(doc: YamlDocument, path: KeyPath, kind: str) -> Span:

@@ -117,6 +117,34 @@ async def test_each_quick_fix_leaves_the_document_clean(client: LanguageClient, 
     assert all(titles[folder][-1].startswith("Ignore ") for folder, _ in cases), titles
 
 
+@pytest.mark.asyncio(loop_scope="function")
+async def test_a_validator_suggestion_is_a_quick_fix(client: LanguageClient, tmp_path):
+    # ResearchJob's naming rule raises an error carrying `suggestion`: the worker passes it on, and the
+    # component-validation diagnostic offers it before the ignore comment.
+    shutil.copytree(EXAMPLES / "broken" / "component_validation", tmp_path / "job")
+    path = tmp_path / "job" / "defs.yaml"
+    uri = path.as_uri()
+    await open_and_wait(client, path)
+    expected = [("component-validation", 8, 2, 8, 11,
+                 "asset_key 'raw/churn_scores' uses the namespace 'raw', which is reserved for ingestion and dbt "
+                 "(marts, raw, staging); use your team's namespace, e.g. 'research/...' (from acme_platform.ResearchJob)")]
+    assert await diagnostics_until(client, uri, expected) == expected
+    diagnostic = client.diagnostics[uri][0]
+    assert diagnostic.data["suggestions"] == ["research/churn_scores"]
+    actions = await client.text_document_code_action_async(types.CodeActionParams(
+        text_document=types.TextDocumentIdentifier(uri=uri), range=diagnostic.range,
+        context=types.CodeActionContext(diagnostics=[diagnostic], only=[types.CodeActionKind.QuickFix])))
+    assert [(a.title, a.is_preferred) for a in actions] == [
+        ("Change to 'research/churn_scores'", True), ("Ignore component-validation on this line", None)]
+    [edit] = actions[0].edit.changes[uri]
+    assert (edit.range.start.line, edit.range.start.character, edit.range.end.character, edit.new_text) == (
+        8, 13, 29, "research/churn_scores")
+    client.text_document_did_change(types.DidChangeTextDocumentParams(
+        text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=2),
+        content_changes=[types.TextDocumentContentChangePartial(range=edit.range, text=edit.new_text)]))
+    assert await diagnostics_until(client, uri, []) == []
+
+
 def dg_scaffold(project: Path, *args: str) -> str:
     env = {**os.environ, "PATH": f"{Path(sys.executable).parent}:{os.environ.get('PATH', '')}"}
     subprocess.run([str(Path(sys.executable).parent / "dg"), "scaffold", "defs", *args], cwd=project, env=env,

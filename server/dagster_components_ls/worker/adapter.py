@@ -526,8 +526,25 @@ def _resolution_path(tb: Any, context_cls: type | None) -> list[Any]:
 
 
 def _errors_of(error: Any) -> PydanticErrors:
-    return [{"type": e["type"], "loc": list(e["loc"]), "msg": e["msg"]}
-            for e in error.errors(include_url=False, include_context=False, include_input=False)]
+    """`[{type, loc, msg, suggestions?}]` of a pydantic ValidationError."""
+    errors = []
+    for e in error.errors(include_url=False, include_context=True, include_input=False):
+        plain = {"type": e["type"], "loc": list(e["loc"]), "msg": e["msg"]}
+        suggestions = _suggestions(e.get("ctx") or {})
+        if suggestions:
+            plain["suggestions"] = suggestions
+        errors.append(plain)
+    return errors
+
+
+def _suggestions(ctx: dict[str, Any]) -> list[str]:
+    """Values a validator offers instead: a `suggestion` (or `suggestions`) attribute on the error it
+    raised, or in a PydanticCustomError's context. Sample ctx of a value_error: {"error": AssetKeyError(...)}."""
+    raised = ctx.get("error")
+    found = (ctx.get("suggestions") or ctx.get("suggestion") or getattr(raised, "suggestions", None)
+             or getattr(raised, "suggestion", None))
+    items = found if isinstance(found, (list, tuple)) else [found]
+    return [item for item in items if isinstance(item, str) and item]
 
 
 def scaffold_object(target: Path, typename: str, json_params: str | None, project_root: Path | None,

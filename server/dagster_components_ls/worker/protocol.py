@@ -88,7 +88,8 @@ METHOD_SHUTDOWN = "shutdown"
 # <- {"results": [{"index": 0, "type": "acme_platform.ResearchJob",  # both echoed
 #                  "errors": [{"path": ["attributes", "asset_key"],
 #                              "message": "asset_key 'raw/x' uses the namespace 'raw', ...",
-#                              "kind": "value_error"}],                # pydantic's error type
+#                              "kind": "value_error",                  # pydantic's error type
+#                              "suggestions": ["research/x"]}],         # only when the validator offers some
 #                  "skipped": null | "building the component failed: FileNotFoundError: ..."}]}
 # Details of the validate result:
 # - one result per document, in order; a document whose import, resolver or validator raises
@@ -98,6 +99,8 @@ METHOD_SHUTDOWN = "shutdown"
 #   the nested object's path); a `missing` error's path ends with the missing key. Union-branch
 #   names are dropped, duplicates merged (distinct messages joined with "; "), and pydantic's
 #   "Value error, " prefix removed.
+# - suggestions: values the validator offers instead, from a `suggestion`/`suggestions` attribute of
+#   the error it raised (or a PydanticCustomError's context); the server makes them quick fixes.
 # - values holding `{{`, `{%` or `{#` are left out, and no error is reported on a path that
 #   touches one (the value, inside it, or an object containing it): see worker/validate.py.
 # - the whole call runs in one forked child; a hang is the client's timeout.

@@ -214,6 +214,8 @@ def _errors(raw: adapter.PydanticErrors, prefix: KeyPath, templates: "_Templates
                 kept[full]["message"] += f"; {message}"
             continue
         kept[full] = {"path": list(full), "message": message, "kind": error["type"]}
+        if error.get("suggestions"):
+            kept[full]["suggestions"] = error["suggestions"]
     return list(kept.values())
 
 

@@ -18,6 +18,29 @@ RESERVED_NAMESPACES = ("marts", "raw", "staging")
 _OWNER = re.compile(r"team:[A-Za-z0-9_.-]+|[^@\s]+@[^@\s]+\.[^@\s]+")
 
 
+
+class AssetKeyError(ValueError):
+    """A naming-rule violation with the key to use instead: editors that read `suggestion` (such as
+    dagster-components-ls) offer it as a quick fix; Dagster shows the message alone."""
+
+    def __init__(self, message: str, suggestion: str) -> None:
+        super().__init__(message)
+        self.suggestion = suggestion
+
+
+def suggested_asset_key(value: str) -> str:
+    """The nearest key the rule accepts: snake_case segments under a namespace that is not reserved."""
+    segments = [_snake_case(s) for s in value.split("/") if _snake_case(s)] or ["asset"]
+    if len(segments) < 2 or segments[0] in RESERVED_NAMESPACES:
+        segments = ["research", *segments[1:]] if len(segments) >= 2 else ["research", *segments]
+    return "/".join(segments)
+
+
+def _snake_case(segment: str) -> str:
+    words = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", segment.strip())
+    words = re.sub(r"[^A-Za-z0-9]+", "_", words).strip("_").lower()
+    return f"n_{words}" if words[:1].isdigit() else words
+
 class ComputeSize(str, Enum):
     """Whitelisted compute sizes. Each maps to a fixed CPU/memory profile on the shared cluster."""
 
@@ -143,21 +166,24 @@ class ResearchJob(dg.Component, dg.Model, dg.Resolvable):
     def _check_asset_key(cls, value: str) -> str:
         segments = value.split("/")
         if len(segments) < 2:
-            raise ValueError(
+            raise AssetKeyError(
                 f"asset_key {value!r} needs a namespace: write it as '<namespace>/<name>', "
-                f"e.g. 'research/{value}'"
+                f"e.g. 'research/{value}'",
+                suggested_asset_key(value),
             )
         for segment in segments:
             if not _SEGMENT.fullmatch(segment):
-                raise ValueError(
+                raise AssetKeyError(
                     f"asset_key {value!r}: segment {segment!r} is not lowercase snake_case "
-                    "(a lowercase letter, then lowercase letters, digits or '_')"
+                    "(a lowercase letter, then lowercase letters, digits or '_')",
+                    suggested_asset_key(value),
                 )
         if segments[0] in RESERVED_NAMESPACES:
-            raise ValueError(
+            raise AssetKeyError(
                 f"asset_key {value!r} uses the namespace {segments[0]!r}, which is reserved "
                 f"for ingestion and dbt ({', '.join(RESERVED_NAMESPACES)}); "
-                "use your team's namespace, e.g. 'research/...'"
+                "use your team's namespace, e.g. 'research/...'",
+                suggested_asset_key(value),
             )
         return value
 
