@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 import pytest_lsp
-from e2e_support import (DBT_EDGES, DBT_MODELS, SHARED_CACHE, copy_example, defs, lineage, loaded, open_file, plain, prepare_dbt_state, roles,
-                         save, server_config, start_session, statuses, summary, until)
+from e2e_support import (DBT_EDGES, DBT_MODELS, SHARED_CACHE, copy_example, defs, lineage, loaded, open_file, plain,
+                         prepare_dbt_state, roles, save, server_config, start_session, statuses, summary, until)
 from lsprotocol import types
 from pytest_lsp import LanguageClient
 
