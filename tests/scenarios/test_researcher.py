@@ -122,6 +122,17 @@ async def test_researcher_scaffolds_fills_in_fixes_and_sees_lineage(client: Lang
     # 4. The whitelist and the naming rule say no, in the editor and in the load.
     assert await settled(client, editor.uri, REFUSED) == REFUSED
     compute_size, naming = [d for d in client.diagnostics[editor.uri] if d.code != "load-error"]
+    [load_error] = [d for d in client.diagnostics[editor.uri] if d.code == "load-error"]
+    # Dagster's load says it too, in pydantic's words, without pydantic's "For further information" links.
+    assert load_error.message.splitlines() == [
+        "ValidationError: 2 validation errors for ResearchJob",
+        "asset_key",
+        "  Value error, asset_key 'raw/retention' uses the namespace 'raw', which is reserved for ingestion and dbt "
+        "(marts, raw, staging); use your team's namespace, e.g. 'research/...' [type=value_error, "
+        "input_value='raw/retention', input_type=str]",
+        "compute_size",
+        "  Input should be 'small', 'medium' or 'large' [type=enum, input_value='xlarge', input_type=str]",
+    ]
 
     # 5. Quick fixes: the whitelist offers each allowed size, the naming rule the key it would accept.
     fixes = await editor.quick_fix(compute_size)

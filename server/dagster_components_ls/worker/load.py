@@ -198,7 +198,10 @@ def _message(chain: list[BaseException]) -> str:
     wrappers = adapter.component_tree_error_types()
     own = [e for e in chain if not isinstance(e, wrappers)]
     error = own[-1] if own else chain[-1]
-    text = str(error).strip()
+    # pydantic ends each error with "For further information visit https://errors.pydantic.dev/...": a
+    # link for the component's author, noise beside the user's line.
+    text = "\n".join(line for line in str(error).splitlines()
+                     if not line.strip().startswith("For further information visit")).strip()
     if not own and "\n" in text:  # a ResolutionException: a code frame, then `UndefinedError: ...`
         return text.splitlines()[-1].strip()
     message = f"{type(error).__name__}: {text}" if text else type(error).__name__
