@@ -1,6 +1,7 @@
 """Helpers shared by the end-to-end tests: paths, the server command, a small editable dg project."""
 
 import asyncio
+import importlib.metadata
 import os
 import sys
 import textwrap
@@ -12,6 +13,10 @@ from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLES = REPO / "examples"
 SERVER_COMMAND = [sys.executable, "-m", "dagster_components_ls"]
+
+DAGSTER_VERSION = tuple(int(part) for part in importlib.metadata.version("dagster").split(".")[:3])
+"""The Dagster the tests run (and the worker with it: sys.executable), e.g. (1, 13, 27); `./dev test-compat`
+runs the suite on 1.11. Expectations that follow Dagster's own words or schemas branch on it."""
 
 GADGET_V1 = '''
 """A project-local component whose code the tests edit."""
