@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import sys
 from typing import Optional
 
@@ -56,6 +57,10 @@ def main(argv: Optional[list[str]] = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command in (None, "serve"):
         from .server import serve
+
+        # stderr is the editor's log (VS Code's output channel, Neovim's lsp.log): our events, others' warnings.
+        logging.basicConfig(level=logging.WARNING, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        logging.getLogger("dagster_components_ls").setLevel(logging.INFO)
 
         serve(tcp=getattr(args, "tcp", None), python=getattr(args, "python", None))
         return 0
@@ -173,7 +178,8 @@ def _components(path: str, fmt: str, python: Optional[str]) -> int:
     else:
         width = max((len(item["key"]) for item in items), default=0)
         for item in items:
-            print(f"{item['key']:<{width}}  {item['summary'] or ''}".rstrip())
+            summary = " ".join((item["summary"] or "").split())  # some packages' summaries span lines
+            print(f"{item['key']:<{width}}  {summary}".rstrip())
     return 0
 
 

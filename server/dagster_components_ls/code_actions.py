@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Callable, Iterator, Optional
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Optional, Sequence
 
 from rapidfuzz import fuzz
 
@@ -758,3 +758,17 @@ def _pair_at(root: Node, span: Span) -> Optional[tuple[Node, int]]:
             stack += [key, value]
         stack += node.items
     return None
+
+
+def of_kinds(actions: list[types.CodeAction], only: Optional[Sequence[str]]) -> list[types.CodeAction]:
+    """The actions the client asked for (`context.only`): a kind matches itself and its sub-kinds
+    (`refactor` covers `refactor.rewrite`). VS Code drops, with a warning, actions of other kinds."""
+    if not only:
+        return actions
+    wanted = [getattr(k, "value", k) for k in only]  # CodeActionKind members or plain strings
+
+    def matches(kind: Any) -> bool:
+        kind = getattr(kind, "value", kind)
+        return isinstance(kind, str) and any(kind == k or kind.startswith(f"{k}.") for k in wanted)
+
+    return [a for a in actions if matches(a.kind)]

@@ -206,8 +206,20 @@ def fingerprint(python: Path, project: Project | None) -> str:
     if project is not None:
         parts["config"] = _stat(project.config_path)
         parts["project"] = _py_stats(_project_source_dirs(project))
-        parts["defs"] = [[str(f), _DEFS_REFERENCE.findall(_read_text(f))] for f in component_files(project)]
+        parts["defs"] = _defs_references(component_files(project))
     return _digest(json.dumps(parts, sort_keys=True))
+
+
+def _defs_references(files: list[Path]) -> list[str]:
+    """What the defs files name, without repeats: a new instance of a type already named elsewhere
+    changes nothing. Relative names (`.X`) resolve against their file's folder, so they keep it."""
+    names = set()
+    for file in files:
+        for line in _DEFS_REFERENCE.findall(_read_text(file)):
+            key, _, value = line.partition(":")
+            value = value.split("#", 1)[0].strip().strip("'\"")
+            names.add(f"{key} {file.parent}/{value}" if value.startswith(".") else f"{key} {value}")
+    return sorted(names)
 
 
 def installed_stamp(python: Path) -> str:

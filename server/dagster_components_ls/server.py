@@ -305,7 +305,7 @@ class ComponentsLanguageServer(LanguageServer):
             registry, stamp, installed = await asyncio.to_thread(self._read_registry, state)
         except (WorkerError, projects.InterpreterNotFound, OSError) as exc:
             state.error = f"Could not read the component types: {exc}"
-            self.status(state, "registry", "error", state.error)
+            self.status(state, "registry", "error" if self.settings.trusted else "untrusted", state.error)
             self.window_show_message(types.ShowMessageParams(type=types.MessageType.Error, message=state.error))
         else:
             state.registry, state.fingerprint, state.error = registry, stamp, None
@@ -319,7 +319,11 @@ class ComponentsLanguageServer(LanguageServer):
             for uri in self.open_uris(state):
                 self.background.pop(uri, None)
                 self.background_tasks.pop(uri, None)
-            self.status(state, "registry", "ready", f"{len(registry.types)} component types")
+            if self.settings.trusted:
+                self.status(state, "registry", "ready", f"{len(registry.types)} component types")
+            else:
+                self.status(state, "registry", "untrusted",
+                            f"{len(registry.types)} component types from the cache; the workspace is not trusted, so no project code runs")
             self.renew_lineage_worker(state, installed)
         finally:
             state.loading = None
@@ -581,6 +585,7 @@ class ComponentsLanguageServer(LanguageServer):
         return self.workspace.position_encoding or types.PositionEncodingKind.Utf16
 
     def status(self, state: ProjectState, subject: str, value: str, message: str) -> None:
+        log.info("%s %s: %s (project %s, interpreter %s)", subject, value, message, state.root_uri, state.python)
         self.protocol.notify(STATUS_NOTIFICATION, {
             "project": state.root_uri,
             "interpreter": str(state.python) if state.python else None,
@@ -889,17 +894,17 @@ def on_workspace_symbol(ls: ComponentsLanguageServer, params: types.WorkspaceSym
 
 @server.feature(
     types.TEXT_DOCUMENT_CODE_ACTION,
-    types.CodeActionOptions(code_action_kinds=[types.CodeActionKind.QuickFix]),
+    types.CodeActionOptions(code_action_kinds=[types.CodeActionKind.QuickFix, types.CodeActionKind.Refactor]),
 )
 def on_code_action(ls: ComponentsLanguageServer, params: types.CodeActionParams) -> Optional[list[types.CodeAction]]:
     snap = ls.snapshot(params.text_document.uri)
     if snap is None:
         return None
-    from .code_actions import code_actions
+    from .code_actions import code_actions, of_kinds
 
     uri = params.text_document.uri
     fixes = code_actions(snap.parsed, list(params.context.diagnostics), snap.ctx, snap.index, uri)
-    return fixes + scaffold_actions(snap, uri, ls.used_types(snap))
+    return of_kinds(fixes + scaffold_actions(snap, uri, ls.used_types(snap)), params.context.only)
 
 
 @server.command(SCAFFOLD_COMMAND)

@@ -65,6 +65,9 @@ class WorkerProcess:
         self._failures = 0
         self._next_start = 0.0  # monotonic time before which no restart happens
         self._closed = False
+        self._interruptible = False
+        """True while a call runs in a worker that answered its ping, so has its SIGUSR1 handler (before
+        that, SIGUSR1's default action would kill the starting worker)."""
 
     @property
     def pid(self) -> int | None:
@@ -81,14 +84,16 @@ class WorkerProcess:
             raise WorkerError("timeout", f"worker busy: {method} waited {timeout:g} s for another call")
         try:
             self._ensure_started(deadline)
+            self._interruptible = True
             return self._call(method, dict(params or {}), deadline)
         finally:
+            self._interruptible = False
             self._lock.release()
 
     def interrupt(self) -> None:
         """Cancels a running `load` (the worker kills that call's child and answers {"cancelled": true})."""
         proc = self._proc
-        if proc is not None and proc.poll() is None:
+        if self._interruptible and proc is not None and proc.poll() is None:
             try:
                 os.kill(proc.pid, signal.SIGUSR1)
             except ProcessLookupError:

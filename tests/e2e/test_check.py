@@ -291,3 +291,18 @@ def test_fix_applies_only_the_safe_fixes(tmp_path):
         "Fixed 1 problem in undeclared_env_var/defs.yaml", "Fixed 1 problem in unknown_attribute/defs.yaml"]
     assert "  compute_size: medium\n" in (tmp_path / "unknown_attribute" / "defs.yaml").read_text()
     assert "    - ACME_ALERT_CHANNEL\n" in (tmp_path / "undeclared_env_var" / "defs.yaml").read_text()
+
+
+def test_components_text_is_one_line_per_type():
+    result = subprocess.run(
+        [sys.executable, "-m", "dagster_components_ls", "components", "examples/acme_analytics"],
+        capture_output=True, text=True, cwd=REPO, env={**os.environ, "DAGSTER_COMPONENTS_LS_CACHE": CACHE},
+    )
+    keys = [line.split()[0] for line in result.stdout.splitlines()]
+    listed = json.loads(subprocess.run(
+        [sys.executable, "-m", "dagster_components_ls", "components", "--format", "json", "examples/acme_analytics"],
+        capture_output=True, text=True, cwd=REPO, env={**os.environ, "DAGSTER_COMPONENTS_LS_CACHE": CACHE},
+    ).stdout)
+    assert keys == [item["key"] for item in listed]
+    job = next(line for line in result.stdout.splitlines() if line.startswith("acme_platform.ResearchJob "))
+    assert job.split(None, 1)[1] == "Runs a researcher's notebook or script on the shared cluster and materializes one asset."

@@ -169,7 +169,7 @@ async def test_untrusted_workspace_runs_no_user_code(untrusted: LanguageClient):
         )
     )
 
-    await until(untrusted, lambda: any(s.state == "error" for s in statuses(untrusted)) and untrusted.diagnostics.get(uri))
+    await until(untrusted, lambda: any(s.state == "untrusted" for s in statuses(untrusted)) and untrusted.diagnostics.get(uri))
     assert [(d.code, d.severity, d.message) for d in untrusted.diagnostics[uri]] == [
         ("worker-error", types.DiagnosticSeverity.Warning, "Could not read the component types: the workspace is not "
          "trusted and no component types are cached for it"),
@@ -177,6 +177,7 @@ async def test_untrusted_workspace_runs_no_user_code(untrusted: LanguageClient):
     assert [m.message for m in untrusted.messages] == [
         "Could not read the component types: the workspace is not trusted and no component types are cached for it",
     ]
+    assert [(s.subject, s.state) for s in statuses(untrusted)] == [("registry", "loading"), ("registry", "untrusted")]
 
 
 @pytest_lsp.fixture(config=server_config())

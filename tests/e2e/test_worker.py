@@ -292,3 +292,19 @@ def test_extra_types_resolve_re_exports_as_aliases(shop_copy):
     assert folder is not None and folder.key == "dagster.DefsFolderComponent"
     assert "dagster.components.DefsFolderComponent" in folder.aliases
     assert registry.lookup("nope.Missing") is None and "nope" not in registry.module_errors
+
+
+def test_an_interrupt_never_kills_a_starting_worker(tmp_path):
+    """A save's interrupt can arrive while the worker is still starting, before it handles SIGUSR1
+    (whose default action is to exit): it must not be sent then."""
+    import threading
+
+    with WorkerProcess(PYTHON, tmp_path) as worker:
+        answers = []
+        thread = threading.Thread(target=lambda: answers.append(worker.call("ping", {}, timeout=60)))
+        thread.start()
+        while thread.is_alive():
+            worker.interrupt()
+            time.sleep(0.001)
+        assert answers and "error" not in answers[0]
+        assert worker.pid is not None

@@ -3,7 +3,7 @@ from carets import with_marks
 from lsprotocol import converters, types
 from odd_documents import ODD_DOCUMENTS
 
-from dagster_components_ls.code_actions import Fix, apply_fixes, code_actions, fix_all, fixes_for
+from dagster_components_ls.code_actions import Fix, apply_fixes, code_actions, fix_all, fixes_for, of_kinds
 from dagster_components_ls.diagnostics import CheckContext, Problem, diagnose, diagnose_text
 from dagster_components_ls.documents import parse_file
 from dagster_components_ls.positions import LineIndex, Span
@@ -598,3 +598,15 @@ def test_odd_documents_never_raise(text, registry):
                                     message="m", code=code, source="dagster", data=data)
                    for n in range(3) for code in codes for data in ODD_DATA]
     code_actions(parsed, diagnostics, contexts[0], index, URI)
+
+
+def test_only_the_asked_kinds_are_returned():
+    fix = types.CodeAction(title="Change to 'medium'", kind=types.CodeActionKind.QuickFix)
+    scaffold = types.CodeAction(title="Scaffold acme_platform.ResearchJob", kind=types.CodeActionKind.Refactor)
+    rewrite = types.CodeAction(title="Rewrite", kind="refactor.rewrite")
+    actions = [fix, scaffold, rewrite]
+    assert [a.title for a in of_kinds(actions, [types.CodeActionKind.QuickFix])] == ["Change to 'medium'"]
+    assert [a.title for a in of_kinds(actions, [types.CodeActionKind.Refactor])] == [
+        "Scaffold acme_platform.ResearchJob", "Rewrite"]
+    assert of_kinds(actions, None) == actions
+    assert of_kinds(actions, []) == actions

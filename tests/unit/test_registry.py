@@ -112,6 +112,11 @@ def project(tmp_path, monkeypatch):
     return find_project(tmp_path / "mini")
 
 
+def write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+
+
 def bump(path: Path, text: str) -> None:
     stat = path.stat()
     path.write_text(text)
@@ -132,6 +137,12 @@ def bump(path: Path, text: str) -> None:
                  id="defs-yaml-attributes"),
     pytest.param(lambda root: (root / "src/mini/defs/reports/notes.md").write_text("# notes\n"), False,
                  id="not-python"),
+    # A new instance of a type another file already names (what scaffolding writes) changes nothing...
+    pytest.param(lambda root: write(root / "src/mini/defs/plain2/defs.yaml", "type: dagster.DefsFolderComponent\n"),
+                 False, id="new-instance-of-a-named-type"),
+    # ...but a relative type in another folder names another class.
+    pytest.param(lambda root: write(root / "src/mini/defs/plain2/defs.yaml", "type: .local.LocalReport\n"), True,
+                 id="relative-type-elsewhere"),
 ])
 def test_fingerprint_changes_with_what_the_registry_depends_on(project, edit, changes):
     before = fingerprint(PYTHON, project)

@@ -1,7 +1,8 @@
--- Neovim as the editor: start the server on a defs.yaml, print its diagnostics, completion and hover as JSON lines.
--- Run: nvim --headless --clean -l complete_and_hover.lua PYTHON FILE ROOT_DIR
+-- Neovim as the editor, configured by the documented snippet (docs/editors/nvim.lua): open a defs.yaml, print the
+-- server's diagnostics, completion and hover as JSON lines.
+-- Run from a folder whose .venv/bin holds the server: nvim --headless --clean -l complete_and_hover.lua SNIPPET FILE
 -- Prints one JSON object a line to stdout (print() goes to stderr under `nvim -l`); exits 1 on a timeout.
-local python, file, root = arg[1], arg[2], arg[3]
+local snippet, file = arg[1], arg[2]
 local TIMEOUT_MS = 150000
 
 local function emit(record) io.stdout:write(vim.json.encode(record), "\n") end
@@ -10,35 +11,36 @@ local function fail(message)
   os.exit(1)
 end
 
+dofile(snippet) -- vim.lsp.config("dagster_components", ...) + vim.lsp.enable, exactly as a user's init.lua has it
+
+-- The server sends `ready` before it checks the open documents again with the component types: count the
+-- diagnostics published after it, through the snippet's own `dagster/status` handler.
+local registry_ready, published_after_ready = false, 0
+local documented_status = vim.lsp.config.dagster_components.handlers["dagster/status"]
+vim.lsp.config("dagster_components", { handlers = { ["dagster/status"] = function(err, status, ctx)
+  documented_status(err, status, ctx)
+  if status.subject == "registry" and status.state == "ready" then registry_ready = true end
+end } })
+
 vim.opt.swapfile = false -- the example file is read, never written
 vim.cmd.edit(file)
 local buf = vim.api.nvim_get_current_buf()
-vim.bo[buf].filetype = "yaml"
-
-local registry_ready, published_after_ready = false, 0
--- The server sends `ready` before it checks the open documents again with the component types.
+vim.bo[buf].filetype = "yaml" -- `nvim -l` does not detect file types; a user's Neovim does, which starts the server
 vim.api.nvim_create_autocmd("DiagnosticChanged", { buffer = buf, callback = function()
   if registry_ready then published_after_ready = published_after_ready + 1 end
 end })
-local client_id = vim.lsp.start({
-  name = "dagster-components-ls",
-  cmd = { python, "-m", "dagster_components_ls" },
-  root_dir = root,
-  init_options = { python = python },
-  handlers = {
-    -- Sample: {"project": null, "subject": "registry", "state": "ready", "message": "16 component types", ...}
-    ["dagster/status"] = function(_, status)
-      if status.subject == "registry" and status.state == "ready" then registry_ready = true end
-    end,
-  },
-}, { bufnr = buf })
 
-local client = vim.lsp.get_client_by_id(client_id)
-if not vim.wait(TIMEOUT_MS, function() return client.initialized end, 20) then fail("no initialize answer") end
+local client
+if not vim.wait(TIMEOUT_MS, function()
+  client = vim.lsp.get_clients({ bufnr = buf, name = "dagster_components" })[1]
+  return client ~= nil and client.initialized
+end, 20) then fail("the snippet did not attach an initialized dagster_components client") end
+emit({ kind = "client", cmd = client.config.cmd, root_dir = client.root_dir, init_options = client.config.init_options })
 
 if not vim.wait(TIMEOUT_MS, function() return published_after_ready > 0 end, 20) then
   fail("no diagnostics after the registry was ready")
 end
+emit({ kind = "status", value = vim.g.dagster_status })
 for _, d in ipairs(vim.diagnostic.get(buf)) do
   emit({ kind = "diagnostic", line = d.lnum, character = d.col, end_line = d.end_lnum, end_character = d.end_col,
          code = d.code, source = d.source, severity = d.severity, message = d.message })

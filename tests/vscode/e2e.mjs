@@ -1,0 +1,451 @@
+// Drives real VS Code (code-server in headless Chromium, through playwright-core) against our extension.
+// Started by tests/e2e/test_vscode_extension.py, which starts code-server on a copy of examples/.
+//
+//   NODE_PATH=<tools>/node_modules E2E_URL=http://127.0.0.1:PORT/?folder=WS E2E_ARTIFACTS=DIR node e2e.mjs
+//
+// Optional: E2E_STEPS=workbench,diagnostics (a subset, in order), E2E_CHROMIUM (default /usr/bin/chromium),
+// E2E_INTERPRETER (the dagsterComponents.python setting, which the status step finds in the tooltip).
+// Prints `STEP <name>` when a step starts and `OK <name> (<s>)` when it passes; ends with `PASS`, or
+// `FAIL: <step>: <reason>` and exit 1. Screenshots go to E2E_ARTIFACTS (NN-<step>.png, and
+// NN-<step>-failed.png for the step that failed); the browser console goes to console.log there.
+import { createRequire } from "node:module";
+import fs from "node:fs";
+import path from "node:path";
+
+const require = createRequire(import.meta.url); // resolves through NODE_PATH, which ESM imports ignore
+const { chromium } = require("playwright-core");
+
+const URL_ = must("E2E_URL");
+const ARTIFACTS = must("E2E_ARTIFACTS");
+const CHROMIUM = process.env.E2E_CHROMIUM || "/usr/bin/chromium";
+const ONLY = process.env.E2E_STEPS ? process.env.E2E_STEPS.split(",") : null;
+
+// The example workspace (tests copy examples/ to WS): what each step opens and expects.
+const BROKEN_FILE = "broken/invalid_enum/defs.yaml"; // EXPECTED.md: invalid-value at 10:17 on `xlarge`
+const BROKEN_POSITION = "10:18";
+const BROKEN_MESSAGE = "attributes.compute_size: 'xlarge' is not one of ['small', 'medium', 'large']";
+const RESEARCH_FILE = "acme_analytics/src/acme_analytics/defs/research/churn/defs.yaml";
+const RESEARCH_OWNER_LINE = 6; // `  owner: team:research` in the first document, which sets no compute_size
+const COMPLETION_PREFIX = "comp";
+const COMPLETION_LABEL = "compute_size"; // ResearchJob's attribute (acme_platform/components/research_job.py)
+const TYPE_POSITION = "2:12"; // inside `acme_platform.ResearchJob` on `type:`'s line
+const HOVER_TEXT = "Runs a researcher's notebook or script on the shared cluster";
+const DBT_FILE = "acme_analytics/src/acme_analytics/defs/jaffle_shop/defs.yaml";
+const LINEAGE_COMMAND = "Dagster: Show Lineage";
+const LINEAGE_ASSETS = ["orders", "customers", "stg_orders"];
+const LINEAGE_TIMEOUT = 150_000; // the first load runs `dbt parse` (10-20 s cold) before Dagster loads the project
+// code_actions.py's invalid-value fix: "Change to '<member>'", the closest member first ('large' for 'xlarge').
+const QUICKFIX_TITLE = "Change to 'large'";
+const QUICKFIX_LINE = 10;
+const LIST_COMMAND = "Dagster: List Components";
+const LIST_KEYS = ["acme_platform.ResearchJob", "dagster_dbt.DbtProjectComponent"];
+const DOCS_KEY = "acme_platform.ResearchJob";
+const NEW_COMMAND = "Dagster: New Component Instance"; // the title ends with "…"
+const NEW_PARENT = "acme_analytics/src/acme_analytics/defs/research";
+const NEW_FOLDER = "churn_v2";
+const NEW_FILE = `${NEW_PARENT}/${NEW_FOLDER}/defs.yaml`;
+const INTERPRETER = process.env.E2E_INTERPRETER || ""; // dagsterComponents.python, shown in the status tooltip
+
+function must(name) {
+  if (!process.env[name]) {
+    console.log(`FAIL: setup: environment variable ${name} is not set`);
+    process.exit(1);
+  }
+  return process.env[name];
+}
+
+const log = (...args) => console.log(...args);
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+const t0 = Date.now();
+const elapsed = (since) => ((Date.now() - since) / 1000).toFixed(1) + "s";
+
+/** Polls `probe` (async, returns a truthy value when done) until it succeeds or `timeout` ms pass. */
+async function until(what, probe, timeout, interval = 500) {
+  const deadline = Date.now() + timeout;
+  let last;
+  for (;;) {
+    try {
+      last = await probe();
+      if (last) return last;
+    } catch (error) {
+      last = error;
+    }
+    if (Date.now() > deadline) {
+      const detail = last instanceof Error ? `: ${last.message.split("\n")[0]}` : "";
+      throw new Error(`${what} (gave up after ${timeout / 1000}s${detail})`);
+    }
+    await sleep(interval);
+  }
+}
+
+let page;
+let shot = 0;
+async function screenshot(name) {
+  shot += 1;
+  const file = path.join(ARTIFACTS, `${String(shot).padStart(2, "0")}-${name}.png`);
+  await page.screenshot({ path: file }).catch((e) => log(`  (screenshot ${file} failed: ${e.message})`));
+  log(`  screenshot ${path.relative(process.cwd(), file)}`);
+}
+
+async function press(...keys) {
+  for (const key of keys) {
+    await page.keyboard.press(key);
+    await sleep(150);
+  }
+}
+
+/** Quick Open (Ctrl+P) on a workspace-relative path; waits until that file is the active editor. */
+async function openFile(relative) {
+  await press("Escape");
+  await press("Control+P");
+  const input = page.locator(".quick-input-widget input");
+  await input.waitFor({ state: "visible", timeout: 10_000 });
+  await input.fill(relative);
+  // Quick Open searches files with ripgrep; wait until the focused row (the one Enter opens) is in the
+  // folder. Until the filter applies, the list can still show "recently opened" files, the wrong one first.
+  const folder = path.dirname(relative);
+  await until(`Quick Open's first row is ${relative}`, async () => {
+    if ((await input.inputValue()) !== relative) await input.fill(relative);
+    const focused = await page.locator(".quick-input-list .monaco-list-row.focused").first().getAttribute("aria-label", { timeout: 1000 });
+    return focused && focused.startsWith(`${path.basename(relative)} `) && focused.includes(folder);
+  }, 20_000);
+  await press("Enter");
+  await until(`${relative} is the active editor`, async () => {
+    const crumbs = await page.locator(".monaco-workbench .breadcrumbs-control").first().innerText().catch(() => "");
+    const parts = crumbs.split(/\s*\n\s*|\s+›\s+/).filter(Boolean);
+    const want = relative.split("/").slice(-3);
+    return want.every((p) => parts.includes(p));
+  }, 15_000);
+  await page.locator(".monaco-editor .view-lines").first().waitFor({ timeout: 10_000 });
+}
+
+/** Go to Line (Ctrl+G) with `line` or `line:column`, cursor in the editor. */
+async function goTo(position) {
+  await press("Escape", "Control+G");
+  const input = page.locator(".quick-input-widget input");
+  await input.waitFor({ state: "visible", timeout: 10_000 });
+  await input.fill(`:${position}`);
+  await sleep(200);
+  await press("Enter");
+}
+
+/** The editor's hover (Ctrl+K Ctrl+I) at `position`: its text once it contains `expected`. */
+async function hoverText(position, expected, timeout) {
+  return until(`a hover at ${position} containing ${JSON.stringify(expected)}`, async () => {
+    await goTo(position);
+    await press("Control+K", "Control+I");
+    const hover = page.locator(".monaco-editor .monaco-hover:not(.hidden)");
+    await hover.first().waitFor({ state: "visible", timeout: 5_000 });
+    const texts = await hover.allInnerTexts();
+    const found = texts.find((t) => t.includes(expected));
+    if (!found) log(`  hover so far: ${JSON.stringify(texts.join(" | ").slice(0, 300))}`);
+    return found;
+  }, timeout, 1000);
+}
+
+async function runCommand(title) {
+  await press("Escape", "F1");
+  const input = page.locator(".quick-input-widget input");
+  await input.waitFor({ state: "visible", timeout: 10_000 });
+  await input.fill(`>${title}`);
+  await until(`the command palette offers ${JSON.stringify(title)}`, async () => {
+    const rows = await page.$$eval(".quick-input-list .monaco-list-row", (els) => els.map((e) => e.getAttribute("aria-label") || ""));
+    return rows.some((r) => r.startsWith(title));
+  }, 15_000);
+  await press("Enter");
+}
+
+/** In every frame (webviews are iframe.webview > iframe#active-frame): the lineage nodes. */
+async function lineageNodes() {
+  const found = [];
+  for (const frame of page.frames()) {
+    if (frame === page.mainFrame()) continue;
+    const nodes = await frame.$$eval("g.node", (els) => els.map((g) => ({
+      key: g.getAttribute("data-key"),
+      texts: [...g.querySelectorAll("text")].map((t) => t.textContent.trim()).filter(Boolean),
+    }))).catch(() => []);
+    found.push(...nodes);
+  }
+  return found;
+}
+
+/** The text of the active editor's visible lines (Monaco renders spaces as U+00A0). */
+async function editorLines() {
+  const lines = await page.$$eval(".editor-group-container.active .monaco-editor .view-lines .view-line", (els) =>
+    els.map((e) => ({ top: parseFloat(e.style.top) || 0, text: e.textContent.replace(/\u00a0/g, " ") })));
+  return lines.sort((a, b) => a.top - b.top).map((l) => l.text);
+}
+
+/** The rows of the open quick pick: their aria-labels. */
+async function quickPickRows() {
+  return page.$$eval(".quick-input-widget .quick-input-list .monaco-list-row", (els) => els.map((e) => e.getAttribute("aria-label") || ""));
+}
+
+/** Waits for a quick pick titled like `title` (a RegExp), types `filter`, waits until the focused row's
+ *  label is `label` (aria-label "LABEL, DESCRIPTION…"), then (unless `enter` is false) accepts it. */
+async function choose(title, filter, label, { enter = true } = {}) {
+  const widget = page.locator(".quick-input-widget");
+  await until(`a quick pick titled ${title}`, async () =>
+    (await widget.isVisible()) && title.test(await widget.locator(".quick-input-title").innerText().catch(() => "")), 30_000, 250);
+  const input = widget.locator("input.input");
+  await input.fill(filter);
+  const focused = widget.locator(".quick-input-list .monaco-list-row.focused");
+  await until(`the quick pick's first row is ${JSON.stringify(label)}`, async () => {
+    const row = (await focused.getAttribute("aria-label", { timeout: 1000 }).catch(() => "")) || "";
+    return row === label || row.startsWith(label + ",") || row.startsWith(label + " ");
+  }, 20_000, 250).catch(async (error) => {
+    throw new Error(`${error.message}; rows: ${JSON.stringify(await quickPickRows().catch(() => []))}`);
+  });
+  if (enter) await press("Enter");
+}
+
+/** In every webview frame: the rendered Markdown preview's heading and text, if any. */
+async function markdownPreviews() {
+  const found = [];
+  for (const frame of page.frames()) {
+    if (frame === page.mainFrame()) continue;
+    const preview = await frame.evaluate(() => {
+      const h1 = document.querySelector(".markdown-body h1, body h1");
+      return h1 ? { heading: h1.textContent.trim(), text: document.body.innerText } : null;
+    }).catch(() => null);
+    if (preview) found.push(preview);
+  }
+  return found;
+}
+
+const steps = [
+  ["workbench", 90_000, async () => {
+    await page.goto(URL_, { waitUntil: "domcontentloaded" });
+    await page.locator(".monaco-workbench").waitFor({ timeout: 60_000 });
+    const item = await until("a status bar item starting with 'Dagster' (the extension activated)", async () => {
+      const texts = await page.locator(".statusbar .statusbar-item").allInnerTexts();
+      return texts.map((t) => t.trim()).find((t) => t.startsWith("Dagster"));
+    }, 60_000);
+    log(`  status bar: ${JSON.stringify(item)}`);
+  }],
+  ["diagnostics", 120_000, async () => {
+    await openFile(BROKEN_FILE);
+    await page.locator(".monaco-editor .squiggly-error").first().waitFor({ timeout: 90_000 });
+    const count = await page.locator(".monaco-editor .squiggly-error").count();
+    log(`  squiggly-error decorations: ${count}`);
+    const text = await hoverText(BROKEN_POSITION, BROKEN_MESSAGE, 30_000);
+    log(`  hover: ${JSON.stringify(text.slice(0, 200))}`);
+    await sleep(500); // the hover fades in
+    await screenshot("diagnostics");
+    await press("Escape");
+  }],
+  ["completion", 120_000, async () => {
+    await openFile(RESEARCH_FILE);
+    await goTo(String(RESEARCH_OWNER_LINE));
+    await press("End", "Enter");
+    await page.keyboard.type(COMPLETION_PREFIX, { delay: 50 });
+    const labels = await until(`the suggest widget lists ${COMPLETION_LABEL}`, async () => {
+      // Escape first: Ctrl+Space on an open widget (e.g. "No suggestions." while the server was still
+      // reading the component types) does not ask the server again.
+      await press("Escape", "Control+Space");
+      await page.locator(".suggest-widget .monaco-list-row").first().waitFor({ timeout: 5_000 }).catch(async (error) => {
+        const message = await page.locator(".suggest-widget .message").allInnerTexts().catch(() => []);
+        log(`  no suggestion rows yet${message.length ? `: ${JSON.stringify(message.join(" "))}` : ""}`);
+        throw error;
+      });
+      const rows = await page.$$eval(".suggest-widget .monaco-list-row", (els) => els.map((e) => e.getAttribute("aria-label") || ""));
+      log(`  suggestions: ${JSON.stringify(rows)}`);
+      // aria-label "LABEL, KIND"; the exact label, so that a word-based "compute_size:" does not count.
+      return rows.some((r) => r.split(", ")[0] === COMPLETION_LABEL) && rows;
+    }, 90_000, 2000);
+    await screenshot("completion");
+    await press("Escape");
+    // Put the file back as it was (nothing is saved: files.autoSave is off).
+    await runCommand("File: Revert File");
+    await until("the file is reverted", async () => !(await page.locator(".tab.active.dirty").count()), 10_000);
+    log(`  ${labels.length} suggestions`);
+  }],
+  ["hover", 60_000, async () => {
+    const text = await hoverText(TYPE_POSITION, HOVER_TEXT, 50_000);
+    log(`  hover: ${JSON.stringify(text.slice(0, 200))}`);
+    await sleep(500);
+    await screenshot("hover");
+    await press("Escape");
+  }],
+  ["lineage", LINEAGE_TIMEOUT + 30_000, async () => {
+    await openFile(DBT_FILE);
+    await runCommand(LINEAGE_COMMAND);
+    // Each asset is <g class="node" data-key="KEY"> with a <text> showing the key's last part (or the key).
+    const shows = (n) => n.texts.includes(n.key) || n.texts.includes(n.key.split("/").pop());
+    let seen = [];
+    const nodes = await until(`the lineage webview shows nodes with the names ${LINEAGE_ASSETS.join(", ")}`, async () => {
+      seen = await lineageNodes();
+      return LINEAGE_ASSETS.every((a) => seen.some((n) => n.key === a && shows(n))) && seen;
+    }, LINEAGE_TIMEOUT, 1000).catch((error) => {
+      throw new Error(`${error.message}; nodes seen: ${JSON.stringify(seen)}`);
+    });
+    log(`  nodes: ${JSON.stringify(nodes.map((n) => `${n.key} [${n.texts.join(" | ")}]`))}`);
+    const unnamed = nodes.filter((n) => !shows(n));
+    if (unnamed.length) throw new Error(`nodes without their name as text: ${JSON.stringify(unnamed)}`);
+    await sleep(1000); // let the layout settle for the picture
+    await screenshot("lineage");
+  }],
+  ["codelens", 60_000, async () => {
+    // Above `type:` in the dbt file: "N assets · ..." once the definitions have loaded.
+    await openFile(DBT_FILE);
+    const lens = await until("a code lens 'N assets' in the dbt defs.yaml", async () => {
+      const texts = await page.locator(".monaco-editor .codelens-decoration").allInnerTexts();
+      return texts.find((t) => /\d+ assets?/.test(t));
+    }, 50_000);
+    log(`  code lens: ${JSON.stringify(lens)}`);
+    await screenshot("codelens");
+  }],
+  ["quickfix", 60_000, async () => {
+    await openFile(BROKEN_FILE);
+    await page.locator(".monaco-editor .squiggly-error").first().waitFor({ timeout: 30_000 });
+    const before = (await editorLines())[QUICKFIX_LINE - 1];
+    const menu = page.locator(".action-widget");
+    const items = await until(`the quick-fix menu (Ctrl+.) offers ${JSON.stringify(QUICKFIX_TITLE)}`, async () => {
+      await goTo(BROKEN_POSITION);
+      await press("Control+.");
+      await menu.locator(".monaco-list-row").first().waitFor({ state: "visible", timeout: 5_000 });
+      const rows = await menu.locator(".monaco-list-row").allInnerTexts();
+      log(`  quick fixes: ${JSON.stringify(rows.map((r) => r.trim()))}`);
+      return rows.some((r) => r.trim() === QUICKFIX_TITLE) && rows;
+    }, 40_000, 1000);
+    await sleep(300); // the menu fades in
+    await screenshot("quickfix");
+    // Apply it from the keyboard (the preferred fix is focused first; Down moves to the next action).
+    const focused = menu.locator(".monaco-list-row.focused");
+    await until(`${JSON.stringify(QUICKFIX_TITLE)} is focused in the menu`, async () => {
+      if ((await focused.innerText({ timeout: 1000 })).trim() === QUICKFIX_TITLE) return true;
+      await press("ArrowDown");
+    }, 10_000, 100);
+    await press("Enter");
+    await until("the squiggle is gone", async () => (await page.locator(".monaco-editor .squiggly-error").count()) === 0, 15_000);
+    const after = (await editorLines())[QUICKFIX_LINE - 1];
+    log(`  line ${QUICKFIX_LINE}: ${JSON.stringify(before)} -> ${JSON.stringify(after)}`);
+    if (after?.trim() !== "compute_size: large") throw new Error(`line ${QUICKFIX_LINE} after the fix is ${JSON.stringify(after)}`);
+    // Put the file back as it was (the fix is not saved: files.autoSave is off).
+    await runCommand("File: Revert File");
+    await until("the file is reverted", async () => !(await page.locator(".tab.active.dirty").count())
+      && (await editorLines())[QUICKFIX_LINE - 1] === before, 10_000);
+    await page.locator(".monaco-editor .squiggly-error").first().waitFor({ timeout: 15_000 });
+    log(`  ${items.length} quick fixes; reverted`);
+  }],
+  ["components", 60_000, async () => {
+    await runCommand(LIST_COMMAND);
+    const title = /^Dagster components \(\d+\)/;
+    for (const key of LIST_KEYS) await choose(title, key, key, { enter: false }); // a long list: filter to find each
+    const heading = await page.locator(".quick-input-widget .quick-input-title").innerText();
+    await choose(title, "ResearchJob", DOCS_KEY, { enter: false });
+    log(`  ${heading}: ${LIST_KEYS.join(", ")} listed; rows for 'ResearchJob': ${JSON.stringify(await quickPickRows())}`);
+    await screenshot("components");
+    await press("Enter");
+    let seen = [];
+    const preview = await until(`a Markdown preview headed ${JSON.stringify(DOCS_KEY)} with the summary`, async () => {
+      seen = await markdownPreviews();
+      return seen.find((p) => p.heading === DOCS_KEY && p.text.includes(HOVER_TEXT));
+    }, 30_000).catch((error) => {
+      throw new Error(`${error.message}; previews seen: ${JSON.stringify(seen.map((p) => ({ ...p, text: p.text.slice(0, 200) })))}`);
+    });
+    log(`  preview: ${JSON.stringify(preview.text.slice(0, 200))}`);
+    await sleep(500);
+    await screenshot("component-docs");
+    // Close the preview: a webview that takes the focus back closes the next step's quick pick.
+    await runCommand("View: Close Editor");
+    await until("the preview is closed", async () => !(await page.locator(".tab", { hasText: `Preview ${DOCS_KEY}` }).count()), 10_000);
+  }],
+  ["scaffold", 90_000, async () => {
+    await runCommand(NEW_COMMAND);
+    await choose(/^New component instance: which type\?/, DOCS_KEY, DOCS_KEY);
+    await choose(/^New component instance: where\?/, NEW_PARENT, NEW_PARENT);
+    // The folder name: an input box (no list) titled "New <key>", prefilled with the snake_case class name.
+    const widget = page.locator(".quick-input-widget");
+    await until(`the folder name input titled "New ${DOCS_KEY}"`, async () =>
+      (await widget.locator(".quick-input-title").innerText().catch(() => "")) === `New ${DOCS_KEY}`, 15_000, 250);
+    log(`  suggested folder name: ${JSON.stringify(await widget.locator("input.input").inputValue())}`);
+    await widget.locator("input.input").fill(NEW_FOLDER);
+    await sleep(200); // the input validates as you type
+    await press("Enter");
+    await until(`${NEW_FILE} is the active editor`, async () => {
+      const crumbs = await page.locator(".monaco-workbench .breadcrumbs-control").first().innerText().catch(() => "");
+      const parts = crumbs.split(/\s*\n\s*|\s+›\s+/).filter(Boolean);
+      return ["research", NEW_FOLDER, "defs.yaml"].every((p) => parts.includes(p));
+    }, 60_000);
+    const lines = await until("the new defs.yaml's text", async () => {
+      const text = await editorLines();
+      return text[0]?.startsWith(`type: ${DOCS_KEY}`) && text;
+    }, 10_000).catch(async (error) => {
+      throw new Error(`${error.message}; editor shows ${JSON.stringify((await editorLines()).slice(0, 5))}`);
+    });
+    log(`  ${NEW_FILE}: ${JSON.stringify(lines.slice(0, 6))}`);
+    await sleep(1000); // diagnostics and code lenses arrive
+    await screenshot("new-instance");
+  }],
+  ["status", 75_000, async () => {
+    // The scaffold step's new folder makes the server read the component types again (5-15 s).
+    const item = page.locator(".statusbar .statusbar-item", { hasText: /^\s*Dagster: / }).first();
+    await item.waitFor({ timeout: 15_000 });
+    const hover = page.locator(".workbench-hover, .monaco-hover:not(.hidden)");
+    const want = ["Registry: ready", INTERPRETER].filter(Boolean);
+    const tooltip = await until(`the status bar item's tooltip contains ${JSON.stringify(want)}`, async () => {
+      await page.mouse.move(800, 400);
+      await sleep(200);
+      await item.hover();
+      await hover.first().waitFor({ state: "visible", timeout: 5_000 });
+      const text = (await hover.allInnerTexts()).join("\n");
+      log(`  tooltip: ${JSON.stringify(text)}`);
+      return want.every((w) => text.includes(w)) && text;
+    }, 60_000, 1000);
+    log(`  status bar: ${JSON.stringify((await item.innerText()).trim())}; tooltip lines: ${tooltip.split("\n").length}`);
+    await screenshot("status");
+  }],
+];
+
+async function main() {
+  fs.mkdirSync(ARTIFACTS, { recursive: true });
+  const consoleLog = fs.createWriteStream(path.join(ARTIFACTS, "console.log"));
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+           "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"],
+  });
+  let failed = null;
+  try {
+    const context = await browser.newContext({ viewport: { width: 1600, height: 1000 } });
+    page = await context.newPage();
+    page.on("console", (m) => consoleLog.write(`[${m.type()}] ${m.text()}\n`));
+    page.on("pageerror", (e) => consoleLog.write(`[pageerror] ${e.message}\n`));
+    for (const [name, timeout, body] of steps) {
+      if (ONLY && !ONLY.includes(name)) continue;
+      const started = Date.now();
+      log(`STEP ${name}`);
+      let timer;
+      try {
+        await Promise.race([
+          body(),
+          new Promise((_, reject) => { timer = setTimeout(() => reject(new Error(`step timed out after ${timeout / 1000}s`)), timeout); }),
+        ]);
+      } catch (error) {
+        failed = { name, reason: (error && error.message) || String(error) };
+        await screenshot(`${name}-failed`);
+        break;
+      } finally {
+        clearTimeout(timer);
+      }
+      log(`OK ${name} (${elapsed(started)})`);
+    }
+  } catch (error) {
+    failed = failed || { name: "browser", reason: error.message };
+  } finally {
+    await browser.close().catch(() => {});
+    consoleLog.end();
+  }
+  if (failed) {
+    log(`FAIL: ${failed.name}: ${failed.reason.split("\n")[0]}`);
+    process.exit(1);
+  }
+  log(`PASS (${elapsed(t0)})`);
+  process.exit(0);
+}
+
+main().catch((error) => {
+  log(`FAIL: driver: ${error.stack || error}`);
+  process.exit(1);
+});
