@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 import pytest_lsp
-from e2e_support import DAGSTER_VERSION, EXAMPLES, SHARED_CACHE, plain, server_config, start_session, statuses, summary, until
+from e2e_support import (EXAMPLES, PROJECT_ROOT_TEMPLATE, SHARED_CACHE, for_this_dagster, plain, server_config,
+                         start_session, statuses, summary, until)
 from lsprotocol import types
 from pytest_lsp import LanguageClient
 
@@ -22,9 +23,6 @@ DBT_EDGES = [["stg_customers", "customers"], ["stg_orders", "customers"], ["stg_
              ["stg_orders", "orders"], ["stg_payments", "orders"], ["raw_customers", "stg_customers"],
              ["raw_orders", "stg_orders"], ["raw_payments", "stg_payments"]]
 
-# How the dbt document names the project's folder: Dagster 1.11 has no `context` in templates.
-PROJECT_ROOT = "{{ context.project_root }}" if DAGSTER_VERSION >= (1, 13) else "{{ project_root }}"
-
 
 @pytest.fixture(scope="module")
 def project(tmp_path_factory) -> Path:
@@ -32,8 +30,7 @@ def project(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("lineage") / "acme_analytics"
     shutil.copytree(EXAMPLES / "acme_analytics", root,
                     ignore=shutil.ignore_patterns(".local_defs_state", "target", "__pycache__", "*.duckdb"))
-    jaffle_shop = defs(root, "jaffle_shop")
-    jaffle_shop.write_text(jaffle_shop.read_text().replace("{{ context.project_root }}", PROJECT_ROOT))
+    for_this_dagster(root)
     with WorkerProcess(Path(sys.executable), root) as worker:
         first = worker.call("load", {"project_root": str(root), "prepare": False}, timeout=120)
         assert [(n["key"], n["reason"]) for n in first["needs_prepare"]] == [
@@ -202,7 +199,7 @@ async def test_wrong_dbt_project_path_is_a_load_error_at_its_line(client: Langua
         await save(client, path, broken, 2)
         assert await until(client, lambda: any(d.code == "load-error" for d in client.diagnostics.get(uri, ())))
         assert summary([d for d in client.diagnostics[uri] if d.code == "load-error"]) == [
-            ("load-error", 4, 11, 4, 11 + len(f'"{PROJECT_ROOT}/dbt/jaffle_shopp"'),
+            ("load-error", 4, 11, 4, 11 + len(f'"{PROJECT_ROOT_TEMPLATE}/dbt/jaffle_shopp"'),
              f"DagsterDbtProjectNotFoundError: project_dir {project}/dbt/jaffle_shopp does not exist.")]
         result = await lineage(client, path)
         assert [(e["message"][:30], e["range"]["start"]["line"]) for e in result["errors"]] == [
@@ -305,7 +302,7 @@ def test_check_load_reports_load_errors_and_asset_policies(project: Path):
     finally:
         path.write_text(good)
     where = "src/acme_analytics/defs/jaffle_shop/defs.yaml"
-    missing = (where, "missing-file", 4, f"'{PROJECT_ROOT}/dbt/missing' does not exist (dbt/missing)")
+    missing = (where, "missing-file", 4, f"'{PROJECT_ROOT_TEMPLATE}/dbt/missing' does not exist (dbt/missing)")
     assert (plain_check.returncode, [(f["path"], f["code"], f["range"]["start"]["line"], f["message"])
                                      for f in json.loads(plain_check.stdout)]) == (0, [missing])
     found = json.loads(loaded_check.stdout)
