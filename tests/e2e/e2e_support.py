@@ -2,6 +2,7 @@
 project, copies of the examples with their dbt state, and the requests a lineage test makes."""
 
 import asyncio
+import importlib.metadata
 import os
 import shutil
 import sys
@@ -14,6 +15,20 @@ from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLES = REPO / "examples"
 SERVER_COMMAND = [sys.executable, "-m", "dagster_components_ls"]
+
+DAGSTER_VERSION = tuple(int(part) for part in importlib.metadata.version("dagster").split(".")[:3])
+"""The Dagster the tests run (and the worker with it: sys.executable), e.g. (1, 13, 27); `./dev test-compat`
+runs the suite on 1.11. Expectations that follow Dagster's own words or schemas branch on it."""
+
+PROJECT_ROOT_TEMPLATE = "{{ context.project_root }}" if DAGSTER_VERSION >= (1, 13) else "{{ project_root }}"
+"""How a template names the project's folder: Dagster 1.11 has no `context` in templates."""
+
+
+def for_this_dagster(analytics: Path) -> Path:
+    """A copy of examples/acme_analytics made loadable by the Dagster under test (its dbt document's template)."""
+    path = analytics / "src" / "acme_analytics" / "defs" / "jaffle_shop" / "defs.yaml"
+    path.write_text(path.read_text().replace("{{ context.project_root }}", PROJECT_ROOT_TEMPLATE))
+    return analytics
 
 GADGET_V1 = '''
 """A project-local component whose code the tests edit."""

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from e2e_support import REPO
+from e2e_support import DAGSTER_VERSION, REPO
 
 CORPUS = (REPO.parent / "shared" / "corpus" / "realworld").resolve()
 CACHE = os.environ.get("DAGSTER_COMPONENTS_LS_TEST_CACHE", "/tmp/dagster-components-ls-test-cache")
@@ -25,6 +25,37 @@ EXPECTED_CODE = [
     (re.compile(r"Input should be a valid"), "invalid-value"),
     (re.compile(r"YAML parse error"), "yaml-syntax"),
 ]
+
+
+
+def context_unknown(line: int) -> tuple:
+    return ("unknown-template-variable", line, "Unknown template variable 'context'")
+
+
+# The manifest's verdicts are Dagster 1.13's. On 1.11 these valid files use what it lacks, `context` in
+# templates and (dagster-dbt 0.27) a dbt project cloned from git, so they get exactly these errors there.
+DBT_PROJECT_ARGS = "packaged_project_dir, profile, profiles_dir, project_dir, state_path, target, target_path"
+ERRORS_ON_DAGSTER_1_11 = {
+    "dagster-io__dagster/examples__docs_projects__project_etl_tutorial__src__etl_tutorial__defs__transform__defs.yaml":
+        [context_unknown(4)],
+    "dagster-io__dagster/examples__docs_snippets__docs_snippets__guides__components__integrations__clickhouse-sql-"
+    "component__9-customized-component.yaml": [context_unknown(15)],
+    "dagster-io__dagster/examples__docs_snippets__docs_snippets__guides__components__integrations__dbt-component-remote"
+    "__remote-3-component.yaml": [
+        ("missing-attribute", 4, "Missing required attribute 'project_dir' in attributes.project"),
+        ("unknown-attribute", 5, f"Unknown attribute 'repo_url' in attributes.project. Allowed: {DBT_PROJECT_ARGS}"),
+        ("unknown-attribute", 6,
+         f"Unknown attribute 'repo_relative_path' in attributes.project. Allowed: {DBT_PROJECT_ARGS}"),
+    ],
+    "dagster-io__dagster/examples__docs_snippets__docs_snippets__guides__components__integrations__dbt-component__12-"
+    "customized-component.yaml": [context_unknown(4)],
+    "dagster-io__dagster/examples__docs_snippets__docs_snippets__guides__components__integrations__dbt-component__16-"
+    "component.yaml": [context_unknown(9)],
+    "dagster-io__project-dagster-university/dagster_university__ai_driven_data_engineering__src__ai_driven_data_"
+    "engineering__defs__fct_orders_s3_export__defs.yaml": [context_unknown(7)],
+    "dagster-io__project-dagster-university/dagster_university__ai_driven_data_engineering__src__ai_driven_data_"
+    "engineering__defs__jaffle_shop__defs.yaml": [context_unknown(4)],
+}
 
 
 def manifest() -> list[dict]:
@@ -83,7 +114,7 @@ def test_the_selection_is_not_empty():
 def test_valid_corpus_file_has_no_error(name, results):
     errors = [(d["code"], d["range"]["start"]["line"] + 1, d["message"]) for d in results[str(CORPUS / name)]
               if d["severity"] == "error"]
-    assert errors == []
+    assert errors == (ERRORS_ON_DAGSTER_1_11.get(name, []) if DAGSTER_VERSION < (1, 13) else [])
 
 
 @pytest.mark.parametrize("name, codes", INVALID, ids=[name for name, _ in INVALID])

@@ -9,7 +9,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from e2e_support import EXAMPLES, GADGET_V1, TIMEOUT, diagnostics_until, open_and_wait, write_project
+from e2e_support import DAGSTER_VERSION, EXAMPLES, GADGET_V1, TIMEOUT, diagnostics_until, open_and_wait, write_project
 from lsprotocol import types
 from pytest_lsp import LanguageClient
 
@@ -96,6 +96,12 @@ async def test_each_quick_fix_leaves_the_document_clean(client: LanguageClient, 
         ("missing_attribute", "Add missing attribute 'owner'"),
         ("invalid_constraint", "Ignore invalid-value on this line"),
     ]
+    left = {}
+    if DAGSTER_VERSION < (1, 13):
+        # 1.11 has no `context` in templates: 'contxt' has no suggestion, `project_root` is not deprecated,
+        # and the fixed unknown_type document's `{{ context.project_root }}` is an unknown name.
+        cases = [case for case in cases if case[0] not in ("unknown_template_variable", "deprecated_template_name")]
+        left = {"unknown_type": [("unknown-template-variable", 5, 15, 5, 22, "Unknown template variable 'context'")]}
     titles = {}
     for folder, title in cases:
         shutil.copytree(EXAMPLES / "broken" / folder, tmp_path / folder)
@@ -113,7 +119,8 @@ async def test_each_quick_fix_leaves_the_document_clean(client: LanguageClient, 
             content_changes=[types.TextDocumentContentChangePartial(range=e.range, text=e.new_text)
                              for e in sorted(chosen.edit.changes[uri], key=lambda e: (e.range.start.line, e.range.start.character),
                                              reverse=True)]))
-        assert await diagnostics_until(client, uri, []) == [], (folder, title)
+        expected = left.get(folder, [])
+        assert await diagnostics_until(client, uri, expected) == expected, (folder, title)
     assert all(titles[folder][-1].startswith("Ignore ") for folder, _ in cases), titles
 
 

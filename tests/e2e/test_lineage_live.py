@@ -8,18 +8,20 @@ from pathlib import Path
 
 import pytest
 import pytest_lsp
-from e2e_support import (DBT_EDGES, DBT_MODELS, SHARED_CACHE, copy_example, defs, lineage, loaded, open_file, plain,
-                         prepare_dbt_state, roles, save, server_config, start_session, statuses, summary, until)
+from e2e_support import (DBT_EDGES, DBT_MODELS, PROJECT_ROOT_TEMPLATE, SHARED_CACHE, copy_example, defs,
+                         for_this_dagster, lineage, loaded, open_file, plain, prepare_dbt_state, roles, save,
+                         server_config, start_session, statuses, summary, until)
 from lsprotocol import types
 from pytest_lsp import LanguageClient
 
 from dagster_components_ls.registry import store_lineage
 from dagster_components_ls.worker_client import WorkerProcess
 
+
 @pytest.fixture(scope="module")
 def project(tmp_path_factory) -> Path:
     """A copy of the example project whose dbt state the real worker prepares once (dbt parse)."""
-    return prepare_dbt_state(copy_example("acme_analytics", tmp_path_factory.mktemp("lineage")))
+    return prepare_dbt_state(for_this_dagster(copy_example("acme_analytics", tmp_path_factory.mktemp("lineage"))))
 
 
 @pytest_lsp.fixture(config=server_config())
@@ -136,8 +138,8 @@ async def test_wrong_dbt_project_path_is_a_load_error_at_its_line(client: Langua
         await save(client, path, broken, 2)
         assert await until(client, lambda: any(d.code == "load-error" for d in client.diagnostics.get(uri, ())))
         assert summary([d for d in client.diagnostics[uri] if d.code == "load-error"]) == [
-            ("load-error", 4, 11, 4, 56, f"DagsterDbtProjectNotFoundError: project_dir {project}/dbt/jaffle_shopp "
-                                         "does not exist.")]
+            ("load-error", 4, 11, 4, 11 + len(f'"{PROJECT_ROOT_TEMPLATE}/dbt/jaffle_shopp"'),
+             f"DagsterDbtProjectNotFoundError: project_dir {project}/dbt/jaffle_shopp does not exist.")]
         result = await lineage(client, path)
         assert [(e["message"][:30], e["range"]["start"]["line"]) for e in result["errors"]] == [
             ("DagsterDbtProjectNotFoundError", 4)]
@@ -239,7 +241,7 @@ def test_check_load_reports_load_errors_and_asset_policies(project: Path):
     finally:
         path.write_text(good)
     where = "src/acme_analytics/defs/jaffle_shop/defs.yaml"
-    missing = (where, "missing-file", 4, "'{{ context.project_root }}/dbt/missing' does not exist (dbt/missing)")
+    missing = (where, "missing-file", 4, f"'{PROJECT_ROOT_TEMPLATE}/dbt/missing' does not exist (dbt/missing)")
     assert (plain_check.returncode, [(f["path"], f["code"], f["range"]["start"]["line"], f["message"])
                                      for f in json.loads(plain_check.stdout)]) == (0, [missing])
     found = json.loads(loaded_check.stdout)

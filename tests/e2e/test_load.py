@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 
 import pytest
-from e2e_support import SHOP_SKELETON, write_files
+from e2e_support import DAGSTER_VERSION, SHOP_SKELETON, write_files
 
 from dagster_components_ls.worker_client import WorkerProcess
 
@@ -141,10 +141,11 @@ def test_an_unknown_template_name_at_load_is_reported_at_its_value(worker, shop)
     path = shop / "src/shop/defs/a/defs.yaml"
     path.write_text(path.read_text().replace("name: a", 'name: "{{ nmae }}"'))
     result = load(worker, shop)
+    scope = ("env, dg, datetime, automation_condition, context, project_root, load_component_at_path, build_defs_at_path"
+             if DAGSTER_VERSION >= (1, 13) else  # `dg`, `datetime` and `context` arrived in 1.13
+             "env, automation_condition, project_root, load_component_at_path, build_defs_at_path")
     assert [(e["key_path"], e["message"]) for e in result["errors"]] == [
-        (["attributes", "name"], "UndefinedError: 'nmae' not found in scope, available scope is: env, dg, datetime, "
-                                 "automation_condition, context, project_root, load_component_at_path, "
-                                 "build_defs_at_path")]
+        (["attributes", "name"], f"UndefinedError: 'nmae' not found in scope, available scope is: {scope}")]
 
 
 def test_the_defs_module_raising_is_reported_at_its_line(worker, shop):

@@ -41,7 +41,7 @@ class Pipeline(dg.Component, dg.Model, dg.Resolvable):
     """A lowercase title, steps with a Literal each, a bounded limit, one of two sources."""
 
     title: str
-    steps: list[Step] = Field(default_factory=list)
+    steps: list[Step] = []  # not Field(default_factory=list): Dagster 1.11 cannot derive a model with one
     limit: Annotated[int, Field(ge=1, le=10)] = 5
     source: str | None = None
     table: str | None = None

@@ -10,13 +10,14 @@ import time
 from pathlib import Path
 
 import pytest
+from e2e_support import DAGSTER_VERSION
 
 from dagster_components_ls.project import find_project
 from dagster_components_ls.registry import cache_dir, load_registry
 from dagster_components_ls.worker_client import WORKER_DIR, WorkerError, WorkerProcess
 
 REPO = Path(__file__).parents[2]
-PYTHON = REPO / ".venv" / "bin" / "python" if (REPO / ".venv" / "bin" / "python").exists() else Path(sys.executable)
+PYTHON = Path(sys.executable)  # the suite's own venv, whose Dagster (1.13 or, in ./dev test-compat, 1.11) is under test
 MINI = REPO / "tests" / "fixtures" / "projects" / "mini"
 MINI_DEFS = MINI / "src" / "mini" / "defs"
 
@@ -99,22 +100,28 @@ def test_envelope_and_post_processing_schemas(cold):
 
 def test_template_scope(cold):
     scope = cold[0].template_scope
-    assert scope["globals"] == ["env", "dg", "datetime", "automation_condition", "context", "project_root",
-                                "load_component_at_path", "build_defs_at_path"]
-    assert scope["deprecated"] == {
-        "automation_condition": "use {{ dg.AutomationCondition.* }}",
-        "project_root": "use {{ context.project_root }}",
-        "load_component_at_path": "use {{ context.load_component }}",
-        "build_defs_at_path": "use {{ context.build_defs }}",
-    }
+    if DAGSTER_VERSION >= (1, 13):
+        assert (scope["globals"], scope["deprecated"]) == (
+            ["env", "dg", "datetime", "automation_condition", "context", "project_root",
+             "load_component_at_path", "build_defs_at_path"],
+            {
+                "automation_condition": "use {{ dg.AutomationCondition.* }}",
+                "project_root": "use {{ context.project_root }}",
+                "load_component_at_path": "use {{ context.load_component }}",
+                "build_defs_at_path": "use {{ context.build_defs }}",
+            },
+        )
+    else:  # 1.11: no `dg`, `datetime` or `context` yet, so nothing is deprecated
+        assert (scope["globals"], scope["deprecated"]) == (
+            ["env", "automation_condition", "project_root", "load_component_at_path", "build_defs_at_path"], {})
     assert scope["user_vars"] == {
         str(MINI_DEFS / "reports" / "template_vars.py"): ["report_owner", "table_name"],
         "mini.components.widget.Widget": ["widget_prefix"],
     }
+    dbt_types = ["DbtCloudComponent", "DbtProjectComponent"] if DAGSTER_VERSION >= (1, 13) else [
+        "DbtProjectComponent"]  # dagster-dbt 0.27 (Dagster 1.11) has no DbtCloudComponent
     assert {key: vars_ for key, vars_ in scope["per_type"].items() if key.startswith("dagster_dbt.")} == {
-        "dagster_dbt.DbtCloudComponent": {"translation": ["node", "spec"]},
-        "dagster_dbt.DbtProjectComponent": {"translation": ["node", "spec"]},
-    }
+        f"dagster_dbt.{name}": {"translation": ["node", "spec"]} for name in dbt_types}
     assert scope["per_type"]["dagster_sling.SlingReplicationCollectionComponent"] == {
         "replications.translation": ["spec", "stream_definition"]}
 

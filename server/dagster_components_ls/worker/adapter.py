@@ -482,7 +482,9 @@ def _load_context(folder: str, project_root: str | None) -> Any:
 
         return ComponentLoadContext.for_test()
     tree = TestComponentTree(defs_module=mock.Mock(), project_root=Path(project_root or folder))
-    decl_context = tree.decl_load_context.for_component_loc(ComponentPath.from_path(Path(folder)))
+    context = tree.decl_load_context
+    for_loc = getattr(context, "for_component_loc", None) or context.for_component_path  # 1.11 name
+    decl_context = for_loc(ComponentPath.from_path(Path(folder)))
     component_decl = mock.Mock()
     component_decl.iterate_child_component_decls = mock.Mock(return_value=[])
     return ComponentLoadContext.from_decl_load_context(decl_context, component_decl)
@@ -600,7 +602,8 @@ def component_tree(project_root: Path) -> Any:
 
 
 def build_defs(tree: Any, loc: Any = None) -> Any:
-    return tree.build_defs(tree.defs_module_path if loc is None else loc)
+    # 1.13's `build_defs(loc)` calls this; 1.11's `build_defs()` takes no loc (and adds the snapshots).
+    return tree.build_defs_at_path(tree.defs_module_path if loc is None else loc)
 
 
 def leaves(tree: Any) -> list[Leaf]:
@@ -608,7 +611,7 @@ def leaves(tree: Any) -> list[Leaf]:
     from dagster.components.core.decl import PythonFileDecl, YamlDecl
 
     found = []
-    for loc, decl in tree.find_root_decl().iterate_loc_component_decl_pairs():
+    for loc, decl in _loc_decl_pairs(tree):
         path = Path(getattr(loc, "file_path_posix", "") or ".")
         if isinstance(decl, YamlDecl):
             found.append(Leaf(loc, _component_file(path), int(loc.instance_key or 0)))
@@ -622,8 +625,15 @@ def folder_documents(tree: Any) -> list[Leaf]:
     from dagster.components.core.decl import DefsFolderDecl
 
     return [Leaf(loc, _component_file(Path(loc.file_path_posix)), int(loc.instance_key))
-            for loc, decl in tree.find_root_decl().iterate_loc_component_decl_pairs()
+            for loc, decl in _loc_decl_pairs(tree)
             if isinstance(decl, DefsFolderDecl) and getattr(loc, "instance_key", None) is not None]
+
+
+def _loc_decl_pairs(tree: Any) -> Any:
+    """(loc, decl) for every declaration under the defs folder; a loc has `file_path_posix` and `instance_key`."""
+    root = tree.find_root_decl()
+    pairs = getattr(root, "iterate_loc_component_decl_pairs", None)
+    return pairs() if pairs is not None else root.iterate_path_component_decl_pairs()  # 1.11: ComponentPath
 
 
 def _component_file(folder: Path) -> Path:
@@ -702,14 +712,16 @@ def stored_states(tree: Any, project_root: Path, on_error: Any) -> list[StoredSt
     found = []
     for leaf in leaves(tree):
         try:
-            component = tree.load_component(leaf.loc)
+            load = getattr(tree, "load_component", None) or tree.load_component_at_path  # 1.11 name
+            component = load(leaf.loc)
         except Exception as e:  # noqa: BLE001 - reported where it belongs
             on_error(leaf, e)
             continue
         if not isinstance(component, StateBackedComponent):
             continue
         config = component.defs_state_config
-        if config.management_type != DefsStateManagementType.LOCAL_FILESYSTEM:
+        management_type = getattr(config, "management_type", None) or config.type  # 1.11: `type`
+        if management_type != DefsStateManagementType.LOCAL_FILESYSTEM:
             continue
         found.append(StoredState(component, config.key, get_local_state_path(config.key, project_root),
                                  _state_sources(component), leaf))

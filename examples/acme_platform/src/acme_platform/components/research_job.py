@@ -135,20 +135,22 @@ class ResearchJob(dg.Component, dg.Model, dg.Resolvable):
             examples=["medium"],
         ),
     ] = ComputeSize.SMALL
+    # Plain defaults below, not `Field(default_factory=...)`: Dagster 1.11 cannot derive the model
+    # of a Resolvable field that has a default_factory. Pydantic copies these defaults per instance.
     observability: Annotated[
         Observability,
         dg.Resolver.default(
             description="Log level, alert channel and SLA of the job's runs.",
             examples=[{"log_level": "info", "alert_channel": "#research-alerts", "sla_minutes": 60}],
         ),
-    ] = Field(default_factory=Observability)
+    ] = Observability()
     deps: Annotated[
         list[str],
         dg.Resolver.default(
             description="Keys of the upstream assets this job reads, e.g. dbt models.",
             examples=[["customers", "orders"]],
         ),
-    ] = Field(default_factory=list)
+    ] = []
     description: Annotated[
         str | None,
         dg.Resolver.default(description="What the asset holds, shown in the Dagster UI."),
@@ -159,7 +161,7 @@ class ResearchJob(dg.Component, dg.Model, dg.Resolvable):
             description="Extra tags on the asset. `compute_size` is always added.",
             examples=[{"domain": "churn"}],
         ),
-    ] = Field(default_factory=dict)
+    ] = {}
 
     @field_validator("asset_key")
     @classmethod
