@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from e2e_support import EXAMPLES, REPO, SHARED_CACHE, for_this_dagster
+from e2e_support import DAGSTER_VERSION, EXAMPLES, REPO, SHARED_CACHE, for_this_dagster
 
 SCRIPT = Path(__file__).parent / "nvim" / "complete_and_hover.lua"
 LINEAGE_SCRIPT = Path(__file__).parent / "nvim" / "lineage.lua"
@@ -100,7 +100,9 @@ def test_neovim_dagster_lineage_command(nvim, tmp_path_factory):
     run, _ = nvim
     root = tmp_path_factory.mktemp("nvim-lineage") / "acme_analytics"
     # The dbt state comes along when it is there (prepared by an earlier run); otherwise the server runs `dbt parse`.
-    shutil.copytree(EXAMPLES / "acme_analytics", root, ignore=shutil.ignore_patterns("__pycache__", "*.duckdb"))
+    # Not to another Dagster: state stored by 1.13 does not load on 1.11.
+    ignored = ["__pycache__", "*.duckdb"] + ([] if DAGSTER_VERSION >= (1, 13) else [".local_defs_state", "target"])
+    shutil.copytree(EXAMPLES / "acme_analytics", root, ignore=shutil.ignore_patterns(*ignored))
     for_this_dagster(root)
     lines = run(LINEAGE_SCRIPT, root / "src" / "acme_analytics" / "defs" / "research" / "churn" / "defs.yaml")
     assert lines.splitlines() == [
