@@ -244,11 +244,7 @@ def _fix_value(site: _Site) -> list[Fix]:
     span = Span(node.span.start, _content_end(site.text, node))
     out = []
     for n, (_, member) in enumerate(ranked):
-        value = members.get(member, member)
-        if node.kind == SCALAR and node.style in ("'", '"') and isinstance(value, str):
-            written = node.style + _escaped(value, node.style) + node.style
-        else:
-            written = _inline(value)
+        written = _written(node, members.get(member, member))
         out.append(Fix(f"Change to '{member}'", (site.edit(span, written),),
                        is_preferred=n == 0 and fuzz.ratio(current, member) >= 60, safe=len(allowed) == 1))
     return out
@@ -265,13 +261,17 @@ def _fix_suggested(site: _Site) -> list[Fix]:
     span = Span(node.span.start, _content_end(site.text, node))
     out = []
     for n, suggestion in enumerate(suggestions):
-        if node.style in ("'", '"'):
-            written = node.style + _escaped(suggestion, node.style) + node.style
-        else:
-            written = _inline(suggestion)
         # Never applied unattended (check --fix): a validator's idea of a better value is the user's call.
-        out.append(Fix(f"Change to '{suggestion}'", (site.edit(span, written),), is_preferred=n == 0, safe=False))
+        out.append(Fix(f"Change to '{suggestion}'", (site.edit(span, _written(node, suggestion)),),
+                       is_preferred=n == 0, safe=False))
     return out
+
+
+def _written(node: Node, value: Any) -> str:
+    """`value` as YAML text in place of `node`'s value: a string keeps the scalar's quotes."""
+    if node.kind == SCALAR and node.style in ("'", '"') and isinstance(value, str):
+        return node.style + _escaped(value, node.style) + node.style
+    return _inline(value)
 
 
 def _enum_members(site: _Site, path: KeyPath) -> dict[str, Any]:
