@@ -1,6 +1,7 @@
 """Faults in user code and interpreters, through the real server: each is contained, named once, and
 leaves no process behind; the server keeps answering from the last good registry."""
 
+import asyncio
 import os
 import stat
 import subprocess
@@ -159,3 +160,94 @@ async def check_interpreter_error(client: LanguageClient, root: Path, message: s
     errors = [d for d in client.diagnostics[path.as_uri()] if d.code == "worker-error"]
     assert len(errors) == 1 and errors[0].message.startswith(f"Could not read the component types: {message}")
     assert await nothing_left_under(client, root), processes_under(root)
+
+
+# The interpreter probe (a `python -c` run to fingerprint the environment) gets 2 s here, not 30.
+PROBE_ENV = {**FAULT_ENV, "DAGSTER_COMPONENTS_LS_PROBE_TIMEOUT": "2"}
+
+
+@pytest_lsp.fixture(config=ClientServerConfig(server_command=SERVER_COMMAND, server_env={
+    **os.environ, "DAGSTER_COMPONENTS_LS_CACHE": str(SHARED_CACHE), **PROBE_ENV}))
+async def probe_client(lsp_client: LanguageClient):
+    await start_session(lsp_client, {})
+    yield
+    await lsp_client.shutdown_session()
+
+
+def hostile_wrapper(folder: Path) -> Path:
+    """A project's `python` wrapper whose probe run reads stdin and leaves a child that hangs; the
+    worker's run (`python <worker dir>`) is the real interpreter. It records the pids it started."""
+    wrapper = folder / "bin" / "python"
+    wrapper.parent.mkdir(parents=True)
+    wrapper.write_text(textwrap.dedent(f"""\
+        #!/bin/sh
+        if [ "$1" = "-c" ]; then
+            readlink /proc/$$/fd/0 > {folder}/stdin-is
+            exec 3<&0                      # a background job's own stdin is /dev/null: read the real one
+            cat <&3 > {folder}/stdin-read &
+            echo $! > {folder}/pids.tmp
+            sleep 3600 &
+            echo $! >> {folder}/pids.tmp
+            echo $$ >> {folder}/pids.tmp
+            mv {folder}/pids.tmp {folder}/pids
+            wait
+        fi
+        exec {sys.executable} "$@"
+        """))
+    wrapper.chmod(0o755)
+    return wrapper
+
+
+def group_members(pgid: int) -> list[int]:
+    """Live (not zombie) processes whose process group is `pgid`."""
+    found = []
+    for pid in (p for p in os.listdir("/proc") if p.isdigit()):
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if fields[0] != "Z" and int(fields[2]) == pgid:
+            found.append(int(pid))
+    return found
+
+
+def alive(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+@pytest.mark.asyncio(loop_scope="function")
+async def test_an_interpreter_probe_never_reads_our_stdin_nor_outlives_its_timeout(probe_client: LanguageClient, tmp_path):
+    client = probe_client
+    root = write_project(tmp_path / "shop")
+    wrapper = hostile_wrapper(tmp_path / "wrapper")
+    client.workspace_did_change_configuration(types.DidChangeConfigurationParams(settings={"dagsterComponents": {
+        "python": str(wrapper), "lineage": {"enabled": False}}}))
+    path = defs_file(root)
+    client.text_document_did_open(types.DidOpenTextDocumentParams(text_document=types.TextDocumentItem(
+        uri=path.as_uri(), language_id="yaml", version=1, text=path.read_text())))
+    pids = tmp_path / "wrapper" / "pids"
+    assert await until(client, pids.exists, timeout=60)
+    cat_pid, sleep_pid, probe_pid = map(int, pids.read_text().split())
+    try:
+        # While the probe runs (and after): the editor's requests still reach the server.
+        for _ in range(3):
+            symbols = await asyncio.wait_for(client.text_document_document_symbol_async(types.DocumentSymbolParams(
+                text_document=types.TextDocumentIdentifier(uri=path.as_uri()))), 30)
+            assert [s.name for s in symbols] == ["Gadget"]
+        assert await until(client, lambda: registry_messages(client, root) != [], timeout=60)
+        assert registry_messages(client, root)[-1][0] == "ready"
+        # The probe timed out (2 s): its whole group is gone, the child that hung included.
+        assert await until(client, lambda: not any(map(alive, (cat_pid, sleep_pid, probe_pid))), timeout=30), (
+            [p for p in (cat_pid, sleep_pid, probe_pid) if alive(p)])
+        assert group_members(probe_pid) == []
+        assert (tmp_path / "wrapper" / "stdin-is").read_text() == "/dev/null\n"
+        assert (tmp_path / "wrapper" / "stdin-read").read_bytes() == b""
+    finally:  # on failure, nothing of the probe keeps reading the server's stdin
+        for pid in (cat_pid, sleep_pid, probe_pid):
+            try:
+                os.kill(pid, 9)
+            except ProcessLookupError:
+                pass
