@@ -251,3 +251,55 @@ async def test_an_interpreter_probe_never_reads_our_stdin_nor_outlives_its_timeo
                 os.kill(pid, 9)
             except ProcessLookupError:
                 pass
+
+
+def server_processes() -> list[int]:
+    """This test's language server: a child of the test process running our package."""
+    found = []
+    for pid in (p for p in os.listdir("/proc") if p.isdigit()):
+        try:
+            ppid = int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+        except (OSError, IndexError, ValueError):
+            continue
+        if ppid == os.getpid() and b"dagster_components_ls" in cmdline:
+            found.append(int(pid))
+    return found
+
+
+def peak_rss_mib(pid: int) -> float:
+    line = next(line for line in Path(f"/proc/{pid}/status").read_text().splitlines() if line.startswith("VmHWM:"))
+    return int(line.split()[1]) / 1024
+
+
+NOISE = """\
+import sys, time
+for _ in range(300):
+    sys.stderr.write("x" * 1_000_000)  # 300 MB, not one newline
+sys.stderr.write("END-OF-NOISE")
+sys.stderr.flush()
+time.sleep(3600)
+"""
+
+
+@pytest.mark.asyncio(loop_scope="function")
+async def test_worker_stderr_without_newlines_is_kept_as_a_bounded_tail(client: LanguageClient, tmp_path):
+    from dagster_components_ls.worker_client import STDERR_TAIL_CHARS
+
+    root = write_project(tmp_path / "shop")
+    gadget_module(root).write_text(NOISE + GADGET_V1)
+    path = defs_file(root)
+    client.text_document_did_open(types.DidOpenTextDocumentParams(text_document=types.TextDocumentItem(
+        uri=path.as_uri(), language_id="yaml", version=1, text=path.read_text())))
+    # While the worker writes, the server answers.
+    symbols = await asyncio.wait_for(client.text_document_document_symbol_async(types.DocumentSymbolParams(
+        text_document=types.TextDocumentIdentifier(uri=path.as_uri()))), 30)
+    assert [s.name for s in symbols] == ["Gadget"]
+    assert await until(client, lambda: registry_messages(client, root) != [], timeout=90)
+    state, message = registry_messages(client, root)[-1]
+    head = "Could not read the component types: worker call registry timed out; the worker was killed\n"
+    assert (state, message[:len(head)], message[-13:]) == ("error", head, "xEND-OF-NOISE")
+    assert len(message) - len(head) <= STDERR_TAIL_CHARS
+    [server] = server_processes()
+    assert peak_rss_mib(server) < 250  # the whole 300 MB was never held (unbounded reading peaked at 635 MiB)
+    assert await nothing_left_under(client, root), processes_under(root)
