@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .files import read_text
 from .processes import run_contained
 from .project import Project, component_files, is_skipped_dir, module_path
 from .worker import protocol
@@ -295,7 +296,7 @@ def _pth_dirs(site_dirs: list[str]) -> list[Path]:
     dirs = []
     for pth in (p for d in site_dirs for p in _glob(d, "*.pth")):
         try:
-            lines = pth.read_text(encoding="utf-8", errors="replace").splitlines()
+            lines = read_text(pth).splitlines()
         except OSError:
             continue
         dirs += [Path(line.strip()) for line in lines
@@ -328,7 +329,7 @@ def _stat(path: Path) -> list[Any]:
 
 def _read_text(path: Path) -> str:
     try:
-        return path.read_text(encoding="utf-8", errors="replace")
+        return read_text(path)
     except OSError:
         return ""
 
