@@ -368,3 +368,17 @@ def test_fix_never_rewrites_a_file_that_is_not_utf8(tmp_path):
     assert result.stderr.splitlines() == [
         "dagster-components-ls check: warning: defs.yaml was not fixed: it is not valid UTF-8"]
     assert path.read_bytes() == b"type: dagster.DefsFolderComponent\nattributs: {}\n# caf\xe9\n"
+
+
+def test_a_fifo_in_a_projects_defs_folder_is_reported_and_the_project_checked(tmp_path):
+    from e2e_support import write_project
+
+    root = write_project(tmp_path / "shop")
+    os.mkfifo(root / "src" / "shop" / "defs" / "defs.yaml")  # read by the fingerprint and the worker too
+    result = subprocess.run([sys.executable, "-m", "dagster_components_ls", "check", "."], capture_output=True,
+                            text=True, cwd=root, timeout=120, env={**os.environ, "DAGSTER_COMPONENTS_LS_CACHE": CACHE})
+    assert (result.returncode, result.stdout) == (1, (
+        "src/shop/defs/gadgets/defs.yaml:4:3: error[unknown-attribute] Unknown attribute 'color' for "
+        "shop.components.gadget.Gadget. Allowed: name\nFound 1 error and 0 warnings in 1 file.\n"))
+    assert result.stderr.splitlines() == [
+        "dagster-components-ls check: warning: src/shop/defs/defs.yaml was not checked: not a regular file (a FIFO)"]
