@@ -99,6 +99,7 @@ def _lineage(path: str, document: Optional[int], depth: int, fmt: str, python: O
 
     from .check import _echo_worker_output
     from .documents import parse_file
+    from .files import read_text
     from .lineage import (Loaded, document_location, error_location, format_mermaid, format_text, lineage_view,
                           load_definitions)
     from .project import InterpreterNotFound, ProjectConfigError, find_project, resolve_interpreter
@@ -130,7 +131,10 @@ def _lineage(path: str, document: Optional[int], depth: int, fmt: str, python: O
 
     @functools.lru_cache(maxsize=None)
     def parse(p: str):
-        return parse_file(Path(p).read_text(encoding="utf-8", errors="replace"))
+        try:
+            return parse_file(read_text(Path(p)))
+        except OSError:
+            return parse_file("")
 
     view = lineage_view(loaded, str(file), document, depth, False, lambda p, d: document_location(p, d, parse),
                         lambda e: error_location(e, parse))

@@ -10,13 +10,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable, Optional, TextIO
 
+from . import files as disk
 from . import policies
 from .background import VALIDATION, merged
 from .code_actions import fix_all
 from . import project as projects
 from .diagnostics import ERROR, CheckContext, Problem, diagnose, without_suppressed
 from .documents import ParsedFile, parse_file
-from .positions import LineIndex
+from .positions import LineIndex, Span
 from .registry import Registry, cached_call, fingerprint, load_registry
 from .worker import protocol
 from .worker_client import WorkerError, WorkerProcess
@@ -80,24 +81,52 @@ def _echo_worker_output() -> None:
 
 def collect_findings(paths: list[str], python: Optional[str], fix: Optional[Callable[[Problem], bool]] = None,
                      load: bool = False) -> tuple[list[Finding], int]:
-    files = _files_to_check(paths)
+    """The findings of every readable file, and how many files were checked. A file that cannot be
+    read (a dangling symlink, a FIFO or a folder with a component file's name) is a warning on stderr,
+    not a diagnostic: it has no text to place one in. The other files are checked all the same."""
     by_project: dict[Optional[Path], tuple[Optional[projects.Project], list[tuple[Path, str]]]] = {}
-    for file in files:
+    findings: list[Finding] = []
+    checked = 0
+    not_utf8: set[Path] = set()
+    for file in _files_to_check(paths):
         try:
             owner = projects.find_project(file)
         except projects.ProjectConfigError as exc:
             raise CheckFailed(str(exc)) from exc
+        try:
+            data = disk.read_bytes(file)
+        except OSError as exc:
+            _warn(f"{_display_path(file)} was not checked: {disk.why_unreadable(file, exc)}")
+            continue
+        checked += 1
+        text, bad_offset = disk.decode_utf8(data)
+        if bad_offset is not None:
+            findings.append(_not_utf8(file, text, bad_offset, data))
+            not_utf8.add(file)
         key = owner.root if owner else None
-        by_project.setdefault(key, (owner, []))[1].append((file, _read(file)))
-    findings: list[Finding] = []
+        by_project.setdefault(key, (owner, []))[1].append((file, text))
     for owner, group in by_project.values():
-        findings.extend(_check_project(owner, group, python, fix, load))
-    return findings, len(files)
+        findings.extend(_check_project(owner, group, python, fix, load, frozenset(not_utf8)))
+    return findings, checked
+
+
+def _not_utf8(file: Path, text: str, offset: int, data: bytes) -> Finding:
+    """Dagster reads the file as UTF-8 and fails; we check it with the bad bytes replaced (U+FFFD)
+    and say where the first one is."""
+    byte = data[len(text[:offset].encode("utf-8"))]
+    message = f"Not valid UTF-8: the byte 0x{byte:02X} cannot be decoded (Dagster reads defs.yaml files as UTF-8)"
+    return Finding(file, Problem(Span(offset, offset + 1), "yaml-syntax", message, ERROR), LineIndex(text))
+
+
+def _warn(message: str) -> None:
+    print(f"dagster-components-ls check: warning: {message}", file=sys.stderr)
 
 
 def _check_project(owner: Optional[projects.Project], group: list[tuple[Path, str]], python: Optional[str],
-                   fix: Optional[Callable[[Problem], bool]] = None, load: bool = False) -> list[Finding]:
-    """The files of one project (or of none) against its types and policies, with one worker at most."""
+                   fix: Optional[Callable[[Problem], bool]] = None, load: bool = False,
+                   not_utf8: frozenset[Path] = frozenset()) -> list[Finding]:
+    """The files of one project (or of none) against its types and policies, with one worker at most.
+    Files in `not_utf8` are never fixed: their text holds U+FFFD where the file has other bytes."""
     parsed = [(file, text, parse_file(text)) for file, text in group]
     interpreter = _interpreter(owner, python)
     worker = WorkerProcess(interpreter, owner.root if owner else Path.cwd())
@@ -108,7 +137,7 @@ def _check_project(owner: Optional[projects.Project], group: list[tuple[Path, st
         config, config_problems = policies.load_policy_config(config_path)
         checked = [(file, text, p, context_for(file, owner, registry, config)) for file, text, p in parsed]
         if fix is not None:
-            checked = [_fixed(file, text, p, ctx, fix) for file, text, p, ctx in checked]
+            checked = [_fixed(file, text, p, ctx, fix, file not in not_utf8) for file, text, p, ctx in checked]
         findings = []
         for file, text, parsed_file, ctx in checked:
             index = LineIndex(text)
@@ -126,10 +155,14 @@ def _check_project(owner: Optional[projects.Project], group: list[tuple[Path, st
     return findings
 
 
-def _fixed(file: Path, text: str, parsed: ParsedFile, ctx: CheckContext, selected: Callable[[Problem], bool]) -> tuple:
-    """The file after its safe fixes (written back when any applied)."""
+def _fixed(file: Path, text: str, parsed: ParsedFile, ctx: CheckContext, selected: Callable[[Problem], bool],
+           writable: bool = True) -> tuple:
+    """The file after its safe fixes (written back when any applied and the file may be written)."""
     fixed, count = fix_all(text, ctx, selected=selected)
     if count == 0:
+        return file, text, parsed, ctx
+    if not writable:
+        _warn(f"{_display_path(file)} was not fixed: it is not valid UTF-8")
         return file, text, parsed, ctx
     file.write_text(fixed, encoding="utf-8")
     print(f"Fixed {count} problem{'s' * (count != 1)} in {_display_path(file)}", file=sys.stderr)
@@ -224,7 +257,7 @@ def referenced_types(files: Iterable[ParsedFile]) -> list[str]:
 
 def _read(file: Path) -> str:
     try:
-        return file.read_text(encoding="utf-8", errors="replace")
+        return disk.read_text(file)
     except OSError as exc:
         raise CheckFailed(f"cannot read {file}: {exc.strerror}") from exc
 
@@ -271,10 +304,10 @@ def _files_to_check(paths: Iterable[str]) -> list[Path]:
     files: list[Path] = []
     for raw in paths:
         path = Path(raw).resolve()
-        if path.is_file():
-            files.append(path)  # a file named explicitly is checked whatever its name
-        elif path.is_dir():
+        if path.is_dir():
             files.extend(projects.component_files(path))
+        elif os.path.lexists(raw):  # a file named explicitly is checked whatever its name (or reported unreadable)
+            files.append(path if path.exists() else Path(raw).absolute())
         else:
             raise CheckFailed(f"no such file or folder: {raw}")
     return sorted(dict.fromkeys(files))

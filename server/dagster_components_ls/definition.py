@@ -14,6 +14,7 @@ from pygls.uris import from_fs_path
 from . import templates
 from .diagnostics import JINJA_GLOBALS, CheckContext, resolve_type
 from .documents import MAP, SCALAR, Node, ParsedFile, YamlDocument
+from .files import read_text
 from .lsp_ranges import lsp_range
 from .paths import module_files, path_targets, path_values, unquoted_span
 from .positions import KeyPath, LineIndex, Span
@@ -50,7 +51,7 @@ class TemplateName:
 
 def read_text_or_none(path: Path) -> Optional[str]:
     try:
-        return path.read_text(encoding="utf-8", errors="replace")
+        return read_text(path)
     except (OSError, ValueError):
         return None
 

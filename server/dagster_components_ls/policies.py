@@ -54,6 +54,7 @@ from typing import TYPE_CHECKING, Any, Callable, Generic, Optional, TypeVar, Uni
 
 from .diagnostics import ERROR, WARNING, CheckContext, Problem, resolve_type, suggest
 from .documents import MAP, SCALAR, SEQ, Node, ParsedFile, YamlDocument
+from .files import read_text
 from .positions import KeyPath, Span, format_key_path
 
 try:
@@ -123,7 +124,7 @@ def load_policy_config(pyproject: Optional[Path]) -> tuple[PolicyConfig, list[Pr
     if pyproject is None:
         return NO_POLICIES, []
     try:
-        text = pyproject.read_text(encoding="utf-8")
+        text = read_text(pyproject, errors="strict")
     except (OSError, UnicodeDecodeError):
         return NO_POLICIES, []
     return parse_policy_config(text)

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .files import read_text
+
 try:
     import tomllib
 except ModuleNotFoundError:  # Python 3.10
@@ -96,7 +98,9 @@ def component_files(where: "Project | Path") -> Iterator[Path]:
     for current, dirs, files in os.walk(top):
         dirs[:] = sorted(d for d in dirs if not is_skipped_dir(d, files))
         for name in COMPONENT_FILE_NAMES:
-            if name in files:
+            # A folder of that name too: Dagster takes it for the component file (and fails to read
+            # it), so whoever reads these reports it rather than skip it silently.
+            if name in files or name in dirs:
                 yield Path(current, name)
 
 
@@ -154,7 +158,7 @@ def _read_dg_config(folder: Path) -> tuple[Path, dict[str, Any]] | None:
         if not path.is_file():
             continue
         try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
+            data = tomllib.loads(read_text(path, errors="strict"))
         except (tomllib.TOMLDecodeError, OSError, UnicodeDecodeError) as e:
             raise ProjectConfigError(path, f"cannot be read as TOML: {e}") from e
         table = data if name == "dg.toml" else data.get("tool", {}).get("dg")

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .files import read_text
+from .processes import run_contained
 from .project import Project, component_files, is_skipped_dir, module_path
 from .worker import protocol
 from .worker_client import WORKER_DIR, WorkerError, WorkerProcess
@@ -28,6 +30,8 @@ _PROBE = (
     "'paths': [p for p in sys.path if p], "
     "'site_dirs': [*site.getsitepackages(), site.getusersitepackages()]}))"
 )
+PROBE_TIMEOUT_ENV = "DAGSTER_COMPONENTS_LS_PROBE_TIMEOUT"
+"""Seconds the interpreter probe may take (default 30); tests of a hanging interpreter set it low."""
 
 
 @dataclass(frozen=True)
@@ -260,12 +264,23 @@ def _probe_interpreter(key: tuple[str, int, int, str], disk: Path) -> dict[str, 
     if cached is not None:
         return cached
     try:
-        out = subprocess.run([key[0], "-c", _PROBE], capture_output=True, text=True, timeout=30, check=True)
+        out = run_contained([key[0], "-c", _PROBE], timeout=_probe_timeout())
+        if out.returncode != 0:
+            raise ValueError(f"exit code {out.returncode}")
         info = json.loads(out.stdout)
+        if not isinstance(info, dict):
+            raise ValueError("the probe printed no JSON object")
     except (OSError, subprocess.SubprocessError, ValueError):
         return {"version": None, "paths": [], "site_dirs": []}  # the worker will say what is wrong
     _write_json_atomically(disk, info)
     return info
+
+
+def _probe_timeout() -> float:
+    try:
+        return float(os.environ.get(PROBE_TIMEOUT_ENV, "30"))
+    except ValueError:
+        return 30.0
 
 
 def _distributions(paths: list[str]) -> Iterator[list[Any]]:
@@ -281,7 +296,7 @@ def _pth_dirs(site_dirs: list[str]) -> list[Path]:
     dirs = []
     for pth in (p for d in site_dirs for p in _glob(d, "*.pth")):
         try:
-            lines = pth.read_text(encoding="utf-8", errors="replace").splitlines()
+            lines = read_text(pth).splitlines()
         except OSError:
             continue
         dirs += [Path(line.strip()) for line in lines
@@ -314,7 +329,7 @@ def _stat(path: Path) -> list[Any]:
 
 def _read_text(path: Path) -> str:
     try:
-        return path.read_text(encoding="utf-8", errors="replace")
+        return read_text(path)
     except OSError:
         return ""
 

@@ -22,6 +22,7 @@ from .components import component_list
 from .definition import definition, document_links
 from .diagnostics import CheckContext, Problem, diagnose, resolve_type
 from .documents import ParsedFile, parse_file
+from .files import read_text
 from .hover import hover
 from .lineage import LineageState, Loaded, asset_at, asset_completions, asset_hover, lens_title, lineage_view
 from .lsp_ranges import lsp_range
@@ -435,7 +436,11 @@ class ComponentsLanguageServer(LanguageServer):
             return parse_file("")
         cached = self.disk_files.get(path)
         if cached is None or cached[0] != key:
-            cached = (key, parse_file(path.read_text(encoding="utf-8", errors="replace")))
+            try:  # only a regular file: a FIFO named defs.yaml would block the event loop forever
+                text = read_text(path)
+            except OSError:
+                text = ""
+            cached = (key, parse_file(text))
             self.disk_files[path] = cached
         return cached[1]
 

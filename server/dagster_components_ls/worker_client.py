@@ -1,6 +1,5 @@
 """The worker subprocess seen from the server: start, call with a timeout, kill and restart."""
 
-import collections
 import json
 import logging
 import os
@@ -18,7 +17,11 @@ from .worker import protocol
 WORKER_DIR = Path(__file__).parent / "worker"
 BACKOFF_FIRST = 0.5
 BACKOFF_MAX = 30.0
-STDERR_LINES = 200
+STDERR_KEPT_BYTES = 64 * 1024
+"""What is kept of the worker's stderr, for error messages: its last 64 KiB (user code may print without end)."""
+STDERR_TAIL_CHARS = 4096
+"""At most this much of that tail goes into an error message (a status, a diagnostic)."""
+STDERR_CHUNK = 64 * 1024
 TIMEOUT_CAP_ENV = "DAGSTER_COMPONENTS_LS_CALL_TIMEOUT"
 """Seconds: an upper bound on every worker call's timeout (tests of hung user code set it low)."""
 _EOF = object()
@@ -44,6 +47,29 @@ class WorkerError(Exception):
         self.traceback = traceback
 
 
+class BoundedTail:
+    """The last `limit` bytes written to a stream; what came before is dropped. Shared between the
+    thread that reads the stream and the callers that report it."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self._data = bytearray()
+        self._lock = threading.Lock()
+
+    def add(self, chunk: bytes) -> None:
+        with self._lock:
+            self._data += chunk[-self.limit:]
+            del self._data[:-self.limit]
+
+    def clear(self) -> None:
+        with self._lock:
+            self._data.clear()
+
+    def text(self) -> str:
+        with self._lock:
+            return self._data.decode("utf-8", errors="replace")
+
+
 class WorkerProcess:
     """`python <worker dir>` in the project's interpreter, one call at a time.
 
@@ -59,7 +85,7 @@ class WorkerProcess:
         self._lock = threading.Lock()
         self._proc: subprocess.Popen[bytes] | None = None
         self._responses: queue.Queue[Any] = queue.Queue()
-        self._stderr: collections.deque[str] = collections.deque(maxlen=STDERR_LINES)
+        self._stderr = BoundedTail(STDERR_KEPT_BYTES)
         self._stderr_thread: threading.Thread | None = None
         self._next_id = 0
         self._failures = 0
@@ -75,7 +101,9 @@ class WorkerProcess:
         return self._proc.pid if self._alive() else None
 
     def stderr_tail(self, lines: int = 20) -> str:
-        return "\n".join(list(self._stderr)[-lines:])
+        """The last lines the worker wrote to stderr, at most STDERR_TAIL_CHARS of them."""
+        tail = "\n".join(self._stderr.text().rstrip("\n").split("\n")[-lines:])
+        return tail if len(tail) <= STDERR_TAIL_CHARS else "…" + tail[-(STDERR_TAIL_CHARS - 1):]
 
     def call(self, method: str, params: Mapping[str, Any] | None = None, timeout: float = 30.0) -> dict[str, Any]:
         timeout = min(timeout, _timeout_cap())
@@ -135,6 +163,7 @@ class WorkerProcess:
                 response = self._responses.get(timeout=max(0.0, deadline - time.monotonic()))
             except queue.Empty:
                 self._fail()
+                self._drain_stderr()
                 raise WorkerError("timeout", f"worker call {method} timed out; the worker was killed",
                                   self.stderr_tail()) from None
             if response is _EOF:
@@ -208,11 +237,26 @@ class WorkerProcess:
         responses.put(_EOF)
 
     def _read_stderr(self, stream: IO[bytes]) -> None:
-        for raw in stream:
-            line = raw.decode("utf-8", errors="replace").rstrip("\n")
-            self._stderr.append(line)
-            log.debug("worker: %s", line)
+        """Reads in chunks, never a whole line: 300 MB without a newline must not be held at once. Each
+        line is logged (`check` echoes them); a longer run without a newline is logged chunk by chunk."""
+        partial = b""
+        read = getattr(stream, "read1", stream.read)  # read1: what is there, up to the size
+        while chunk := read(STDERR_CHUNK):
+            self._stderr.add(chunk)
+            *lines, partial = (partial + chunk).split(b"\n")
+            if len(partial) >= STDERR_CHUNK:
+                lines.append(partial)
+                partial = b""
+            for line in lines:
+                log.debug("worker: %s", line.decode("utf-8", errors="replace"))
+        if partial:
+            log.debug("worker: %s", partial.decode("utf-8", errors="replace"))
         stream.close()
+
+    def _drain_stderr(self) -> None:
+        """After the worker died: let its last words (the pipe's content) reach the tail, briefly."""
+        if self._stderr_thread is not None:
+            self._stderr_thread.join(timeout=0.5)
 
     def _crashed(self, method: str) -> WorkerError:
         """Marks the worker dead after it closed its pipes; the error says how it ended."""
@@ -223,8 +267,7 @@ class WorkerProcess:
                 code = proc.wait(timeout=0.5)
             except subprocess.TimeoutExpired:
                 pass
-        if self._stderr_thread is not None:
-            self._stderr_thread.join(timeout=0.5)  # let its last words arrive
+        self._drain_stderr()
         self._fail()
         if self._closed:
             return WorkerError("unavailable", "worker is closed")

@@ -2,6 +2,7 @@
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -306,3 +307,78 @@ def test_components_text_is_one_line_per_type():
     assert keys == [item["key"] for item in listed]
     job = next(line for line in result.stdout.splitlines() if line.startswith("acme_platform.ResearchJob "))
     assert job.split(None, 1)[1] == "Runs a researcher's notebook or script on the shared cluster and materializes one asset."
+
+
+def unreadable_and_readable_files(root: Path) -> None:
+    """Beside two readable files: a FIFO, a dangling symlink and a folder named defs.yaml, and a file
+    that is not UTF-8 (tests run as root, for whom chmod 000 hides nothing)."""
+    (root / "fifo").mkdir()
+    os.mkfifo(root / "fifo" / "defs.yaml")
+    (root / "dangling").mkdir()
+    (root / "dangling" / "defs.yaml").symlink_to(root / "nowhere.yaml")
+    (root / "folder" / "defs.yaml").mkdir(parents=True)
+    (root / "latin1").mkdir()
+    (root / "latin1" / "defs.yaml").write_bytes(b"type: dagster.DefsFolderComponent\n# caf\xe9 cr\xe8me\n")
+    (root / "missing_type").mkdir()
+    (root / "missing_type" / "defs.yaml").write_text("attributes: {}\n")
+    (root / "clean").mkdir()
+    (root / "clean" / "defs.yaml").write_text("type: dagster.DefsFolderComponent\n")
+
+
+UNREADABLE_WARNINGS = [
+    "dagster-components-ls check: warning: dangling/defs.yaml was not checked: a dangling symbolic link to {root}/nowhere.yaml",
+    "dagster-components-ls check: warning: fifo/defs.yaml was not checked: not a regular file (a FIFO)",
+    "dagster-components-ls check: warning: folder/defs.yaml was not checked: not a regular file (a folder)",
+]
+
+
+def test_unreadable_files_are_reported_and_the_others_checked(tmp_path):
+    unreadable_and_readable_files(tmp_path)
+    result = subprocess.run([sys.executable, "-m", "dagster_components_ls", "check", "--format", "json", "."],
+                            capture_output=True, text=True, cwd=tmp_path, timeout=120,
+                            env={**os.environ, "DAGSTER_COMPONENTS_LS_CACHE": CACHE})
+    assert [(d["path"], d["range"]["start"], d["range"]["end"], d["code"], d["message"]) for d in json.loads(result.stdout)] == [
+        ("latin1/defs.yaml", {"line": 1, "character": 5}, {"line": 1, "character": 6}, "yaml-syntax",
+         "Not valid UTF-8: the byte 0xE9 cannot be decoded (Dagster reads defs.yaml files as UTF-8)"),
+        ("missing_type/defs.yaml", {"line": 0, "character": 0}, {"line": 0, "character": 10}, "missing-attribute",
+         "Missing `type:`: every component document names its component type"),
+    ]
+    assert [line for line in result.stderr.splitlines() if line.startswith("dagster-components-ls")] == [
+        line.format(root=tmp_path) for line in UNREADABLE_WARNINGS]
+    assert result.returncode == 1
+
+
+def test_unreadable_files_alone_exit_zero(tmp_path):
+    unreadable_and_readable_files(tmp_path)
+    result = subprocess.run([sys.executable, "-m", "dagster_components_ls", "check", "fifo/defs.yaml", "dangling",
+                             "folder", "clean"], capture_output=True, text=True, cwd=tmp_path, timeout=120,
+                            env={**os.environ, "DAGSTER_COMPONENTS_LS_CACHE": CACHE})
+    assert (result.returncode, result.stdout) == (0, "No problems in 1 file.\n")
+    assert result.stderr.splitlines() == [line.format(root=tmp_path) for line in UNREADABLE_WARNINGS]
+
+
+def test_fix_never_rewrites_a_file_that_is_not_utf8(tmp_path):
+    path = tmp_path / "defs.yaml"
+    path.write_bytes(b"type: dagster.DefsFolderComponent\nattributs: {}\n# caf\xe9\n")
+    result = subprocess.run([sys.executable, "-m", "dagster_components_ls", "check", "--fix", "--format", "json", "."],
+                            capture_output=True, text=True, cwd=tmp_path, timeout=120,
+                            env={**os.environ, "DAGSTER_COMPONENTS_LS_CACHE": CACHE})
+    assert [(d["range"]["start"]["line"], d["code"]) for d in json.loads(result.stdout)] == [
+        (1, "unknown-attribute"), (2, "yaml-syntax")]
+    assert result.stderr.splitlines() == [
+        "dagster-components-ls check: warning: defs.yaml was not fixed: it is not valid UTF-8"]
+    assert path.read_bytes() == b"type: dagster.DefsFolderComponent\nattributs: {}\n# caf\xe9\n"
+
+
+def test_a_fifo_in_a_projects_defs_folder_is_reported_and_the_project_checked(tmp_path):
+    from e2e_support import write_project
+
+    root = write_project(tmp_path / "shop")
+    os.mkfifo(root / "src" / "shop" / "defs" / "defs.yaml")  # read by the fingerprint and the worker too
+    result = subprocess.run([sys.executable, "-m", "dagster_components_ls", "check", "."], capture_output=True,
+                            text=True, cwd=root, timeout=120, env={**os.environ, "DAGSTER_COMPONENTS_LS_CACHE": CACHE})
+    assert (result.returncode, result.stdout) == (1, (
+        "src/shop/defs/gadgets/defs.yaml:4:3: error[unknown-attribute] Unknown attribute 'color' for "
+        "shop.components.gadget.Gadget. Allowed: name\nFound 1 error and 0 warnings in 1 file.\n"))
+    assert result.stderr.splitlines() == [
+        "dagster-components-ls check: warning: src/shop/defs/defs.yaml was not checked: not a regular file (a FIFO)"]

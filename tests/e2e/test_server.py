@@ -230,3 +230,37 @@ async def test_lineage_says_why_there_is_none(client: LanguageClient, tmp_path):
     lenses = await client.text_document_code_lens_async(types.CodeLensParams(
         text_document=types.TextDocumentIdentifier(uri=path.as_uri())))
     assert lenses is None  # no lens promising a lineage that will not come
+
+
+@pytest.mark.asyncio(loop_scope="function")
+async def test_files_that_are_not_regular_never_block_the_server(client: LanguageClient, tmp_path):
+    from e2e_support import summary, until, wait_for_registry, write_project
+
+    root = write_project(tmp_path / "shop")
+    defs = root / "src" / "shop" / "defs"
+    (defs / "pipe").mkdir()
+    os.mkfifo(defs / "pipe" / "defs.yaml")  # opening it for reading waits for a writer, forever
+    (defs / "gone").mkdir()
+    (defs / "gone" / "defs.yaml").symlink_to(tmp_path / "nowhere.yaml")
+    (defs / "folder" / "defs.yaml").mkdir(parents=True)
+    (defs / "latin1").mkdir()
+    (defs / "latin1" / "defs.yaml").write_bytes(b"type: shop.components.gadget.Gadget\n# caf\xe9\n")
+    gadgets = defs / "gadgets" / "defs.yaml"
+    try:
+        client.text_document_did_open(types.DidOpenTextDocumentParams(text_document=types.TextDocumentItem(
+            uri=gadgets.as_uri(), language_id="yaml", version=1, text=gadgets.read_text())))
+        found = await asyncio.wait_for(client.workspace_symbol_async(types.WorkspaceSymbolParams(query="gadget")), 30)
+        assert sorted((s.name, s.location.uri) for s in found) == [
+            ("Gadget gadgets", gadgets.as_uri()), ("Gadget latin1", (defs / "latin1" / "defs.yaml").as_uri())]
+        # The registry is read although the fingerprint and the worker walk the defs folder.
+        await wait_for_registry(client, gadgets)
+        assert await until(client, lambda: summary(client.diagnostics.get(gadgets.as_uri(), [])) == [
+            ("unknown-attribute", 3, 2, 3, 7, "Unknown attribute 'color' for shop.components.gadget.Gadget. Allowed: name")])
+        symbols = await asyncio.wait_for(client.text_document_document_symbol_async(types.DocumentSymbolParams(
+            text_document=types.TextDocumentIdentifier(uri=gadgets.as_uri()))), 30)
+        assert [s.name for s in symbols] == ["Gadget"]
+    finally:  # on failure: a reader blocked on the FIFO gets its end of file, so the session can end
+        try:
+            os.close(os.open(defs / "pipe" / "defs.yaml", os.O_WRONLY | os.O_NONBLOCK))
+        except OSError:
+            pass

@@ -1,6 +1,7 @@
 """Faults in user code and interpreters, through the real server: each is contained, named once, and
 leaves no process behind; the server keeps answering from the last good registry."""
 
+import asyncio
 import os
 import stat
 import subprocess
@@ -158,4 +159,147 @@ async def check_interpreter_error(client: LanguageClient, root: Path, message: s
     assert await until(client, lambda: any(d.code == "worker-error" for d in client.diagnostics.get(path.as_uri(), ())))
     errors = [d for d in client.diagnostics[path.as_uri()] if d.code == "worker-error"]
     assert len(errors) == 1 and errors[0].message.startswith(f"Could not read the component types: {message}")
+    assert await nothing_left_under(client, root), processes_under(root)
+
+
+# The interpreter probe (a `python -c` run to fingerprint the environment) gets 2 s here, not 30.
+PROBE_ENV = {**FAULT_ENV, "DAGSTER_COMPONENTS_LS_PROBE_TIMEOUT": "2"}
+
+
+@pytest_lsp.fixture(config=ClientServerConfig(server_command=SERVER_COMMAND, server_env={
+    **os.environ, "DAGSTER_COMPONENTS_LS_CACHE": str(SHARED_CACHE), **PROBE_ENV}))
+async def probe_client(lsp_client: LanguageClient):
+    await start_session(lsp_client, {})
+    yield
+    await lsp_client.shutdown_session()
+
+
+def hostile_wrapper(folder: Path) -> Path:
+    """A project's `python` wrapper whose probe run reads stdin and leaves a child that hangs; the
+    worker's run (`python <worker dir>`) is the real interpreter. It records the pids it started."""
+    wrapper = folder / "bin" / "python"
+    wrapper.parent.mkdir(parents=True)
+    wrapper.write_text(textwrap.dedent(f"""\
+        #!/bin/sh
+        if [ "$1" = "-c" ]; then
+            readlink /proc/$$/fd/0 > {folder}/stdin-is
+            exec 3<&0                      # a background job's own stdin is /dev/null: read the real one
+            cat <&3 > {folder}/stdin-read &
+            echo $! > {folder}/pids.tmp
+            sleep 3600 &
+            echo $! >> {folder}/pids.tmp
+            echo $$ >> {folder}/pids.tmp
+            mv {folder}/pids.tmp {folder}/pids
+            wait
+        fi
+        exec {sys.executable} "$@"
+        """))
+    wrapper.chmod(0o755)
+    return wrapper
+
+
+def group_members(pgid: int) -> list[int]:
+    """Live (not zombie) processes whose process group is `pgid`."""
+    found = []
+    for pid in (p for p in os.listdir("/proc") if p.isdigit()):
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if fields[0] != "Z" and int(fields[2]) == pgid:
+            found.append(int(pid))
+    return found
+
+
+def alive(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+@pytest.mark.asyncio(loop_scope="function")
+async def test_an_interpreter_probe_never_reads_our_stdin_nor_outlives_its_timeout(probe_client: LanguageClient, tmp_path):
+    client = probe_client
+    root = write_project(tmp_path / "shop")
+    wrapper = hostile_wrapper(tmp_path / "wrapper")
+    client.workspace_did_change_configuration(types.DidChangeConfigurationParams(settings={"dagsterComponents": {
+        "python": str(wrapper), "lineage": {"enabled": False}}}))
+    path = defs_file(root)
+    client.text_document_did_open(types.DidOpenTextDocumentParams(text_document=types.TextDocumentItem(
+        uri=path.as_uri(), language_id="yaml", version=1, text=path.read_text())))
+    pids = tmp_path / "wrapper" / "pids"
+    assert await until(client, pids.exists, timeout=60)
+    cat_pid, sleep_pid, probe_pid = map(int, pids.read_text().split())
+    try:
+        # While the probe runs (and after): the editor's requests still reach the server.
+        for _ in range(3):
+            symbols = await asyncio.wait_for(client.text_document_document_symbol_async(types.DocumentSymbolParams(
+                text_document=types.TextDocumentIdentifier(uri=path.as_uri()))), 30)
+            assert [s.name for s in symbols] == ["Gadget"]
+        assert await until(client, lambda: registry_messages(client, root) != [], timeout=60)
+        assert registry_messages(client, root)[-1][0] == "ready"
+        # The probe timed out (2 s): its whole group is gone, the child that hung included.
+        assert await until(client, lambda: not any(map(alive, (cat_pid, sleep_pid, probe_pid))), timeout=30), (
+            [p for p in (cat_pid, sleep_pid, probe_pid) if alive(p)])
+        assert group_members(probe_pid) == []
+        assert (tmp_path / "wrapper" / "stdin-is").read_text() == "/dev/null\n"
+        assert (tmp_path / "wrapper" / "stdin-read").read_bytes() == b""
+    finally:  # on failure, nothing of the probe keeps reading the server's stdin
+        for pid in (cat_pid, sleep_pid, probe_pid):
+            try:
+                os.kill(pid, 9)
+            except ProcessLookupError:
+                pass
+
+
+def server_processes() -> list[int]:
+    """This test's language server: a child of the test process running our package."""
+    found = []
+    for pid in (p for p in os.listdir("/proc") if p.isdigit()):
+        try:
+            ppid = int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+        except (OSError, IndexError, ValueError):
+            continue
+        if ppid == os.getpid() and b"dagster_components_ls" in cmdline:
+            found.append(int(pid))
+    return found
+
+
+def peak_rss_mib(pid: int) -> float:
+    line = next(line for line in Path(f"/proc/{pid}/status").read_text().splitlines() if line.startswith("VmHWM:"))
+    return int(line.split()[1]) / 1024
+
+
+NOISE = """\
+import sys, time
+for _ in range(300):
+    sys.stderr.write("x" * 1_000_000)  # 300 MB, not one newline
+sys.stderr.write("END-OF-NOISE")
+sys.stderr.flush()
+time.sleep(3600)
+"""
+
+
+@pytest.mark.asyncio(loop_scope="function")
+async def test_worker_stderr_without_newlines_is_kept_as_a_bounded_tail(client: LanguageClient, tmp_path):
+    from dagster_components_ls.worker_client import STDERR_TAIL_CHARS
+
+    root = write_project(tmp_path / "shop")
+    gadget_module(root).write_text(NOISE + GADGET_V1)
+    path = defs_file(root)
+    client.text_document_did_open(types.DidOpenTextDocumentParams(text_document=types.TextDocumentItem(
+        uri=path.as_uri(), language_id="yaml", version=1, text=path.read_text())))
+    # While the worker writes, the server answers.
+    symbols = await asyncio.wait_for(client.text_document_document_symbol_async(types.DocumentSymbolParams(
+        text_document=types.TextDocumentIdentifier(uri=path.as_uri()))), 30)
+    assert [s.name for s in symbols] == ["Gadget"]
+    assert await until(client, lambda: registry_messages(client, root) != [], timeout=90)
+    state, message = registry_messages(client, root)[-1]
+    head = "Could not read the component types: worker call registry timed out; the worker was killed\n"
+    assert (state, message[:len(head)], message[-13:]) == ("error", head, "xEND-OF-NOISE")
+    assert len(message) - len(head) <= STDERR_TAIL_CHARS
+    [server] = server_processes()
+    assert peak_rss_mib(server) < 250  # the whole 300 MB was never held (unbounded reading peaked at 635 MiB)
     assert await nothing_left_under(client, root), processes_under(root)

@@ -1,5 +1,6 @@
 """dg project discovery, component files, module names and interpreter resolution."""
 
+import os
 import sys
 from pathlib import Path
 
@@ -137,6 +138,20 @@ def test_component_files_skip_generated_and_tool_folders(tmp_path):
     found = [str(p.relative_to(tmp_path)) for p in component_files(tmp_path)]
     # other/target is kept: only a target/ next to dbt_project.yml is dbt's build output
     assert found == ["a/defs.yaml", "b/defs.yml", "b/component.yaml", "other/target/defs.yaml"]
+
+
+def test_component_files_include_what_only_bears_the_name(tmp_path):
+    # Dagster takes any of these for the component file: whoever reads them reports them.
+    os.mkfifo(write_dir(tmp_path / "fifo") / "defs.yaml")
+    (write_dir(tmp_path / "dangling") / "defs.yaml").symlink_to(tmp_path / "nowhere.yaml")
+    write(tmp_path / "folder" / "defs.yaml" / "inner" / "defs.yaml")
+    found = [str(p.relative_to(tmp_path)) for p in component_files(tmp_path)]
+    assert found == ["dangling/defs.yaml", "fifo/defs.yaml", "folder/defs.yaml", "folder/defs.yaml/inner/defs.yaml"]
+
+
+def write_dir(path):
+    path.mkdir(parents=True)
+    return path
 
 
 def test_component_files_of_a_project_without_defs_folder_is_empty(tmp_path):

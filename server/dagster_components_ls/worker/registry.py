@@ -8,6 +8,7 @@ import os
 import pkgutil
 import platform
 import re
+import stat
 import sys
 from dataclasses import dataclass
 from importlib.machinery import ModuleSpec
@@ -246,11 +247,29 @@ def _defs_references(project: ProjectConfig) -> tuple[list[str], list[str]]:
     template_vars: list[str] = []
     for path in _component_files(project.defs_dir):
         folder_module = ".".join([project.defs_module, *path.parent.relative_to(project.defs_dir).parts])
-        for key, value, _ in _TOP_LEVEL_KEY.findall(path.read_text(encoding="utf-8", errors="replace")):
+        for key, value, _ in _TOP_LEVEL_KEY.findall(_read_regular_file(path)):
             # Relative names are relative to the folder's full module (normalize_component_type_str).
             name = f"{folder_module}{value}" if value.startswith(".") else value
             (types if key == "type" else template_vars).append(name)
     return sorted(set(types)), sorted(set(template_vars))
+
+
+def _read_regular_file(path: Path) -> str:
+    """The file's text, or "" when it is no regular file (a FIFO would block the call until its
+    timeout) or cannot be read; the server reports such files, the registry only skips them."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    except OSError:
+        return ""
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return ""
+        with os.fdopen(os.dup(fd), "rb") as stream:
+            return stream.read().decode("utf-8", errors="replace")
+    except OSError:
+        return ""
+    finally:
+        os.close(fd)
 
 
 def _component_files(defs_dir: Path) -> list[Path]:
