@@ -449,7 +449,8 @@ def _schema_problem(doc: YamlDocument, prefix: KeyPath, error: schemas.SchemaErr
         data: dict[str, Any] = {"path": list(path)}
         if error.allowed:
             data["allowed"] = list(error.allowed)
-        yield Problem(span, "invalid-value", f"{where}: {error.message}", data=data)
+        yield Problem(span, "invalid-value", f"{where}: {error.message}{_unquoted_hint(value_node, error.message)}",
+                      data=data)
 
 
 # --- helpers -------------------------------------------------------------------------------------
@@ -469,6 +470,19 @@ def _string_scalars(node: Node, path: KeyPath = ()) -> Iterator[tuple[KeyPath, N
         yield from _string_scalars(value, (*path, key.text or ""))
     for i, item in enumerate(node.items):
         yield from _string_scalars(item, (*path, i))
+
+
+def _unquoted_hint(node: Optional[Node], message: str) -> str:
+    """Why a plain scalar is not text where text is expected, when YAML 1.1 read it as something its
+    author may not have meant: `yes`/`off` as booleans, `017`/`0x1F`/`1_000`/`12:30` as numbers."""
+    if node is None or node.kind != SCALAR or node.style is not None or " a string" not in message or not node.text:
+        return ""
+    kind, text = node.tag.rsplit(":", 1)[-1], node.text
+    if kind == "bool" and text.lower() not in ("true", "false"):
+        return f" (YAML reads the unquoted `{text}` as a boolean: write '{text}' to keep it text)"
+    if kind == "int" and not re.fullmatch(r"[-+]?(0|[1-9][0-9]*)", text):
+        return f" (YAML reads the unquoted `{text}` as a number: write '{text}' to keep it text)"
+    return ""
 
 
 def _inner_span(doc: YamlDocument, node: Node, offset: int, length: int) -> Span:

@@ -39,6 +39,23 @@ def expect(marked: str, registry, **ctx):
             id="enum-member",
         ),
         pytest.param(
+            RESEARCH + "  description: 2025-01-01\n  tags:\n    since: 2025-01-01T10:00:00Z\n",
+            [],
+            id="dates-stay-text-as-dagster-reads-them",
+        ),
+        pytest.param(
+            RESEARCH + "  description: [[yes]]\n",
+            [("invalid-value", "attributes.description: True is not a string (YAML reads the unquoted "
+                               "`yes` as a boolean: write 'yes' to keep it text)")],
+            id="yaml-1.1-boolean-where-text-is-expected",
+        ),
+        pytest.param(
+            RESEARCH + "  description: [[017]]\n",
+            [("invalid-value", "attributes.description: 15 is not a string (YAML reads the unquoted "
+                               "`017` as a number: write '017' to keep it text)")],
+            id="octal-number-where-text-is-expected",
+        ),
+        pytest.param(
             RESEARCH + "  compute_size: \"{{ env.SIZE }}\"\n",
             [],
             id="templated-enum-is-not-judged",
