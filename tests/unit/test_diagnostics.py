@@ -190,6 +190,59 @@ def test_diagnostics(marked, expected, registry):
     assert expect(marked, registry) == expected
 
 
+DBT = "type: dagster_dbt.DbtProjectComponent\nattributes:\n"
+
+
+@pytest.mark.parametrize(
+    "marked, expected",
+    [
+        pytest.param(
+            DBT + "  project: \"{{ context.[[projct_root]] }}/dbt\"\n",
+            [("unknown-template-variable",
+              "Unknown attribute 'projct_root' of `context` in templates. Did you mean 'project_root'?")],
+            id="typo-in-a-context-attribute",
+        ),
+        pytest.param(
+            DBT + "  project: \"{{ context.project_root }}/dbt\"\n  translation:\n"
+                  "    automation_condition: \"{{ dg.AutomationCondition.eager() }}\"\n"
+                  "    group_name: \"{{ datetime.[[dattime]].now() }}\"\n",
+            [("unknown-template-variable",
+              "Unknown attribute 'dattime' of `datetime` in templates. Did you mean 'datetime'?")],
+            id="known-members-pass-and-a-typo-does-not",
+        ),
+        pytest.param(
+            DBT + "  project: \"{{ dg.[[Nothing]] }}\"\n",
+            [("unknown-template-variable",
+              "Unknown attribute 'Nothing' of `dg` in templates. It has: AutomationCondition, DailyPartitionsDefinition, "
+              "FreshnessPolicy, HourlyPartitionsDefinition, MonthlyPartitionsDefinition, StaticPartitionsDefinition, "
+              "TimeWindowPartitionsDefinition, WeeklyPartitionsDefinition")],
+            id="no-close-member-lists-them",
+        ),
+        pytest.param(
+            DBT + "  project: p\n  translation:\n    key: \"{{ node.whatever }}\"\n    group_name: \"{{ env.ANY }}\"\n",
+            [],
+            id="objects-without-a-whitelist-are-not-judged",
+        ),
+    ],
+)
+def test_attributes_of_template_objects(marked, expected, registry):
+    assert expect(marked, registry) == expected
+
+
+def test_context_on_a_dagster_without_it_suggests_the_old_name(registry):
+    from dagster_components_ls.registry import Registry
+
+    older = registry.to_snapshot()
+    older["template_scope"] = {**older["template_scope"], "deprecated": {}, "members": {},
+                               "globals": ["env", "automation_condition", "project_root", "load_component_at_path",
+                                           "build_defs_at_path"]}
+    marked = DBT + "  project: \"{{ [[context.project_root]] }}/dbt\"\n"
+    assert expect(marked, Registry.from_snapshot(older)) == [
+        ("unknown-template-variable",
+         "Unknown template variable 'context': this Dagster has no `context` in templates. Did you mean 'project_root'?"),
+    ]
+
+
 def test_every_document_is_checked_on_its_own(registry):
     marked = RESEARCH + "  [[ownr]]: x\n---\n" + RESEARCH + "---\n" + RESEARCH + "  compute_size: [[huge]]\n"
     assert expect(marked, registry) == [

@@ -215,6 +215,28 @@ def template_globals() -> tuple[list[str], dict[str, str]]:
     return names, deprecated
 
 
+def template_members() -> dict[str, list[str]]:
+    """The attributes a template may read of each scope object that whitelists them (`context.`, `dg.`,
+    `datetime.`): Dagster's WrappedObjectScope raises for any other. {} before 1.13, which has none."""
+    try:
+        from dagster.components.resolved import scopes
+    except ImportError:
+        return {}
+    members: dict[str, list[str]] = {}
+    for name, scope in (("context", "LoadContextScope"), ("dg", "DgScope"), ("datetime", "DatetimeScope")):
+        cls = getattr(scopes, scope, None)
+        if cls is None:
+            continue
+        try:  # LoadContextScope only keeps its context; None stands in for it here
+            instance = cls(None) if scope == "LoadContextScope" else cls()
+            allowed = getattr(instance, "_accessible_attributes", None)
+        except Exception:  # noqa: BLE001 - another Dagster's scope: its members stay unknown
+            continue
+        if isinstance(allowed, (set, frozenset, list, tuple)):
+            members[name] = sorted(str(a) for a in allowed)
+    return members
+
+
 def _hint(replacement: str | None) -> str:
     return f"use {{{{ {replacement} }}}}" if replacement else "deprecated"
 

@@ -72,6 +72,7 @@ def build_registry(project_root: str | None, extra_modules: list[str], extra_typ
         "template_scope": {
             "globals": scope_names,
             "deprecated": deprecated,
+            "members": adapter.template_members(),
             "user_vars": {**_template_vars_modules(template_var_refs, found.errors), **found.user_vars},
             "per_type": found.per_type,
             "untemplated": found.untemplated,
