@@ -341,6 +341,7 @@ def check_missing_files(doc: YamlDocument, ctx: CheckContext) -> Iterator[Proble
     root = _mapping_root(doc, ctx)
     if root is None:
         return
+    component = _component_of(doc, ctx)
     for key, value in path_values(root):
         candidates = path_targets(key, value, ctx)
         if not candidates or any(ctx.exists(path) for path in candidates):
@@ -352,8 +353,18 @@ def check_missing_files(doc: YamlDocument, ctx: CheckContext) -> Iterator[Proble
             message = f"'{value.text}' does not exist next to this file"
         else:
             message = f"'{value.text}' does not exist ({shown})"
-        yield Problem(unquoted_span(doc, value), "missing-file", message, severity=WARNING,
+        read_at_load = key in _LOAD_NEEDS.get(component.key if component else "", _ANY_TYPE_LOAD_NEEDS)
+        yield Problem(unquoted_span(doc, value), "missing-file", message, severity=ERROR if read_at_load else WARNING,
                       data={"key": key, "path": str(candidates[0])})
+
+
+# Paths Dagster reads while it loads the definitions: without them the load fails, so a missing one
+# is an error (a script or notebook is only read when the asset runs: a warning).
+_ANY_TYPE_LOAD_NEEDS = frozenset({"template_vars_module"})
+_LOAD_NEEDS = {
+    "dagster_dbt.DbtProjectComponent": _ANY_TYPE_LOAD_NEEDS | {"project"},  # DbtProject(project_dir) at load
+    "dagster_sling.SlingReplicationCollectionComponent": _ANY_TYPE_LOAD_NEEDS | {"path"},  # sling_assets reads it
+}
 
 
 def _shown_path(path: Path, ctx: CheckContext) -> str:

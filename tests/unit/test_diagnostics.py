@@ -297,24 +297,37 @@ def test_bad_input_gives_diagnostics_never_exceptions(text, registry):
     assert all(p.code and p.message for p in problems)
 
 
+SLING = "type: dagster_sling.SlingReplicationCollectionComponent\nattributes:\n  replications:\n    - path: "
+
+
+# A path Dagster reads at load (a dbt project, a sling replication, a template_vars_module) is an
+# error when it is missing; one read only when the asset runs (a script) is a warning.
 @pytest.mark.parametrize(
     "marked, existing, expected",
     [
         pytest.param(RESEARCH.replace("script: s.py", "script: [[scrpt.py]]"), {"/p/defs/s.py"},
-                     [("missing-file", "'scrpt.py' does not exist next to this file")], id="relative-to-the-file"),
+                     [("missing-file", "warning", "'scrpt.py' does not exist next to this file")], id="relative-to-the-file"),
         pytest.param(RESEARCH, {"/p/defs/s.py"}, [], id="exists"),
         pytest.param("type: dagster_dbt.DbtProjectComponent\nattributes:\n  project: \"[[{{ context.project_root }}/dbt/x]]\"\n",
-                     set(), [("missing-file", "'{{ context.project_root }}/dbt/x' does not exist (dbt/x)")],
+                     set(), [("missing-file", "error", "'{{ context.project_root }}/dbt/x' does not exist (dbt/x)")],
                      id="project-root-template-resolved"),
         pytest.param("type: dagster_dbt.DbtProjectComponent\nattributes:\n  project: \"{{ env.DIR }}/x\"\n", set(), [],
                      id="other-templates-are-not-judged"),
         pytest.param("type: dagster.DefsFolderComponent\ntemplate_vars_module: [[.vars]]\n", set(),
-                     [("missing-file", "Module '.vars' not found: there is no vars.py")], id="template-vars-module"),
+                     [("missing-file", "error", "Module '.vars' not found: there is no vars.py")], id="template-vars-module"),
+        pytest.param(SLING + "[[replication.yaml]]\n", set(),
+                     [("missing-file", "error", "'replication.yaml' does not exist next to this file")],
+                     id="sling-replication-is-read-at-load"),
     ],
 )
 def test_missing_files(marked, existing, expected, registry):
+    from dagster_components_ls.registry import Registry
+
+    snapshot = registry.to_snapshot()
+    snapshot["types"] = [*snapshot["types"], {"key": "dagster_sling.SlingReplicationCollectionComponent"}]
     text, spans = with_marks(marked)
-    ctx = CheckContext(registry=registry, folder="/p/defs", project_root="/p", exists=lambda p: str(p) in existing)
+    ctx = CheckContext(registry=Registry.from_snapshot(snapshot), folder="/p/defs", project_root="/p",
+                       exists=lambda p: str(p) in existing)
     problems = [p for p in diagnose_text(text, ctx) if p.code == "missing-file"]
-    assert [(p.code, p.message) for p in problems] == expected
+    assert [(p.code, p.severity, p.message) for p in problems] == expected
     assert [(p.span.start, p.span.end) for p in problems] == spans
