@@ -332,7 +332,8 @@ def _display_path(path: Path) -> str:
 def _format_text(findings: list[Finding], checked: int, out: TextIO) -> None:
     for f in findings:
         line, col = f.index.line_col_1based(f.problem.span.start)
-        print(f"{_display_path(f.path)}:{line}:{col}: {f.problem.severity}[{f.problem.code}] {f.problem.message}", file=out)
+        print(f"{_display_path(f.path)}:{line}:{col}: {f.problem.severity}[{f.problem.code}] {one_line(f.problem.message)}",
+              file=out)
     errors = sum(f.problem.severity == ERROR for f in findings)
     warnings = len(findings) - errors
     files = "file" if checked == 1 else "files"
@@ -341,6 +342,16 @@ def _format_text(findings: list[Finding], checked: int, out: TextIO) -> None:
               f"in {checked} {files}.", file=out)
     else:
         print(f"No problems in {checked} {files}.", file=out)
+
+
+def one_line(message: str) -> str:
+    """A message on one line, for text output: a pydantic or traceback message's lines joined, its
+    indentation folded (the JSON output keeps the whole text)."""
+    joined = ""
+    for line in filter(None, (line.strip() for line in message.splitlines())):
+        # A parenthesised remark (`(from acme.Job)`) stays with the line before it.
+        joined += (" " if line.startswith("(") else " | ") + line if joined else line
+    return joined
 
 
 def to_json(f: Finding) -> dict:

@@ -13,7 +13,7 @@ import yaml
 from lsprotocol import types
 
 from .diagnostics import ENVELOPE_KEYS, JINJA_GLOBALS, CheckContext, TemplateScope, resolve_type, template_scope
-from .documents import ParsedFile, YamlDocument, indentation_key_path, unquote_key
+from .documents import DagsterLoader, ParsedFile, YamlDocument, indentation_key_path, unquote_key
 from .lsp_ranges import lsp_range
 from .positions import KeyPath, LineIndex, Span
 from .schemas import UNSET_DEFAULT, branches, deref, inline_yaml, schema_at, type_label
@@ -92,7 +92,6 @@ _TOP_LEVEL_BLOCK = re.compile(r"\n(?=[^\s#-])")
 _ENV_CALL = re.compile(r"""\benv\s*\(\s*['"](?P<partial>[^'"]*)$""")
 _DOTTED = re.compile(r"(?P<owners>(?:[A-Za-z_]\w*\s*\.\s*)*)(?P<partial>\w*)$")
 _NO_WRAP = 1 << 30
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when the wheel has it
 
 
 def complete(parsed: ParsedFile, offset: int, ctx: CheckContext, index: LineIndex,
@@ -412,7 +411,7 @@ def _envelope_of(doc: YamlDocument) -> dict[str, Any]:
     envelope: dict[str, Any] = {}
     for block in _TOP_LEVEL_BLOCK.split(doc.text):
         try:
-            value = yaml.load(block, Loader=_LOADER)
+            value = yaml.load(block, Loader=DagsterLoader)
         except Exception:  # noqa: BLE001 - a half-typed block is expected here, and must never fail completion
             continue
         if isinstance(value, dict):

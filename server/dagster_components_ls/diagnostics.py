@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterator, Optional
@@ -195,8 +195,11 @@ def check_templates(doc: YamlDocument, ctx: CheckContext) -> Iterator[Problem]:
         if scope is None or scope.untemplated_at(path):
             continue
         allowed = scope.names_at(path)
+        yield from _unknown_attributes(doc, node, text, scope, allowed)
         for name in sorted(templates.names_used(text)):
             spans = [_inner_span(doc, node, o, len(name)) for o in templates.name_offsets(text, name)] or [node.span]
+            if name == "context" and name not in allowed and _before_context(text, allowed):
+                continue  # Dagster before 1.13: each `context.X` is reported with the name it had then
             if name in scope.deprecated:
                 for span in spans:
                     yield Problem(span, "deprecated", f"`{name}` is deprecated in templates: {scope.deprecated[name]}",
@@ -207,6 +210,37 @@ def check_templates(doc: YamlDocument, ctx: CheckContext) -> Iterator[Problem]:
                 for span in spans:
                     yield Problem(span, "unknown-template-variable", f"Unknown template variable '{name}'{hint}",
                                   data={"name": name, "suggestion": best})
+
+
+def _unknown_attributes(doc: YamlDocument, node: Node, text: str, scope: TemplateScope,
+                        allowed: frozenset[str]) -> Iterator[Problem]:
+    """`{{ context.projct_root }}`: an attribute that a Dagster scope object does not let templates
+    read (Dagster renders nothing, or raises, at load). On a Dagster without `context`, `context.X`
+    is named by what X was then (`{{ project_root }}`)."""
+    for owner, attribute in sorted(templates.attributes_used(text)):
+        if owner == "context" and owner not in allowed and CONTEXT_BEFORE_1_13.get(attribute) in allowed:
+            old = CONTEXT_BEFORE_1_13[attribute]
+            for offset, length in templates.attribute_spans(text, owner, attribute):
+                yield Problem(_inner_span(doc, node, offset, length), "unknown-template-variable",
+                              f"Unknown template variable 'context': this Dagster has no `context` in templates. "
+                              f"Did you mean '{old}'?",
+                              data={"name": f"{owner}.{attribute}", "suggestion": old})
+            continue
+        members = scope.members.get(owner)
+        if members is None or attribute in members or owner not in scope.globals or owner not in allowed:
+            continue
+        best = suggest(attribute, sorted(members))
+        hint = f". Did you mean '{best}'?" if best else f". It has: {', '.join(sorted(members))}"
+        for offset, length in templates.attribute_spans(text, owner, attribute):
+            span = _inner_span(doc, node, offset + length - len(attribute), len(attribute))
+            yield Problem(span, "unknown-template-variable", f"Unknown attribute '{attribute}' of `{owner}` in templates{hint}",
+                          data={"name": attribute, "suggestion": best})
+
+
+def _before_context(text: str, allowed: frozenset[str]) -> bool:
+    """True when every use of `context` in the text is `context.X` with a pre-1.13 name for X."""
+    pairs = [attr for owner, attr in templates.attributes_used(text) if owner == "context"]
+    return bool(pairs) and all(CONTEXT_BEFORE_1_13.get(attr) in allowed for attr in pairs)
 
 
 @dataclass(frozen=True)
@@ -221,6 +255,8 @@ class TemplateScope:
     """False when some source of names could not be read: unknown names are then not reported."""
     untemplated: tuple[tuple[str, ...], ...] = ()
     """Key paths whose strings Dagster does not render at load (e.g. `attributes.sql_template`)."""
+    members: dict[str, frozenset[str]] = field(default_factory=dict)
+    """What templates may read of each scope object that whitelists it (`context`: `project_root`, ...)."""
 
     def untemplated_at(self, path: KeyPath) -> bool:
         keys = tuple(p for p in path if isinstance(p, str))
@@ -234,6 +270,10 @@ class TemplateScope:
                 names |= extra
         return frozenset(names)
 
+
+CONTEXT_BEFORE_1_13 = {"project_root": "project_root", "load_component": "load_component_at_path",
+                       "build_defs": "build_defs_at_path"}
+"""What each `context.X` of Dagster 1.13 was called in templates before it (a global of its own)."""
 
 JINJA_GLOBALS = frozenset({"range", "dict", "lipsum", "cycler", "joiner", "namespace", "true", "false", "none",
                            "True", "False", "None", "loop"})
@@ -263,7 +303,8 @@ def template_scope(doc: YamlDocument, ctx: CheckContext) -> Optional[TemplateSco
             per_path[("attributes", *dotted.split("."))] = frozenset(extra)
     elif isinstance(doc.value.get("type"), str):
         complete = False  # an unknown type's own template vars cannot be known
-    return TemplateScope(frozenset(names), dict(raw.get("deprecated") or {}), per_path, complete, untemplated)
+    members = {owner: frozenset(attrs) for owner, attrs in (raw.get("members") or {}).items() if isinstance(attrs, list)}
+    return TemplateScope(frozenset(names), dict(raw.get("deprecated") or {}), per_path, complete, untemplated, members)
 
 
 def _template_vars_for(module: str, ctx: CheckContext, user_vars: dict[str, list[str]]) -> Optional[list[str]]:
@@ -300,6 +341,7 @@ def check_missing_files(doc: YamlDocument, ctx: CheckContext) -> Iterator[Proble
     root = _mapping_root(doc, ctx)
     if root is None:
         return
+    component = _component_of(doc, ctx)
     for key, value in path_values(root):
         candidates = path_targets(key, value, ctx)
         if not candidates or any(ctx.exists(path) for path in candidates):
@@ -311,8 +353,18 @@ def check_missing_files(doc: YamlDocument, ctx: CheckContext) -> Iterator[Proble
             message = f"'{value.text}' does not exist next to this file"
         else:
             message = f"'{value.text}' does not exist ({shown})"
-        yield Problem(unquoted_span(doc, value), "missing-file", message, severity=WARNING,
+        read_at_load = key in _LOAD_NEEDS.get(component.key if component else "", _ANY_TYPE_LOAD_NEEDS)
+        yield Problem(unquoted_span(doc, value), "missing-file", message, severity=ERROR if read_at_load else WARNING,
                       data={"key": key, "path": str(candidates[0])})
+
+
+# Paths Dagster reads while it loads the definitions: without them the load fails, so a missing one
+# is an error (a script or notebook is only read when the asset runs: a warning).
+_ANY_TYPE_LOAD_NEEDS = frozenset({"template_vars_module"})
+_LOAD_NEEDS = {
+    "dagster_dbt.DbtProjectComponent": _ANY_TYPE_LOAD_NEEDS | {"project"},  # DbtProject(project_dir) at load
+    "dagster_sling.SlingReplicationCollectionComponent": _ANY_TYPE_LOAD_NEEDS | {"path"},  # sling_assets reads it
+}
 
 
 def _shown_path(path: Path, ctx: CheckContext) -> str:
@@ -449,7 +501,8 @@ def _schema_problem(doc: YamlDocument, prefix: KeyPath, error: schemas.SchemaErr
         data: dict[str, Any] = {"path": list(path)}
         if error.allowed:
             data["allowed"] = list(error.allowed)
-        yield Problem(span, "invalid-value", f"{where}: {error.message}", data=data)
+        yield Problem(span, "invalid-value", f"{where}: {error.message}{_unquoted_hint(value_node, error.message)}",
+                      data=data)
 
 
 # --- helpers -------------------------------------------------------------------------------------
@@ -469,6 +522,19 @@ def _string_scalars(node: Node, path: KeyPath = ()) -> Iterator[tuple[KeyPath, N
         yield from _string_scalars(value, (*path, key.text or ""))
     for i, item in enumerate(node.items):
         yield from _string_scalars(item, (*path, i))
+
+
+def _unquoted_hint(node: Optional[Node], message: str) -> str:
+    """Why a plain scalar is not text where text is expected, when YAML 1.1 read it as something its
+    author may not have meant: `yes`/`off` as booleans, `017`/`0x1F`/`1_000`/`12:30` as numbers."""
+    if node is None or node.kind != SCALAR or node.style is not None or " a string" not in message or not node.text:
+        return ""
+    kind, text = node.tag.rsplit(":", 1)[-1], node.text
+    if kind == "bool" and text.lower() not in ("true", "false"):
+        return f" (YAML reads the unquoted `{text}` as a boolean: write '{text}' to keep it text)"
+    if kind == "int" and not re.fullmatch(r"[-+]?(0|[1-9][0-9]*)", text):
+        return f" (YAML reads the unquoted `{text}` as a number: write '{text}' to keep it text)"
+    return ""
 
 
 def _inner_span(doc: YamlDocument, node: Node, offset: int, length: int) -> Span:

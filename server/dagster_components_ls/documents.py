@@ -12,9 +12,29 @@ import yaml
 from .positions import KeyPath, Span
 
 try:  # libyaml is ~14x faster than pure-Python PyYAML on our files (see benchmarks/parse.py)
-    from yaml import CSafeLoader as _Loader
+    from yaml import CSafeLoader as _BaseLoader
 except ImportError:  # pragma: no cover - wheels ship libyaml on Linux and macOS
-    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+    from yaml import SafeLoader as _BaseLoader  # type: ignore[assignment]
+
+_TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
+
+
+class DagsterLoader(_BaseLoader):
+    """YAML read the way Dagster reads defs.yaml: a safe loader without the timestamp resolver.
+
+    Dagster's `parse_yamls_with_source_position` removes that resolver, so `start_date: 2025-01-01`
+    reaches the component as the string "2025-01-01", not a date; everything else (`yes`, `0o10`,
+    `~`, merge keys) is PyYAML's safe loader as is. tests/unit/test_documents.py compares the two.
+    """
+
+    # The class attribute is shared with every safe loader: copy it before changing it.
+    yaml_implicit_resolvers = {
+        first: [(tag, regexp) for tag, regexp in resolvers if tag != _TIMESTAMP_TAG]
+        for first, resolvers in _BaseLoader.yaml_implicit_resolvers.items()
+    }
+
+
+_Loader = DagsterLoader
 
 _SEPARATOR = re.compile(r"^---(?=[ \t]|$)", re.MULTILINE)
 _KEY = re.compile(r"(?P<key>\"[^\"]*\"|'[^']*'|[^\s#'\"\[\]{},:][^#]*?)[ \t]*:(?:[ \t\r]|$)")  # \r: CRLF files

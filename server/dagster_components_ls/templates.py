@@ -80,6 +80,27 @@ def names_used(text: str) -> frozenset[str]:
         return frozenset()
 
 
+@functools.lru_cache(maxsize=4096)
+def attributes_used(text: str) -> frozenset[tuple[str, str]]:
+    """The `(name, attribute)` pairs a template reads as `name.attribute` (`context.project_root`)."""
+    from jinja2 import TemplateSyntaxError, nodes
+
+    try:
+        tree = _environment().parse(text)
+    except TemplateSyntaxError:
+        return frozenset()
+    return frozenset((n.node.name, n.attr) for n in tree.find_all(nodes.Getattr) if isinstance(n.node, nodes.Name))
+
+
+def attribute_spans(text: str, name: str, attribute: str) -> list[tuple[int, int]]:
+    """(offset, length) of each `name.attribute` inside the template expressions of a string."""
+    pattern = re.compile(rf"(?<![\w.]){re.escape(name)}\s*\.\s*{re.escape(attribute)}\b")
+    out = []
+    for expression in _EXPRESSION.finditer(text):
+        out.extend((expression.start(1) + m.start(), m.end() - m.start()) for m in pattern.finditer(expression.group(1)))
+    return out
+
+
 def env_references(text: str) -> list[EnvReference]:
     """`{{ env.X }}`, `{{ env('X') }}` and `{{ env['X'] }}` inside the template expressions of a string."""
     out = []

@@ -114,6 +114,34 @@ def test_text_format_and_summary():
     assert result.returncode == 1
 
 
+def test_text_format_is_one_line_per_diagnostic_and_json_keeps_the_whole_message(tmp_path):
+    from e2e_support import write_project
+
+    root = write_project(tmp_path / "shop")
+    (root / "src" / "shop" / "components" / "gadget.py").write_text(
+        "import dagster as dg\nimport pydantic\n\n\n"
+        "class Gadget(dg.Component, dg.Model, dg.Resolvable):\n"
+        "    name: str\n\n"
+        "    @pydantic.field_validator('name')\n"
+        "    @classmethod\n"
+        "    def _named(cls, value):\n"
+        "        raise ValueError('names are chosen by the platform:\\n  - gizmo\\n  - widget\\n')\n\n"
+        "    def build_defs(self, context):\n"
+        "        return dg.Definitions()\n"
+    )
+    defs = root / "src" / "shop" / "defs" / "gadgets" / "defs.yaml"
+    defs.write_text("type: shop.components.gadget.Gadget\nattributes:\n  name: g\n")
+    text = check(str(root), cwd=root)
+    assert text.stdout.splitlines() == [
+        "src/shop/defs/gadgets/defs.yaml:3:3: error[component-validation] names are chosen by the platform: | - gizmo "
+        "| - widget (from shop.components.gadget.Gadget)",
+        "Found 1 error and 0 warnings in 1 file.",
+    ]
+    [finding] = json.loads(check("--format", "json", str(root), cwd=root).stdout)
+    assert finding["message"] == ("names are chosen by the platform:\n  - gizmo\n  - widget\n"
+                                  " (from shop.components.gadget.Gadget)")
+
+
 def test_warnings_alone_exit_zero():
     result = check("examples/broken/undeclared_env_var/defs.yaml")
     assert result.returncode == 0

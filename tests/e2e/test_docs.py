@@ -282,7 +282,7 @@ def test_every_committed_picture_is_used():
 
 EDITOR_ONLY_CODES = {"worker-error"}
 """Codes `check` cannot show (it exits 2 instead), so their page has no example from a console block."""
-OTHER_SEVERITIES = {"policy-config": {"warning"}}
+OTHER_SEVERITIES = {"policy-config": {"warning"}, "missing-file": {"error"}}
 """Severities a code also has besides its default; the page says when."""
 
 
@@ -312,8 +312,9 @@ def server_codes() -> dict[str, set[str]]:
             if code is None:
                 continue  # rebuilt from a client's diagnostic (code_actions)
             severity = call.args[3] if len(call.args) > 3 else next((k.value for k in call.keywords if k.arg == "severity"), None)
-            value = "error" if severity is None else _literal(severity, constants)
-            found.setdefault(code, set()).update({value} if value else set())
+            options = [severity.body, severity.orelse] if isinstance(severity, ast.IfExp) else [severity]
+            values = {"error" if option is None else _literal(option, constants) for option in options}
+            found.setdefault(code, set()).update(values - {None})
     return found
 
 
@@ -342,9 +343,25 @@ def _literal(node: ast.expr, constants: dict[str, object]) -> str | None:
     return None
 
 
+# Codes the design names that the server does not produce yet, with the issue that builds them: the
+# page lists what the server does (no more), each code as the design words it.
+NOT_BUILT_YET = {
+    "type-import-error": "issue 14, item 4",
+    "dbt-selection": "issue 18",
+    "unmatched-upstream": "issue 18",
+    "component-docs": "issue 19",
+}
+# Codes the server produces for part of what the design says, worded on the page as built.
+PARTLY_BUILT = {
+    "deprecated": ("warning", "a deprecated template name (`project_root`), the `component.yaml` file name"),  # issue 14, item 6
+}
+
+
 def test_diagnostics_page_lists_designs_codes_as_designed():
-    rows = page_codes()
-    assert {unticked(r["code"]): (r["severity"], r["when"]) for r in rows} == design_codes()
+    page = {unticked(r["code"]): (r["severity"], r["when"]) for r in page_codes()}
+    design = design_codes()
+    assert set(design) - set(page) == set(NOT_BUILT_YET)
+    assert page == {code: PARTLY_BUILT.get(code, row) for code, row in design.items() if code not in NOT_BUILT_YET}
 
 
 def test_diagnostics_page_lists_the_servers_codes_and_severities():

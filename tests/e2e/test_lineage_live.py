@@ -243,7 +243,7 @@ def test_check_load_reports_load_errors_and_asset_policies(project: Path):
     where = "src/acme_analytics/defs/jaffle_shop/defs.yaml"
     missing = (where, "missing-file", 4, f"'{PROJECT_ROOT_TEMPLATE}/dbt/missing' does not exist (dbt/missing)")
     assert (plain_check.returncode, [(f["path"], f["code"], f["range"]["start"]["line"], f["message"])
-                                     for f in json.loads(plain_check.stdout)]) == (0, [missing])
+                                     for f in json.loads(plain_check.stdout)]) == (1, [missing])
     found = json.loads(loaded_check.stdout)
     assert loaded_check.returncode == 1
     assert [(f["path"], f["code"], f["range"]["start"]["line"], f["message"]) for f in found] == [

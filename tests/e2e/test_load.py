@@ -193,3 +193,94 @@ def test_check_load_reports_an_error_outside_any_document_at_its_python_line(sho
              for f in json.loads(done.stdout)]
     assert (done.returncode, found) == (1, [
         ("src/shop/defs/__init__.py", "load-error", 1, 33, "ValueError: no defs today")])
+
+
+def test_assets_whose_resource_a_sibling_file_provides_load_and_map_to_their_file(worker, shop):
+    # The common layout: defs/assets/*.py need a resource that defs/resources.py provides. Dagster
+    # checks resources on the whole code location, never file by file.
+    write_files(shop, {
+        "src/shop/defs/assets/__init__.py": "",
+        "src/shop/defs/assets/raw.py": """
+            import dagster as dg
+
+
+            @dg.asset(required_resource_keys={"warehouse"})
+            def raw_orders() -> None: ...
+        """,
+        "src/shop/defs/schedules.py": """
+            import dagster as dg
+
+            from shop.defs.assets.raw import raw_orders  # imported here, defined in assets/raw.py
+
+            nightly = dg.ScheduleDefinition(name="nightly", target=[raw_orders], cron_schedule="0 2 * * *")
+        """,
+        "src/shop/defs/resources.py": """
+            import dagster as dg
+
+
+            @dg.definitions
+            def resources() -> dg.Definitions:
+                return dg.Definitions(resources={"warehouse": dg.ResourceDefinition.none_resource()})
+        """,
+    })
+    result = load(worker, shop)
+    assert [e["message"] for e in result["errors"]] == []
+    assert producers(result, shop)["raw_orders"] == ("src/shop/defs/assets/raw.py", None)
+
+
+LEGACY_ENTRY_POINT = {
+    "src/shop/definitions.py": """
+        import dagster as dg
+        from dagster.components import load_defs
+
+        import shop.defs
+
+        defs = dg.Definitions.merge(load_defs(shop.defs), dg.Definitions())
+    """,
+    "src/shop/defs/files/__init__.py": "",
+    "src/shop/defs/files/definitions.py": """
+        import dagster as dg
+
+        from shop.defs.files import assets
+
+        defs = dg.Definitions(assets=dg.load_assets_from_modules([assets]))
+    """,
+    "src/shop/defs/files/assets.py": """
+        import dagster as dg
+
+
+        @dg.asset
+        def landed_file() -> None: ...
+    """,
+    # A script beside a folder's definitions.py: the legacy loader never imports it.
+    "src/shop/defs/files/upload_by_hand.py": """
+        raise RuntimeError("this script talks to a bucket when it is run")
+    """,
+}
+
+
+@pytest.mark.skipif(DAGSTER_VERSION < (1, 12), reason="the legacy load_defs loader is loaded through dg's 1.12 API")
+def test_a_legacy_entry_point_is_loaded_as_dg_loads_it(worker, shop):
+    write_files(shop, LEGACY_ENTRY_POINT)
+    result = load(worker, shop)
+    assert [e["message"] for e in result["errors"]] == []
+    defs = "src/shop/defs"
+    assert producers(result, shop) == {
+        "landed_file": (f"{defs}/files/assets.py", None),
+        "loose": (f"{defs}/loose.py", None),
+        "outside/table": None,
+        "widgets/a": (f"{defs}/a/defs.yaml", 0),
+        "widgets/b": (f"{defs}/b/defs.yaml", 0),
+        "widgets/c": (f"{defs}/b/defs.yaml", 1),
+    }
+
+
+def test_a_target_module_that_raises_is_reported_at_its_line(worker, shop):
+    write_files(shop, {"src/shop/definitions.py": """
+        import dagster as dg
+
+        raise ImportError("no warehouse driver installed")
+    """})
+    result = load(worker, shop)
+    assert [(Path(e["path"]).name, e["line"], e["message"]) for e in result["errors"]] == [
+        ("definitions.py", 3, "ImportError: no warehouse driver installed")]

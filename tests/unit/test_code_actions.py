@@ -200,6 +200,13 @@ CASES = [
         id="template-variable",
     ),
     pytest.param(
+        RESEARCH + "  description: \"{{ context.[[projct_root]] }}/x\"\n", "unknown-template-variable",
+        ["Change 'projct_root' to 'project_root' [preferred, safe]", "Ignore unknown-template-variable on this line"],
+        "Change 'projct_root' to 'project_root'",
+        RESEARCH + "  description: \"{{ context.project_root }}/x\"\n",
+        id="template-object-attribute",
+    ),
+    pytest.param(
         RESEARCH + "  description: '{{ [[project_root]] }}/x'\n", "deprecated",
         ["Replace 'project_root' with 'context.project_root' [preferred, safe]", "Ignore deprecated on this line"],
         "Replace 'project_root' with 'context.project_root'",

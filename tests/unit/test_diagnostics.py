@@ -39,6 +39,23 @@ def expect(marked: str, registry, **ctx):
             id="enum-member",
         ),
         pytest.param(
+            RESEARCH + "  description: 2025-01-01\n  tags:\n    since: 2025-01-01T10:00:00Z\n",
+            [],
+            id="dates-stay-text-as-dagster-reads-them",
+        ),
+        pytest.param(
+            RESEARCH + "  description: [[yes]]\n",
+            [("invalid-value", "attributes.description: True is not a string (YAML reads the unquoted "
+                               "`yes` as a boolean: write 'yes' to keep it text)")],
+            id="yaml-1.1-boolean-where-text-is-expected",
+        ),
+        pytest.param(
+            RESEARCH + "  description: [[017]]\n",
+            [("invalid-value", "attributes.description: 15 is not a string (YAML reads the unquoted "
+                               "`017` as a number: write '017' to keep it text)")],
+            id="octal-number-where-text-is-expected",
+        ),
+        pytest.param(
             RESEARCH + "  compute_size: \"{{ env.SIZE }}\"\n",
             [],
             id="templated-enum-is-not-judged",
@@ -173,6 +190,59 @@ def test_diagnostics(marked, expected, registry):
     assert expect(marked, registry) == expected
 
 
+DBT = "type: dagster_dbt.DbtProjectComponent\nattributes:\n"
+
+
+@pytest.mark.parametrize(
+    "marked, expected",
+    [
+        pytest.param(
+            DBT + "  project: \"{{ context.[[projct_root]] }}/dbt\"\n",
+            [("unknown-template-variable",
+              "Unknown attribute 'projct_root' of `context` in templates. Did you mean 'project_root'?")],
+            id="typo-in-a-context-attribute",
+        ),
+        pytest.param(
+            DBT + "  project: \"{{ context.project_root }}/dbt\"\n  translation:\n"
+                  "    automation_condition: \"{{ dg.AutomationCondition.eager() }}\"\n"
+                  "    group_name: \"{{ datetime.[[dattime]].now() }}\"\n",
+            [("unknown-template-variable",
+              "Unknown attribute 'dattime' of `datetime` in templates. Did you mean 'datetime'?")],
+            id="known-members-pass-and-a-typo-does-not",
+        ),
+        pytest.param(
+            DBT + "  project: \"{{ dg.[[Nothing]] }}\"\n",
+            [("unknown-template-variable",
+              "Unknown attribute 'Nothing' of `dg` in templates. It has: AutomationCondition, DailyPartitionsDefinition, "
+              "FreshnessPolicy, HourlyPartitionsDefinition, MonthlyPartitionsDefinition, StaticPartitionsDefinition, "
+              "TimeWindowPartitionsDefinition, WeeklyPartitionsDefinition")],
+            id="no-close-member-lists-them",
+        ),
+        pytest.param(
+            DBT + "  project: p\n  translation:\n    key: \"{{ node.whatever }}\"\n    group_name: \"{{ env.ANY }}\"\n",
+            [],
+            id="objects-without-a-whitelist-are-not-judged",
+        ),
+    ],
+)
+def test_attributes_of_template_objects(marked, expected, registry):
+    assert expect(marked, registry) == expected
+
+
+def test_context_on_a_dagster_without_it_suggests_the_old_name(registry):
+    from dagster_components_ls.registry import Registry
+
+    older = registry.to_snapshot()
+    older["template_scope"] = {**older["template_scope"], "deprecated": {}, "members": {},
+                               "globals": ["env", "automation_condition", "project_root", "load_component_at_path",
+                                           "build_defs_at_path"]}
+    marked = DBT + "  project: \"{{ [[context.project_root]] }}/dbt\"\n"
+    assert expect(marked, Registry.from_snapshot(older)) == [
+        ("unknown-template-variable",
+         "Unknown template variable 'context': this Dagster has no `context` in templates. Did you mean 'project_root'?"),
+    ]
+
+
 def test_every_document_is_checked_on_its_own(registry):
     marked = RESEARCH + "  [[ownr]]: x\n---\n" + RESEARCH + "---\n" + RESEARCH + "  compute_size: [[huge]]\n"
     assert expect(marked, registry) == [
@@ -227,24 +297,37 @@ def test_bad_input_gives_diagnostics_never_exceptions(text, registry):
     assert all(p.code and p.message for p in problems)
 
 
+SLING = "type: dagster_sling.SlingReplicationCollectionComponent\nattributes:\n  replications:\n    - path: "
+
+
+# A path Dagster reads at load (a dbt project, a sling replication, a template_vars_module) is an
+# error when it is missing; one read only when the asset runs (a script) is a warning.
 @pytest.mark.parametrize(
     "marked, existing, expected",
     [
         pytest.param(RESEARCH.replace("script: s.py", "script: [[scrpt.py]]"), {"/p/defs/s.py"},
-                     [("missing-file", "'scrpt.py' does not exist next to this file")], id="relative-to-the-file"),
+                     [("missing-file", "warning", "'scrpt.py' does not exist next to this file")], id="relative-to-the-file"),
         pytest.param(RESEARCH, {"/p/defs/s.py"}, [], id="exists"),
         pytest.param("type: dagster_dbt.DbtProjectComponent\nattributes:\n  project: \"[[{{ context.project_root }}/dbt/x]]\"\n",
-                     set(), [("missing-file", "'{{ context.project_root }}/dbt/x' does not exist (dbt/x)")],
+                     set(), [("missing-file", "error", "'{{ context.project_root }}/dbt/x' does not exist (dbt/x)")],
                      id="project-root-template-resolved"),
         pytest.param("type: dagster_dbt.DbtProjectComponent\nattributes:\n  project: \"{{ env.DIR }}/x\"\n", set(), [],
                      id="other-templates-are-not-judged"),
         pytest.param("type: dagster.DefsFolderComponent\ntemplate_vars_module: [[.vars]]\n", set(),
-                     [("missing-file", "Module '.vars' not found: there is no vars.py")], id="template-vars-module"),
+                     [("missing-file", "error", "Module '.vars' not found: there is no vars.py")], id="template-vars-module"),
+        pytest.param(SLING + "[[replication.yaml]]\n", set(),
+                     [("missing-file", "error", "'replication.yaml' does not exist next to this file")],
+                     id="sling-replication-is-read-at-load"),
     ],
 )
 def test_missing_files(marked, existing, expected, registry):
+    from dagster_components_ls.registry import Registry
+
+    snapshot = registry.to_snapshot()
+    snapshot["types"] = [*snapshot["types"], {"key": "dagster_sling.SlingReplicationCollectionComponent"}]
     text, spans = with_marks(marked)
-    ctx = CheckContext(registry=registry, folder="/p/defs", project_root="/p", exists=lambda p: str(p) in existing)
+    ctx = CheckContext(registry=Registry.from_snapshot(snapshot), folder="/p/defs", project_root="/p",
+                       exists=lambda p: str(p) in existing)
     problems = [p for p in diagnose_text(text, ctx) if p.code == "missing-file"]
-    assert [(p.code, p.message) for p in problems] == expected
+    assert [(p.code, p.severity, p.message) for p in problems] == expected
     assert [(p.span.start, p.span.end) for p in problems] == spans

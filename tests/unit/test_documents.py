@@ -113,3 +113,46 @@ def test_key_path_at_every_offset_of_every_prefix(path):
     for offset in range(len(text) + 1):
         doc = parsed.document_at(offset)
         assert isinstance(doc.key_path_at(offset - doc.start), tuple)
+
+
+# Scalars and structures whose reading differs between YAML loaders: ours must read each one exactly
+# as Dagster's own defs.yaml loader does (dates stay text; YAML 1.1 booleans, octal and sexagesimal
+# numbers, nulls, merge keys and anchors as PyYAML's safe loader reads them).
+TRICKY_VALUES = [
+    "2025-01-01", "2025-01-01T10:00:00Z", "2001-12-14 21:59:43.10 -5", "!!timestamp 2025-01-01",
+    "yes", "no", "on", "off", "y", "n", "True", "FALSE", "~", "null", "Null", "",
+    "010", "0o10", "0x1F", "1_000", "1e3", "1.0e+3", ".inf", "-.Inf", ".nan", "12:30:45", "0.1", "+1",
+    "'2025-01-01'", '"yes"', "!!str 1", "!!int '3'", "!!float 1", "007", "0b101", "-0", "1.", "01:30",
+]
+TRICKY_DOCUMENTS = [
+    "base: &b {x: 1, y: 2}\nuse:\n  <<: *b\n  y: 3\n",
+    "a: &a [1, 2]\nb: *a\n",
+    "k: 1\nk: 2\n",
+    "on: 1\nyes: 2\n~: 3\n2025-01-01: 4\n",
+]
+
+
+def dagster_value(text: str):
+    from dagster_shared.yaml_utils import parse_yamls_with_source_position
+
+    return parse_yamls_with_source_position(text)[0].value
+
+
+def typed(value):
+    """A value with the type of every part, so that 1 and True, or '1' and 1, differ; NaN equals itself."""
+    if isinstance(value, dict):
+        return {typed(k): typed(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [typed(v) for v in value]
+    return type(value).__name__, repr(value)
+
+
+@pytest.mark.parametrize("scalar", TRICKY_VALUES)
+def test_a_scalar_reads_as_dagster_reads_it(scalar):
+    text = f"attributes:\n  value: {scalar}\n"
+    assert typed(parse_file(text).documents[0].value) == typed(dagster_value(text))
+
+
+@pytest.mark.parametrize("text", TRICKY_DOCUMENTS)
+def test_a_document_reads_as_dagster_reads_it(text):
+    assert typed(parse_file(text).documents[0].value) == typed(dagster_value(text))

@@ -215,6 +215,28 @@ def template_globals() -> tuple[list[str], dict[str, str]]:
     return names, deprecated
 
 
+def template_members() -> dict[str, list[str]]:
+    """The attributes a template may read of each scope object that whitelists them (`context.`, `dg.`,
+    `datetime.`): Dagster's WrappedObjectScope raises for any other. {} before 1.13, which has none."""
+    try:
+        from dagster.components.resolved import scopes
+    except ImportError:
+        return {}
+    members: dict[str, list[str]] = {}
+    for name, scope in (("context", "LoadContextScope"), ("dg", "DgScope"), ("datetime", "DatetimeScope")):
+        cls = getattr(scopes, scope, None)
+        if cls is None:
+            continue
+        try:  # LoadContextScope only keeps its context; None stands in for it here
+            instance = cls(None) if scope == "LoadContextScope" else cls()
+            allowed = getattr(instance, "_accessible_attributes", None)
+        except Exception:  # noqa: BLE001 - another Dagster's scope: its members stay unknown
+            continue
+        if isinstance(allowed, (set, frozenset, list, tuple)):
+            members[name] = sorted(str(a) for a in allowed)
+    return members
+
+
 def _hint(replacement: str | None) -> str:
     return f"use {{{{ {replacement} }}}}" if replacement else "deprecated"
 
@@ -601,6 +623,30 @@ def component_tree(project_root: Path) -> Any:
     return ComponentTree.for_project(project_root)
 
 
+def load_code_location(project_root: Path, module_name: str) -> Any | None:
+    """The project's code location as `dg list defs` loads it: the repository of its target module
+    (`definitions.py`, or `code_location_target_module`), which may be a legacy `load_defs(...)`,
+    a `Definitions.merge` or `load_from_defs_folder`. None when this Dagster has no such loader."""
+    try:
+        from dagster._cli.workspace.cli_target import get_repository_python_origin_from_cli_opts
+        from dagster._utils.hosted_user_process import recon_repository_from_origin
+        from dagster_shared.cli import PythonPointerOpts
+    except ImportError:
+        return None
+    from dagster._core.definitions.definitions_load_context import DefinitionsLoadContext, DefinitionsLoadType
+
+    DefinitionsLoadContext.set(DefinitionsLoadContext(load_type=DefinitionsLoadType.INITIALIZATION))
+    origin = get_repository_python_origin_from_cli_opts(
+        PythonPointerOpts(module_name=module_name, working_directory=str(project_root)))
+    return recon_repository_from_origin(origin).get_definition()
+
+
+def _graph(defs: Any) -> Any:
+    """The asset graph of Definitions (resolved) or of a RepositoryDefinition (already resolved)."""
+    graph = getattr(defs, "asset_graph", None)
+    return graph if graph is not None and not callable(graph) else defs.resolve_asset_graph()
+
+
 def build_defs(tree: Any, loc: Any = None) -> Any:
     # 1.13's `build_defs(loc)` calls this; 1.11's `build_defs()` takes no loc (and adds the snapshots).
     return tree.build_defs_at_path(tree.defs_module_path if loc is None else loc)
@@ -636,8 +682,11 @@ def _loc_decl_pairs(tree: Any) -> Any:
     return pairs() if pairs is not None else root.iterate_path_component_decl_pairs()  # 1.11: ComponentPath
 
 
+COMPONENT_FILE_NAMES = ("defs.yaml", "defs.yml", "component.yaml", "component.yml")
+
+
 def _component_file(folder: Path) -> Path:
-    for name in ("defs.yaml", "defs.yml", "component.yaml", "component.yml"):
+    for name in COMPONENT_FILE_NAMES:
         if (folder / name).is_file():
             return folder / name
     return folder / "defs.yaml"
@@ -651,7 +700,7 @@ def merge_defs(all_defs: list[Any]) -> Any:
 
 def asset_nodes(defs: Any) -> dict[str, dict[str, Any]]:
     """The asset graph as plain JSON, by user-string key; stubs of external deps are marked."""
-    graph = defs.resolve_asset_graph()
+    graph = _graph(defs)
     nodes = {}
     for key in graph.get_all_asset_keys():
         node = graph.get(key)
@@ -672,10 +721,74 @@ def asset_nodes(defs: Any) -> dict[str, dict[str, Any]]:
     return nodes
 
 
-def materializable_keys(defs: Any) -> list[str]:
-    """The keys these definitions materialize (not the stubs of their external deps)."""
-    graph = defs.resolve_asset_graph()
-    return [key.to_user_string() for key in graph.get_all_asset_keys() if graph.get(key).is_materializable]
+def own_assets(defs: Any) -> list[tuple[str, Path | None]]:
+    """(key, file of the function that computes it, when known) of each asset these definitions
+    materialize, read from the definitions as built, never resolved: resolving checks resources, and
+    a file's assets may need a resource that a sibling file provides (`defs/resources.py`)."""
+    found = []
+    for item in getattr(defs, "assets", None) or ():
+        keys = getattr(item, "keys", None)
+        if keys is None or not getattr(item, "is_materializable", False):
+            continue  # an AssetSpec or SourceAsset: an external asset, not produced here
+        source = _compute_file(item)
+        found += [(key.to_user_string(), source) for key in keys]
+    return found
+
+
+def compute_files(defs: Any) -> dict[str, Path]:
+    """Asset key -> the file of the function that computes it, for each materializable asset."""
+    graph = _graph(defs)
+    found = {}
+    for key in graph.get_all_asset_keys():
+        node = graph.get(key)
+        assets_def = getattr(node, "assets_def", None)
+        source = _compute_file(assets_def) if node.is_materializable and assets_def is not None else None
+        if source is not None:
+            found[key.to_user_string()] = source
+    return found
+
+
+def _compute_file(assets_def: Any) -> Path | None:
+    import inspect
+
+    try:
+        fn = assets_def.op.compute_fn
+        fn = getattr(fn, "decorated_fn", fn)
+        source = inspect.getsourcefile(inspect.unwrap(fn))
+    except Exception:  # noqa: BLE001 - a graph-backed or generated asset: no single function
+        return None
+    return Path(source).resolve() if source else None
+
+
+def component_file_references(defs: Any) -> dict[str, tuple[Path, int]]:
+    """Asset key -> (component file, line) that Dagster records in each asset's
+    `dagster/code_references` metadata: the start line of the YAML document that produced it. A
+    folder's document (its `post_processing`) adds its own reference too: the deepest file wins."""
+    graph = _graph(defs)
+    found: dict[str, tuple[Path, int]] = {}
+    for key in graph.get_all_asset_keys():
+        node = graph.get(key)
+        if not node.is_materializable:
+            continue
+        references = (node.metadata or {}).get("dagster/code_references")
+        for reference in getattr(references, "code_references", None) or ():
+            path, line = getattr(reference, "file_path", None), getattr(reference, "line_number", None)
+            if not (path and isinstance(line, int) and Path(path).name in COMPONENT_FILE_NAMES):
+                continue
+            user_key, path = key.to_user_string(), Path(path).resolve()
+            if user_key not in found or len(path.parts) > len(found[user_key][0].parts):
+                found[user_key] = (path, line)
+    return found
+
+
+def document_start_lines(path: Path) -> list[int]:
+    """The 1-based line where each YAML document of a component file starts, as Dagster counts it."""
+    import yaml
+
+    try:
+        return [node.start_mark.line + 1 for node in yaml.compose_all(path.read_text(encoding="utf-8"))]
+    except (OSError, yaml.YAMLError):
+        return []
 
 
 def _condition_label(condition: Any) -> str:

@@ -36,16 +36,19 @@ def _load_project(project_root: str, prepare: bool) -> dict[str, Any]:
     os.environ.pop("DAGSTER_IS_DEV_CLI", None)
     _prefer_project_sources(project)
     _put_interpreter_scripts_on_path()
-    try:
-        tree = adapter.component_tree(root)
-        leaves = adapter.leaves(tree)
-    except Exception as e:  # noqa: BLE001 - the defs module or a defs file could not be read
-        return {"assets": [], "errors": [_project_error(e, root)], "prepared": [], "modules": _learned(before, project)}
-
     failed: dict[Any, dict[str, Any]] = {}
 
     def fail(leaf: adapter.Leaf, e: BaseException) -> None:
         failed.setdefault(leaf.loc, _leaf_error(leaf, e, root))
+
+    # The component tree finds the documents and their stored state. Finding them imports every
+    # Python file of the defs folder, which a legacy `load_defs` entry point never does: a tree that
+    # fails to build is not yet a load error when the code location loads without it.
+    try:
+        tree = adapter.component_tree(root)
+        leaves = adapter.leaves(tree)
+    except Exception as e:  # noqa: BLE001 - the defs module or a defs file could not be read
+        return _without_tree(project, e, root, before)
 
     states = adapter.stored_states(tree, root, fail)
     stale = [(state, reason) for state in states if (reason := _staleness(state))]
@@ -62,16 +65,93 @@ def _load_project(project_root: str, prepare: bool) -> dict[str, Any]:
             fail(state.leaf, e)
         prepared.append({"key": state.key, "reason": reason, "seconds": round(time.monotonic() - started, 2)})
 
-    defs, project_errors = _build(tree, leaves, failed, fail, root)
-    nodes = adapter.asset_nodes(defs)
-    producers = _producers(tree, leaves, failed)
+    defs, project_errors, from_location = _build_code_location(project, tree, leaves, failed, fail, root)
+    producers = _producers(defs, root) if from_location else _tree_producers(tree, leaves, failed, defs, root)
+    return {"assets": _assets(defs, producers), "errors": list(failed.values()) + project_errors, "prepared": prepared,
+            "modules": _learned(before, project)}
+
+
+def _without_tree(project: "registry.ProjectConfig", tree_error: BaseException, root: Path,
+                  before: set[str]) -> dict[str, Any]:
+    """The load when the component tree cannot be built: the code location alone, if it loads."""
+    repository, errors = None, [_project_error(tree_error, root)]
+    if project.code_location_file is not None:
+        try:
+            repository = adapter.load_code_location(root, project.code_location_target_module)
+        except Exception as e:  # noqa: BLE001 - the code location's own error is the one dg shows
+            errors = [_project_error(e, root)]
+    if repository is None:
+        return {"assets": [], "errors": errors, "prepared": [], "modules": _learned(before, project)}
+    return {"assets": _assets(repository, _producers(repository, root)), "errors": [], "prepared": [],
+            "modules": _learned(before, project)}
+
+
+def _assets(defs: Any, producers: dict[str, adapter.Leaf]) -> list[dict[str, Any]]:
     assets = []
-    for key, node in sorted(nodes.items()):
+    for key, node in sorted(adapter.asset_nodes(defs).items()):
         leaf = producers.get(key)
         node["producer"] = {"path": str(leaf.path), "document": leaf.document} if leaf else None
         assets.append(node)
-    return {"assets": assets, "errors": list(failed.values()) + project_errors, "prepared": prepared,
-            "modules": _learned(before, project)}
+    return assets
+
+
+def _build_code_location(project: "registry.ProjectConfig", tree: Any, leaves: list[adapter.Leaf],
+                         failed: dict[Any, dict[str, Any]], fail: Any, root: Path) -> tuple[Any, list[dict[str, Any]], bool]:
+    """(definitions, project errors, whether they are the code location's) as `dg list defs` loads
+    them: the repository of the project's target module (`definitions.py`), which decides which
+    files are imported (a legacy `load_defs` never imports a script beside a folder's
+    `definitions.py`). When that fails, or there is no such module, the defs folder as the component
+    tree builds it, document by document, so the failure is found at its document."""
+    location_error = None
+    if not failed and project.code_location_file is not None and not _only_loads_the_defs_folder(project.code_location_file):
+        try:
+            repository = adapter.load_code_location(root, project.code_location_target_module)
+        except Exception as e:  # noqa: BLE001 - located below, document by document
+            repository, location_error = None, e
+        if repository is not None:
+            return repository, [], True
+    defs, errors = _build(tree, leaves, failed, fail, root)
+    if location_error is not None and not failed and not errors:
+        errors = [_project_error(location_error, root)]  # the target module's own code failed
+    return defs, errors, False
+
+
+def _only_loads_the_defs_folder(path: Path) -> bool:
+    """True when the target module does nothing but `return load_from_defs_folder(...)` (what
+    `create-dagster` writes): that is the component tree's build, which the tree path runs without
+    the 0.9 s of component snapshots it adds. Anything else (`load_defs`, `Definitions.merge`, extra
+    definitions, code at import) is loaded as the module itself."""
+    import ast
+
+    try:
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+    except (OSError, SyntaxError, ValueError):
+        return False
+    calls = []
+    for node in tree.body:
+        if isinstance(node, (ast.Import, ast.ImportFrom)) or _is_docstring(node):
+            continue
+        if isinstance(node, ast.FunctionDef) and len(node.decorator_list) == 1:
+            body = [stmt for stmt in node.body if not _is_docstring(stmt)]
+            if len(body) == 1 and isinstance(body[0], ast.Return):
+                calls.append(body[0].value)
+                continue
+        if isinstance(node, ast.Assign) and len(node.targets) == 1:
+            calls.append(node.value)
+            continue
+        return False
+    return len(calls) == 1 and isinstance(calls[0], ast.Call) and _called_name(calls[0]) == "load_from_defs_folder"
+
+
+def _is_docstring(node: Any) -> bool:
+    import ast
+
+    return isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str)
+
+
+def _called_name(call: Any) -> str | None:
+    func = call.func
+    return getattr(func, "attr", None) or getattr(func, "id", None)
 
 
 def _build(tree: Any, leaves: list[adapter.Leaf], failed: dict[Any, dict[str, Any]], fail: Any,
@@ -106,19 +186,46 @@ def _build(tree: Any, leaves: list[adapter.Leaf], failed: dict[Any, dict[str, An
         return adapter.merge_defs([]), project_errors + [_project_error(e, root)]
 
 
-def _producers(tree: Any, leaves: list[adapter.Leaf], failed: dict[Any, Any]) -> dict[str, adapter.Leaf]:
-    """Asset key -> the document (or Python file) that produced it; the deepest one when several
-    report it (a component that builds its sub-folders' definitions includes theirs)."""
+def _producers(defs: Any, root: Path) -> dict[str, adapter.Leaf]:
+    """Asset key -> the document or Python file that produced it, from what Dagster recorded: a YAML
+    document by the code reference Dagster puts on each of its assets (its file and start line); an
+    asset of a Python file by the file of the function that computes it."""
+    project_root = root.resolve()
+    found = {key: adapter.Leaf(None, source, None) for key, source in adapter.compute_files(defs).items()
+             if source.is_relative_to(project_root) and not _is_installed(source)}
+    starts: dict[Path, list[int]] = {}
+    for key, (path, line) in adapter.component_file_references(defs).items():
+        if path not in starts:
+            starts[path] = adapter.document_start_lines(path)
+        lines = starts[path]
+        index = max((i for i, start in enumerate(lines) if start <= line), default=0)
+        found[key] = adapter.Leaf(None, path, index)
+    return found
+
+
+def _tree_producers(tree: Any, leaves: list[adapter.Leaf], failed: dict[Any, Any], defs: Any,
+                    root: Path) -> dict[str, adapter.Leaf]:
+    """`_producers` for definitions the component tree built: where Dagster recorded nothing, the
+    deepest declaration whose own definitions hold the asset (the tree cached each one while it
+    built the whole). A Python file's module also holds the assets it imports (a schedule's file
+    imports its asset), so a file claims an asset only when the asset's function is in that file."""
     found: dict[str, adapter.Leaf] = {}
     for leaf in sorted(leaves, key=lambda l: len(l.path.parts)):
         if leaf.loc in failed:
             continue
         try:
-            defs = adapter.build_defs(tree, leaf.loc)  # cached by the tree after the whole build
+            own = adapter.own_assets(adapter.build_defs(tree, leaf.loc))
         except Exception:  # noqa: BLE001 - already reported
             continue
-        for key in adapter.materializable_keys(defs):
-            found[key] = leaf
+        for key, source in own:
+            imported = (leaf.document is None and source is not None and source != leaf.path.resolve()
+                        and source.is_relative_to(root.resolve()))
+            if not imported:
+                found[key] = leaf
+    try:
+        found.update(_producers(defs, root))
+    except Exception:  # noqa: BLE001 - the merged definitions do not resolve: the leaves' answer stands
+        pass
     return found
 
 

@@ -35,6 +35,7 @@ METHOD_SHUTDOWN = "shutdown"
 #   "template_scope": {
 #       "globals": ["env", "dg", "datetime", "context", ...],   # deprecated names included
 #       "deprecated": {"project_root": "use {{ context.project_root }}", ...},
+#       "members": {"context": ["build_defs", "load_component", "project_root"], "dg": [...], ...},
 #       "user_vars": {"<abs path of template_vars module or class key>": ["name", ...]},
 #       "per_type": {"dagster_dbt.DbtProjectComponent": {"translation": ["node", "spec"]}},
 #       "untemplated": {"dagster.TemplatedSqlComponent": ["sql_template"]},  # strings not rendered at load

@@ -37,10 +37,22 @@ class ProjectConfig:
     registry_modules: list[str]
     package_base: Path
     """The folder holding the root package: `<root>/src` or `<root>`."""
+    code_location_target_module: str = ""
+    """The module `dg` loads the code location from: `[tool.dg.project] code_location_target_module`,
+    by default `<root_module>.definitions`."""
 
     @property
     def defs_dir(self) -> Path:
         return self.package_base.joinpath(*self.defs_module.split("."))
+
+    @property
+    def code_location_file(self) -> Path | None:
+        """The code location target module's file, when the project has one on disk."""
+        target = self.package_base.joinpath(*self.code_location_target_module.split("."))
+        for candidate in (target.with_name(target.name + ".py"), target / "__init__.py"):
+            if candidate.is_file():
+                return candidate
+        return None
 
 
 def build_registry(project_root: str | None, extra_modules: list[str], extra_types: list[str] = ()) -> dict[str, Any]:
@@ -73,6 +85,7 @@ def build_registry(project_root: str | None, extra_modules: list[str], extra_typ
         "template_scope": {
             "globals": scope_names,
             "deprecated": deprecated,
+            "members": adapter.template_members(),
             "user_vars": {**_template_vars_modules(template_var_refs, found.errors), **found.user_vars},
             "per_type": found.per_type,
             "untemplated": found.untemplated,
@@ -217,6 +230,7 @@ def read_project(root: Path) -> ProjectConfig | None:
             defs_module=project.get("defs_module") or f"{root_module}.defs",
             registry_modules=list(project.get("registry_modules", [])),
             package_base=src if (src / root_module.split(".")[0]).exists() else root,
+            code_location_target_module=project.get("code_location_target_module") or f"{root_module}.definitions",
         )
     return None
 
