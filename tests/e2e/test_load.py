@@ -260,7 +260,6 @@ LEGACY_ENTRY_POINT = {
 }
 
 
-@pytest.mark.skipif(DAGSTER_VERSION < (1, 12), reason="the legacy load_defs loader is loaded through dg's 1.12 API")
 def test_a_legacy_entry_point_is_loaded_as_dg_loads_it(worker, shop):
     write_files(shop, LEGACY_ENTRY_POINT)
     result = load(worker, shop)
