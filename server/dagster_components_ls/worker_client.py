@@ -70,6 +70,21 @@ class BoundedTail:
             return self._data.decode("utf-8", errors="replace")
 
 
+def dg_environment(python: Path, base: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The environment `dg` gives a project run with this interpreter: its venv activated (its
+    `bin/` first on PATH, so a `dbt` or `sling` executable beside it is the one found) and dg's own
+    variable (DAGSTER_IS_DEV_CLI, which dg sets for every command and project code may read)."""
+    env = dict(os.environ if base is None else base)
+    scripts = str(Path(python).parent)  # not resolved: a venv's python is a link to the base interpreter
+    path = [p for p in env.get("PATH", "").split(os.pathsep) if p and p != scripts]
+    env["PATH"] = os.pathsep.join([scripts, *path])
+    if (Path(scripts).parent / "pyvenv.cfg").is_file():
+        env["VIRTUAL_ENV"] = str(Path(scripts).parent)
+    env.pop("PYTHONHOME", None)
+    env["DAGSTER_IS_DEV_CLI"] = "1"
+    return env
+
+
 class WorkerProcess:
     """`python <worker dir>` in the project's interpreter, one call at a time.
 
@@ -81,7 +96,7 @@ class WorkerProcess:
     def __init__(self, python: Path, cwd: Path, env: Mapping[str, str] | None = None) -> None:
         self.python = python
         self.cwd = cwd
-        self.env = dict(env) if env is not None else None
+        self.env = dict(env) if env is not None else dg_environment(python)
         self._lock = threading.Lock()
         self._proc: subprocess.Popen[bytes] | None = None
         self._responses: queue.Queue[Any] = queue.Queue()

@@ -1,6 +1,7 @@
 """The worker's `load` call on a small real project: per-document assets, located errors, cancellation."""
 
 import json
+import os
 import subprocess
 import sys
 import threading
@@ -259,7 +260,6 @@ LEGACY_ENTRY_POINT = {
 }
 
 
-@pytest.mark.skipif(DAGSTER_VERSION < (1, 12), reason="the legacy load_defs loader is loaded through dg's 1.12 API")
 def test_a_legacy_entry_point_is_loaded_as_dg_loads_it(worker, shop):
     write_files(shop, LEGACY_ENTRY_POINT)
     result = load(worker, shop)
@@ -284,3 +284,40 @@ def test_a_target_module_that_raises_is_reported_at_its_line(worker, shop):
     result = load(worker, shop)
     assert [(Path(e["path"]).name, e["line"], e["message"]) for e in result["errors"]] == [
         ("definitions.py", 3, "ImportError: no warehouse driver installed")]
+
+
+def test_project_code_runs_in_the_environment_dg_gives_it(shop):
+    # dg runs in the activated venv: its bin/ is on PATH (a component module that builds a dbt
+    # resource at import looks for `dbt` there) and DAGSTER_IS_DEV_CLI is set (project code reads it).
+    write_files(shop, {
+        "src/shop/components/tooled.py": '''
+            import os
+            import shutil
+
+            import dagster as dg
+
+            if shutil.which("dbt") is None:
+                raise RuntimeError("The dbt executable 'dbt' does not exist")
+
+
+            class Tooled(dg.Component, dg.Model, dg.Resolvable):
+                def build_defs(self, context: dg.ComponentLoadContext) -> dg.Definitions:
+                    mode = "dev" if os.environ.get("DAGSTER_IS_DEV_CLI") else "deployed"
+
+                    @dg.asset(key=["tooled", mode])
+                    def _tooled() -> None: ...
+
+                    return dg.Definitions(assets=[_tooled])
+        ''',
+        "src/shop/defs/tooled/defs.yaml": "type: shop.components.tooled.Tooled\n",
+    })
+    env = {**os.environ, "PATH": "/usr/bin:/bin", "DAGSTER_COMPONENTS_LS_CACHE": str(shop / ".cache")}
+    env.pop("DAGSTER_IS_DEV_CLI", None)
+    env.pop("VIRTUAL_ENV", None)
+    run = [sys.executable, "-m", "dagster_components_ls"]
+    checked = subprocess.run([*run, "check", "--load", "--format", "json"], cwd=shop, env=env,
+                             capture_output=True, text=True, timeout=300)
+    assert (checked.returncode, json.loads(checked.stdout)) == (0, [])
+    shown = subprocess.run([*run, "lineage", "src/shop/defs/tooled/defs.yaml", "--format", "json"], cwd=shop, env=env,
+                           capture_output=True, text=True, timeout=300)
+    assert [a["key"] for a in json.loads(shown.stdout)["assets"] if a["role"] == "produced"] == ["tooled/dev"]

@@ -615,6 +615,19 @@ def quiet_dagster_warnings() -> Any:
     return disable_dagster_warnings()
 
 
+def refresh_stored_state_only_when_asked() -> None:
+    """State-backed components (dbt's) refresh their stored state on every load under dg
+    (DAGSTER_IS_DEV_CLI, `refresh_if_dev`): `dbt parse` each time. The load prepares stale state
+    itself instead, so only that decision is turned off; the variable, which project code may read,
+    is left as dg sets it. Called in the load's forked child only."""
+    try:
+        from dagster.components.component import state_backed_component
+    except ImportError:  # before state-backed components (1.11): nothing refreshes on its own
+        return
+    if hasattr(state_backed_component, "using_dagster_dev"):
+        state_backed_component.using_dagster_dev = lambda: False
+
+
 def component_tree(project_root: Path) -> Any:
     from dagster._core.definitions.definitions_load_context import DefinitionsLoadContext, DefinitionsLoadType
     from dagster.components.core.component_tree import ComponentTree

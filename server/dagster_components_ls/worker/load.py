@@ -31,9 +31,9 @@ def _load_project(project_root: str, prepare: bool) -> dict[str, Any]:
     if project is None:
         raise ValueError(f"{root} is not a dg project ([tool.dg] directory_type = \"project\" with a root_module)")
     before = set(sys.modules)
-    # Set by `dg` and `dagster dev`: it makes dbt components run `dbt parse` on every load. Stored
-    # state is prepared explicitly instead (prepare), only when it is missing or stale.
-    os.environ.pop("DAGSTER_IS_DEV_CLI", None)
+    # DAGSTER_IS_DEV_CLI stays as dg sets it (project code may read it); only the refresh of stored
+    # state that it asks for on every load is ours: prepared when missing or stale (below).
+    adapter.refresh_stored_state_only_when_asked()
     _prefer_project_sources(project)
     _put_interpreter_scripts_on_path()
     failed: dict[Any, dict[str, Any]] = {}
