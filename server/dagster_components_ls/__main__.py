@@ -33,7 +33,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="also load the definitions: load errors and asset-level policies (runs the project's code)")
 
     lineage = sub.add_parser("lineage", help="the assets a defs.yaml produces, with their upstream and downstream")
-    lineage.add_argument("path", metavar="PATH", help="a defs.yaml (or other component file)")
+    lineage.add_argument("path", metavar="PATH",
+                         help="a defs.yaml (or other component file), or a folder of a project: what it all produces")
     lineage.add_argument("--document", type=int, help="0-based index of a document in the file (default: all)")
     lineage.add_argument("--depth", type=int, default=1, help="hops around the produced assets (default: 1)")
     lineage.add_argument("--format", choices=["text", "json", "mermaid"], default="text")
@@ -110,8 +111,8 @@ def _lineage(path: str, document: Optional[int], depth: int, fmt: str, python: O
         return 2
 
     file = Path(path).resolve()
-    if not file.is_file():
-        return fail(f"{path} is not a file (give a defs.yaml)")
+    if not file.exists():
+        return fail(f"{path} does not exist (give a defs.yaml, or a folder of a project)")
     try:
         owner = find_project(file)
         if owner is None:

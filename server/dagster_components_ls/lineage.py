@@ -78,10 +78,11 @@ class Loaded:
                    {k: tuple(sorted(v)) for k, v in produced.items()})
 
     def produced(self, path: str, document: Optional[int] = None) -> list[str]:
-        """Keys produced by one document of a file, or by all of them (document None)."""
+        """Keys produced by one document of a file, or by all of them (document None); for a folder,
+        by every file under it (the project's root: the whole project)."""
         if document is not None:
             return list(self.produced_by.get((path, document), ()))
-        return sorted(k for (p, _), keys in self.produced_by.items() if p == path for k in keys)
+        return sorted(k for (p, _), keys in self.produced_by.items() if _within(p, path) for k in keys)
 
     def assets_by_document(self, path: str, documents: int) -> dict[int, list[Mapping[str, Any]]]:
         """Document index -> the asset records it produced, for each of a file's documents."""
@@ -89,6 +90,11 @@ class Loaded:
 
     def errors_of(self, path: str) -> list[Mapping[str, Any]]:
         return [e for e in self.errors if e.get("path") == path]
+
+
+def _within(file: str, path: str) -> bool:
+    """`file` is `path`, or lies in the folder `path`."""
+    return file == path or file.startswith(path.rstrip("/") + "/")
 
 
 def lineage_view(loaded: Loaded, path: str, document: Optional[int], depth: int, stale: bool,
@@ -118,7 +124,7 @@ def lineage_view(loaded: Loaded, path: str, document: Optional[int], depth: int,
             "location": locate(producer["path"], producer.get("document")) if producer else None,
         })
     edges = [[dep, a["key"]] for a in assets for dep in a["deps"] if dep in roles]
-    errors = [e for e in loaded.errors if e.get("path") == path or e.get("document") is None]
+    errors = [e for e in loaded.errors if _within(str(e.get("path")), path) or e.get("document") is None]
     return {"assets": assets, "edges": edges,
             "errors": [{"message": e.get("message") or "Loading failed", **(locate_error(e) or {"uri": None, "range": None})}
                        for e in errors],
