@@ -18,7 +18,7 @@ from . import project as projects
 from .diagnostics import ERROR, CheckContext, Problem, diagnose, without_suppressed
 from .documents import ParsedFile, parse_file
 from .positions import LineIndex, Span
-from .registry import Registry, cached_call, fingerprint, load_registry
+from .registry import Registry, cache_dir, cached_call, fingerprint, load_registry
 from .worker import protocol
 from .worker_client import WorkerError, WorkerProcess
 
@@ -133,6 +133,7 @@ def _check_project(owner: Optional[projects.Project], group: list[tuple[Path, st
     try:
         stamp = fingerprint(interpreter, owner)  # once: the registry and every cached worker answer use it
         registry = _load_registry(worker, interpreter, owner, referenced_types(p for _, _, p in parsed), stamp)
+        _say_environment(owner, python, interpreter, registry, from_cache=worker.pid is None)
         config_path = policies.policy_config_path(owner)
         config, config_problems = policies.load_policy_config(config_path)
         checked = [(file, text, p, context_for(file, owner, registry, config)) for file, text, p in parsed]
@@ -282,6 +283,24 @@ def registry_for(owner: Optional[projects.Project], python: Optional[str], extra
         return _load_registry(worker, interpreter, owner, extra_types)
     finally:
         worker.close()
+
+
+def _say_environment(owner: Optional[projects.Project], python: Optional[str], interpreter: Path,
+                     registry: Registry, from_cache: bool) -> None:
+    """On stderr, whatever the format: which interpreter and Dagster judged the project, and whether
+    its component types came from the cache; a warning when that is our own interpreter and the
+    project locks another Dagster."""
+    where = str(owner.root) if owner else "files outside any project"
+    version = registry.dagster_version or "unknown"
+    source = f"from the cache in {cache_dir()}" if from_cache else f"read by the worker, cached in {cache_dir()}"
+    print(f"Checking {where} with {interpreter} (Dagster {version}); component types {source}", file=sys.stderr)
+    if owner is None or not projects.is_own_fallback(python, owner.root):
+        return
+    pinned = projects.pinned_dagster(owner.root)
+    if pinned is not None and pinned[0] != registry.dagster_version:
+        print(f"dagster-components-ls check: warning: {where} has no environment of its own (.venv, $VIRTUAL_ENV "
+              f"or --python), so this tool's interpreter judged it with Dagster {version}, but its {pinned[1]} "
+              f"pins Dagster {pinned[0]}", file=sys.stderr)
 
 
 def _interpreter(owner: Optional[projects.Project], python: Optional[str]) -> Path:

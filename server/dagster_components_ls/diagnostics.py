@@ -219,6 +219,8 @@ def _unknown_attributes(doc: YamlDocument, node: Node, text: str, scope: Templat
     is named by what X was then (`{{ project_root }}`)."""
     for owner, attribute in sorted(templates.attributes_used(text)):
         if owner == "context" and owner not in allowed and CONTEXT_BEFORE_1_13.get(attribute) in allowed:
+            if not scope.complete:
+                continue  # an unknown type's own scope might name it
             old = CONTEXT_BEFORE_1_13[attribute]
             for offset, length in templates.attribute_spans(text, owner, attribute):
                 yield Problem(_inner_span(doc, node, offset, length), "unknown-template-variable",

@@ -1,6 +1,7 @@
 """dg project discovery, defs folders and component files, and interpreter resolution."""
 
 import os
+import re
 import shutil
 import sys
 from collections.abc import Iterator
@@ -135,6 +136,33 @@ def resolve_interpreter(setting: str | None, project_root: Path | None) -> Path:
         candidates.append(Path(os.environ["VIRTUAL_ENV"]) / "bin" / "python")
     # absolute(), not resolve(): a venv's python is a symlink whose location selects the venv.
     return next((c.absolute() for c in candidates if c.is_file()), Path(sys.executable))
+
+
+def is_own_fallback(setting: str | None, project_root: Path | None) -> bool:
+    """True when resolve_interpreter found nothing of the project's and fell back to ours."""
+    if setting:
+        return False
+    candidates = [project_root / ".venv" / "bin" / "python"] if project_root is not None else []
+    if os.environ.get("VIRTUAL_ENV"):
+        candidates.append(Path(os.environ["VIRTUAL_ENV"]) / "bin" / "python")
+    return not any(c.is_file() for c in candidates)
+
+
+_LOCKED_DAGSTER = re.compile(r'\[\[package\]\]\s*\nname\s*=\s*"dagster"\s*\nversion\s*=\s*"([^"]+)"')
+_PINNED_DAGSTER = re.compile(r"""["']dagster\s*==\s*([0-9][^"',;\s]*)""")
+
+
+def pinned_dagster(project_root: Path) -> tuple[str, str] | None:
+    """(version, where) of the Dagster a project locks (uv.lock) or pins (`dagster==` in pyproject.toml)."""
+    for name, pattern in (("uv.lock", _LOCKED_DAGSTER), ("pyproject.toml", _PINNED_DAGSTER)):
+        try:
+            text = (project_root / name).read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            continue
+        match = pattern.search(text)
+        if match:
+            return match.group(1), name
+    return None
 
 
 def _interpreter_from_setting(setting: str, project_root: Path | None) -> Path:

@@ -321,7 +321,8 @@ class ComponentsLanguageServer(LanguageServer):
                 self.background.pop(uri, None)
                 self.background_tasks.pop(uri, None)
             if self.settings.trusted:
-                self.status(state, "registry", "ready", f"{len(registry.types)} component types")
+                self.status(state, "registry", "ready",
+                            f"{len(registry.types)} component types (Dagster {registry.dagster_version or 'unknown'})")
             else:
                 self.status(state, "registry", "untrusted",
                             f"{len(registry.types)} component types from the cache; the workspace is not trusted, so no project code runs")

@@ -53,7 +53,9 @@ BROKEN = [
 # Dagster 1.11 has no `context` in templates (1.13 added it and deprecated `project_root` in its favour):
 # there the examples' `{{ context.project_root }}` is an unknown name, `project_root` is not deprecated,
 # and 'contxt' has no close name to suggest.
-CONTEXT_UNKNOWN = ("error", "unknown-template-variable", "Unknown template variable 'context'")
+CONTEXT_UNKNOWN = ("error", "unknown-template-variable",
+                   "Unknown template variable 'context': this Dagster has no `context` in templates. "
+                   "Did you mean 'project_root'?")
 
 
 def on_dagster_1_11(row: tuple) -> list[tuple]:
@@ -61,7 +63,7 @@ def on_dagster_1_11(row: tuple) -> list[tuple]:
     if file == "deprecated_template_name/defs.yaml":
         return []
     if file == "invalid_boolean/defs.yaml":
-        return [(file, 6, 15, 6, 22, *CONTEXT_UNKNOWN), row]
+        return [(file, 6, 15, 6, 35, *CONTEXT_UNKNOWN), row]  # the span is `context.project_root`
     if file == "unknown_template_variable/defs.yaml":
         return [(*row[:7], "Unknown template variable 'contxt'")]
     return [row]
@@ -77,6 +79,11 @@ def check(*args: str, cwd: Path = REPO, env: dict | None = None) -> subprocess.C
         capture_output=True, text=True, cwd=cwd,
         env={**os.environ, "DAGSTER_COMPONENTS_LS_CACHE": CACHE, **(env or {})},
     )
+
+
+def told(stderr: str) -> list[str]:
+    """What check said on stderr, less the line per project naming its interpreter and Dagster."""
+    return [line for line in stderr.splitlines() if not line.startswith("Checking ")]
 
 
 def rows(stdout: str) -> list[tuple]:
@@ -97,7 +104,7 @@ def test_clean_project_reports_nothing():
     result = check("--format", "json", "examples/acme_analytics")
     if DAGSTER_VERSION < (1, 13):  # see CONTEXT_UNKNOWN
         assert (result.returncode, rows(result.stdout)) == (1, [
-            ("examples/acme_analytics/src/acme_analytics/defs/jaffle_shop/defs.yaml", 4, 15, 4, 22, *CONTEXT_UNKNOWN)])
+            ("examples/acme_analytics/src/acme_analytics/defs/jaffle_shop/defs.yaml", 4, 15, 4, 35, *CONTEXT_UNKNOWN)])
         return
     assert (result.returncode, result.stdout.strip(), json.loads(result.stdout)) == (0, "[]", [])
 
@@ -140,6 +147,25 @@ def test_text_format_is_one_line_per_diagnostic_and_json_keeps_the_whole_message
     [finding] = json.loads(check("--format", "json", str(root), cwd=root).stdout)
     assert finding["message"] == ("names are chosen by the platform:\n  - gizmo\n  - widget\n"
                                   " (from shop.components.gadget.Gadget)")
+
+
+def test_stderr_names_the_interpreter_and_warns_when_ours_judges_a_project_locked_to_another_dagster(tmp_path):
+    from e2e_support import write_project
+
+    root = write_project(tmp_path / "shop")
+    (root / "uv.lock").write_text('version = 1\n\n[[package]]\nname = "dagster"\nversion = "1.10.14"\n'
+                                  'source = { registry = "https://pypi.org/simple" }\n')
+    env = {k: v for k, v in os.environ.items() if k != "VIRTUAL_ENV"}
+    result = subprocess.run([sys.executable, "-m", "dagster_components_ls", "check", "--format", "json", str(root)],
+                            capture_output=True, text=True, cwd=root, env={**env, "DAGSTER_COMPONENTS_LS_CACHE": CACHE})
+    ours = ".".join(str(part) for part in DAGSTER_VERSION)
+    said = [line for line in result.stderr.splitlines() if line.startswith(("dagster-components-ls check:", "Checking"))]
+    assert [line.split("; component types")[0] for line in said] == [
+        f"Checking {root} with {sys.executable} (Dagster {ours})",
+        f"dagster-components-ls check: warning: {root} has no environment of its own (.venv, $VIRTUAL_ENV or "
+        f"--python), so this tool's interpreter judged it with Dagster {ours}, but its uv.lock pins Dagster 1.10.14",
+    ]
+    assert json.loads(result.stdout)[0]["code"] == "unknown-attribute"  # stdout keeps only the result
 
 
 def test_warnings_alone_exit_zero():
@@ -316,7 +342,7 @@ def test_fix_applies_only_the_safe_fixes(tmp_path):
     result = check("--fix", "--format", "json", str(tmp_path), cwd=tmp_path)
     assert [(d["path"], d["code"]) for d in json.loads(result.stdout)] == [
         ("invalid_enum/defs.yaml", "invalid-value")]  # several members fit: not safe to choose
-    assert sorted(result.stderr.splitlines()) == [
+    assert sorted(told(result.stderr)) == [
         "Fixed 1 problem in undeclared_env_var/defs.yaml", "Fixed 1 problem in unknown_attribute/defs.yaml"]
     assert "  compute_size: medium\n" in (tmp_path / "unknown_attribute" / "defs.yaml").read_text()
     assert "    - ACME_ALERT_CHANNEL\n" in (tmp_path / "undeclared_env_var" / "defs.yaml").read_text()
@@ -382,7 +408,7 @@ def test_unreadable_files_alone_exit_zero(tmp_path):
                              "folder", "clean"], capture_output=True, text=True, cwd=tmp_path, timeout=120,
                             env={**os.environ, "DAGSTER_COMPONENTS_LS_CACHE": CACHE})
     assert (result.returncode, result.stdout) == (0, "No problems in 1 file.\n")
-    assert result.stderr.splitlines() == [line.format(root=tmp_path) for line in UNREADABLE_WARNINGS]
+    assert told(result.stderr) == [line.format(root=tmp_path) for line in UNREADABLE_WARNINGS]
 
 
 def test_fix_never_rewrites_a_file_that_is_not_utf8(tmp_path):
@@ -393,7 +419,7 @@ def test_fix_never_rewrites_a_file_that_is_not_utf8(tmp_path):
                             env={**os.environ, "DAGSTER_COMPONENTS_LS_CACHE": CACHE})
     assert [(d["range"]["start"]["line"], d["code"]) for d in json.loads(result.stdout)] == [
         (1, "unknown-attribute"), (2, "yaml-syntax")]
-    assert result.stderr.splitlines() == [
+    assert told(result.stderr) == [
         "dagster-components-ls check: warning: defs.yaml was not fixed: it is not valid UTF-8"]
     assert path.read_bytes() == b"type: dagster.DefsFolderComponent\nattributs: {}\n# caf\xe9\n"
 
@@ -408,5 +434,5 @@ def test_a_fifo_in_a_projects_defs_folder_is_reported_and_the_project_checked(tm
     assert (result.returncode, result.stdout) == (1, (
         "src/shop/defs/gadgets/defs.yaml:4:3: error[unknown-attribute] Unknown attribute 'color' for "
         "shop.components.gadget.Gadget. Allowed: name\nFound 1 error and 0 warnings in 1 file.\n"))
-    assert result.stderr.splitlines() == [
+    assert told(result.stderr) == [
         "dagster-components-ls check: warning: src/shop/defs/defs.yaml was not checked: not a regular file (a FIFO)"]
