@@ -7,14 +7,14 @@ import os
 import re
 import subprocess
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from .project import Project, component_files, is_skipped_dir, module_path
 from .worker import protocol
-from .worker_client import WORKER_DIR, WorkerError, WorkerProcess
+from .worker_client import WORKER_DIR, WorkerError, WorkerProcess, capped
 
 # Top-level `type:` / `template_vars_module:` lines of defs.yaml files: they name the project-local
 # types and template var modules the worker imports, so they are part of the fingerprint.
@@ -134,7 +134,8 @@ def cache_dir() -> Path:
 
 def load_registry(python: Path, project: Project | None, *, worker: WorkerProcess | None = None,
                   use_cache: bool = True, timeout: float = 120.0, extra_types: Iterable[str] = (),
-                  cache_only: bool = False, stamp: str | None = None) -> Registry:
+                  cache_only: bool = False, stamp: str | None = None,
+                  on_build: Callable[[], None] = lambda: None) -> Registry:
     """The registry for this interpreter and project: from the cache when the fingerprint matches
     (no Dagster import, no process), else from the worker, then cached.
 
@@ -142,6 +143,7 @@ def load_registry(python: Path, project: Project | None, *, worker: WorkerProces
     re-export such as `dagster.components.DefsFolderComponent`): the worker tries to import them.
     `cache_only` never starts a worker (an untrusted workspace): WorkerError when nothing is cached.
     `stamp` is `fingerprint(python, project)` when the caller has just computed it.
+    `on_build` is called when the cache cannot answer, before the worker is asked (which takes seconds).
     """
     extras = sorted(set(extra_types))
     root = str(project.root) if project else ""
@@ -156,10 +158,13 @@ def load_registry(python: Path, project: Project | None, *, worker: WorkerProces
         cached = _read_json(cache_file)
         if cached and cached.get("fingerprint") == fp:
             return Registry.from_snapshot(cached["registry"])
+    on_build()
     own_worker = worker is None
     worker = worker or WorkerProcess(python, project.root if project else Path.cwd())
     try:
-        params = {"project_root": str(project.root) if project else None, "extra_modules": [], "extra_types": extras}
+        # A third of the call per module: one that hangs is left out in time for the others' types.
+        params = {"project_root": str(project.root) if project else None, "extra_modules": [], "extra_types": extras,
+                  "seconds_per_module": min(protocol.SECONDS_PER_MODULE, capped(timeout) / 3)}
         snapshot = worker.call(protocol.METHOD_REGISTRY, params, timeout=timeout)
     finally:
         if own_worker:

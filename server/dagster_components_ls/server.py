@@ -6,6 +6,7 @@ import asyncio
 import logging
 import os
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Optional
@@ -103,6 +104,8 @@ class ProjectState:
     """The interpreter and installed packages the lineage worker imported (see registry.installed_stamp)."""
     attempted: Optional[str] = None
     """The fingerprint of the last registry build; the poll does not retry one that failed."""
+    building: asyncio.Event = field(default_factory=asyncio.Event)
+    """Set while a worker builds the registry (the cache could not answer): requests stop waiting for it."""
 
     def background_worker(self) -> WorkerProcess:
         if self.worker is None:
@@ -147,9 +150,14 @@ class ComponentsLanguageServer(LanguageServer):
         (a warm cache takes ~0.1 s) rather than answer without the component types."""
         snap = self.snapshot(uri)
         if snap is not None and snap.ctx.registry is None:
-            loading = self.state_for(uri).loading
-            if loading is not None:
-                await asyncio.wait([loading], timeout=REQUEST_WAIT_SECONDS)
+            state = self.state_for(uri)
+            if state.loading is not None and not state.building.is_set():
+                # Only while the cache may answer: a worker's build takes seconds to minutes (a module
+                # that hangs), and every request would wait in vain; they answer from what is known.
+                building = asyncio.ensure_future(state.building.wait())
+                await asyncio.wait([state.loading, building], timeout=REQUEST_WAIT_SECONDS,
+                                   return_when=asyncio.FIRST_COMPLETED)
+                building.cancel()
                 snap = self.snapshot(uri)
         return snap
 
@@ -302,7 +310,9 @@ class ComponentsLanguageServer(LanguageServer):
         progress = await self.begin_progress("Dagster components", reason or "Reading component types")
         try:
             state.python = projects.resolve_interpreter(self.settings.python or self.python_override, root)
-            registry, stamp, installed = await asyncio.to_thread(self._read_registry, state)
+            loop = asyncio.get_running_loop()
+            registry, stamp, installed = await asyncio.to_thread(
+                self._read_registry, state, lambda: loop.call_soon_threadsafe(state.building.set))
         except (WorkerError, projects.InterpreterNotFound, OSError) as exc:
             state.error = f"Could not read the component types: {exc}"
             self.status(state, "registry", "error" if self.settings.trusted else "untrusted", state.error)
@@ -320,13 +330,14 @@ class ComponentsLanguageServer(LanguageServer):
                 self.background.pop(uri, None)
                 self.background_tasks.pop(uri, None)
             if self.settings.trusted:
-                self.status(state, "registry", "ready", f"{len(registry.types)} component types")
+                self.status(state, "registry", "ready", f"{len(registry.types)} component types{_failed_modules(registry)}")
             else:
                 self.status(state, "registry", "untrusted",
                             f"{len(registry.types)} component types from the cache; the workspace is not trusted, so no project code runs")
             self.renew_lineage_worker(state, installed)
         finally:
             state.loading = None
+            state.building.clear()
             self.end_progress(progress, state.error or "Component types ready")
         self.publish_all(state)
         if state.registry is not None:
@@ -355,7 +366,7 @@ class ComponentsLanguageServer(LanguageServer):
         if token is not None:
             self.work_done_progress.end(token, types.WorkDoneProgressEnd(message=message))
 
-    def _read_registry(self, state: ProjectState) -> tuple[Registry, Optional[str], Optional[str]]:
+    def _read_registry(self, state: ProjectState, on_build: Callable[[], None]) -> tuple[Registry, Optional[str], Optional[str]]:
         """The registry, the fingerprint it answers to and the installed packages' stamp (both None
         when untrusted: nothing is polled, no worker runs)."""
         from .registry import installed_stamp
@@ -368,7 +379,8 @@ class ComponentsLanguageServer(LanguageServer):
         worker = WorkerProcess(state.python, state.project.root if state.project else Path.cwd())
         try:
             registry = load_registry(state.python, state.project, worker=worker, timeout=REGISTRY_TIMEOUT_SECONDS,
-                                     extra_types=state.extra_types, stamp=stamp)
+                                     extra_types=state.extra_types, stamp=stamp,
+                                     on_build=on_build)
             return registry, stamp, installed
         finally:
             worker.close()
@@ -982,3 +994,13 @@ def serve(tcp: Optional[str] = None, python: Optional[str] = None) -> None:
         server.start_tcp(host or "127.0.0.1", int(port))
     else:
         server.start_io()
+
+
+def _failed_modules(registry: Registry, shown: int = 3) -> str:
+    """"; 2 modules failed to import: a (did not finish within 60 s), b (...)" for the ready status."""
+    if not registry.module_errors:
+        return ""
+    named = [f"{name} ({error})" for name, error in sorted(registry.module_errors.items())]
+    more = f" and {len(named) - shown} more" if len(named) > shown else ""
+    count = len(named)
+    return f"; {count} module{'s' if count > 1 else ''} failed to import: {', '.join(named[:shown])}{more}"

@@ -16,6 +16,19 @@ METHOD_LOAD = "load"
 METHOD_POLICIES = "policies"
 METHOD_SHUTDOWN = "shutdown"
 
+# Progress: during a call, the worker may send lines that say what it is about to do, before doing
+# it, so a call that times out can be blamed on the step it was in:
+#   <- {"id": 1, "progress": "importing 'shop.components.gadget'"}
+
+# Registry params (METHOD_REGISTRY):
+# -> {"project_root": "/p" | null, "extra_modules": ["mod", ...], "extra_types": ["pkg.Type", ...],
+#     "seconds_per_module": 60}        # optional: one module's import (or one type's description) budget
+# Each module is imported, and each type described, as one watched step of the build: a step that
+# overruns its budget, or ends the process (os._exit, a segfault), is left out and the build runs
+# again without it, so it costs only its own types; its module_errors entry says what happened:
+# "did not finish within 60 s", "ended the process (exit code 7)", "crashed the process (signal 11, SIGSEGV)".
+SECONDS_PER_MODULE = 60
+
 # Registry result (METHOD_REGISTRY), plain JSON:
 # {
 #   "protocol": 1,
