@@ -306,3 +306,19 @@ def test_components_text_is_one_line_per_type():
     assert keys == [item["key"] for item in listed]
     job = next(line for line in result.stdout.splitlines() if line.startswith("acme_platform.ResearchJob "))
     assert job.split(None, 1)[1] == "Runs a researcher's notebook or script on the shared cluster and materializes one asset."
+
+
+def test_a_component_module_that_hangs_costs_only_its_types_and_is_named(tmp_path):
+    sys.path.insert(0, str(Path(__file__).parent))
+    from e2e_support import GADGET_V1, write_project
+
+    root = write_project(tmp_path / "shop")
+    (root / "src" / "shop" / "components" / "gadget.py").write_text("import time\ntime.sleep(3600)\n" + GADGET_V1)
+    result = check("--format", "json", str(root), cwd=tmp_path, env={
+        "DAGSTER_COMPONENTS_LS_CACHE": str(tmp_path / "cache"), "DAGSTER_COMPONENTS_LS_CALL_TIMEOUT": "30"})
+    assert (result.returncode, [(d["path"], d["code"], d["message"]) for d in json.loads(result.stdout)]) == (1, [
+        ("shop/src/shop/defs/gadgets/defs.yaml", "unknown-type",
+         "Component type 'shop.components.gadget.Gadget' could not be loaded: importing 'shop.components.gadget' "
+         "failed: did not finish within 10 s")])
+    assert f"dagster-components-ls check: project {root}: importing 'shop.components.gadget' failed: did not " \
+           f"finish within 10 s" in result.stderr.splitlines()
