@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from .project import Project, component_files, is_skipped_dir, module_path
+from .snapshot_shape import snapshot_problem
 from .worker import protocol
 from .worker_client import WORKER_DIR, WorkerError, WorkerProcess, capped
 
@@ -146,17 +147,16 @@ def load_registry(python: Path, project: Project | None, *, worker: WorkerProces
     `on_build` is called when the cache cannot answer, before the worker is asked (which takes seconds).
     """
     extras = sorted(set(extra_types))
-    root = str(project.root) if project else ""
-    cache_file = cache_dir() / f"registry-{_digest(str(python), root, *extras)[:16]}.json"
+    cache_file = registry_cache_file(python, project, extras)
     if cache_only:  # not even the fingerprint: probing the interpreter would run its site hooks
-        cached = _read_json(cache_file)
-        if cached and "registry" in cached:
+        cached = _read_cached_registry(cache_file)
+        if cached is not None:
             return Registry.from_snapshot(cached["registry"])
         raise WorkerError("unavailable", "the workspace is not trusted and no component types are cached for it")
     fp = stamp or fingerprint(python, project)
     if use_cache:
-        cached = _read_json(cache_file)
-        if cached and cached.get("fingerprint") == fp:
+        cached = _read_cached_registry(cache_file)
+        if cached is not None and cached.get("fingerprint") == fp:
             return Registry.from_snapshot(cached["registry"])
     on_build()
     own_worker = worker is None
@@ -169,8 +169,25 @@ def load_registry(python: Path, project: Project | None, *, worker: WorkerProces
     finally:
         if own_worker:
             worker.close()
+    problem = snapshot_problem(snapshot)
+    if problem is not None:  # a worker of another version, or a broken one: never cached
+        raise WorkerError("exception", f"the worker's registry answer is malformed: {problem}")
     _write_json_atomically(cache_file, {"fingerprint": fp, "registry": snapshot})
     return Registry.from_snapshot(snapshot)
+
+
+def registry_cache_file(python: Path, project: Project | None, extra_types: Iterable[str] = ()) -> Path:
+    """Where the registry of this interpreter, project and extra types is cached (whatever its fingerprint)."""
+    root = str(project.root) if project else ""
+    return cache_dir() / f"registry-{_digest(str(python), root, *sorted(set(extra_types)))[:16]}.json"
+
+
+def _read_cached_registry(path: Path) -> dict[str, Any] | None:
+    """The cache entry when it is whole and of the registry's shape; None (a rebuild) otherwise."""
+    cached = _read_json(path)
+    if not isinstance(cached, dict) or snapshot_problem(cached.get("registry")) is not None:
+        return None
+    return cached
 
 
 def stored_lineage(project_root: Path) -> Any:
@@ -194,7 +211,7 @@ def cached_call(worker: WorkerProcess, stamp: str, method: str, params: dict[str
     key = _digest(stamp, method, json.dumps(params, sort_keys=True))
     cache_file = cache_dir() / f"{method}-{key[:24]}.json"
     cached = _read_json(cache_file)
-    if isinstance(cached, dict) and cached.get("key") == key:
+    if isinstance(cached, dict) and cached.get("key") == key and isinstance(cached.get("answer"), dict):
         return cached["answer"]
     answer = worker.call(method, params, timeout=timeout)
     _write_json_atomically(cache_file, {"key": key, "answer": answer})
@@ -262,7 +279,7 @@ def _interpreter_info(python: Path) -> dict[str, Any]:
 @functools.lru_cache(maxsize=16)
 def _probe_interpreter(key: tuple[str, int, int, str], disk: Path) -> dict[str, Any]:
     cached = _read_json(disk)
-    if cached is not None:
+    if _is_interpreter_info(cached):
         return cached
     try:
         out = subprocess.run([key[0], "-c", _PROBE], capture_output=True, text=True, timeout=30, check=True)
@@ -271,6 +288,13 @@ def _probe_interpreter(key: tuple[str, int, int, str], disk: Path) -> dict[str, 
         return {"version": None, "paths": [], "site_dirs": []}  # the worker will say what is wrong
     _write_json_atomically(disk, info)
     return info
+
+
+def _is_interpreter_info(info: Any) -> bool:
+    """The probe's answer, as _PROBE prints it (a cache file of another shape is probed again)."""
+    return (isinstance(info, dict) and isinstance(info.get("version"), (str, type(None)))
+            and all(isinstance(info.get(key), list) and all(isinstance(p, str) for p in info[key])
+                    for key in ("paths", "site_dirs")))
 
 
 def _distributions(paths: list[str]) -> Iterator[list[Any]]:

@@ -1,6 +1,7 @@
 """Faults in user code and interpreters, through the real server: each is contained, named once, and
 leaves no process behind; the server keeps answering from the last good registry."""
 
+import json
 import os
 import stat
 import subprocess
@@ -206,3 +207,36 @@ async def check_interpreter_error(client: LanguageClient, root: Path, message: s
     errors = [d for d in client.diagnostics[path.as_uri()] if d.code == "worker-error"]
     assert len(errors) == 1 and errors[0].message.startswith(f"Could not read the component types: {message}")
     assert await nothing_left_under(client, root), processes_under(root)
+
+
+# Cache files for the project's own key and fingerprint, as another version, a crash or a hand might leave them.
+BAD_CACHE_ENTRIES = {
+    "wrong-types": lambda fp: json.dumps({"fingerprint": fp, "registry": {"types": "all of them"}}),
+    "missing-keys": lambda fp: json.dumps({"fingerprint": fp, "registry": {"types": [{"aliases": ["x"]}]}}),
+    "scope-shape": lambda fp: json.dumps({"fingerprint": fp, "registry": {"types": [], "template_scope": {
+        "globals": "env"}}}),
+    "not-an-object": lambda fp: json.dumps([fp]),
+    "invalid-json": lambda fp: "{not json",
+    "truncated": lambda fp: json.dumps({"fingerprint": fp, "registry": {"types": []}})[:-7],
+}
+
+
+@pytest.mark.parametrize("entry", list(BAD_CACHE_ENTRIES))
+@pytest.mark.asyncio(loop_scope="function")
+async def test_a_cached_registry_of_the_wrong_shape_is_rebuilt(client: LanguageClient, tmp_path, entry):
+    from dagster_components_ls.project import find_project, resolve_interpreter
+    from dagster_components_ls.registry import fingerprint, registry_cache_file
+
+    root = write_project(tmp_path / "shop")
+    project = find_project(root)
+    python = resolve_interpreter(sys.executable, root)
+    cache_file = SHARED_CACHE / registry_cache_file(python, project).name
+    cache_file.parent.mkdir(parents=True, exist_ok=True)
+    cache_file.write_text(BAD_CACHE_ENTRIES[entry](fingerprint(python, project)))
+    diagnostics = await open_and_wait(client, defs_file(root))
+    assert summary(diagnostics) == [
+        ("unknown-attribute", 3, 2, 3, 7, "Unknown attribute 'color' for shop.components.gadget.Gadget. Allowed: name")]
+    assert [(s.state, s.message) for s in statuses(client) if s.subject == "registry" and s.project == root.as_uri()] == [
+        ("loading", "Reading component types"), ("ready", "15 component types")]
+    rebuilt = json.loads(cache_file.read_text())
+    assert "shop.components.gadget.Gadget" in [t["key"] for t in rebuilt["registry"]["types"]]
