@@ -17,7 +17,7 @@ from . import project as projects
 from .diagnostics import ERROR, CheckContext, Problem, diagnose, without_suppressed
 from .documents import ParsedFile, parse_file
 from .positions import LineIndex
-from .registry import Registry, cached_call, fingerprint, load_registry
+from .registry import Registry, cached_call, fingerprint, load_registry, prune_cache
 from .worker import protocol
 from .worker_client import WorkerError, WorkerProcess
 
@@ -92,6 +92,7 @@ def collect_findings(paths: list[str], python: Optional[str], fix: Optional[Call
     findings: list[Finding] = []
     for owner, group in by_project.values():
         findings.extend(_check_project(owner, group, python, fix, load))
+    prune_cache()  # last: the entries this run read were marked used, so they stay
     return findings, len(files)
 
 

@@ -7,6 +7,7 @@ import os
 import re
 import subprocess
 import tempfile
+import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -126,6 +127,15 @@ class Registry:
         }
 
 
+CACHE_MAX_FILES = 1000
+CACHE_MAX_BYTES = 256 * 1024 * 1024
+"""Bounds of the disk cache; beyond them the least recently used entries go (a read counts as a use)."""
+STALE_TEMP_SECONDS = 3600.0
+"""A temp file this old is a write that died halfway."""
+_ENTRY_NAME = re.compile(r"^[a-z_]+(-[0-9a-f]+)+\.json$")
+"""Our entries' names (`registry-1a2b...json`): nothing else in the folder is ever deleted."""
+
+
 def cache_dir() -> Path:
     if os.environ.get("DAGSTER_COMPONENTS_LS_CACHE"):
         return Path(os.environ["DAGSTER_COMPONENTS_LS_CACHE"])
@@ -151,12 +161,14 @@ def load_registry(python: Path, project: Project | None, *, worker: WorkerProces
     if cache_only:  # not even the fingerprint: probing the interpreter would run its site hooks
         cached = _read_cached_registry(cache_file)
         if cached is not None:
+            _touch(cache_file)
             return Registry.from_snapshot(cached["registry"])
         raise WorkerError("unavailable", "the workspace is not trusted and no component types are cached for it")
     fp = stamp or fingerprint(python, project)
     if use_cache:
         cached = _read_cached_registry(cache_file)
         if cached is not None and cached.get("fingerprint") == fp:
+            _touch(cache_file)
             return Registry.from_snapshot(cached["registry"])
     on_build()
     own_worker = worker is None
@@ -173,6 +185,7 @@ def load_registry(python: Path, project: Project | None, *, worker: WorkerProces
     if problem is not None:  # a worker of another version, or a broken one: never cached
         raise WorkerError("exception", f"the worker's registry answer is malformed: {problem}")
     _write_json_atomically(cache_file, {"fingerprint": fp, "registry": snapshot})
+    prune_cache()
     return Registry.from_snapshot(snapshot)
 
 
@@ -192,7 +205,10 @@ def _read_cached_registry(path: Path) -> dict[str, Any] | None:
 
 def stored_lineage(project_root: Path) -> Any:
     """The last load answer saved for a project (shown, as stale, while a server start loads anew)."""
-    return _read_json(_lineage_file(project_root))
+    found = _read_json(_lineage_file(project_root))
+    if found is not None:
+        _touch(_lineage_file(project_root))
+    return found
 
 
 def store_lineage(project_root: Path, result: dict[str, Any]) -> None:
@@ -209,13 +225,45 @@ def cached_call(worker: WorkerProcess, stamp: str, method: str, params: dict[str
     component validation), cached on disk like the registry: a warm `check` starts no worker.
     `stamp` is the registry fingerprint the answer depends on (computed once by the caller)."""
     key = _digest(stamp, method, json.dumps(params, sort_keys=True))
-    cache_file = cache_dir() / f"{method}-{key[:24]}.json"
+    # Named by worker (interpreter and project), fingerprint and params: a new fingerprint makes the
+    # worker's older answers useless, so they are deleted when the first new one is written.
+    owner = f"{method}-{_digest(str(worker.python), str(worker.cwd))[:8]}"
+    cache_file = cache_dir() / f"{owner}-{_digest(stamp)[:8]}-{key[:16]}.json"
     cached = _read_json(cache_file)
     if isinstance(cached, dict) and cached.get("key") == key and isinstance(cached.get("answer"), dict):
+        _touch(cache_file)
         return cached["answer"]
     answer = worker.call(method, params, timeout=timeout)
     _write_json_atomically(cache_file, {"key": key, "answer": answer})
+    for other in cache_dir().glob(f"{owner}-*.json"):
+        if not other.name.startswith(f"{owner}-{_digest(stamp)[:8]}-"):
+            _unlink(other)
+    prune_cache(only_if_over=True)
     return answer
+
+
+def prune_cache(max_files: int = CACHE_MAX_FILES, max_bytes: int = CACHE_MAX_BYTES, only_if_over: bool = False) -> int:
+    """Keeps the disk cache within its bounds: deletes the least recently used entries beyond
+    `max_files` or `max_bytes`, and temp files a dead write left. Returns how many files went.
+    `only_if_over` (after a write): nothing but a count of names unless the count is over."""
+    entries = [e for e in _scandir(str(cache_dir())) if e.is_file(follow_symlinks=False)]
+    if only_if_over and sum(1 for e in entries if _ENTRY_NAME.match(e.name)) <= max_files:
+        return 0
+    now, removed, kept, total = time.time(), 0, [], 0
+    for entry in entries:
+        try:
+            st = entry.stat(follow_symlinks=False)
+        except OSError:
+            continue
+        if entry.name.endswith(".tmp") and now - st.st_mtime > STALE_TEMP_SECONDS:
+            removed += _unlink(Path(entry.path))
+        elif _ENTRY_NAME.match(entry.name):
+            kept.append((st.st_mtime_ns, st.st_size, entry.path))
+    for count, (_, size, path) in enumerate(sorted(kept, reverse=True), 1):  # newest first
+        total += size
+        if count > max_files or total > max_bytes:
+            removed += _unlink(Path(path))
+    return removed
 
 
 def fingerprint(python: Path, project: Project | None) -> str:
@@ -280,6 +328,7 @@ def _interpreter_info(python: Path) -> dict[str, Any]:
 def _probe_interpreter(key: tuple[str, int, int, str], disk: Path) -> dict[str, Any]:
     cached = _read_json(disk)
     if _is_interpreter_info(cached):
+        _touch(disk)
         return cached
     try:
         out = subprocess.run([key[0], "-c", _PROBE], capture_output=True, text=True, timeout=30, check=True)
@@ -369,6 +418,22 @@ def _read_json(path: Path) -> Any:
         return json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
+
+
+def _touch(path: Path) -> None:
+    """Marks an entry used now, for the cache's least-recently-used pruning."""
+    try:
+        os.utime(path)
+    except OSError:
+        pass
+
+
+def _unlink(path: Path) -> int:
+    try:
+        path.unlink()
+        return 1
+    except OSError:  # another process pruned it first
+        return 0
 
 
 def _write_json_atomically(path: Path, data: Any) -> None:

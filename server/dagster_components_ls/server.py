@@ -27,7 +27,7 @@ from .hover import hover
 from .lineage import LineageState, Loaded, asset_at, asset_completions, asset_hover, lens_title, lineage_view
 from .lsp_ranges import lsp_range
 from .positions import LineIndex, Span
-from .registry import Registry, fingerprint, load_registry
+from .registry import Registry, fingerprint, load_registry, prune_cache
 from .settings import Settings
 from .symbols import document_symbols, workspace_symbols
 from .worker import protocol
@@ -373,7 +373,9 @@ class ComponentsLanguageServer(LanguageServer):
 
         assert state.python is not None
         if not self.settings.trusted:  # no user code runs, not even the interpreter: a cached registry or nothing
-            return load_registry(state.python, state.project, extra_types=state.extra_types, cache_only=True), None, None
+            registry = load_registry(state.python, state.project, extra_types=state.extra_types, cache_only=True)
+            prune_cache()  # after the read: the entry in use was marked used, so it stays
+            return registry, None, None
         stamp = state.attempted = fingerprint(state.python, state.project)
         installed = installed_stamp(state.python)
         worker = WorkerProcess(state.python, state.project.root if state.project else Path.cwd())
@@ -381,6 +383,7 @@ class ComponentsLanguageServer(LanguageServer):
             registry = load_registry(state.python, state.project, worker=worker, timeout=REGISTRY_TIMEOUT_SECONDS,
                                      extra_types=state.extra_types, stamp=stamp,
                                      on_build=on_build)
+            prune_cache()  # at start-up and after each rebuild, once the entry in use was marked used
             return registry, stamp, installed
         finally:
             worker.close()

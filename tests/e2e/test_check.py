@@ -4,6 +4,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -322,3 +323,39 @@ def test_a_component_module_that_hangs_costs_only_its_types_and_is_named(tmp_pat
          "failed: did not finish within 10 s")])
     assert f"dagster-components-ls check: project {root}: importing 'shop.components.gadget' failed: did not " \
            f"finish within 10 s" in result.stderr.splitlines()
+
+
+def test_the_disk_cache_is_pruned_and_keeps_what_is_in_use(tmp_path):
+    from dagster_components_ls.registry import CACHE_MAX_FILES
+
+    cache = tmp_path / "cache"
+    env = {"DAGSTER_COMPONENTS_LS_CACHE": str(cache)}
+    project = tmp_path / "broken"
+    import shutil
+
+    shutil.copytree(EXAMPLES / "broken" / "component_validation", project / "component_validation")
+    first = check("--format", "json", str(project), cwd=tmp_path, env=env)
+    [registry_file] = cache.glob("registry-*.json")
+    in_use = {path.name: path.stat().st_ino for path in cache.glob("*.json")}
+    day_ago = time.time() - 86400
+    for path in cache.glob("*.json"):
+        os.utime(path, (day_ago, day_ago))  # older than all the junk below: only a read keeps them
+    # What 150 s of editing left: answers for fingerprints long gone, other projects' registries,
+    # and temp files of writes that died.
+    hour_ago = time.time() - 3600
+    junk = [*(f"validate-{i:08x}-{i:08x}-{i:016x}.json" for i in range(2 * CACHE_MAX_FILES)),
+            *(f"registry-{i:016x}.json" for i in range(200))]
+    for name in junk:
+        (cache / name).write_text('{"key": "x", "answer": {}}')
+        os.utime(cache / name, (hour_ago, hour_ago))
+    for i in range(50):
+        (cache / f"registry-{i:016x}.json.tmp{i}.tmp").write_text("{")
+        os.utime(cache / f"registry-{i:016x}.json.tmp{i}.tmp", (day_ago, day_ago))
+    (cache / "notes.txt").write_text("not ours")
+    second = check("--format", "json", str(project), cwd=tmp_path, env=env)
+    assert (second.returncode, second.stdout) == (first.returncode, first.stdout)
+    left = sorted(path.name for path in cache.iterdir())
+    assert len(left) <= CACHE_MAX_FILES + 1 and "notes.txt" in left and not [n for n in left if n.endswith(".tmp")]
+    # The registry read, not rebuilt (the same file), and the cached validation answers too.
+    assert registry_file.stat().st_ino == in_use[registry_file.name]
+    assert {name: (cache / name).stat().st_ino for name in in_use if (cache / name).exists()} == in_use
