@@ -464,6 +464,36 @@ def load_component(cls: type, instance: Any, folder: str,
     return None
 
 
+def raising_validator(cls: type, e: BaseException) -> tuple[str, list[str]] | None:
+    """(name, attribute path) of the class's own pydantic validator that raised `e`, when it did.
+
+    Pydantic turns a validator's ValueError or AssertionError into a ValidationError; anything else
+    (a KeyError, SystemExit) propagates bare and would pass for a resolver needing more than the
+    YAML. The traceback says whose code raised: a field validator's path is its (first) field, a
+    model validator's is [] (the document).
+    """
+    decorators = getattr(cls, "__pydantic_decorators__", None)
+    if decorators is None:
+        return None
+    owners: dict[Any, tuple[str, list[str]]] = {}
+    for kind in ("field_validators", "model_validators"):
+        for name, decorator in getattr(decorators, kind, {}).items():
+            code = getattr(getattr(decorator.func, "__func__", decorator.func), "__code__", None)
+            fields = [f for f in getattr(decorator.info, "fields", ()) if f != "*"]
+            if code is not None:
+                owners[code] = (name, ["attributes", fields[0]] if fields else [])
+    seen: set[int] = set()
+    while e is not None and id(e) not in seen:  # the exception and what it wraps (Dagster's wrappers)
+        seen.add(id(e))
+        tb = e.__traceback__
+        while tb is not None:
+            if tb.tb_frame.f_code in owners:
+                return owners[tb.tb_frame.f_code]
+            tb = tb.tb_next
+        e = e.__cause__ or e.__context__
+    return None
+
+
 def _load_context(folder: str, project_root: str | None) -> Any:
     """A ComponentLoadContext for a component in `folder`, outside any loaded component tree.
 

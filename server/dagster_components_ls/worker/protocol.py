@@ -105,9 +105,12 @@ SECONDS_PER_MODULE = 60
 #                              "suggestions": ["research/x"]}],         # only when the validator offers some
 #                  "skipped": null | "building the component failed: FileNotFoundError: ..."}]}
 # Details of the validate result:
-# - one result per document, in order; a document whose import, resolver or validator raises
-#   something other than a pydantic ValidationError gets `skipped` (the reason) and no errors: such
-#   failures depend on files, the environment or rendering, which are not this method's to report.
+# - one result per document, in order; a document whose import or resolver raises something other
+#   than a pydantic ValidationError gets `skipped` (the reason) and no errors: such failures depend
+#   on files, the environment or rendering, which are not this method's to report. When the class's
+#   own field or model validator raised it (a KeyError, SystemExit), that is an error of kind
+#   "validator_raised": "The validator '_check' raised KeyError: 'x'", at the field's path, or at
+#   [] (the document) for a model validator.
 # - path: key path from the document root, YAML indices; model-level errors are ["attributes"] (or
 #   the nested object's path); a `missing` error's path ends with the missing key. Union-branch
 #   names are dropped, duplicates merged (distinct messages joined with "; "), and pydantic's
