@@ -555,8 +555,11 @@ class ComponentsLanguageServer(LanguageServer):
         if lin.worker is None:
             assert state.python is not None and state.project is not None
             lin.worker = WorkerProcess(state.python, state.project.root)
-        return lin.worker.call(protocol.METHOD_LOAD, {"project_root": str(state.project.root), "prepare": prepare},
-                               timeout=PREPARE_TIMEOUT_SECONDS if prepare else LOAD_TIMEOUT_SECONDS)
+        from .lineage import load_params
+
+        timeout = PREPARE_TIMEOUT_SECONDS if prepare else LOAD_TIMEOUT_SECONDS
+        return lin.worker.call(protocol.METHOD_LOAD, load_params(str(state.project.root), prepare, timeout),
+                               timeout=timeout)
 
     def renew_lineage_worker(self, state: ProjectState, installed: Optional[str]) -> None:
         """A new interpreter or installed packages: the lineage worker's imports are outdated. The

@@ -219,11 +219,14 @@ def _policies(params: dict[str, Any], progress: Progress) -> dict[str, Any]:
 
 def _load(params: dict[str, Any], progress: Progress) -> dict[str, Any]:
     project_root, prepare = params.get("project_root"), params.get("prepare", False)
+    seconds = params.get("seconds_per_document")
     if not isinstance(project_root, str) or not isinstance(prepare, bool):
         raise BadRequest("load needs project_root (a string) and prepare (a boolean)")
+    if seconds is not None and (isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or seconds <= 0):
+        raise BadRequest("seconds_per_document must be a positive number")
     adapter.preload()
     try:
-        result = isolation.run_isolated(load.load_project, project_root, prepare, cancellable=True)
+        result = isolation.run_isolated(load.load_project, project_root, prepare, seconds, cancellable=True)
     except isolation.Cancelled:
         return {"cancelled": True}
     learned = result.pop("modules", [])

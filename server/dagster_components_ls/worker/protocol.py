@@ -128,7 +128,11 @@ ERROR_BAD_REQUEST = "bad-request"  # unknown method or malformed params
 # Load (METHOD_LOAD): the project's definitions, loaded by Dagster's own ComponentTree in a forked
 # child (user code runs there, fresh each call; installed modules it imported are imported by the
 # worker after answering, so the next load is warm). DAGSTER_IS_DEV_CLI is never set.
-# -> {"project_root": "/p", "prepare": false}
+# -> {"project_root": "/p", "prepare": false, "seconds_per_document": 30}
+#    seconds_per_document (optional): one document's build_defs budget (the whole build gets twice
+#    that); one that overruns is its document's error "BuildTimeout: build_defs did not finish
+#    within 30 s" (a Python-level hang: a sleep, a loop), and the other documents still load. A
+#    build_defs that calls sys.exit is its document's error "SystemExit: 3".
 # <- {"needs_prepare": [{"key": "DbtProjectComponent[jaffle_shop]", "path": "/p/.../defs.yaml",
 #                         "document": 0, "reason": "models/orders.sql changed after the state was stored"}]}
 #    only when prepare is false and a state-backed component's stored state (dbt: the manifest and
