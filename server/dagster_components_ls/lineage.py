@@ -44,6 +44,8 @@ class LineageState:
     """The pending start of a load (saves within LINEAGE_DEBOUNCE_SECONDS make one load)."""
     worker: Any = None
     """A long-lived worker of its own (Dagster and dbt stay imported; each load forks a fresh child)."""
+    shown: frozenset = frozenset()
+    """The failures of the last load already told with window/showMessage (each is told once)."""
 
     @property
     def stale(self) -> bool:

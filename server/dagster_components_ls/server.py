@@ -512,6 +512,7 @@ class ComponentsLanguageServer(LanguageServer):
                 lin.done, lin.error = generation, f"Could not load the definitions: {exc.message}"
                 log.warning("%s\n%s", lin.error, exc.traceback or exc.stderr_tail)
                 self.status(state, "lineage", "error", lin.error)
+                self.tell_failures(state, [lin.error])
                 continue
             finally:
                 lin.running = 0
@@ -532,12 +533,21 @@ class ComponentsLanguageServer(LanguageServer):
                     task[1].cancel()
             for error in lin.loaded.errors:
                 log.info("load error in %s: %s\n%s", error.get("path"), error.get("message"), error.get("traceback"))
+            self.tell_failures(state, [_load_failure(error, state.project) for error in lin.loaded.errors])
             errors = len(lin.loaded.errors)
             produced = sum(1 for a in lin.loaded.assets.values() if a.get("materializable", True))
             self.status(state, "lineage", "error" if errors else "ready",
                         f"{produced} assets" + (f", {errors} load error{'s' if errors != 1 else ''}" if errors else ""))
             self.publish_all(state)
             self.refresh_code_lenses()
+
+    def tell_failures(self, state: ProjectState, failures: list[str]) -> None:
+        """window/showMessage for each failure the last load did not have already: editors without
+        our status see them too, once each (a failure that goes away and comes back is told again)."""
+        for failure in dict.fromkeys(failures):
+            if failure not in state.lineage.shown:
+                self.window_show_message(types.ShowMessageParams(type=types.MessageType.Error, message=failure))
+        state.lineage.shown = frozenset(failures)
 
     async def _prepare_and_load(self, state: ProjectState, needed: list[dict]) -> dict:
         """Stored state (dbt's manifest) is missing or older than its project: prepare it, with progress."""
@@ -1010,3 +1020,15 @@ def _failed_modules(registry: Registry, shown: int = 3) -> str:
     more = f" and {len(named) - shown} more" if len(named) > shown else ""
     count = len(named)
     return f"; {count} module{'s' if count > 1 else ''} failed to import: {', '.join(named[:shown])}{more}"
+
+
+def _load_failure(error: dict, project: Optional[projects.Project]) -> str:
+    """One load error as a sentence for window/showMessage: "Loading src/p/defs/b/defs.yaml (document 2) failed: ..."."""
+    path = error.get("path")
+    if path and project is not None and Path(path).is_relative_to(project.root):
+        path = str(Path(path).relative_to(project.root))
+    where = f" {path}" if path else " the definitions"
+    document = error.get("document")
+    if isinstance(document, int):
+        where += f" (document {document + 1})"
+    return f"Loading{where} failed: {error.get('message')}"

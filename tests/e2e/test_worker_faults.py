@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 import pytest_lsp
-from e2e_support import GADGET_V1, SHARED_CACHE, open_and_wait, start_session, statuses, summary, until, write_project
+from e2e_support import (GADGET_V1, SHARED_CACHE, SYNC_VERSION, open_and_wait, start_session, statuses, summary, until,
+                          write_project)
 from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient
 
@@ -240,3 +241,39 @@ async def test_a_cached_registry_of_the_wrong_shape_is_rebuilt(client: LanguageC
         ("loading", "Reading component types"), ("ready", "15 component types")]
     rebuilt = json.loads(cache_file.read_text())
     assert "shop.components.gadget.Gadget" in [t["key"] for t in rebuilt["registry"]["types"]]
+
+
+BUILD_FAULTS = {
+    "exits": ("import sys\nsys.exit(3)", "SystemExit: 3"),
+    # The call's cap (15 s) gives each document's build_defs a quarter of it.
+    "hangs": ("import time\ntime.sleep(3600)", "BuildTimeout: build_defs did not finish within 3.75 s"),
+}
+
+
+@pytest.mark.parametrize("fault", list(BUILD_FAULTS))
+@pytest.mark.asyncio(loop_scope="function")
+async def test_a_build_defs_that_exits_or_hangs_is_a_load_error_told_once(client: LanguageClient, tmp_path, fault):
+    code, error = BUILD_FAULTS[fault]
+    root = write_project(tmp_path / "shop")
+    gadget_module(root).write_text(GADGET_V1.replace("        return dg.Definitions()\n", "".join(
+        f"        {line}\n" for line in code.splitlines()) + "        return dg.Definitions()\n"))
+    path = defs_file(root)
+    path.write_text("type: shop.components.gadget.Gadget\nattributes:\n  name: g\n")
+    client.workspace_did_change_configuration(types.DidChangeConfigurationParams(settings={"dagsterComponents": {
+        "python": sys.executable, "lineage": {"enabled": True}}}))
+    await open_and_wait(client, path)
+    uri = path.as_uri()
+    assert await until(client, lambda: any(d.code == "load-error" for d in client.diagnostics.get(uri, ())))
+    assert summary(client.diagnostics[uri]) == [("load-error", 0, 6, 0, 35, error)]
+    told = f"Loading src/shop/defs/gadgets/defs.yaml (document 1) failed: {error}"
+    assert [m.message for m in client.messages if m.message.startswith("Loading")] == [told]
+    # Typing and saving again (the same failure): told once, not on every change or load.
+    for version in (SYNC_VERSION + 1, SYNC_VERSION + 2):
+        client.text_document_did_change(types.DidChangeTextDocumentParams(
+            text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=version),
+            content_changes=[types.TextDocumentContentChangeWholeDocument(text=path.read_text())]))
+    loads = len([s for s in statuses(client) if s.subject == "lineage" and s.state != "loading"])
+    client.text_document_did_save(types.DidSaveTextDocumentParams(text_document=types.TextDocumentIdentifier(uri=uri)))
+    assert await until(client, lambda: len([s for s in statuses(client)
+                                            if s.subject == "lineage" and s.state != "loading"]) > loads, timeout=60)
+    assert [m.message for m in client.messages if m.message.startswith("Loading")] == [told]
