@@ -105,8 +105,9 @@ def run_watched(fn: Callable[..., Any], *args: Any, seconds_per_step: float,
             if "step" in message:
                 step = Step(message["step"], message["name"])
                 on_step(step.doing)
-            else:
+            else:  # the answer is the last line: a process user code forked may hold the pipe open
                 answer = message
+                break
     finally:
         os.close(read_fd)
     _, status = os.waitpid(pid, 0)
