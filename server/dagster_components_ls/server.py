@@ -313,8 +313,13 @@ class ComponentsLanguageServer(LanguageServer):
             loop = asyncio.get_running_loop()
             registry, stamp, installed = await asyncio.to_thread(
                 self._read_registry, state, lambda: loop.call_soon_threadsafe(state.building.set))
-        except (WorkerError, projects.InterpreterNotFound, OSError) as exc:
-            state.error = f"Could not read the component types: {exc}"
+        except Exception as exc:  # WorkerError, InterpreterNotFound, OSError; anything else is a bug of ours,
+            # which must not leave the project `loading` and read again on every request either
+            reason = str(exc)
+            if not isinstance(exc, (WorkerError, projects.InterpreterNotFound, OSError)):
+                log.exception("reading the component types failed")
+                reason = f"{type(exc).__name__}: {exc}"
+            state.error = f"Could not read the component types: {reason}"
             self.status(state, "registry", "error" if self.settings.trusted else "untrusted", state.error)
             self.window_show_message(types.ShowMessageParams(type=types.MessageType.Error, message=state.error))
         else:
