@@ -83,6 +83,22 @@ class WholeRaiser(Named):
         raise KeyError("region")
 
 
+class StrictStep(dg.Model, dg.Resolvable):
+    name: str
+
+    @field_validator("name")
+    @classmethod
+    def _strict(cls, value: str) -> str:
+        raise TypeError(f"step {value!r} is not allowed here")
+
+
+class Nested(dg.Component, dg.Model, dg.Resolvable):
+    steps: list[StrictStep] = []
+
+    def build_defs(self, context: dg.ComponentLoadContext) -> dg.Definitions:
+        return dg.Definitions()
+
+
 class Printer(Named):
     @field_validator("name")
     @classmethod
@@ -262,3 +278,10 @@ def test_a_model_validator_that_raises_is_an_error_at_the_type_line(worker, proj
     assert (problem.code, problem.span.start, problem.span.end, problem.message) == (
         "component-validation", 0, 4,
         "The validator '_whole' raised KeyError: 'region' (from shop.components.checked.WholeRaiser)")
+
+
+def test_a_nested_models_validator_that_raises_is_an_error_at_the_attribute_holding_it(worker, project):
+    [result] = raw_results(worker, project, ("Nested", {"steps": [{"name": "a"}]}))
+    assert (errors_of([result]), result["skipped"]) == (
+        [[("attributes.steps", "validator_raised", "The validator '_strict' raised TypeError: step 'a' is not allowed here")]],
+        None)
