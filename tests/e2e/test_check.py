@@ -359,3 +359,21 @@ def test_the_disk_cache_is_pruned_and_keeps_what_is_in_use(tmp_path):
     # The registry read, not rebuilt (the same file), and the cached validation answers too.
     assert registry_file.stat().st_ino == in_use[registry_file.name]
     assert {name: (cache / name).stat().st_ino for name in in_use if (cache / name).exists()} == in_use
+
+
+def test_a_validator_that_raises_is_a_problem_not_silence(tmp_path):
+    sys.path.insert(0, str(Path(__file__).parent))
+    from e2e_support import GADGET_V1, write_project
+
+    root = write_project(tmp_path / "shop")
+    (root / "src/shop/components/gadget.py").write_text(GADGET_V1.replace("    name: str\n", (
+        "    name: str\n\n"
+        "    @__import__('pydantic').field_validator('name')\n"
+        "    @classmethod\n"
+        "    def _known(cls, value: str) -> str:\n"
+        "        return {'g1': value}[value]\n")))
+    (root / "src/shop/defs/gadgets/defs.yaml").write_text("type: shop.components.gadget.Gadget\nattributes:\n  name: g\n")
+    result = check("--format", "json", str(root), cwd=tmp_path, env={"DAGSTER_COMPONENTS_LS_CACHE": str(tmp_path / "cache")})
+    assert (result.returncode, rows(result.stdout)) == (1, [
+        ("shop/src/shop/defs/gadgets/defs.yaml", 2, 2, 2, 6, "error", "component-validation",
+         "The validator '_known' raised KeyError: 'g' (from shop.components.gadget.Gadget)")])
