@@ -18,7 +18,7 @@ from . import project as projects
 from .diagnostics import ERROR, CheckContext, Problem, diagnose, without_suppressed
 from .documents import ParsedFile, parse_file
 from .positions import LineIndex, Span
-from .registry import Registry, cache_dir, cached_call, fingerprint, load_registry
+from .registry import Registry, cache_dir, cached_call, fingerprint, load_registry, prune_cache
 from .worker import protocol
 from .worker_client import WorkerError, WorkerProcess
 
@@ -107,6 +107,7 @@ def collect_findings(paths: list[str], python: Optional[str], fix: Optional[Call
         by_project.setdefault(key, (owner, []))[1].append((file, text))
     for owner, group in by_project.values():
         findings.extend(_check_project(owner, group, python, fix, load, frozenset(not_utf8)))
+    prune_cache()  # last: the entries this run read were marked used, so they stay
     return findings, checked
 
 
@@ -134,6 +135,7 @@ def _check_project(owner: Optional[projects.Project], group: list[tuple[Path, st
         stamp = fingerprint(interpreter, owner)  # once: the registry and every cached worker answer use it
         registry = _load_registry(worker, interpreter, owner, referenced_types(p for _, _, p in parsed), stamp)
         _say_environment(owner, python, interpreter, registry, from_cache=worker.pid is None)
+        _report_own_module_errors(owner, registry)
         config_path = policies.policy_config_path(owner)
         config, config_problems = policies.load_policy_config(config_path)
         checked = [(file, text, p, context_for(file, owner, registry, config)) for file, text, p in parsed]
@@ -154,6 +156,18 @@ def _check_project(owner: Optional[projects.Project], group: list[tuple[Path, st
         index = LineIndex(_read(config_path))
         findings.extend(Finding(config_path, problem, index) for problem in config_problems)
     return findings
+
+
+def _report_own_module_errors(owner: Optional[projects.Project], registry: Registry) -> None:
+    """The project's own modules that failed to import (raised, hung, ended or crashed the process), on
+    stderr: a type no file uses yet is reported too. Installed packages' failures show where a type is used."""
+    if owner is None:
+        return
+    own = {owner.root_module.split(".")[0], *(m.split("*")[0].rstrip(".") for m in owner.registry_modules)}
+    for name, error in sorted(registry.module_errors.items()):
+        if any(name == prefix or name.startswith(prefix + ".") for prefix in own if prefix):
+            print(f"dagster-components-ls check: project {owner.root}: importing '{name}' failed: {error}",
+                  file=sys.stderr)
 
 
 def _fixed(file: Path, text: str, parsed: ParsedFile, ctx: CheckContext, selected: Callable[[Problem], bool],

@@ -44,6 +44,8 @@ class LineageState:
     """The pending start of a load (saves within LINEAGE_DEBOUNCE_SECONDS make one load)."""
     worker: Any = None
     """A long-lived worker of its own (Dagster and dbt stay imported; each load forks a fresh child)."""
+    shown: frozenset = frozenset()
+    """The failures of the last load already told with window/showMessage (each is told once)."""
 
     @property
     def stale(self) -> bool:
@@ -248,17 +250,25 @@ def error_range(error: Mapping[str, Any], parsed: Optional[ParsedFile], index: O
     return None
 
 
+def load_params(project_root: str, prepare: bool, timeout: float) -> dict[str, Any]:
+    """The `load` params: a quarter of the call per document's build_defs (the whole build gets
+    twice that), so a hanging one is its document's load-error and the others still load in time."""
+    from .worker_client import capped
+
+    return {"project_root": project_root, "prepare": prepare, "seconds_per_document": capped(timeout) / 4}
+
+
 def load_definitions(worker: Any, project_root: str, on_prepare: Callable[[str], None],
                      timeout: float = 120.0, prepare_timeout: float = 600.0) -> dict[str, Any]:
     """The worker's `load` answer for a project (blocking), preparing stored state first when it is
     missing or stale; `on_prepare` hears what is prepared and why. Raises WorkerError."""
     from .worker import protocol
 
-    result = worker.call(protocol.METHOD_LOAD, {"project_root": project_root, "prepare": False}, timeout=timeout)
+    result = worker.call(protocol.METHOD_LOAD, load_params(project_root, False, timeout), timeout=timeout)
     needed = result.get("needs_prepare")
     if needed:
         on_prepare("Preparing " + ", ".join(f"{n.get('key')} ({n.get('reason')})" for n in needed))
-        result = worker.call(protocol.METHOD_LOAD, {"project_root": project_root, "prepare": True},
+        result = worker.call(protocol.METHOD_LOAD, load_params(project_root, True, prepare_timeout),
                              timeout=prepare_timeout)
     return result
 

@@ -7,7 +7,8 @@ import os
 import re
 import subprocess
 import tempfile
-from collections.abc import Iterable, Iterator
+import time
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -15,8 +16,9 @@ from typing import Any
 from .files import read_text
 from .processes import run_contained
 from .project import Project, component_files, is_skipped_dir, module_path
+from .snapshot_shape import snapshot_problem
 from .worker import protocol
-from .worker_client import WORKER_DIR, WorkerError, WorkerProcess
+from .worker_client import WORKER_DIR, WorkerError, WorkerProcess, capped
 
 # Top-level `type:` / `template_vars_module:` lines of defs.yaml files: they name the project-local
 # types and template var modules the worker imports, so they are part of the fingerprint.
@@ -129,6 +131,15 @@ class Registry:
         }
 
 
+CACHE_MAX_FILES = 1000
+CACHE_MAX_BYTES = 256 * 1024 * 1024
+"""Bounds of the disk cache; beyond them the least recently used entries go (a read counts as a use)."""
+STALE_TEMP_SECONDS = 3600.0
+"""A temp file this old is a write that died halfway."""
+_ENTRY_NAME = re.compile(r"^[a-z_]+(-[0-9a-f]+)+\.json$")
+"""Our entries' names (`registry-1a2b...json`): nothing else in the folder is ever deleted."""
+
+
 def cache_dir() -> Path:
     if os.environ.get("DAGSTER_COMPONENTS_LS_CACHE"):
         return Path(os.environ["DAGSTER_COMPONENTS_LS_CACHE"])
@@ -138,7 +149,8 @@ def cache_dir() -> Path:
 
 def load_registry(python: Path, project: Project | None, *, worker: WorkerProcess | None = None,
                   use_cache: bool = True, timeout: float = 120.0, extra_types: Iterable[str] = (),
-                  cache_only: bool = False, stamp: str | None = None) -> Registry:
+                  cache_only: bool = False, stamp: str | None = None,
+                  on_build: Callable[[], None] = lambda: None) -> Registry:
     """The registry for this interpreter and project: from the cache when the fingerprint matches
     (no Dagster import, no process), else from the worker, then cached.
 
@@ -146,35 +158,61 @@ def load_registry(python: Path, project: Project | None, *, worker: WorkerProces
     re-export such as `dagster.components.DefsFolderComponent`): the worker tries to import them.
     `cache_only` never starts a worker (an untrusted workspace): WorkerError when nothing is cached.
     `stamp` is `fingerprint(python, project)` when the caller has just computed it.
+    `on_build` is called when the cache cannot answer, before the worker is asked (which takes seconds).
     """
     extras = sorted(set(extra_types))
-    root = str(project.root) if project else ""
-    cache_file = cache_dir() / f"registry-{_digest(str(python), root, *extras)[:16]}.json"
+    cache_file = registry_cache_file(python, project, extras)
     if cache_only:  # not even the fingerprint: probing the interpreter would run its site hooks
-        cached = _read_json(cache_file)
-        if cached and "registry" in cached:
+        cached = _read_cached_registry(cache_file)
+        if cached is not None:
+            _touch(cache_file)
             return Registry.from_snapshot(cached["registry"])
         raise WorkerError("unavailable", "the workspace is not trusted and no component types are cached for it")
     fp = stamp or fingerprint(python, project)
     if use_cache:
-        cached = _read_json(cache_file)
-        if cached and cached.get("fingerprint") == fp:
+        cached = _read_cached_registry(cache_file)
+        if cached is not None and cached.get("fingerprint") == fp:
+            _touch(cache_file)
             return Registry.from_snapshot(cached["registry"])
+    on_build()
     own_worker = worker is None
     worker = worker or WorkerProcess(python, project.root if project else Path.cwd())
     try:
-        params = {"project_root": str(project.root) if project else None, "extra_modules": [], "extra_types": extras}
+        # A third of the call per module: one that hangs is left out in time for the others' types.
+        params = {"project_root": str(project.root) if project else None, "extra_modules": [], "extra_types": extras,
+                  "seconds_per_module": min(protocol.SECONDS_PER_MODULE, capped(timeout) / 3)}
         snapshot = worker.call(protocol.METHOD_REGISTRY, params, timeout=timeout)
     finally:
         if own_worker:
             worker.close()
+    problem = snapshot_problem(snapshot)
+    if problem is not None:  # a worker of another version, or a broken one: never cached
+        raise WorkerError("exception", f"the worker's registry answer is malformed: {problem}")
     _write_json_atomically(cache_file, {"fingerprint": fp, "registry": snapshot})
+    prune_cache()
     return Registry.from_snapshot(snapshot)
+
+
+def registry_cache_file(python: Path, project: Project | None, extra_types: Iterable[str] = ()) -> Path:
+    """Where the registry of this interpreter, project and extra types is cached (whatever its fingerprint)."""
+    root = str(project.root) if project else ""
+    return cache_dir() / f"registry-{_digest(str(python), root, *sorted(set(extra_types)))[:16]}.json"
+
+
+def _read_cached_registry(path: Path) -> dict[str, Any] | None:
+    """The cache entry when it is whole and of the registry's shape; None (a rebuild) otherwise."""
+    cached = _read_json(path)
+    if not isinstance(cached, dict) or snapshot_problem(cached.get("registry")) is not None:
+        return None
+    return cached
 
 
 def stored_lineage(project_root: Path) -> Any:
     """The last load answer saved for a project (shown, as stale, while a server start loads anew)."""
-    return _read_json(_lineage_file(project_root))
+    found = _read_json(_lineage_file(project_root))
+    if found is not None:
+        _touch(_lineage_file(project_root))
+    return found
 
 
 def store_lineage(project_root: Path, result: dict[str, Any]) -> None:
@@ -191,13 +229,45 @@ def cached_call(worker: WorkerProcess, stamp: str, method: str, params: dict[str
     component validation), cached on disk like the registry: a warm `check` starts no worker.
     `stamp` is the registry fingerprint the answer depends on (computed once by the caller)."""
     key = _digest(stamp, method, json.dumps(params, sort_keys=True))
-    cache_file = cache_dir() / f"{method}-{key[:24]}.json"
+    # Named by worker (interpreter and project), fingerprint and params: a new fingerprint makes the
+    # worker's older answers useless, so they are deleted when the first new one is written.
+    owner = f"{method}-{_digest(str(worker.python), str(worker.cwd))[:8]}"
+    cache_file = cache_dir() / f"{owner}-{_digest(stamp)[:8]}-{key[:16]}.json"
     cached = _read_json(cache_file)
-    if isinstance(cached, dict) and cached.get("key") == key:
+    if isinstance(cached, dict) and cached.get("key") == key and isinstance(cached.get("answer"), dict):
+        _touch(cache_file)
         return cached["answer"]
     answer = worker.call(method, params, timeout=timeout)
     _write_json_atomically(cache_file, {"key": key, "answer": answer})
+    for other in cache_dir().glob(f"{owner}-*.json"):
+        if not other.name.startswith(f"{owner}-{_digest(stamp)[:8]}-"):
+            _unlink(other)
+    prune_cache(only_if_over=True)
     return answer
+
+
+def prune_cache(max_files: int = CACHE_MAX_FILES, max_bytes: int = CACHE_MAX_BYTES, only_if_over: bool = False) -> int:
+    """Keeps the disk cache within its bounds: deletes the least recently used entries beyond
+    `max_files` or `max_bytes`, and temp files a dead write left. Returns how many files went.
+    `only_if_over` (after a write): nothing but a count of names unless the count is over."""
+    entries = [e for e in _scandir(str(cache_dir())) if e.is_file(follow_symlinks=False)]
+    if only_if_over and sum(1 for e in entries if _ENTRY_NAME.match(e.name)) <= max_files:
+        return 0
+    now, removed, kept, total = time.time(), 0, [], 0
+    for entry in entries:
+        try:
+            st = entry.stat(follow_symlinks=False)
+        except OSError:
+            continue
+        if entry.name.endswith(".tmp") and now - st.st_mtime > STALE_TEMP_SECONDS:
+            removed += _unlink(Path(entry.path))
+        elif _ENTRY_NAME.match(entry.name):
+            kept.append((st.st_mtime_ns, st.st_size, entry.path))
+    for count, (_, size, path) in enumerate(sorted(kept, reverse=True), 1):  # newest first
+        total += size
+        if count > max_files or total > max_bytes:
+            removed += _unlink(Path(path))
+    return removed
 
 
 def fingerprint(python: Path, project: Project | None) -> str:
@@ -261,7 +331,8 @@ def _interpreter_info(python: Path) -> dict[str, Any]:
 @functools.lru_cache(maxsize=16)
 def _probe_interpreter(key: tuple[str, int, int, str], disk: Path) -> dict[str, Any]:
     cached = _read_json(disk)
-    if cached is not None:
+    if _is_interpreter_info(cached):
+        _touch(disk)
         return cached
     try:
         out = run_contained([key[0], "-c", _PROBE], timeout=_probe_timeout())
@@ -281,6 +352,13 @@ def _probe_timeout() -> float:
         return float(os.environ.get(PROBE_TIMEOUT_ENV, "30"))
     except ValueError:
         return 30.0
+
+
+def _is_interpreter_info(info: Any) -> bool:
+    """The probe's answer, as _PROBE prints it (a cache file of another shape is probed again)."""
+    return (isinstance(info, dict) and isinstance(info.get("version"), (str, type(None)))
+            and all(isinstance(info.get(key), list) and all(isinstance(p, str) for p in info[key])
+                    for key in ("paths", "site_dirs")))
 
 
 def _distributions(paths: list[str]) -> Iterator[list[Any]]:
@@ -355,6 +433,22 @@ def _read_json(path: Path) -> Any:
         return json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
+
+
+def _touch(path: Path) -> None:
+    """Marks an entry used now, for the cache's least-recently-used pruning."""
+    try:
+        os.utime(path)
+    except OSError:
+        pass
+
+
+def _unlink(path: Path) -> int:
+    try:
+        path.unlink()
+        return 1
+    except OSError:  # another process pruned it first
+        return 0
 
 
 def _write_json_atomically(path: Path, data: Any) -> None:

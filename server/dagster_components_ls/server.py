@@ -6,6 +6,7 @@ import asyncio
 import logging
 import os
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Optional
@@ -27,7 +28,7 @@ from .hover import hover
 from .lineage import LineageState, Loaded, asset_at, asset_completions, asset_hover, lens_title, lineage_view
 from .lsp_ranges import lsp_range
 from .positions import LineIndex, Span
-from .registry import Registry, fingerprint, load_registry
+from .registry import Registry, fingerprint, load_registry, prune_cache
 from .settings import Settings
 from .symbols import document_symbols, workspace_symbols
 from .worker import protocol
@@ -104,6 +105,8 @@ class ProjectState:
     """The interpreter and installed packages the lineage worker imported (see registry.installed_stamp)."""
     attempted: Optional[str] = None
     """The fingerprint of the last registry build; the poll does not retry one that failed."""
+    building: asyncio.Event = field(default_factory=asyncio.Event)
+    """Set while a worker builds the registry (the cache could not answer): requests stop waiting for it."""
 
     def background_worker(self) -> WorkerProcess:
         if self.worker is None:
@@ -148,9 +151,14 @@ class ComponentsLanguageServer(LanguageServer):
         (a warm cache takes ~0.1 s) rather than answer without the component types."""
         snap = self.snapshot(uri)
         if snap is not None and snap.ctx.registry is None:
-            loading = self.state_for(uri).loading
-            if loading is not None:
-                await asyncio.wait([loading], timeout=REQUEST_WAIT_SECONDS)
+            state = self.state_for(uri)
+            if state.loading is not None and not state.building.is_set():
+                # Only while the cache may answer: a worker's build takes seconds to minutes (a module
+                # that hangs), and every request would wait in vain; they answer from what is known.
+                building = asyncio.ensure_future(state.building.wait())
+                await asyncio.wait([state.loading, building], timeout=REQUEST_WAIT_SECONDS,
+                                   return_when=asyncio.FIRST_COMPLETED)
+                building.cancel()
                 snap = self.snapshot(uri)
         return snap
 
@@ -303,9 +311,16 @@ class ComponentsLanguageServer(LanguageServer):
         progress = await self.begin_progress("Dagster components", reason or "Reading component types")
         try:
             state.python = projects.resolve_interpreter(self.settings.python or self.python_override, root)
-            registry, stamp, installed = await asyncio.to_thread(self._read_registry, state)
-        except (WorkerError, projects.InterpreterNotFound, OSError) as exc:
-            state.error = f"Could not read the component types: {exc}"
+            loop = asyncio.get_running_loop()
+            registry, stamp, installed = await asyncio.to_thread(
+                self._read_registry, state, lambda: loop.call_soon_threadsafe(state.building.set))
+        except Exception as exc:  # WorkerError, InterpreterNotFound, OSError; anything else is a bug of ours,
+            # which must not leave the project `loading` and read again on every request either
+            reason = str(exc)
+            if not isinstance(exc, (WorkerError, projects.InterpreterNotFound, OSError)):
+                log.exception("reading the component types failed")
+                reason = f"{type(exc).__name__}: {exc}"
+            state.error = f"Could not read the component types: {reason}"
             self.status(state, "registry", "error" if self.settings.trusted else "untrusted", state.error)
             self.window_show_message(types.ShowMessageParams(type=types.MessageType.Error, message=state.error))
         else:
@@ -321,14 +336,15 @@ class ComponentsLanguageServer(LanguageServer):
                 self.background.pop(uri, None)
                 self.background_tasks.pop(uri, None)
             if self.settings.trusted:
-                self.status(state, "registry", "ready",
-                            f"{len(registry.types)} component types (Dagster {registry.dagster_version or 'unknown'})")
+                self.status(state, "registry", "ready", f"{len(registry.types)} component types "
+                            f"(Dagster {registry.dagster_version or 'unknown'}){_failed_modules(registry)}")
             else:
                 self.status(state, "registry", "untrusted",
                             f"{len(registry.types)} component types from the cache; the workspace is not trusted, so no project code runs")
             self.renew_lineage_worker(state, installed)
         finally:
             state.loading = None
+            state.building.clear()
             self.end_progress(progress, state.error or "Component types ready")
         self.publish_all(state)
         if state.registry is not None:
@@ -357,20 +373,24 @@ class ComponentsLanguageServer(LanguageServer):
         if token is not None:
             self.work_done_progress.end(token, types.WorkDoneProgressEnd(message=message))
 
-    def _read_registry(self, state: ProjectState) -> tuple[Registry, Optional[str], Optional[str]]:
+    def _read_registry(self, state: ProjectState, on_build: Callable[[], None]) -> tuple[Registry, Optional[str], Optional[str]]:
         """The registry, the fingerprint it answers to and the installed packages' stamp (both None
         when untrusted: nothing is polled, no worker runs)."""
         from .registry import installed_stamp
 
         assert state.python is not None
         if not self.settings.trusted:  # no user code runs, not even the interpreter: a cached registry or nothing
-            return load_registry(state.python, state.project, extra_types=state.extra_types, cache_only=True), None, None
+            registry = load_registry(state.python, state.project, extra_types=state.extra_types, cache_only=True)
+            prune_cache()  # after the read: the entry in use was marked used, so it stays
+            return registry, None, None
         stamp = state.attempted = fingerprint(state.python, state.project)
         installed = installed_stamp(state.python)
         worker = WorkerProcess(state.python, state.project.root if state.project else Path.cwd())
         try:
             registry = load_registry(state.python, state.project, worker=worker, timeout=REGISTRY_TIMEOUT_SECONDS,
-                                     extra_types=state.extra_types, stamp=stamp)
+                                     extra_types=state.extra_types, stamp=stamp,
+                                     on_build=on_build)
+            prune_cache()  # at start-up and after each rebuild, once the entry in use was marked used
             return registry, stamp, installed
         finally:
             worker.close()
@@ -503,6 +523,7 @@ class ComponentsLanguageServer(LanguageServer):
                 lin.done, lin.error = generation, f"Could not load the definitions: {exc.message}"
                 log.warning("%s\n%s", lin.error, exc.traceback or exc.stderr_tail)
                 self.status(state, "lineage", "error", lin.error)
+                self.tell_failures(state, [lin.error])
                 continue
             finally:
                 lin.running = 0
@@ -523,12 +544,21 @@ class ComponentsLanguageServer(LanguageServer):
                     task[1].cancel()
             for error in lin.loaded.errors:
                 log.info("load error in %s: %s\n%s", error.get("path"), error.get("message"), error.get("traceback"))
+            self.tell_failures(state, [_load_failure(error, state.project) for error in lin.loaded.errors])
             errors = len(lin.loaded.errors)
             produced = sum(1 for a in lin.loaded.assets.values() if a.get("materializable", True))
             self.status(state, "lineage", "error" if errors else "ready",
                         f"{produced} assets" + (f", {errors} load error{'s' if errors != 1 else ''}" if errors else ""))
             self.publish_all(state)
             self.refresh_code_lenses()
+
+    def tell_failures(self, state: ProjectState, failures: list[str]) -> None:
+        """window/showMessage for each failure the last load did not have already: editors without
+        our status see them too, once each (a failure that goes away and comes back is told again)."""
+        for failure in dict.fromkeys(failures):
+            if failure not in state.lineage.shown:
+                self.window_show_message(types.ShowMessageParams(type=types.MessageType.Error, message=failure))
+        state.lineage.shown = frozenset(failures)
 
     async def _prepare_and_load(self, state: ProjectState, needed: list[dict]) -> dict:
         """Stored state (dbt's manifest) is missing or older than its project: prepare it, with progress."""
@@ -546,8 +576,11 @@ class ComponentsLanguageServer(LanguageServer):
         if lin.worker is None:
             assert state.python is not None and state.project is not None
             lin.worker = WorkerProcess(state.python, state.project.root)
-        return lin.worker.call(protocol.METHOD_LOAD, {"project_root": str(state.project.root), "prepare": prepare},
-                               timeout=PREPARE_TIMEOUT_SECONDS if prepare else LOAD_TIMEOUT_SECONDS)
+        from .lineage import load_params
+
+        timeout = PREPARE_TIMEOUT_SECONDS if prepare else LOAD_TIMEOUT_SECONDS
+        return lin.worker.call(protocol.METHOD_LOAD, load_params(str(state.project.root), prepare, timeout),
+                               timeout=timeout)
 
     def renew_lineage_worker(self, state: ProjectState, installed: Optional[str]) -> None:
         """A new interpreter or installed packages: the lineage worker's imports are outdated. The
@@ -988,3 +1021,25 @@ def serve(tcp: Optional[str] = None, python: Optional[str] = None) -> None:
         server.start_tcp(host or "127.0.0.1", int(port))
     else:
         server.start_io()
+
+
+def _failed_modules(registry: Registry, shown: int = 3) -> str:
+    """"; 2 modules failed to import: a (did not finish within 60 s), b (...)" for the ready status."""
+    if not registry.module_errors:
+        return ""
+    named = [f"{name} ({error})" for name, error in sorted(registry.module_errors.items())]
+    more = f" and {len(named) - shown} more" if len(named) > shown else ""
+    count = len(named)
+    return f"; {count} module{'s' if count > 1 else ''} failed to import: {', '.join(named[:shown])}{more}"
+
+
+def _load_failure(error: dict, project: Optional[projects.Project]) -> str:
+    """One load error as a sentence for window/showMessage: "Loading src/p/defs/b/defs.yaml (document 2) failed: ..."."""
+    path = error.get("path")
+    if path and project is not None and Path(path).is_relative_to(project.root):
+        path = str(Path(path).relative_to(project.root))
+    where = f" {path}" if path else " the definitions"
+    document = error.get("document")
+    if isinstance(document, int):
+        where += f" (document {document + 1})"
+    return f"Loading{where} failed: {error.get('message')}"

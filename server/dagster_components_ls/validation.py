@@ -19,7 +19,7 @@ CODE = "component-validation"
 KEYSTROKE_CODES = frozenset({"unknown-attribute", "missing-attribute", "invalid-value"})
 # Pydantic error kinds whose message a person wrote (a validator's ValueError or assert): shown as
 # written and placed on the key, like a rule about the field rather than about its value's type.
-USER_KINDS = frozenset({"value_error", "assertion_error"})
+USER_KINDS = frozenset({"value_error", "assertion_error", "validator_raised"})
 
 
 def validate(worker: WorkerProcess, parsed: ParsedFile, ctx: CheckContext, project_root: Optional[str],
@@ -102,7 +102,8 @@ def _key_paths(data: dict[str, Any]) -> set[KeyPath]:
 
 
 def _problem(doc: YamlDocument, error: dict[str, Any], typename: Any) -> Problem:
-    path: KeyPath = tuple(error.get("path") or ("attributes",))
+    # [] is the document itself (a model validator that raised): shown at its `type:` key.
+    path: KeyPath = tuple(error["path"]) if isinstance(error.get("path"), list) else ("attributes",)
     kind = str(error.get("kind") or "")
     message = str(error.get("message") or "invalid value")
     if kind == "missing" and len(path) > 1:

@@ -29,6 +29,11 @@ _EOF = object()
 log = logging.getLogger(__name__)
 
 
+def capped(timeout: float) -> float:
+    """The timeout a call actually gets (see TIMEOUT_CAP_ENV)."""
+    return min(timeout, _timeout_cap())
+
+
 def _timeout_cap() -> float:
     try:
         return float(os.environ.get(TIMEOUT_CAP_ENV, "inf"))
@@ -173,18 +178,24 @@ class WorkerProcess:
             self._proc.stdin.flush()
         except OSError:
             raise self._crashed(method) from None
+        doing = None  # the last step the worker announced (see protocol.py, Progress)
         while True:
             try:
                 response = self._responses.get(timeout=max(0.0, deadline - time.monotonic()))
             except queue.Empty:
                 self._fail()
                 self._drain_stderr()
-                raise WorkerError("timeout", f"worker call {method} timed out; the worker was killed",
+                during = f" while {doing}" if doing else ""
+                raise WorkerError("timeout", f"worker call {method} timed out{during}; the worker was killed",
                                   self.stderr_tail()) from None
             if response is _EOF:
                 raise self._crashed(method)
-            if response.get("id") == request_id:
-                break
+            if response.get("id") != request_id:
+                continue
+            if "progress" in response:
+                doing = str(response["progress"])
+                continue
+            break
         self._failures = 0  # the worker answered: it is healthy, even if the call raised
         if "error" in response:
             error = response["error"]

@@ -5,6 +5,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -436,3 +437,73 @@ def test_a_fifo_in_a_projects_defs_folder_is_reported_and_the_project_checked(tm
         "shop.components.gadget.Gadget. Allowed: name\nFound 1 error and 0 warnings in 1 file.\n"))
     assert told(result.stderr) == [
         "dagster-components-ls check: warning: src/shop/defs/defs.yaml was not checked: not a regular file (a FIFO)"]
+
+
+def test_a_component_module_that_hangs_costs_only_its_types_and_is_named(tmp_path):
+    sys.path.insert(0, str(Path(__file__).parent))
+    from e2e_support import GADGET_V1, write_project
+
+    root = write_project(tmp_path / "shop")
+    (root / "src" / "shop" / "components" / "gadget.py").write_text("import time\ntime.sleep(3600)\n" + GADGET_V1)
+    result = check("--format", "json", str(root), cwd=tmp_path, env={
+        "DAGSTER_COMPONENTS_LS_CACHE": str(tmp_path / "cache"), "DAGSTER_COMPONENTS_LS_CALL_TIMEOUT": "30"})
+    assert (result.returncode, [(d["path"], d["code"], d["message"]) for d in json.loads(result.stdout)]) == (1, [
+        ("shop/src/shop/defs/gadgets/defs.yaml", "unknown-type",
+         "Component type 'shop.components.gadget.Gadget' could not be loaded: importing 'shop.components.gadget' "
+         "failed: did not finish within 10 s")])
+    assert f"dagster-components-ls check: project {root}: importing 'shop.components.gadget' failed: did not " \
+           f"finish within 10 s" in result.stderr.splitlines()
+
+
+def test_the_disk_cache_is_pruned_and_keeps_what_is_in_use(tmp_path):
+    from dagster_components_ls.registry import CACHE_MAX_FILES
+
+    cache = tmp_path / "cache"
+    env = {"DAGSTER_COMPONENTS_LS_CACHE": str(cache)}
+    project = tmp_path / "broken"
+    import shutil
+
+    shutil.copytree(EXAMPLES / "broken" / "component_validation", project / "component_validation")
+    first = check("--format", "json", str(project), cwd=tmp_path, env=env)
+    [registry_file] = cache.glob("registry-*.json")
+    in_use = {path.name: path.stat().st_ino for path in cache.glob("*.json")}
+    day_ago = time.time() - 86400
+    for path in cache.glob("*.json"):
+        os.utime(path, (day_ago, day_ago))  # older than all the junk below: only a read keeps them
+    # What 150 s of editing left: answers for fingerprints long gone, other projects' registries,
+    # and temp files of writes that died.
+    hour_ago = time.time() - 3600
+    junk = [*(f"validate-{i:08x}-{i:08x}-{i:016x}.json" for i in range(2 * CACHE_MAX_FILES)),
+            *(f"registry-{i:016x}.json" for i in range(200))]
+    for name in junk:
+        (cache / name).write_text('{"key": "x", "answer": {}}')
+        os.utime(cache / name, (hour_ago, hour_ago))
+    for i in range(50):
+        (cache / f"registry-{i:016x}.json.tmp{i}.tmp").write_text("{")
+        os.utime(cache / f"registry-{i:016x}.json.tmp{i}.tmp", (day_ago, day_ago))
+    (cache / "notes.txt").write_text("not ours")
+    second = check("--format", "json", str(project), cwd=tmp_path, env=env)
+    assert (second.returncode, second.stdout) == (first.returncode, first.stdout)
+    left = sorted(path.name for path in cache.iterdir())
+    assert len(left) <= CACHE_MAX_FILES + 1 and "notes.txt" in left and not [n for n in left if n.endswith(".tmp")]
+    # The registry read, not rebuilt (the same file), and the cached validation answers too.
+    assert registry_file.stat().st_ino == in_use[registry_file.name]
+    assert {name: (cache / name).stat().st_ino for name in in_use if (cache / name).exists()} == in_use
+
+
+def test_a_validator_that_raises_is_a_problem_not_silence(tmp_path):
+    sys.path.insert(0, str(Path(__file__).parent))
+    from e2e_support import GADGET_V1, write_project
+
+    root = write_project(tmp_path / "shop")
+    (root / "src/shop/components/gadget.py").write_text(GADGET_V1.replace("    name: str\n", (
+        "    name: str\n\n"
+        "    @__import__('pydantic').field_validator('name')\n"
+        "    @classmethod\n"
+        "    def _known(cls, value: str) -> str:\n"
+        "        return {'g1': value}[value]\n")))
+    (root / "src/shop/defs/gadgets/defs.yaml").write_text("type: shop.components.gadget.Gadget\nattributes:\n  name: g\n")
+    result = check("--format", "json", str(root), cwd=tmp_path, env={"DAGSTER_COMPONENTS_LS_CACHE": str(tmp_path / "cache")})
+    assert (result.returncode, rows(result.stdout)) == (1, [
+        ("shop/src/shop/defs/gadgets/defs.yaml", 2, 2, 2, 6, "error", "component-validation",
+         "The validator '_known' raised KeyError: 'g' (from shop.components.gadget.Gadget)")])

@@ -14,6 +14,7 @@ from e2e_support import DAGSTER_VERSION, SHOP_SKELETON, write_files
 from dagster_components_ls.worker_client import WorkerProcess
 
 WIDGET = '''
+import sys
 import time
 from typing import Optional
 
@@ -27,11 +28,14 @@ class Widget(dg.Component, dg.Model, dg.Resolvable):
     deps: list[str] = []
     delay: float = 0
     fail: Optional[str] = None
+    exit: Optional[int] = None
 
     def build_defs(self, context: dg.ComponentLoadContext) -> dg.Definitions:
         time.sleep(self.delay)
         if self.fail:
             raise RuntimeError(self.fail)
+        if self.exit is not None:
+            sys.exit(self.exit)
 
         @dg.asset(key=["widgets", self.name], deps=[dg.AssetKey.from_user_string(d) for d in self.deps],
                   owners=["team:shop"], group_name="widgets")
@@ -113,6 +117,24 @@ def test_a_failing_document_is_located_and_the_others_still_load(worker, shop):
     assert [(Path(e["path"]).name, e["document"], e["key_path"], e["message"]) for e in result["errors"]] == [
         ("defs.yaml", 1, ["attributes", "fail"], "RuntimeError: the widget factory is closed")]
     assert "Traceback" in result["errors"][0]["traceback"]
+    assert sorted(producers(result, shop)) == ["loose", "widgets/a", "widgets/b"]
+
+
+def test_a_document_whose_build_defs_exits_is_located_and_the_others_still_load(worker, shop):
+    path = shop / "src/shop/defs/b/defs.yaml"
+    path.write_text(path.read_text().replace("name: c\n", "name: c\n  exit: 3\n"))
+    result = load(worker, shop)
+    assert [(Path(e["path"]).name, e["document"], e["message"]) for e in result["errors"]] == [
+        ("defs.yaml", 1, "SystemExit: 3")]
+    assert sorted(producers(result, shop)) == ["loose", "widgets/a", "widgets/b"]
+
+
+def test_a_document_whose_build_defs_hangs_is_located_and_the_others_still_load(worker, shop):
+    path = shop / "src/shop/defs/b/defs.yaml"
+    path.write_text(path.read_text().replace("name: c\n", "name: c\n  delay: 3600\n"))
+    result = worker.call("load", {"project_root": str(shop), "prepare": False, "seconds_per_document": 2}, timeout=60)
+    assert [(Path(e["path"]).name, e["document"], e["message"]) for e in result["errors"]] == [
+        ("defs.yaml", 1, "BuildTimeout: build_defs did not finish within 2 s")]
     assert sorted(producers(result, shop)) == ["loose", "widgets/a", "widgets/b"]
 
 

@@ -77,6 +77,28 @@ class Raiser(Named):
         raise RuntimeError("the validator crashed")
 
 
+class WholeRaiser(Named):
+    @model_validator(mode="after")
+    def _whole(self) -> "WholeRaiser":
+        raise KeyError("region")
+
+
+class StrictStep(dg.Model, dg.Resolvable):
+    name: str
+
+    @field_validator("name")
+    @classmethod
+    def _strict(cls, value: str) -> str:
+        raise TypeError(f"step {value!r} is not allowed here")
+
+
+class Nested(dg.Component, dg.Model, dg.Resolvable):
+    steps: list[StrictStep] = []
+
+    def build_defs(self, context: dg.ComponentLoadContext) -> dg.Definitions:
+        return dg.Definitions()
+
+
 class Printer(Named):
     @field_validator("name")
     @classmethod
@@ -214,12 +236,13 @@ def test_user_code_that_raises_exits_or_prints_is_contained(worker, project):
     results = raw_results(worker, project, ("Raiser", {"name": "a"}), ("Quitter", {"name": "a"}),
                           ("Printer", {"name": "bad"}), ("Nope", {"name": "a"}))
     assert [(r["index"], r["skipped"]) for r in results] == [
-        (0, "building the component failed: RuntimeError: the validator crashed"),
-        (1, "building the component failed: SystemExit: 3"),
-        (2, None),
-        (3, "'shop.components.checked.Nope' is not a component class"),
-    ]
-    assert errors_of(results)[2] == [("attributes.name", "value_error", "name must not be 'bad'")]
+        (0, None), (1, None), (2, None), (3, "'shop.components.checked.Nope' is not a component class")]
+    # A validator that raises something pydantic does not turn into an error is an error all the same,
+    # at the field it validates.
+    assert errors_of(results)[:3] == [
+        [("attributes.name", "validator_raised", "The validator '_crash' raised RuntimeError: the validator crashed")],
+        [("attributes.name", "validator_raised", "The validator '_quit' raised SystemExit: 3")],
+        [("attributes.name", "value_error", "name must not be 'bad'")]]
     assert "written to fd 1 by a validator" in worker.stderr_tail(50)
 
 
@@ -242,3 +265,23 @@ def test_requests_and_results_round_trip_through_the_worker(worker, project):
     [problem] = validate(worker, parsed, ctx, str(project), TIMEOUT)
     assert (text[problem.span.start:problem.span.end], problem.message) == (
         "title", "title 'Daily' must be lowercase (from shop.components.checked.Pipeline)")
+
+
+def test_a_model_validator_that_raises_is_an_error_at_the_type_line(worker, project, tmp_path):
+    [result] = raw_results(worker, project, ("WholeRaiser", {"name": "a"}))
+    assert (errors_of([result]), result["skipped"]) == (
+        [[("", "validator_raised", "The validator '_whole' raised KeyError: 'region'")]], None)
+    text = "type: shop.components.checked.WholeRaiser\nattributes:\n  name: a\n"
+    ctx = CheckContext(registry=Registry.from_snapshot({"types": [{"key": "shop.components.checked.WholeRaiser"}]}),
+                       folder=str(project / "src/shop/defs"), project_root=str(project))
+    [problem] = validate(worker, parse_file(text), ctx, str(project), TIMEOUT)
+    assert (problem.code, problem.span.start, problem.span.end, problem.message) == (
+        "component-validation", 0, 4,
+        "The validator '_whole' raised KeyError: 'region' (from shop.components.checked.WholeRaiser)")
+
+
+def test_a_nested_models_validator_that_raises_is_an_error_at_the_attribute_holding_it(worker, project):
+    [result] = raw_results(worker, project, ("Nested", {"steps": [{"name": "a"}]}))
+    assert (errors_of([result]), result["skipped"]) == (
+        [[("attributes.steps", "validator_raised", "The validator '_strict' raised TypeError: step 'a' is not allowed here")]],
+        None)

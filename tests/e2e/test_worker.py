@@ -170,24 +170,40 @@ def test_timeout_kills_the_whole_process_group(tmp_path):
         worker_pid = worker.call("ping", timeout=30)["pid"]
         started = time.monotonic()
         with pytest.raises(WorkerError) as caught:
-            worker.call("registry", {"project_root": str(MINI), "extra_modules": ["mini.slow.sleeper"]}, timeout=3)
+            worker.call("registry", {"project_root": str(MINI), "extra_modules": ["mini.slow.sleeper"],
+                                     "seconds_per_module": 60}, timeout=3)
         elapsed = time.monotonic() - started
         assert (caught.value.kind, caught.value.message) == (
-            "timeout", "worker call registry timed out; the worker was killed")
+            "timeout", "worker call registry timed out while importing 'mini.slow.sleeper'; the worker was killed")
         assert 3 <= elapsed < 5
         call_pid, sleep_pid = map(int, pidfile.read_text().split())
         assert wait_until_gone([worker_pid, call_pid, sleep_pid]) == []
         assert worker.pid is None
 
 
-def test_user_code_that_exits_the_process_costs_only_the_call():
-    with WorkerProcess(PYTHON, MINI) as worker:
+# Modules that end or stop the registry build where they run: each must cost only its own types.
+FATAL_MODULES = {
+    "mini.slow.sleeper": "did not finish within 5 s",
+    "mini.slow.exiter": "ended the process (exit code 7)",
+    "mini.slow.segfaulter": "crashed the process (signal 11, SIGSEGV)",
+}
+
+
+def test_a_module_that_hangs_exits_or_crashes_costs_only_its_own_types(tmp_path):
+    pidfile = tmp_path / "pids"
+    with WorkerProcess(PYTHON, MINI, env={**os.environ, "MINI_SLEEPER_PIDFILE": str(pidfile)}) as worker:
         pid = worker.call("ping")["pid"]
-        with pytest.raises(WorkerError) as caught:
-            worker.call("registry", {"project_root": str(MINI), "extra_modules": ["mini.slow.exiter"]}, timeout=60)
-        assert (caught.value.kind, caught.value.message) == (
-            "exception", "the call's process died (exit code 7) before answering")
+        result = worker.call("registry", {"project_root": str(MINI), "extra_modules": list(FATAL_MODULES),
+                                          "seconds_per_module": 5}, timeout=120)
         assert worker.call("ping")["pid"] == pid
+        call_pid = int(pidfile.read_text().split()[0])
+        assert wait_until_gone([call_pid]) == []
+    errors = {name: error for name, error in result["module_errors"].items() if name.startswith("mini.")}
+    assert errors == {"mini.components.broken": "RuntimeError: broken on purpose",
+                      "mini.components.quitter": "SystemExit: 3", **FATAL_MODULES}
+    keys = [t["key"] for t in result["types"]]
+    assert {"dagster.DefsFolderComponent", "dagster_dbt.DbtProjectComponent", "mini.components.widget.Widget",
+            "mini.lib.extra.Extra"} <= set(keys)
 
 
 def test_a_worker_that_exits_is_restarted_on_the_next_call():

@@ -153,3 +153,22 @@ def test_fingerprint_changes_with_what_the_registry_depends_on(project, edit, ch
 def test_fingerprint_depends_on_the_interpreter_and_project(project):
     assert len({fingerprint(PYTHON, project), fingerprint(PYTHON, None),
                 fingerprint(Path("/nonexistent/python"), project)}) == 3
+
+
+def test_prune_cache_keeps_the_newest_entries_within_count_and_size(tmp_path, monkeypatch):
+    import os
+
+    from dagster_components_ls.registry import prune_cache
+
+    monkeypatch.setenv("DAGSTER_COMPONENTS_LS_CACHE", str(tmp_path))
+    for age in range(10):  # entry i is i hours old, 100 bytes
+        path = tmp_path / f"validate-{age:08x}-{age:016x}.json"
+        path.write_text("x" * 100)
+        os.utime(path, (1_000_000 - age * 3600, 1_000_000 - age * 3600))
+    (tmp_path / "README").write_text("not ours")
+    assert prune_cache(max_files=6, max_bytes=10_000) == 4
+    assert prune_cache(max_files=6, max_bytes=350) == 3
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "README", "validate-00000000-0000000000000000.json", "validate-00000001-0000000000000001.json",
+        "validate-00000002-0000000000000002.json"]
+    assert prune_cache(max_files=2, only_if_over=True) == 1

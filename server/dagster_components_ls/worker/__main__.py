@@ -30,6 +30,9 @@ class CannotRun(Exception):
     """The interpreter cannot answer this call at all (no Dagster); the message is for the user as is."""
 
 
+Progress = Callable[[str], None]
+"""Tells the client what a long call is doing now ("importing 'x'"), before it does it."""
+
 MEMORY_ENV = "DAGSTER_COMPONENTS_LS_WORKER_MEMORY_MB"
 DEFAULT_MEMORY_MB = 4096
 
@@ -44,12 +47,15 @@ def main() -> None:
     _limit_memory()
     requests, responses = _claim_stdio()
     signal.signal(signal.SIGUSR1, lambda signum, frame: None)  # an interrupt between calls is moot
+    def send(message: dict[str, Any]) -> None:
+        responses.write(json.dumps(message, default=repr) + "\n")
+        responses.flush()
+
     for line in requests:
         if not line.strip():
             continue
-        response, stop = _respond(line)
-        responses.write(json.dumps(response, default=repr) + "\n")
-        responses.flush()
+        response, stop = _respond(line, send)
+        send(response)
         if stop:
             break
         while AFTER_RESPONSE:
@@ -94,7 +100,7 @@ def _claim_stdio() -> tuple[IO[str], IO[str]]:
     return requests, responses
 
 
-def _respond(line: str) -> tuple[dict[str, Any], bool]:
+def _respond(line: str, send: Callable[[dict[str, Any]], None]) -> tuple[dict[str, Any], bool]:
     request_id = None
     try:
         try:
@@ -112,7 +118,10 @@ def _respond(line: str) -> tuple[dict[str, Any], bool]:
             raise CannotRun(f"Dagster is not installed in {sys.executable}")
         if not isinstance(params, dict):
             raise BadRequest("params must be an object")
-        return {"id": request_id, "result": HANDLERS[method](params)}, method == protocol.METHOD_SHUTDOWN
+        def progress(doing: str) -> None:
+            send({"id": request_id, "progress": doing})
+
+        return {"id": request_id, "result": HANDLERS[method](params, progress)}, method == protocol.METHOD_SHUTDOWN
     except BadRequest as e:
         return _error(request_id, protocol.ERROR_BAD_REQUEST, str(e), ""), False
     except CannotRun as e:
@@ -133,7 +142,7 @@ def _error(request_id: Any, kind: str, message: str, trace: str) -> dict[str, An
     return {"id": request_id, "error": {"message": message, "kind": kind, "traceback": trace}}
 
 
-def _ping(params: dict[str, Any]) -> dict[str, Any]:
+def _ping(params: dict[str, Any], progress: Progress) -> dict[str, Any]:
     return {
         "protocol": protocol.PROTOCOL_VERSION,
         "pid": os.getpid(),
@@ -141,20 +150,33 @@ def _ping(params: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _registry(params: dict[str, Any]) -> dict[str, Any]:
+def _registry(params: dict[str, Any], progress: Progress) -> dict[str, Any]:
     project_root = params.get("project_root")
     extra_modules = params.get("extra_modules", [])
     extra_types = params.get("extra_types", [])
+    seconds = params.get("seconds_per_module", protocol.SECONDS_PER_MODULE)
     if project_root is not None and not isinstance(project_root, str):
         raise BadRequest("project_root must be a string or null")
     for name, value in (("extra_modules", extra_modules), ("extra_types", extra_types)):
         if not isinstance(value, list) or not all(isinstance(m, str) for m in value):
             raise BadRequest(f"{name} must be a list of names")
+    if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or seconds <= 0:
+        raise BadRequest("seconds_per_module must be a positive number")
     adapter.preload()  # in the worker itself, so every later fork starts with Dagster imported
-    return isolation.run_isolated(registry.build_registry, project_root, extra_modules, extra_types)
+    # A module that hangs, calls os._exit or crashes stops the build where it is: build again
+    # without it, so it costs only its own types. Each attempt leaves out one more name.
+    excluded: dict[str, str] = {}
+    while True:
+        try:
+            return isolation.run_watched(registry.build_registry, project_root, extra_modules, extra_types, excluded,
+                                         seconds_per_step=float(seconds), on_step=progress)
+        except isolation.StepFailed as failed:
+            if failed.step is None or failed.step.name is None or failed.step.name in excluded:
+                raise isolation.ChildFailed(f"building the registry failed while {failed}") from None
+            excluded[failed.step.name] = failed.message
 
 
-def _validate(params: dict[str, Any]) -> dict[str, Any]:
+def _validate(params: dict[str, Any], progress: Progress) -> dict[str, Any]:
     project_root = params.get("project_root")
     documents = params.get("documents")
     if project_root is not None and not isinstance(project_root, str):
@@ -167,7 +189,7 @@ def _validate(params: dict[str, Any]) -> dict[str, Any]:
     return isolation.run_isolated(validate.validate_documents, project_root, documents)
 
 
-def _scaffold(params: dict[str, Any]) -> dict[str, Any]:
+def _scaffold(params: dict[str, Any], progress: Progress) -> dict[str, Any]:
     project_root = params.get("project_root")
     typename, folder_name = params.get("type"), params.get("folder_name", "component")
     scaffold_params = params.get("params")
@@ -182,7 +204,7 @@ def _scaffold(params: dict[str, Any]) -> dict[str, Any]:
                                   bool(params.get("append")))
 
 
-def _policies(params: dict[str, Any]) -> dict[str, Any]:
+def _policies(params: dict[str, Any], progress: Progress) -> dict[str, Any]:
     documents = params.get("documents")
     seconds = params.get("seconds_per_policy", policies.SECONDS_PER_POLICY)
     if not isinstance(documents, list) or not all(
@@ -195,13 +217,16 @@ def _policies(params: dict[str, Any]) -> dict[str, Any]:
     return policies.run_policies(documents, isolation.run_isolated, float(seconds))
 
 
-def _load(params: dict[str, Any]) -> dict[str, Any]:
+def _load(params: dict[str, Any], progress: Progress) -> dict[str, Any]:
     project_root, prepare = params.get("project_root"), params.get("prepare", False)
+    seconds = params.get("seconds_per_document")
     if not isinstance(project_root, str) or not isinstance(prepare, bool):
         raise BadRequest("load needs project_root (a string) and prepare (a boolean)")
+    if seconds is not None and (isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or seconds <= 0):
+        raise BadRequest("seconds_per_document must be a positive number")
     adapter.preload()
     try:
-        result = isolation.run_isolated(load.load_project, project_root, prepare, cancellable=True)
+        result = isolation.run_isolated(load.load_project, project_root, prepare, seconds, cancellable=True)
     except isolation.Cancelled:
         return {"cancelled": True}
     learned = result.pop("modules", [])
@@ -209,11 +234,11 @@ def _load(params: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
-def _shutdown(params: dict[str, Any]) -> dict[str, Any]:
+def _shutdown(params: dict[str, Any], progress: Progress) -> dict[str, Any]:
     return {}
 
 
-HANDLERS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
+HANDLERS: dict[str, Callable[[dict[str, Any], Progress], dict[str, Any]]] = {
     protocol.METHOD_PING: _ping,
     protocol.METHOD_REGISTRY: _registry,
     protocol.METHOD_POLICIES: _policies,

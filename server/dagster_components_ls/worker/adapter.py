@@ -486,6 +486,65 @@ def load_component(cls: type, instance: Any, folder: str,
     return None
 
 
+def raising_validator(cls: type, e: BaseException) -> tuple[str, list[str]] | None:
+    """(name, attribute path) of the class's own pydantic validator that raised `e`, when it did.
+
+    Pydantic turns a validator's ValueError or AssertionError into a ValidationError; anything else
+    (a KeyError, SystemExit) propagates bare and would pass for a resolver needing more than the
+    YAML. The traceback says whose code raised: a field validator's path is its (first) field, a
+    model validator's is [] (the document).
+    """
+    owners = _validator_codes(cls, [])
+    # A nested model's validators (a list item's, say) are placed at the attribute holding it.
+    for field_name, info in (getattr(cls, "model_fields", None) or {}).items():
+        for nested in _models_in(info.annotation, set()):
+            for code, found in _validator_codes(nested, ["attributes", field_name]).items():
+                owners.setdefault(code, found)
+    seen: set[int] = set()
+    while e is not None and id(e) not in seen:  # the exception and what it wraps (Dagster's wrappers)
+        seen.add(id(e))
+        tb = e.__traceback__
+        while tb is not None:
+            if tb.tb_frame.f_code in owners:
+                return owners[tb.tb_frame.f_code]
+            tb = tb.tb_next
+        e = e.__cause__ or e.__context__
+    return None
+
+
+def _validator_codes(model: type, at: list[str]) -> dict[Any, tuple[str, list[str]]]:
+    """code object -> (validator name, attribute path) of a pydantic model's field and model validators;
+    a field validator is at its (first) field under `at` ("attributes" for the component's own)."""
+    decorators = getattr(model, "__pydantic_decorators__", None)
+    owners: dict[Any, tuple[str, list[str]]] = {}
+    for kind in ("field_validators", "model_validators"):
+        for name, decorator in (getattr(decorators, kind, None) or {}).items():
+            code = getattr(getattr(decorator.func, "__func__", decorator.func), "__code__", None)
+            fields = [f for f in getattr(decorator.info, "fields", ()) if f != "*"]
+            if code is None:
+                continue
+            if at:  # a nested model: its attribute
+                owners[code] = (name, at)
+            else:  # the component's own: its field, or [] (the document) for a model validator
+                owners[code] = (name, ["attributes", fields[0]] if fields else [])
+    return owners
+
+
+def _models_in(annotation: Any, seen: set[int]) -> Iterator[type]:
+    """The pydantic models an annotation names (`list[Step]`, `Step | None`, nested models' fields)."""
+    import typing
+
+    if id(annotation) in seen or len(seen) > 200:
+        return
+    seen.add(id(annotation))
+    if isinstance(annotation, type) and hasattr(annotation, "__pydantic_decorators__"):
+        yield annotation
+        for info in (getattr(annotation, "model_fields", None) or {}).values():
+            yield from _models_in(info.annotation, seen)
+    for arg in typing.get_args(annotation):
+        yield from _models_in(arg, seen)
+
+
 def _load_context(folder: str, project_root: str | None) -> Any:
     """A ComponentLoadContext for a component in `folder`, outside any loaded component tree.
 

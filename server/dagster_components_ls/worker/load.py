@@ -2,9 +2,12 @@
 
 import os
 import re
+import signal
 import sys
 import time
 import traceback
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -19,13 +22,37 @@ _TEMPLATE = re.compile(r"\{\{(.*?)\}\}", re.S)
 _NAME = re.compile(r"[A-Za-z_]\w*")
 
 
-def load_project(project_root: str, prepare: bool) -> dict[str, Any]:
+class BuildTimeout(BaseException):
+    """A build that overran its budget (a BaseException, so user code's `except Exception` lets it by)."""
+
+
+def load_project(project_root: str, prepare: bool, seconds_per_document: float | None = None) -> dict[str, Any]:
     """See protocol.py (METHOD_LOAD). Runs in a forked child: it imports and runs the project's code."""
     with adapter.quiet_dagster_warnings():
-        return _load_project(project_root, prepare)
+        return _load_project(project_root, prepare, seconds_per_document)
 
 
-def _load_project(project_root: str, prepare: bool) -> dict[str, Any]:
+@contextmanager
+def _time_limit(seconds: float | None) -> Iterator[None]:
+    """Raises BuildTimeout in the code running when `seconds` pass (a Python-level hang: a sleep, a
+    loop, a blocking read), so a hanging build_defs is its document's error, not the whole call's."""
+    if seconds is None or not hasattr(signal, "setitimer"):
+        yield
+        return
+
+    def overrun(signum: int, frame: Any) -> None:
+        raise BuildTimeout(f"build_defs did not finish within {seconds:g} s")
+
+    previous = signal.signal(signal.SIGALRM, overrun)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def _load_project(project_root: str, prepare: bool, seconds_per_document: float | None = None) -> dict[str, Any]:
     root = Path(project_root)
     project = registry.read_project(root)
     if project is None:
@@ -65,7 +92,8 @@ def _load_project(project_root: str, prepare: bool) -> dict[str, Any]:
             fail(state.leaf, e)
         prepared.append({"key": state.key, "reason": reason, "seconds": round(time.monotonic() - started, 2)})
 
-    defs, project_errors, from_location = _build_code_location(project, tree, leaves, failed, fail, root)
+    defs, project_errors, from_location = _build_code_location(project, tree, leaves, failed, fail, root,
+                                                                   seconds_per_document)
     producers = _producers(defs, root) if from_location else _tree_producers(tree, leaves, failed, defs, root)
     return {"assets": _assets(defs, producers), "errors": list(failed.values()) + project_errors, "prepared": prepared,
             "modules": _learned(before, project)}
@@ -96,7 +124,8 @@ def _assets(defs: Any, producers: dict[str, adapter.Leaf]) -> list[dict[str, Any
 
 
 def _build_code_location(project: "registry.ProjectConfig", tree: Any, leaves: list[adapter.Leaf],
-                         failed: dict[Any, dict[str, Any]], fail: Any, root: Path) -> tuple[Any, list[dict[str, Any]], bool]:
+                         failed: dict[Any, dict[str, Any]], fail: Any, root: Path,
+                         seconds: float | None = None) -> tuple[Any, list[dict[str, Any]], bool]:
     """(definitions, project errors, whether they are the code location's) as `dg list defs` loads
     them: the repository of the project's target module (`definitions.py`), which decides which
     files are imported (a legacy `load_defs` never imports a script beside a folder's
@@ -105,12 +134,13 @@ def _build_code_location(project: "registry.ProjectConfig", tree: Any, leaves: l
     location_error = None
     if not failed and project.code_location_file is not None and not _only_loads_the_defs_folder(project.code_location_file):
         try:
-            repository = adapter.load_code_location(root, project.code_location_target_module)
-        except Exception as e:  # noqa: BLE001 - located below, document by document
+            with _time_limit(2 * seconds if seconds else None):
+                repository = adapter.load_code_location(root, project.code_location_target_module)
+        except BaseException as e:  # noqa: BLE001 - located below, document by document (sys.exit too)
             repository, location_error = None, e
         if repository is not None:
             return repository, [], True
-    defs, errors = _build(tree, leaves, failed, fail, root)
+    defs, errors = _build(tree, leaves, failed, fail, root, seconds)
     if location_error is not None and not failed and not errors:
         errors = [_project_error(location_error, root)]  # the target module's own code failed
     return defs, errors, False
@@ -155,13 +185,15 @@ def _called_name(call: Any) -> str | None:
 
 
 def _build(tree: Any, leaves: list[adapter.Leaf], failed: dict[Any, dict[str, Any]], fail: Any,
-           root: Path) -> tuple[Any, list[dict[str, Any]]]:
+           root: Path, seconds: float | None = None) -> tuple[Any, list[dict[str, Any]]]:
     """The whole defs folder as Dagster builds it; when that fails, every document that builds on its
-    own (without its folders' post_processing), so one broken document does not hide the others."""
+    own (without its folders' post_processing), so one broken document does not hide the others.
+    With `seconds`, each document's build may take that long, and the whole build twice that."""
     if not failed:
         try:
-            return adapter.build_defs(tree), []
-        except Exception as e:  # noqa: BLE001 - located below, document by document
+            with _time_limit(2 * seconds if seconds else None):
+                return adapter.build_defs(tree), []
+        except BaseException as e:  # noqa: BLE001 - located below, document by document (sys.exit too)
             whole = e
     else:
         whole = None
@@ -170,14 +202,16 @@ def _build(tree: Any, leaves: list[adapter.Leaf], failed: dict[Any, dict[str, An
         if leaf.loc in failed:
             continue
         try:
-            parts.append(adapter.build_defs(tree, leaf.loc))
-        except Exception as e:  # noqa: BLE001
+            with _time_limit(seconds):
+                parts.append(adapter.build_defs(tree, leaf.loc))
+        except BaseException as e:  # noqa: BLE001 - a build_defs that calls sys.exit is its document's error
             fail(leaf, e)
     if not failed:  # every document builds alone: a folder's post_processing, or the merge, failed
         for folder in adapter.folder_documents(tree):
             try:
-                adapter.build_defs(tree, folder.loc)
-            except Exception as e:  # noqa: BLE001
+                with _time_limit(seconds):
+                    adapter.build_defs(tree, folder.loc)
+            except BaseException as e:  # noqa: BLE001
                 fail(folder, e)
     project_errors = [_project_error(whole, root)] if whole is not None and not failed else []
     try:
@@ -215,7 +249,7 @@ def _tree_producers(tree: Any, leaves: list[adapter.Leaf], failed: dict[Any, Any
             continue
         try:
             own = adapter.own_assets(adapter.build_defs(tree, leaf.loc))
-        except Exception:  # noqa: BLE001 - already reported
+        except BaseException:  # noqa: BLE001 - already reported (a BuildTimeout or SystemExit too)
             continue
         for key, source in own:
             imported = (leaf.document is None and source is not None and source != leaf.path.resolve()

@@ -16,6 +16,19 @@ METHOD_LOAD = "load"
 METHOD_POLICIES = "policies"
 METHOD_SHUTDOWN = "shutdown"
 
+# Progress: during a call, the worker may send lines that say what it is about to do, before doing
+# it, so a call that times out can be blamed on the step it was in:
+#   <- {"id": 1, "progress": "importing 'shop.components.gadget'"}
+
+# Registry params (METHOD_REGISTRY):
+# -> {"project_root": "/p" | null, "extra_modules": ["mod", ...], "extra_types": ["pkg.Type", ...],
+#     "seconds_per_module": 60}        # optional: one module's import (or one type's description) budget
+# Each module is imported, and each type described, as one watched step of the build: a step that
+# overruns its budget, or ends the process (os._exit, a segfault), is left out and the build runs
+# again without it, so it costs only its own types; its module_errors entry says what happened:
+# "did not finish within 60 s", "ended the process (exit code 7)", "crashed the process (signal 11, SIGSEGV)".
+SECONDS_PER_MODULE = 60
+
 # Registry result (METHOD_REGISTRY), plain JSON:
 # {
 #   "protocol": 1,
@@ -93,9 +106,12 @@ METHOD_SHUTDOWN = "shutdown"
 #                              "suggestions": ["research/x"]}],         # only when the validator offers some
 #                  "skipped": null | "building the component failed: FileNotFoundError: ..."}]}
 # Details of the validate result:
-# - one result per document, in order; a document whose import, resolver or validator raises
-#   something other than a pydantic ValidationError gets `skipped` (the reason) and no errors: such
-#   failures depend on files, the environment or rendering, which are not this method's to report.
+# - one result per document, in order; a document whose import or resolver raises something other
+#   than a pydantic ValidationError gets `skipped` (the reason) and no errors: such failures depend
+#   on files, the environment or rendering, which are not this method's to report. When the class's
+#   own field or model validator raised it (a KeyError, SystemExit), that is an error of kind
+#   "validator_raised": "The validator '_check' raised KeyError: 'x'", at the field's path, or at
+#   [] (the document) for a model validator.
 # - path: key path from the document root, YAML indices; model-level errors are ["attributes"] (or
 #   the nested object's path); a `missing` error's path ends with the missing key. Union-branch
 #   names are dropped, duplicates merged (distinct messages joined with "; "), and pydantic's
@@ -113,7 +129,11 @@ ERROR_BAD_REQUEST = "bad-request"  # unknown method or malformed params
 # Load (METHOD_LOAD): the project's definitions, loaded by Dagster's own ComponentTree in a forked
 # child (user code runs there, fresh each call; installed modules it imported are imported by the
 # worker after answering, so the next load is warm). DAGSTER_IS_DEV_CLI is never set.
-# -> {"project_root": "/p", "prepare": false}
+# -> {"project_root": "/p", "prepare": false, "seconds_per_document": 30}
+#    seconds_per_document (optional): one document's build_defs budget (the whole build gets twice
+#    that); one that overruns is its document's error "BuildTimeout: build_defs did not finish
+#    within 30 s" (a Python-level hang: a sleep, a loop), and the other documents still load. A
+#    build_defs that calls sys.exit is its document's error "SystemExit: 3".
 # <- {"needs_prepare": [{"key": "DbtProjectComponent[jaffle_shop]", "path": "/p/.../defs.yaml",
 #                         "document": 0, "reason": "models/orders.sql changed after the state was stored"}]}
 #    only when prepare is false and a state-backed component's stored state (dbt: the manifest and

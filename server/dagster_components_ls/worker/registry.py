@@ -10,6 +10,7 @@ import platform
 import re
 import stat
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from importlib.machinery import ModuleSpec
 from pathlib import Path
@@ -55,15 +56,22 @@ class ProjectConfig:
         return None
 
 
-def build_registry(project_root: str | None, extra_modules: list[str], extra_types: list[str] = ()) -> dict[str, Any]:
-    found = _Found()
+Step = Callable[..., None]
+"""`step(doing, name)`: announces a risky step before it is taken (see isolation.run_watched)."""
+
+
+def build_registry(project_root: str | None, extra_modules: list[str], extra_types: list[str] = (),
+                   excluded: dict[str, str] | None = None, step: Step = lambda doing, name=None: None) -> dict[str, Any]:
+    """`excluded`: modules and type keys an earlier attempt stopped at (hang, os._exit, crash), with
+    why; they are not imported or described again, and are reported as module errors."""
+    found = _Found(_Guard(dict(excluded or {}), step))
     project = read_project(Path(project_root)) if project_root else None
     if project is not None:
         make_importable(project)
     # The user's modules first: a hang or an error in them shows before seconds of library imports.
     # Keys carry their module's name, so the order of module scans changes no key.
     for pattern in project.registry_modules if project else []:
-        for name in _expand_module_pattern(pattern, found.errors):
+        for name in _expand_module_pattern(pattern, found.guard):
             found.add_module(name)
     for name in extra_modules:
         found.add_module(name)
@@ -74,6 +82,7 @@ def build_registry(project_root: str | None, extra_modules: list[str], extra_typ
     for typename in [*type_refs, *extra_types]:
         found.add_named_type(typename)
 
+    step("reading Dagster's template scope and schemas")
     scope_names, deprecated = adapter.template_globals()
     return {
         "protocol": protocol.PROTOCOL_VERSION,
@@ -86,7 +95,7 @@ def build_registry(project_root: str | None, extra_modules: list[str], extra_typ
             "globals": scope_names,
             "deprecated": deprecated,
             "members": adapter.template_members(),
-            "user_vars": {**_template_vars_modules(template_var_refs, found.errors), **found.user_vars},
+            "user_vars": {**_template_vars_modules(template_var_refs, found.guard), **found.user_vars},
             "per_type": found.per_type,
             "untemplated": found.untemplated,
         },
@@ -97,18 +106,19 @@ def build_registry(project_root: str | None, extra_modules: list[str], extra_typ
 class _Found:
     """The types, per-type scopes and import errors collected so far; first key wins."""
 
-    def __init__(self) -> None:
+    def __init__(self, guard: "_Guard") -> None:
+        self.guard = guard
+        self.errors = guard.errors
         self.types: dict[str, dict[str, Any]] = {}
         self.user_vars: dict[str, list[str]] = {}
         self.per_type: dict[str, dict[str, list[str]]] = {}
         self.untemplated: dict[str, list[str]] = {}
-        self.errors: dict[str, str] = {}
         self.names: set[str] = set()  # keys and aliases already taken
         self.keys_by_class: dict[int, str] = {}  # id(class) -> its key, to file other names as aliases
         self._distributions: dict[str, list[str]] | None = None
 
     def add_module(self, name: str) -> None:
-        module = _import(name, self.errors)
+        module = self.guard.import_module(name)
         if module is not None:
             for attr, cls in adapter.component_classes_in_module(module):
                 self.add(f"{name}.{attr}", cls)
@@ -116,9 +126,9 @@ class _Found:
     def add_named_type(self, typename: str) -> None:
         """A `type:` naming a class outside the registry modules: import its module, keep a component."""
         module_name, _, attr = typename.rpartition(".")
-        if typename in self.names or not module_name or _find_spec(module_name, self.errors) is None:
+        if typename in self.names or not module_name or self.guard.find_spec(module_name) is None:
             return  # a misspelt or missing module is the server's unknown-type, not an import error
-        module = _import(module_name, self.errors)
+        module = self.guard.import_module(module_name)
         cls = getattr(module, attr, None) if module is not None else None
         known = self.keys_by_class.get(id(cls))
         if known is not None:  # `dagster.components.DefsFolderComponent`: a re-export of a known type
@@ -128,8 +138,9 @@ class _Found:
             self.add(typename, cls)
 
     def add(self, typename: str, cls: type) -> None:
-        if typename in self.names:
+        if typename in self.names or typename in self.guard.excluded:
             return
+        self.guard.step(f"describing '{typename}'", typename)
         try:
             described = adapter.describe_component(typename, cls)
             user_vars = sorted({*adapter.static_template_var_names(cls), *adapter.legacy_scope_names(cls)})
@@ -170,23 +181,61 @@ class _Found:
             return {"package": None, "version": None}
 
 
-def _import(name: str, errors: dict[str, str]) -> ModuleType | None:
-    try:
+class _Guard:
+    """Imports user modules one package level at a time, announcing each before its code runs, so a
+    hang or a dead process is blamed on the module that caused it; records what raised."""
+
+    def __init__(self, excluded: dict[str, str], step: Step) -> None:
+        self.excluded = excluded
+        self.step = step
+        self.errors: dict[str, str] = dict(excluded)
+
+    def import_module(self, name: str) -> ModuleType | None:
+        if not self._import_parents(name):
+            return None
+        try:
+            return self._import(name)
+        except BaseException as e:  # user code may raise anything, SystemExit included
+            self.errors[name] = _format_error(e)
+            return None
+
+    def find_spec(self, name: str) -> ModuleSpec | None:
+        """The module's spec without importing it (its parent packages are imported), or None."""
+        if not self._import_parents(name):
+            return None
+        try:
+            return importlib.util.find_spec(name)
+        except ModuleNotFoundError:  # a parent package does not exist
+            return None
+        except BaseException as e:  # a parent package raised on import
+            self.errors[name] = _format_error(e)
+            return None
+
+    def _import_parents(self, name: str) -> bool:
+        """False when a parent package is left out or raised (its error is recorded under its own name)."""
+        parts = name.split(".")
+        for end in range(1, len(parts)):
+            parent = ".".join(parts[:end])
+            if parent in sys.modules:
+                continue
+            if parent in self.errors:
+                return False
+            try:
+                if self._import(parent) is None:
+                    return False
+            except ModuleNotFoundError:
+                return True  # find_spec and import_module say so in their own way
+            except BaseException as e:
+                self.errors[parent] = _format_error(e)
+                return False
+        return True
+
+    def _import(self, name: str) -> ModuleType | None:
+        if name in self.excluded:
+            return None
+        if name not in sys.modules:
+            self.step(f"importing '{name}'", name)
         return importlib.import_module(name)
-    except BaseException as e:  # user code may raise anything, SystemExit included
-        errors[name] = _format_error(e)
-        return None
-
-
-def _find_spec(name: str, errors: dict[str, str]) -> ModuleSpec | None:
-    """The module's spec without importing it (its parent packages are imported), or None."""
-    try:
-        return importlib.util.find_spec(name)
-    except ModuleNotFoundError:  # a parent package does not exist
-        return None
-    except BaseException as e:  # a parent package raised on import
-        errors[name] = _format_error(e)
-        return None
 
 
 def _format_error(e: BaseException) -> str:
@@ -194,7 +243,7 @@ def _format_error(e: BaseException) -> str:
     return f"{type(e).__name__}: {message}" if message else type(e).__name__
 
 
-def _expand_module_pattern(pattern: str, errors: dict[str, str]) -> list[str]:
+def _expand_module_pattern(pattern: str, guard: _Guard) -> list[str]:
     """`pkg.components.*` → every submodule of pkg.components (`*` matches one segment)."""
     candidates = [""]
     for segment in pattern.split("."):
@@ -203,11 +252,11 @@ def _expand_module_pattern(pattern: str, errors: dict[str, str]) -> list[str]:
             if segment != "*":
                 expanded.append(f"{prefix}.{segment}" if prefix else segment)
             elif prefix:  # a top-level `*` would import every installed module: not supported
-                spec = _find_spec(prefix, errors)
+                spec = guard.find_spec(prefix)
                 locations = spec.submodule_search_locations if spec else None
                 expanded += [f"{prefix}.{m.name}" for m in pkgutil.iter_modules(locations or [])]
         candidates = expanded
-    return sorted(name for name in candidates if _find_spec(name, errors) is not None)
+    return sorted(name for name in candidates if guard.find_spec(name) is not None)
 
 
 def read_project(root: Path) -> ProjectConfig | None:
@@ -296,11 +345,11 @@ def _component_files(defs_dir: Path) -> list[Path]:
     return found
 
 
-def _template_vars_modules(modules: list[str], errors: dict[str, str]) -> dict[str, list[str]]:
+def _template_vars_modules(modules: list[str], guard: _Guard) -> dict[str, list[str]]:
     """`@template_var` names of each template_vars_module, keyed by the module's absolute file path."""
     result = {}
     for name in modules:
-        module = _import(name, errors) if _find_spec(name, errors) is not None else None
+        module = guard.import_module(name) if guard.find_spec(name) is not None else None
         if module is not None:
             result[os.path.abspath(module.__file__ or name)] = adapter.template_var_names_in_module(module)
     return result

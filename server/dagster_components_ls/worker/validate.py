@@ -141,6 +141,11 @@ def _load(cls: type, instance: Any, folder: str, project_root: str | None,
     try:
         found = adapter.load_component(cls, instance, folder, project_root)
     except BaseException as e:  # a resolver or validator needing more than the YAML (or exiting): not ours
+        raised = adapter.raising_validator(cls, e)
+        if raised is not None:  # ...unless the class's own validator raised it: a bug to show at its field
+            name, path = raised
+            return [{"path": path, "kind": "validator_raised",
+                     "message": f"The validator '{name}' raised {_describe(_innermost(e))}"}]
         raise Skipped(f"building the component failed: {_describe(_innermost(e))}") from None
     if found is None:
         return []
