@@ -346,9 +346,10 @@ async def test_worker_stderr_without_newlines_is_kept_as_a_bounded_tail(client: 
     assert [s.name for s in symbols] == ["Gadget"]
     assert await until(client, lambda: registry_messages(client, root) != [], timeout=90)
     state, message = registry_messages(client, root)[-1]
-    head = "Could not read the component types: worker call registry timed out; the worker was killed\n"
-    assert (state, message[:len(head)], message[-13:]) == ("error", head, "xEND-OF-NOISE")
-    assert len(message) - len(head) <= STDERR_TAIL_CHARS
+    # The hanging module costs only its own types (the registry build isolates each module).
+    assert (state, message.split("; ", 1)[-1]) == (
+        "ready", "1 module failed to import: shop.components.gadget (did not finish within 5 s)")
+    assert len(message) <= STDERR_TAIL_CHARS
     [server] = server_processes()
     assert peak_rss_mib(server) < 250  # the whole 300 MB was never held (unbounded reading peaked at 635 MiB)
     assert await nothing_left_under(client, root), processes_under(root)
