@@ -554,6 +554,18 @@ class ComponentsLanguageServer(LanguageServer):
             self.want_lineage(state)
         state.installed = installed
 
+    def stop_workers(self, state: ProjectState) -> None:
+        """Close the project's workers (their process groups, dbt children included) and any pending load."""
+        if state.worker is not None:
+            state.worker.close()
+            state.worker = None
+        lin = state.lineage
+        if lin.timer is not None:
+            lin.timer.cancel()
+        if lin.worker is not None:
+            lin.worker.close()
+            lin.worker = None
+
     def refresh_code_lenses(self) -> None:
         workspace = self.client_capabilities.workspace
         lens = workspace.code_lens if workspace is not None else None
@@ -662,10 +674,13 @@ async def on_initialized(ls: ComponentsLanguageServer, params: types.Initialized
 
 @server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
 def on_configuration(ls: ComponentsLanguageServer, params: types.DidChangeConfigurationParams) -> None:
-    settings = Settings.from_options(params.settings)
+    settings = ls.settings.reconfigured(params.settings)
     if isinstance(params.settings, dict) and settings != ls.settings:
+        distrusted = ls.settings.trusted and not settings.trusted
         ls.settings = settings
         for state in ls.states.values():
+            if distrusted:  # no more project code from now on, not even in workers already running
+                ls.stop_workers(state)
             ls.refresh(state, "Settings changed")
 
 
@@ -686,15 +701,7 @@ def on_change(ls: ComponentsLanguageServer, params: types.DidChangeTextDocumentP
 def on_shutdown(ls: ComponentsLanguageServer, params: Any) -> None:
     """Stop the workers with the server (their process groups, dbt children included)."""
     for state in ls.states.values():
-        if state.worker is not None:
-            state.worker.close()
-            state.worker = None
-        lin = state.lineage
-        if lin.timer is not None:
-            lin.timer.cancel()
-        if lin.worker is not None:
-            lin.worker.close()
-            lin.worker = None
+        ls.stop_workers(state)
 
 
 @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
