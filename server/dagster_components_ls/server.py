@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import os
 import uuid
@@ -27,8 +28,10 @@ from .lineage import LineageState, Loaded, asset_at, asset_completions, asset_ho
 from .lsp_ranges import lsp_range
 from .positions import LineIndex, Span
 from .registry import Registry, fingerprint, load_registry
+from .rpc import ComponentsProtocol, serve_stdio
 from .settings import Settings
 from .symbols import document_symbols, workspace_symbols
+from .uris import canonical, from_path, to_path
 from .worker import protocol
 from .worker_client import WorkerError, WorkerProcess
 
@@ -51,9 +54,11 @@ LOAD_TIMEOUT_SECONDS = 120.0
 PREPARE_TIMEOUT_SECONDS = 600.0
 LINEAGE_WAIT_SECONDS = 600.0
 SCAFFOLD_TIMEOUT_SECONDS = 60.0
+APPLY_EDIT_TIMEOUT_SECONDS = 30.0
 STATUS_NOTIFICATION = "dagster/status"
 COMPONENTS_REQUEST = "dagster/components"
 LINEAGE_REQUEST = "dagster/lineage"
+DEBUG_REQUEST = "dagster/debug"
 SHOW_LINEAGE_COMMAND = "dagster.showLineage"
 # Saves here never change what loads (or are written by the load itself: dbt's target/, the stored state).
 WATCHED_GLOBS = ("**/*.py", "**/*.sql", "**/*.yml", "**/*.yaml", "**/*.csv", "**/pyproject.toml", "**/dg.toml")
@@ -117,7 +122,8 @@ class ProjectState:
 
 class ComponentsLanguageServer(LanguageServer):
     def __init__(self) -> None:
-        super().__init__("dagster-components-ls", __version__, text_document_sync_kind=types.TextDocumentSyncKind.Incremental)
+        super().__init__("dagster-components-ls", __version__, text_document_sync_kind=types.TextDocumentSyncKind.Incremental,
+                         protocol_cls=ComponentsProtocol)
         self.settings = Settings()
         self.python_override: Optional[str] = None
         self.states: dict[Optional[Path], ProjectState] = {}
@@ -554,6 +560,21 @@ class ComponentsLanguageServer(LanguageServer):
             self.want_lineage(state)
         state.installed = installed
 
+    async def apply_edit(self, params: types.ApplyWorkspaceEditParams) -> types.ApplyWorkspaceEditResult:
+        """`workspace/applyEdit`, waiting a bounded time: a client may answer null, or never."""
+        timeout = float(os.environ.get("DAGSTER_COMPONENTS_LS_APPLY_EDIT_TIMEOUT", APPLY_EDIT_TIMEOUT_SECONDS))  # tests shorten it
+        answer = asyncio.ensure_future(self.workspace_apply_edit_async(params))
+        # Not wait_for: cancelling would make pygls fail on the client's late answer.
+        done, _ = await asyncio.wait({answer}, timeout=timeout)
+        if not done:
+            return types.ApplyWorkspaceEditResult(applied=False, failure_reason=f"no answer within {timeout:g} s")
+        if answer.exception() is not None:
+            return types.ApplyWorkspaceEditResult(applied=False, failure_reason=f"it answered an error: {answer.exception()}")
+        result = answer.result()
+        if not isinstance(result, types.ApplyWorkspaceEditResult):
+            return types.ApplyWorkspaceEditResult(applied=False, failure_reason=f"it answered {json.dumps(result, default=str)}")
+        return result
+
     def stop_workers(self, state: ProjectState) -> None:
         """Close the project's workers (their process groups, dbt children included) and any pending load."""
         if state.worker is not None:
@@ -952,8 +973,13 @@ async def on_scaffold(ls: ComponentsLanguageServer, *args: Any) -> Optional[dict
         except ScaffoldConflict as exc:
             ls.window_show_message(types.ShowMessageParams(type=types.MessageType.Error, message=str(exc)))
             return None
-    applied = await ls.workspace_apply_edit_async(types.ApplyWorkspaceEditParams(edit=edit, label=f"Scaffold {typename}"))
-    return {"applied": applied.applied, "files": [str(f.path) for f in files]}
+    answer = await ls.apply_edit(types.ApplyWorkspaceEditParams(edit=edit, label=f"Scaffold {typename}"))
+    result = {"applied": answer.applied, "files": [str(f.path) for f in files]}
+    if not answer.applied:
+        why = answer.failure_reason or "it declined"
+        result["failureReason"] = message = f"Scaffold {typename}: the editor did not apply the edit ({why})"
+        ls.window_show_message(types.ShowMessageParams(type=types.MessageType.Error, message=message))
+    return result
 
 
 def _first_arg(args: tuple) -> dict:
@@ -982,10 +1008,26 @@ async def on_components(ls: ComponentsLanguageServer, params: Any) -> list[dict]
     return component_list(state.registry) if state.registry else []
 
 
-def serve(tcp: Optional[str] = None, python: Optional[str] = None) -> None:
+@server.feature(DEBUG_REQUEST)
+def on_debug(ls: ComponentsLanguageServer, params: Any) -> dict:
+    """Internal, for the tests (no client may rely on it): the size of pygls' table of in-flight handlers."""
+    return {"pendingFutures": ls.protocol.pending_futures()}
+
+
+def serve(tcp: Optional[str] = None, python: Optional[str] = None) -> int:
+    """Serve until `exit` (or the client is gone); the exit status, 0 only after `shutdown`."""
     server.python_override = python
     if tcp:
         host, _, port = tcp.rpartition(":")
         server.start_tcp(host or "127.0.0.1", int(port))
-    else:
-        server.start_io()
+        return 0
+    return asyncio.run(_serve_stdio())
+
+
+async def _serve_stdio() -> int:
+    try:
+        return await serve_stdio(server.protocol, lambda: server.process_id)
+    finally:
+        for state in server.states.values():  # an `exit` without `shutdown`, a client gone: workers too
+            server.stop_workers(state)
+        server.shutdown()
