@@ -10,10 +10,11 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Optional
+from urllib.parse import unquote
 
 from lsprotocol import types
 from pygls.lsp.server import LanguageServer
-from pygls.uris import to_fs_path
+from pygls.workspace import TextDocument
 
 from . import __version__
 from . import project as projects
@@ -117,7 +118,7 @@ class ProjectState:
 
     @property
     def root_uri(self) -> Optional[str]:
-        return self.project.root.as_uri() if self.project else None
+        return from_path(self.project.root) if self.project else None
 
 
 class ComponentsLanguageServer(LanguageServer):
@@ -162,14 +163,18 @@ class ComponentsLanguageServer(LanguageServer):
     def warm_up(self) -> None:
         """Start reading the registries of the workspace's projects before any document opens."""
         for folder in self.workspace.folders.values():
-            for project in projects.find_projects(Path(to_fs_path(folder.uri) or folder.uri)):
+            for project in projects.find_projects(to_path(folder.uri)):
                 state = self.states.setdefault(project.root, ProjectState(project))
                 if state.registry is None and state.loading is None:
                     state.loading = asyncio.get_running_loop().create_task(self.load(state))
 
+    def open_document(self, uri: str) -> Optional[TextDocument]:
+        """The open document at `uri`, or None (pygls files documents under their unescaped URI)."""
+        return self.workspace.text_documents.get(unquote(uri))
+
     def snapshot(self, uri: str) -> Optional[Snapshot]:
         """What the features answer from; None for files that are not component files."""
-        if not is_component_file(uri) or uri not in self.workspace.text_documents:
+        if not is_component_file(uri) or self.open_document(uri) is None:
             return None
         text, parsed, index = self.parse(uri)
         return Snapshot(text, parsed, index, self.context_for(uri, self.state_for(uri)))
@@ -185,7 +190,7 @@ class ComponentsLanguageServer(LanguageServer):
 
     def publish(self, uri: str) -> None:
         self.pending.pop(uri, None)
-        if uri not in self.workspace.text_documents:
+        if self.open_document(uri) is None:
             return
         if is_pyproject(uri):
             self.publish_policy_config(uri)
@@ -218,7 +223,7 @@ class ComponentsLanguageServer(LanguageServer):
         from .diagnostics import without_suppressed
         from .lineage import load_problems, policy_problems
 
-        path = str(Path(to_fs_path(uri) or uri))
+        path = str(to_path(uri))
         found = load_problems(loaded, path, parsed)
         if state.policies is not None:
             found += policy_problems(loaded, path, parsed, state.policies)
@@ -255,11 +260,11 @@ class ComponentsLanguageServer(LanguageServer):
         worker = state.background_worker()
         loaded, assets = state.lineage.loaded, None
         if loaded is not None:
-            path = str(Path(to_fs_path(uri) or uri))
+            path = str(to_path(uri))
             assets = loaded.assets_by_document(path, len(snap.parsed.documents))
         problems = await asyncio.to_thread(
             run_background_checks, worker, state.fingerprint, snap.text, snap.parsed, snap.ctx, BACKGROUND_CHECKS, assets)
-        current = self.workspace.text_documents.get(uri)
+        current = self.open_document(uri)
         if current is None or current.version != version:
             return  # an outdated version's results are dropped
         self.background[uri] = (version, problems)
@@ -276,7 +281,7 @@ class ComponentsLanguageServer(LanguageServer):
         if uri in self.owners:
             owner = self.owners[uri]
         else:
-            path = Path(to_fs_path(uri) or uri)
+            path = to_path(uri)
             try:
                 owner = projects.find_project(path)
             except projects.ProjectConfigError as exc:
@@ -293,7 +298,7 @@ class ComponentsLanguageServer(LanguageServer):
         return state
 
     def context_for(self, uri: str, state: ProjectState) -> CheckContext:
-        path = Path(to_fs_path(uri) or uri)
+        path = to_path(uri)
         ctx = context_for(path, state.project, state.registry, state.policies)
         key = (str(path), ctx.folder_module)
         cached = state.contexts.get(key)
@@ -342,7 +347,8 @@ class ComponentsLanguageServer(LanguageServer):
                 self.want_lineage(state, only_if_missing=True)
 
     def open_uris(self, state: ProjectState) -> list[str]:
-        return [uri for uri in list(self.workspace.text_documents) if is_component_file(uri) and self.state_for(uri) is state]
+        uris = [doc.uri for doc in list(self.workspace.text_documents.values())]
+        return [uri for uri in uris if is_component_file(uri) and self.state_for(uri) is state]
 
     async def begin_progress(self, title: str, message: str) -> Optional[str]:
         """Standard `$/progress` for slow work, when the client supports it (every editor shows it)."""
@@ -417,7 +423,7 @@ class ComponentsLanguageServer(LanguageServer):
 
     def workspace_files(self) -> tuple[list[tuple[Path, ParsedFile]], list[Path]]:
         """Every component file under the workspace folders (open ones as edited), and the defs folders."""
-        folders = [Path(to_fs_path(f.uri) or f.uri) for f in self.workspace.folders.values()]
+        folders = [to_path(f.uri) for f in self.workspace.folders.values()]
         folders += [state.project.root for state in self.states.values() if state.project]
         files: dict[Path, ParsedFile] = {}
         roots: list[Path] = []
@@ -431,8 +437,8 @@ class ComponentsLanguageServer(LanguageServer):
 
     def parse_path(self, path: Path) -> ParsedFile:
         """An open document's current text, else the file on disk (cached by modification time)."""
-        uri = path.as_uri()
-        if uri in self.workspace.text_documents:
+        uri = from_path(path)
+        if self.open_document(uri) is not None:
             return self.parse(uri)[1]
         try:
             stat = path.stat()
@@ -641,7 +647,7 @@ def scaffold_actions(snap: Snapshot, uri: str, used: list[str]) -> list[types.Co
     registry = snap.ctx.registry
     if registry is None:
         return []
-    folder = Path(to_fs_path(uri) or uri).parent.as_uri()
+    folder = from_path(to_path(uri).parent)
 
     def action(title: str, typename: str, append: bool) -> types.CodeAction:
         args = {"type": typename, "folder": folder, "into": uri, "append": append}
@@ -660,11 +666,11 @@ def scaffold_actions(snap: Snapshot, uri: str, used: list[str]) -> list[types.Co
 
 
 def is_pyproject(uri: str) -> bool:
-    return Path(to_fs_path(uri) or uri).name == "pyproject.toml"
+    return to_path(uri).name == "pyproject.toml"
 
 
 def is_component_file(uri: str) -> bool:
-    return Path(to_fs_path(uri) or uri).name in COMPONENT_FILE_NAMES
+    return to_path(uri).name in COMPONENT_FILE_NAMES
 
 
 def to_lsp(problem: Problem, index: LineIndex) -> types.Diagnostic:
@@ -738,7 +744,7 @@ def on_close(ls: ComponentsLanguageServer, params: types.DidCloseTextDocumentPar
 @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
 def on_save(ls: ComponentsLanguageServer, params: types.DidSaveTextDocumentParams) -> None:
     changed_code([params.text_document.uri], ls)
-    if is_component_file(params.text_document.uri) and params.text_document.uri in ls.workspace.text_documents:
+    if is_component_file(params.text_document.uri) and ls.open_document(params.text_document.uri) is not None:
         ls.learn_types(params.text_document.uri)
 
 
@@ -751,7 +757,7 @@ def changed_code(uris: list[str], ls: ComponentsLanguageServer) -> None:
     """A saved component module or pyproject.toml rebuilds its project's registry without a restart;
     any saved file the definitions may read (not dbt's or Dagster's own output) loads them again."""
     for uri in uris:
-        path = Path(to_fs_path(uri) or uri)
+        path = to_path(uri)
         config = path.name in ("pyproject.toml", "dg.toml")
         if config:
             ls.owners.clear()  # project boundaries or their settings may have moved
@@ -782,7 +788,7 @@ async def on_completion(ls: ComponentsLanguageServer, params: types.CompletionPa
     items = complete(snap.parsed, offset, snap.ctx, snap.index, os.environ)
     loaded = ls.state_for(params.text_document.uri).lineage.loaded
     if loaded is not None:
-        path = str(Path(to_fs_path(params.text_document.uri) or params.text_document.uri))
+        path = str(to_path(params.text_document.uri))
         doc = snap.parsed.document_at(offset)
         own = loaded.produced(path, doc.index) if doc is not None else []
         assets = asset_completions(snap.parsed, offset, loaded, snap.index, own)
@@ -841,7 +847,7 @@ def on_code_lens(ls: ComponentsLanguageServer, params: types.CodeLensParams) -> 
     if snap is None or state is None or state.project is None or not ls.settings.lineage_enabled or not ls.settings.trusted:
         return None
     loaded = state.lineage.loaded
-    path = str(Path(to_fs_path(params.text_document.uri) or params.text_document.uri))
+    path = str(to_path(params.text_document.uri))
     lenses = []
     for doc in snap.parsed.documents:
         type_key = doc.root.key_node("type") if doc.root is not None and doc.root.kind == "map" else None
@@ -865,7 +871,7 @@ async def on_lineage(ls: ComponentsLanguageServer, params: Any) -> dict:
         raise ValueError("dagster/lineage needs textDocument.uri")
     document, depth = request.get("document"), request.get("depth", 1)
     state, loaded = await ls.loaded_for(uri, wait=True)
-    path = str(Path(to_fs_path(uri) or uri))
+    path = str(to_path(uri))
     if loaded is None:
         message = state.lineage.error or _why_no_lineage(ls, state)
         return {"assets": [], "edges": [], "errors": [{"message": message, "uri": uri, "range": None}],
@@ -950,8 +956,8 @@ async def on_scaffold(ls: ComponentsLanguageServer, *args: Any) -> Optional[dict
     typename, folder_uri = request.get("type"), request.get("folder")
     if not isinstance(typename, str) or not isinstance(folder_uri, str):
         raise ValueError("dagster.scaffold needs {type, folder}")
-    folder = Path(to_fs_path(folder_uri) or folder_uri)
-    state = ls.state_for((folder / "defs.yaml").as_uri())
+    folder = to_path(folder_uri)
+    state = ls.state_for(from_path(folder / "defs.yaml"))
     if state.loading is not None:
         await state.loading
     if state.python is None or not ls.settings.trusted:
@@ -964,7 +970,8 @@ async def on_scaffold(ls: ComponentsLanguageServer, *args: Any) -> Optional[dict
         "params": params or None, "append": False}, SCAFFOLD_TIMEOUT_SECONDS)
     files = scaffolded_files(folder, result)
     into = request.get("into")
-    if isinstance(into, str) and into in ls.workspace.text_documents:
+    if isinstance(into, str) and ls.open_document(into) is not None:
+        into = canonical(into)
         text = next((f.text for f in files if f.path.name in COMPONENT_FILE_NAMES), "")
         edit = fill_edit(into, ls.parse(into)[2], text, append=bool(request.get("append")))
     else:
