@@ -12,6 +12,7 @@ import threading
 from concurrent.futures import Future
 from typing import Any, BinaryIO, Callable, Optional
 
+from cattrs import transform_error
 from lsprotocol import types
 from pygls.exceptions import (JsonRpcException, JsonRpcInvalidParams, JsonRpcInvalidRequest, JsonRpcParseError)
 from pygls.io_ import StdoutWriter
@@ -99,13 +100,24 @@ class ComponentsProtocol(LanguageServerProtocol):
 
 
 def _cause(exc: BaseException) -> str:
-    """What cattrs found wrong, in one line (`... must be >= 0: -1`)."""
+    """What cattrs found wrong, with where: `invalid value @ $.params.position: Position.line should be in
+    range [0:2147483647], but was -1.`"""
     cause = exc.__cause__
-    leaves = getattr(cause, "exceptions", None)
-    while leaves:
-        cause = leaves[0]
-        leaves = getattr(cause, "exceptions", None)
-    return str(cause or exc).splitlines()[0] if (cause or exc) else "invalid"
+    if cause is None:
+        return str(exc) or type(exc).__name__
+    try:
+        where = transform_error(cause)
+    except Exception:  # not a cattrs error: its own words
+        where = []
+    leaf = cause
+    while getattr(leaf, "exceptions", None):
+        leaf = leaf.exceptions[0]  # type: ignore[union-attr]
+    words = str(leaf).splitlines()[0] if str(leaf) else type(leaf).__name__
+    if not where:
+        return words
+    if len(where) == 1 and where[0].startswith("invalid value @"):
+        return f"{where[0]}: {words}"
+    return "; ".join(where)
 
 
 class FramingError(Exception):

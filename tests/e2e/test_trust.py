@@ -71,3 +71,27 @@ async def test_an_explicit_trusted_true_in_the_configuration_does_not_raise_trus
     assert await until(untrusted, lambda: len(registry_states(untrusted)) == 2)
     assert registry_states(untrusted) == ["untrusted", "untrusted"]
     assert not marker.exists()
+
+
+@pytest_lsp.fixture(config=server_config(Path(UNTRUSTED_CACHE)))
+async def trusted(lsp_client: LanguageClient):
+    await start_session(lsp_client, {})
+    yield
+    await lsp_client.shutdown_session()
+
+
+@pytest.mark.asyncio(loop_scope="function")
+async def test_trusted_false_in_the_configuration_lowers_trust(trusted: LanguageClient, tmp_path):
+    marker = tmp_path / "imported.txt"
+    path = write_importing_project(tmp_path / "shop", marker) / "src/shop/defs/things/defs.yaml"
+    trusted.text_document_did_open(types.DidOpenTextDocumentParams(text_document=types.TextDocumentItem(
+        uri=path.as_uri(), language_id="yaml", version=1, text=path.read_text())))
+    assert await until(trusted, lambda: registry_states(trusted) == ["ready"])
+    assert marker.exists()  # the registry build imported the project
+    marker.unlink()
+
+    trusted.workspace_did_change_configuration(types.DidChangeConfigurationParams(
+        settings={"dagsterComponents": {"trusted": False}}))
+    assert await until(trusted, lambda: len(registry_states(trusted)) == 2)
+    assert registry_states(trusted)[1] == "untrusted"
+    assert not marker.exists()
