@@ -21,7 +21,10 @@ def to_path(uri: str) -> Path:
     if not uri.startswith("file:"):
         return Path(uri)
     parts = urlsplit(uri)
-    return Path(unquote(parts.path))
+    path = unquote(parts.path)
+    if parts.netloc and parts.netloc != "localhost":  # file://server/share/…: a UNC path
+        return Path(f"//{unquote(parts.netloc)}{path}")
+    return Path(path)
 
 
 def canonical(uri: str) -> str:

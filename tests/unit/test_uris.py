@@ -21,3 +21,8 @@ def test_canonical_uris_are_one_spelling_per_file(tmp_path):
     assert canonical(f"file://{tmp_path.as_posix()}/my%20dir%20%c3%a9%23%40%25x/defs.yaml") == escaped
     assert canonical(escaped) == escaped
     assert canonical("untitled:Untitled-1") == "untitled:Untitled-1"
+
+
+def test_a_host_stays_in_the_path():
+    assert to_path("file://localhost/tmp/defs.yaml").as_posix() == "/tmp/defs.yaml"
+    assert to_path("file://server/share/defs.yaml").as_posix() == "//server/share/defs.yaml"
