@@ -9,7 +9,7 @@ import sys
 import pytest
 import pytest_lsp
 from e2e_support import (SERVER_COMMAND, TIMEOUT, loaded, open_and_wait, plain, server_config, start_session,
-                         summary, write_project)
+                         summary, until, wait_for_registry, write_project)
 from lsprotocol import types
 from pytest_lsp import LanguageClient
 
@@ -73,3 +73,25 @@ def test_check_names_the_file_in_an_odd_folder(tmp_path):
                             text=True, timeout=TIMEOUT)
     assert result.returncode == 1, result.stderr
     assert {row["path"] for row in json.loads(result.stdout)} == {"src/shop/defs/gadgets/defs.yaml"}
+
+
+@pytest.mark.asyncio(loop_scope="function")
+async def test_two_spellings_of_a_uri_are_one_document(client: LanguageClient, tmp_path):
+    """Neovim leaves `@` unescaped (its RFC 3986 set), VS Code writes `%40`: the server answers both about
+    one document, and publishes under the one spelling (VS Code's, `Path.as_uri()`'s)."""
+    path = write_project(tmp_path / ODD_FOLDER / "shop") / "src/shop/defs/gadgets/defs.yaml"
+    escaped = path.as_uri()
+    neovim = escaped.replace("%40", "@")
+    assert neovim != escaped
+    client.text_document_did_open(types.DidOpenTextDocumentParams(text_document=types.TextDocumentItem(
+        uri=neovim, language_id="yaml", version=1, text=path.read_text())))
+    await wait_for_registry(client, path)
+    client.text_document_did_change(types.DidChangeTextDocumentParams(
+        text_document=types.VersionedTextDocumentIdentifier(uri=escaped, version=2),
+        content_changes=[types.TextDocumentContentChangeWholeDocument(text=path.read_text())]))
+
+    assert await until(client, lambda: any(d.code == "unknown-attribute" for d in client.diagnostics.get(escaped, [])))
+    assert neovim not in client.diagnostics
+    hover = await client.text_document_hover_async(types.HoverParams(
+        text_document=types.TextDocumentIdentifier(uri=neovim), position=types.Position(line=0, character=10)))
+    assert hover is not None and hover.contents.value.startswith("**Gadget**")
