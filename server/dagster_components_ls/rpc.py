@@ -61,6 +61,15 @@ class ComponentsProtocol(LanguageServerProtocol):
             if self.stop_event is not None:
                 self.stop_event.set()
 
+    def _handle_response(self, msg_id: Any, result: Any = None, error: Any = None) -> None:
+        future = self._request_futures.get(msg_id)
+        if future is not None and future.done():
+            # We stopped waiting (begin_progress gives a client 5 s): pygls would raise InvalidStateError.
+            del self._request_futures[msg_id]
+            log.info("A late answer to request %s, no longer awaited", msg_id)
+            return
+        super()._handle_response(msg_id, result, error)
+
     def pending_futures(self) -> int:
         """Entries in pygls' table of in-flight handlers and requests to the client (internal, for tests)."""
         return len(self._request_futures)
@@ -193,7 +202,11 @@ async def serve_stdio(protocol: ComponentsProtocol, client_pid: Callable[[], Opt
         if isinstance(frame, BaseException):
             log.error("Exiting: the client's messages are out of step: %s", frame)
             return 1
-        protocol.receive(frame)
+        try:
+            protocol.receive(frame)
+        except Exception as exc:  # one message's failure is logged and reported, never the end of the server
+            log.exception("Unable to handle message")
+            protocol._server._report_server_error(exc, JsonRpcException)
     if protocol.exit_code is not None:
         return protocol.exit_code
     return 0 if protocol._shutdown else 1

@@ -62,24 +62,33 @@ class StdioServer:
         self.write(frame({"jsonrpc": "2.0", "id": request_id, "method": method, "params": params}))
         return request_id
 
-    def answer(self, request_id: Any, timeout: float = WAIT) -> dict:
-        """The server's response to `request_id` (requests the server sends meanwhile get a null result)."""
+    answers_requests = True
+    """Whether requests the server sends are answered (with null) as they arrive."""
+
+    def wait_for(self, wanted, timeout: float = WAIT) -> dict:
+        """The first message (seen before, or read now) for which `wanted(message)` holds."""
         for message in self.seen:
-            if message.get("id") == request_id and "method" not in message:
+            if wanted(message):
                 return message
         while True:
             message = self.messages.get(timeout=timeout)
             self.seen.append(message)
-            if "method" in message and "id" in message:  # a request to the client
+            if "method" in message and "id" in message and self.answers_requests:  # a request to the client
                 self.write(frame({"jsonrpc": "2.0", "id": message["id"], "result": None}))
-            elif message.get("id") == request_id:
+            if wanted(message):
                 return message
+
+    def answer(self, request_id: Any, timeout: float = WAIT) -> dict:
+        """The server's response to `request_id`."""
+        return self.wait_for(lambda m: m.get("id") == request_id and "method" not in m, timeout)
 
     def call(self, method: str, params: Any = None) -> dict:
         return self.answer(self.request(method, params))
 
-    def initialize(self, options: Optional[dict] = None, process_id: Optional[int] = None) -> dict:
-        result = self.call("initialize", {"processId": process_id, "rootUri": EXAMPLES.as_uri(), "capabilities": {},
+    def initialize(self, options: Optional[dict] = None, process_id: Optional[int] = None,
+                   capabilities: Optional[dict] = None) -> dict:
+        result = self.call("initialize", {"processId": process_id, "rootUri": EXAMPLES.as_uri(),
+                                          "capabilities": capabilities or {},
                                           "initializationOptions": {"lineage": {"enabled": False}, **(options or {})}})
         self.notify("initialized", {})
         return result

@@ -110,3 +110,18 @@ def test_the_server_exits_when_the_client_process_dies(server):
 
     assert server.exit_code(timeout=WAIT) == 1
     assert f"The client (process {client.pid}) is gone: exiting" in server.stderr()
+
+
+def test_a_late_answer_to_a_request_the_server_gave_up_on_is_dropped(server, tmp_path):
+    """The server waits 5 s for `window/workDoneProgress/create`, then reads the registry without progress."""
+    server.answers_requests = False
+    server.initialize({"python": sys.executable}, capabilities={"window": {"workDoneProgress": True}})
+    uri = open_document(server, tmp_path)
+    create = server.wait_for(lambda m: m.get("method") == "window/workDoneProgress/create")
+    server.wait_for(lambda m: m.get("method") == "dagster/status" and m["params"]["state"] != "loading")
+
+    server.write(frame({"jsonrpc": "2.0", "id": create["id"], "result": None}))
+
+    answer = server.call("textDocument/hover", {"textDocument": {"uri": uri}, "position": {"line": 0, "character": 10}})
+    assert "error" not in answer and server.process.poll() is None
+    assert f"A late answer to request {create['id']}, no longer awaited" in server.stderr()
