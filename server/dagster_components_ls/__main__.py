@@ -63,8 +63,7 @@ def main(argv: Optional[list[str]] = None) -> int:
         logging.basicConfig(level=logging.WARNING, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
         logging.getLogger("dagster_components_ls").setLevel(logging.INFO)
 
-        serve(tcp=getattr(args, "tcp", None), python=getattr(args, "python", None))
-        return 0
+        return serve(tcp=getattr(args, "tcp", None), python=getattr(args, "python", None))
     if args.command == "check":
         from .check import run_check
 
@@ -148,9 +147,9 @@ def _lineage(path: str, document: Optional[int], depth: int, fmt: str, python: O
         cwd = Path.cwd()
 
         def shown(uri: str) -> str:
-            from pygls.uris import to_fs_path
+            from .uris import to_path
 
-            where = Path(to_fs_path(uri) or uri)
+            where = to_path(uri)
             return os.path.relpath(where, cwd) if where.is_relative_to(cwd) else str(where)
 
         print(format_text(view, shown))

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from .registry import Registry
+from .uris import from_path
 
 
 def component_list(registry: Registry) -> list[dict]:
@@ -15,7 +14,7 @@ def component_list(registry: Registry) -> list[dict]:
         if component.source_path:
             line = max((component.source_line or 1) - 1, 0)
             position = {"line": line, "character": 0}
-            source = {"uri": Path(component.source_path).as_uri(), "range": {"start": position, "end": position}}
+            source = {"uri": from_path(component.source_path), "range": {"start": position, "end": position}}
         items.append({
             "key": component.key,
             "aliases": list(component.aliases),

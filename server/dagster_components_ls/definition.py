@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Optional
 
 from lsprotocol import types
-from pygls.uris import from_fs_path
 
 from . import templates
 from .diagnostics import JINJA_GLOBALS, CheckContext, resolve_type
@@ -18,6 +17,7 @@ from .files import read_text
 from .lsp_ranges import lsp_range
 from .paths import module_files, path_targets, path_values, unquoted_span
 from .positions import KeyPath, LineIndex, Span
+from .uris import from_path
 
 if TYPE_CHECKING:
     from .registry import ComponentType
@@ -246,7 +246,7 @@ def typename_of(doc: YamlDocument) -> Optional[str]:
 
 
 def file_uri(path: Path) -> str:
-    return from_fs_path(str(path)) or path.as_posix()
+    return from_path(path)
 
 
 def display_path(path: Path, ctx: CheckContext) -> str:

@@ -14,6 +14,7 @@ from .documents import SCALAR, ParsedFile
 from .lsp_ranges import lsp_range
 from .positions import UTF16, LineIndex, Span
 from .policies import PolicyConfig, asset_policy_problems, asset_problems, path_span
+from .uris import from_path
 
 LOAD_CODE = "load-error"
 ROLES = ("produced", "upstream", "downstream")
@@ -276,9 +277,7 @@ def load_definitions(worker: Any, project_root: str, on_prepare: Callable[[str],
 def document_location(path: str, document: Optional[int], parse: Callable[[str], ParsedFile],
                       encoding: str = UTF16) -> dict:
     """{uri, range} of a document's first line in a file as `parse` reads it (a Python file: its start)."""
-    from pathlib import Path
-
-    uri = Path(path).as_uri()
+    uri = from_path(path)
     start = {"start": {"line": 0, "character": 0}, "end": {"line": 0, "character": 0}}
     if document is None:
         return {"uri": uri, "range": start}
@@ -292,14 +291,12 @@ def document_location(path: str, document: Optional[int], parse: Callable[[str],
 def error_location(error: Mapping[str, Any], parse: Callable[[str], ParsedFile],
                    encoding: str = UTF16) -> Optional[dict]:
     """{uri, range} of a load error (range null when only the file is known), None without a file."""
-    from pathlib import Path
-
     path = error.get("path")
     if not isinstance(path, str):
         return None
     parsed = parse(path) if isinstance(error.get("document"), int) else None
     found = error_range(error, parsed, LineIndex(parsed.text, encoding) if parsed is not None else None)
-    return {"uri": Path(path).as_uri(), "range": range_json(found) if found else None}
+    return {"uri": from_path(path), "range": range_json(found) if found else None}
 
 
 def range_json(r: types.Range) -> dict:

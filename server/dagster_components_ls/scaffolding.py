@@ -12,6 +12,7 @@ from lsprotocol import types
 from .lsp_ranges import lsp_range
 from .positions import LineIndex, Span
 from .registry import Registry
+from .uris import from_path
 
 SCAFFOLD_COMMAND = "dagster.scaffold"
 
@@ -46,7 +47,7 @@ def creation_edit(files: Iterable[ScaffoldedFile], exists: Callable[[Path], bool
         raise ScaffoldConflict("Not scaffolding: these files exist and would be overwritten: " + ", ".join(taken))
     changes: list = []
     for f in files:
-        uri = f.path.as_uri()
+        uri = from_path(f.path)
         changes.append(types.CreateFile(uri=uri, options=types.CreateFileOptions(overwrite=False, ignore_if_exists=False)))
         changes.append(types.TextDocumentEdit(
             text_document=types.OptionalVersionedTextDocumentIdentifier(uri=uri, version=None),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import os
 import uuid
@@ -10,10 +11,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Optional
+from urllib.parse import unquote
 
 from lsprotocol import types
 from pygls.lsp.server import LanguageServer
-from pygls.uris import to_fs_path
+from pygls.workspace import TextDocument
 
 from . import __version__
 from . import project as projects
@@ -29,8 +31,10 @@ from .lineage import LineageState, Loaded, asset_at, asset_completions, asset_ho
 from .lsp_ranges import lsp_range
 from .positions import LineIndex, Span
 from .registry import Registry, fingerprint, load_registry, prune_cache
+from .rpc import ComponentsProtocol, serve_stdio
 from .settings import Settings
 from .symbols import document_symbols, workspace_symbols
+from .uris import canonical, from_path, to_path
 from .worker import protocol
 from .worker_client import WorkerError, WorkerProcess
 
@@ -53,9 +57,11 @@ LOAD_TIMEOUT_SECONDS = 120.0
 PREPARE_TIMEOUT_SECONDS = 600.0
 LINEAGE_WAIT_SECONDS = 600.0
 SCAFFOLD_TIMEOUT_SECONDS = 60.0
+APPLY_EDIT_TIMEOUT_SECONDS = 30.0
 STATUS_NOTIFICATION = "dagster/status"
 COMPONENTS_REQUEST = "dagster/components"
 LINEAGE_REQUEST = "dagster/lineage"
+DEBUG_REQUEST = "dagster/debug"
 SHOW_LINEAGE_COMMAND = "dagster.showLineage"
 # Saves here never change what loads (or are written by the load itself: dbt's target/, the stored state).
 WATCHED_GLOBS = ("**/*.py", "**/*.sql", "**/*.yml", "**/*.yaml", "**/*.csv", "**/pyproject.toml", "**/dg.toml")
@@ -116,12 +122,13 @@ class ProjectState:
 
     @property
     def root_uri(self) -> Optional[str]:
-        return self.project.root.as_uri() if self.project else None
+        return from_path(self.project.root) if self.project else None
 
 
 class ComponentsLanguageServer(LanguageServer):
     def __init__(self) -> None:
-        super().__init__("dagster-components-ls", __version__, text_document_sync_kind=types.TextDocumentSyncKind.Incremental)
+        super().__init__("dagster-components-ls", __version__, text_document_sync_kind=types.TextDocumentSyncKind.Incremental,
+                         protocol_cls=ComponentsProtocol)
         self.settings = Settings()
         self.python_override: Optional[str] = None
         self.states: dict[Optional[Path], ProjectState] = {}
@@ -165,14 +172,18 @@ class ComponentsLanguageServer(LanguageServer):
     def warm_up(self) -> None:
         """Start reading the registries of the workspace's projects before any document opens."""
         for folder in self.workspace.folders.values():
-            for project in projects.find_projects(Path(to_fs_path(folder.uri) or folder.uri)):
+            for project in projects.find_projects(to_path(folder.uri)):
                 state = self.states.setdefault(project.root, ProjectState(project))
                 if state.registry is None and state.loading is None:
                     state.loading = asyncio.get_running_loop().create_task(self.load(state))
 
+    def open_document(self, uri: str) -> Optional[TextDocument]:
+        """The open document at `uri`, or None (pygls files documents under their unescaped URI)."""
+        return self.workspace.text_documents.get(unquote(uri))
+
     def snapshot(self, uri: str) -> Optional[Snapshot]:
         """What the features answer from; None for files that are not component files."""
-        if not is_component_file(uri) or uri not in self.workspace.text_documents:
+        if not is_component_file(uri) or self.open_document(uri) is None:
             return None
         text, parsed, index = self.parse(uri)
         return Snapshot(text, parsed, index, self.context_for(uri, self.state_for(uri)))
@@ -188,7 +199,7 @@ class ComponentsLanguageServer(LanguageServer):
 
     def publish(self, uri: str) -> None:
         self.pending.pop(uri, None)
-        if uri not in self.workspace.text_documents:
+        if self.open_document(uri) is None:
             return
         if is_pyproject(uri):
             self.publish_policy_config(uri)
@@ -221,7 +232,7 @@ class ComponentsLanguageServer(LanguageServer):
         from .diagnostics import without_suppressed
         from .lineage import load_problems, policy_problems
 
-        path = str(Path(to_fs_path(uri) or uri))
+        path = str(to_path(uri))
         found = load_problems(loaded, path, parsed)
         if state.policies is not None:
             found += policy_problems(loaded, path, parsed, state.policies)
@@ -258,11 +269,11 @@ class ComponentsLanguageServer(LanguageServer):
         worker = state.background_worker()
         loaded, assets = state.lineage.loaded, None
         if loaded is not None:
-            path = str(Path(to_fs_path(uri) or uri))
+            path = str(to_path(uri))
             assets = loaded.assets_by_document(path, len(snap.parsed.documents))
         problems = await asyncio.to_thread(
             run_background_checks, worker, state.fingerprint, snap.text, snap.parsed, snap.ctx, BACKGROUND_CHECKS, assets)
-        current = self.workspace.text_documents.get(uri)
+        current = self.open_document(uri)
         if current is None or current.version != version:
             return  # an outdated version's results are dropped
         self.background[uri] = (version, problems)
@@ -279,7 +290,7 @@ class ComponentsLanguageServer(LanguageServer):
         if uri in self.owners:
             owner = self.owners[uri]
         else:
-            path = Path(to_fs_path(uri) or uri)
+            path = to_path(uri)
             try:
                 owner = projects.find_project(path)
             except projects.ProjectConfigError as exc:
@@ -296,7 +307,7 @@ class ComponentsLanguageServer(LanguageServer):
         return state
 
     def context_for(self, uri: str, state: ProjectState) -> CheckContext:
-        path = Path(to_fs_path(uri) or uri)
+        path = to_path(uri)
         ctx = context_for(path, state.project, state.registry, state.policies)
         key = (str(path), ctx.folder_module)
         cached = state.contexts.get(key)
@@ -354,7 +365,8 @@ class ComponentsLanguageServer(LanguageServer):
                 self.want_lineage(state, only_if_missing=True)
 
     def open_uris(self, state: ProjectState) -> list[str]:
-        return [uri for uri in list(self.workspace.text_documents) if is_component_file(uri) and self.state_for(uri) is state]
+        uris = [doc.uri for doc in list(self.workspace.text_documents.values())]
+        return [uri for uri in uris if is_component_file(uri) and self.state_for(uri) is state]
 
     async def begin_progress(self, title: str, message: str) -> Optional[str]:
         """Standard `$/progress` for slow work, when the client supports it (every editor shows it)."""
@@ -433,7 +445,7 @@ class ComponentsLanguageServer(LanguageServer):
 
     def workspace_files(self) -> tuple[list[tuple[Path, ParsedFile]], list[Path]]:
         """Every component file under the workspace folders (open ones as edited), and the defs folders."""
-        folders = [Path(to_fs_path(f.uri) or f.uri) for f in self.workspace.folders.values()]
+        folders = [to_path(f.uri) for f in self.workspace.folders.values()]
         folders += [state.project.root for state in self.states.values() if state.project]
         files: dict[Path, ParsedFile] = {}
         roots: list[Path] = []
@@ -447,8 +459,8 @@ class ComponentsLanguageServer(LanguageServer):
 
     def parse_path(self, path: Path) -> ParsedFile:
         """An open document's current text, else the file on disk (cached by modification time)."""
-        uri = path.as_uri()
-        if uri in self.workspace.text_documents:
+        uri = from_path(path)
+        if self.open_document(uri) is not None:
             return self.parse(uri)[1]
         try:
             stat = path.stat()
@@ -593,6 +605,33 @@ class ComponentsLanguageServer(LanguageServer):
             self.want_lineage(state)
         state.installed = installed
 
+    async def apply_edit(self, params: types.ApplyWorkspaceEditParams) -> types.ApplyWorkspaceEditResult:
+        """`workspace/applyEdit`, waiting a bounded time: a client may answer null, or never."""
+        timeout = float(os.environ.get("DAGSTER_COMPONENTS_LS_APPLY_EDIT_TIMEOUT", APPLY_EDIT_TIMEOUT_SECONDS))  # tests shorten it
+        answer = asyncio.ensure_future(self.workspace_apply_edit_async(params))
+        # Not wait_for: cancelling would make pygls fail on the client's late answer.
+        done, _ = await asyncio.wait({answer}, timeout=timeout)
+        if not done:
+            return types.ApplyWorkspaceEditResult(applied=False, failure_reason=f"no answer within {timeout:g} s")
+        if answer.exception() is not None:
+            return types.ApplyWorkspaceEditResult(applied=False, failure_reason=f"it answered an error: {answer.exception()}")
+        result = answer.result()
+        if not isinstance(result, types.ApplyWorkspaceEditResult):
+            return types.ApplyWorkspaceEditResult(applied=False, failure_reason=f"it answered {json.dumps(result, default=str)}")
+        return result
+
+    def stop_workers(self, state: ProjectState) -> None:
+        """Close the project's workers (their process groups, dbt children included) and any pending load."""
+        if state.worker is not None:
+            state.worker.close()
+            state.worker = None
+        lin = state.lineage
+        if lin.timer is not None:
+            lin.timer.cancel()
+        if lin.worker is not None:
+            lin.worker.close()
+            lin.worker = None
+
     def refresh_code_lenses(self) -> None:
         workspace = self.client_capabilities.workspace
         lens = workspace.code_lens if workspace is not None else None
@@ -647,7 +686,7 @@ def scaffold_actions(snap: Snapshot, uri: str, used: list[str]) -> list[types.Co
     registry = snap.ctx.registry
     if registry is None:
         return []
-    folder = Path(to_fs_path(uri) or uri).parent.as_uri()
+    folder = from_path(to_path(uri).parent)
 
     def action(title: str, typename: str, append: bool) -> types.CodeAction:
         args = {"type": typename, "folder": folder, "into": uri, "append": append}
@@ -666,11 +705,11 @@ def scaffold_actions(snap: Snapshot, uri: str, used: list[str]) -> list[types.Co
 
 
 def is_pyproject(uri: str) -> bool:
-    return Path(to_fs_path(uri) or uri).name == "pyproject.toml"
+    return to_path(uri).name == "pyproject.toml"
 
 
 def is_component_file(uri: str) -> bool:
-    return Path(to_fs_path(uri) or uri).name in COMPONENT_FILE_NAMES
+    return to_path(uri).name in COMPONENT_FILE_NAMES
 
 
 def to_lsp(problem: Problem, index: LineIndex) -> types.Diagnostic:
@@ -701,10 +740,13 @@ async def on_initialized(ls: ComponentsLanguageServer, params: types.Initialized
 
 @server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
 def on_configuration(ls: ComponentsLanguageServer, params: types.DidChangeConfigurationParams) -> None:
-    settings = Settings.from_options(params.settings)
+    settings = ls.settings.reconfigured(params.settings)
     if isinstance(params.settings, dict) and settings != ls.settings:
+        distrusted = ls.settings.trusted and not settings.trusted
         ls.settings = settings
         for state in ls.states.values():
+            if distrusted:  # no more project code from now on, not even in workers already running
+                ls.stop_workers(state)
             ls.refresh(state, "Settings changed")
 
 
@@ -725,15 +767,7 @@ def on_change(ls: ComponentsLanguageServer, params: types.DidChangeTextDocumentP
 def on_shutdown(ls: ComponentsLanguageServer, params: Any) -> None:
     """Stop the workers with the server (their process groups, dbt children included)."""
     for state in ls.states.values():
-        if state.worker is not None:
-            state.worker.close()
-            state.worker = None
-        lin = state.lineage
-        if lin.timer is not None:
-            lin.timer.cancel()
-        if lin.worker is not None:
-            lin.worker.close()
-            lin.worker = None
+        ls.stop_workers(state)
 
 
 @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
@@ -749,7 +783,7 @@ def on_close(ls: ComponentsLanguageServer, params: types.DidCloseTextDocumentPar
 @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
 def on_save(ls: ComponentsLanguageServer, params: types.DidSaveTextDocumentParams) -> None:
     changed_code([params.text_document.uri], ls)
-    if is_component_file(params.text_document.uri) and params.text_document.uri in ls.workspace.text_documents:
+    if is_component_file(params.text_document.uri) and ls.open_document(params.text_document.uri) is not None:
         ls.learn_types(params.text_document.uri)
 
 
@@ -762,7 +796,7 @@ def changed_code(uris: list[str], ls: ComponentsLanguageServer) -> None:
     """A saved component module or pyproject.toml rebuilds its project's registry without a restart;
     any saved file the definitions may read (not dbt's or Dagster's own output) loads them again."""
     for uri in uris:
-        path = Path(to_fs_path(uri) or uri)
+        path = to_path(uri)
         config = path.name in ("pyproject.toml", "dg.toml")
         if config:
             ls.owners.clear()  # project boundaries or their settings may have moved
@@ -793,7 +827,7 @@ async def on_completion(ls: ComponentsLanguageServer, params: types.CompletionPa
     items = complete(snap.parsed, offset, snap.ctx, snap.index, os.environ)
     loaded = ls.state_for(params.text_document.uri).lineage.loaded
     if loaded is not None:
-        path = str(Path(to_fs_path(params.text_document.uri) or params.text_document.uri))
+        path = str(to_path(params.text_document.uri))
         doc = snap.parsed.document_at(offset)
         own = loaded.produced(path, doc.index) if doc is not None else []
         assets = asset_completions(snap.parsed, offset, loaded, snap.index, own)
@@ -852,7 +886,7 @@ def on_code_lens(ls: ComponentsLanguageServer, params: types.CodeLensParams) -> 
     if snap is None or state is None or state.project is None or not ls.settings.lineage_enabled or not ls.settings.trusted:
         return None
     loaded = state.lineage.loaded
-    path = str(Path(to_fs_path(params.text_document.uri) or params.text_document.uri))
+    path = str(to_path(params.text_document.uri))
     lenses = []
     for doc in snap.parsed.documents:
         type_key = doc.root.key_node("type") if doc.root is not None and doc.root.kind == "map" else None
@@ -876,7 +910,7 @@ async def on_lineage(ls: ComponentsLanguageServer, params: Any) -> dict:
         raise ValueError("dagster/lineage needs textDocument.uri")
     document, depth = request.get("document"), request.get("depth", 1)
     state, loaded = await ls.loaded_for(uri, wait=True)
-    path = str(Path(to_fs_path(uri) or uri))
+    path = str(to_path(uri))
     if loaded is None:
         message = state.lineage.error or _why_no_lineage(ls, state)
         return {"assets": [], "edges": [], "errors": [{"message": message, "uri": uri, "range": None}],
@@ -961,8 +995,8 @@ async def on_scaffold(ls: ComponentsLanguageServer, *args: Any) -> Optional[dict
     typename, folder_uri = request.get("type"), request.get("folder")
     if not isinstance(typename, str) or not isinstance(folder_uri, str):
         raise ValueError("dagster.scaffold needs {type, folder}")
-    folder = Path(to_fs_path(folder_uri) or folder_uri)
-    state = ls.state_for((folder / "defs.yaml").as_uri())
+    folder = to_path(folder_uri)
+    state = ls.state_for(from_path(folder / "defs.yaml"))
     if state.loading is not None:
         await state.loading
     if state.python is None or not ls.settings.trusted:
@@ -975,7 +1009,8 @@ async def on_scaffold(ls: ComponentsLanguageServer, *args: Any) -> Optional[dict
         "params": params or None, "append": False}, SCAFFOLD_TIMEOUT_SECONDS)
     files = scaffolded_files(folder, result)
     into = request.get("into")
-    if isinstance(into, str) and into in ls.workspace.text_documents:
+    if isinstance(into, str) and ls.open_document(into) is not None:
+        into = canonical(into)
         text = next((f.text for f in files if f.path.name in COMPONENT_FILE_NAMES), "")
         edit = fill_edit(into, ls.parse(into)[2], text, append=bool(request.get("append")))
     else:
@@ -984,8 +1019,13 @@ async def on_scaffold(ls: ComponentsLanguageServer, *args: Any) -> Optional[dict
         except ScaffoldConflict as exc:
             ls.window_show_message(types.ShowMessageParams(type=types.MessageType.Error, message=str(exc)))
             return None
-    applied = await ls.workspace_apply_edit_async(types.ApplyWorkspaceEditParams(edit=edit, label=f"Scaffold {typename}"))
-    return {"applied": applied.applied, "files": [str(f.path) for f in files]}
+    answer = await ls.apply_edit(types.ApplyWorkspaceEditParams(edit=edit, label=f"Scaffold {typename}"))
+    result = {"applied": answer.applied, "files": [str(f.path) for f in files]}
+    if not answer.applied:
+        why = answer.failure_reason or "it declined"
+        result["failureReason"] = message = f"Scaffold {typename}: the editor did not apply the edit ({why})"
+        ls.window_show_message(types.ShowMessageParams(type=types.MessageType.Error, message=message))
+    return result
 
 
 def _first_arg(args: tuple) -> dict:
@@ -1014,13 +1054,29 @@ async def on_components(ls: ComponentsLanguageServer, params: Any) -> list[dict]
     return component_list(state.registry) if state.registry else []
 
 
-def serve(tcp: Optional[str] = None, python: Optional[str] = None) -> None:
+@server.feature(DEBUG_REQUEST)
+def on_debug(ls: ComponentsLanguageServer, params: Any) -> dict:
+    """Internal, for the tests (no client may rely on it): the size of pygls' table of in-flight handlers."""
+    return {"pendingFutures": ls.protocol.pending_futures()}
+
+
+def serve(tcp: Optional[str] = None, python: Optional[str] = None) -> int:
+    """Serve until `exit` (or the client is gone); the exit status, 0 only after `shutdown`."""
     server.python_override = python
     if tcp:
         host, _, port = tcp.rpartition(":")
         server.start_tcp(host or "127.0.0.1", int(port))
-    else:
-        server.start_io()
+        return 0
+    return asyncio.run(_serve_stdio())
+
+
+async def _serve_stdio() -> int:
+    try:
+        return await serve_stdio(server.protocol, lambda: server.process_id)
+    finally:
+        for state in server.states.values():  # an `exit` without `shutdown`, a client gone: workers too
+            server.stop_workers(state)
+        server.shutdown()
 
 
 def _failed_modules(registry: Registry, shown: int = 3) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Optional
 
 
@@ -12,7 +12,8 @@ class Settings:
     """The project's interpreter; None resolves it from the project (see project.resolve_interpreter)."""
     lineage_enabled: bool = True
     trusted: bool = True
-    """False: never start a worker (no user code runs); work from a cached registry if there is one."""
+    """False: never start a worker (no user code runs); work from a cached registry if there is one.
+    Set by `initialize`; configuration changes can only lower it (see `reconfigured`)."""
     trace_server: str = "off"
 
     @classmethod
@@ -30,3 +31,11 @@ class Settings:
             trusted=options.get("trusted", True) is not False,
             trace_server=str(trace.get("server", "off")),
         )
+
+    def reconfigured(self, options: Any) -> Settings:
+        """The settings after `workspace/didChangeConfiguration`: everything from `options`, except trust,
+        which only an explicit `trusted: false` changes (lowers). A section without the key (eglot sends
+        `{}`) must not trust a workspace the client started untrusted: trust is raised by a new session
+        (VS Code restarts the server when the user trusts the workspace)."""
+        new = Settings.from_options(options)
+        return replace(new, trusted=self.trusted and new.trusted)
