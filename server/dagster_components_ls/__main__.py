@@ -31,6 +31,8 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--fix", action="store_true", help="apply the safe fixes (a single suggestion, a pure addition)")
     check.add_argument("--load", action="store_true",
                        help="also load the definitions: load errors and asset-level policies (runs the project's code)")
+    check.add_argument("--no-cache", action="store_true",
+                       help="read nothing from the cache of component types and worker answers, and write nothing to it")
 
     lineage = sub.add_parser("lineage", help="the assets a defs.yaml produces, with their upstream and downstream")
     lineage.add_argument("path", metavar="PATH",
@@ -67,6 +69,14 @@ def main(argv: Optional[list[str]] = None) -> int:
     if args.command == "check":
         from .check import run_check
 
+        if args.no_cache:  # a cache of this run's own, gone with it: the user's cache is neither read nor changed
+            import os
+            import tempfile
+
+            with tempfile.TemporaryDirectory(prefix="dagster-components-ls-") as fresh:
+                os.environ["DAGSTER_COMPONENTS_LS_CACHE"] = fresh
+                return run_check(args.paths, args.format, args.select, args.ignore, args.python, fix=args.fix,
+                                 load=args.load)
         return run_check(args.paths, args.format, args.select, args.ignore, args.python, fix=args.fix, load=args.load)
     if args.command == "lineage":
         return _lineage(args.path, args.document, args.depth, args.format, args.python)

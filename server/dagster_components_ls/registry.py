@@ -171,7 +171,7 @@ def load_registry(python: Path, project: Project | None, *, worker: WorkerProces
     fp = stamp or fingerprint(python, project)
     if use_cache:
         cached = _read_cached_registry(cache_file)
-        if cached is not None and cached.get("fingerprint") == fp:
+        if cached is not None and cached.get("fingerprint") == fp and cached.get("failed_in") in (None, environment_stamp()):
             _touch(cache_file)
             return Registry.from_snapshot(cached["registry"])
     on_build()
@@ -188,9 +188,27 @@ def load_registry(python: Path, project: Project | None, *, worker: WorkerProces
     problem = snapshot_problem(snapshot)
     if problem is not None:  # a worker of another version, or a broken one: never cached
         raise WorkerError("exception", f"the worker's registry answer is malformed: {problem}")
-    _write_json_atomically(cache_file, {"fingerprint": fp, "registry": snapshot})
+    entry: dict[str, Any] = {"fingerprint": fp, "registry": snapshot}
+    if snapshot.get("module_errors"):
+        # A module that failed may have failed because of the environment (a binary not on PATH, a
+        # variable unset): this answer holds only while the environment is the same.
+        entry["failed_in"] = environment_stamp()
+    _write_json_atomically(cache_file, entry)
     prune_cache()
     return Registry.from_snapshot(snapshot)
+
+
+# Variables that differ between two shells of one user and change no import: left out of the stamp.
+_VOLATILE_VARIABLES = ("PWD", "OLDPWD", "SHLVL", "_", "TERM", "TERM_SESSION_ID", "COLUMNS", "LINES", "WINDOWID",
+                       "SSH_CLIENT", "SSH_CONNECTION", "SSH_TTY", "SSH_AUTH_SOCK", "TMUX", "TMUX_PANE", "STY")
+
+
+def environment_stamp() -> str:
+    """What of this process's environment the project's imports may read (every variable but the
+    volatile ones and our own): a cached failure is served again only under the same stamp."""
+    env = {k: v for k, v in os.environ.items()
+           if k not in _VOLATILE_VARIABLES and not k.startswith(("DAGSTER_COMPONENTS_LS_", "VSCODE_", "PYTEST_"))}
+    return _digest(json.dumps(env, sort_keys=True))
 
 
 def registry_cache_file(python: Path, project: Project | None, extra_types: Iterable[str] = ()) -> Path:

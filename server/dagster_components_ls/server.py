@@ -113,6 +113,8 @@ class ProjectState:
     """The fingerprint of the last registry build; the poll does not retry one that failed."""
     building: asyncio.Event = field(default_factory=asyncio.Event)
     """Set while a worker builds the registry (the cache could not answer): requests stop waiting for it."""
+    bypass_cache: bool = False
+    """The next registry read asks the worker whatever the cache holds (Reload Component Types)."""
 
     def background_worker(self) -> WorkerProcess:
         if self.worker is None:
@@ -399,9 +401,10 @@ class ComponentsLanguageServer(LanguageServer):
         installed = installed_stamp(state.python)
         worker = WorkerProcess(state.python, state.project.root if state.project else Path.cwd())
         try:
+            use_cache, state.bypass_cache = not state.bypass_cache, False
             registry = load_registry(state.python, state.project, worker=worker, timeout=REGISTRY_TIMEOUT_SECONDS,
-                                     extra_types=state.extra_types, stamp=stamp,
-                                     on_build=on_build)
+                                     extra_types=state.extra_types, stamp=stamp, on_build=on_build,
+                                     use_cache=use_cache)
             prune_cache()  # at start-up and after each rebuild, once the entry in use was marked used
             return registry, stamp, installed
         finally:
@@ -1038,7 +1041,8 @@ def _first_arg(args: tuple) -> dict:
 
 @server.command(REFRESH_COMMAND)
 def on_refresh(ls: ComponentsLanguageServer, *args: Any) -> None:
-    for state in ls.states.values():
+    for state in ls.states.values():  # asked for: the cache may hold an answer the user has since fixed
+        state.bypass_cache = True
         ls.refresh(state, "Refresh requested")
 
 

@@ -507,3 +507,35 @@ def test_a_validator_that_raises_is_a_problem_not_silence(tmp_path):
     assert (result.returncode, rows(result.stdout)) == (1, [
         ("shop/src/shop/defs/gadgets/defs.yaml", 2, 2, 2, 6, "error", "component-validation",
          "The validator '_known' raised KeyError: 'g' (from shop.components.gadget.Gadget)")])
+
+
+def test_a_failure_of_the_environment_is_not_served_from_the_cache_once_it_is_fixed(tmp_path):
+    from e2e_support import write_project
+
+    root = write_project(tmp_path / "shop")
+    (root / "src" / "shop" / "components" / "gadget.py").write_text(
+        "import os\n\nif 'SHOP_WAREHOUSE' not in os.environ:\n"
+        "    raise RuntimeError('set SHOP_WAREHOUSE to the warehouse URL')\n\n" + (REPO / "tests" / "e2e" /
+        "e2e_support.py").read_text().split("GADGET_V1 = '''", 1)[1].split("'''", 1)[0])
+    cache = tmp_path / "cache"
+    env = {k: v for k, v in os.environ.items() if k != "SHOP_WAREHOUSE"}
+
+    def codes(**extra: str) -> list[str]:
+        done = subprocess.run([sys.executable, "-m", "dagster_components_ls", "check", "--format", "json", "."],
+                              capture_output=True, text=True, cwd=root, timeout=300,
+                              env={**env, "DAGSTER_COMPONENTS_LS_CACHE": str(cache), **extra})
+        return [d["code"] for d in json.loads(done.stdout)]
+
+    assert codes() == ["unknown-type"]  # the type's module raised: cached, with the environment it failed in
+    assert codes(SHOP_WAREHOUSE="duckdb:///w.db") == ["unknown-attribute"]  # fixed: read again, not served
+
+
+def test_no_cache_reads_and_writes_no_cache(tmp_path):
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    done = subprocess.run([sys.executable, "-m", "dagster_components_ls", "check", "--no-cache", "--format", "json",
+                           "examples/broken/invalid_enum"], capture_output=True, text=True, cwd=REPO, timeout=300,
+                          env={**os.environ, "DAGSTER_COMPONENTS_LS_CACHE": str(cache)})
+    assert [d["code"] for d in json.loads(done.stdout)] == ["invalid-value"]
+    assert "component types read by the worker" in done.stderr
+    assert list(cache.iterdir()) == []
