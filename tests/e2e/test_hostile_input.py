@@ -67,6 +67,31 @@ def test_check_json_on_nesting_too_deep_is_an_array_with_the_diagnostics(tmp_pat
     assert "Traceback" not in result.stderr
 
 
+def test_a_bug_on_one_file_is_told_on_stderr_and_the_others_are_checked(tmp_path, monkeypatch, capsys):
+    # A fault we cannot cause from input any more (that is the point): the rules raise on one file.
+    import io
+
+    from dagster_components_ls import check as check_module
+    from test_check import CACHE
+
+    real = check_module.diagnose
+
+    def diagnose(parsed, ctx):
+        if "boom" in parsed.text:
+            raise ValueError("a bug")
+        return real(parsed, ctx)
+
+    monkeypatch.setattr(check_module, "diagnose", diagnose)
+    monkeypatch.setenv("DAGSTER_COMPONENTS_LS_CACHE", CACHE)
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "a.yaml").write_text("type: acme_platform.ResearchJb\n")
+    (tmp_path / "boom.yaml").write_text("# boom\ntype: acme_platform.ResearchJob\n")
+    out = io.StringIO()
+    code = check_module.run_check(["boom.yaml", "a.yaml"], "json", out=out)
+    assert (code, ranges(out.getvalue())) == (1, [("a.yaml", 0, 6, 0, 30, "unknown-type")])
+    assert "dagster-components-ls check: could not check boom.yaml: ValueError: a bug" in capsys.readouterr().err.splitlines()
+
+
 # --- the editor path ------------------------------------------------------------------------------
 
 
