@@ -18,7 +18,6 @@ except ImportError:  # pragma: no cover - wheels ship libyaml on Linux and macOS
 
 _SEPARATOR = re.compile(r"^---(?=[ \t]|$)", re.MULTILINE)
 _QUOTED_KEY = re.compile(r"\"[^\"]*\"|'[^']*'")
-_KEY_COLON = re.compile(r":(?=[ \t\r]|$)")  # \r: CRLF files
 _NOT_PLAIN_START = "#'\"[]{},:"  # nor whitespace
 BOM = "\ufeff"
 
@@ -418,26 +417,31 @@ def _elements(line: str) -> list[tuple[str, int, str | int]]:
         rest = stripped[1:].lstrip(" \t")
         col += len(stripped) - len(rest)
         stripped = rest
-    key = _leading_key(stripped)
+    key = leading_key(stripped)
     if key is not None:
-        out.append(("key", col, unquote_key(key)))
+        out.append(("key", col, unquote_key(key[0])))
     return out
 
 
-def _leading_key(text: str) -> Optional[str]:
-    """The key a line (without its indentation) starts with: a quoted key or a plain one before the
-    first `: ` that no `#` precedes. Linear: a regex with a lazy key before `[ \t]*:` backtracks
+def leading_key(text: str, cr: bool = True) -> Optional[tuple[str, int]]:
+    """The key a line (without its indentation) starts with, as written, and the offset after its `:`:
+    a quoted key, or a plain one before the first `: ` that no `#` precedes (`cr`: a `\r` may follow
+    the colon, for CRLF files). Linear: the regex it replaces, a lazy key before `[ \t]*:`, backtracked
     quadratically on a long run of spaces with no colon."""
+    ends = ("", " ", "\t", "\r") if cr else ("", " ", "\t")
     quoted = _QUOTED_KEY.match(text)
     if quoted:
         rest = text[quoted.end() :].lstrip(" \t")
-        return quoted.group() if rest[:1] == ":" and rest[1:2] in ("", " ", "\t", "\r") else None
+        colon = len(text) - len(rest)
+        return (quoted.group(), colon + 1) if rest[:1] == ":" and rest[1:2] in ends else None
     if not text or text[0].isspace() or text[0] in _NOT_PLAIN_START:
         return None
-    colon = _KEY_COLON.search(text, 1)
-    if colon is None or "#" in text[: colon.start()]:
+    colon = text.find(":", 1)
+    while colon != -1 and text[colon + 1 : colon + 2] not in ends:
+        colon = text.find(":", colon + 1)
+    if colon == -1 or "#" in text[:colon]:
         return None
-    return text[: colon.start()].rstrip(" \t")
+    return text[:colon].rstrip(" \t"), colon + 1
 
 
 def _item_index(lines: list[str], column: int) -> int:

@@ -108,6 +108,40 @@ def name_offsets(text: str, name: str) -> list[int]:
     return out
 
 
+def trailing_dotted(expression: str) -> tuple[list[str], str]:
+    """The dotted name an expression ends with, as (owners, partial): `x + a . b.pa` -> (["a", "b"], "pa").
+
+    Scans back from the end, so it is linear: the regex it replaces (`(?:[A-Za-z_]\\w*\\s*\\.\\s*)*\\w*$`,
+    searched) retried every start of a long identifier, cubic on a line typed into a template."""
+    i = _word_start(expression, len(expression))
+    partial = expression[i:]
+    owners: list[str] = []
+    while True:
+        dot = _space_start(expression, i)
+        if dot == 0 or expression[dot - 1] != ".":
+            break
+        name_end = _space_start(expression, dot - 1)
+        name_start = _word_start(expression, name_end)
+        name = expression[name_start:name_end]
+        if not name or not (name[0] == "_" or name[0].isascii() and name[0].isalpha()):
+            break
+        owners.append(name)
+        i = name_start
+    return owners[::-1], partial
+
+
+def _word_start(text: str, end: int) -> int:
+    while end > 0 and (text[end - 1].isalnum() or text[end - 1] == "_"):
+        end -= 1
+    return end
+
+
+def _space_start(text: str, end: int) -> int:
+    while end > 0 and text[end - 1].isspace():
+        end -= 1
+    return end
+
+
 def _failing_expression(text: str, error: type[Exception]) -> Optional[tuple[int, int]]:
     """(offset, length) of the first `{{ }}` that fails to parse on its own (Jinja gives no column)."""
     for expression in _EXPRESSION.finditer(text):
