@@ -9,7 +9,7 @@ from typing import Any, Optional
 
 import yaml
 
-from .positions import KeyPath, Span
+from .positions import BOM, KeyPath, Span
 
 try:  # libyaml is ~14x faster than pure-Python PyYAML on our files (see benchmarks/parse.py)
     from yaml import CSafeLoader as _Loader
@@ -19,7 +19,6 @@ except ImportError:  # pragma: no cover - wheels ship libyaml on Linux and macOS
 _SEPARATOR = re.compile(r"^---(?=[ \t]|$)", re.MULTILINE)
 _QUOTED_KEY = re.compile(r"\"[^\"]*\"|'[^']*'")
 _NOT_PLAIN_START = "#'\"[]{},:"  # nor whitespace
-BOM = "\ufeff"
 
 MAP, SEQ, SCALAR = "map", "seq", "scalar"
 MAX_EXPANDED_NODES = 100_000

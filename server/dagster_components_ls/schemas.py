@@ -176,8 +176,6 @@ def _without_recursion_in_place(root: dict) -> dict:
     `A = {$ref: A}`) cut: jsonschema would recurse until the stack overflows. An alternative that is
     such a reference is dropped; elsewhere it becomes `{}` (anything). Refs through properties or
     items (`Tree.kids: list[Tree]`) stay: each step enters the value, which is bounded."""
-    targets: dict[str, Any] = {}
-
     def refs_in_place(schema: Any) -> list[str]:
         found, stack = [], [schema]
         while stack:
@@ -194,9 +192,7 @@ def _without_recursion_in_place(root: dict) -> dict:
         seen: set[str] = set()
         stack = [ref]
         while stack:
-            current = stack.pop()
-            target = targets.setdefault(current, deref(root, {"$ref": current}))
-            for nxt in refs_in_place(target if not (isinstance(target, dict) and "$ref" in target) else {"$ref": target["$ref"]}):
+            for nxt in refs_in_place(_resolve_one(root, stack.pop())):  # one hop at a time: A -> B -> A marks both
                 if nxt not in seen:
                     seen.add(nxt)
                     stack.append(nxt)

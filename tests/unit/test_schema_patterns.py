@@ -29,6 +29,8 @@ SCHEMA = {
         "Loop": {"anyOf": [{"$ref": "#/$defs/Loop"}, {"type": "integer"}]},
         "Self": {"$ref": "#/$defs/Self"},
         "Both": {"allOf": [{"$ref": "#/$defs/Both"}, {"type": "integer"}]},
+        "Ping": {"$ref": "#/$defs/Pong"},
+        "Pong": {"anyOf": [{"$ref": "#/$defs/Ping"}, {"type": "boolean"}]},
     },
     "type": "object",
     "additionalProperties": False,
@@ -42,6 +44,7 @@ SCHEMA = {
         "loop": {"$ref": "#/$defs/Loop"},
         "self": {"$ref": "#/$defs/Self"},
         "both": {"$ref": "#/$defs/Both"},
+        "ping": {"$ref": "#/$defs/Ping"},
     },
 }
 
@@ -70,14 +73,15 @@ def bounded():
     pytest.param({"ahead": "xyz"}, [], id="lookahead-judges-nothing"),
     pytest.param({"tree": {"kids": [{"kids": [3]}]}, "loop": 3, "self": 1, "both": 2}, [], id="recursive-valid"),
     pytest.param({"loop": "x"}, [SchemaError(INVALID, ("loop",), "'x' is not an integer")], id="recursive-any-of"),
+    pytest.param({"ping": 1}, [], id="mutually-recursive"),
 ])
 def test_patterns_run_in_linear_time_and_recursion_never_raises(instance, expected, bounded):
     assert validate(SCHEMA, instance) == expected
 
 
 def test_type_labels_of_recursive_schemas_are_finite(bounded):
-    assert [type_label(SCHEMA, SCHEMA["properties"][name]) for name in ("tree", "loop", "self", "both")] == [
-        "dict | int", "int", "Any", "Any"]
+    assert [type_label(SCHEMA, SCHEMA["properties"][name]) for name in ("tree", "loop", "self", "both", "ping")] == [
+        "dict | int", "int", "Any", "Any", "bool"]
 
 
 @pytest.fixture
