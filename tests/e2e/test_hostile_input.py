@@ -2,10 +2,13 @@
 real CLI and the real server."""
 
 import json
+import os
 import shutil
+import subprocess
+import sys
 
 import pytest
-from e2e_support import EXAMPLES, open_and_wait, summary, until
+from e2e_support import EXAMPLES, SHOP_SKELETON, open_and_wait, summary, until, write_files
 from lsprotocol import types
 from pytest_lsp import LanguageClient
 from test_check import check
@@ -92,6 +95,41 @@ def test_a_bug_on_one_file_is_told_on_stderr_and_the_others_are_checked(tmp_path
     assert "dagster-components-ls check: could not check boom.yaml: ValueError: a bug" in capsys.readouterr().err.splitlines()
 
 
+PATTERNED = '''
+import dagster as dg
+from pydantic import Field
+
+
+class Patterned(dg.Component, dg.Model, dg.Resolvable):
+    """A component whose model has a pattern Python's re takes 2^n steps on."""
+
+    name: str = Field(pattern=r"^(a+)+$")
+
+    def build_defs(self, context: dg.ComponentLoadContext) -> dg.Definitions:
+        return dg.Definitions()
+'''
+SLOW_NAME = "a" * 40 + "!"
+PATTERN_MESSAGE = f"attributes.name: '{SLOW_NAME}' does not match '^(a+)+$'"
+
+
+def patterned_project(root):
+    write_files(root, {**SHOP_SKELETON, "src/shop/components/patterned.py": PATTERNED,
+                       "src/shop/defs/p/defs.yaml": f"type: shop.components.patterned.Patterned\nattributes:\n"
+                                                    f"  name: {SLOW_NAME}\n"})
+    return root / "src" / "shop" / "defs" / "p" / "defs.yaml"
+
+
+def test_check_runs_a_models_catastrophic_pattern_in_linear_time(tmp_path):
+    patterned_project(tmp_path)
+    from test_check import CACHE
+
+    result = subprocess.run(  # Python's re would take days: the timeout fails the test instead
+        [sys.executable, "-m", "dagster_components_ls", "check", "--format", "json", "."], capture_output=True,
+        text=True, cwd=tmp_path, env={**os.environ, "DAGSTER_COMPONENTS_LS_CACHE": CACHE}, timeout=120)
+    assert (result.returncode, ranges(result.stdout), [d["message"] for d in json.loads(result.stdout)]) == (
+        1, [("src/shop/defs/p/defs.yaml", 2, 8, 2, 49, "invalid-value")], [PATTERN_MESSAGE])
+
+
 # --- the editor path ------------------------------------------------------------------------------
 
 
@@ -136,3 +174,13 @@ async def test_nesting_too_deep_is_published_and_requests_answer(client: Languag
     assert completion is None or isinstance(completion, (list, types.CompletionList))
     assert hover is None or isinstance(hover, types.Hover)
     assert at_type is not None and "ResearchJob" in str(at_type.contents)
+
+
+@pytest.mark.asyncio(loop_scope="function")
+async def test_the_server_runs_a_models_catastrophic_pattern_in_linear_time(client: LanguageClient, tmp_path):
+    path = patterned_project(tmp_path)
+    diagnostics = await open_and_wait(client, path)
+    assert summary(diagnostics) == [("invalid-value", 2, 8, 2, 49, PATTERN_MESSAGE)]
+    hover = await client.text_document_hover_async(types.HoverParams(
+        types.TextDocumentIdentifier(uri=path.as_uri()), types.Position(line=2, character=3)))
+    assert hover is not None
