@@ -3,7 +3,8 @@
 Usage: .venv/bin/python benchmarks/all.py [--quick]
 
 Runs latency.py (against yaml-language-server), check.py (against `dg check yaml`), lineage.py
-(against `dg list defs --json`), scale.py and typing.py, each as its own process (their own output is
+(against `dg list defs --json`), scale.py, pathological.py (against an ordinary line) and typing.py,
+each as its own process (their own output is
 shown as it comes), then prints the summary table that benchmarks/README.md records. `--quick` runs
 fewer repetitions and a strided typing pass (minutes instead of about an hour).
 """
@@ -76,6 +77,13 @@ def main() -> None:
     rows.append(("scale: spawn -> asset-key completion, ms", f"{completion:.0f}", "goal 2000",
                  f"{2000 / completion:.1f}x under" if completion <= 2000 else "over"))
     rows.append(("scale: server RSS, MiB", f"{rss:.0f}", "goal 150", f"{150 / rss:.1f}x under"))
+
+    pathological = run("pathological.py", *(["--samples", "5"] if quick else []))
+    ordinary = number(r"^ordinary line \(desc\)\s+([\d.]+) /", pathological)
+    spaces = number(r"^100,000 spaces, no colon\s+([\d.]+) /", pathological)
+    megabyte = number(r"^1 MB of spaces, no colon\s+([\d.]+) /", pathological)
+    rows.append(("completion on a line of 100,000 / 1 MB spaces, ms", f"{spaces:.1f} / {megabyte:.1f}",
+                 f"ordinary line {ordinary:.1f}", "-"))
 
     typing = run("typing.py", *(["--stride", "7", "--edits", "10"] if quick else []))
     sent = number(r"requests sent: (\d+)", typing)

@@ -8,12 +8,12 @@ import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Iterable, Optional, TextIO
+from typing import TYPE_CHECKING, Callable, Iterable, Optional, TextIO, TypeVar
 
 from . import files as disk
 from . import policies
 from .background import VALIDATION, merged
-from .code_actions import fix_all
+from .code_actions import broken_by_fixes, fix_all
 from . import project as projects
 from .diagnostics import ERROR, CheckContext, Problem, diagnose, without_suppressed
 from .documents import ParsedFile, parse_file
@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from .lineage import Loaded
 
 WORKER_CALL_TIMEOUT_SECONDS = 120.0
+T = TypeVar("T")
 
 
 class CheckFailed(Exception):
@@ -57,15 +58,16 @@ def run_check(
     """
     _echo_worker_output()
     selected = (lambda problem: _selected(problem.code, select, ignore)) if fix else None
+    unchecked: list[Path] = []
     try:
-        findings, checked = collect_findings(paths or ["."], python, selected, load)
+        findings, checked = collect_findings(paths or ["."], python, selected, load, unchecked)
     except CheckFailed as exc:
         print(f"dagster-components-ls check: {exc}", file=sys.stderr)
         return 2
     findings = [f for f in findings if _selected(f.problem.code, select, ignore)]
     findings.sort(key=lambda f: (str(f.path), f.problem.span.start, f.problem.span.end, f.problem.code))
     FORMATTERS[fmt](findings, checked, out)
-    return 1 if any(f.problem.severity == ERROR for f in findings) else 0
+    return 1 if unchecked or any(f.problem.severity == ERROR for f in findings) else 0
 
 
 def _echo_worker_output() -> None:
@@ -80,10 +82,12 @@ def _echo_worker_output() -> None:
 
 
 def collect_findings(paths: list[str], python: Optional[str], fix: Optional[Callable[[Problem], bool]] = None,
-                     load: bool = False) -> tuple[list[Finding], int]:
+                     load: bool = False, unchecked: Optional[list[Path]] = None) -> tuple[list[Finding], int]:
     """The findings of every readable file, and how many files were checked. A file that cannot be
     read (a dangling symlink, a FIFO or a folder with a component file's name) is a warning on stderr,
-    not a diagnostic: it has no text to place one in. The other files are checked all the same."""
+    not a diagnostic: it has no text to place one in. The other files are checked all the same. A
+    file whose check hit a bug is told on stderr and added to `unchecked`, and the others go on."""
+    unchecked = [] if unchecked is None else unchecked
     by_project: dict[Optional[Path], tuple[Optional[projects.Project], list[tuple[Path, str]]]] = {}
     findings: list[Finding] = []
     checked = 0
@@ -106,7 +110,7 @@ def collect_findings(paths: list[str], python: Optional[str], fix: Optional[Call
         key = owner.root if owner else None
         by_project.setdefault(key, (owner, []))[1].append((file, text))
     for owner, group in by_project.values():
-        findings.extend(_check_project(owner, group, python, fix, load, frozenset(not_utf8)))
+        findings.extend(_check_project(owner, group, python, unchecked, fix, load, frozenset(not_utf8)))
     prune_cache()  # last: the entries this run read were marked used, so they stay
     return findings, checked
 
@@ -124,11 +128,12 @@ def _warn(message: str) -> None:
 
 
 def _check_project(owner: Optional[projects.Project], group: list[tuple[Path, str]], python: Optional[str],
-                   fix: Optional[Callable[[Problem], bool]] = None, load: bool = False,
+                   unchecked: list[Path], fix: Optional[Callable[[Problem], bool]] = None, load: bool = False,
                    not_utf8: frozenset[Path] = frozenset()) -> list[Finding]:
     """The files of one project (or of none) against its types and policies, with one worker at most.
     Files in `not_utf8` are never fixed: their text holds U+FFFD where the file has other bytes."""
-    parsed = [(file, text, parse_file(text)) for file, text in group]
+    parsed = [(file, text, p) for file, text in group
+              if (p := _guarded(file, unchecked, lambda: parse_file(text))) is not None]
     interpreter = _interpreter(owner, python)
     worker = WorkerProcess(interpreter, owner.root if owner else Path.cwd())
     try:
@@ -140,12 +145,14 @@ def _check_project(owner: Optional[projects.Project], group: list[tuple[Path, st
         config, config_problems = policies.load_policy_config(config_path)
         checked = [(file, text, p, context_for(file, owner, registry, config)) for file, text, p in parsed]
         if fix is not None:
-            checked = [_fixed(file, text, p, ctx, fix, file not in not_utf8) for file, text, p, ctx in checked]
+            checked = [_guarded(file, unchecked, lambda: _fixed(file, text, p, ctx, fix, file not in not_utf8))
+                       or (file, text, p, ctx) for file, text, p, ctx in checked]
         findings = []
         for file, text, parsed_file, ctx in checked:
             index = LineIndex(text)
-            problems = merged(diagnose(parsed_file, ctx), _validation_problems(worker, stamp, text, parsed_file, ctx))
-            findings.extend(Finding(file, problem, index) for problem in problems)
+            problems = _guarded(file, unchecked, lambda: merged(diagnose(parsed_file, ctx),
+                                                     _validation_problems(worker, stamp, text, parsed_file, ctx)))
+            findings.extend(Finding(file, problem, index) for problem in problems or ())
         loaded = _load(worker, owner) if load and owner is not None else None
         if loaded is not None:
             findings.extend(_loaded_findings(loaded, checked, config, owner))
@@ -170,14 +177,34 @@ def _report_own_module_errors(owner: Optional[projects.Project], registry: Regis
                   file=sys.stderr)
 
 
+def _guarded(file: Path, unchecked: list[Path], work: Callable[[], T]) -> Optional[T]:
+    """One file's work; a bug it hits (never the user's fault) is told on stderr, the file is added to
+    `unchecked` (the exit code counts it as an error), and the other files go on."""
+    try:
+        return work()
+    except CheckFailed:
+        raise
+    except Exception as exc:  # noqa: BLE001 - one file must never stop the check of the others
+        unchecked.append(file)
+        logging.getLogger(__name__).debug("checking %s failed", file, exc_info=True)
+        print(f"dagster-components-ls check: could not check {_display_path(file)}: {type(exc).__name__}: {exc}",
+              file=sys.stderr)
+        return None
+
+
 def _fixed(file: Path, text: str, parsed: ParsedFile, ctx: CheckContext, selected: Callable[[Problem], bool],
            writable: bool = True) -> tuple:
-    """The file after its safe fixes (written back when any applied and the file may be written)."""
+    """The file after its safe fixes (written back when any applied, the file may be written and the
+    result still parses; a byte-order mark stays, as it is part of the text read)."""
     fixed, count = fix_all(text, ctx, selected=selected)
     if count == 0:
         return file, text, parsed, ctx
     if not writable:
         _warn(f"{_display_path(file)} was not fixed: it is not valid UTF-8")
+        return file, text, parsed, ctx
+    broken = broken_by_fixes(text, fixed)
+    if broken is not None:
+        print(f"Not fixing {_display_path(file)}: the fixes would break its YAML ({broken})", file=sys.stderr)
         return file, text, parsed, ctx
     file.write_text(fixed, encoding="utf-8")
     print(f"Fixed {count} problem{'s' * (count != 1)} in {_display_path(file)}", file=sys.stderr)

@@ -119,6 +119,25 @@ def fix_all(text: str, ctx: CheckContext, selected: Callable[[Problem], bool] = 
     return text, applied
 
 
+def broken_by_fixes(before: str, after: str) -> Optional[str]:
+    """Why fixed text must not be written: a YAML problem it has that the text before had not (a fix
+    built on a wrong span, say), as "line L: message"; None when it reads as well as before."""
+    old = parse_file(before).documents
+    new = parse_file(after).documents
+    known = [p.message for doc in old for p in doc.problems]
+    index = LineIndex(after)
+    for doc in new:
+        for problem in doc.problems:
+            if problem.message in known:
+                known.remove(problem.message)
+                continue
+            line, column = index.line_col_1based(doc.start + problem.span.start)
+            return f"line {line}, column {column}: {problem.message}"
+    if len(new) != len(old):
+        return f"it would have {len(new)} YAML documents instead of {len(old)}"
+    return None
+
+
 def _compatible(fixes: list[Fix]) -> list[Fix]:
     taken: list[Fix] = []
     spans: list[Span] = []

@@ -12,8 +12,9 @@ from typing import TYPE_CHECKING, Any, Iterator, NamedTuple, Optional
 import yaml
 from lsprotocol import types
 
+from . import templates
 from .diagnostics import ENVELOPE_KEYS, JINJA_GLOBALS, CheckContext, TemplateScope, resolve_type, template_scope
-from .documents import DagsterLoader, ParsedFile, YamlDocument, indentation_key_path, unquote_key
+from .documents import DagsterLoader, ParsedFile, YamlDocument, indentation_key_path, leading_key, unquote_key
 from .lsp_ranges import lsp_range
 from .positions import KeyPath, LineIndex, Span
 from .schemas import UNSET_DEFAULT, branches, deref, inline_yaml, schema_at, type_label
@@ -83,14 +84,12 @@ GLOBAL_DETAILS = {
     "datetime": "Python's datetime and timedelta",
 }
 
-_KEY = re.compile(r"""(?P<key>"[^"]*"|'[^']*'|[^\s#'"\[\]{},:][^#]*?)[ \t]*:(?=[ \t]|$)""")
 _DASHES = re.compile(r"(?:-[ \t]+)*")
 _WORD_REST = re.compile(r"""[^\s,:'"\[\]{}#]*""")
 _COMMENT = re.compile(r"(?:^|\s)#")
 _PROPERTIES = re.compile(r"^(?:[&!]\S*[ \t]*)+")
 _TOP_LEVEL_BLOCK = re.compile(r"\n(?=[^\s#-])")
 _ENV_CALL = re.compile(r"""\benv\s*\(\s*['"](?P<partial>[^'"]*)$""")
-_DOTTED = re.compile(r"(?P<owners>(?:[A-Za-z_]\w*\s*\.\s*)*)(?P<partial>\w*)$")
 _NO_WRAP = 1 << 30
 
 
@@ -182,11 +181,11 @@ def cursor_at(text: str, offset: int) -> Optional[Cursor]:
     path = indentation_key_path(text, line_start + column)  # what encloses the line's key, item or value
     if rest.startswith(("{", "[")):
         return _flow_cursor(text, offset, line_start + column, path)
-    key = _KEY.match(rest)
+    key = leading_key(rest, cr=False)
     if key is not None:
-        after = rest[key.end():]
+        after = rest[key[1]:]
         value = after.lstrip(" \t")
-        path = (*path, unquote_key(key.group("key")))
+        path = (*path, unquote_key(key[0]))
         if not after:
             return None  # `key:|` needs a space before any value
         if value.startswith(("{", "[")):
@@ -304,11 +303,11 @@ def _line_elements(line: str) -> list[_Element]:
         rest = body[1:].lstrip(" \t")
         column += len(body) - len(rest)
         body = rest
-    match = _KEY.match(body)
-    if match:
-        value = body[match.end():].strip()
+    key = leading_key(body, cr=False)
+    if key is not None:
+        value = body[key[1]:].strip()
         value = "" if value.startswith("#") else _PROPERTIES.sub("", value)
-        out.append(_Element("key", column, unquote_key(match.group("key")), value))
+        out.append(_Element("key", column, unquote_key(key[0]), value))
     return out
 
 
@@ -725,10 +724,7 @@ def _template_items(request: _Request, expression: str) -> list[types.Completion
     call = _ENV_CALL.search(expression)
     if call is not None:
         return _env_items(request, call.group("partial"), identifiers_only=False)
-    dotted = _DOTTED.search(expression)
-    assert dotted is not None  # both groups may be empty
-    owners = [o.strip() for o in dotted.group("owners").split(".") if o.strip()]
-    partial = dotted.group("partial")
+    owners, partial = templates.trailing_dotted(expression)
     if not owners:
         return _scope_items(request, partial)
     if owners == ["env"]:

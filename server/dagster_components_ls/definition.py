@@ -24,10 +24,9 @@ if TYPE_CHECKING:
 
 _TYPE_LINE = re.compile(r"""^type:[ \t]*["']?([\w.]+)["']?[ \t]*(?:#.*)?$""", re.MULTILINE)
 _IDENTIFIER = re.compile(r"[A-Za-z_]\w*")
-# `key: value` on one line of a document YAML could not parse, for the tolerant fallback.
-_LINE_PAIR = re.compile(
-    r"^[ \t]*(?:-[ \t]+)*(?P<key>[A-Za-z_][\w.-]*)[ \t]*:(?:[ \t]+(?P<value>[^#\r\n]*?))?[ \t]*(?:#.*)?$"
-)
+# The `key:` of a `key: value` line of a document YAML could not parse, for the tolerant fallback
+# (the value is cut by hand: a lazy value before `[ \t]*(#.*)?$` backtracked quadratically on spaces).
+_LINE_KEY = re.compile(r"[ \t]*(?:-[ \t]+)*(?P<key>[A-Za-z_][\w.-]*)[ \t]*:")
 
 
 @dataclass(frozen=True)
@@ -151,24 +150,38 @@ def _line_token(doc: YamlDocument, offset: int) -> Optional[Token]:
     offset = min(max(offset, 0), len(text))
     line_start = text.rfind("\n", 0, offset) + 1
     line_end = text.find("\n", offset)
-    match = _LINE_PAIR.match(text[line_start : line_end if line_end != -1 else len(text)])
-    if match is None:
+    line = text[line_start : line_end if line_end != -1 else len(text)]
+    match = _LINE_KEY.match(line)
+    value = _line_value(line, match.end()) if match is not None else None
+    if match is None or value is None:
         return None
     key_start = line_start + match.start("key")
     path = (*doc.key_path_at(key_start), match.group("key"))
     key_span = Span(key_start, line_start + match.end("key"))
     if key_span.contains(offset):
         return Token(path, Node(SCALAR, key_span, "tag:yaml.org,2002:str", text=match.group("key")), True)
-    raw = match.group("value")
+    raw = line[value.start : value.end]
     if not raw:
         return None
-    span = Span(line_start + match.start("value"), line_start + match.end("value"))
+    span = value.shifted(line_start)
     if not span.contains(offset):
         return None
     quoted = len(raw) >= 2 and raw[0] == raw[-1] and raw[0] in "'\""
     node = Node(SCALAR, span, "tag:yaml.org,2002:str", text=raw[1:-1] if quoted else raw,
                 style=raw[0] if quoted else None)
     return Token(path, node, False)
+
+
+def _line_value(line: str, start: int) -> Optional[Span]:
+    """The value after a line's `key:` (from `start`), before any comment and without the blanks
+    around it; None when the line is no `key: value` (`key:x`, a stray carriage return)."""
+    rest = line[start:]
+    hash_at = rest.find("#")
+    body = rest if hash_at == -1 else rest[:hash_at]
+    if "\r" in body or (body and body[0] not in " \t"):
+        return None
+    value_start = start + len(body) - len(body.lstrip(" \t"))
+    return Span(value_start, max(value_start, start + len(body.rstrip(" \t"))))
 
 
 def template_name_at(doc: YamlDocument, node: Node, offset: int) -> Optional[TemplateName]:
@@ -189,12 +202,10 @@ def template_name_at(doc: YamlDocument, node: Node, offset: int) -> Optional[Tem
     span = Span(node.span.start + match.start(), node.span.start + match.end())
     before = source[:start].rstrip()
     if before.endswith("."):
-        owner = re.search(r"([A-Za-z_]\w*)\s*\.$", before)
-        if owner is None or owner.group(1) not in templates.names_used(value):
-            return None
-        if before[: owner.start()].rstrip().endswith("."):
-            return None  # `a.b.c`: only first-level attributes are described
-        return TemplateName(match.group(), span, owner=owner.group(1))
+        owners, _ = templates.trailing_dotted(before)  # linear: a regex searched here was quadratic
+        if len(owners) != 1 or owners[0] not in templates.names_used(value):
+            return None  # none, or `a.b.c`: only first-level attributes are described
+        return TemplateName(match.group(), span, owner=owners[0])
     if match.group() not in templates.names_used(value) and match.group() not in JINJA_GLOBALS:
         return None  # a loop variable, a keyword argument or a string literal
     return TemplateName(match.group(), span)

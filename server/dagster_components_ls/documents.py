@@ -9,7 +9,7 @@ from typing import Any, Optional
 
 import yaml
 
-from .positions import KeyPath, Span
+from .positions import BOM, KeyPath, Span
 
 try:  # libyaml is ~14x faster than pure-Python PyYAML on our files (see benchmarks/parse.py)
     from yaml import CSafeLoader as _BaseLoader
@@ -37,10 +37,15 @@ class DagsterLoader(_BaseLoader):
 _Loader = DagsterLoader
 
 _SEPARATOR = re.compile(r"^---(?=[ \t]|$)", re.MULTILINE)
-_KEY = re.compile(r"(?P<key>\"[^\"]*\"|'[^']*'|[^\s#'\"\[\]{},:][^#]*?)[ \t]*:(?:[ \t\r]|$)")  # \r: CRLF files
+_QUOTED_KEY = re.compile(r"\"[^\"]*\"|'[^']*'")
+_NOT_PLAIN_START = "#'\"[]{},:"  # nor whitespace
 
 MAP, SEQ, SCALAR = "map", "seq", "scalar"
 MAX_EXPANDED_NODES = 100_000
+"""How many nodes aliases may add to a document ("billion laughs" guard)."""
+MAX_NESTING = 64
+"""How deep mappings and lists may nest: every walker below (ours, PyYAML's constructor, jsonschema)
+recurses once or more per level, and no component file comes near this."""
 
 
 @dataclass(eq=False)
@@ -162,9 +167,15 @@ class ParsedFile:
 
 
 def parse_file(text: str) -> ParsedFile:
-    """Split a file into documents and parse each one; unchanged documents come from a cache."""
+    """Split a file into documents and parse each one; unchanged documents come from a cache.
+
+    A byte-order mark (a file read from disk keeps it; editors strip it) belongs to no document:
+    libyaml drops it and counts its marks without it, so the first document starts after it.
+    """
     documents = []
-    for index, (start, chunk) in enumerate(split_documents(text)):
+    bom = 1 if text.startswith(BOM) else 0
+    for index, (start, chunk) in enumerate(split_documents(text[bom:])):
+        start += bom
         root, value, problems = _parse_cached(chunk)
         documents.append(YamlDocument(index, start, chunk, root, value, problems))
     return ParsedFile(text, documents)
@@ -204,8 +215,9 @@ def _parse_cached(text: str) -> tuple[Optional[Node], Any, tuple[SyntaxProblem, 
         return None, None, (SyntaxProblem(Span(0, 0), f"Unable to parse YAML: {exc}"),)
     if yaml_root is None:
         return None, None, ()
-    if _expanded_size(yaml_root, {}, set()) > MAX_EXPANDED_NODES:
-        return None, None, (SyntaxProblem(_node_span(yaml_root), "Aliases expand this document to too many nodes"),)
+    shape = _shape_problem(yaml_root, text)
+    if shape is not None:
+        return None, None, (shape,)
     duplicates: list[SyntaxProblem] = []
     root = _convert(yaml_root, duplicates, set())
     if any(p.message.startswith("Recursive") for p in duplicates):
@@ -217,18 +229,63 @@ def _parse_cached(text: str) -> tuple[Optional[Node], Any, tuple[SyntaxProblem, 
     return root, value, tuple(duplicates)
 
 
-def _expanded_size(node: yaml.Node, sizes: dict[int, int], active: set[int]) -> int:
-    """How many nodes the document has once aliases are expanded (guards against "billion laughs")."""
-    if id(node) in sizes:
-        return sizes[id(node)]
-    if id(node) in active or not isinstance(node, yaml.CollectionNode):
-        return 1
-    active.add(id(node))
-    children = [c for pair in node.value for c in pair] if isinstance(node, yaml.MappingNode) else node.value
-    size = 1 + sum(_expanded_size(child, sizes, active) for child in children)
-    active.discard(id(node))
-    sizes[id(node)] = size
-    return size
+def _shape_problem(root: yaml.Node, text: str) -> Optional[SyntaxProblem]:
+    """Too deep a nesting, or aliases that expand the document too much ("billion laughs"), else None.
+
+    Walks each node once (an alias is the same node object again) without recursion: heights and
+    expanded sizes are memoised, so neither a deep nor an alias-heavy document costs more than its text.
+    Both are measured as expanded, because the walkers after this one follow aliases.
+    """
+    height: dict[int, int] = {}
+    size: dict[int, int] = {}
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    active: set[int] = set()
+    while stack:
+        node, done = stack.pop()
+        key = id(node)
+        if done:
+            children = _children(node)
+            active.discard(key)
+            # A node inside itself (`&a [*a]`) counts once here; `_convert` reports it.
+            height[key] = 1 + max((height.get(id(c), 0) for c in children), default=0)
+            size[key] = 1 + sum(size.get(id(c), 1) for c in children)
+        elif key not in size and key not in active:
+            if isinstance(node, yaml.CollectionNode):
+                active.add(key)
+                stack.append((node, True))
+                stack.extend((child, False) for child in reversed(_children(node)))
+            else:
+                height[key], size[key] = 0, 1  # scalars are no level of nesting
+    if height[id(root)] > MAX_NESTING:
+        return SyntaxProblem(_opening(_too_deep(root, height), text),
+                             f"Nesting is too deep: more than {MAX_NESTING} levels of mappings and lists")
+    if size[id(root)] - len(size) > MAX_EXPANDED_NODES:  # expanded minus distinct: what aliases add
+        return SyntaxProblem(_node_span(root), "Aliases expand this document to too many nodes")
+    return None
+
+
+def _too_deep(root: yaml.Node, height: dict[int, int]) -> yaml.Node:
+    """The first collection at level MAX_NESTING + 1, down the first path that is too deep."""
+    node, level = root, 1
+    while level <= MAX_NESTING:
+        node = next(c for c in _children(node) if level + height.get(id(c), 0) > MAX_NESTING)
+        level += 1
+    return node
+
+
+def _opening(node: yaml.Node, text: str) -> Span:
+    """Where a node opens: its first character for a flow collection, else the rest of its first line."""
+    start, end = node.start_mark.index, node.end_mark.index
+    if getattr(node, "flow_style", False):
+        return Span(start, start + 1)
+    newline = text.find("\n", start, end)
+    return Span(start, newline if newline != -1 else end)
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.MappingNode):
+        return [c for pair in node.value for c in pair]
+    return node.value if isinstance(node, yaml.SequenceNode) else []
 
 
 def _convert(node: yaml.Node, duplicates: list[SyntaxProblem], active: set[int]) -> Node:
@@ -379,10 +436,31 @@ def _elements(line: str) -> list[tuple[str, int, str | int]]:
         rest = stripped[1:].lstrip(" \t")
         col += len(stripped) - len(rest)
         stripped = rest
-    match = _KEY.match(stripped)
-    if match:
-        out.append(("key", col, unquote_key(match.group("key"))))
+    key = leading_key(stripped)
+    if key is not None:
+        out.append(("key", col, unquote_key(key[0])))
     return out
+
+
+def leading_key(text: str, cr: bool = True) -> Optional[tuple[str, int]]:
+    """The key a line (without its indentation) starts with, as written, and the offset after its `:`:
+    a quoted key, or a plain one before the first `: ` that no `#` precedes (`cr`: a `\r` may follow
+    the colon, for CRLF files). Linear: the regex it replaces, a lazy key before `[ \t]*:`, backtracked
+    quadratically on a long run of spaces with no colon."""
+    ends = ("", " ", "\t", "\r") if cr else ("", " ", "\t")
+    quoted = _QUOTED_KEY.match(text)
+    if quoted:
+        rest = text[quoted.end() :].lstrip(" \t")
+        colon = len(text) - len(rest)
+        return (quoted.group(), colon + 1) if rest[:1] == ":" and rest[1:2] in ends else None
+    if not text or text[0].isspace() or text[0] in _NOT_PLAIN_START:
+        return None
+    colon = text.find(":", 1)
+    while colon != -1 and text[colon + 1 : colon + 2] not in ends:
+        colon = text.find(":", colon + 1)
+    if colon == -1 or "#" in text[:colon]:
+        return None
+    return text[:colon].rstrip(" \t"), colon + 1
 
 
 def _item_index(lines: list[str], column: int) -> int:

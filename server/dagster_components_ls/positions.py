@@ -50,12 +50,20 @@ class Position(Protocol):
 LineCharacter = tuple[int, int]
 
 
+BOM = "\ufeff"
+
+
 class LineIndex:
-    """Converts between code-point offsets and LSP (line, character) pairs for one text."""
+    """Converts between code-point offsets and LSP (line, character) pairs for one text.
+
+    A byte-order mark is no column: editors strip it from the text they show and send (VS Code's
+    documents have none), while a file read from disk keeps it; positions agree with the editor's.
+    """
 
     def __init__(self, text: str, encoding: str = UTF16) -> None:
         self.text = text
         self.encoding = encoding
+        self._bom = 1 if text.startswith(BOM) else 0
         self._starts = [0]
         newline = text.find("\n")
         while newline != -1:
@@ -81,14 +89,14 @@ class LineIndex:
     def position_at(self, offset: int) -> LineCharacter:
         offset = min(max(offset, 0), len(self.text))
         line = self.line_of(offset)
-        prefix = self.text[self._starts[line] : offset]
+        prefix = self.text[self._content_start(line) : offset]
         return line, _units(prefix, self.encoding)
 
     def offset_at(self, position: Position) -> int:
         if position.line >= len(self._starts):
             return len(self.text)
-        line_text = self.line_text(position.line)
-        start = self._starts[position.line]
+        start = self._content_start(position.line)
+        line_text = self.text[start : self._starts[position.line] + len(self.line_text(position.line))]
         if self.encoding == UTF32 or line_text.isascii():
             return start + min(position.character, len(line_text))
         units = 0
@@ -104,7 +112,11 @@ class LineIndex:
     def line_col_1based(self, offset: int) -> tuple[int, int]:
         """1-based line and column (in code points) for text output such as `check`'s."""
         line = self.line_of(offset)
-        return line + 1, offset - self._starts[line] + 1
+        return line + 1, max(offset - self._content_start(line), 0) + 1
+
+    def _content_start(self, line: int) -> int:
+        """Where a line's columns start: after the byte-order mark on the first line."""
+        return self._starts[line] + (self._bom if line == 0 else 0)
 
 
 def _units(text: str, encoding: str) -> int:

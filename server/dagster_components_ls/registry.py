@@ -22,7 +22,7 @@ from .worker_client import WORKER_DIR, WorkerError, WorkerProcess, capped
 
 # Top-level `type:` / `template_vars_module:` lines of defs.yaml files: they name the project-local
 # types and template var modules the worker imports, so they are part of the fingerprint.
-_DEFS_REFERENCE = re.compile(r"""^(?:type|template_vars_module):.*$""", re.M)
+_DEFS_REFERENCE = re.compile(r"""^\ufeff?(?:type|template_vars_module):.*$""", re.M)  # a BOM may start a file
 
 # One cheap run of the interpreter, which must not import dagster (that costs a second).
 # Sample output: {"version": "3.11.7", "paths": ["/usr/lib/python311.zip", ".../site-packages"],
@@ -308,7 +308,7 @@ def _defs_references(files: list[Path]) -> list[str]:
     names = set()
     for file in files:
         for line in _DEFS_REFERENCE.findall(_read_text(file)):
-            key, _, value = line.partition(":")
+            key, _, value = line.lstrip("\ufeff").partition(":")
             value = value.split("#", 1)[0].strip().strip("'\"")
             names.add(f"{key} {file.parent}/{value}" if value.startswith(".") else f"{key} {value}")
     return sorted(names)

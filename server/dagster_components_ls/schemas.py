@@ -11,9 +11,12 @@ from typing import Any, Optional
 
 import yaml
 
+from . import patterns
 from .positions import KeyPath
 
 UNKNOWN, MISSING, INVALID = "unknown", "missing", "invalid"
+MAX_ALTERNATIVE_DEPTH = 32
+"""How deep anyOf/oneOf may nest through $refs before a walker stops (a recursive schema never ends)."""
 
 # Dagster fills unset non-primitive defaults with this sentinel; never show it to users.
 UNSET_DEFAULT = "__DAGSTER_UNSET_DEFAULT__"
@@ -59,11 +62,17 @@ def branches(root: dict, schema: Any, instance: Any = None) -> list[dict]:
     without `{{` is checked against the real alternatives. (A user-written `int | str` looks the
     same and is read as `int`: the cost of catching `compute_size: xlarge`.)
     """
+    return _branches(root, schema, instance, ())
+
+
+def _branches(root: dict, schema: Any, instance: Any, outer: tuple[int, ...]) -> list[dict]:
+    # `outer`: the alternatives being expanded around this one; meeting one again is a recursive
+    # `$ref` (`Loop = Loop | int`), which adds nothing.
     schema = deref(root, schema)
-    if not isinstance(schema, dict):
+    if not isinstance(schema, dict) or id(schema) in outer or len(outer) >= MAX_ALTERNATIVE_DEPTH:
         return []
     alternatives = schema.get("anyOf") or schema.get("oneOf")
-    if not alternatives:
+    if not alternatives or not isinstance(alternatives, list):
         return [schema]
     kept = [
         alt
@@ -72,7 +81,7 @@ def branches(root: dict, schema: Any, instance: Any = None) -> list[dict]:
     ]
     out: list[dict] = []
     for alt in kept:
-        out.extend(branches(root, alt, instance))
+        out.extend(_branches(root, alt, instance, (*outer, id(schema))))
     return out
 
 
@@ -136,7 +145,7 @@ def _validator_for(schema_json: str) -> Any:
     import jsonschema  # on first use: the server starts 0.1 s sooner, and most requests never validate
     from jsonschema import Draft202012Validator
 
-    root = json.loads(schema_json)
+    root = _without_recursion_in_place(json.loads(schema_json))
     # Keyword functions see the current sub-schema as `validator.schema`; $refs need the root.
     bound = lambda check: _skip_templates(functools.partial(check, root))  # noqa: E731
     cls = jsonschema.validators.extend(
@@ -147,9 +156,111 @@ def _validator_for(schema_json: str) -> Any:
             "oneOf": bound(_any_of),
             "additionalProperties": _skip_templates(_additional_properties),
             "type": _skip_templates(_type_message),
+            # jsonschema runs these with Python's `re`: ours run patterns in linear time.
+            "pattern": _skip_templates(_pattern),
+            "patternProperties": _skip_templates(_pattern_properties),
+            # Its only other use of `re` (patternProperties seen through unevaluatedProperties); pydantic
+            # and Dagster never write the keyword, so it is not judged rather than judged slowly.
+            "unevaluatedProperties": lambda validator, value, instance, schema: iter(()),
         },
     )
     return cls(root)
+
+
+_IN_PLACE_LISTS = ("allOf", "anyOf", "oneOf")
+_IN_PLACE_ONE = ("not", "if", "then", "else")
+
+
+def _without_recursion_in_place(root: dict) -> dict:
+    """The schema with every `$ref` that leads back to itself without entering the value (`A = A | int`,
+    `A = {$ref: A}`) cut: jsonschema would recurse until the stack overflows. An alternative that is
+    such a reference is dropped; elsewhere it becomes `{}` (anything). Refs through properties or
+    items (`Tree.kids: list[Tree]`) stay: each step enters the value, which is bounded."""
+    def refs_in_place(schema: Any) -> list[str]:
+        found, stack = [], [schema]
+        while stack:
+            node = stack.pop()
+            if not isinstance(node, dict):
+                continue
+            if isinstance(node.get("$ref"), str):
+                found.append(node["$ref"])
+            stack.extend(sub for key in _IN_PLACE_LISTS if isinstance(node.get(key), list) for sub in node[key])
+            stack.extend(node[key] for key in _IN_PLACE_ONE if key in node)
+        return found
+
+    def reachable(ref: str) -> set[str]:
+        seen: set[str] = set()
+        stack = [ref]
+        while stack:
+            for nxt in refs_in_place(_resolve_one(root, stack.pop())):  # one hop at a time: A -> B -> A marks both
+                if nxt not in seen:
+                    seen.add(nxt)
+                    stack.append(nxt)
+        return seen
+
+    every = {ref for schema in _all_schemas(root) if isinstance(ref := schema.get("$ref"), str) and ref.startswith("#/")}
+    cyclic = {ref for ref in every if ref in reachable(ref)}
+    if not cyclic:
+        return root
+    for ref in cyclic:
+        _cut_in_place(_resolve_one(root, ref), cyclic)
+    return root
+
+
+def _resolve_one(root: dict, ref: str) -> Any:
+    target: Any = root
+    for part in ref[2:].split("/"):
+        target = target.get(part.replace("~1", "/").replace("~0", "~"), {}) if isinstance(target, dict) else {}
+    return target
+
+
+def _cut_in_place(schema: Any, cyclic: set[str]) -> None:
+    stack = [schema]
+    while stack:
+        node = stack.pop()
+        if not isinstance(node, dict):
+            continue
+        if node.get("$ref") in cyclic:
+            del node["$ref"]  # `{}` what is left: anything
+        for key in _IN_PLACE_LISTS:
+            if isinstance(node.get(key), list):
+                if key != "allOf":
+                    node[key] = [alt for alt in node[key] if not (isinstance(alt, dict) and alt.get("$ref") in cyclic)]
+                stack.extend(node[key])
+        stack.extend(node[key] for key in _IN_PLACE_ONE if key in node)
+
+
+def _all_schemas(root: dict) -> list[dict]:
+    out, stack = [], [root]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            out.append(node)
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    return out
+
+
+def _pattern(validator, pattern, instance, schema):
+    from jsonschema import ValidationError
+
+    if validator.is_type(instance, "string") and isinstance(pattern, str) and patterns.search(pattern, instance) is False:
+        yield ValidationError(f"{instance!r} does not match {pattern!r}")
+
+
+def _pattern_properties(validator, pattern_properties, instance, schema):
+    if not validator.is_type(instance, "object"):
+        return
+    for pattern, subschema in pattern_properties.items():
+        for key, value in instance.items():
+            if patterns.search(pattern, key):
+                yield from validator.descend(value, subschema, path=key, schema_path=pattern)
+
+
+def _matches_a_pattern(key: str, schema: dict) -> bool:
+    """Whether `patternProperties` covers the key; a pattern RE2 cannot run covers every key (judges nothing)."""
+    return any(patterns.search(p, key) is not False for p in schema.get("patternProperties", {}))
 
 
 def _skip_templates(check):
@@ -204,15 +315,16 @@ def _closest_objects(root: dict, alternatives: list[dict], instance: dict) -> li
 
 
 def _additional_properties(validator, allowed, instance, schema):
-    from jsonschema import Draft202012Validator, ValidationError
+    from jsonschema import ValidationError
 
-    if not validator.is_type(instance, "object") or allowed is not False:
-        yield from Draft202012Validator.VALIDATORS["additionalProperties"](validator, allowed, instance, schema)
+    if not validator.is_type(instance, "object") or allowed is True or allowed == {}:
         return
     known = set(schema.get("properties", {}))
-    patterns = list(schema.get("patternProperties", {}))
     for key in instance:
-        if key in known or any(re.search(p, key) for p in patterns):
+        if key in known or _matches_a_pattern(key, schema):
+            continue
+        if allowed is not False:
+            yield from validator.descend(instance[key], allowed, path=key)
             continue
         error = ValidationError(f"'{key}' is not allowed here")
         error.relative_path.appendleft(key)

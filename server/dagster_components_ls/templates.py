@@ -12,6 +12,9 @@ if TYPE_CHECKING:
 
 _ENV_REFERENCE = re.compile(r"""\benv\s*(?:\.\s*(?P<attr>\w+)|\(\s*['"](?P<call>\w+)['"]|\[\s*['"](?P<item>\w+)['"])""")
 _EXPRESSION = re.compile(r"\{\{(.*?)(\}\}|$)", re.DOTALL)
+MAX_BRACKETS = 30
+"""How deep `(`, `[` and `{` may nest in a template: Jinja's parser recurses ~14 frames per level and
+overflows Python's stack near 70; no real template comes close."""
 
 
 @dataclass(frozen=True)
@@ -53,6 +56,9 @@ def syntax_error(text: str) -> Optional[TemplateError]:
         return None
     from jinja2 import TemplateSyntaxError
 
+    deep = too_deep_at(text)
+    if deep is not None:
+        return TemplateError(deep, 1, f"Template nesting is too deep: more than {MAX_BRACKETS} brackets inside each other")
     try:
         _environment().parse(text)
     except TemplateSyntaxError as exc:
@@ -74,6 +80,8 @@ def names_used(text: str) -> frozenset[str]:
     """The top-level names a template reads (`context`, `env`, user template vars)."""
     from jinja2 import TemplateSyntaxError, meta
 
+    if too_deep_at(text) is not None:
+        return frozenset()
     try:
         return frozenset(meta.find_undeclared_variables(_environment().parse(text)))
     except TemplateSyntaxError:
@@ -121,6 +129,40 @@ def name_offsets(text: str, name: str) -> list[int]:
     return out
 
 
+def trailing_dotted(expression: str) -> tuple[list[str], str]:
+    """The dotted name an expression ends with, as (owners, partial): `x + a . b.pa` -> (["a", "b"], "pa").
+
+    Scans back from the end, so it is linear: the regex it replaces (`(?:[A-Za-z_]\\w*\\s*\\.\\s*)*\\w*$`,
+    searched) retried every start of a long identifier, cubic on a line typed into a template."""
+    i = _word_start(expression, len(expression))
+    partial = expression[i:]
+    owners: list[str] = []
+    while True:
+        dot = _space_start(expression, i)
+        if dot == 0 or expression[dot - 1] != ".":
+            break
+        name_end = _space_start(expression, dot - 1)
+        name_start = _word_start(expression, name_end)
+        name = expression[name_start:name_end]
+        if not name or not (name[0] == "_" or name[0].isascii() and name[0].isalpha()):
+            break
+        owners.append(name)
+        i = name_start
+    return owners[::-1], partial
+
+
+def _word_start(text: str, end: int) -> int:
+    while end > 0 and (text[end - 1].isalnum() or text[end - 1] == "_"):
+        end -= 1
+    return end
+
+
+def _space_start(text: str, end: int) -> int:
+    while end > 0 and text[end - 1].isspace():
+        end -= 1
+    return end
+
+
 def _failing_expression(text: str, error: type[Exception]) -> Optional[tuple[int, int]]:
     """(offset, length) of the first `{{ }}` that fails to parse on its own (Jinja gives no column)."""
     for expression in _EXPRESSION.finditer(text):
@@ -128,6 +170,36 @@ def _failing_expression(text: str, error: type[Exception]) -> Optional[tuple[int
             _environment().parse(expression.group(0))
         except error:
             return expression.start(), expression.end() - expression.start()
+    return None
+
+
+def too_deep_at(text: str) -> Optional[int]:
+    """The offset of the first bracket nested more than MAX_BRACKETS deep inside a `{{ }}` or `{% %}`
+    (string literals skipped, as Jinja reads them), else None. Linear, and never recursive."""
+    depth, quote, inside, i = 0, "", False, 0
+    while i < len(text):
+        ch, pair = text[i], text[i : i + 2]
+        if not inside:
+            inside, depth = pair in ("{{", "{%"), 0
+            i += 2 if inside else 1
+            continue
+        if quote:
+            if ch == "\\":
+                i += 1
+            elif ch == quote:
+                quote = ""
+        elif ch in "'\"":
+            quote = ch
+        elif pair in ("}}", "%}") and depth == 0:
+            inside = False
+            i += 1
+        elif ch in "([{":
+            depth += 1
+            if depth > MAX_BRACKETS:
+                return i
+        elif ch in ")]}":
+            depth = max(depth - 1, 0)
+        i += 1
     return None
 
 

@@ -3,7 +3,8 @@ from carets import with_marks
 from lsprotocol import converters, types
 from odd_documents import ODD_DOCUMENTS
 
-from dagster_components_ls.code_actions import Fix, apply_fixes, code_actions, fix_all, fixes_for, of_kinds
+from dagster_components_ls.code_actions import (Fix, apply_fixes, broken_by_fixes, code_actions, fix_all, fixes_for,
+                                                of_kinds)
 from dagster_components_ls.diagnostics import CheckContext, Problem, diagnose, diagnose_text
 from dagster_components_ls.documents import parse_file
 from dagster_components_ls.positions import LineIndex, Span
@@ -468,6 +469,26 @@ def test_fix_all_applies_only_safe_fixes_until_none_is_left(ctx):
                       "type: dagster_dbt.DbtProjectComponent\n")
     assert applied == 5
     assert [p.code for p in diagnose_text(result, ctx)] == ["invalid-value", "missing-attribute"]
+
+
+def test_fix_all_keeps_a_byte_order_mark_and_edits_the_right_characters(ctx):
+    text = "\ufeff" + RESEARCH + "  scrpt: s.py\n"
+    result, applied = fix_all(text, ctx)
+    assert (result, applied) == ("\ufeff" + RESEARCH + "  script: s.py\n", 1)
+
+
+@pytest.mark.parametrize(
+    "before, after, reason",
+    [
+        pytest.param("a:\n  selectt: x\n", "a:\n  select: x\n", None, id="still-parses"),
+        pytest.param("a:\n  selectt: x\n  b: 1\n", "a:\n select: x\n  b: 1\n",
+                     "line 3, column 4: Mapping values are not allowed in this context", id="indentation-broken"),
+        pytest.param("a: 'x\n", "a: 'y\n", None, id="already-broken-the-same-way"),
+        pytest.param("a: 1\n", "a: 1\n---\nb: 2\n", "it would have 2 YAML documents instead of 1", id="new-document"),
+    ],
+)
+def test_fixed_text_that_breaks_the_yaml_is_refused(before, after, reason):
+    assert broken_by_fixes(before, after) == reason
 
 
 def test_fix_all_respects_the_selection(ctx):

@@ -156,3 +156,83 @@ def test_a_scalar_reads_as_dagster_reads_it(scalar):
 @pytest.mark.parametrize("text", TRICKY_DOCUMENTS)
 def test_a_document_reads_as_dagster_reads_it(text):
     assert typed(parse_file(text).documents[0].value) == typed(dagster_value(text))
+
+
+def test_a_large_document_without_aliases_is_not_an_alias_bomb():
+    items = "".join(f"    - {{a: {i}, b: {i}, c: {i}}}\n" for i in range(30_000))  # 120,000+ nodes
+    (doc,) = parse_file(f"type: x\nattributes:\n  items:\n{items}").documents
+    assert doc.problems == ()
+    assert len(doc.value["attributes"]["items"]) == 30_000
+
+
+def test_billion_laughs_is_still_reported():
+    text = 'a: &a ["x","x","x","x","x","x","x","x","x","x"]\n'
+    for name, prev in zip("bcdefgh", "abcdefg"):
+        text += f"{name}: &{name} [{', '.join([f'*{prev}'] * 10)}]\n"
+    (doc,) = parse_file(text).documents
+    (problem,) = doc.problems
+    assert problem.message == "Aliases expand this document to too many nodes"
+    assert doc.root is None and doc.value is None
+
+
+@pytest.mark.parametrize(
+    "text, where",
+    [
+        pytest.param("a: " + "[" * 500 + "]" * 500 + "\n", 3 + 63, id="flow"),
+        pytest.param("".join("  " * i + f"k{i}:\n" for i in range(500)) + "  " * 500 + "x\n",
+                     sum(len("  " * i + f"k{i}:\n") for i in range(64)) + 2 * 64, id="block"),
+    ],
+)
+def test_nesting_too_deep_is_a_syntax_problem_where_the_limit_is_passed(text, where):
+    (doc,) = parse_file(text).documents
+    (problem,) = doc.problems
+    assert problem.message == "Nesting is too deep: more than 64 levels of mappings and lists"
+    assert (problem.span.start, text[problem.span.start : problem.span.end]) == (where, text[where : text.index("\n", where)][:1 if text[where] == "[" else None])
+    assert doc.root is None and doc.value is None
+
+
+def test_nesting_through_aliases_counts_as_expanded():
+    # Each anchor is 40 levels deep and holds the previous one: 25 of them nest 1,000 levels.
+    text = "a0: &a0 x\n" + "".join(f"a{i}: &a{i} {'[' * 40}*a{i - 1}{']' * 40}\n" for i in range(1, 26))
+    (doc,) = parse_file(text).documents
+    (problem,) = doc.problems
+    assert problem.message == "Nesting is too deep: more than 64 levels of mappings and lists"
+
+
+def test_nesting_at_the_limit_parses():
+    (doc,) = parse_file("a: " + "[" * 63 + "]" * 63 + "\n").documents
+    assert doc.problems == ()
+
+
+def test_key_scanning_is_linear_on_a_megabyte_line():
+    import signal
+
+    def too_slow(signum, frame):
+        raise TimeoutError("the key scanner is not linear")
+
+    previous = signal.signal(signal.SIGALRM, too_slow)
+    signal.alarm(20)  # a generous guard so a regression fails instead of hanging (it takes ~10 min)
+    try:
+        line = "x" + " " * 1_000_000
+        text = f"type: x\nattributes:\n  {line}"
+        assert indentation_key_path(text, len(text)) == ("attributes",)  # no colon: not a key
+        assert indentation_key_path(text + ": ", len(text) + 2) == ("attributes", "x")
+        assert indentation_key_path(text + "\n  y", len(text) + 4) == ("attributes",)
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def test_a_byte_order_mark_is_not_part_of_any_node():
+    text = "\ufefftype: x\nattributes:\n  selectt: 3\n"
+    (doc,) = parse_file(text).documents
+    key, value = doc.node_at_path(("attributes", "selectt"))
+    assert text[doc.start + key.span.start : doc.start + key.span.end] == "selectt"
+    assert text[doc.start + value.span.start : doc.start + value.span.end] == "3"
+    type_key, _ = doc.node_at_path(("type",))
+    assert text[doc.start + type_key.span.start : doc.start + type_key.span.end] == "type"
+
+
+def test_a_byte_order_mark_before_a_separator_still_splits():
+    parsed = parse_file("\ufeff---\ntype: a\n---\ntype: b\n")
+    assert [d.value for d in parsed.documents] == [{"type": "a"}, {"type": "b"}]

@@ -49,3 +49,14 @@ def test_a_1_based_line_is_its_text(line, expected):
     text = "x = 1\nraise ValueError('no')\n"
     span = LineIndex(text).line_span_1based(line)
     assert text[span.start:span.end] == expected
+
+
+def test_a_byte_order_mark_is_not_a_column():
+    # Editors show a BOM file without it: `type` starts at 0:0, as in the text VS Code sends.
+    index = LineIndex("\ufefftype: x\nb: 1\n")
+    assert index.position_at(1) == (0, 0)
+    assert index.position_at(0) == (0, 0)
+    assert index.offset_at(types.Position(line=0, character=0)) == 1
+    assert index.offset_at(types.Position(line=0, character=4)) == 5
+    assert index.position_at(9) == (1, 0)
+    assert index.line_col_1based(1) == (1, 1)

@@ -135,6 +135,10 @@ def bump(path: Path, text: str) -> None:
     pytest.param(lambda root: bump(root / "src/mini/defs/plain/defs.yaml",
                                    "type: dagster.DefsFolderComponent\nattributes: {}\n"), False,
                  id="defs-yaml-attributes"),
+    pytest.param(lambda root: bump(root / "src/mini/defs/reports/defs.yaml", "\ufefftype: .local.Other\n"), True,
+                 id="defs-yaml-type-after-a-bom"),
+    pytest.param(lambda root: bump(root / "src/mini/defs/plain/defs.yaml",
+                                   "\ufefftype: dagster.DefsFolderComponent\n"), False, id="a-bom-names-the-same-type"),
     pytest.param(lambda root: (root / "src/mini/defs/reports/notes.md").write_text("# notes\n"), False,
                  id="not-python"),
     # A new instance of a type another file already names (what scaffolding writes) changes nothing...

@@ -1,5 +1,6 @@
 import pytest
 
+from dagster_components_ls import templates
 from dagster_components_ls.templates import EnvReference, TemplateError, env_references, name_offsets, names_used, syntax_error
 
 
@@ -31,3 +32,23 @@ def test_env_references_in_every_form():
 
 def test_name_offsets_skip_attributes_and_text_outside_templates():
     assert name_offsets("node {{ node.name }} {{ x.node }}", "node") == [8]
+
+
+@pytest.mark.parametrize(
+    "text, offset",
+    [
+        pytest.param("{{ " + "(" * 80 + "1" + ")" * 80 + " }}", 3 + 30, id="parentheses"),
+        pytest.param("x: {{ f(" + "[" * 200 + "]" * 200 + ") }}", 8 + 29, id="brackets"),
+        pytest.param("{{ ')))))' ~ " + "(" * 40 + "1" + ")" * 40 + " }}", 13 + 30, id="closings-in-a-string"),
+    ],
+)
+def test_templates_nested_too_deep_are_a_syntax_error_where_the_limit_is_passed(text, offset):
+    assert templates.syntax_error(text) == templates.TemplateError(
+        offset, 1, "Template nesting is too deep: more than 30 brackets inside each other")
+    assert templates.names_used(text) == frozenset()
+
+
+def test_templates_at_the_nesting_limit_parse():
+    text = "{{ " + "(" * 30 + "x" + ")" * 30 + " }} (((((((((((((((((((((((((((((((((((( outside"
+    assert templates.syntax_error(text) is None
+    assert templates.names_used(text) == {"x"}
