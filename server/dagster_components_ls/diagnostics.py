@@ -355,7 +355,9 @@ def check_missing_files(doc: YamlDocument, ctx: CheckContext) -> Iterator[Proble
             message = f"'{value.text}' does not exist next to this file"
         else:
             message = f"'{value.text}' does not exist ({shown})"
-        read_at_load = key in _LOAD_NEEDS.get(component.key if component else "", _ANY_TYPE_LOAD_NEEDS)
+        # Outside a dg project nothing is loaded (a lone file, a copy out of its repository): a warning.
+        read_at_load = bool(ctx.project_root) and key in _LOAD_NEEDS.get(component.key if component else "",
+                                                                         _ANY_TYPE_LOAD_NEEDS)
         yield Problem(unquoted_span(doc, value), "missing-file", message, severity=ERROR if read_at_load else WARNING,
                       data={"key": key, "path": str(candidates[0])})
 
