@@ -87,7 +87,7 @@ async def test_a_component_module_that_fails_at_import_is_one_diagnostic(client:
     gadget_module(root).write_text(code + GADGET_V1)
     diagnostics = await open_and_wait(client, defs_file(root))
     assert summary(diagnostics) == [
-        ("unknown-type", 0, 6, 0, 35,
+        ("type-import-error", 0, 6, 0, 35,
          f"Component type 'shop.components.gadget.Gadget' could not be loaded: importing 'shop.components.gadget' "
          f"failed: {error}")]
     assert registry_messages(client, root)[-1][0] == "ready"
@@ -119,8 +119,9 @@ async def hang_client(lsp_client: LanguageClient):
 
 
 def hang_unknown_type() -> tuple:
-    return ("unknown-type", 0, 6, 0, 35, "Component type 'shop.components.gadget.Gadget' could not be loaded: "
-            f"importing 'shop.components.gadget' failed: {HANG_MESSAGE}")
+    return ("type-import-error", 0, 6, 0, 35, "Component type 'shop.components.gadget.Gadget' could not be loaded: "
+            f"importing 'shop.components.gadget' failed: {HANG_MESSAGE} (it hangs when imported: run "
+            "`python -c 'import shop.components.gadget'` with the project's interpreter to see where)")
 
 
 @pytest.mark.asyncio(loop_scope="function")
