@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 import pytest_lsp
-from e2e_support import (GADGET_V1, SHARED_CACHE, SYNC_VERSION, open_and_wait, start_session, statuses, summary, until,
+from e2e_support import (DAGSTER_VERSION, GADGET_V1, SHARED_CACHE, SYNC_VERSION, open_and_wait, start_session, statuses, summary, until,
                           write_project)
 from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient
@@ -384,7 +384,8 @@ async def test_a_cached_registry_of_the_wrong_shape_is_rebuilt(client: LanguageC
     assert summary(diagnostics) == [
         ("unknown-attribute", 3, 2, 3, 7, "Unknown attribute 'color' for shop.components.gadget.Gadget. Allowed: name")]
     assert [(s.state, s.message) for s in statuses(client) if s.subject == "registry" and s.project == root.as_uri()] == [
-        ("loading", "Reading component types"), ("ready", "15 component types")]
+        ("loading", "Reading component types"),
+        ("ready", f"15 component types (Dagster {'.'.join(map(str, DAGSTER_VERSION))})")]
     rebuilt = json.loads(cache_file.read_text())
     assert "shop.components.gadget.Gadget" in [t["key"] for t in rebuilt["registry"]["types"]]
 
