@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 import pytest_lsp
-from e2e_support import (DAGSTER_VERSION, GADGET_V1, SHARED_CACHE, SYNC_VERSION, open_and_wait, start_session, statuses, summary, until,
-                          write_project)
+from e2e_support import (DAGSTER_VERSION, GADGET_V1, SHARED_CACHE, SYNC_VERSION, open_and_wait, start_session,
+                          statuses, summary, until, write_project)
 from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient
 
