@@ -443,15 +443,46 @@ def _unknown_type(typename: str, span: Span, ctx: CheckContext) -> Problem:
                        f"Relative type '{typename}' can only be resolved inside a dg project's defs folder",
                        data={"typename": typename})
     failure = _import_failure(absolute, ctx.registry.module_errors)
-    if failure is not None:
+    if failure is not None and not _module_is_missing(*failure):
         module, error = failure
-        return Problem(span, "unknown-type", f"Component type '{typename}' could not be loaded: importing "
-                       f"'{module}' failed: {error}", data={"typename": typename, "module": module})
+        fix = import_fix(error, module)
+        return Problem(span, "type-import-error", f"Component type '{typename}' could not be loaded: importing "
+                       f"'{module}' failed: {error}" + (f" ({fix})" if fix else ""),
+                       data={"typename": typename, "module": module, "error": error, "fix": fix})
     suggestions = rank_typenames(absolute, ctx.registry.all_typenames())
     best = suggestions[0] if suggestions else None
     hint = f". Did you mean '{best}'?" if best else ""
     return Problem(span, "unknown-type", f"Unknown component type '{typename}'{hint}",
                    data={"typename": typename, "suggestion": best, "suggestions": suggestions})
+
+
+# Why a module that exists fails to import, and what fixes it: (pattern over the error, the fix).
+_IMPORT_FIXES = (
+    (re.compile(r"No module named '(?P<name>[\w.]+)'"),
+     "install the package that provides '{name}' in the project's environment"),
+    (re.compile(r"Could not locate or download sling binary"),
+     "sling downloads its binary when imported: install the sling-linux-amd64 (or sling-mac-arm64) wheel "
+     "and set SLING_BINARY to the binary it ships"),
+    (re.compile(r"dbt executable .*does not exist|No such file or directory: 'dbt'"),
+     "install dbt-core beside the project's interpreter, so that its bin/ holds `dbt`"),
+    (re.compile(r"did not finish within"), "it hangs when imported: run `python -c 'import {module}'` with the "
+     "project's interpreter to see where"),
+)
+
+
+def _module_is_missing(module: str, error: str) -> bool:
+    """The type's own module (or a package above it) does not exist: the type is unknown, not broken."""
+    match = re.search(r"No module named '([\w.]+)'", error)
+    return match is not None and (module == match.group(1) or module.startswith(match.group(1) + "."))
+
+
+def import_fix(error: str, module: str) -> Optional[str]:
+    """The known fix for a module's import failure, from its message, if any."""
+    for pattern, fix in _IMPORT_FIXES:
+        match = pattern.search(error)
+        if match:
+            return fix.format(module=module, **match.groupdict())
+    return None
 
 
 def _import_failure(typename: str, module_errors: dict[str, str]) -> Optional[tuple[str, str]]:

@@ -143,13 +143,30 @@ def _hops(start: Iterable[str], neighbours: Callable[[str], Iterable[str]], dept
     return found
 
 
-def lens_title(loaded: Loaded, path: str, document: int) -> str:
-    """"7 assets · 2 upstream · 3 downstream": the document's assets and their direct neighbours."""
+def lens_title(loaded: Optional[Loaded], path: str, document: int, failure: Optional[str] = None) -> str:
+    """"7 assets · 2 upstream · 3 downstream": the document's assets and their direct neighbours; what
+    failed instead, when the load failed for this document or for the whole project (`failure`: why
+    no load answered at all), never a count of zero that hides it."""
+    if loaded is None:
+        return f"No lineage: {_short(failure)}" if failure else "Loading assets…"
     produced = loaded.produced(path, document)
+    own = [e for e in loaded.errors_of(path) if e.get("document") == document]
+    if own:
+        return f"Load failed: {_short(own[0].get('message'))}"
+    if not produced:
+        project = [e for e in loaded.errors if e.get("document") is None]
+        if project:
+            return f"0 assets: the definitions failed to load ({_short(project[0].get('message'))})"
     up = _hops(produced, lambda k: loaded.assets.get(k, {}).get("deps") or (), 1)
     down = _hops(produced, lambda k: loaded.children.get(k, ()), 1)
     noun = "asset" if len(produced) == 1 else "assets"
     return f"{len(produced)} {noun} · {len(up)} upstream · {len(down)} downstream"
+
+
+def _short(message: Optional[str], limit: int = 80) -> str:
+    """A message's first line, cut at `limit` characters: a code lens is one short line."""
+    line = (message or "unknown error").strip().splitlines()[0] if (message or "").strip() else "unknown error"
+    return line if len(line) <= limit else line[: limit - 1] + "…"
 
 
 def load_problems(loaded: Loaded, path: str, parsed: ParsedFile) -> list[Problem]:

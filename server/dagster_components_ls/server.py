@@ -895,7 +895,7 @@ def on_code_lens(ls: ComponentsLanguageServer, params: types.CodeLensParams) -> 
         type_key = doc.root.key_node("type") if doc.root is not None and doc.root.kind == "map" else None
         if type_key is None:
             continue
-        title = lens_title(loaded, path, doc.index) if loaded is not None else "Loading assets…"
+        title = lens_title(loaded, path, doc.index, state.lineage.error)
         lenses.append(types.CodeLens(
             range=lsp_range(snap.index, type_key.span.shifted(doc.start)),
             command=types.Command(title=title, command=SHOW_LINEAGE_COMMAND,

@@ -39,6 +39,10 @@ BROKEN = [
      "Unclosed '{{': the expression needs a closing '}}'"),
     ("two_documents/defs.yaml", 9, 2, 9, 14, "error", "unknown-attribute",
      "Unknown attribute 'compute_sise' for acme_platform.ResearchJob. Did you mean 'compute_size'?"),
+    ("type_import_error/defs.yaml", 3, 6, 3, 30, "error", "type-import-error",
+     "Component type 'acme_platform.gpu.GpuJob' could not be loaded: importing 'acme_platform.gpu' failed: "
+     "ModuleNotFoundError: No module named 'acme_cuda_runtime' (install the package that provides "
+     "'acme_cuda_runtime' in the project's environment)"),
     ("undeclared_env_var/defs.yaml", 15, 27, 15, 45, "warning", "undeclared-env-var",
      "Environment variable 'ACME_ALERT_CHANNEL' is used but not declared in `requirements.env`"),
     ("unknown_attribute/defs.yaml", 8, 2, 8, 14, "error", "unknown-attribute",
@@ -192,8 +196,8 @@ def test_github_format():
         pytest.param(["--select", "unknown-"], [], id="select-needs-whole-code-or-prefix-colon"),
         pytest.param(["--ignore", "invalid-value,deprecated,missing-attribute,policy:,component-validation"],
                      (["unknown-template-variable"] if DAGSTER_VERSION < (1, 13) else []) +  # see CONTEXT_UNKNOWN
-                     ["missing-file", "template-syntax", "unknown-attribute", "undeclared-env-var", "unknown-attribute",
-                      "unknown-template-variable", "unknown-type", "yaml-syntax"], id="ignore"),
+                     ["missing-file", "template-syntax", "unknown-attribute", "type-import-error", "undeclared-env-var",
+                      "unknown-attribute", "unknown-template-variable", "unknown-type", "yaml-syntax"], id="ignore"),
     ],
 )
 def test_select_and_ignore(args, codes):
@@ -302,7 +306,7 @@ def test_a_type_whose_module_raises_on_import_is_reported_at_the_type(tmp_path):
     defs.write_text("type: shop.components.exploding.Bomb\nattributes: {}\n")
     result = check("--format", "json", str(root), cwd=root)
     assert [(d["code"], d["range"]["start"], d["message"]) for d in json.loads(result.stdout)] == [
-        ("unknown-type", {"line": 0, "character": 6},
+        ("type-import-error", {"line": 0, "character": 6},
          "Component type 'shop.components.exploding.Bomb' could not be loaded: importing 'shop.components.exploding' "
          "failed: RuntimeError: the platform package is misconfigured"),
     ]
@@ -448,9 +452,9 @@ def test_a_component_module_that_hangs_costs_only_its_types_and_is_named(tmp_pat
     result = check("--format", "json", str(root), cwd=tmp_path, env={
         "DAGSTER_COMPONENTS_LS_CACHE": str(tmp_path / "cache"), "DAGSTER_COMPONENTS_LS_CALL_TIMEOUT": "30"})
     assert (result.returncode, [(d["path"], d["code"], d["message"]) for d in json.loads(result.stdout)]) == (1, [
-        ("shop/src/shop/defs/gadgets/defs.yaml", "unknown-type",
+        ("shop/src/shop/defs/gadgets/defs.yaml", "type-import-error",
          "Component type 'shop.components.gadget.Gadget' could not be loaded: importing 'shop.components.gadget' "
-         "failed: did not finish within 10 s")])
+         "failed: did not finish within 10 s (it hangs when imported: run `python -c 'import shop.components.gadget'` with the project's interpreter to see where)")])
     assert f"dagster-components-ls check: project {root}: importing 'shop.components.gadget' failed: did not " \
            f"finish within 10 s" in result.stderr.splitlines()
 
@@ -526,7 +530,7 @@ def test_a_failure_of_the_environment_is_not_served_from_the_cache_once_it_is_fi
                               env={**env, "DAGSTER_COMPONENTS_LS_CACHE": str(cache), **extra})
         return [d["code"] for d in json.loads(done.stdout)]
 
-    assert codes() == ["unknown-type"]  # the type's module raised: cached, with the environment it failed in
+    assert codes() == ["type-import-error"]  # the type's module raised: cached, with the environment it failed in
     assert codes(SHOP_WAREHOUSE="duckdb:///w.db") == ["unknown-attribute"]  # fixed: read again, not served
 
 

@@ -346,7 +346,6 @@ def _literal(node: ast.expr, constants: dict[str, object]) -> str | None:
 # Codes the design names that the server does not produce yet, with the issue that builds them: the
 # page lists what the server does (no more), each code as the design words it.
 NOT_BUILT_YET = {
-    "type-import-error": "issue 14, item 4",
     "dbt-selection": "issue 18",
     "unmatched-upstream": "issue 18",
     "component-docs": "issue 19",

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 import pytest_lsp
-from e2e_support import (GADGET_V1, SHARED_CACHE, SYNC_VERSION, open_and_wait, start_session, statuses, summary, until,
-                          write_project)
+from e2e_support import (DAGSTER_VERSION, GADGET_V1, SHARED_CACHE, SYNC_VERSION, open_and_wait, start_session,
+                          statuses, summary, until, write_project)
 from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient
 
@@ -87,7 +87,7 @@ async def test_a_component_module_that_fails_at_import_is_one_diagnostic(client:
     gadget_module(root).write_text(code + GADGET_V1)
     diagnostics = await open_and_wait(client, defs_file(root))
     assert summary(diagnostics) == [
-        ("unknown-type", 0, 6, 0, 35,
+        ("type-import-error", 0, 6, 0, 35,
          f"Component type 'shop.components.gadget.Gadget' could not be loaded: importing 'shop.components.gadget' "
          f"failed: {error}")]
     assert registry_messages(client, root)[-1][0] == "ready"
@@ -119,8 +119,9 @@ async def hang_client(lsp_client: LanguageClient):
 
 
 def hang_unknown_type() -> tuple:
-    return ("unknown-type", 0, 6, 0, 35, "Component type 'shop.components.gadget.Gadget' could not be loaded: "
-            f"importing 'shop.components.gadget' failed: {HANG_MESSAGE}")
+    return ("type-import-error", 0, 6, 0, 35, "Component type 'shop.components.gadget.Gadget' could not be loaded: "
+            f"importing 'shop.components.gadget' failed: {HANG_MESSAGE} (it hangs when imported: run "
+            "`python -c 'import shop.components.gadget'` with the project's interpreter to see where)")
 
 
 @pytest.mark.asyncio(loop_scope="function")
@@ -383,7 +384,8 @@ async def test_a_cached_registry_of_the_wrong_shape_is_rebuilt(client: LanguageC
     assert summary(diagnostics) == [
         ("unknown-attribute", 3, 2, 3, 7, "Unknown attribute 'color' for shop.components.gadget.Gadget. Allowed: name")]
     assert [(s.state, s.message) for s in statuses(client) if s.subject == "registry" and s.project == root.as_uri()] == [
-        ("loading", "Reading component types"), ("ready", "15 component types")]
+        ("loading", "Reading component types"),
+        ("ready", f"15 component types (Dagster {'.'.join(map(str, DAGSTER_VERSION))})")]
     rebuilt = json.loads(cache_file.read_text())
     assert "shop.components.gadget.Gadget" in [t["key"] for t in rebuilt["registry"]["types"]]
 

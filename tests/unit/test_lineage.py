@@ -76,13 +76,21 @@ def test_errors_of_the_file_and_of_the_project_are_listed():
     assert [e["message"] for e in view(JOBS)["errors"]] == ["ValueError: boom"]
 
 
-@pytest.mark.parametrize("path, document, title", [
-    (DBT, 0, "3 assets · 0 upstream · 1 downstream"),
-    (JOBS, 0, "1 asset · 2 upstream · 1 downstream"),
-    (JOBS, 3, "0 assets · 0 upstream · 0 downstream"),
+CLEAN = Loaded.from_result({"assets": [asset("raw", path=DBT), asset("stg", ["raw"], DBT)]})
+
+
+@pytest.mark.parametrize("loaded, path, document, failure, title", [
+    pytest.param(LOADED, JOBS, 0, None, "1 asset · 2 upstream · 1 downstream", id="counts"),
+    pytest.param(CLEAN, JOBS, 3, None, "0 assets · 0 upstream · 0 downstream", id="a-document-with-no-assets"),
+    pytest.param(LOADED, DBT, 0, None, "Load failed: DagsterDbtProjectNotFoundError: gone", id="its-own-load-error"),
+    pytest.param(LOADED, JOBS, 3, None, "0 assets: the definitions failed to load (ValueError: boom)",
+                 id="the-project-failed-to-load"),
+    pytest.param(None, DBT, 0, None, "Loading assets…", id="before-the-first-load"),
+    pytest.param(None, DBT, 0, "worker call load timed out; the worker was killed\nTraceback...",
+                 "No lineage: worker call load timed out; the worker was killed", id="no-load-answered"),
 ])
-def test_lens_titles(path, document, title):
-    assert lens_title(LOADED, path, document) == title
+def test_lens_titles(loaded, path, document, failure, title):
+    assert lens_title(loaded, path, document, failure) == title
 
 
 def test_load_errors_sit_on_the_key_that_caused_them():
