@@ -1,6 +1,7 @@
 """The worker's `load` call on a small real project: per-document assets, located errors, cancellation."""
 
 import json
+import shutil
 import os
 import subprocess
 import sys
@@ -9,7 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
-from e2e_support import DAGSTER_VERSION, SHOP_SKELETON, write_files
+from e2e_support import DAGSTER_VERSION, REPO, SHOP_SKELETON, write_files
 
 from dagster_components_ls.worker_client import WorkerProcess
 
@@ -343,3 +344,57 @@ def test_project_code_runs_in_the_environment_dg_gives_it(shop):
     shown = subprocess.run([*run, "lineage", "src/shop/defs/tooled/defs.yaml", "--format", "json"], cwd=shop, env=env,
                            capture_output=True, text=True, timeout=300)
     assert [a["key"] for a in json.loads(shown.stdout)["assets"] if a["role"] == "produced"] == ["tooled/dev"]
+
+
+def test_a_projects_own_dbt_prepare_runs_only_when_its_manifest_is_stale(worker, shop):
+    # Project code that calls DbtProject.prepare_if_dev() at import (as Hooli's does) parses dbt on
+    # every load under dg; the load parses only when the manifest is older than the dbt project.
+    shutil.copytree(REPO / "examples" / "acme_analytics" / "dbt" / "jaffle_shop", shop / "jaffle")
+    write_files(shop, {"src/shop/defs/transform.py": """
+        from pathlib import Path
+
+        import dagster as dg
+        from dagster_dbt import DbtCliResource, DbtProject, dbt_assets
+
+        project = DbtProject(project_dir=Path(__file__).parents[3] / "jaffle")
+        project.prepare_if_dev()
+
+
+        @dbt_assets(manifest=project.manifest_path)
+        def jaffle(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+            yield from dbt.cli(["build"], context=context).stream()
+    """, "src/shop/defs/resources.py": """
+        import dagster as dg
+        from dagster_dbt import DbtCliResource
+
+
+        @dg.definitions
+        def resources() -> dg.Definitions:
+            return dg.Definitions(resources={"dbt": DbtCliResource(project_dir="jaffle")})
+    """})
+    manifest = shop / "jaffle" / "target" / "manifest.json"
+    assert "orders" in producers(load(worker, shop), shop)  # no manifest yet: parsed
+    parsed_at = manifest.stat().st_mtime_ns
+    assert "orders" in producers(load(worker, shop), shop)
+    assert manifest.stat().st_mtime_ns == parsed_at  # current: not parsed again
+    model = shop / "jaffle" / "models" / "orders.sql"
+    model.write_text(model.read_text() + "\n")
+    assert "orders" in producers(load(worker, shop), shop)
+    assert manifest.stat().st_mtime_ns > parsed_at  # a model changed: parsed again
+
+
+def test_a_resource_no_file_provides_is_a_load_error_and_the_lineage_stays(worker, shop):
+    write_files(shop, {"src/shop/defs/raw.py": """
+        import dagster as dg
+
+
+        @dg.asset(required_resource_keys={"warehouse"})
+        def raw_orders() -> None: ...
+    """})
+    result = load(worker, shop)
+    assert [(e["path"], e["message"]) for e in result["errors"]] == [(None, (
+        "DagsterInvalidDefinitionError: resource with key 'warehouse' required by op 'raw_orders' was not provided. "
+        "Please provide a ResourceDefinition to key 'warehouse', or change the required key to one of the following "
+        "keys which points to an ResourceDefinition: ['io_manager']"))]
+    assert producers(result, shop)["raw_orders"] == ("src/shop/defs/raw.py", None)
+    assert "widgets/a" in producers(result, shop)

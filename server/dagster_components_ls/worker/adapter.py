@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import Callable, Any
 
 # Groups dg reads for component registries: the current one first, then back-compat names
 # (dagster/components/core/package_entry.py).
@@ -674,17 +674,37 @@ def quiet_dagster_warnings() -> Any:
     return disable_dagster_warnings()
 
 
-def refresh_stored_state_only_when_asked() -> None:
-    """State-backed components (dbt's) refresh their stored state on every load under dg
-    (DAGSTER_IS_DEV_CLI, `refresh_if_dev`): `dbt parse` each time. The load prepares stale state
-    itself instead, so only that decision is turned off; the variable, which project code may read,
-    is left as dg sets it. Called in the load's forked child only."""
+def refresh_stored_state_only_when_asked(manifest_is_current: Callable[[Path, Path], bool]) -> None:
+    """Under dg (DAGSTER_IS_DEV_CLI) dbt is parsed on every load: by state-backed components
+    (`refresh_if_dev`) and by a project's own `DbtProject.prepare_if_dev()`. The load prepares stale
+    state itself, so state-backed components no longer refresh on their own, and `prepare_if_dev`
+    parses only when `manifest_is_current(manifest, project_dir)` says the manifest is older than
+    the dbt project. The variable, which project code may read, is left as dg sets it; which files
+    the project uses is unchanged. Called in the load's forked child only."""
     try:
         from dagster.components.component import state_backed_component
     except ImportError:  # before state-backed components (1.11): nothing refreshes on its own
+        pass
+    else:
+        if hasattr(state_backed_component, "using_dagster_dev"):
+            state_backed_component.using_dagster_dev = lambda: False
+    # Only once the worker has dagster-dbt imported (warm, after a first load that used it): importing
+    # it here would cost a project without dbt seconds per load.
+    preparer_module = sys.modules.get("dagster_dbt.dbt_project")
+    DagsterDbtProjectPreparer = getattr(preparer_module, "DagsterDbtProjectPreparer", None)
+    if DagsterDbtProjectPreparer is None:
         return
-    if hasattr(state_backed_component, "using_dagster_dev"):
-        state_backed_component.using_dagster_dev = lambda: False
+    original = DagsterDbtProjectPreparer.prepare_if_dev
+
+    def prepare_if_stale(self: Any, project: Any) -> None:
+        try:
+            current = manifest_is_current(Path(project.manifest_path), Path(project.project_dir))
+        except Exception:  # noqa: BLE001 - another dagster-dbt's project: prepare as dg would
+            current = False
+        if not current:
+            original(self, project)
+
+    DagsterDbtProjectPreparer.prepare_if_dev = prepare_if_stale  # type: ignore[method-assign]
 
 
 def component_tree(project_root: Path) -> Any:
@@ -714,9 +734,29 @@ def load_code_location(project_root: Path, module_name: str) -> Any | None:
 
 
 def _graph(defs: Any) -> Any:
-    """The asset graph of Definitions (resolved) or of a RepositoryDefinition (already resolved)."""
+    """The asset graph of Definitions (resolved) or of a RepositoryDefinition (already resolved).
+    Definitions that do not validate (a resource no file provides) still have their assets' graph:
+    `validate_definitions` says what is wrong with them."""
     graph = getattr(defs, "asset_graph", None)
-    return graph if graph is not None and not callable(graph) else defs.resolve_asset_graph()
+    if graph is not None and not callable(graph):
+        return graph
+    try:
+        return defs.resolve_asset_graph()
+    except Exception:  # noqa: BLE001 - reported by validate_definitions
+        try:
+            from dagster._core.definitions.assets.graph.asset_graph import AssetGraph
+        except ImportError:  # 1.11
+            from dagster._core.definitions.asset_graph import AssetGraph
+        return AssetGraph.from_assets(list(getattr(defs, "assets", None) or ()))
+
+
+def validate_definitions(defs: Any) -> None:
+    """Raises what Dagster raises when it loads these definitions (resources, jobs, schedules)."""
+    if getattr(defs, "asset_graph", None) is not None and not callable(defs.asset_graph):
+        return  # a RepositoryDefinition: built, so valid
+    from dagster import Definitions
+
+    Definitions.validate_loadable(defs)
 
 
 def build_defs(tree: Any, loc: Any = None) -> Any:

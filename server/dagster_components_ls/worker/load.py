@@ -60,7 +60,7 @@ def _load_project(project_root: str, prepare: bool, seconds_per_document: float 
     before = set(sys.modules)
     # DAGSTER_IS_DEV_CLI stays as dg sets it (project code may read it); only the refresh of stored
     # state that it asks for on every load is ours: prepared when missing or stale (below).
-    adapter.refresh_stored_state_only_when_asked()
+    adapter.refresh_stored_state_only_when_asked(_manifest_is_current)
     _prefer_project_sources(project)
     _put_interpreter_scripts_on_path()
     failed: dict[Any, dict[str, Any]] = {}
@@ -95,6 +95,8 @@ def _load_project(project_root: str, prepare: bool, seconds_per_document: float 
     defs, project_errors, from_location = _build_code_location(project, tree, leaves, failed, fail, root,
                                                                    seconds_per_document)
     producers = _producers(defs, root) if from_location else _tree_producers(tree, leaves, failed, defs, root)
+    if not project_errors:
+        project_errors = _validation_errors(defs, root)
     return {"assets": _assets(defs, producers), "errors": list(failed.values()) + project_errors, "prepared": prepared,
             "modules": _learned(before, project)}
 
@@ -112,6 +114,16 @@ def _without_tree(project: "registry.ProjectConfig", tree_error: BaseException, 
         return {"assets": [], "errors": errors, "prepared": [], "modules": _learned(before, project)}
     return {"assets": _assets(repository, _producers(repository, root)), "errors": [], "prepared": [],
             "modules": _learned(before, project)}
+
+
+def _validation_errors(defs: Any, root: Path) -> list[dict[str, Any]]:
+    """What Dagster says of the built definitions as a whole (a resource that no file provides): a
+    load error, while the assets' lineage is still shown."""
+    try:
+        adapter.validate_definitions(defs)
+    except Exception as e:  # noqa: BLE001 - the user's definitions are invalid
+        return [_project_error(e, root)]
+    return []
 
 
 def _assets(defs: Any, producers: dict[str, adapter.Leaf]) -> list[dict[str, Any]]:
@@ -276,6 +288,14 @@ def _staleness(state: adapter.StoredState) -> str | None:
         if newest is not None and newest[0] > stored:
             return f"{newest[1].relative_to(source)} changed after the state was stored"
     return None
+
+
+def _manifest_is_current(manifest: Path, project_dir: Path) -> bool:
+    """The dbt manifest exists and no file of the dbt project (its outputs aside) changed after it."""
+    if not manifest.is_file():
+        return False
+    newest = _newest_file(project_dir)
+    return newest is None or newest[0] <= manifest.stat().st_mtime
 
 
 def _newest_file(folder: Path) -> tuple[float, Path] | None:
