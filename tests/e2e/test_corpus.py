@@ -28,8 +28,9 @@ EXPECTED_CODE = [
 
 
 
-def context_unknown(line: int) -> tuple:
-    return ("unknown-template-variable", line, "Unknown template variable 'context'")
+def context_unknown(line: int, old: str = "project_root") -> tuple:
+    return ("unknown-template-variable", line,
+            f"Unknown template variable 'context': this Dagster has no `context` in templates. Did you mean '{old}'?")
 
 
 # The manifest's verdicts are Dagster 1.13's. On 1.11 these valid files use what it lacks, `context` in
@@ -39,7 +40,7 @@ ERRORS_ON_DAGSTER_1_11 = {
     "dagster-io__dagster/examples__docs_projects__project_etl_tutorial__src__etl_tutorial__defs__transform__defs.yaml":
         [context_unknown(4)],
     "dagster-io__dagster/examples__docs_snippets__docs_snippets__guides__components__integrations__clickhouse-sql-"
-    "component__9-customized-component.yaml": [context_unknown(15)],
+    "component__9-customized-component.yaml": [context_unknown(15, "load_component_at_path")],
     "dagster-io__dagster/examples__docs_snippets__docs_snippets__guides__components__integrations__dbt-component-remote"
     "__remote-3-component.yaml": [
         ("missing-attribute", 4, "Missing required attribute 'project_dir' in attributes.project"),
@@ -50,7 +51,7 @@ ERRORS_ON_DAGSTER_1_11 = {
     "dagster-io__dagster/examples__docs_snippets__docs_snippets__guides__components__integrations__dbt-component__12-"
     "customized-component.yaml": [context_unknown(4)],
     "dagster-io__dagster/examples__docs_snippets__docs_snippets__guides__components__integrations__dbt-component__16-"
-    "component.yaml": [context_unknown(9)],
+    "component.yaml": [context_unknown(9, "load_component_at_path")],
     "dagster-io__project-dagster-university/dagster_university__ai_driven_data_engineering__src__ai_driven_data_"
     "engineering__defs__fct_orders_s3_export__defs.yaml": [context_unknown(7)],
     "dagster-io__project-dagster-university/dagster_university__ai_driven_data_engineering__src__ai_driven_data_"

@@ -101,7 +101,9 @@ async def test_each_quick_fix_leaves_the_document_clean(client: LanguageClient, 
         # 1.11 has no `context` in templates: 'contxt' has no suggestion, `project_root` is not deprecated,
         # and the fixed unknown_type document's `{{ context.project_root }}` is an unknown name.
         cases = [case for case in cases if case[0] not in ("unknown_template_variable", "deprecated_template_name")]
-        left = {"unknown_type": [("unknown-template-variable", 5, 15, 5, 22, "Unknown template variable 'context'")]}
+        left = {"unknown_type": [("unknown-template-variable", 5, 15, 5, 35,
+                                  "Unknown template variable 'context': this Dagster has no `context` in templates. "
+                                  "Did you mean 'project_root'?")]}
     titles = {}
     for folder, title in cases:
         shutil.copytree(EXAMPLES / "broken" / folder, tmp_path / folder)
