@@ -3,6 +3,7 @@
 # Run as `python <path>/worker` by the project's interpreter. Python puts this folder first on
 # sys.path, which is why the sibling modules are imported as top-level modules.
 
+import itertools
 import json
 import os
 import platform
@@ -114,8 +115,8 @@ def _respond(line: str, send: Callable[[dict[str, Any]], None]) -> tuple[dict[st
         params = request.get("params") or {}
         if method not in HANDLERS:
             raise BadRequest(f"unknown method {method!r}")
-        if method not in (protocol.METHOD_PING, protocol.METHOD_SHUTDOWN) and not _has_dagster():
-            raise CannotRun(f"Dagster is not installed in {sys.executable}")
+        if method not in (protocol.METHOD_PING, protocol.METHOD_SHUTDOWN):
+            _check_dagster()
         if not isinstance(params, dict):
             raise BadRequest("params must be an object")
         def progress(doing: str) -> None:
@@ -132,10 +133,33 @@ def _respond(line: str, send: Callable[[dict[str, Any]], None]) -> tuple[dict[st
         return _error(request_id, protocol.ERROR_EXCEPTION, message, trace), False
 
 
-def _has_dagster() -> bool:
+def _check_dagster() -> None:
+    """Raises CannotRun, naming the interpreter, when it has no Dagster or one older than we support
+    (read from the distribution's metadata: an old Dagster is never imported)."""
+    import importlib.metadata
     import importlib.util
 
-    return "dagster" in sys.modules or importlib.util.find_spec("dagster") is not None
+    if "dagster" not in sys.modules and importlib.util.find_spec("dagster") is None:
+        raise CannotRun(f"Dagster is not installed in {sys.executable}")
+    try:
+        version = importlib.metadata.version("dagster")
+    except importlib.metadata.PackageNotFoundError:  # a source checkout on the path: assume it is current
+        return
+    if _release(version) < protocol.OLDEST_DAGSTER:
+        raise CannotRun(f"Dagster {version} in {sys.executable} is not supported: dagster-components-ls supports "
+                        f"Dagster {protocol.SUPPORTED_DAGSTER} (upgrade the project to dagster>="
+                        f"{'.'.join(map(str, protocol.OLDEST_DAGSTER))})")
+
+
+def _release(version: str) -> tuple[int, ...]:
+    """(1, 10, 21) of "1.10.21" or "1.10.21rc0"; a part that is not a number ends it."""
+    parts = []
+    for part in version.split(".")[:3]:
+        digits = "".join(itertools.takewhile(str.isdigit, part))
+        if not digits:
+            break
+        parts.append(int(digits))
+    return tuple(parts)
 
 
 def _error(request_id: Any, kind: str, message: str, trace: str) -> dict[str, Any]:

@@ -1,10 +1,12 @@
 """Every Dagster import the worker makes: the one place that follows Dagster's internal renames."""
 
-# Supported: dagster >= 1.10.18. Each function tries today's (1.13) name first and falls back to an
-# older name or to a plain re-implementation, so a rename costs one edit here and nowhere else.
+# Supported: every release of Dagster 1.11, 1.12 and 1.13 (`versions.py` refuses older ones before
+# anything here runs). Each function tries today's (1.13) name first and falls back to an older name
+# or to a plain re-implementation, so a rename costs one edit here and nowhere else.
 # Dagster is imported inside the functions, never at module level, so `ping` works (and fails
 # clearly later) in an interpreter without Dagster.
 
+import importlib
 import importlib.metadata
 import inspect
 import sys
@@ -554,14 +556,13 @@ def _load_context(folder: str, project_root: str | None) -> Any:
     from pathlib import Path
     from unittest import mock
 
-    try:
-        from dagster.components.core.component_tree import TestComponentTree
-        from dagster.components.core.context import ComponentLoadContext
-        from dagster.components.core.defs_module import ComponentPath
-    except ImportError:  # 1.10: no component tree yet
-        from dagster.components.core.context import ComponentLoadContext
+    from dagster.components.core.context import ComponentLoadContext
 
+    TestComponentTree = getattr(_tree_module(), "TestComponentTree", None)
+    if TestComponentTree is None:  # 1.11.0, 1.11.1: no declarations yet, one context for every path
         return ComponentLoadContext.for_test()
+    from dagster.components.core.defs_module import ComponentPath
+
     tree = TestComponentTree(defs_module=mock.Mock(), project_root=Path(project_root or folder))
     context = tree.decl_load_context
     for_loc = getattr(context, "for_component_loc", None) or context.for_component_path  # 1.11 name
@@ -707,12 +708,28 @@ def refresh_stored_state_only_when_asked(manifest_is_current: Callable[[Path, Pa
     DagsterDbtProjectPreparer.prepare_if_dev = prepare_if_stale  # type: ignore[method-assign]
 
 
-def component_tree(project_root: Path) -> Any:
-    from dagster._core.definitions.definitions_load_context import DefinitionsLoadContext, DefinitionsLoadType
-    from dagster.components.core.component_tree import ComponentTree
+class TreeUnsupported(Exception):
+    """This Dagster's component tree cannot say which declaration built what (1.11.0, 1.11.1)."""
 
+
+def _tree_module() -> ModuleType:
+    try:
+        return importlib.import_module("dagster.components.core.component_tree")
+    except ModuleNotFoundError:  # 1.11.0 to 1.11.4
+        return importlib.import_module("dagster.components.core.tree")
+
+
+def component_tree(project_root: Path) -> Any:
+    """The project's component tree, as `load_from_defs_folder` builds it. Raises TreeUnsupported on a
+    Dagster whose tree has no declarations: the code location then loads without it."""
+    from dagster._core.definitions.definitions_load_context import DefinitionsLoadContext, DefinitionsLoadType
+
+    tree_class = _tree_module().ComponentTree
+    if not hasattr(tree_class, "find_root_decl"):
+        raise TreeUnsupported(f"Dagster {dagster_version()}'s component tree has no declarations")
     DefinitionsLoadContext.set(DefinitionsLoadContext(load_type=DefinitionsLoadType.INITIALIZATION))
-    return ComponentTree.for_project(project_root)
+    for_project = getattr(tree_class, "for_project", None) or tree_class.load  # 1.11.2, 1.11.3: `load`
+    return for_project(project_root)
 
 
 def load_code_location(project_root: Path, module_name: str) -> Any | None:
@@ -766,23 +783,31 @@ def build_defs(tree: Any, loc: Any = None) -> Any:
 
 def leaves(tree: Any) -> list[Leaf]:
     """Every YAML document and Python file of the defs folder that produces definitions."""
-    from dagster.components.core.decl import PythonFileDecl, YamlDecl
+    from dagster.components.core import decl as decls
 
+    python_file_decls = tuple(getattr(decls, name) for name in ("PythonFileDecl", "DagsterDefsDecl")  # 1.11.2
+                              if hasattr(decls, name))
     found = []
     for loc, decl in _loc_decl_pairs(tree):
-        path = Path(getattr(loc, "file_path_posix", "") or ".")
-        if isinstance(decl, YamlDecl):
+        path = _loc_path(loc)
+        if isinstance(decl, decls.YamlDecl):
             found.append(Leaf(loc, _component_file(path), int(loc.instance_key or 0)))
-        elif isinstance(decl, PythonFileDecl):
+        elif isinstance(decl, python_file_decls):
             found.append(Leaf(loc, path, None))
     return found
+
+
+def _loc_path(loc: Any) -> Path:
+    """A declaration's file or folder: `file_path_posix` on 1.13's ComponentLoc, `file_path` on 1.11.2's ComponentPath."""
+    posix = getattr(loc, "file_path_posix", None)
+    return Path(posix) if posix else Path(getattr(loc, "file_path", None) or ".")
 
 
 def folder_documents(tree: Any) -> list[Leaf]:
     """The documents of type DefsFolderComponent (they own their folder's post_processing)."""
     from dagster.components.core.decl import DefsFolderDecl
 
-    return [Leaf(loc, _component_file(Path(loc.file_path_posix)), int(loc.instance_key))
+    return [Leaf(loc, _component_file(_loc_path(loc)), int(loc.instance_key))
             for loc, decl in _loc_decl_pairs(tree)
             if isinstance(decl, DefsFolderDecl) and getattr(loc, "instance_key", None) is not None]
 
@@ -935,7 +960,9 @@ def stored_states(tree: Any, project_root: Path, on_error: Any) -> list[StoredSt
     except ImportError:  # before 1.11.x's stored state: dagster-dbt reads target/manifest.json
         return []
     found = []
-    for leaf in leaves(tree):
+    # Documents only: loading a Python file's declaration imports it, and a script beside a folder's
+    # definitions.py is never imported by the entry point that dg loads (the build finds the rest).
+    for leaf in (leaf for leaf in leaves(tree) if leaf.document is not None):
         try:
             load = getattr(tree, "load_component", None) or tree.load_component_at_path  # 1.11 name
             component = load(leaf.loc)
@@ -971,12 +998,9 @@ def refresh_state(state: StoredState, project_root: Path) -> None:
 def component_tree_error_types() -> tuple[type, ...]:
     """Dagster's wrappers around the error user code raised while loading (unwrapped for the message)."""
     wrappers: list[type] = []
-    try:
-        from dagster.components.core.component_tree import ComponentTreeException
-
-        wrappers.append(ComponentTreeException)
-    except ImportError:
-        pass
+    tree_exception = getattr(_tree_module(), "ComponentTreeException", None)  # 1.11.4 and newer
+    if tree_exception is not None:
+        wrappers.append(tree_exception)
     try:
         from dagster.components.resolved.errors import ResolutionException
 

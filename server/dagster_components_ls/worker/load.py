@@ -104,6 +104,10 @@ def _load_project(project_root: str, prepare: bool, seconds_per_document: float 
 def _without_tree(project: "registry.ProjectConfig", tree_error: BaseException, root: Path,
                   before: set[str]) -> dict[str, Any]:
     """The load when the component tree cannot be built: the code location alone, if it loads."""
+    if isinstance(tree_error, adapter.TreeUnsupported) and project.code_location_file is None:
+        tree_error = adapter.TreeUnsupported(f"{tree_error}: on this Dagster, lineage needs the project's own "
+                                             f"entry point ({project.code_location_target_module}); "
+                                             "Dagster 1.11.2 and newer load the defs folder without one")
     repository, errors = None, [_project_error(tree_error, root)]
     if project.code_location_file is not None:
         try:
@@ -469,7 +473,9 @@ def _prefer_project_sources(project: "registry.ProjectConfig") -> None:
     base = str(project.package_base)
     if base in sys.path:
         sys.path.remove(base)
-    sys.path.insert(0, base)
+    # After sys.path[0], the worker's own folder: Dagster 1.11.0 and 1.11.1 take sys.path[0] off (as
+    # a script's path) while they import the code location's module.
+    sys.path.insert(1, base)
 
 
 def _put_interpreter_scripts_on_path() -> None:

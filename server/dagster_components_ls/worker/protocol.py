@@ -28,6 +28,10 @@ METHOD_SHUTDOWN = "shutdown"
 # again without it, so it costs only its own types; its module_errors entry says what happened:
 # "did not finish within 60 s", "ended the process (exit code 7)", "crashed the process (signal 11, SIGSEGV)".
 SECONDS_PER_MODULE = 60
+# The Dagster releases the worker supports: every patch release of these families (CI runs the
+# lowest patch of each and the newest pinned one). Older ones are refused with this in the message.
+OLDEST_DAGSTER = (1, 11)
+SUPPORTED_DAGSTER = "1.11, 1.12 and 1.13"
 
 # Registry result (METHOD_REGISTRY), plain JSON:
 # {
