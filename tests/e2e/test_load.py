@@ -332,8 +332,10 @@ def test_a_target_module_that_raises_is_reported_at_its_line(worker, shop):
 @needs_declarations
 def test_project_code_runs_in_the_environment_dg_gives_it(shop):
     # dg runs in the activated venv: its bin/ is on PATH (a component module that builds a dbt
-    # resource at import looks for `dbt` there) and DAGSTER_IS_DEV_CLI is set (project code reads it).
+    # resource at import looks for `dbt` there), DAGSTER_IS_DEV_CLI is set (project code reads it),
+    # and the project's .env is in the environment of the code it loads.
     write_files(shop, {
+        ".env": "# read by dg list defs\nSHOP_STAGE=staging\n",
         "src/shop/components/tooled.py": '''
             import os
             import shutil
@@ -348,7 +350,7 @@ def test_project_code_runs_in_the_environment_dg_gives_it(shop):
                 def build_defs(self, context: dg.ComponentLoadContext) -> dg.Definitions:
                     mode = "dev" if os.environ.get("DAGSTER_IS_DEV_CLI") else "deployed"
 
-                    @dg.asset(key=["tooled", mode])
+                    @dg.asset(key=["tooled", mode, os.environ.get("SHOP_STAGE", "no-stage")])
                     def _tooled() -> None: ...
 
                     return dg.Definitions(assets=[_tooled])
@@ -364,7 +366,7 @@ def test_project_code_runs_in_the_environment_dg_gives_it(shop):
     assert (checked.returncode, json.loads(checked.stdout)) == (0, [])
     shown = subprocess.run([*run, "lineage", "src/shop/defs/tooled/defs.yaml", "--format", "json"], cwd=shop, env=env,
                            capture_output=True, text=True, timeout=300)
-    assert [a["key"] for a in json.loads(shown.stdout)["assets"] if a["role"] == "produced"] == ["tooled/dev"]
+    assert [a["key"] for a in json.loads(shown.stdout)["assets"] if a["role"] == "produced"] == ["tooled/dev/staging"]
 
 
 @needs_declarations

@@ -708,6 +708,14 @@ def refresh_stored_state_only_when_asked(manifest_is_current: Callable[[Path, Pa
     DagsterDbtProjectPreparer.prepare_if_dev = prepare_if_stale  # type: ignore[method-assign]
 
 
+def project_env_file(project_root: Path) -> dict[str, str]:
+    """The variables of the project's `.env`, which `dg list defs` puts in the environment of the code
+    it loads (`_inject_local_env_file`, for the folder dg runs in: the project's)."""
+    from dagster._core.secrets.env_file import get_env_var_dict
+
+    return get_env_var_dict(str(project_root))
+
+
 class TreeUnsupported(Exception):
     """This Dagster's component tree cannot say which declaration built what (1.11.0, 1.11.1)."""
 

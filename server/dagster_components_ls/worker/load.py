@@ -63,6 +63,7 @@ def _load_project(project_root: str, prepare: bool, seconds_per_document: float 
     adapter.refresh_stored_state_only_when_asked(_manifest_is_current)
     _prefer_project_sources(project)
     _put_interpreter_scripts_on_path()
+    os.environ.update(adapter.project_env_file(root))  # a forked child: the worker's own stays as it was
     failed: dict[Any, dict[str, Any]] = {}
 
     def fail(leaf: adapter.Leaf, e: BaseException) -> None:
