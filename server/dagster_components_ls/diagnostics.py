@@ -520,7 +520,7 @@ def _schema_problem(doc: YamlDocument, prefix: KeyPath, error: schemas.SchemaErr
         hint = f". Did you mean '{best}'?" if best else (f". Allowed: {', '.join(error.allowed)}" if error.allowed else "")
         subject = f"for {owner}" if path == ("attributes",) else f"in {where}"
         yield Problem(key_node.span if key_node else doc.first_line(), "unknown-attribute",
-                      f"Unknown attribute '{error.key}' {subject}{hint}",
+                      f"Unknown attribute '{error.key}' {subject}{hint}{_judged_as(error)}",
                       data={"path": list(path), "key": error.key, "suggestion": best})
     elif error.kind == schemas.MISSING:
         key_node, value_node = doc.node_at_path(path)
@@ -528,7 +528,7 @@ def _schema_problem(doc: YamlDocument, prefix: KeyPath, error: schemas.SchemaErr
         if anchor is not None and anchor.kind == MAP and anchor.pairs:
             anchor = anchor.pairs[0][0]  # a list item: its first key, not all its lines
         span = anchor.span if anchor is not None else doc.first_line()
-        yield Problem(span, "missing-attribute", f"Missing required attribute '{error.key}' in {where}",
+        yield Problem(span, "missing-attribute", f"Missing required attribute '{error.key}' in {where}{_judged_as(error)}",
                       data={"path": list(path), "key": error.key})
     else:
         _, value_node = doc.node_at_path(path)
@@ -536,8 +536,15 @@ def _schema_problem(doc: YamlDocument, prefix: KeyPath, error: schemas.SchemaErr
         data: dict[str, Any] = {"path": list(path)}
         if error.allowed:
             data["allowed"] = list(error.allowed)
-        yield Problem(span, "invalid-value", f"{where}: {error.message}{_unquoted_hint(value_node, error.message)}",
+        if error.branch:
+            data["branch"] = error.branch
+        yield Problem(span, "invalid-value", f"{where}: {error.message}{_unquoted_hint(value_node, error.message)}{_judged_as(error)}",
                       data=data)
+
+
+def _judged_as(error: schemas.SchemaError) -> str:
+    """Names the union alternative a value was judged as when nothing in the value chose it."""
+    return f" (judged as {error.branch}, the closest alternative)" if error.branch else ""
 
 
 # --- helpers -------------------------------------------------------------------------------------
