@@ -285,3 +285,35 @@ def test_a_nested_models_validator_that_raises_is_an_error_at_the_attribute_hold
     assert (errors_of([result]), result["skipped"]) == (
         [[("attributes.steps", "validator_raised", "The validator '_strict' raised TypeError: step 'a' is not allowed here")]],
         None)
+
+
+# Dagster's own `partitions_def`: pydantic tries each of its five models and reports all their errors.
+PARTITIONED = ("type: dagster.PythonScriptComponent\nattributes:\n  execution:\n    path: s.py\n  assets:\n"
+               "    - key: a\n      partitions_def:\n")
+FROM = " (from dagster.PythonScriptComponent)"
+
+
+@pytest.mark.parametrize(
+    "tail, expected",
+    [
+        pytest.param("        type: daily\n        start_date: '2024-01-01'\n        hour_offset: x\n",
+                     [(10, 22, "attributes.assets[0].partitions_def.hour_offset: Input should be a valid integer, "
+                                "unable to parse string as an integer" + FROM)],
+                     id="the-tagged-member-only"),
+        pytest.param("        type: daily\n",
+                     [(7, 7, "Missing required attribute 'start_date' in attributes.assets[0].partitions_def" + FROM)],
+                     id="missing-key-of-the-tagged-member"),
+        pytest.param("        type: montly\n        start_date: '2024-01-01'\n",
+                     [(8, 15, "attributes.assets[0].partitions_def.type: Input should be 'hourly'; Input should be "
+                               "'daily'; Input should be 'weekly'; Input should be 'time_window'; Input should be "
+                               "'static'" + FROM)],
+                     id="a-tag-no-member-has-is-the-one-error"),
+        pytest.param("        partition_keys: [a]\n        bogus: 1\n",
+                     [(9, 9, "attributes.assets[0].partitions_def.bogus: Extra inputs are not permitted" + FROM)],
+                     id="no-tag-the-member-with-fewest-errors"),
+    ],
+)
+def test_a_union_of_models_is_judged_by_the_member_that_applies(worker, tmp_path, tail, expected):
+    path = tmp_path / "defs.yaml"
+    path.write_text(PARTITIONED + tail)
+    assert located(path, worker) == expected
