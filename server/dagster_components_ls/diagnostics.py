@@ -169,6 +169,40 @@ def check_attributes(doc: YamlDocument, ctx: CheckContext) -> Iterator[Problem]:
         yield from _schema_problem(doc, ("attributes",), error, owner=component.key)
 
 
+def check_deprecated_fields(doc: YamlDocument, ctx: CheckContext) -> Iterator[Problem]:
+    """A `deprecated` warning on each key whose field the component's code deprecates (see `schemas.deprecation`)."""
+    root = _mapping_root(doc, ctx)
+    component = _component_of(doc, ctx)
+    attributes = root.get("attributes") if root is not None and component is not None else None
+    if attributes is None or not component.schema:
+        return
+    yield from _deprecated_keys(component.schema, attributes, [component.schema], ("attributes",))
+
+
+def _deprecated_keys(root: dict, node: Node, here: list[dict], path: KeyPath) -> Iterator[Problem]:
+    for key, value in node.pairs:
+        if not isinstance(key.text, str):
+            continue
+        below = schemas.step(root, here, key.text)
+        reason = schemas.deprecation(root, below)
+        if reason is not None:
+            yield Problem(key.span, "deprecated", deprecated_field_message(key.text, reason), severity=WARNING,
+                          data={"path": list(path), "key": key.text, "reason": reason})
+        if below:
+            yield from _deprecated_keys(root, value, below, (*path, key.text))
+    for i, item in enumerate(node.items):
+        below = schemas.step(root, here, i)
+        if below:
+            yield from _deprecated_keys(root, item, below, (*path, i))
+
+
+def deprecated_field_message(key: str, reason: str) -> str:
+    """The library's own words when they name the field (dagster-sling's do), else ours around them."""
+    if f"`{key}`" in reason:
+        return reason
+    return f"`{key}` is deprecated" + (f": {reason}" if reason else "")
+
+
 def check_post_processing(doc: YamlDocument, ctx: CheckContext) -> Iterator[Problem]:
     root = _mapping_root(doc, ctx)
     if root is None or ctx.registry is None or not ctx.registry.post_processing_schema:
@@ -405,6 +439,7 @@ DOCUMENT_RULES: list[Rule] = [
     check_envelope,
     check_type,
     check_attributes,
+    check_deprecated_fields,
     check_post_processing,
     check_templates,
     check_env_requirements,

@@ -101,23 +101,42 @@ def schema_at(root: dict, path: KeyPath) -> list[dict]:
     """The schema alternatives that apply at a key path (through $ref, anyOf, items, additionalProperties)."""
     current = [root]
     for part in path:
-        nxt: list[dict] = []
-        for schema in current:
-            for alt in branches(root, schema):
-                if isinstance(part, int):
-                    items = alt.get("items")
-                    if isinstance(items, dict):
-                        nxt.append(items)
-                    elif isinstance(alt.get("prefixItems"), list) and part < len(alt["prefixItems"]):
-                        nxt.append(alt["prefixItems"][part])
-                else:
-                    props = alt.get("properties") or {}
-                    if part in props:
-                        nxt.append(props[part])
-                    elif isinstance(alt.get("additionalProperties"), dict):
-                        nxt.append(alt["additionalProperties"])
-        current = nxt
+        current = step(root, current, part)
     return current
+
+
+def step(root: dict, current: list[dict], part: str | int) -> list[dict]:
+    """The schemas one key or list index below `current` (one step of `schema_at`)."""
+    nxt: list[dict] = []
+    for schema in current:
+        for alt in branches(root, schema):
+            if isinstance(part, int):
+                items = alt.get("items")
+                if isinstance(items, dict):
+                    nxt.append(items)
+                elif isinstance(alt.get("prefixItems"), list) and part < len(alt["prefixItems"]):
+                    nxt.append(alt["prefixItems"][part])
+            else:
+                props = alt.get("properties") or {}
+                if part in props:
+                    nxt.append(props[part])
+                elif isinstance(alt.get("additionalProperties"), dict):
+                    nxt.append(alt["additionalProperties"])
+    return nxt
+
+
+def deprecation(root: dict, alternatives: list[dict]) -> Optional[str]:
+    """Why a field is deprecated ("" when its schema gives no reason), or None when it is not.
+
+    pydantic writes `deprecated: true` for `Field(deprecated=...)`; the worker adds the reason as
+    `deprecationMessage` (VS Code's keyword) from the component's code.
+    """
+    for schema in alternatives:
+        for candidate in (schema, deref(root, schema)):
+            if isinstance(candidate, dict) and (candidate.get("deprecated") is True or "deprecationMessage" in candidate):
+                message = candidate.get("deprecationMessage")
+                return message if isinstance(message, str) else ""
+    return None
 
 
 def validate(schema: dict, instance: Any) -> list[SchemaError]:

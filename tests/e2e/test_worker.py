@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from e2e_support import DAGSTER_VERSION
 
+from dagster_components_ls.diagnostics import CheckContext, diagnose_text
 from dagster_components_ls.project import find_project
 from dagster_components_ls.registry import cache_dir, load_registry
 from dagster_components_ls.worker_client import WORKER_DIR, WorkerError, WorkerProcess
@@ -89,6 +90,20 @@ def test_schemas_have_no_unset_sentinel(cold):
     assert "default" not in cli_args
 
 
+def test_fields_the_code_deprecates_carry_its_reason_and_get_warnings(cold):
+    registry = cold[0]
+    # Read from dagster-sling's own code (its `sling` resolver calls `deprecation_warning`); no other
+    # installed type deprecates a field on 1.11 or 1.13.
+    marked = [(key, name) for key, t in registry.types.items()
+              for name, prop in ((t.schema or {}).get("properties") or {}).items() if prop.get("deprecated")]
+    assert marked == [("dagster_sling.SlingReplicationCollectionComponent", "sling")]
+    text = "type: dagster_sling.SlingReplicationCollectionComponent\nattributes:\n  sling: {}\n"
+    problems = [p for p in diagnose_text(text, CheckContext(registry=registry)) if p.code == "deprecated"]
+    assert [(text[p.span.start:p.span.end], p.severity, p.message) for p in problems] == [
+        ("sling", "warning", "The `sling` field is deprecated, use `connections` instead. This field will be removed "
+                             "in a future release.")]
+
+
 def test_envelope_and_post_processing_schemas(cold):
     registry = cold[0]
     assert sorted(registry.envelope_schema["properties"]) == [
@@ -134,6 +149,7 @@ from pathlib import Path
 def refuse(*args, **kwargs):
     raise AssertionError(f"started a process: {{args}}")
 subprocess.Popen = refuse
+from dagster_components_ls.diagnostics import CheckContext, diagnose_text
 from dagster_components_ls.project import find_project
 from dagster_components_ls.registry import load_registry
 registry = load_registry(Path({str(PYTHON)!r}), find_project(Path({str(MINI)!r})))

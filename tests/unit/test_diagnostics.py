@@ -376,3 +376,19 @@ def test_missing_files(marked, existing, expected, registry):
     problems = [p for p in diagnose_text(text, ctx) if p.code == "missing-file"]
     assert [(p.code, p.severity, p.message) for p in problems] == expected
     assert [(p.span.start, p.span.end) for p in problems] == spans
+
+
+def test_deprecated_fields_warn_with_the_reason_the_code_gives(deprecating_registry):
+    marked = ("type: acme.Sling\nattributes:\n  [[sling]]:\n    connections: []\n  replications:\n"
+              "    - path: r.yaml\n      [[old_path]]: s.yaml\n")
+    assert expect(marked, deprecating_registry) == [
+        ("deprecated", "The `sling` field is deprecated, use `connections` instead. This field will be removed in a "
+                       "future release."),
+        ("deprecated", "`old_path` is deprecated"),
+    ]
+    text, _ = with_marks(marked)
+    problems = diagnose_text(text, CheckContext(registry=deprecating_registry))
+    assert [(p.severity, p.data) for p in problems] == [
+        ("warning", {"path": ["attributes"], "key": "sling", "reason": problems[0].data["reason"]}),
+        ("warning", {"path": ["attributes", "replications", 0], "key": "old_path", "reason": ""}),
+    ]
