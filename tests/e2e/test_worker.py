@@ -326,6 +326,46 @@ def test_extra_types_resolve_re_exports_as_aliases(shop_copy):
     assert registry.lookup("nope.Missing") is None and "nope" not in registry.module_errors
 
 
+LEGACY = '''
+from dataclasses import dataclass
+from typing import Optional
+
+import dagster as dg
+from dagster._annotations import deprecated_param
+from pydantic import Field
+
+
+class Legacy(dg.Component, dg.Model, dg.Resolvable):
+    name: str = ""
+    old_name: Optional[str] = Field(default=None, deprecated="use `name` instead")
+
+    def build_defs(self, context):
+        return dg.Definitions()
+
+
+@deprecated_param(param="size", breaking_version="2.0", additional_warn_text="Use `volume`.")
+@dataclass
+class Knob(dg.Component, dg.Resolvable):
+    volume: int = 0
+    size: Optional[int] = None
+
+    def build_defs(self, context):
+        return dg.Definitions()
+'''
+
+
+def test_a_projects_own_deprecations_come_from_pydantic_and_dagsters_annotations(shop_copy):
+    (shop_copy / "src/mini/components/legacy.py").write_text(LEGACY)
+    registry = load_registry(PYTHON, find_project(shop_copy))
+    text = ("type: mini.components.legacy.Legacy\nattributes:\n  old_name: a\n---\n"
+            "type: mini.components.legacy.Knob\nattributes:\n  size: 1\n")
+    problems = [p for p in diagnose_text(text, CheckContext(registry=registry)) if p.code == "deprecated"]
+    assert [(text[p.span.start:p.span.end], p.message) for p in problems] == [
+        ("old_name", "`old_name` is deprecated: use `name` instead"),
+        ("size", "`size` is deprecated: It will be removed in 2.0. Use `volume`."),
+    ]
+
+
 def test_an_interrupt_never_kills_a_starting_worker(tmp_path):
     """A save's interrupt can arrive while the worker is still starting, before it handles SIGUSR1
     (whose default action is to exit): it must not be sent then."""

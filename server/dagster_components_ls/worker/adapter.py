@@ -370,7 +370,11 @@ def deprecated_fields(cls: type) -> dict[str, str]:
             return
         seen.add(owner)
         params = _deprecated_params(owner)
-        for name, info in _get_annotations(owner).items():
+        try:
+            annotations = _get_annotations(owner)
+        except Exception:  # a nested type Dagster cannot read: the others' fields still count
+            return
+        for name, info in annotations.items():
             parts = list(_annotation_parts(info.type))
             resolver = next((p for p in parts if isinstance(p, Resolver)), None)
             yaml_name = getattr(resolver, "model_field_name", None) or name
