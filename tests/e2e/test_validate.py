@@ -26,7 +26,8 @@ CHECKED = '''
 import os
 import sys
 import time
-from typing import Annotated, Literal
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal
 
 import dagster as dg
 from pydantic import Field, field_validator, model_validator
@@ -35,6 +36,27 @@ from pydantic import Field, field_validator, model_validator
 class Step(dg.Model, dg.Resolvable):
     name: str
     mode: Literal["fast", "slow"] = "fast"
+
+
+class TableFeed(dg.Model):
+    kind: Literal["table"] = "table"
+    table: str
+    mode: Literal["full", "incremental"] = "full"
+
+
+class FileFeed(dg.Model):
+    kind: Literal["file"] = "file"
+    path: str
+
+
+@dataclass
+class Feed(dg.Component, dg.Resolvable):
+    """A union of two models told apart by `kind`, typed as Dagster types `partitions_def`."""
+
+    source: Annotated[Any, dg.Resolver(lambda context, value: value, model_field_type=TableFeed | FileFeed)]
+
+    def build_defs(self, context):
+        return dg.Definitions()
 
 
 class Pipeline(dg.Component, dg.Model, dg.Resolvable):
@@ -229,6 +251,25 @@ def errors_of(results: list[dict]) -> list[list[tuple]]:
 )
 def test_own_validation_with_key_paths(worker, project, attributes, expected):
     [result] = raw_results(worker, project, ("Pipeline", attributes))
+    assert (errors_of([result]), result["skipped"]) == ([expected], None)
+
+
+@pytest.mark.parametrize(
+    "source, expected",
+    [
+        pytest.param({"kind": "table", "table": "t", "mode": "warp"},
+                     [("attributes.source.mode", "literal_error", "Input should be 'full' or 'incremental'")],
+                     id="a-literal-of-the-tagged-member-is-not-read-as-a-wrong-tag"),
+        pytest.param({"kind": "pipe", "table": "t"},
+                     [("attributes.source.kind", "literal_error", "Input should be 'table'; Input should be 'file'")],
+                     id="a-tag-no-member-has"),
+        pytest.param({"path": "p", "mode": "full"},
+                     [("attributes.source.mode", "extra_forbidden", "Extra inputs are not permitted")],
+                     id="no-tag-fewest-errors"),
+    ],
+)
+def test_a_union_of_models_keeps_the_errors_of_one_member(worker, project, source, expected):
+    [result] = raw_results(worker, project, ("Feed", {"source": source}))
     assert (errors_of([result]), result["skipped"]) == ([expected], None)
 
 

@@ -253,9 +253,9 @@ def _of_chosen_members(raw: adapter.PydanticErrors, data: Any) -> adapter.Pydant
     """The errors of one member per union of models, the one the value is meant as.
 
     Pydantic tries every member of a union and reports all their errors: `type: daily` also gets
-    "Input should be 'hourly'" from the hourly member. A member whose tag (a key whose value a
-    member rejects with `literal_error`) fits is meant, else the one with fewest errors; when every
-    member rejects the tag, only those rejections stay (the tag is the mistake).
+    "Input should be 'hourly'" from the hourly member. A key whose value every member rejects with
+    `literal_error` is a tag no member has: those rejections are the one mistake. Otherwise the
+    member with the fewest rejected literals (the tag fits), then the fewest errors, is meant.
     """
     kept = list(raw)
     for site in _union_sites(raw, data):
@@ -266,14 +266,15 @@ def _of_chosen_members(raw: adapter.PydanticErrors, data: Any) -> adapter.Pydant
                 by_member.setdefault(loc[len(site)], []).append(error)
         if len(by_member) < 2:
             continue
-        rejected = {m for m, errors in by_member.items()
-                    if any(_is_tag_rejection(e, len(site) + 1) for e in errors)}
-        fitting = [m for m in by_member if m not in rejected]
-        if fitting:
-            chosen = min(fitting, key=lambda m: len(by_member[m]))  # min keeps the first: the union's order
-            dropped = [e for m, errors in by_member.items() if m != chosen for e in errors]
+        depth = len(site) + 1
+        rejected = {m: {e["loc"][-1] for e in errors if _is_literal_rejection(e, depth)} for m, errors in by_member.items()}
+        tags = set.intersection(*rejected.values())
+        if tags:
+            dropped = [e for errors in by_member.values() for e in errors
+                       if not (_is_literal_rejection(e, depth) and e["loc"][-1] in tags)]
         else:
-            dropped = [e for errors in by_member.values() for e in errors if not _is_tag_rejection(e, len(site) + 1)]
+            chosen = min(by_member, key=lambda m: (len(rejected[m]), len(by_member[m])))  # ties: the union's order
+            dropped = [e for m, errors in by_member.items() if m != chosen for e in errors]
         dropped_ids = {id(e) for e in dropped}
         kept = [e for e in kept if id(e) not in dropped_ids]
     return kept
@@ -290,7 +291,8 @@ def _is_model_member(part: Any) -> bool:
     return isinstance(part, str) and part[:1].isupper() and "[" not in part
 
 
-def _is_tag_rejection(error: dict[str, Any], depth: int) -> bool:
+def _is_literal_rejection(error: dict[str, Any], depth: int) -> bool:
+    """A `literal_error` on a key right under a union member (at `site + (member, key)`)."""
     return error["type"] == "literal_error" and len(error["loc"]) == depth + 1
 
 
