@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from e2e_support import DAGSTER_VERSION
 
+from dagster_components_ls.diagnostics import CheckContext, diagnose_text
 from dagster_components_ls.project import find_project
 from dagster_components_ls.registry import cache_dir, load_registry
 from dagster_components_ls.worker_client import WORKER_DIR, WorkerError, WorkerProcess
@@ -90,6 +91,20 @@ def test_schemas_have_no_unset_sentinel(cold):
         assert "default" not in properties["cli_args"]
 
 
+def test_fields_the_code_deprecates_carry_its_reason_and_get_warnings(cold):
+    registry = cold[0]
+    # Read from dagster-sling's own code (its `sling` resolver calls `deprecation_warning`); no other
+    # installed type deprecates a field on 1.11 or 1.13.
+    marked = [(key, name) for key, t in registry.types.items()
+              for name, prop in ((t.schema or {}).get("properties") or {}).items() if prop.get("deprecated")]
+    assert marked == [("dagster_sling.SlingReplicationCollectionComponent", "sling")]
+    text = "type: dagster_sling.SlingReplicationCollectionComponent\nattributes:\n  sling: {}\n"
+    problems = [p for p in diagnose_text(text, CheckContext(registry=registry)) if p.code == "deprecated"]
+    assert [(text[p.span.start:p.span.end], p.severity, p.message) for p in problems] == [
+        ("sling", "warning", "The `sling` field is deprecated, use `connections` instead. This field will be removed "
+                             "in a future release.")]
+
+
 def test_envelope_and_post_processing_schemas(cold):
     registry = cold[0]
     assert sorted(registry.envelope_schema["properties"]) == [
@@ -138,6 +153,7 @@ from pathlib import Path
 def refuse(*args, **kwargs):
     raise AssertionError(f"started a process: {{args}}")
 subprocess.Popen = refuse
+from dagster_components_ls.diagnostics import CheckContext, diagnose_text
 from dagster_components_ls.project import find_project
 from dagster_components_ls.registry import load_registry
 registry = load_registry(Path({str(PYTHON)!r}), find_project(Path({str(MINI)!r})))
@@ -312,6 +328,46 @@ def test_extra_types_resolve_re_exports_as_aliases(shop_copy):
     assert folder is not None and folder.key == "dagster.DefsFolderComponent"
     assert "dagster.components.DefsFolderComponent" in folder.aliases
     assert registry.lookup("nope.Missing") is None and "nope" not in registry.module_errors
+
+
+LEGACY = '''
+from dataclasses import dataclass
+from typing import Optional
+
+import dagster as dg
+from dagster._annotations import deprecated_param
+from pydantic import Field
+
+
+class Legacy(dg.Component, dg.Model, dg.Resolvable):
+    name: str = ""
+    old_name: Optional[str] = Field(default=None, deprecated="use `name` instead")
+
+    def build_defs(self, context):
+        return dg.Definitions()
+
+
+@deprecated_param(param="size", breaking_version="2.0", additional_warn_text="Use `volume`.")
+@dataclass
+class Knob(dg.Component, dg.Resolvable):
+    volume: int = 0
+    size: Optional[int] = None
+
+    def build_defs(self, context):
+        return dg.Definitions()
+'''
+
+
+def test_a_projects_own_deprecations_come_from_pydantic_and_dagsters_annotations(shop_copy):
+    (shop_copy / "src/mini/components/legacy.py").write_text(LEGACY)
+    registry = load_registry(PYTHON, find_project(shop_copy))
+    text = ("type: mini.components.legacy.Legacy\nattributes:\n  old_name: a\n---\n"
+            "type: mini.components.legacy.Knob\nattributes:\n  size: 1\n")
+    problems = [p for p in diagnose_text(text, CheckContext(registry=registry)) if p.code == "deprecated"]
+    assert [(text[p.span.start:p.span.end], p.message) for p in problems] == [
+        ("old_name", "`old_name` is deprecated: use `name` instead"),
+        ("size", "`size` is deprecated: It will be removed in 2.0. Use `volume`."),
+    ]
 
 
 def test_an_interrupt_never_kills_a_starting_worker(tmp_path):

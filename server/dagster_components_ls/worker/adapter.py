@@ -352,6 +352,83 @@ def untemplated_fields(cls: type) -> list[str]:
     return sorted(set(found))
 
 
+def deprecated_fields(cls: type) -> dict[str, str]:
+    """Dotted YAML paths of the fields the component's code deprecates, each with the code's own words.
+
+    Read from what the code declares, never from a list of ours: a pydantic field's `deprecated=`,
+    a `@deprecated_param` on the class, and a field `Resolver` whose function calls
+    `deprecation_warning` (dagster-sling's `sling`, whose resolver warns "The `sling` field is
+    deprecated, use `connections` instead. ..."). An empty text means deprecated, reason unknown.
+    """
+    try:
+        from dagster.components.resolved.base import Resolvable, _get_annotations
+        from dagster.components.resolved.model import Resolver
+    except ImportError:
+        return {}
+    found: dict[str, str] = {}
+
+    def walk(owner: type, prefix: str, seen: set[type]) -> None:
+        if owner in seen or not issubclass(owner, Resolvable):
+            return
+        seen.add(owner)
+        params = _deprecated_params(owner)
+        try:
+            annotations = _get_annotations(owner)
+        except Exception:  # a nested type Dagster cannot read: the others' fields still count
+            return
+        for name, info in annotations.items():
+            parts = list(_annotation_parts(info.type))
+            resolver = next((p for p in parts if isinstance(p, Resolver)), None)
+            yaml_name = getattr(resolver, "model_field_name", None) or name
+            reason = _field_deprecation(info.field_info) if info.field_info is not None else None
+            if reason is None and name in params:
+                reason = params[name]
+            if reason is None and resolver is not None:
+                reason = _warning_text(getattr(resolver.fn, "callable", resolver.fn))
+            if reason is not None:
+                found[f"{prefix}{yaml_name}"] = reason
+            for item in parts:
+                if isinstance(item, type):
+                    walk(item, f"{prefix}{yaml_name}.", seen)
+
+    try:
+        walk(cls, "", set())
+    except Exception:
+        return {}
+    return found
+
+
+def _field_deprecation(field_info: Any) -> str | None:
+    # pydantic's `Field(deprecated=...)`: a message, True, or a `warnings.deprecated` object.
+    deprecated = getattr(field_info, "deprecated", None)
+    if deprecated is None or deprecated is False:
+        return None
+    return deprecated if isinstance(deprecated, str) else str(getattr(deprecated, "message", "") or "")
+
+
+def _deprecated_params(owner: type) -> dict[str, str]:
+    """`@deprecated_param(param=..., breaking_version=..., additional_warn_text=...)` on the class."""
+    try:
+        from dagster._annotations import get_deprecated_params, has_deprecated_params
+
+        if not has_deprecated_params(owner):
+            return {}
+        return {name: " ".join(filter(None, [f"It will be removed in {info.breaking_version}.",
+                                             info.additional_warn_text]))
+                for name, info in get_deprecated_params(owner).items()}
+    except Exception:
+        return {}
+
+
+def _warning_text(fn: Any) -> str | None:
+    """The message a resolver function passes to Dagster's `deprecation_warning`, read from its code, not run."""
+    code = getattr(fn, "__code__", None)
+    if code is None or "deprecation_warning" not in code.co_names:
+        return None
+    texts = [c for c in code.co_consts if isinstance(c, str) and "deprecat" in c.lower()]
+    return texts[0] if texts else ""
+
+
 def _resolvable_fields(cls: type) -> dict[str, Any]:
     try:
         from dagster.components.resolved.base import _get_annotations

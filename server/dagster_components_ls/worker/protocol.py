@@ -63,7 +63,10 @@ SUPPORTED_DAGSTER = "1.11, 1.12 and 1.13"
 # - types: sorted by key; the entry points' modules, the project's registry_modules (wildcards
 #   resolved), the extra_modules, and the project-local types that `type:` lines of the defs
 #   folder name (relative `.X` resolved against the folder's full module). Schemas never carry
-#   Dagster's "__DAGSTER_UNSET_DEFAULT__" default (the key is dropped).
+#   Dagster's "__DAGSTER_UNSET_DEFAULT__" default (the key is dropped). A field the component's code
+#   deprecates has `"deprecated": true` on its property, and `"deprecationMessage": "..."` (VS Code's
+#   keyword) with the code's own reason when it gives one (pydantic's `deprecated=`, `@deprecated_param`,
+#   a field resolver's `deprecation_warning`).
 # - user_vars keys: the absolute file path (as Python imported it) of each template_vars_module a
 #   defs file names, with its @template_var functions; and the type key of each component class
 #   with @staticmethod @template_var methods (or an overridden get_additional_scope).
