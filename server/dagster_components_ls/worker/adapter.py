@@ -201,11 +201,10 @@ def template_globals() -> tuple[list[str], dict[str, str]]:
     try:
         from dagster.components.resolved.scopes import LoadContextScope  # noqa: F401
     except ImportError:
-        from dagster.components.core.context import ComponentLoadContext
-
-        # 1.10.18 has project_root only; later 1.1x added the two context methods.
+        # 1.11.0 to 1.11.3 have project_root only; `Component.load` adds the two context methods
+        # from 1.11.4 (the context has them earlier, but not the scope).
         names.append("project_root")
-        names += [n for n in ("load_component_at_path", "build_defs_at_path") if hasattr(ComponentLoadContext, n)]
+        names += [n for n in ("load_component_at_path", "build_defs_at_path") if _load_puts_in_scope(n)]
     else:
         replacements = {
             "project_root": "context.project_root",
@@ -215,6 +214,19 @@ def template_globals() -> tuple[list[str], dict[str, str]]:
         names += ["context", *replacements]
         deprecated.update({old: _hint(new) for old, new in replacements.items()})
     return names, deprecated
+
+
+def _load_puts_in_scope(name: str) -> bool:
+    """Whether this Dagster's `Component.load` adds `name` to the rendering scope (read from its code:
+    the scope is built inline, from the load context)."""
+    from dagster import Component
+
+    try:
+        return f'"{name}"' in inspect.getsource(Component.load)
+    except (OSError, TypeError):  # no source (a zipped install): the context's own methods decide
+        from dagster.components.core.context import ComponentLoadContext
+
+        return hasattr(ComponentLoadContext, name)
 
 
 def template_members() -> dict[str, list[str]]:
@@ -636,14 +648,17 @@ def _load_context(folder: str, project_root: str | None) -> Any:
     from dagster.components.core.context import ComponentLoadContext
 
     TestComponentTree = getattr(_tree_module(), "TestComponentTree", None)
-    if TestComponentTree is None:  # 1.11.0, 1.11.1: no declarations yet, one context for every path
-        return ComponentLoadContext.for_test()
-    from dagster.components.core.defs_module import ComponentPath
-
+    if TestComponentTree is None:  # 1.11.0, 1.11.1: no declarations yet, a load context per path
+        return ComponentLoadContext.for_test().for_path(Path(folder))
     tree = TestComponentTree(defs_module=mock.Mock(), project_root=Path(project_root or folder))
     context = tree.decl_load_context
-    for_loc = getattr(context, "for_component_loc", None) or context.for_component_path  # 1.11 name
-    decl_context = for_loc(ComponentPath.from_path(Path(folder)))
+    for_loc = getattr(context, "for_component_loc", None) or getattr(context, "for_component_path", None)  # 1.11.4
+    if for_loc is None:  # 1.11.2, 1.11.3: a plain path
+        decl_context = context.for_path(Path(folder))
+    else:
+        from dagster.components.core.defs_module import ComponentPath
+
+        decl_context = for_loc(ComponentPath.from_path(Path(folder)))
     component_decl = mock.Mock()
     component_decl.iterate_child_component_decls = mock.Mock(return_value=[])
     return ComponentLoadContext.from_decl_load_context(decl_context, component_decl)
