@@ -76,6 +76,9 @@ _UNSCANNED = {"__pycache__", "node_modules", "target", "dbt_packages", "logs", "
 MAX_SCANNED_FILES = 2000
 _PRELOAD_TRIED: set[str] = set()
 """Modules preload_imports_of tried in this worker, whatever the outcome: each is tried once."""
+_SCANNED: dict[Path, set[str]] = {}
+"""The imports read from each package folder, once per worker (the server starts a new worker when a
+.py file is saved, since the registry is rebuilt then): a validate call per edit does not read them again."""
 
 
 def preload_imports_of(package_dir: Path, own: set[str], seconds: float) -> None:
@@ -87,7 +90,9 @@ def preload_imports_of(package_dir: Path, own: set[str], seconds: float) -> None
     Installed modules only (see preload), never a package of the project (`own`). All of it within
     `seconds` (SIGALRM): what is left, or fails, is imported by the call's child, which reports it.
     """
-    names = sorted(name for name in _top_level_imports(package_dir) if name not in _PRELOAD_TRIED
+    if package_dir not in _SCANNED:
+        _SCANNED[package_dir] = _top_level_imports(package_dir)
+    names = sorted(name for name in _SCANNED[package_dir] if name not in _PRELOAD_TRIED
                    and name.split(".")[0] not in own and name not in sys.modules and _installed(name.split(".")[0]))
     if not names or not hasattr(signal, "setitimer"):
         return
