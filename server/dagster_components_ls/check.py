@@ -245,7 +245,9 @@ def _validation_answers(worker: WorkerProcess, stamp: str, checked: list, where:
               "seconds_per_document": seconds}
     with slow_step(where, f"validating {len(documents)} document{'s' * (len(documents) != 1)}"):
         try:
-            answer = worker.call(VALIDATION.method, params, timeout=WORKER_CALL_TIMEOUT_SECONDS + seconds * len(documents))
+            # Room for every document's budget, on top of the usual call's: a hang costs only itself.
+            timeout = WORKER_CALL_TIMEOUT_SECONDS + seconds * len(documents)
+            answer = worker.call(VALIDATION.method, params, timeout=timeout)
         except WorkerError as exc:
             raise CheckFailed(f"could not validate the component files of {where}: {exc}") from exc
     split: dict[int, list[dict]] = {i: [] for i in missing}

@@ -172,8 +172,8 @@ def _registry(params: dict[str, Any], progress: Progress) -> dict[str, Any]:
     excluded: dict[str, str] = {}
     while True:
         try:
-            return isolation.run_watched(_parsing_dbt_when_stale(registry.build_registry), project_root, extra_modules, extra_types, excluded,
-                                         seconds_per_step=float(seconds), on_step=progress)
+            return isolation.run_watched(_parsing_dbt_when_stale(registry.build_registry), project_root, extra_modules,
+                                         extra_types, excluded, seconds_per_step=float(seconds), on_step=progress)
         except isolation.StepFailed as failed:
             if failed.step is None or failed.step.name is None or failed.step.name in excluded:
                 raise isolation.ChildFailed(f"building the registry failed while {failed}") from None
@@ -200,8 +200,9 @@ def _validate(params: dict[str, Any], progress: Progress) -> dict[str, Any]:
     while True:
         left = [i for i in range(len(documents)) if i not in failed]
         try:
-            answer = isolation.run_watched(_parsing_dbt_when_stale(validate.validate_documents), project_root, [documents[i] for i in left],
-                                           seconds_per_step=float(seconds), on_step=progress)
+            answer = isolation.run_watched(_parsing_dbt_when_stale(validate.validate_documents), project_root,
+                                           [documents[i] for i in left], seconds_per_step=float(seconds),
+                                           on_step=progress)
             break
         except isolation.StepFailed as stopped:
             if stopped.step is None or stopped.step.name is None:
