@@ -60,7 +60,7 @@ def _load_project(project_root: str, prepare: bool, seconds_per_document: float 
     before = set(sys.modules)
     # DAGSTER_IS_DEV_CLI stays as dg sets it (project code may read it); only the refresh of stored
     # state that it asks for on every load is ours: prepared when missing or stale (below).
-    adapter.refresh_stored_state_only_when_asked(_manifest_is_current)
+    adapter.refresh_stored_state_only_when_asked(manifest_is_current)
     _prefer_project_sources(project)
     _put_interpreter_scripts_on_path()
     os.environ.update(adapter.project_env_file(root))  # a forked child: the worker's own stays as it was
@@ -295,7 +295,7 @@ def _staleness(state: adapter.StoredState) -> str | None:
     return None
 
 
-def _manifest_is_current(manifest: Path, project_dir: Path) -> bool:
+def manifest_is_current(manifest: Path, project_dir: Path) -> bool:
     """The dbt manifest exists and no file of the dbt project (its outputs aside) changed after it."""
     if not manifest.is_file():
         return False
@@ -462,10 +462,7 @@ def _is_installed(path: Path) -> bool:
 def _learned(before: set[str], project: "registry.ProjectConfig") -> list[str]:
     """Installed modules this load imported: the worker imports them once, so the next load is warm.
     Never the project's own package, even when it is installed: each load must see its edits."""
-    site = adapter.site_dirs()
-    own = project.root_module.split(".")[0]
-    return sorted(name for name in set(sys.modules) - before
-                  if name.split(".")[0] != own and (getattr(sys.modules.get(name), "__file__", None) or "").startswith(site))
+    return adapter.installed_since(before, project.root_module.split(".")[0])
 
 
 def _prefer_project_sources(project: "registry.ProjectConfig") -> None:

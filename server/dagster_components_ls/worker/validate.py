@@ -23,6 +23,8 @@
 
 import importlib
 import os
+import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -46,7 +48,13 @@ class Skipped(Exception):
     """The document cannot be validated without the file system, environment or rendering."""
 
 
-def validate_documents(project_root: str | None, documents: list[dict[str, Any]]) -> dict[str, Any]:
+def validate_documents(project_root: str | None, documents: list[dict[str, Any]],
+                       step: Callable[..., None] = lambda doing, name=None: None) -> dict[str, Any]:
+    """Every document's result, each validated as one watched step (`step` names its position in
+    `documents`, so a document that hangs or ends the process can be left out of a retry), and the
+    installed modules the documents imported (`modules`), for the worker to keep for the next call."""
+    before = set(sys.modules)
+    project = None
     if project_root:
         try:
             project = registry.read_project(Path(project_root))
@@ -54,7 +62,12 @@ def validate_documents(project_root: str | None, documents: list[dict[str, Any]]
             project = None
         if project is not None:
             registry.make_importable(project)  # the project need not be installed, as for `registry`
-    return {"results": [validate_document(document, project_root) for document in documents]}
+    results = []
+    for position, document in enumerate(documents):
+        step(f"validating document {document.get('index')} ({document.get('type')})", str(position))
+        results.append(validate_document(document, project_root))
+    own = project.root_module.split(".")[0] if project is not None else None
+    return {"results": results, "modules": adapter.installed_since(before, own)}
 
 
 def validate_document(document: dict[str, Any], project_root: str | None) -> dict[str, Any]:
