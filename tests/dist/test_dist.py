@@ -111,6 +111,22 @@ def test_the_metadata_is_complete_and_needs_no_dagster(wheel: Path):
     assert meta["Description-Content-Type"] == "text/markdown"
 
 
+def test_the_pypi_readme_links_into_the_repository(wheel: Path):
+    """PyPI shows README.md without the repository around it: its relative images and links are made
+    absolute (hatch-fancy-pypi-readme), each to a file the repository holds."""
+    with zipfile.ZipFile(wheel) as zf:
+        readme = Parser().parsestr(zf.read(f"dagster_components_ls-{VERSION}.dist-info/METADATA").decode()).get_payload()
+    assert readme.startswith("# dagster-components-ls\n")
+    web = "https://github.com/dagster-components-ls/dagster-components-ls"
+    ours, elsewhere = [], []
+    for image, url in re.findall(r"(!?)\[[^\]]*\]\(([^)]+)\)", readme):
+        inside = f"{web}/raw/HEAD/" if image else f"{web}/blob/HEAD/"
+        (ours if url.startswith(inside) else elsewhere).append((image, url.removeprefix(inside)))
+    assert [url for _, url in elsewhere if not url.startswith("https://")] == []  # nothing left relative
+    assert [path for _, path in ours if not (REPO / path).is_file()] == []
+    assert ("!", "docs/images/lineage.png") in ours and ("", "docs/reference/cli.md") in ours
+
+
 def test_the_extension_and_the_server_have_one_version():
     package_json = json.loads((REPO / "vscode-client/package.json").read_text())
     assert package_json["version"] == VERSION
