@@ -153,12 +153,13 @@ def installed(request, wheel: Path, tmp_path_factory) -> Path:
         done = _run([*uv, "tool", "install", "--quiet", "--python", sys.executable, wheel], env=env)
         assert done.returncode == 0, done.stderr
         command = where / "bin/dagster-components-ls"
-        assert (where / "tools/dagster-components-ls").is_dir()
+        listed = _run([*uv, "tool", "list"], env=env)
+        assert listed.stdout.splitlines() == [f"dagster-components-ls v{VERSION}", "- dagster-components-ls"], listed.stderr
     assert command.exists()
     return command
 
 
-def test_version(installed: Path):
+def test_version_prints_the_package_version(installed: Path):
     shown = _run([installed, "--version"], env=_clean_env())
     assert (shown.returncode, shown.stdout, shown.stderr) == (0, f"dagster-components-ls {VERSION}\n", "")
 
