@@ -1,8 +1,8 @@
 """Every Dagster import the worker makes: the one place that follows Dagster's internal renames."""
 
-# Supported: every release of Dagster 1.11, 1.12 and 1.13 (`__main__._check_dagster` refuses older ones before
-# anything here runs). Each function tries today's (1.13) name first and falls back to an older name
-# or to a plain re-implementation, so a rename costs one edit here and nowhere else.
+# Supported: every release of Dagster 1.11, 1.12 and 1.13 (`__main__._check_dagster` refuses older
+# ones before anything here runs). Each function tries today's (1.13) name first and falls back to an
+# older name or to a plain re-implementation, so a rename costs one edit here and nowhere else.
 # Dagster is imported inside the functions, never at module level, so `ping` works (and fails
 # clearly later) in an interpreter without Dagster.
 
