@@ -92,6 +92,8 @@ def hover(parsed: ParsedFile, offset: int, ctx: CheckContext, index: LineIndex) 
     if found is None:
         return None
     text, span = found
+    if ctx.registry is not None and ctx.registry.approximate:  # the bundled snapshot, not the project's types
+        text = f"*{ctx.registry.approximate}*\n\n{text}"
     return types.Hover(
         contents=types.MarkupContent(kind=types.MarkupKind.Markdown, value=text),
         range=lsp_range(index, span.shifted(doc.start)),

@@ -65,6 +65,8 @@ class Registry:
     module_errors: dict[str, str]
     dagster_version: str | None
     python: dict[str, str]
+    approximate: str | None = None
+    """The label of the bundled snapshot (bundled.label) when this is it, not the project's own types."""
     _by_name: dict[str, ComponentType] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:

@@ -30,6 +30,7 @@ from .hover import hover
 from .lineage import LineageState, Loaded, asset_at, asset_completions, asset_hover, lens_title, lineage_view
 from .lsp_ranges import lsp_range
 from .positions import LineIndex, Span
+from .bundled import bundled_registry
 from .registry import Registry, fingerprint, load_registry, prune_cache
 from .rpc import ComponentsProtocol, serve_stdio
 from .settings import Settings
@@ -118,6 +119,9 @@ class ProjectState:
     """Set while a worker builds the registry (the cache could not answer): requests stop waiting for it."""
     bypass_cache: bool = False
     """The next registry read asks the worker whatever the cache holds (Reload Component Types)."""
+    unset_environment: Optional[str] = None
+    """Why the project's environment cannot run the worker (no Dagster, no interpreter), while
+    `registry` is the bundled snapshot: no worker-backed check, type lookup or load is attempted."""
 
     def background_worker(self) -> WorkerProcess:
         if self.worker is None:
@@ -339,11 +343,21 @@ class ComponentsLanguageServer(LanguageServer):
             if not isinstance(exc, (WorkerError, projects.InterpreterNotFound, OSError)):
                 log.exception("reading the component types failed")
                 reason = f"{type(exc).__name__}: {exc}"
-            state.error = f"Could not read the component types: {reason}"
-            self.status(state, "registry", "error" if self.settings.trusted else "untrusted", state.error)
-            self.window_show_message(types.ShowMessageParams(type=types.MessageType.Error, message=state.error))
+            bundled = bundled_registry() if self.settings.trusted and _environment_missing(exc) else None
+            if bundled is not None:  # features from Dagster's own types until the environment is set up
+                state.registry, state.fingerprint, state.error, state.unset_environment = bundled, None, None, reason
+                state.contexts.clear()
+                message = f"{bundled.approximate} ({reason})"
+                self.status(state, "registry", "ready", message)
+                self.window_show_message(types.ShowMessageParams(type=types.MessageType.Warning, message=message))
+            else:
+                if state.unset_environment is not None:  # another failure now: the label would not hold
+                    state.registry, state.unset_environment = None, None
+                state.error = f"Could not read the component types: {reason}"
+                self.status(state, "registry", "error" if self.settings.trusted else "untrusted", state.error)
+                self.window_show_message(types.ShowMessageParams(type=types.MessageType.Error, message=state.error))
         else:
-            state.registry, state.fingerprint, state.error = registry, stamp, None
+            state.registry, state.fingerprint, state.error, state.unset_environment = registry, stamp, None, None
             from .policies import load_policy_config, policy_config_path
 
             state.policies = load_policy_config(policy_config_path(state.project))[0]
@@ -366,7 +380,7 @@ class ComponentsLanguageServer(LanguageServer):
             state.building.clear()
             self.end_progress(progress, state.error or "Component types ready")
         self.publish_all(state)
-        if state.registry is not None:
+        if state.registry is not None and state.unset_environment is None:
             for uri in self.open_uris(state):
                 self.learn_types(uri)
             if self.open_uris(state):
@@ -432,7 +446,7 @@ class ComponentsLanguageServer(LanguageServer):
     def learn_types(self, uri: str) -> None:
         """Ask the worker about typenames this document uses that the registry does not know yet."""
         state = self.state_for(uri)
-        if state.registry is None:
+        if state.registry is None or state.unset_environment is not None:  # no worker to ask
             return
         _, parsed, _ = self.parse(uri)
         unknown = {t for t in referenced_types([parsed]) if state.registry.lookup(t) is None} - state.extra_types
@@ -520,7 +534,8 @@ class ComponentsLanguageServer(LanguageServer):
     def want_lineage(self, state: ProjectState, only_if_missing: bool = False) -> None:
         """Load the project's definitions (again); a save during a load cancels it and loads anew."""
         lin = state.lineage
-        if state.project is None or state.python is None or not self.settings.trusted or not self.settings.lineage_enabled:
+        if (state.project is None or state.python is None or not self.settings.trusted or not self.settings.lineage_enabled
+                or state.unset_environment is not None):
             return
         if only_if_missing and (lin.loaded is not None or lin.wanted):
             return
@@ -952,6 +967,8 @@ def _why_no_lineage(ls: ComponentsLanguageServer, state: ProjectState) -> str:
         return "Lineage runs the project's code, which an untrusted workspace does not allow"
     if not ls.settings.lineage_enabled:
         return "Lineage is turned off (setting dagsterComponents.lineage.enabled)"
+    if state.unset_environment is not None:
+        return f"Lineage needs the project's environment, which is not set up: {state.unset_environment}"
     return state.error or "The definitions could not be loaded"
 
 
@@ -1100,6 +1117,12 @@ async def _serve_stdio() -> int:
         for state in server.states.values():  # an `exit` without `shutdown`, a client gone: workers too
             server.stop_workers(state)
         server.shutdown()
+
+
+def _environment_missing(exc: Exception) -> bool:
+    """Whether the registry failed because the project's environment is not set up (no Dagster in
+    the interpreter, or no interpreter at all), not because of its code or an unsupported Dagster."""
+    return isinstance(exc, projects.InterpreterNotFound) or (isinstance(exc, WorkerError) and exc.kind == "no-dagster")
 
 
 def _failed_modules(registry: Registry, shown: int = 3) -> str:

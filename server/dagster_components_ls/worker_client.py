@@ -42,7 +42,8 @@ def _timeout_cap() -> float:
 
 
 class WorkerError(Exception):
-    """A call that produced no result. kind: "timeout" | "crashed" | "exception" | "unavailable"."""
+    """A call that produced no result. kind: "timeout" | "crashed" | "exception" | "unavailable" | "no-dagster"
+    (the interpreter has no Dagster)."""
 
     def __init__(self, kind: str, message: str, stderr_tail: str = "", traceback: str = "") -> None:
         super().__init__(f"{message}\n{stderr_tail}".rstrip())
@@ -199,7 +200,8 @@ class WorkerProcess:
         self._failures = 0  # the worker answered: it is healthy, even if the call raised
         if "error" in response:
             error = response["error"]
-            raise WorkerError("exception", error.get("message", "worker error"), self.stderr_tail(),
+            kind = "no-dagster" if error.get("kind") == protocol.ERROR_NO_DAGSTER else "exception"
+            raise WorkerError(kind, error.get("message", "worker error"), self.stderr_tail(),
                               error.get("traceback", ""))
         return response["result"]
 

@@ -29,7 +29,11 @@ class BadRequest(Exception):
 
 
 class CannotRun(Exception):
-    """The interpreter cannot answer this call at all (no Dagster); the message is for the user as is."""
+    """The interpreter cannot answer this call at all (an unsupported Dagster); the message is for the user as is."""
+
+
+class NoDagster(CannotRun):
+    """The interpreter has no Dagster: the project's environment is not set up yet."""
 
 
 Progress = Callable[[str], None]
@@ -127,7 +131,8 @@ def _respond(line: str, send: Callable[[dict[str, Any]], None]) -> tuple[dict[st
     except BadRequest as e:
         return _error(request_id, protocol.ERROR_BAD_REQUEST, str(e), ""), False
     except CannotRun as e:
-        return _error(request_id, protocol.ERROR_EXCEPTION, str(e), ""), False
+        kind = protocol.ERROR_NO_DAGSTER if isinstance(e, NoDagster) else protocol.ERROR_EXCEPTION
+        return _error(request_id, kind, str(e), ""), False
     except BaseException as e:  # never die on a request: user code may raise SystemExit too
         trace = e.traceback if isinstance(e, isolation.ChildFailed) else traceback.format_exc()
         message = str(e) if isinstance(e, isolation.ChildFailed) else f"{type(e).__name__}: {e}"
@@ -141,7 +146,7 @@ def _check_dagster() -> None:
     import importlib.util
 
     if "dagster" not in sys.modules and importlib.util.find_spec("dagster") is None:
-        raise CannotRun(f"Dagster is not installed in {sys.executable}")
+        raise NoDagster(f"Dagster is not installed in {sys.executable}")
     try:
         version = importlib.metadata.version("dagster")
     except importlib.metadata.PackageNotFoundError:  # a source checkout on the path: assume it is current

@@ -140,6 +140,7 @@ SECONDS_PER_DOCUMENT = 30
 # Result kinds of an error response.
 ERROR_EXCEPTION = "exception"  # the call raised (user code or Dagster)
 ERROR_BAD_REQUEST = "bad-request"  # unknown method or malformed params
+ERROR_NO_DAGSTER = "no-dagster"  # the interpreter has no Dagster at all (the server serves its bundled snapshot)
 
 # Load (METHOD_LOAD): the project's definitions, loaded by Dagster's own ComponentTree in a forked
 # child (user code runs there, fresh each call; installed modules it imported are imported by the
