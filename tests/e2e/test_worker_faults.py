@@ -178,15 +178,6 @@ async def test_requests_never_wait_for_a_registry_that_a_worker_builds(hang_clie
 
 
 @pytest.mark.asyncio(loop_scope="function")
-async def test_an_interpreter_without_dagster_is_named(client: LanguageClient, tmp_path):
-    venv = tmp_path / "bare"
-    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
-    root = write_project(tmp_path / "shop")
-    (root / ".venv").symlink_to(venv)  # the project's own interpreter, found like a user's
-    await check_interpreter_error(client, root, f"Dagster is not installed in {root / '.venv' / 'bin' / 'python'}")
-
-
-@pytest.mark.asyncio(loop_scope="function")
 async def test_an_unsupported_dagster_is_named_with_the_versions_supported(client: LanguageClient, tmp_path):
     python = unsupported_dagster_venv()
     root = write_project(tmp_path / "shop")
