@@ -31,6 +31,9 @@ def _tracked(*paths: str) -> list[str]:
     return sorted(p for p in out.decode().split("\0") if p)
 
 
+PINNED_DAGSTER = re.search(r'"dagster==([^"]+)"', (REPO / "pyproject.toml").read_text()).group(1)
+
+
 def _clean_env(**extra: str) -> dict:
     """This process's environment without what would make an installed command see the source tree or
     the dev venv (PYTHONPATH, VIRTUAL_ENV) instead of what the wheel installed."""
@@ -84,6 +87,7 @@ def test_the_wheel_holds_the_package_with_its_worker_and_schemas_and_nothing_els
         entry_points = zf.read(f"{info}/entry_points.txt").decode()
     assert sorted(names) == sorted(package + schemas + metadata)
     assert "dagster_components_ls/worker/__main__.py" in names and "dagster_components_ls/json_schemas/policies.schema.json" in names
+    assert "dagster_components_ls/bundled/registry-snapshot.json" in names  # served while a project has no Dagster
     assert entry_points.split() == ["[console_scripts]", "dagster-components-ls", "=", "dagster_components_ls.__main__:main"]
 
 
@@ -235,3 +239,28 @@ def test_serve_answers_the_lsp_handshake_with_its_version(installed: Path, examp
         if server.poll() is None:
             server.kill()
             server.wait()
+
+
+def test_serve_without_any_environment_offers_the_bundled_snapshot(installed: Path, examples_copy: Path, tmp_path):
+    # No `python` setting and no .venv in the copy: the server's own interpreter (the tool's, without
+    # Dagster) is the project's, so the wheel's bundled snapshot answers, labelled as such.
+    project = examples_copy / "examples/acme_analytics"
+    server = subprocess.Popen([installed, "serve"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                              env=_clean_env(DAGSTER_COMPONENTS_LS_CACHE=str(tmp_path / "cache")))
+    try:
+        server.stdin.write(_frame({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+            "processId": os.getpid(), "rootUri": project.as_uri(), "capabilities": {},
+            "workspaceFolders": [{"uri": project.as_uri(), "name": "acme_analytics"}],
+            "initializationOptions": {"lineage": {"enabled": False}}}}))
+        server.stdin.flush()
+        _answer(server.stdout, 1)
+        server.stdin.write(_frame({"jsonrpc": "2.0", "method": "initialized", "params": {}}))
+        server.stdin.flush()
+        while (message := _read_frame(server.stdout)).get("method") != "dagster/status" or message["params"]["state"] == "loading":
+            pass
+        python = message["params"]["interpreter"]
+        assert (message["params"]["state"], message["params"]["message"]) == ("ready", (
+            f"approximate: Dagster {PINNED_DAGSTER} built-ins, your project's environment is not set up (Dagster is not installed in {python})"))
+    finally:
+        server.kill()
+        server.wait()

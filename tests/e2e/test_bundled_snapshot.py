@@ -15,8 +15,6 @@ from e2e_support import (REPO, SHOP_SKELETON, open_and_wait, server_config, star
 from lsprotocol import types
 from pytest_lsp import LanguageClient
 
-from dagster_components_ls import bundled
-
 PINNED = re.search(r'"dagster==([^"]+)"', (REPO / "pyproject.toml").read_text()).group(1)
 LABEL = f"approximate: Dagster {PINNED} built-ins, your project's environment is not set up"
 DEFS = """\
@@ -119,6 +117,8 @@ async def test_no_interpreter_at_all_gets_the_bundled_snapshot(client: LanguageC
 
 
 def test_the_committed_snapshot_is_what_the_worker_builds_from_the_pinned_dagster():
+    from dagster_components_ls import bundled
+
     committed = bundled.SNAPSHOT_FILE.read_text()
     assert f'"dagster_version": "{PINNED}"' in committed  # run `./dev snapshot` after changing the pins
     if importlib.metadata.version("dagster") != PINNED:
