@@ -1,0 +1,58 @@
+import json
+import re
+from pathlib import Path
+
+import pytest
+from carets import with_caret
+
+from dagster_components_ls import bundled
+from dagster_components_ls.diagnostics import CheckContext, diagnose_text
+from dagster_components_ls.documents import parse_file
+from dagster_components_ls.hover import hover
+from dagster_components_ls.positions import LineIndex
+from dagster_components_ls.snapshot_shape import snapshot_problem
+
+PYPROJECT = Path(__file__).resolve().parents[2] / "pyproject.toml"
+PINNED = re.search(r'"dagster==([^"]+)"', PYPROJECT.read_text()).group(1)
+LABEL = f"approximate: Dagster {PINNED} built-ins, your project's environment is not set up"
+
+
+@pytest.fixture(scope="module")
+def ctx() -> CheckContext:
+    registry = bundled.bundled_registry()
+    assert registry is not None
+    return CheckContext(registry=registry, folder="/repo/src/shop/defs/x", folder_module="shop.defs.x", project_root="/repo")
+
+
+def test_the_shipped_snapshot_has_the_shape_the_server_reads_and_nothing_of_a_machine():
+    snapshot = json.loads(bundled.SNAPSHOT_FILE.read_text())
+    assert snapshot_problem(snapshot) is None
+    assert (snapshot["python"], snapshot["module_errors"]) == ({}, {})
+    assert {t["key"].split(".")[0] for t in snapshot["types"]} == set(bundled.PACKAGES)
+    assert [t["source"] for t in snapshot["types"]] == [None] * len(snapshot["types"])
+
+
+def test_the_bundled_registry_is_labelled_with_its_dagster_version(ctx):
+    assert ctx.registry.approximate == LABEL
+    assert bundled.label(None) == "approximate: Dagster unknown built-ins, your project's environment is not set up"
+
+
+@pytest.mark.parametrize("text, expected", [
+    # A type outside the snapshot may well exist in the project's environment: nothing is said.
+    pytest.param("type: acme.Custom\nattributes:\n  anything: 1\n", [], id="unknown-type"),
+    pytest.param("type: .Local\n", [], id="relative-type"),
+    # The snapshot's own types are checked against their schemas.
+    pytest.param("type: dagster.PythonScriptComponent\nattributes:\n  execution: {path: a.py}\n  colour: red\n",
+                 [("unknown-attribute", "Unknown attribute 'colour' for dagster.PythonScriptComponent. Allowed: assets, checks, execution")],
+                 id="schema"),
+])
+def test_diagnostics_on_the_snapshot(text, expected, ctx):
+    problems = [p for p in diagnose_text(text, ctx) if p.code != "missing-file"]
+    assert [(p.code, p.message) for p in problems] == expected
+
+
+def test_hover_carries_the_label(ctx):
+    text, offset = with_caret("type: dagster_dbt.DbtProject|Component\n")
+    found = hover(parse_file(text), offset, ctx, LineIndex(text))
+    assert found is not None
+    assert found.contents.value.startswith(f"*{LABEL}*\n\n**DbtProjectComponent** `dagster_dbt.DbtProjectComponent`")
