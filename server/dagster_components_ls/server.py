@@ -721,7 +721,7 @@ def scaffold_actions(snap: Snapshot, uri: str, used: list[str]) -> list[types.Co
     from .scaffolding import SCAFFOLD_COMMAND, relevant_types
 
     registry = snap.ctx.registry
-    if registry is None:
+    if registry is None or registry.approximate:  # the bundled snapshot: no scaffolder can run
         return []
     folder = from_path(to_path(uri).parent)
 
@@ -1040,6 +1040,9 @@ async def on_scaffold(ls: ComponentsLanguageServer, *args: Any) -> Optional[dict
         await state.loading
     if state.python is None or not ls.settings.trusted:
         raise ValueError("Scaffolding runs the component's scaffolder, which needs a trusted workspace")
+    if state.unset_environment is not None:
+        raise ValueError(f"Scaffolding runs the component's scaffolder in the project's environment, which is not "
+                         f"set up: {state.unset_environment}")
     root = state.project.root if state.project else None
     params = {k: str(root / v) if isinstance(v, str) and k.endswith("path") and root and not Path(v).is_absolute() else v
               for k, v in (request.get("params") or {}).items()}

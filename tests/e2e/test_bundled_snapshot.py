@@ -73,6 +73,14 @@ BUNDLED_TYPES = [
     "dagster_dbt.DbtCloudComponent", "dagster_dbt.DbtProjectComponent", "dagster_dlt.DltLoadCollectionComponent",
     "dagster_fivetran.FivetranAccountComponent", "dagster_sling.SlingReplicationCollectionComponent",
 ]
+async def action_titles(client: LanguageClient, path: Path) -> list[str]:
+    actions = await client.text_document_code_action_async(types.CodeActionParams(
+        text_document=types.TextDocumentIdentifier(uri=path.as_uri()),
+        range=types.Range(start=types.Position(line=0, character=0), end=types.Position(line=0, character=0)),
+        context=types.CodeActionContext(diagnostics=[])))
+    return [a.title for a in actions or []]
+
+
 SNAPSHOT_DIAGNOSTICS = [
     ("unknown-attribute", 3, 2, 3, 8, "Unknown attribute 'colour' for dagster_dbt.DbtProjectComponent. Allowed: "
      "cli_args, exclude, include_metadata, op, prepare_if_dev, project, select, selector, translation, translation_settings"),
@@ -91,6 +99,7 @@ async def test_an_environment_without_dagster_gets_the_bundled_snapshot_until_it
     assert await type_labels(client, path) == BUNDLED_TYPES
     assert (await hover_text(client, path, 0, 20)).startswith(f"*{LABEL}*\n\n**DbtProjectComponent** `dagster_dbt.DbtProjectComponent`")
     assert (await hover_text(client, path, 2, 4)).startswith(f"*{LABEL}*\n\n")
+    assert await action_titles(client, path) == []  # scaffolding needs a worker
 
     # The environment gets Dagster (here: the dev venv), and Reload Component Types reads the real registry.
     (root / ".venv").unlink()
@@ -102,6 +111,7 @@ async def test_an_environment_without_dagster_gets_the_bundled_snapshot_until_it
     assert await until(client, lambda: any(d.code == "unknown-type" for d in client.diagnostics.get(path.as_uri(), [])))
     assert [d.code for d in client.diagnostics[path.as_uri()]].count("unknown-type") == 1
     assert (await hover_text(client, path, 0, 20)).startswith("**DbtProjectComponent** `dagster_dbt.DbtProjectComponent`")
+    assert await action_titles(client, path) == ["Add another dagster_dbt.DbtProjectComponent document"]
 
 
 @pytest.mark.asyncio(loop_scope="function")
