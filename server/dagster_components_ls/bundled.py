@@ -24,6 +24,21 @@ def label(dagster_version: Optional[str]) -> str:
     return f"approximate: Dagster {dagster_version or 'unknown'} built-ins, your project's environment is not set up"
 
 
+def setup_hint(project_root: Optional[Path], configured: bool) -> str:
+    """What sets the project's environment up, for the status of editors that do not offer to (VS Code
+    does): "; to set it up, run `uv sync` in /p". Empty outside a project, or when the interpreter is
+    a setting's (the user chose it: installing into it is theirs to decide)."""
+    if project_root is None or configured:
+        return ""
+    if (project_root / "uv.lock").is_file():
+        command = "`uv sync`"
+    elif (project_root / ".venv").exists():
+        command = "`uv pip install -e .` (or `.venv/bin/python -m pip install -e .`)"
+    else:
+        command = "`uv venv && uv pip install -e .` (or `python3 -m venv .venv && .venv/bin/python -m pip install -e .`)"
+    return f"; to set it up, run {command} in {project_root}"
+
+
 @functools.lru_cache(maxsize=1)
 def bundled_registry() -> Optional[Registry]:
     """The shipped snapshot as an approximate registry, or None when the file is missing or broken

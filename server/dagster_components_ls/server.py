@@ -30,7 +30,7 @@ from .hover import hover
 from .lineage import LineageState, Loaded, asset_at, asset_completions, asset_hover, lens_title, lineage_view
 from .lsp_ranges import lsp_range
 from .positions import LineIndex, Span
-from .bundled import bundled_registry
+from .bundled import bundled_registry, setup_hint
 from .registry import Registry, fingerprint, load_registry, prune_cache
 from .rpc import ComponentsProtocol, serve_stdio
 from .settings import Settings
@@ -347,7 +347,8 @@ class ComponentsLanguageServer(LanguageServer):
             if bundled is not None:  # features from Dagster's own types until the environment is set up
                 state.registry, state.fingerprint, state.error, state.unset_environment = bundled, None, None, reason
                 state.contexts.clear()
-                message = f"{bundled.approximate} ({reason})"
+                configured = bool(self.settings.python or self.python_override)
+                message = f"{bundled.approximate} ({reason}){setup_hint(root, configured)}"
                 self.status(state, "registry", "ready", message)
                 self.window_show_message(types.ShowMessageParams(type=types.MessageType.Warning, message=message))
             else:

@@ -260,7 +260,9 @@ def test_serve_without_any_environment_offers_the_bundled_snapshot(installed: Pa
             pass
         python = message["params"]["interpreter"]
         assert (message["params"]["state"], message["params"]["message"]) == ("ready", (
-            f"approximate: Dagster {PINNED_DAGSTER} built-ins, your project's environment is not set up (Dagster is not installed in {python})"))
+            f"approximate: Dagster {PINNED_DAGSTER} built-ins, your project's environment is not set up (Dagster is not installed "
+            f"in {python}); to set it up, run `uv venv && uv pip install -e .` (or `python3 -m venv .venv && .venv/bin/python "
+            f"-m pip install -e .`) in {project}"))
     finally:
         server.kill()
         server.wait()

@@ -93,7 +93,9 @@ async def test_an_environment_without_dagster_gets_the_bundled_snapshot_until_it
     path = defs_file(root)
     python = root / ".venv" / "bin" / "python"
     diagnostics = await open_and_wait(client, path)
-    assert registry_messages(client, root) == [("ready", f"{LABEL} (Dagster is not installed in {python})")]
+    assert registry_messages(client, root) == [("ready", f"{LABEL} (Dagster is not installed in {python}); to set it "
+                                                         f"up, run `uv pip install -e .` (or `.venv/bin/python -m pip "
+                                                         f"install -e .`) in {root}")]
     # Schema checks of the snapshot's types; no unknown-type for acme.Custom, no worker-error.
     assert summary(diagnostics) == SNAPSHOT_DIAGNOSTICS
     assert await type_labels(client, path) == BUNDLED_TYPES

@@ -56,3 +56,19 @@ def test_hover_carries_the_label(ctx):
     found = hover(parse_file(text), offset, ctx, LineIndex(text))
     assert found is not None
     assert found.contents.value.startswith(f"*{LABEL}*\n\n**DbtProjectComponent** `dagster_dbt.DbtProjectComponent`")
+
+
+@pytest.mark.parametrize("files, configured, expected", [
+    pytest.param(["uv.lock", ".venv/"], False, "; to set it up, run `uv sync` in {root}", id="uv-lock"),
+    pytest.param([".venv/"], False, "; to set it up, run `uv pip install -e .` (or `.venv/bin/python -m pip install -e .`) "
+                 "in {root}", id="venv-without-dagster"),
+    pytest.param([], False, "; to set it up, run `uv venv && uv pip install -e .` (or `python3 -m venv .venv && "
+                 ".venv/bin/python -m pip install -e .`) in {root}", id="no-venv"),
+    # The user chose the interpreter: what to install into it is theirs to decide.
+    pytest.param(["uv.lock"], True, "", id="configured"),
+])
+def test_setup_hint(files, configured, expected, tmp_path):
+    for name in files:
+        (tmp_path / name.rstrip("/")).mkdir() if name.endswith("/") else (tmp_path / name).write_text("")
+    assert bundled.setup_hint(tmp_path, configured) == expected.format(root=tmp_path)
+    assert bundled.setup_hint(None, False) == ""
