@@ -5,8 +5,10 @@
 # Dagster is imported inside the functions, never at module level, so `ping` works (and fails
 # clearly later) in an interpreter without Dagster.
 
+import dataclasses
 import importlib.metadata
 import inspect
+import re
 import sys
 import typing
 from collections.abc import Iterator
@@ -465,8 +467,8 @@ def leave_unset(instance: Any, key: str) -> bool:
     return True
 
 
-def load_component(cls: type, instance: Any, folder: str,
-                   project_root: str | None) -> tuple[list[Any], PydanticErrors] | None:
+def load_component(cls: type, instance: Any, folder: str, project_root: str | None,
+                   defs: tuple[str, str] | None = None) -> tuple[list[Any], PydanticErrors] | None:
     """Builds the component from a validated model the way the loader does (`Component.load`).
 
     That runs the Resolvers and the class's own pydantic validation (enum and Literal members,
@@ -476,7 +478,7 @@ def load_component(cls: type, instance: Any, folder: str,
     `build_defs` is never called.
     """
     try:
-        cls.load(instance, _load_context(folder, project_root))
+        cls.load(instance, _load_context(folder, project_root, defs))
     except Exception as e:
         found = _validation_error_in(e)
         if found is None:
@@ -545,11 +547,13 @@ def _models_in(annotation: Any, seen: set[int]) -> Iterator[type]:
         yield from _models_in(arg, seen)
 
 
-def _load_context(folder: str, project_root: str | None) -> Any:
+def _load_context(folder: str, project_root: str | None, defs: tuple[str, str] | None = None) -> Any:
     """A ComponentLoadContext for a component in `folder`, outside any loaded component tree.
 
     Like `ComponentTree.for_test().load_context` (what `Component.from_attributes_dict` uses), but
-    with the document's folder as `context.path`, so resolvers see relative paths as at load.
+    with the document's folder as `context.path`, so resolvers see relative paths as at load, and
+    with the project's defs module (`defs`: its name and folder), so a relative Python reference
+    (`execution: .ops.refresh`, resolved against `defs_module_name`) names what it names at load.
     """
     from pathlib import Path
     from unittest import mock
@@ -566,6 +570,8 @@ def _load_context(folder: str, project_root: str | None) -> Any:
     context = tree.decl_load_context
     for_loc = getattr(context, "for_component_loc", None) or context.for_component_path  # 1.11 name
     decl_context = for_loc(ComponentPath.from_path(Path(folder)))
+    if defs is not None and dataclasses.is_dataclass(decl_context):
+        decl_context = dataclasses.replace(decl_context, defs_module_name=defs[0], defs_module_path=Path(defs[1]))
     component_decl = mock.Mock()
     component_decl.iterate_child_component_decls = mock.Mock(return_value=[])
     return ComponentLoadContext.from_decl_load_context(decl_context, component_decl)
@@ -596,6 +602,50 @@ def _validation_error_in(exc: BaseException) -> tuple[Any, list[Any]] | None:
             return None
         current = current.__cause__ or current.__context__
     return None
+
+
+# How Python says a dotted reference does not import, as the last line of a traceback that
+# Dagster's ResolutionException carries as text (a union of resolvers keeps only the text):
+#   ModuleNotFoundError: No module named 'nosuch_mod'
+#   AttributeError: module 'json' has no attribute 'nosuch'
+_MISSING_MODULE = re.compile(r"^\s*ModuleNotFoundError: No module named '([\w.]+)'\s*$", re.M)
+_MISSING_ATTRIBUTE = re.compile(r"^\s*AttributeError: module '([\w.]+)' has no attribute '(\w+)'\s*$", re.M)
+
+
+@dataclass(frozen=True)
+class Unimportable:
+    """A module or module attribute that a resolver failed to import (`attribute` None: the module)."""
+
+    module: str
+    attribute: str | None
+    message: str
+    """Python's own words: "No module named 'nosuch_mod'"."""
+
+
+def unimportable_names(e: BaseException) -> tuple[list[Any], list[Unimportable]]:
+    """(key path where Dagster was resolving, the names that did not import) of a load failure.
+
+    The path is the innermost `ResolutionContext` on the way (the field, or the union field whose
+    every resolver failed); the names come from the exception and what it wraps, objects or text.
+    """
+    context_cls = resolution_context_type()
+    path: list[Any] = ["attributes"]
+    text: list[str] = []
+    seen: set[int] = set()
+    current: BaseException | None = e
+    while current is not None and id(current) not in seen and len(seen) < 20:
+        seen.add(id(current))
+        text.append(f"{type(current).__name__}: {current}")
+        found = _resolution_path(current.__traceback__, context_cls)
+        if len(found) > len(path):
+            path = found
+        current = current.__cause__ or current.__context__
+    joined = "\n".join(text)
+    names = {Unimportable(m.group(1), None, f"No module named '{m.group(1)}'")
+             for m in _MISSING_MODULE.finditer(joined)}
+    names |= {Unimportable(m.group(1), m.group(2), f"module '{m.group(1)}' has no attribute '{m.group(2)}'")
+              for m in _MISSING_ATTRIBUTE.finditer(joined)}
+    return path, sorted(names, key=lambda n: (n.module, n.attribute or ""))
 
 
 def _resolution_path(tb: Any, context_cls: type | None) -> list[Any]:

@@ -111,7 +111,12 @@ SECONDS_PER_MODULE = 60
 #   on files, the environment or rendering, which are not this method's to report. When the class's
 #   own field or model validator raised it (a KeyError, SystemExit), that is an error of kind
 #   "validator_raised": "The validator '_check' raised KeyError: 'x'", at the field's path, or at
-#   [] (the document) for a model validator.
+#   [] (the document) for a model validator. A resolver that fails to import a Python reference
+#   written in the YAML (FunctionComponent's `execution.fn: my_module.fn`: no such module, or no such
+#   attribute of it) is an error of kind "unimportable" at the string naming it:
+#   "'my_module.fn' cannot be imported: No module named 'my_module'". A module that exists but fails
+#   to import (a package or variable it needs) names something else and stays `skipped`; a relative
+#   reference (`.ops.fn`) is judged only when project_root is given (the defs module it starts from).
 # - path: key path from the document root, YAML indices; model-level errors are ["attributes"] (or
 #   the nested object's path); a `missing` error's path ends with the missing key. Union-branch
 #   names are dropped, duplicates merged (distinct messages joined with "; "), and pydantic's
