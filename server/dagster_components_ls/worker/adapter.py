@@ -257,16 +257,23 @@ def static_template_var_names(cls: type) -> list[str]:
     )
 
 
-def legacy_scope_names(cls: type) -> list[str]:
-    """Names from an overridden `get_additional_scope()` (pre template_var API); calls user code."""
+def additional_scope_names(cls: type) -> list[str] | None:
+    """Names from an overridden `get_additional_scope()` (pre template_var API); calls user code.
+
+    Dagster calls it on the class when it loads the component (defs_module.py
+    `context_with_injected_scope`), so it is called the same way here. None when it cannot be
+    evaluated without an instance or more than the class (it raised, or returned no mapping): the
+    document's scope is then incomplete. [] when the class does not override it.
+    """
     base = component_base()
     owner = next((c for c in cls.__mro__ if "get_additional_scope" in vars(c)), base)
     if owner is base or issubclass(base, owner):
         return []
     try:
-        return sorted(cls.get_additional_scope())
+        scope = cls.get_additional_scope()
+        return sorted(str(name) for name in scope.keys())
     except Exception:  # the same error breaks loading the component, which reports it there
-        return []
+        return None
 
 
 def _is_template_var(value: object) -> bool:
@@ -350,6 +357,90 @@ def untemplated_fields(cls: type) -> list[str]:
     except Exception:
         return []
     return sorted(set(found))
+
+
+def own_scope_fields(typename: str, cls: type) -> dict[str, str]:
+    """Dotted paths of fields whose templates a resolver of the component renders with names of its
+    own, which cannot be read from outside: "all" (every string there) or "inside" (only strings
+    nested in the field's value).
+
+    - `Resolver.from_model(fn)`: fn receives the whole model, unrendered: "all".
+    - `Resolver(fn)` with a function not from a Dagster package: a string value is rendered with the
+      component's scope first (`inject_before_resolve`), but strings inside a list or mapping reach
+      fn as written, which may render them with `context.with_scope(props=...)`: "inside". Dagster's
+      own resolvers render with the component's scope (translation fields aside, probed in
+      translation_vars), so their fields stay fully checked.
+    - a translation field whose extra names could not be probed nor are known: "all".
+    Fields with `inject_before_resolve=False` and a function of their own are untemplated_fields.
+    """
+    try:
+        from dagster.components.resolved.base import Resolvable
+        from dagster.components.resolved.model import ParentFn, Resolver, _default_fn
+        from dagster.components.utils.translation import TranslationFnResolver
+    except ImportError:
+        return {}
+    found: dict[str, str] = {}
+
+    def walk(owner: type, prefix: str, seen: set[type]) -> None:
+        if owner in seen or not issubclass(owner, Resolvable):
+            return
+        seen.add(owner)
+        for name, annotation in _resolvable_fields(owner).items():
+            path = f"{prefix}{name}"
+            for item in _annotation_parts(annotation):
+                if isinstance(item, TranslationFnResolver):
+                    if _probe_translation_resolver(item) is None and path not in KNOWN_TRANSLATION_VARS.get(typename, {}):
+                        found[path] = "all"
+                elif isinstance(item, Resolver):
+                    fn = item.fn
+                    if isinstance(fn, ParentFn):
+                        found[path] = "all"
+                    elif item.inject_before_resolve and getattr(fn, "callable", None) is not _default_fn.callable \
+                            and not _from_dagster(getattr(fn, "callable", None)):
+                        found.setdefault(path, "inside")
+                elif isinstance(item, type):
+                    walk(item, f"{path}.", seen)
+
+    try:
+        walk(cls, "", set())
+    except Exception:
+        return {}
+    return dict(sorted(found.items()))
+
+
+def _from_dagster(fn: Any) -> bool:
+    """True for a function of Dagster or one of its integration packages (`dagster_dbt`, ...)."""
+    while callable(getattr(fn, "func", None)):  # functools.partial (Resolver.union)
+        fn = fn.func
+    module = getattr(fn, "__module__", None) or ""
+    return module.split(".")[0] == "dagster" or module.startswith("dagster_")
+
+
+def required_scope_hints(schema: Any) -> dict[str, list[str]]:
+    """Names a field's schema promises its templates (`ResolvableFieldInfo(required_scope=...)`,
+    stored as `"dagster_required_scope": [...]`), by dotted field path (list and dict levels left out)."""
+    defs = schema.get("$defs", {}) if isinstance(schema, dict) else {}
+    found: dict[str, set[str]] = {}
+
+    def walk(node: Any, path: str, seen: frozenset[str]) -> None:
+        if not isinstance(node, dict):
+            return
+        ref = node.get("$ref")
+        if isinstance(ref, str) and ref.startswith("#/$defs/") and ref not in seen:
+            walk(defs.get(ref[len("#/$defs/"):]), path, seen | {ref})
+        names = node.get("dagster_required_scope")
+        if path and isinstance(names, list):
+            found.setdefault(path, set()).update(str(n) for n in names)
+        for key in ("anyOf", "oneOf", "allOf"):
+            for branch in node.get(key) or ():
+                walk(branch, path, seen)
+        for key in ("items", "additionalProperties"):
+            walk(node.get(key), path, seen)
+        for name, child in (node.get("properties") or {}).items():
+            walk(child, f"{path}.{name}" if path else name, seen)
+
+    walk(schema, "", frozenset())
+    return {path: sorted(names) for path, names in sorted(found.items()) if names}
 
 
 def _resolvable_fields(cls: type) -> dict[str, Any]:

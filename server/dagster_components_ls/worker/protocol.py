@@ -52,6 +52,8 @@ SECONDS_PER_MODULE = 60
 #       "user_vars": {"<abs path of template_vars module or class key>": ["name", ...]},
 #       "per_type": {"dagster_dbt.DbtProjectComponent": {"translation": ["node", "spec"]}},
 #       "untemplated": {"dagster.TemplatedSqlComponent": ["sql_template"]},  # strings not rendered at load
+#       "additional": {"shop.Scoped": ["region", "tier"]},        # from an overridden get_additional_scope()
+#       "own_scope": {"shop.Card": {"headers": "inside", "layout": "all"}, "shop.Broken": {"": "all"}},
 #   },
 #   "module_errors": {"some.module": "ModuleNotFoundError: No module named 'some'"},
 # }
@@ -64,7 +66,14 @@ SECONDS_PER_MODULE = 60
 #   defs file names, with its @template_var functions; and the type key of each component class
 #   with @staticmethod @template_var methods (or an overridden get_additional_scope).
 # - per_type paths: attribute field names joined by "." with list and dict levels left out, so
-#   `attributes.replications[0].translation` is "replications.translation".
+#   `attributes.replications[0].translation` is "replications.translation". They hold translation
+#   names and the names a field's schema promises (`"dagster_required_scope"`).
+# - additional: the names an overridden `get_additional_scope()` returns (called on the class, as
+#   Dagster's loader does); they are in user_vars too.
+# - own_scope: fields (same dotted paths; "" is the whole document) whose templates a resolver
+#   renders with names of its own, which cannot be known: "all" for every string there, "inside" for
+#   strings nested in the field's value (a plain string value is rendered with the component's
+#   scope first). {"": "all"} when get_additional_scope() raised. Unknown names there are not errors.
 # - module_errors keys: a module that raised on import (any exception, SystemExit included), or a
 #   type key whose class was imported but could not be described (its model raised).
 
