@@ -36,12 +36,14 @@ def test_the_registry_reads_additional_scopes_and_marks_the_fields_a_resolver_re
     assert {key: value for key, value in scope["own_scope"].items() if key.startswith("scopes.")} == {
         # headers (a mapping) and footer reach their Resolver as written; a string footer is rendered
         # with the component's scope first. layout's Resolver.from_model gets the whole model.
-        "scopes.components.Card": {"footer": "inside", "headers": "inside", "layout": "all"},
+        "scopes.components.Card": {"footer": "inside", "headers": "inside", "layout": "all", "rows": "inside"},
         # get_additional_scope() reads a variable that is not set: no name of the document is known.
         "scopes.components.Unscoped": {"": "all"},
     }
     # Dagster's own types render with the component's scope (translation aside, which is probed).
     assert [key for key in scope["own_scope"] if not key.startswith("scopes.")] == []
+    # A field's schema promises `row` (ResolvableFieldInfo(required_scope=...)).
+    assert scope["per_type"]["scopes.components.Card"] == {"rows": ["row"]}
 
 
 # --- validate: a reference that does not import is an error at the string that names it ----------
@@ -156,6 +158,7 @@ async def test_the_editor_names_where_template_names_come_from(client: LanguageC
         "`props`\n\nNot in Dagster's template scope: `attributes.headers` is rendered by `scopes.components.Card`'s "
         "own code, with names of its own that cannot be read from here.")
     assert await hover_text(client, cards, 5, 17) is None  # footer: Dagster renders it, and `props` is unknown
+    assert await hover_text(client, cards, 8, 15) == "`row`\n\nFrom `scopes.components.Card`, inside `attributes.rows`."
     assert [d.code for d in await open_and_wait(client, unscoped)] == []
     assert await hover_text(client, unscoped, 2, 14) == (
         "`warehouse`\n\nNot in Dagster's template scope: this document's templates are rendered by "
