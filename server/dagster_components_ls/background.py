@@ -29,6 +29,8 @@ class BackgroundCheck:
     request: Callable[[ParsedFile, CheckContext, Optional[Assets]], dict[str, Any]]
     """The params; a request with no documents is not sent."""
     problems: Callable[[ParsedFile, dict[str, Any]], list[Problem]]
+    cacheable: Callable[[dict[str, Any]], bool] = lambda answer: True
+    """Whether an answer may be served again from the disk cache."""
 
 
 def _policy_problems(parsed: ParsedFile, answer: dict[str, Any]) -> list[Problem]:
@@ -44,7 +46,12 @@ def _validation_problems(parsed: ParsedFile, answer: dict[str, Any]) -> list[Pro
     return validation.validation_problems(parsed, answer.get("results") or [])
 
 
-VALIDATION = BackgroundCheck(protocol.METHOD_VALIDATE, _validation_request, _validation_problems)
+def validation_recurs(answer: dict[str, Any]) -> bool:
+    """False when a document overran its budget or ended the process: the next run may not."""
+    return not any(isinstance(r, dict) and r.get("failed") for r in answer.get("results") or ())
+
+
+VALIDATION = BackgroundCheck(protocol.METHOD_VALIDATE, _validation_request, _validation_problems, validation_recurs)
 PLATFORM_POLICIES = BackgroundCheck(protocol.METHOD_POLICIES, policies.policy_request, _policy_problems)
 BACKGROUND_CHECKS: list[BackgroundCheck] = [VALIDATION, PLATFORM_POLICIES]
 
@@ -70,7 +77,7 @@ def run_background_checks(worker: WorkerProcess, stamp: str, text: str, parsed: 
         if not request.get("documents"):
             continue
         try:
-            answer = cached_call(worker, stamp, check.method, request, CALL_TIMEOUT_SECONDS)
+            answer = cached_call(worker, stamp, check.method, request, CALL_TIMEOUT_SECONDS, check.cacheable)
         except WorkerError as exc:
             first_line = text.split("\n", 1)[0]
             found.append(Problem(Span(0, len(first_line)), "worker-error",

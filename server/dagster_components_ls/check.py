@@ -6,9 +6,12 @@ import json
 import logging
 import os
 import sys
+import threading
+import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Iterable, Optional, TextIO, TypeVar
+from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Optional, TextIO, TypeVar
 
 from . import files as disk
 from . import policies
@@ -18,9 +21,10 @@ from . import project as projects
 from .diagnostics import ERROR, CheckContext, Problem, diagnose, without_suppressed
 from .documents import ParsedFile, parse_file
 from .positions import LineIndex, Span
-from .registry import Registry, cache_dir, cached_call, fingerprint, load_registry, prune_cache
+from .registry import (Registry, cache_dir, cached_answer, cached_call, fingerprint, load_registry, prune_cache,
+                       store_answer)
 from .worker import protocol
-from .worker_client import WorkerError, WorkerProcess
+from .worker_client import WorkerError, WorkerProcess, capped
 
 
 if TYPE_CHECKING:
@@ -136,9 +140,11 @@ def _check_project(owner: Optional[projects.Project], group: list[tuple[Path, st
               if (p := _guarded(file, unchecked, lambda: parse_file(text))) is not None]
     interpreter = _interpreter(owner, python)
     worker = WorkerProcess(interpreter, owner.root if owner else Path.cwd())
+    where = f"project {owner.root}" if owner else "files outside any project"
     try:
         stamp = fingerprint(interpreter, owner)  # once: the registry and every cached worker answer use it
-        registry = _load_registry(worker, interpreter, owner, referenced_types(p for _, _, p in parsed), stamp)
+        with slow_step(where, "reading the component types (building the registry)"):
+            registry = _load_registry(worker, interpreter, owner, referenced_types(p for _, _, p in parsed), stamp)
         _say_environment(owner, python, interpreter, registry, from_cache=worker.pid is None)
         _report_own_module_errors(owner, registry)
         config_path = policies.policy_config_path(owner)
@@ -148,15 +154,20 @@ def _check_project(owner: Optional[projects.Project], group: list[tuple[Path, st
             checked = [_guarded(file, unchecked, lambda: _fixed(file, text, p, ctx, fix, file not in not_utf8))
                        or (file, text, p, ctx) for file, text, p, ctx in checked]
         findings = []
-        for file, text, parsed_file, ctx in checked:
+        answers = _validation_answers(worker, stamp, checked, where)
+        for (file, text, parsed_file, ctx), answer in zip(checked, answers):
             index = LineIndex(text)
             problems = _guarded(file, unchecked, lambda: merged(diagnose(parsed_file, ctx),
-                                                     _validation_problems(worker, stamp, text, parsed_file, ctx)))
+                                                     _validation_problems(text, parsed_file, answer)))
             findings.extend(Finding(file, problem, index) for problem in problems or ())
-        loaded = _load(worker, owner) if load and owner is not None else None
+        loaded = None
+        if load and owner is not None:
+            with slow_step(where, "loading the definitions"):
+                loaded = _load(worker, owner)
         if loaded is not None:
             findings.extend(_loaded_findings(loaded, checked, config, owner))
-        findings.extend(_platform_policy_findings(worker, stamp, checked, loaded))
+        with slow_step(where, "running the platform policies"):
+            findings.extend(_platform_policy_findings(worker, stamp, checked, loaded))
     finally:
         worker.close()
     if config_problems and config_path is not None:
@@ -211,14 +222,76 @@ def _fixed(file: Path, text: str, parsed: ParsedFile, ctx: CheckContext, selecte
     return file, fixed, parse_file(fixed), ctx
 
 
-def _validation_problems(worker: WorkerProcess, stamp: str, text: str, parsed: ParsedFile,
-                         ctx: CheckContext) -> list[Problem]:
-    """The component's own validation of one file, as the server's background check asks for it."""
-    request = VALIDATION.request(parsed, ctx)
-    if not request["documents"]:
-        return []
-    answer = _call(worker, stamp, VALIDATION.method, request, f"validate {ctx.folder}/{ctx.file_name}")
-    return without_suppressed(text, VALIDATION.problems(parsed, answer))
+def _validation_answers(worker: WorkerProcess, stamp: str, checked: list, where: str) -> list[Optional[dict]]:
+    """Each file's `validate` answer (None when it has nothing to validate), keyed in the cache by the
+    file's own request, as the server's background check asks for it, so touching one file validates
+    only that file. The files the cache cannot answer are validated in ONE worker call, so the
+    project's modules are imported once, not once per file; each document keeps its own budget."""
+    requests = [VALIDATION.request(p, ctx) for _, _, p, ctx in checked]
+    answers: list[Optional[dict]] = [None] * len(checked)
+    missing = []
+    for i, request in enumerate(requests):
+        if request["documents"]:
+            answers[i] = cached_answer(worker, stamp, VALIDATION.method, request)
+            if answers[i] is None:
+                missing.append(i)
+    if not missing:
+        return answers
+    # One call for all: documents numbered across the files, and the answer split back by file.
+    owners = [(i, doc["index"]) for i in missing for doc in requests[i]["documents"]]
+    documents = [{**doc, "index": n} for n, doc in enumerate(d for i in missing for d in requests[i]["documents"])]
+    seconds = min(protocol.SECONDS_PER_DOCUMENT, capped(WORKER_CALL_TIMEOUT_SECONDS) / 4)
+    params = {"project_root": requests[missing[0]]["project_root"], "documents": documents,
+              "seconds_per_document": seconds}
+    with slow_step(where, f"validating {len(documents)} document{'s' * (len(documents) != 1)}"):
+        try:
+            # Room for every document's budget, on top of the usual call's: a hang costs only itself.
+            timeout = WORKER_CALL_TIMEOUT_SECONDS + seconds * len(documents)
+            answer = worker.call(VALIDATION.method, params, timeout=timeout)
+        except WorkerError as exc:
+            raise CheckFailed(f"could not validate the component files of {where}: {exc}") from exc
+    split: dict[int, list[dict]] = {i: [] for i in missing}
+    for result in answer.get("results") or ():
+        n = result.get("index")
+        if isinstance(n, int) and 0 <= n < len(owners):
+            file_index, original = owners[n]
+            split[file_index].append({**result, "index": original})
+    for i in missing:
+        answers[i] = {"results": split[i]}
+        if VALIDATION.cacheable(answers[i]):
+            store_answer(worker, stamp, VALIDATION.method, requests[i], answers[i])
+    return answers
+
+
+def _validation_problems(text: str, parsed: ParsedFile, answer: Optional[dict]) -> list[Problem]:
+    """The component's own validation of one file, from its answer."""
+    return [] if answer is None else without_suppressed(text, VALIDATION.problems(parsed, answer))
+
+
+SLOW_STEP_SECONDS = 2.0
+
+
+@contextmanager
+def slow_step(where: str, doing: str) -> Iterator[None]:
+    """Tells stderr what a step is doing once it has taken SLOW_STEP_SECONDS, and how long it took
+    (never stdout: that holds the result only, in every format)."""
+    start = time.monotonic()
+    told = threading.Event()
+
+    def tell() -> None:
+        told.set()
+        print(f"dagster-components-ls check: {where}: {doing}...", file=sys.stderr, flush=True)
+
+    timer = threading.Timer(SLOW_STEP_SECONDS, tell)
+    timer.daemon = True
+    timer.start()
+    try:
+        yield
+    finally:
+        timer.cancel()
+        if told.is_set():
+            print(f"dagster-components-ls check: {where}: {doing} took {time.monotonic() - start:.1f} s",
+                  file=sys.stderr, flush=True)
 
 
 def _load(worker: WorkerProcess, owner: projects.Project) -> "Loaded":

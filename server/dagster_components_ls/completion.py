@@ -17,7 +17,7 @@ from .diagnostics import ENVELOPE_KEYS, JINJA_GLOBALS, CheckContext, TemplateSco
 from .documents import DagsterLoader, ParsedFile, YamlDocument, indentation_key_path, leading_key, unquote_key
 from .lsp_ranges import lsp_range
 from .positions import KeyPath, LineIndex, Span
-from .schemas import UNSET_DEFAULT, branches, deref, inline_yaml, schema_at, type_label
+from .schemas import UNSET_DEFAULT, branches, deprecation, deref, inline_yaml, schema_at, type_label
 
 if TYPE_CHECKING:
     from .registry import ComponentType, Registry
@@ -427,6 +427,8 @@ class _Field:
     schema: Any
     required: bool
     description: Optional[str]
+    deprecation: Optional[str] = None
+    """Why the field is deprecated ("" without a reason), None when it is not."""
 
 
 def _key_items(request: _Request) -> list[types.CompletionItem]:
@@ -437,9 +439,10 @@ def _key_items(request: _Request) -> list[types.CompletionItem]:
             label=f.name,
             kind=Kind.Property,
             detail=type_label(place.root, f.schema),
-            documentation=_markdown(f.description),
+            documentation=_markdown(_with_deprecation(f.description, f.deprecation)),
             text_edit=request.edit(text := _key_text(place.root, f, cursor)),
             insert_text_mode=types.InsertTextMode.AsIs if "\n" in text else None,
+            tags=[types.CompletionItemTag.Deprecated] if f.deprecation is not None else None,
         )
         for f in _fields(place)
         if f.name not in cursor.present
@@ -483,14 +486,22 @@ def _fields(place: _Place) -> list[_Field]:
     if place.envelope:
         order += ENVELOPE_KEYS
     names = list(dict.fromkeys([*(n for n in order if n in props), *props]))
-    names.sort(key=lambda n: n not in required)
+    deprecations = {name: deprecation(place.root, [props[name]]) for name in names}
+    names.sort(key=lambda n: (deprecations[n] is not None, n not in required))  # deprecated ones last
     out = []
     for name in names:
         description = props[name].get("description") if isinstance(props[name], dict) else None
         if description is None and place.envelope:
             description = ENVELOPE_DOCS.get(name)
-        out.append(_Field(name, props[name], name in required, description))
+        out.append(_Field(name, props[name], name in required, description, deprecations[name]))
     return out
+
+
+def _with_deprecation(description: Optional[str], reason: Optional[str]) -> Optional[str]:
+    if reason is None:
+        return description
+    note = f"**Deprecated**: {reason}" if reason else "**Deprecated**."
+    return f"{note}\n\n{description}" if description else note
 
 
 def _shape(root: dict, schema: Any) -> str:

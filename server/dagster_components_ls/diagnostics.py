@@ -169,6 +169,40 @@ def check_attributes(doc: YamlDocument, ctx: CheckContext) -> Iterator[Problem]:
         yield from _schema_problem(doc, ("attributes",), error, owner=component.key)
 
 
+def check_deprecated_fields(doc: YamlDocument, ctx: CheckContext) -> Iterator[Problem]:
+    """A `deprecated` warning on each key whose field the component's code deprecates (see `schemas.deprecation`)."""
+    root = _mapping_root(doc, ctx)
+    component = _component_of(doc, ctx)
+    attributes = root.get("attributes") if root is not None and component is not None else None
+    if attributes is None or not component.schema:
+        return
+    yield from _deprecated_keys(component.schema, attributes, [component.schema], ("attributes",))
+
+
+def _deprecated_keys(root: dict, node: Node, here: list[dict], path: KeyPath) -> Iterator[Problem]:
+    for key, value in node.pairs:
+        if not isinstance(key.text, str):
+            continue
+        below = schemas.step(root, here, key.text)
+        reason = schemas.deprecation(root, below)
+        if reason is not None:
+            yield Problem(key.span, "deprecated", deprecated_field_message(key.text, reason), severity=WARNING,
+                          data={"path": list(path), "key": key.text, "reason": reason})
+        if below:
+            yield from _deprecated_keys(root, value, below, (*path, key.text))
+    for i, item in enumerate(node.items):
+        below = schemas.step(root, here, i)
+        if below:
+            yield from _deprecated_keys(root, item, below, (*path, i))
+
+
+def deprecated_field_message(key: str, reason: str) -> str:
+    """The library's own words when they name the field (dagster-sling's do), else ours around them."""
+    if f"`{key}`" in reason:
+        return reason
+    return f"`{key}` is deprecated" + (f": {reason}" if reason else "")
+
+
 def check_post_processing(doc: YamlDocument, ctx: CheckContext) -> Iterator[Problem]:
     root = _mapping_root(doc, ctx)
     if root is None or ctx.registry is None or not ctx.registry.post_processing_schema:
@@ -431,6 +465,7 @@ DOCUMENT_RULES: list[Rule] = [
     check_envelope,
     check_type,
     check_attributes,
+    check_deprecated_fields,
     check_post_processing,
     check_templates,
     check_env_requirements,
@@ -546,7 +581,7 @@ def _schema_problem(doc: YamlDocument, prefix: KeyPath, error: schemas.SchemaErr
         hint = f". Did you mean '{best}'?" if best else (f". Allowed: {', '.join(error.allowed)}" if error.allowed else "")
         subject = f"for {owner}" if path == ("attributes",) else f"in {where}"
         yield Problem(key_node.span if key_node else doc.first_line(), "unknown-attribute",
-                      f"Unknown attribute '{error.key}' {subject}{hint}",
+                      f"Unknown attribute '{error.key}' {subject}{hint}{_judged_as(error)}",
                       data={"path": list(path), "key": error.key, "suggestion": best})
     elif error.kind == schemas.MISSING:
         key_node, value_node = doc.node_at_path(path)
@@ -554,7 +589,7 @@ def _schema_problem(doc: YamlDocument, prefix: KeyPath, error: schemas.SchemaErr
         if anchor is not None and anchor.kind == MAP and anchor.pairs:
             anchor = anchor.pairs[0][0]  # a list item: its first key, not all its lines
         span = anchor.span if anchor is not None else doc.first_line()
-        yield Problem(span, "missing-attribute", f"Missing required attribute '{error.key}' in {where}",
+        yield Problem(span, "missing-attribute", f"Missing required attribute '{error.key}' in {where}{_judged_as(error)}",
                       data={"path": list(path), "key": error.key})
     else:
         _, value_node = doc.node_at_path(path)
@@ -562,8 +597,15 @@ def _schema_problem(doc: YamlDocument, prefix: KeyPath, error: schemas.SchemaErr
         data: dict[str, Any] = {"path": list(path)}
         if error.allowed:
             data["allowed"] = list(error.allowed)
-        yield Problem(span, "invalid-value", f"{where}: {error.message}{_unquoted_hint(value_node, error.message)}",
+        if error.branch:
+            data["branch"] = error.branch
+        yield Problem(span, "invalid-value", f"{where}: {error.message}{_unquoted_hint(value_node, error.message)}{_judged_as(error)}",
                       data=data)
+
+
+def _judged_as(error: schemas.SchemaError) -> str:
+    """Names the union alternative a value was judged as when nothing in the value chose it."""
+    return f" (judged as {error.branch}, the closest alternative)" if error.branch else ""
 
 
 # --- helpers -------------------------------------------------------------------------------------

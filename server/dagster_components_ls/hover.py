@@ -22,7 +22,8 @@ from .diagnostics import JINJA_GLOBALS, CheckContext, resolve_type, template_sco
 from .documents import SCALAR, ParsedFile, YamlDocument
 from .lsp_ranges import lsp_range
 from .positions import KeyPath, LineIndex, Span, format_key_path
-from .schemas import UNSET_DEFAULT, accepts_templates, block_yaml, branches, def_name, deref, inline_yaml, schema_at, type_label
+from .schemas import (UNSET_DEFAULT, accepts_templates, block_yaml, branches, def_name, deprecation, deref, inline_yaml,
+                      schema_at, type_label)
 
 if TYPE_CHECKING:
     from .registry import ComponentType
@@ -224,6 +225,9 @@ def _describe(key: str, root: dict, alternatives: list, required: bool, fallback
     schema = alternatives[0] if len(alternatives) == 1 else {"anyOf": alternatives}
     header = f"`{key}: {type_label(root, schema)}`" if alternatives else f"`{key}`"
     parts = [header]
+    reason = deprecation(root, alternatives)
+    if reason is not None:
+        parts.append(f"**Deprecated**: {reason}" if reason else "**Deprecated**.")
     description = _first(root, alternatives, "description") or fallback
     if description:
         parts.append(str(description).strip())

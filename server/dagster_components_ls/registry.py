@@ -242,26 +242,46 @@ def _lineage_file(project_root: Path) -> Path:
 
 
 def cached_call(worker: WorkerProcess, stamp: str, method: str, params: dict[str, Any],
-                timeout: float) -> dict[str, Any]:
+                timeout: float, keep: Callable[[dict[str, Any]], bool] = lambda answer: True) -> dict[str, Any]:
     """A worker answer that depends only on the installed code and the params (platform policies,
     component validation), cached on disk like the registry: a warm `check` starts no worker.
     `stamp` is the registry fingerprint the answer depends on (computed once by the caller)."""
+    cached = cached_answer(worker, stamp, method, params)
+    if cached is not None:
+        return cached
+    answer = worker.call(method, params, timeout=timeout)
+    if keep(answer):  # an answer that may not recur (a document that overran its budget) is not kept
+        store_answer(worker, stamp, method, params, answer)
+    return answer
+
+
+def _answer_file(worker: WorkerProcess, stamp: str, method: str, params: dict[str, Any]) -> tuple[str, str, Path]:
+    """(key, owner, file) of a cached answer. Named by worker (interpreter and project), fingerprint
+    and params: a new fingerprint makes the worker's older answers useless, so they are deleted
+    when the first new one is written."""
     key = _digest(stamp, method, json.dumps(params, sort_keys=True))
-    # Named by worker (interpreter and project), fingerprint and params: a new fingerprint makes the
-    # worker's older answers useless, so they are deleted when the first new one is written.
     owner = f"{method}-{_digest(str(worker.python), str(worker.cwd))[:8]}"
-    cache_file = cache_dir() / f"{owner}-{_digest(stamp)[:8]}-{key[:16]}.json"
+    return key, owner, cache_dir() / f"{owner}-{_digest(stamp)[:8]}-{key[:16]}.json"
+
+
+def cached_answer(worker: WorkerProcess, stamp: str, method: str, params: dict[str, Any]) -> dict[str, Any] | None:
+    """The answer cached_call stored for these params under this fingerprint, or None."""
+    key, _, cache_file = _answer_file(worker, stamp, method, params)
     cached = _read_json(cache_file)
     if isinstance(cached, dict) and cached.get("key") == key and isinstance(cached.get("answer"), dict):
         _touch(cache_file)
         return cached["answer"]
-    answer = worker.call(method, params, timeout=timeout)
+    return None
+
+
+def store_answer(worker: WorkerProcess, stamp: str, method: str, params: dict[str, Any], answer: dict[str, Any]) -> None:
+    """Caches a worker answer for cached_call and cached_answer (one call may answer many params)."""
+    key, owner, cache_file = _answer_file(worker, stamp, method, params)
     _write_json_atomically(cache_file, {"key": key, "answer": answer})
     for other in cache_dir().glob(f"{owner}-*.json"):
         if not other.name.startswith(f"{owner}-{_digest(stamp)[:8]}-"):
             _unlink(other)
     prune_cache(only_if_over=True)
-    return answer
 
 
 def prune_cache(max_files: int = CACHE_MAX_FILES, max_bytes: int = CACHE_MAX_BYTES, only_if_over: bool = False) -> int:

@@ -33,6 +33,8 @@ class SchemaError:
     """The unknown or missing key (its parent is at `path`)."""
     allowed: tuple[str, ...] = field(default=())
     """Keys or values that would have been accepted, for suggestions."""
+    branch: Optional[str] = None
+    """The union alternative the value was judged as, when no tag of the value chose it (the closest one)."""
 
 
 def is_template(value: Any) -> bool:
@@ -99,44 +101,67 @@ def schema_at(root: dict, path: KeyPath) -> list[dict]:
     """The schema alternatives that apply at a key path (through $ref, anyOf, items, additionalProperties)."""
     current = [root]
     for part in path:
-        nxt: list[dict] = []
-        for schema in current:
-            for alt in branches(root, schema):
-                if isinstance(part, int):
-                    items = alt.get("items")
-                    if isinstance(items, dict):
-                        nxt.append(items)
-                    elif isinstance(alt.get("prefixItems"), list) and part < len(alt["prefixItems"]):
-                        nxt.append(alt["prefixItems"][part])
-                else:
-                    props = alt.get("properties") or {}
-                    if part in props:
-                        nxt.append(props[part])
-                    elif isinstance(alt.get("additionalProperties"), dict):
-                        nxt.append(alt["additionalProperties"])
-        current = nxt
+        current = step(root, current, part)
     return current
+
+
+def step(root: dict, current: list[dict], part: str | int) -> list[dict]:
+    """The schemas one key or list index below `current` (one step of `schema_at`)."""
+    nxt: list[dict] = []
+    for schema in current:
+        for alt in branches(root, schema):
+            if isinstance(part, int):
+                items = alt.get("items")
+                if isinstance(items, dict):
+                    nxt.append(items)
+                elif isinstance(alt.get("prefixItems"), list) and part < len(alt["prefixItems"]):
+                    nxt.append(alt["prefixItems"][part])
+            else:
+                props = alt.get("properties") or {}
+                if part in props:
+                    nxt.append(props[part])
+                elif isinstance(alt.get("additionalProperties"), dict):
+                    nxt.append(alt["additionalProperties"])
+    return nxt
+
+
+def deprecation(root: dict, alternatives: list[dict]) -> Optional[str]:
+    """Why a field is deprecated ("" when its schema gives no reason), or None when it is not.
+
+    pydantic writes `deprecated: true` for `Field(deprecated=...)`; the worker adds the reason as
+    `deprecationMessage` (VS Code's keyword) from the component's code.
+    """
+    for schema in alternatives:
+        for candidate in (schema, deref(root, schema)):
+            if isinstance(candidate, dict) and (candidate.get("deprecated") is True or "deprecationMessage" in candidate):
+                message = candidate.get("deprecationMessage")
+                return message if isinstance(message, str) else ""
+    return None
 
 
 def validate(schema: dict, instance: Any) -> list[SchemaError]:
     """Every problem in `instance`, one per offending key or value, sorted by path."""
     validator = _validator_for(json.dumps(schema, sort_keys=True))
-    errors = [_translate(e) for e in validator.iter_errors(instance)]
+    errors = [t for e in validator.iter_errors(instance) for t in _translate(validator.schema, e)]
     unique = {(e.kind, e.path, e.key, e.message): e for e in errors}
     return sorted(unique.values(), key=lambda e: (tuple(str(p) for p in e.path), e.key or ""))
 
 
-def _translate(error: Any) -> SchemaError:
+def _translate(root: dict, error: Any, branch: Optional[str] = None) -> list[SchemaError]:
+    if error.validator == _CLOSEST and error.context:
+        # The errors of the alternative a union's value was judged as (see `_one_object_of`).
+        name = def_name(root, error.schema) or error.schema.get("title")
+        return [t for sub in error.context for t in _translate(root, sub, name)]
     path = tuple(error.absolute_path)
     if error.validator == "additionalProperties":
         key = path[-1]
         allowed = tuple(sorted((error.schema or {}).get("properties", {}) if isinstance(error.schema, dict) else ()))
-        return SchemaError(UNKNOWN, path[:-1], error.message, key=str(key), allowed=allowed)
+        return [SchemaError(UNKNOWN, path[:-1], error.message, key=str(key), allowed=allowed, branch=branch)]
     if error.validator == "required":
         key = error.message.split("'")[1] if "'" in error.message else error.message
-        return SchemaError(MISSING, path, error.message, key=key)
+        return [SchemaError(MISSING, path, error.message, key=key, branch=branch)]
     allowed = tuple(str(v) for v in error.validator_value) if error.validator == "enum" else ()
-    return SchemaError(INVALID, path, error.message, allowed=allowed)
+    return [SchemaError(INVALID, path, error.message, allowed=allowed, branch=branch)]
 
 
 @functools.lru_cache(maxsize=256)
@@ -282,7 +307,8 @@ def _any_of(root, validator, alternatives, instance, schema):
         return
     matching = [alt for alt in candidates if _type_fits(root, alt, instance)]
     if len(matching) > 1 and isinstance(instance, dict):
-        matching = _closest_objects(root, matching, instance)
+        yield from _one_object_of(root, validator, matching, instance)
+        return
     if len(matching) == 1:
         # One alternative fits the value's JSON type: report its own, precise errors.
         yield from validator.descend(instance, matching[0])
@@ -304,6 +330,43 @@ def _any_of(root, validator, alternatives, instance, schema):
         yield best
 
 
+# The validator name of the error that carries, as its `context`, the errors of the alternative a
+# union's mapping was judged as; `_translate` unwraps it.
+_CLOSEST = "closest-alternative"
+
+
+def _one_object_of(root: dict, validator: Any, alternatives: list[dict], instance: dict):
+    """A mapping judged by the one object alternative meant for it, never by a mix of all of them.
+
+    A tag the alternatives tell apart by (`type: daily` against each one's `const`) chooses the
+    alternative, or is itself the error when it names none. Without a tag, the closest alternative
+    (most shared keys, then fewest errors, then first) is named and its errors are reported.
+    """
+    from jsonschema import ValidationError
+
+    tagged = _tagged(root, alternatives, instance)
+    if tagged is not None:
+        key, chosen = tagged
+        if not chosen:
+            tags = [_tag_of(root, alt, key) for alt in alternatives]
+            error = ValidationError(f"{instance[key]!r} is not one of {tags!r}", validator="enum", validator_value=tags)
+            error.relative_path.appendleft(key)
+            yield error
+            return
+        if len(chosen) == 1:
+            yield from validator.descend(instance, chosen[0])
+            return
+        alternatives = chosen
+    judged = []
+    for alt in _closest_objects(root, alternatives, instance):
+        errors = list(validator.descend(instance, alt))
+        if not errors:
+            return
+        judged.append((len(errors), alt, errors))
+    _, alt, errors = min(judged, key=lambda j: j[0])  # min keeps the first of equals: the union's order
+    yield ValidationError(f"{_show(instance)} fits no alternative", validator=_CLOSEST, context=errors, schema=alt)
+
+
 def _closest_objects(root: dict, alternatives: list[dict], instance: dict) -> list[dict]:
     """The object alternatives that share the most keys with the value (its intended shape)."""
 
@@ -312,6 +375,28 @@ def _closest_objects(root: dict, alternatives: list[dict], instance: dict) -> li
 
     best = max(shared(alt) for alt in alternatives)
     return [alt for alt in alternatives if shared(alt) == best]
+
+
+def _tagged(root: dict, alternatives: list[dict], instance: dict) -> Optional[tuple[str, list[dict]]]:
+    """(tag key, the alternatives whose tag the value has) when every alternative fixes that key to a constant."""
+    for key, value in instance.items():
+        if is_template(value) or isinstance(value, (dict, list)):
+            continue
+        tags = [_tag_of(root, alt, key) for alt in alternatives]
+        if all(tag is not None for tag in tags) and len(set(map(repr, tags))) == len(tags):
+            return key, [alt for alt, tag in zip(alternatives, tags) if tag == value and type(tag) is type(value)]
+    return None
+
+
+def _tag_of(root: dict, alternative: dict, key: str) -> Any:
+    """The constant an object alternative requires at a key (`const`, or a one-member `enum`), else None."""
+    prop = deref(root, (alternative.get("properties") or {}).get(key))
+    if not isinstance(prop, dict):
+        return None
+    if "const" in prop:
+        return prop["const"]
+    enum = prop.get("enum")
+    return enum[0] if isinstance(enum, list) and len(enum) == 1 else None
 
 
 def _additional_properties(validator, allowed, instance, schema):

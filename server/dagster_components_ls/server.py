@@ -7,10 +7,10 @@ import json
 import logging
 import os
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Optional
+from typing import TYPE_CHECKING, Any, Optional, TypeVar
 from urllib.parse import unquote
 
 from lsprotocol import types
@@ -42,6 +42,7 @@ if TYPE_CHECKING:
     from .policies import PolicyConfig
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 # Modules used only after start-up (background checks, quick fixes, scaffolding, policy config) are
 # imported where they are used: the server answers its first completion ~0.1 s sooner.
@@ -49,6 +50,8 @@ log = logging.getLogger(__name__)
 COMPONENT_FILE_NAMES = frozenset({"defs.yaml", "defs.yml", "component.yaml", "component.yml"})
 DEBOUNCE_SECONDS = 0.01
 BACKGROUND_DEBOUNCE_SECONDS = 0.3
+SLOW_WORK_SECONDS = 2.0
+"""Worker work that runs longer than this is reported with `$/progress`."""
 REFRESH_POLL_SECONDS = 2.0
 REGISTRY_TIMEOUT_SECONDS = 180.0
 REQUEST_WAIT_SECONDS = 3.0
@@ -273,8 +276,11 @@ class ComponentsLanguageServer(LanguageServer):
         if loaded is not None:
             path = str(to_path(uri))
             assets = loaded.assets_by_document(path, len(snap.parsed.documents))
-        problems = await asyncio.to_thread(
-            run_background_checks, worker, state.fingerprint, snap.text, snap.parsed, snap.ctx, BACKGROUND_CHECKS, assets)
+        count = len(snap.parsed.documents)
+        problems = await self.with_slow_progress(
+            "Dagster validation", f"Validating {count} document{'s' * (count != 1)} of {to_path(uri).name}",
+            asyncio.to_thread(run_background_checks, worker, state.fingerprint, snap.text, snap.parsed, snap.ctx,
+                              BACKGROUND_CHECKS, assets))
         current = self.open_document(uri)
         if current is None or current.version != version:
             return  # an outdated version's results are dropped
@@ -382,6 +388,19 @@ class ComponentsLanguageServer(LanguageServer):
             return None
         self.work_done_progress.begin(token, types.WorkDoneProgressBegin(title=title, message=message))
         return token
+
+    async def with_slow_progress(self, title: str, message: str, work: Awaitable[T]) -> T:
+        """`work`'s result, with `$/progress` around it once it has run SLOW_WORK_SECONDS (as `check`
+        tells stderr): quick work shows nothing."""
+        task = asyncio.ensure_future(work)
+        done, _ = await asyncio.wait([task], timeout=SLOW_WORK_SECONDS)
+        if done:
+            return task.result()
+        progress = await self.begin_progress(title, message)
+        try:
+            return await task
+        finally:
+            self.end_progress(progress, "Done")
 
     def end_progress(self, token: Optional[str], message: str) -> None:
         if token is not None:

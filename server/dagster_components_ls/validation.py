@@ -73,6 +73,10 @@ def validation_problems(parsed: ParsedFile, results: list[dict[str, Any]]) -> li
         typename = result.get("type")
         for error in result.get("errors") or ():
             problems.append(_problem(doc, error, typename).shifted(doc.start))
+        if isinstance(result.get("failed"), str):  # a validator that hangs or ends the process
+            problems.append(Problem(_document_anchor(doc), "worker-error",
+                                    f"The component's validation of this document {result['failed']}, so it was "
+                                    f"left out (from {typename})", "warning").shifted(doc.start))
     return problems
 
 

@@ -5,6 +5,7 @@ import asyncio
 import importlib.metadata
 import os
 import shutil
+import subprocess
 import sys
 import textwrap
 from pathlib import Path
@@ -22,6 +23,23 @@ runs the suite on 1.11. Expectations that follow Dagster's own words or schemas 
 
 PROJECT_ROOT_TEMPLATE = "{{ context.project_root }}" if DAGSTER_VERSION >= (1, 13) else "{{ project_root }}"
 """How a template names the project's folder: Dagster 1.11 has no `context` in templates."""
+
+
+UNSUPPORTED_DAGSTER = "1.10.21"  # the newest release older than the worker supports
+
+
+def unsupported_dagster_venv() -> Path:
+    """A venv with Dagster 1.10 alone (what a project locked to it has), built once from PyPI by uv
+    (a test dependency) and kept between runs. Returns its python."""
+    venv = Path(os.environ.get("TMPDIR", "/tmp")) / f"dagster-components-ls-dagster-{UNSUPPORTED_DAGSTER}"
+    python = venv / "bin" / "python"
+    if not (venv / ".installed").is_file():
+        uv = [sys.executable, "-m", "uv"]
+        subprocess.run(uv + ["venv", "-q", "--clear", "-p", sys.executable, str(venv)], check=True, timeout=300)
+        subprocess.run(uv + ["pip", "install", "-q", "-p", str(python), f"dagster=={UNSUPPORTED_DAGSTER}"],
+                       check=True, timeout=900)
+        (venv / ".installed").write_text(UNSUPPORTED_DAGSTER)
+    return python
 
 
 def for_this_dagster(analytics: Path) -> Path:

@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -86,9 +87,13 @@ def check(*args: str, cwd: Path = REPO, env: dict | None = None) -> subprocess.C
     )
 
 
+SLOW_STEP = re.compile(r"^dagster-components-ls check: [^:]+: .*(\.\.\.| took [0-9.]+ s)$")
+
+
 def told(stderr: str) -> list[str]:
-    """What check said on stderr, less the line per project naming its interpreter and Dagster."""
-    return [line for line in stderr.splitlines() if not line.startswith("Checking ")]
+    """What check said on stderr, less the line per project naming its interpreter and Dagster, and
+    the lines about slow steps (how slow depends on the machine)."""
+    return [line for line in stderr.splitlines() if not line.startswith("Checking ") and not SLOW_STEP.match(line)]
 
 
 def rows(stdout: str) -> list[tuple]:
@@ -164,7 +169,8 @@ def test_stderr_names_the_interpreter_and_warns_when_ours_judges_a_project_locke
     result = subprocess.run([sys.executable, "-m", "dagster_components_ls", "check", "--format", "json", str(root)],
                             capture_output=True, text=True, cwd=root, env={**env, "DAGSTER_COMPONENTS_LS_CACHE": CACHE})
     ours = ".".join(str(part) for part in DAGSTER_VERSION)
-    said = [line for line in result.stderr.splitlines() if line.startswith(("dagster-components-ls check:", "Checking"))]
+    said = [line for line in result.stderr.splitlines()
+            if line.startswith(("dagster-components-ls check:", "Checking")) and not SLOW_STEP.match(line)]
     assert [line.split("; component types")[0] for line in said] == [
         f"Checking {root} with {sys.executable} (Dagster {ours})",
         f"dagster-components-ls check: warning: {root} has no environment of its own (.venv, $VIRTUAL_ENV or "
@@ -402,8 +408,8 @@ def test_unreadable_files_are_reported_and_the_others_checked(tmp_path):
         ("missing_type/defs.yaml", {"line": 0, "character": 0}, {"line": 0, "character": 10}, "missing-attribute",
          "Missing `type:`: every component document names its component type"),
     ]
-    assert [line for line in result.stderr.splitlines() if line.startswith("dagster-components-ls")] == [
-        line.format(root=tmp_path) for line in UNREADABLE_WARNINGS]
+    assert [line for line in result.stderr.splitlines() if line.startswith("dagster-components-ls")
+            and not SLOW_STEP.match(line)] == [line.format(root=tmp_path) for line in UNREADABLE_WARNINGS]
     assert result.returncode == 1
 
 
@@ -543,3 +549,97 @@ def test_no_cache_reads_and_writes_no_cache(tmp_path):
     assert [d["code"] for d in json.loads(done.stdout)] == ["invalid-value"]
     assert "component types read by the worker" in done.stderr
     assert list(cache.iterdir()) == []
+
+
+def slow_step_lines(stderr: str, root: Path) -> list[str]:
+    """What check said about slow steps of the project, the time each took left out."""
+    prefix = f"dagster-components-ls check: project {root}: "
+    return [re.sub(r" took [0-9.]+ s$", " took N s", line.removeprefix(prefix))
+            for line in stderr.splitlines() if line.startswith(prefix)]
+
+
+def test_slow_steps_are_told_on_stderr_and_stdout_keeps_only_the_result(tmp_path):
+    sys.path.insert(0, str(Path(__file__).parent))
+    from e2e_support import GADGET_V1, write_project
+
+    root = write_project(tmp_path / "shop")
+    # Every process that imports the module waits 3 s: the registry build and the validation are slow.
+    (root / "src/shop/components/gadget.py").write_text("import time\ntime.sleep(3)\n" + GADGET_V1)
+    (root / "src/shop/defs/gadgets/defs.yaml").write_text("type: shop.components.gadget.Gadget\nattributes:\n  name: g\n")
+    for fmt, result in (("text", "No problems in 1 file.\n"), ("json", "[]\n"), ("github", "")):
+        done = check("--no-cache", "--format", fmt, str(root), cwd=tmp_path)
+        assert (done.returncode, done.stdout) == (0, result), done.stderr
+        assert slow_step_lines(done.stderr, root) == [
+            "reading the component types (building the registry)...",
+            "reading the component types (building the registry) took N s",
+            "validating 1 document...",
+            "validating 1 document took N s"], fmt
+
+
+def test_a_projects_files_are_validated_in_one_call_that_imports_its_modules_once(tmp_path):
+    sys.path.insert(0, str(Path(__file__).parent))
+    from e2e_support import GADGET_V1, write_project
+
+    root = write_project(tmp_path / "shop")
+    (root / "src/shop/components/gadget.py").write_text(
+        "import sys\nprint('importing shop.components.gadget', file=sys.stderr)\n" + GADGET_V1)
+    for name in ("a", "b", "c"):
+        (root / "src/shop/defs" / name).mkdir()
+        (root / "src/shop/defs" / name / "defs.yaml").write_text(
+            f"type: shop.components.gadget.Gadget\nattributes:\n  name: {name}\n---\n"
+            f"type: shop.components.gadget.Gadget\nattributes:\n  name: {name}2\n")
+    (root / "src/shop/defs/gadgets/defs.yaml").write_text("type: shop.components.gadget.Gadget\nattributes:\n  name: g\n")
+    done = check("--no-cache", "--format", "json", str(root), cwd=tmp_path)
+    assert (done.returncode, done.stdout) == (0, "[]\n"), done.stderr
+    # Once to build the registry, once to validate the 4 files' 7 documents (not once per file).
+    assert done.stderr.splitlines().count("worker: importing shop.components.gadget") == 2, done.stderr
+
+
+STUCK = '''
+from pydantic import field_validator
+
+import dagster as dg
+
+
+class Stuck(dg.Component, dg.Model, dg.Resolvable):
+    """Its validator never returns for the name 'stuck'."""
+
+    name: str
+
+    @field_validator("name")
+    @classmethod
+    def _hang(cls, value: str) -> str:
+        if value == "stuck":
+            import time
+
+            time.sleep(3600)
+        if value != value.lower():
+            raise ValueError("name must be lowercase")
+        return value
+
+    def build_defs(self, context: dg.ComponentLoadContext) -> dg.Definitions:
+        return dg.Definitions()
+'''
+
+
+def test_a_document_whose_validation_hangs_costs_only_itself_in_the_projects_call(tmp_path):
+    sys.path.insert(0, str(Path(__file__).parent))
+    from e2e_support import write_project
+
+    root = write_project(tmp_path / "shop")
+    (root / "src/shop/components/stuck.py").write_text(STUCK)
+    for name, value in (("a", "stuck"), ("b", "Loud")):
+        (root / "src/shop/defs" / name).mkdir()
+        (root / "src/shop/defs" / name / "defs.yaml").write_text(
+            f"type: shop.components.stuck.Stuck\nattributes:\n  name: {value}\n")
+    (root / "src/shop/defs/gadgets/defs.yaml").write_text("type: shop.components.gadget.Gadget\nattributes:\n  name: g\n")
+    # Each document's budget is a quarter of the (capped) call's: 5 s.
+    done = check("--format", "json", str(root), cwd=tmp_path, env={
+        "DAGSTER_COMPONENTS_LS_CACHE": str(tmp_path / "cache"), "DAGSTER_COMPONENTS_LS_CALL_TIMEOUT": "20"})
+    assert (done.returncode, [(d["path"], d["range"]["start"]["line"], d["severity"], d["code"], d["message"])
+                              for d in json.loads(done.stdout)]) == (1, [
+        ("shop/src/shop/defs/a/defs.yaml", 0, "warning", "worker-error",
+         "The component's validation of this document did not finish within 5 s, so it was left out "
+         "(from shop.components.stuck.Stuck)"),
+        ("shop/src/shop/defs/b/defs.yaml", 2, "error", "component-validation",
+         "name must be lowercase (from shop.components.stuck.Stuck)")]), done.stderr

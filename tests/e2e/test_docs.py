@@ -351,9 +351,7 @@ NOT_BUILT_YET = {
     "component-docs": "issue 19",
 }
 # Codes the server produces for part of what the design says, worded on the page as built.
-PARTLY_BUILT = {
-    "deprecated": ("warning", "a deprecated template name (`project_root`), the `component.yaml` file name"),  # issue 14, item 6
-}
+PARTLY_BUILT: dict[str, tuple[str, str]] = {}
 
 
 def test_diagnostics_page_lists_designs_codes_as_designed():

@@ -11,7 +11,7 @@ import pytest
 from e2e_support import EXAMPLES, SHOP_SKELETON, open_and_wait, summary, until, write_files
 from lsprotocol import types
 from pytest_lsp import LanguageClient
-from test_check import check
+from test_check import check, told
 
 BOM = "\ufeff"
 RESEARCH = "type: acme_platform.ResearchJob\nattributes:\n  asset_key: research/x\n  owner: team:r\n  script: s.py\n"
@@ -51,7 +51,7 @@ def test_check_fix_on_a_bom_file_keeps_the_bom_and_the_indentation(tmp_path):
     result = check("--fix", "--format", "json", "a", cwd=tmp_path)
     assert (result.returncode, json.loads(result.stdout)) == (0, [])
     assert path.read_bytes() == b"\xef\xbb\xbf" + original.replace(b"  compute_sise: medium", b"  compute_size: medium")
-    assert result.stderr.splitlines()[-1] == "Fixed 1 problem in a/defs.yaml"
+    assert told(result.stderr)[-1] == "Fixed 1 problem in a/defs.yaml"
 
 
 def test_check_json_on_nesting_too_deep_is_an_array_with_the_diagnostics(tmp_path):

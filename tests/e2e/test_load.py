@@ -46,6 +46,12 @@ class Widget(dg.Component, dg.Model, dg.Resolvable):
 '''
 
 
+# Dagster 1.11.0 and 1.11.1 build the component tree all at once, with no declaration per document:
+# there, lineage loads through the project's own entry point only (the shop fixture has none).
+needs_declarations = pytest.mark.skipif(DAGSTER_VERSION < (1, 11, 2), reason=(
+    "needs Dagster 1.11.2's component declarations: test_a_project_without_an_entry_point_names_what_it_needs "
+    "and test_a_legacy_entry_point_is_loaded_as_dg_loads_it cover older releases"))
+
 @pytest.fixture
 def shop(tmp_path: Path) -> Path:
     root = tmp_path / "shop"
@@ -94,6 +100,7 @@ def producers(result: dict, root: Path) -> dict[str, tuple]:
             if a["producer"] else None for a in result["assets"]}
 
 
+@needs_declarations
 def test_assets_map_to_the_document_or_python_file_that_produced_them(worker, shop):
     result = load(worker, shop)
     assert [e["message"] for e in result["errors"]] == []
@@ -111,6 +118,7 @@ def test_assets_map_to_the_document_or_python_file_that_produced_them(worker, sh
     assert (result["errors"], result["prepared"]) == ([], [])
 
 
+@needs_declarations
 def test_a_failing_document_is_located_and_the_others_still_load(worker, shop):
     path = shop / "src/shop/defs/b/defs.yaml"
     path.write_text(path.read_text().replace("name: c\n", "name: c\n  fail: the widget factory is closed\n"))
@@ -121,6 +129,7 @@ def test_a_failing_document_is_located_and_the_others_still_load(worker, shop):
     assert sorted(producers(result, shop)) == ["loose", "widgets/a", "widgets/b"]
 
 
+@needs_declarations
 def test_a_document_whose_build_defs_exits_is_located_and_the_others_still_load(worker, shop):
     path = shop / "src/shop/defs/b/defs.yaml"
     path.write_text(path.read_text().replace("name: c\n", "name: c\n  exit: 3\n"))
@@ -130,6 +139,7 @@ def test_a_document_whose_build_defs_exits_is_located_and_the_others_still_load(
     assert sorted(producers(result, shop)) == ["loose", "widgets/a", "widgets/b"]
 
 
+@needs_declarations
 def test_a_document_whose_build_defs_hangs_is_located_and_the_others_still_load(worker, shop):
     path = shop / "src/shop/defs/b/defs.yaml"
     path.write_text(path.read_text().replace("name: c\n", "name: c\n  delay: 3600\n"))
@@ -139,6 +149,7 @@ def test_a_document_whose_build_defs_hangs_is_located_and_the_others_still_load(
     assert sorted(producers(result, shop)) == ["loose", "widgets/a", "widgets/b"]
 
 
+@needs_declarations
 def test_a_template_variable_that_raises_is_reported_at_the_value_using_it(worker, shop):
     write_files(shop, {
         "src/shop/defs/a/vars.py": """
@@ -161,17 +172,21 @@ def test_a_template_variable_that_raises_is_reported_at_the_value_using_it(worke
         ("a", 0, ["attributes", "name"], "LookupError: no widget name configured")]
 
 
+@needs_declarations
 def test_an_unknown_template_name_at_load_is_reported_at_its_value(worker, shop):
     path = shop / "src/shop/defs/a/defs.yaml"
     path.write_text(path.read_text().replace("name: a", 'name: "{{ nmae }}"'))
     result = load(worker, shop)
     scope = ("env, dg, datetime, automation_condition, context, project_root, load_component_at_path, build_defs_at_path"
              if DAGSTER_VERSION >= (1, 13) else  # `dg`, `datetime` and `context` arrived in 1.13
-             "env, automation_condition, project_root, load_component_at_path, build_defs_at_path")
+             "env, automation_condition, project_root, load_component_at_path, build_defs_at_path"
+             if DAGSTER_VERSION >= (1, 11, 4) else  # the two functions arrived in 1.11.4
+             "env, automation_condition, project_root")
     assert [(e["key_path"], e["message"]) for e in result["errors"]] == [
         (["attributes", "name"], f"UndefinedError: 'nmae' not found in scope, available scope is: {scope}")]
 
 
+@needs_declarations
 def test_the_defs_module_raising_is_reported_at_its_line(worker, shop):
     (shop / "src/shop/defs/__init__.py").write_text("x = 1\nraise ValueError('no defs today')\n")
     result = load(worker, shop)
@@ -180,6 +195,7 @@ def test_the_defs_module_raising_is_reported_at_its_line(worker, shop):
     assert result["assets"] == []
 
 
+@needs_declarations
 def test_an_edit_is_loaded_fresh_by_the_same_worker(worker, shop):
     assert "widgets/a" in producers(load(worker, shop), shop)
     path = shop / "src/shop/defs/a/defs.yaml"
@@ -191,6 +207,7 @@ def test_an_edit_is_loaded_fresh_by_the_same_worker(worker, shop):
     assert {a["group"] for a in result["assets"] if a["materializable"] and a["key"].startswith("widgets/")} == {"gadgets"}
 
 
+@needs_declarations
 def test_an_interrupt_cancels_a_running_load_and_the_worker_stays(worker, shop):
     assert "widgets/a" in producers(load(worker, shop), shop)  # the worker is up, Dagster imported
     path = shop / "src/shop/defs/a/defs.yaml"
@@ -209,6 +226,7 @@ def _group_members(pgid: int) -> list[int]:
     return sorted(int(p) for p in out.split())
 
 
+@needs_declarations
 def test_check_load_reports_an_error_outside_any_document_at_its_python_line(shop):
     (shop / "src/shop/defs/__init__.py").write_text("x = 1\nraise ValueError('no defs today')\n")
     done = subprocess.run([sys.executable, "-m", "dagster_components_ls", "check", "--load", "--format", "json"],
@@ -219,6 +237,7 @@ def test_check_load_reports_an_error_outside_any_document_at_its_python_line(sho
         ("src/shop/defs/__init__.py", "load-error", 1, 33, "ValueError: no defs today")])
 
 
+@needs_declarations
 def test_assets_whose_resource_a_sibling_file_provides_load_and_map_to_their_file(worker, shop):
     # The common layout: defs/assets/*.py need a resource that defs/resources.py provides. Dagster
     # checks resources on the whole code location, never file by file.
@@ -298,6 +317,7 @@ def test_a_legacy_entry_point_is_loaded_as_dg_loads_it(worker, shop):
     }
 
 
+@needs_declarations
 def test_a_target_module_that_raises_is_reported_at_its_line(worker, shop):
     write_files(shop, {"src/shop/definitions.py": """
         import dagster as dg
@@ -309,10 +329,13 @@ def test_a_target_module_that_raises_is_reported_at_its_line(worker, shop):
         ("definitions.py", 3, "ImportError: no warehouse driver installed")]
 
 
+@needs_declarations
 def test_project_code_runs_in_the_environment_dg_gives_it(shop):
     # dg runs in the activated venv: its bin/ is on PATH (a component module that builds a dbt
-    # resource at import looks for `dbt` there) and DAGSTER_IS_DEV_CLI is set (project code reads it).
+    # resource at import looks for `dbt` there), DAGSTER_IS_DEV_CLI is set (project code reads it),
+    # and the project's .env is in the environment of the code it loads.
     write_files(shop, {
+        ".env": "# read by dg list defs\nSHOP_STAGE=staging\n",
         "src/shop/components/tooled.py": '''
             import os
             import shutil
@@ -327,7 +350,7 @@ def test_project_code_runs_in_the_environment_dg_gives_it(shop):
                 def build_defs(self, context: dg.ComponentLoadContext) -> dg.Definitions:
                     mode = "dev" if os.environ.get("DAGSTER_IS_DEV_CLI") else "deployed"
 
-                    @dg.asset(key=["tooled", mode])
+                    @dg.asset(key=["tooled", mode, os.environ.get("SHOP_STAGE", "no-stage")])
                     def _tooled() -> None: ...
 
                     return dg.Definitions(assets=[_tooled])
@@ -343,9 +366,10 @@ def test_project_code_runs_in_the_environment_dg_gives_it(shop):
     assert (checked.returncode, json.loads(checked.stdout)) == (0, [])
     shown = subprocess.run([*run, "lineage", "src/shop/defs/tooled/defs.yaml", "--format", "json"], cwd=shop, env=env,
                            capture_output=True, text=True, timeout=300)
-    assert [a["key"] for a in json.loads(shown.stdout)["assets"] if a["role"] == "produced"] == ["tooled/dev"]
+    assert [a["key"] for a in json.loads(shown.stdout)["assets"] if a["role"] == "produced"] == ["tooled/dev/staging"]
 
 
+@needs_declarations
 def test_a_projects_own_dbt_prepare_runs_only_when_its_manifest_is_stale(worker, shop):
     # Project code that calls DbtProject.prepare_if_dev() at import (as Hooli's does) parses dbt on
     # every load under dg; the load parses only when the manifest is older than the dbt project.
@@ -383,6 +407,7 @@ def test_a_projects_own_dbt_prepare_runs_only_when_its_manifest_is_stale(worker,
     assert manifest.stat().st_mtime_ns > parsed_at  # a model changed: parsed again
 
 
+@needs_declarations
 def test_a_resource_no_file_provides_is_a_load_error_and_the_lineage_stays(worker, shop):
     write_files(shop, {"src/shop/defs/raw.py": """
         import dagster as dg
@@ -398,3 +423,16 @@ def test_a_resource_no_file_provides_is_a_load_error_and_the_lineage_stays(worke
         "keys which points to an ResourceDefinition: ['io_manager']"))]
     assert producers(result, shop)["raw_orders"] == ("src/shop/defs/raw.py", None)
     assert "widgets/a" in producers(result, shop)
+
+
+def test_a_project_without_an_entry_point_names_what_it_needs(worker, shop):
+    result = load(worker, shop)
+    if DAGSTER_VERSION >= (1, 11, 2):  # the component tree finds every document
+        assert (sorted(producers(result, shop)), result["errors"]) == (
+            ["loose", "outside/table", "widgets/a", "widgets/b", "widgets/c"], [])
+        return
+    assert (result["assets"], [(e["path"], e["message"]) for e in result["errors"]]) == ([], [(
+        None,  # the project's: shown at pyproject.toml
+        f"TreeUnsupported: Dagster {'.'.join(map(str, DAGSTER_VERSION))}'s component tree has no declarations: on this "
+        "Dagster, lineage needs the project's own entry point (shop.definitions); Dagster 1.11.2 and newer load the "
+        "defs folder without one")])

@@ -26,7 +26,8 @@ CHECKED = '''
 import os
 import sys
 import time
-from typing import Annotated, Literal
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal
 
 import dagster as dg
 from pydantic import Field, field_validator, model_validator
@@ -35,6 +36,27 @@ from pydantic import Field, field_validator, model_validator
 class Step(dg.Model, dg.Resolvable):
     name: str
     mode: Literal["fast", "slow"] = "fast"
+
+
+class TableFeed(dg.Model):
+    kind: Literal["table"] = "table"
+    table: str
+    mode: Literal["full", "incremental"] = "full"
+
+
+class FileFeed(dg.Model):
+    kind: Literal["file"] = "file"
+    path: str
+
+
+@dataclass
+class Feed(dg.Component, dg.Resolvable):
+    """A union of two models told apart by `kind`, typed as Dagster types `partitions_def`."""
+
+    source: Annotated[Any, dg.Resolver(lambda context, value: value, model_field_type=TableFeed | FileFeed)]
+
+    def build_defs(self, context):
+        return dg.Definitions()
 
 
 class Pipeline(dg.Component, dg.Model, dg.Resolvable):
@@ -232,6 +254,25 @@ def test_own_validation_with_key_paths(worker, project, attributes, expected):
     assert (errors_of([result]), result["skipped"]) == ([expected], None)
 
 
+@pytest.mark.parametrize(
+    "source, expected",
+    [
+        pytest.param({"kind": "table", "table": "t", "mode": "warp"},
+                     [("attributes.source.mode", "literal_error", "Input should be 'full' or 'incremental'")],
+                     id="a-literal-of-the-tagged-member-is-not-read-as-a-wrong-tag"),
+        pytest.param({"kind": "pipe", "table": "t"},
+                     [("attributes.source.kind", "literal_error", "Input should be 'table'; Input should be 'file'")],
+                     id="a-tag-no-member-has"),
+        pytest.param({"path": "p", "mode": "full"},
+                     [("attributes.source.mode", "extra_forbidden", "Extra inputs are not permitted")],
+                     id="no-tag-fewest-errors"),
+    ],
+)
+def test_a_union_of_models_keeps_the_errors_of_one_member(worker, project, source, expected):
+    [result] = raw_results(worker, project, ("Feed", {"source": source}))
+    assert (errors_of([result]), result["skipped"]) == ([expected], None)
+
+
 def test_user_code_that_raises_exits_or_prints_is_contained(worker, project):
     results = raw_results(worker, project, ("Raiser", {"name": "a"}), ("Quitter", {"name": "a"}),
                           ("Printer", {"name": "bad"}), ("Nope", {"name": "a"}))
@@ -285,3 +326,35 @@ def test_a_nested_models_validator_that_raises_is_an_error_at_the_attribute_hold
     assert (errors_of([result]), result["skipped"]) == (
         [[("attributes.steps", "validator_raised", "The validator '_strict' raised TypeError: step 'a' is not allowed here")]],
         None)
+
+
+# Dagster's own `partitions_def`: pydantic tries each of its five models and reports all their errors.
+PARTITIONED = ("type: dagster.PythonScriptComponent\nattributes:\n  execution:\n    path: s.py\n  assets:\n"
+               "    - key: a\n      partitions_def:\n")
+FROM = " (from dagster.PythonScriptComponent)"
+
+
+@pytest.mark.parametrize(
+    "tail, expected",
+    [
+        pytest.param("        type: daily\n        start_date: '2024-01-01'\n        hour_offset: x\n",
+                     [(10, 22, "attributes.assets[0].partitions_def.hour_offset: Input should be a valid integer, "
+                                "unable to parse string as an integer" + FROM)],
+                     id="the-tagged-member-only"),
+        pytest.param("        type: daily\n",
+                     [(7, 7, "Missing required attribute 'start_date' in attributes.assets[0].partitions_def" + FROM)],
+                     id="missing-key-of-the-tagged-member"),
+        pytest.param("        type: montly\n        start_date: '2024-01-01'\n",
+                     [(8, 15, "attributes.assets[0].partitions_def.type: Input should be 'hourly'; Input should be "
+                               "'daily'; Input should be 'weekly'; Input should be 'time_window'; Input should be "
+                               "'static'" + FROM)],
+                     id="a-tag-no-member-has-is-the-one-error"),
+        pytest.param("        partition_keys: [a]\n        bogus: 1\n",
+                     [(9, 9, "attributes.assets[0].partitions_def.bogus: Extra inputs are not permitted" + FROM)],
+                     id="no-tag-the-member-with-fewest-errors"),
+    ],
+)
+def test_a_union_of_models_is_judged_by_the_member_that_applies(worker, tmp_path, tail, expected):
+    path = tmp_path / "defs.yaml"
+    path.write_text(PARTITIONED + tail)
+    assert located(path, worker) == expected

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from e2e_support import DAGSTER_VERSION
 
+from dagster_components_ls.diagnostics import CheckContext, diagnose_text
 from dagster_components_ls.project import find_project
 from dagster_components_ls.registry import cache_dir, load_registry
 from dagster_components_ls.worker_client import WORKER_DIR, WorkerError, WorkerProcess
@@ -46,15 +47,15 @@ def test_registry_has_dbt_project_component(cold):
     assert cold[0].lookup("dagster_dbt.components.dbt_project.component.DbtProjectComponent") is dbt
 
 
-def test_registry_keeps_only_components(cold):
-    assert [key for key in cold[0].types if key.startswith("dagster.")] == [
-        "dagster.DefinitionsComponent",
-        "dagster.DefsFolderComponent",
-        "dagster.FunctionComponent",
-        "dagster.PythonScriptComponent",
-        "dagster.TemplatedSqlComponent",
-        "dagster.UvRunComponent",
-    ]
+def test_registry_keeps_only_components(cold, tmp_path):
+    # Dagster's own types, exactly as `dg list components` of the same environment lists them (outside a project).
+    listed = subprocess.run([str(PYTHON.parent / "dg"), "list", "components", "--json"], cwd=tmp_path, capture_output=True,
+                            text=True, timeout=300, check=True).stdout
+    items = json.loads(listed)
+    items = items["items"] if isinstance(items, dict) else items  # 1.11 prints a bare list
+    dagster_types = sorted(item["key"] for item in items if item["key"].startswith("dagster."))
+    assert [key for key in cold[0].types if key.startswith("dagster.")] == dagster_types
+    assert "dagster.DefsFolderComponent" in dagster_types
 
 
 def test_registry_has_project_types_from_registry_modules_and_defs_files(cold):
@@ -85,8 +86,23 @@ def test_user_output_goes_to_stderr_even_from_subprocesses(cold):
 def test_schemas_have_no_unset_sentinel(cold):
     _, raw, _, _ = cold
     assert ("__DAGSTER_UNSET_DEFAULT__" in raw, '"default": "__DAGSTER_UNSET_DEFAULT__"' in raw) == (False, False)
-    cli_args = cold[0].types["dagster_dbt.DbtProjectComponent"].schema["properties"]["cli_args"]
-    assert "default" not in cli_args
+    properties = cold[0].types["dagster_dbt.DbtProjectComponent"].schema["properties"]
+    if "cli_args" in properties:  # dagster-dbt 0.27.0 and 0.27.1 have no cli_args
+        assert "default" not in properties["cli_args"]
+
+
+def test_fields_the_code_deprecates_carry_its_reason_and_get_warnings(cold):
+    registry = cold[0]
+    # Read from dagster-sling's own code (its `sling` resolver calls `deprecation_warning`); no other
+    # installed type deprecates a field on 1.11 or 1.13.
+    marked = [(key, name) for key, t in registry.types.items()
+              for name, prop in ((t.schema or {}).get("properties") or {}).items() if prop.get("deprecated")]
+    assert marked == [("dagster_sling.SlingReplicationCollectionComponent", "sling")]
+    text = "type: dagster_sling.SlingReplicationCollectionComponent\nattributes:\n  sling: {}\n"
+    problems = [p for p in diagnose_text(text, CheckContext(registry=registry)) if p.code == "deprecated"]
+    assert [(text[p.span.start:p.span.end], p.severity, p.message) for p in problems] == [
+        ("sling", "warning", "The `sling` field is deprecated, use `connections` instead. This field will be removed "
+                             "in a future release.")]
 
 
 def test_envelope_and_post_processing_schemas(cold):
@@ -111,15 +127,18 @@ def test_template_scope(cold):
                 "build_defs_at_path": "use {{ context.build_defs }}",
             },
         )
-    else:  # 1.11: no `dg`, `datetime` or `context` yet, so nothing is deprecated
+    elif DAGSTER_VERSION >= (1, 11, 4):  # 1.11: no `dg`, `datetime` or `context` yet, so nothing is deprecated
         assert (scope["globals"], scope["deprecated"]) == (
             ["env", "automation_condition", "project_root", "load_component_at_path", "build_defs_at_path"], {})
+    else:  # the two functions arrived in 1.11.4
+        assert (scope["globals"], scope["deprecated"]) == (["env", "automation_condition", "project_root"], {})
     assert scope["user_vars"] == {
         str(MINI_DEFS / "reports" / "template_vars.py"): ["report_owner", "table_name"],
         "mini.components.widget.Widget": ["widget_prefix"],
     }
-    dbt_types = ["DbtCloudComponent", "DbtProjectComponent"] if DAGSTER_VERSION >= (1, 13) else [
-        "DbtProjectComponent"]  # dagster-dbt 0.27 (Dagster 1.11) has no DbtCloudComponent
+    # Every dbt type with a translation: dagster-dbt 0.27 (Dagster 1.11) and 0.29.0 have no DbtCloudComponent.
+    dbt_types = [name for name in ("DbtCloudComponent", "DbtProjectComponent") if f"dagster_dbt.{name}" in cold[0].types]
+    assert "DbtProjectComponent" in dbt_types
     assert {key: vars_ for key, vars_ in scope["per_type"].items() if key.startswith("dagster_dbt.")} == {
         f"dagster_dbt.{name}": {"translation": ["node", "spec"]} for name in dbt_types}
     assert scope["per_type"]["dagster_sling.SlingReplicationCollectionComponent"] == {
@@ -134,6 +153,7 @@ from pathlib import Path
 def refuse(*args, **kwargs):
     raise AssertionError(f"started a process: {{args}}")
 subprocess.Popen = refuse
+from dagster_components_ls.diagnostics import CheckContext, diagnose_text
 from dagster_components_ls.project import find_project
 from dagster_components_ls.registry import load_registry
 registry = load_registry(Path({str(PYTHON)!r}), find_project(Path({str(MINI)!r})))
@@ -308,6 +328,46 @@ def test_extra_types_resolve_re_exports_as_aliases(shop_copy):
     assert folder is not None and folder.key == "dagster.DefsFolderComponent"
     assert "dagster.components.DefsFolderComponent" in folder.aliases
     assert registry.lookup("nope.Missing") is None and "nope" not in registry.module_errors
+
+
+LEGACY = '''
+from dataclasses import dataclass
+from typing import Optional
+
+import dagster as dg
+from dagster._annotations import deprecated_param
+from pydantic import Field
+
+
+class Legacy(dg.Component, dg.Model, dg.Resolvable):
+    name: str = ""
+    old_name: Optional[str] = Field(default=None, deprecated="use `name` instead")
+
+    def build_defs(self, context):
+        return dg.Definitions()
+
+
+@deprecated_param(param="size", breaking_version="2.0", additional_warn_text="Use `volume`.")
+@dataclass
+class Knob(dg.Component, dg.Resolvable):
+    volume: int = 0
+    size: Optional[int] = None
+
+    def build_defs(self, context):
+        return dg.Definitions()
+'''
+
+
+def test_a_projects_own_deprecations_come_from_pydantic_and_dagsters_annotations(shop_copy):
+    (shop_copy / "src/mini/components/legacy.py").write_text(LEGACY)
+    registry = load_registry(PYTHON, find_project(shop_copy))
+    text = ("type: mini.components.legacy.Legacy\nattributes:\n  old_name: a\n---\n"
+            "type: mini.components.legacy.Knob\nattributes:\n  size: 1\n")
+    problems = [p for p in diagnose_text(text, CheckContext(registry=registry)) if p.code == "deprecated"]
+    assert [(text[p.span.start:p.span.end], p.message) for p in problems] == [
+        ("old_name", "`old_name` is deprecated: use `name` instead"),
+        ("size", "`size` is deprecated: It will be removed in 2.0. Use `volume`."),
+    ]
 
 
 def test_an_interrupt_never_kills_a_starting_worker(tmp_path):

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 import pytest_lsp
-from e2e_support import (DAGSTER_VERSION, GADGET_V1, SHARED_CACHE, SYNC_VERSION, open_and_wait, start_session,
-                          statuses, summary, until, write_project)
+from e2e_support import (DAGSTER_VERSION, GADGET_V1, SHARED_CACHE, SYNC_VERSION, UNSUPPORTED_DAGSTER, open_and_wait,
+                          start_session, statuses, summary, unsupported_dagster_venv, until, write_project)
 from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient
 
@@ -184,6 +184,28 @@ async def test_an_interpreter_without_dagster_is_named(client: LanguageClient, t
     root = write_project(tmp_path / "shop")
     (root / ".venv").symlink_to(venv)  # the project's own interpreter, found like a user's
     await check_interpreter_error(client, root, f"Dagster is not installed in {root / '.venv' / 'bin' / 'python'}")
+
+
+@pytest.mark.asyncio(loop_scope="function")
+async def test_an_unsupported_dagster_is_named_with_the_versions_supported(client: LanguageClient, tmp_path):
+    python = unsupported_dagster_venv()
+    root = write_project(tmp_path / "shop")
+    (root / ".venv").symlink_to(python.parent.parent)
+    await check_interpreter_error(client, root, (
+        f"Dagster {UNSUPPORTED_DAGSTER} in {root / '.venv' / 'bin' / 'python'} is not supported: dagster-components-ls "
+        "supports Dagster 1.11, 1.12 and 1.13 (upgrade the project to dagster>=1.11)"))
+
+
+def test_check_names_an_unsupported_dagster_and_exits_2(tmp_path):
+    root = write_project(tmp_path / "shop")
+    (root / ".venv").symlink_to(unsupported_dagster_venv().parent.parent)
+    done = subprocess.run(SERVER_COMMAND + ["check", str(root)], capture_output=True, text=True, timeout=300,
+                          env={**os.environ, "DAGSTER_COMPONENTS_LS_CACHE": str(tmp_path / "cache")})
+    assert (done.returncode, done.stdout, done.stderr.strip().splitlines()[-1]) == (2, "", (
+        f"dagster-components-ls check: could not read the component types for project {root} with "
+        f"{root / '.venv' / 'bin' / 'python'}: Dagster {UNSUPPORTED_DAGSTER} in {root / '.venv' / 'bin' / 'python'} "
+        "is not supported: dagster-components-ls supports Dagster 1.11, 1.12 and 1.13 (upgrade the project to "
+        "dagster>=1.11)"))
 
 
 @pytest.mark.asyncio(loop_scope="function")

@@ -465,3 +465,16 @@ def test_sort_text_keeps_the_returned_order(ctx):
     text = RESEARCH + "  "
     items = complete(parse_file(text), len(text), ctx, LineIndex(text), ENVIRON)
     assert [i.sort_text for i in items] == [f"{i:04d}" for i in range(9)]
+
+
+def test_deprecated_fields_come_last_tagged_with_the_reason(deprecating_registry):
+    _, items = run("type: acme.Sling\nattributes:\n  |", CheckContext(registry=deprecating_registry))
+    assert [(i.label, i.tags, i.documentation.value if i.documentation else None) for i in items] == [
+        ("connections", None, "Connections by name."),
+        ("replications", None, None),
+        ("sling", DEPRECATED, "**Deprecated**: The `sling` field is deprecated, use `connections` instead. This "
+                              "field will be removed in a future release."),
+    ]
+    _, nested = run("type: acme.Sling\nattributes:\n  replications:\n    - |", CheckContext(registry=deprecating_registry))
+    assert [(i.label, i.tags, i.documentation.value if i.documentation else None) for i in nested] == [
+        ("path", None, None), ("old_path", DEPRECATED, "**Deprecated**.")]

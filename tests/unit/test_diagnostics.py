@@ -99,7 +99,8 @@ def expect(marked: str, registry, **ctx):
         pytest.param(
             "type: dagster_dbt.DbtProjectComponent\nattributes:\n  project:\n    project_dir: p\n    [[bogus]]: 1\n",
             [("unknown-attribute", "Unknown attribute 'bogus' in attributes.project. Allowed: packaged_project_dir, "
-              "prepare_project_cli_args, profile, profiles_dir, project_dir, state_path, target, target_path")],
+              "prepare_project_cli_args, profile, profiles_dir, project_dir, state_path, target, target_path "
+              "(judged as DbtProjectArgs, the closest alternative)")],
             id="anyOf-picks-the-intended-object",
         ),
         pytest.param(
@@ -187,6 +188,50 @@ def expect(marked: str, registry, **ctx):
     ],
 )
 def test_diagnostics(marked, expected, registry):
+    assert expect(marked, registry) == expected
+
+
+# Dagster's `partitions_def` is a union of five models, each fixing `type` to its own constant.
+PARTITIONED = ("type: dagster.PythonScriptComponent\nattributes:\n  execution:\n    path: s.py\n  assets:\n"
+               "    - key: a\n      partitions_def:\n")
+WHERE = "attributes.assets[0].partitions_def"
+
+
+@pytest.mark.parametrize(
+    "marked, expected",
+    [
+        pytest.param(PARTITIONED + "        type: daily\n        start_date: '2024-01-01'\n", [], id="tag-chosen-branch-fits"),
+        pytest.param(
+            PARTITIONED + "        type: daily\n        start_date: '2024-01-01'\n        hour_offset: [[x]]\n",
+            [("invalid-value", f"{WHERE}.hour_offset: 'x' is not an integer")],
+            id="error-of-the-tagged-branch-never-another-tag",
+        ),
+        pytest.param(
+            PARTITIONED + "        type: daily\n        start_date: '2024-01-01'\n        [[bogus]]: 1\n",
+            [("unknown-attribute", f"Unknown attribute 'bogus' in {WHERE}. Allowed: end_date, hour_offset, "
+                                   "minute_offset, start_date, timezone, type")],
+            id="unknown-key-against-the-tagged-branch",
+        ),
+        pytest.param(
+            "type: dagster.PythonScriptComponent\nattributes:\n  execution:\n    path: s.py\n  assets:\n"
+            "    - key: a\n      [[partitions_def]]:\n        type: daily\n",
+            [("missing-attribute", f"Missing required attribute 'start_date' in {WHERE}")],
+            id="missing-key-of-the-tagged-branch",
+        ),
+        pytest.param(
+            PARTITIONED + "        type: [[montly]]\n        start_date: '2024-01-01'\n",
+            [("invalid-value", f"{WHERE}.type: 'montly' is not one of ['hourly', 'daily', 'weekly', 'time_window', 'static']")],
+            id="unknown-tag-is-the-one-error",
+        ),
+        pytest.param(
+            PARTITIONED + "        partition_keys: [a]\n        [[bogus]]: 1\n",
+            [("unknown-attribute", f"Unknown attribute 'bogus' in {WHERE}. Allowed: partition_keys, type "
+                                   "(judged as StaticPartitionsDefinition, the closest alternative)")],
+            id="no-tag-closest-branch-named",
+        ),
+    ],
+)
+def test_unions_are_judged_by_the_branch_that_applies(marked, expected, registry):
     assert expect(marked, registry) == expected
 
 
@@ -331,6 +376,22 @@ def test_missing_files(marked, existing, expected, registry):
     problems = [p for p in diagnose_text(text, ctx) if p.code == "missing-file"]
     assert [(p.code, p.severity, p.message) for p in problems] == expected
     assert [(p.span.start, p.span.end) for p in problems] == spans
+
+
+def test_deprecated_fields_warn_with_the_reason_the_code_gives(deprecating_registry):
+    marked = ("type: acme.Sling\nattributes:\n  [[sling]]:\n    connections: []\n  replications:\n"
+              "    - path: r.yaml\n      [[old_path]]: s.yaml\n")
+    assert expect(marked, deprecating_registry) == [
+        ("deprecated", "The `sling` field is deprecated, use `connections` instead. This field will be removed in a "
+                       "future release."),
+        ("deprecated", "`old_path` is deprecated"),
+    ]
+    text, _ = with_marks(marked)
+    problems = diagnose_text(text, CheckContext(registry=deprecating_registry))
+    assert [(p.severity, p.data) for p in problems] == [
+        ("warning", {"path": ["attributes"], "key": "sling", "reason": problems[0].data["reason"]}),
+        ("warning", {"path": ["attributes", "replications", 0], "key": "old_path", "reason": ""}),
+    ]
 
 
 @pytest.mark.parametrize(

@@ -341,6 +341,15 @@ def test_never_raises(text, ctx, registry):
             hover(parsed, offset, context, index)
 
 
+def test_a_deprecated_field_says_so_and_why(deprecating_registry):
+    ctx = CheckContext(registry=deprecating_registry)
+    assert hover_at("type: acme.Sling\nattributes:\n  sl|ing: {}\n", ctx) == (
+        "`sling: SlingResource | None`\n\n**Deprecated**: The `sling` field is deprecated, use `connections` instead. "
+        "This field will be removed in a future release.\n\nOptional.", "sling")
+    assert hover_at("type: acme.Sling\nattributes:\n  replications:\n    - old_pa|th: x\n", ctx) == (
+        "`old_path: str`\n\n**Deprecated**.\n\nOptional.", "old_path")
+
+
 @pytest.mark.parametrize(
     "marked, expected",
     [

@@ -3,6 +3,7 @@
 # Run as `python <path>/worker` by the project's interpreter. Python puts this folder first on
 # sys.path, which is why the sibling modules are imported as top-level modules.
 
+import itertools
 import json
 import os
 import platform
@@ -10,6 +11,7 @@ import signal
 import sys
 import traceback
 from collections.abc import Callable
+from pathlib import Path
 from typing import IO, Any
 
 import adapter
@@ -114,8 +116,8 @@ def _respond(line: str, send: Callable[[dict[str, Any]], None]) -> tuple[dict[st
         params = request.get("params") or {}
         if method not in HANDLERS:
             raise BadRequest(f"unknown method {method!r}")
-        if method not in (protocol.METHOD_PING, protocol.METHOD_SHUTDOWN) and not _has_dagster():
-            raise CannotRun(f"Dagster is not installed in {sys.executable}")
+        if method not in (protocol.METHOD_PING, protocol.METHOD_SHUTDOWN):
+            _check_dagster()
         if not isinstance(params, dict):
             raise BadRequest("params must be an object")
         def progress(doing: str) -> None:
@@ -132,10 +134,33 @@ def _respond(line: str, send: Callable[[dict[str, Any]], None]) -> tuple[dict[st
         return _error(request_id, protocol.ERROR_EXCEPTION, message, trace), False
 
 
-def _has_dagster() -> bool:
+def _check_dagster() -> None:
+    """Raises CannotRun, naming the interpreter, when it has no Dagster or one older than we support
+    (read from the distribution's metadata: an old Dagster is never imported)."""
+    import importlib.metadata
     import importlib.util
 
-    return "dagster" in sys.modules or importlib.util.find_spec("dagster") is not None
+    if "dagster" not in sys.modules and importlib.util.find_spec("dagster") is None:
+        raise CannotRun(f"Dagster is not installed in {sys.executable}")
+    try:
+        version = importlib.metadata.version("dagster")
+    except importlib.metadata.PackageNotFoundError:  # a source checkout on the path: assume it is current
+        return
+    if _release(version) < protocol.OLDEST_DAGSTER:
+        raise CannotRun(f"Dagster {version} in {sys.executable} is not supported: dagster-components-ls supports "
+                        f"Dagster {protocol.SUPPORTED_DAGSTER} (upgrade the project to dagster>="
+                        f"{'.'.join(map(str, protocol.OLDEST_DAGSTER))})")
+
+
+def _release(version: str) -> tuple[int, ...]:
+    """(1, 10, 21) of "1.10.21" or "1.10.21rc0"; a part that is not a number ends it."""
+    parts = []
+    for part in version.split(".")[:3]:
+        digits = "".join(itertools.takewhile(str.isdigit, part))
+        if not digits:
+            break
+        parts.append(int(digits))
+    return tuple(parts)
 
 
 def _error(request_id: Any, kind: str, message: str, trace: str) -> dict[str, Any]:
@@ -162,14 +187,17 @@ def _registry(params: dict[str, Any], progress: Progress) -> dict[str, Any]:
             raise BadRequest(f"{name} must be a list of names")
     if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or seconds <= 0:
         raise BadRequest("seconds_per_module must be a positive number")
-    adapter.preload()  # in the worker itself, so every later fork starts with Dagster imported
+    # In the worker itself, so every later fork starts with Dagster, the installed packages of the
+    # types the files name (validate would import them next) and those the project's modules import.
+    adapter.preload(tuple(extra_types))
+    _preload_project_imports(project_root, float(seconds) / 4)
     # A module that hangs, calls os._exit or crashes stops the build where it is: build again
     # without it, so it costs only its own types. Each attempt leaves out one more name.
     excluded: dict[str, str] = {}
     while True:
         try:
-            return isolation.run_watched(registry.build_registry, project_root, extra_modules, extra_types, excluded,
-                                         seconds_per_step=float(seconds), on_step=progress)
+            return isolation.run_watched(_parsing_dbt_when_stale(registry.build_registry), project_root, extra_modules,
+                                         extra_types, excluded, seconds_per_step=float(seconds), on_step=progress)
         except isolation.StepFailed as failed:
             if failed.step is None or failed.step.name is None or failed.step.name in excluded:
                 raise isolation.ChildFailed(f"building the registry failed while {failed}") from None
@@ -185,8 +213,59 @@ def _validate(params: dict[str, Any], progress: Progress) -> dict[str, Any]:
         isinstance(d, dict) and isinstance(d.get("type"), str) for d in documents
     ):
         raise BadRequest("documents must be a list of objects, each with a `type` string")
+    seconds = params.get("seconds_per_document", protocol.SECONDS_PER_DOCUMENT)
+    if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or seconds <= 0:
+        raise BadRequest("seconds_per_document must be a positive number")
     adapter.preload(tuple(d["type"] for d in documents))  # e.g. dagster_dbt once, not 2 s per call
-    return isolation.run_isolated(validate.validate_documents, project_root, documents)
+    _preload_project_imports(project_root, float(seconds) / 4)
+    # A document that hangs or ends the process stops the child where it is: validate again without
+    # it, so it costs only itself. Each attempt leaves out one more document (by position).
+    failed: dict[int, str] = {}
+    while True:
+        left = [i for i in range(len(documents)) if i not in failed]
+        try:
+            answer = isolation.run_watched(_parsing_dbt_when_stale(validate.validate_documents), project_root,
+                                           [documents[i] for i in left], seconds_per_step=float(seconds),
+                                           on_step=progress)
+            break
+        except isolation.StepFailed as stopped:
+            if stopped.step is None or stopped.step.name is None:
+                raise isolation.ChildFailed(f"validating failed while {stopped}") from None
+            failed[left[int(stopped.step.name)]] = stopped.message
+    results = iter(answer["results"])
+    learned = answer.get("modules", [])
+    AFTER_RESPONSE.append(lambda: adapter.import_installed(learned))
+    return {"results": [{"index": d.get("index"), "type": d["type"], "errors": [], "skipped": None,
+                         "failed": failed[i]} if i in failed else {**next(results), "failed": None}
+                        for i, d in enumerate(documents)]}
+
+
+def _parsing_dbt_when_stale(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """fn, run in the call's child with stored state refreshed as the load does: a project module's
+    own `DbtProject.prepare_if_dev()`, run at import under dg's DAGSTER_IS_DEV_CLI, then parses dbt
+    only when the manifest is missing or older than the dbt project, not in every registry and
+    validate call (Hooli's component module: 5 s each)."""
+    def in_child(*args: Any) -> Any:
+        adapter.refresh_stored_state_only_when_asked(load.manifest_is_current)
+        return fn(*args)
+    return in_child
+
+
+def _preload_project_imports(project_root: str | None, seconds: float) -> None:
+    """The installed packages the project's own modules import, imported here before the fork (see
+    adapter.preload_imports_of); never the project's own packages and modules."""
+    try:
+        project = registry.read_project(Path(project_root)) if project_root else None
+    except Exception:  # a broken pyproject.toml: the call's child reports it
+        return
+    if project is None:
+        return
+    top = project.root_module.split(".")[0]
+    try:
+        own = {top, *(p.name.removesuffix(".py") for p in project.package_base.iterdir())}
+    except OSError:
+        return
+    adapter.preload_imports_of(project.package_base / top, own, seconds)
 
 
 def _scaffold(params: dict[str, Any], progress: Progress) -> dict[str, Any]:

@@ -1,15 +1,21 @@
 """Every Dagster import the worker makes: the one place that follows Dagster's internal renames."""
 
-# Supported: dagster >= 1.10.18. Each function tries today's (1.13) name first and falls back to an
+# Supported: every release of Dagster 1.11, 1.12 and 1.13 (`__main__._check_dagster` refuses older
+# ones before anything here runs). Each function tries today's (1.13) name first and falls back to an
 # older name or to a plain re-implementation, so a rename costs one edit here and nowhere else.
 # Dagster is imported inside the functions, never at module level, so `ping` works (and fails
 # clearly later) in an interpreter without Dagster.
 
+import ast
 import dataclasses
+import importlib
 import importlib.metadata
 import inspect
+import os
 import re
+import signal
 import sys
+import time
 import typing
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -69,11 +75,108 @@ def preload(typenames: tuple[str, ...] = ()) -> None:
                 continue
 
 
+# Folders never scanned for a project's imports (generated, vendored or hidden).
+_UNSCANNED = {"__pycache__", "node_modules", "target", "dbt_packages", "logs", "site-packages"}
+MAX_SCANNED_FILES = 2000
+_PRELOAD_TRIED: set[str] = set()
+"""Modules preload_imports_of tried in this worker, whatever the outcome: each is tried once."""
+_SCANNED: dict[Path, set[str]] = {}
+"""The imports read from each package folder, once per worker (the server starts a new worker when a
+.py file is saved, since the registry is rebuilt then): a validate call per edit does not read them again."""
+
+
+def preload_imports_of(package_dir: Path, own: set[str], seconds: float) -> None:
+    """Imports, in the worker itself, the installed modules that the project's own modules import at
+    their top level (`import dagster_dbt`, `from dagster_snowflake import ...`), found by reading
+    the files, never by importing them: the forked call that imports the project's modules then
+    finds them imported, so a cold `check` imports them once rather than in every call's child.
+
+    Installed modules only (see preload), never a package of the project (`own`). All of it within
+    `seconds` (SIGALRM): what is left, or fails, is imported by the call's child, which reports it.
+    """
+    if package_dir not in _SCANNED:
+        _SCANNED[package_dir] = _top_level_imports(package_dir)
+    names = sorted(name for name in _SCANNED[package_dir] if name not in _PRELOAD_TRIED
+                   and name.split(".")[0] not in own and name not in sys.modules and _installed(name.split(".")[0]))
+    if not names or not hasattr(signal, "setitimer"):
+        return
+    deadline = time.monotonic() + seconds
+
+    def expired(signum: int, frame: Any) -> None:
+        raise TimeoutError(f"preloading took over {seconds:g} s")
+
+    previous = signal.signal(signal.SIGALRM, expired)
+    try:
+        for name in names:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                break
+            _PRELOAD_TRIED.add(name)
+            signal.setitimer(signal.ITIMER_REAL, left)
+            try:
+                importlib.import_module(name)
+            except BaseException:  # noqa: BLE001 - the call's child imports it again and reports it
+                pass
+            finally:
+                signal.setitimer(signal.ITIMER_REAL, 0)
+    finally:
+        signal.signal(signal.SIGALRM, previous)
+
+
+def _top_level_imports(package_dir: Path) -> set[str]:
+    """Absolute module names imported at module level (also under if/try/with) by the .py files of a folder."""
+    names: set[str] = set()
+    files = 0
+    for folder, subfolders, filenames in os.walk(package_dir):
+        subfolders[:] = [d for d in subfolders if not d.startswith(".") and d not in _UNSCANNED]
+        for filename in filenames:
+            if not filename.endswith(".py"):
+                continue
+            files += 1
+            if files > MAX_SCANNED_FILES:
+                return names
+            try:
+                tree = ast.parse(Path(folder, filename).read_bytes())
+            except (OSError, SyntaxError, ValueError):
+                continue
+            pending = list(tree.body)
+            while pending:
+                node = pending.pop()
+                if isinstance(node, ast.Import):
+                    names.update(alias.name for alias in node.names)
+                elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                    names.add(node.module)
+                elif isinstance(node, (ast.If, ast.Try, ast.With)):
+                    pending.extend(ast.iter_child_nodes(node))
+                elif isinstance(node, (ast.ExceptHandler,)):
+                    pending.extend(node.body)
+    return names
+
+
+def _installed(top: str) -> bool:
+    import importlib.util
+
+    try:
+        spec = importlib.util.find_spec(top)
+    except (ImportError, ValueError):
+        return False
+    origin = getattr(spec, "origin", None) or ""
+    return spec is not None and any(origin.startswith(p) for p in site_dirs())
+
+
 def site_dirs() -> tuple[str, ...]:
     """Where installed packages live (a package changes there only with a reinstall)."""
     import sysconfig
 
     return tuple({sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]})
+
+
+def installed_since(before: set[str], own: str | None) -> list[str]:
+    """Installed modules imported since `before` (a copy of sys.modules' names), for import_installed:
+    never the project's own package `own`, even when it is installed, so each call sees its edits."""
+    site = site_dirs()
+    return sorted(name for name in set(sys.modules) - before
+                  if name.split(".")[0] != own and (getattr(sys.modules.get(name), "__file__", None) or "").startswith(site))
 
 
 def import_installed(names: list[str]) -> None:
@@ -201,11 +304,10 @@ def template_globals() -> tuple[list[str], dict[str, str]]:
     try:
         from dagster.components.resolved.scopes import LoadContextScope  # noqa: F401
     except ImportError:
-        from dagster.components.core.context import ComponentLoadContext
-
-        # 1.10.18 has project_root only; later 1.1x added the two context methods.
+        # 1.11.0 to 1.11.3 have project_root only; `Component.load` adds the two context methods
+        # from 1.11.4 (the context has them earlier, but not the scope).
         names.append("project_root")
-        names += [n for n in ("load_component_at_path", "build_defs_at_path") if hasattr(ComponentLoadContext, n)]
+        names += [n for n in ("load_component_at_path", "build_defs_at_path") if _load_puts_in_scope(n)]
     else:
         replacements = {
             "project_root": "context.project_root",
@@ -215,6 +317,19 @@ def template_globals() -> tuple[list[str], dict[str, str]]:
         names += ["context", *replacements]
         deprecated.update({old: _hint(new) for old, new in replacements.items()})
     return names, deprecated
+
+
+def _load_puts_in_scope(name: str) -> bool:
+    """Whether this Dagster's `Component.load` adds `name` to the rendering scope (read from its code:
+    the scope is built inline, from the load context)."""
+    from dagster import Component
+
+    try:
+        return f'"{name}"' in inspect.getsource(Component.load)
+    except (OSError, TypeError):  # no source (a zipped install): the context's own methods decide
+        from dagster.components.core.context import ComponentLoadContext
+
+        return hasattr(ComponentLoadContext, name)
 
 
 def template_members() -> dict[str, list[str]]:
@@ -357,6 +472,83 @@ def untemplated_fields(cls: type) -> list[str]:
     except Exception:
         return []
     return sorted(set(found))
+
+
+def deprecated_fields(cls: type) -> dict[str, str]:
+    """Dotted YAML paths of the fields the component's code deprecates, each with the code's own words.
+
+    Read from what the code declares, never from a list of ours: a pydantic field's `deprecated=`,
+    a `@deprecated_param` on the class, and a field `Resolver` whose function calls
+    `deprecation_warning` (dagster-sling's `sling`, whose resolver warns "The `sling` field is
+    deprecated, use `connections` instead. ..."). An empty text means deprecated, reason unknown.
+    """
+    try:
+        from dagster.components.resolved.base import Resolvable, _get_annotations
+        from dagster.components.resolved.model import Resolver
+    except ImportError:
+        return {}
+    found: dict[str, str] = {}
+
+    def walk(owner: type, prefix: str, seen: set[type]) -> None:
+        if owner in seen or not issubclass(owner, Resolvable):
+            return
+        seen.add(owner)
+        params = _deprecated_params(owner)
+        try:
+            annotations = _get_annotations(owner)
+        except Exception:  # a nested type Dagster cannot read: the others' fields still count
+            return
+        for name, info in annotations.items():
+            parts = list(_annotation_parts(info.type))
+            resolver = next((p for p in parts if isinstance(p, Resolver)), None)
+            yaml_name = getattr(resolver, "model_field_name", None) or name
+            reason = _field_deprecation(info.field_info) if info.field_info is not None else None
+            if reason is None and name in params:
+                reason = params[name]
+            if reason is None and resolver is not None:
+                reason = _warning_text(getattr(resolver.fn, "callable", resolver.fn))
+            if reason is not None:
+                found[f"{prefix}{yaml_name}"] = reason
+            for item in parts:
+                if isinstance(item, type):
+                    walk(item, f"{prefix}{yaml_name}.", seen)
+
+    try:
+        walk(cls, "", set())
+    except Exception:
+        return {}
+    return found
+
+
+def _field_deprecation(field_info: Any) -> str | None:
+    # pydantic's `Field(deprecated=...)`: a message, True, or a `warnings.deprecated` object.
+    deprecated = getattr(field_info, "deprecated", None)
+    if deprecated is None or deprecated is False:
+        return None
+    return deprecated if isinstance(deprecated, str) else str(getattr(deprecated, "message", "") or "")
+
+
+def _deprecated_params(owner: type) -> dict[str, str]:
+    """`@deprecated_param(param=..., breaking_version=..., additional_warn_text=...)` on the class."""
+    try:
+        from dagster._annotations import get_deprecated_params, has_deprecated_params
+
+        if not has_deprecated_params(owner):
+            return {}
+        return {name: " ".join(filter(None, [f"It will be removed in {info.breaking_version}.",
+                                             info.additional_warn_text]))
+                for name, info in get_deprecated_params(owner).items()}
+    except Exception:
+        return {}
+
+
+def _warning_text(fn: Any) -> str | None:
+    """The message a resolver function passes to Dagster's `deprecation_warning`, read from its code, not run."""
+    code = getattr(fn, "__code__", None)
+    if code is None or "deprecation_warning" not in code.co_names:
+        return None
+    texts = [c for c in code.co_consts if isinstance(c, str) and "deprecat" in c.lower()]
+    return texts[0] if texts else ""
 
 
 def own_scope_fields(typename: str, cls: type) -> dict[str, str]:
@@ -649,18 +841,20 @@ def _load_context(folder: str, project_root: str | None, defs: tuple[str, str] |
     from pathlib import Path
     from unittest import mock
 
-    try:
-        from dagster.components.core.component_tree import TestComponentTree
-        from dagster.components.core.context import ComponentLoadContext
-        from dagster.components.core.defs_module import ComponentPath
-    except ImportError:  # 1.10: no component tree yet
-        from dagster.components.core.context import ComponentLoadContext
+    from dagster.components.core.context import ComponentLoadContext
 
-        return ComponentLoadContext.for_test()
+    TestComponentTree = getattr(_tree_module(), "TestComponentTree", None)
+    if TestComponentTree is None:  # 1.11.0, 1.11.1: no declarations yet, a load context per path
+        return ComponentLoadContext.for_test().for_path(Path(folder))
     tree = TestComponentTree(defs_module=mock.Mock(), project_root=Path(project_root or folder))
     context = tree.decl_load_context
-    for_loc = getattr(context, "for_component_loc", None) or context.for_component_path  # 1.11 name
-    decl_context = for_loc(ComponentPath.from_path(Path(folder)))
+    for_loc = getattr(context, "for_component_loc", None) or getattr(context, "for_component_path", None)  # 1.11.4
+    if for_loc is None:  # 1.11.2, 1.11.3: a plain path
+        decl_context = context.for_path(Path(folder))
+    else:
+        from dagster.components.core.defs_module import ComponentPath
+
+        decl_context = for_loc(ComponentPath.from_path(Path(folder)))
     if defs is not None and dataclasses.is_dataclass(decl_context):
         decl_context = dataclasses.replace(decl_context, defs_module_name=defs[0], defs_module_path=Path(defs[1]))
     component_decl = mock.Mock()
@@ -848,12 +1042,36 @@ def refresh_stored_state_only_when_asked(manifest_is_current: Callable[[Path, Pa
     DagsterDbtProjectPreparer.prepare_if_dev = prepare_if_stale  # type: ignore[method-assign]
 
 
-def component_tree(project_root: Path) -> Any:
-    from dagster._core.definitions.definitions_load_context import DefinitionsLoadContext, DefinitionsLoadType
-    from dagster.components.core.component_tree import ComponentTree
+def project_env_file(project_root: Path) -> dict[str, str]:
+    """The variables of the project's `.env`, which `dg list defs` puts in the environment of the code
+    it loads (`_inject_local_env_file`, for the folder dg runs in: the project's)."""
+    from dagster._core.secrets.env_file import get_env_var_dict
 
+    return get_env_var_dict(str(project_root))
+
+
+class TreeUnsupported(Exception):
+    """This Dagster's component tree cannot say which declaration built what (1.11.0, 1.11.1)."""
+
+
+def _tree_module() -> ModuleType:
+    try:
+        return importlib.import_module("dagster.components.core.component_tree")
+    except ModuleNotFoundError:  # 1.11.0 to 1.11.4
+        return importlib.import_module("dagster.components.core.tree")
+
+
+def component_tree(project_root: Path) -> Any:
+    """The project's component tree, as `load_from_defs_folder` builds it. Raises TreeUnsupported on a
+    Dagster whose tree has no declarations: the code location then loads without it."""
+    from dagster._core.definitions.definitions_load_context import DefinitionsLoadContext, DefinitionsLoadType
+
+    tree_class = _tree_module().ComponentTree
+    if not hasattr(tree_class, "find_root_decl"):
+        raise TreeUnsupported(f"Dagster {dagster_version()}'s component tree has no declarations")
     DefinitionsLoadContext.set(DefinitionsLoadContext(load_type=DefinitionsLoadType.INITIALIZATION))
-    return ComponentTree.for_project(project_root)
+    for_project = getattr(tree_class, "for_project", None) or tree_class.load  # 1.11.2, 1.11.3: `load`
+    return for_project(project_root)
 
 
 def load_code_location(project_root: Path, module_name: str) -> Any | None:
@@ -907,23 +1125,31 @@ def build_defs(tree: Any, loc: Any = None) -> Any:
 
 def leaves(tree: Any) -> list[Leaf]:
     """Every YAML document and Python file of the defs folder that produces definitions."""
-    from dagster.components.core.decl import PythonFileDecl, YamlDecl
+    from dagster.components.core import decl as decls
 
+    python_file_decls = tuple(getattr(decls, name) for name in ("PythonFileDecl", "DagsterDefsDecl")  # 1.11.2
+                              if hasattr(decls, name))
     found = []
     for loc, decl in _loc_decl_pairs(tree):
-        path = Path(getattr(loc, "file_path_posix", "") or ".")
-        if isinstance(decl, YamlDecl):
+        path = _loc_path(loc)
+        if isinstance(decl, decls.YamlDecl):
             found.append(Leaf(loc, _component_file(path), int(loc.instance_key or 0)))
-        elif isinstance(decl, PythonFileDecl):
+        elif isinstance(decl, python_file_decls):
             found.append(Leaf(loc, path, None))
     return found
+
+
+def _loc_path(loc: Any) -> Path:
+    """A declaration's file or folder: `file_path_posix` on 1.13's ComponentLoc, `file_path` on 1.11.2's ComponentPath."""
+    posix = getattr(loc, "file_path_posix", None)
+    return Path(posix) if posix else Path(getattr(loc, "file_path", None) or ".")
 
 
 def folder_documents(tree: Any) -> list[Leaf]:
     """The documents of type DefsFolderComponent (they own their folder's post_processing)."""
     from dagster.components.core.decl import DefsFolderDecl
 
-    return [Leaf(loc, _component_file(Path(loc.file_path_posix)), int(loc.instance_key))
+    return [Leaf(loc, _component_file(_loc_path(loc)), int(loc.instance_key))
             for loc, decl in _loc_decl_pairs(tree)
             if isinstance(decl, DefsFolderDecl) and getattr(loc, "instance_key", None) is not None]
 
@@ -1076,7 +1302,9 @@ def stored_states(tree: Any, project_root: Path, on_error: Any) -> list[StoredSt
     except ImportError:  # before 1.11.x's stored state: dagster-dbt reads target/manifest.json
         return []
     found = []
-    for leaf in leaves(tree):
+    # Documents only: loading a Python file's declaration imports it, and a script beside a folder's
+    # definitions.py is never imported by the entry point that dg loads (the build finds the rest).
+    for leaf in (leaf for leaf in leaves(tree) if leaf.document is not None):
         try:
             load = getattr(tree, "load_component", None) or tree.load_component_at_path  # 1.11 name
             component = load(leaf.loc)
@@ -1112,12 +1340,9 @@ def refresh_state(state: StoredState, project_root: Path) -> None:
 def component_tree_error_types() -> tuple[type, ...]:
     """Dagster's wrappers around the error user code raised while loading (unwrapped for the message)."""
     wrappers: list[type] = []
-    try:
-        from dagster.components.core.component_tree import ComponentTreeException
-
-        wrappers.append(ComponentTreeException)
-    except ImportError:
-        pass
+    tree_exception = getattr(_tree_module(), "ComponentTreeException", None)  # 1.11.4 and newer
+    if tree_exception is not None:
+        wrappers.append(tree_exception)
     try:
         from dagster.components.resolved.errors import ResolutionException
 

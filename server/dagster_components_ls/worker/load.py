@@ -60,9 +60,10 @@ def _load_project(project_root: str, prepare: bool, seconds_per_document: float 
     before = set(sys.modules)
     # DAGSTER_IS_DEV_CLI stays as dg sets it (project code may read it); only the refresh of stored
     # state that it asks for on every load is ours: prepared when missing or stale (below).
-    adapter.refresh_stored_state_only_when_asked(_manifest_is_current)
+    adapter.refresh_stored_state_only_when_asked(manifest_is_current)
     _prefer_project_sources(project)
     _put_interpreter_scripts_on_path()
+    os.environ.update(adapter.project_env_file(root))  # a forked child: the worker's own stays as it was
     failed: dict[Any, dict[str, Any]] = {}
 
     def fail(leaf: adapter.Leaf, e: BaseException) -> None:
@@ -104,6 +105,10 @@ def _load_project(project_root: str, prepare: bool, seconds_per_document: float 
 def _without_tree(project: "registry.ProjectConfig", tree_error: BaseException, root: Path,
                   before: set[str]) -> dict[str, Any]:
     """The load when the component tree cannot be built: the code location alone, if it loads."""
+    if isinstance(tree_error, adapter.TreeUnsupported) and project.code_location_file is None:
+        tree_error = adapter.TreeUnsupported(f"{tree_error}: on this Dagster, lineage needs the project's own "
+                                             f"entry point ({project.code_location_target_module}); "
+                                             "Dagster 1.11.2 and newer load the defs folder without one")
     repository, errors = None, [_project_error(tree_error, root)]
     if project.code_location_file is not None:
         try:
@@ -290,7 +295,7 @@ def _staleness(state: adapter.StoredState) -> str | None:
     return None
 
 
-def _manifest_is_current(manifest: Path, project_dir: Path) -> bool:
+def manifest_is_current(manifest: Path, project_dir: Path) -> bool:
     """The dbt manifest exists and no file of the dbt project (its outputs aside) changed after it."""
     if not manifest.is_file():
         return False
@@ -457,10 +462,7 @@ def _is_installed(path: Path) -> bool:
 def _learned(before: set[str], project: "registry.ProjectConfig") -> list[str]:
     """Installed modules this load imported: the worker imports them once, so the next load is warm.
     Never the project's own package, even when it is installed: each load must see its edits."""
-    site = adapter.site_dirs()
-    own = project.root_module.split(".")[0]
-    return sorted(name for name in set(sys.modules) - before
-                  if name.split(".")[0] != own and (getattr(sys.modules.get(name), "__file__", None) or "").startswith(site))
+    return adapter.installed_since(before, project.root_module.split(".")[0])
 
 
 def _prefer_project_sources(project: "registry.ProjectConfig") -> None:
@@ -469,7 +471,9 @@ def _prefer_project_sources(project: "registry.ProjectConfig") -> None:
     base = str(project.package_base)
     if base in sys.path:
         sys.path.remove(base)
-    sys.path.insert(0, base)
+    # After sys.path[0], the worker's own folder: Dagster 1.11.0 and 1.11.1 take sys.path[0] off (as
+    # a script's path) while they import the code location's module.
+    sys.path.insert(1, base)
 
 
 def _put_interpreter_scripts_on_path() -> None:

@@ -28,6 +28,10 @@ METHOD_SHUTDOWN = "shutdown"
 # again without it, so it costs only its own types; its module_errors entry says what happened:
 # "did not finish within 60 s", "ended the process (exit code 7)", "crashed the process (signal 11, SIGSEGV)".
 SECONDS_PER_MODULE = 60
+# The Dagster releases the worker supports: every patch release of these families (CI runs the
+# lowest patch of each and the newest pinned one). Older ones are refused with this in the message.
+OLDEST_DAGSTER = (1, 11)
+SUPPORTED_DAGSTER = "1.11, 1.12 and 1.13"
 
 # Registry result (METHOD_REGISTRY), plain JSON:
 # {
@@ -61,7 +65,10 @@ SECONDS_PER_MODULE = 60
 # - types: sorted by key; the entry points' modules, the project's registry_modules (wildcards
 #   resolved), the extra_modules, and the project-local types that `type:` lines of the defs
 #   folder name (relative `.X` resolved against the folder's full module). Schemas never carry
-#   Dagster's "__DAGSTER_UNSET_DEFAULT__" default (the key is dropped).
+#   Dagster's "__DAGSTER_UNSET_DEFAULT__" default (the key is dropped). A field the component's code
+#   deprecates has `"deprecated": true` on its property, and `"deprecationMessage": "..."` (VS Code's
+#   keyword) with the code's own reason when it gives one (pydantic's `deprecated=`, `@deprecated_param`,
+#   a field resolver's `deprecation_warning`).
 # - user_vars keys: the absolute file path (as Python imported it) of each template_vars_module a
 #   defs file names, with its @template_var functions; and the type key of each component class
 #   with @staticmethod @template_var methods (or an overridden get_additional_scope).
@@ -107,13 +114,15 @@ SECONDS_PER_MODULE = 60
 #                    "type": "acme_platform.ResearchJob",     # absolute: relative `.X` resolved
 #                    "attributes": {...} | null,              # plain JSON, as written
 #                    "template_vars_module": ".vars" | null,  # accepted, unused: nothing is rendered
-#                    "folder": "/p/src/p/defs/churn"}]}       # the file's folder (context.path)
+#                    "folder": "/p/src/p/defs/churn"}],      # the file's folder (context.path)
+#     "seconds_per_document": 30}      # optional: one document's budget (default SECONDS_PER_DOCUMENT)
 # <- {"results": [{"index": 0, "type": "acme_platform.ResearchJob",  # both echoed
 #                  "errors": [{"path": ["attributes", "asset_key"],
 #                              "message": "asset_key 'raw/x' uses the namespace 'raw', ...",
 #                              "kind": "value_error",                  # pydantic's error type
 #                              "suggestions": ["research/x"]}],         # only when the validator offers some
-#                  "skipped": null | "building the component failed: FileNotFoundError: ..."}]}
+#                  "skipped": null | "building the component failed: FileNotFoundError: ...",
+#                  "failed": null | "did not finish within 30 s"}]}
 # Details of the validate result:
 # - one result per document, in order; a document whose import or resolver raises something other
 #   than a pydantic ValidationError gets `skipped` (the reason) and no errors: such failures depend
@@ -134,7 +143,13 @@ SECONDS_PER_MODULE = 60
 #   the error it raised (or a PydanticCustomError's context); the server makes them quick fixes.
 # - values holding `{{`, `{%` or `{#` are left out, and no error is reported on a path that
 #   touches one (the value, inside it, or an object containing it): see worker/validate.py.
-# - the whole call runs in one forked child; a hang is the client's timeout.
+# - the documents may come from many files (`check` sends a project's in one call, so the project's
+#   modules are imported once): they run in one forked child, each as one watched step. A document
+#   that overruns seconds_per_document, or ends the process (os._exit, a segfault), gets `failed`
+#   ("did not finish within 30 s", "ended the process (exit code 7)") and no errors, and the call
+#   runs again without it, so it costs only itself. Installed modules the child imported are
+#   imported by the worker after answering, so the next call's child starts with them.
+SECONDS_PER_DOCUMENT = 30
 
 # Result kinds of an error response.
 ERROR_EXCEPTION = "exception"  # the call raised (user code or Dagster)

@@ -156,6 +156,7 @@ class _Found:
             own_scope = adapter.own_scope_fields(typename, cls)
             if additional is None:  # get_additional_scope() raised: no name of the document is known
                 own_scope = {"": "all"}
+            deprecated = adapter.deprecated_fields(cls)
         except BaseException as e:  # a broken model, in user code or not, costs only this type
             self.errors[typename] = _format_error(e)
             return
@@ -165,7 +166,7 @@ class _Found:
             "aliases": aliases,
             "summary": described["summary"],
             "description": described["description"],
-            "schema": _drop_sentinel_defaults(described["schema"]),
+            "schema": _with_deprecations(_drop_sentinel_defaults(described["schema"]), deprecated),
             "scaffold_params_schema": _drop_sentinel_defaults(described["scaffold_params_schema"]),
             "source": _source(cls),
             **self._distribution(cls.__module__),
@@ -390,3 +391,52 @@ def _drop_sentinel_defaults(schema: Any) -> Any:
     if isinstance(schema, list):
         return [_drop_sentinel_defaults(v) for v in schema]
     return schema
+
+
+def _with_deprecations(schema: Any, deprecated: dict[str, str]) -> Any:
+    """The schema with each deprecated field's property marked as JSON Schema and VS Code spell it.
+
+    `{"deprecated": true, "deprecationMessage": "The `sling` field is deprecated, use ..."}`: the
+    first is the standard annotation (pydantic writes it for `deprecated=`, without the reason), the
+    second is what VS Code's and yaml-language-server's schema support show; the server reads both.
+    """
+    for dotted, reason in deprecated.items():
+        for prop in _properties_at(schema, dotted.split(".")):
+            prop["deprecated"] = True
+            if reason:
+                prop["deprecationMessage"] = reason
+    return schema
+
+
+def _properties_at(schema: Any, parts: list[str]) -> list[dict]:
+    """The property schemas named by a dotted path, through local $refs, anyOf/oneOf and list items."""
+    current = [schema]
+    for part in parts:
+        found = []
+        for node in _alternatives(schema, current):
+            prop = (node.get("properties") or {}).get(part)
+            if isinstance(prop, dict):
+                found.append(prop)
+        current = found
+    return current
+
+
+def _alternatives(root: Any, nodes: list[Any]) -> list[dict]:
+    out, stack, seen = [], list(nodes), set()
+    while stack:
+        node = stack.pop()
+        if not isinstance(node, dict) or id(node) in seen:
+            continue
+        seen.add(id(node))
+        ref = node.get("$ref")
+        if isinstance(ref, str) and ref.startswith("#/"):
+            target = root
+            for key in ref[2:].split("/"):
+                target = target.get(key, {}) if isinstance(target, dict) else {}
+            stack.append(target)
+        stack.extend(node.get("anyOf") or [])
+        stack.extend(node.get("oneOf") or [])
+        if isinstance(node.get("items"), dict):
+            stack.append(node["items"])
+        out.append(node)
+    return out

@@ -29,6 +29,8 @@
 import importlib
 import os
 import re
+import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -55,7 +57,13 @@ class Skipped(Exception):
     """The document cannot be validated without the file system, environment or rendering."""
 
 
-def validate_documents(project_root: str | None, documents: list[dict[str, Any]]) -> dict[str, Any]:
+def validate_documents(project_root: str | None, documents: list[dict[str, Any]],
+                       step: Callable[..., None] = lambda doing, name=None: None) -> dict[str, Any]:
+    """Every document's result, each validated as one watched step (`step` names its position in
+    `documents`, so a document that hangs or ends the process can be left out of a retry), and the
+    installed modules the documents imported (`modules`), for the worker to keep for the next call."""
+    before = set(sys.modules)
+    project = None
     if project_root:
         try:
             project = registry.read_project(Path(project_root))
@@ -63,8 +71,13 @@ def validate_documents(project_root: str | None, documents: list[dict[str, Any]]
             project = None
         if project is not None:
             registry.make_importable(project)  # the project need not be installed, as for `registry`
-    defs = (project.defs_module, str(project.defs_dir)) if project_root and project is not None else None
-    return {"results": [validate_document(document, project_root, defs) for document in documents]}
+    defs = (project.defs_module, str(project.defs_dir)) if project is not None else None
+    results = []
+    for position, document in enumerate(documents):
+        step(f"validating document {document.get('index')} ({document.get('type')})", str(position))
+        results.append(validate_document(document, project_root, defs))
+    own = project.root_module.split(".")[0] if project is not None else None
+    return {"results": results, "modules": adapter.installed_since(before, own)}
 
 
 def validate_document(document: dict[str, Any], project_root: str | None,
@@ -278,7 +291,7 @@ def _errors(raw: adapter.PydanticErrors, prefix: KeyPath, templates: "_Templates
     """Errors with key paths as in the YAML, without union-branch noise or template-caused errors."""
     data = templates.at(prefix)
     mapped = []
-    for error in raw:
+    for error in _of_chosen_members(raw, data):
         loc = tuple(error["loc"])
         path, injected_str = _walk(loc, data, error["type"])
         full = templates.original((*prefix, *path))
@@ -302,27 +315,75 @@ def _errors(raw: adapter.PydanticErrors, prefix: KeyPath, templates: "_Templates
 
 
 def _walk(loc: tuple, data: Any, kind: str) -> tuple[KeyPath, bool]:
-    """(key path, from the injected `str` branch) of a pydantic `loc`, read against the data it is about.
+    """(key path, from the injected `str` branch) of a pydantic `loc`, read against the data it is about."""
+    members = _member_positions(loc, data, kind)
+    path = tuple(part for i, part in enumerate(loc) if i not in members)
+    return path, bool(members) and members[-1] == len(loc) - 1 and loc[-1] == _INJECTED_STR
 
-    A loc part that names no key or index of the data is a union member's name and is dropped,
-    except a `missing` key (always last) and, past the end of the data, anything not named like a type.
+
+def _member_positions(loc: tuple, data: Any, kind: str) -> list[int]:
+    """Where a `loc` names union members.
+
+    A loc part that names no key or index of the data is a union member's name, except a `missing`
+    key (always last) and, past the end of the data, anything not named like a type.
     """
-    path: list[Any] = []
-    dropped_last = False
+    members = []
     current = data
     for i, part in enumerate(loc):
-        last = i == len(loc) - 1
         if _has_child(current, part):
-            path.append(part)
             current = current[part]
-            dropped_last = False
-        elif _is_type_name(part) and not (last and kind == "missing"):
-            dropped_last = True
+        elif _is_type_name(part) and not (i == len(loc) - 1 and kind == "missing"):
+            members.append(i)
         else:
-            path.append(part)
             current = None
-            dropped_last = False
-    return tuple(path), dropped_last and loc[-1] == _INJECTED_STR
+    return members
+
+
+def _of_chosen_members(raw: adapter.PydanticErrors, data: Any) -> adapter.PydanticErrors:
+    """The errors of one member per union of models, the one the value is meant as.
+
+    Pydantic tries every member of a union and reports all their errors: `type: daily` also gets
+    "Input should be 'hourly'" from the hourly member. A key whose value every member rejects with
+    `literal_error` is a tag no member has: those rejections are the one mistake. Otherwise the
+    member with the fewest rejected literals (the tag fits), then the fewest errors, is meant.
+    """
+    kept = list(raw)
+    for site in _union_sites(raw, data):
+        by_member: dict[str, list[dict[str, Any]]] = {}
+        for error in kept:
+            loc = tuple(error["loc"])
+            if loc[:len(site)] == site and len(loc) > len(site) and _is_model_member(loc[len(site)]):
+                by_member.setdefault(loc[len(site)], []).append(error)
+        if len(by_member) < 2:
+            continue
+        depth = len(site) + 1
+        rejected = {m: {e["loc"][-1] for e in errors if _is_literal_rejection(e, depth)} for m, errors in by_member.items()}
+        tags = set.intersection(*rejected.values())
+        if tags:
+            dropped = [e for errors in by_member.values() for e in errors
+                       if not (_is_literal_rejection(e, depth) and e["loc"][-1] in tags)]
+        else:
+            chosen = min(by_member, key=lambda m: (len(rejected[m]), len(by_member[m])))  # ties: the union's order
+            dropped = [e for m, errors in by_member.items() if m != chosen for e in errors]
+        dropped_ids = {id(e) for e in dropped}
+        kept = [e for e in kept if id(e) not in dropped_ids]
+    return kept
+
+
+def _union_sites(raw: adapter.PydanticErrors, data: Any) -> list[tuple]:
+    """The loc prefixes at which a union member is named, outermost first."""
+    sites = {tuple(e["loc"])[:i] for e in raw for i in _member_positions(tuple(e["loc"]), data, e["type"])}
+    return sorted(sites, key=len)
+
+
+def _is_model_member(part: Any) -> bool:
+    """A union member that is a model (`DailyPartitionsDefinitionModel`), not `str`, `list[str]` or `int`."""
+    return isinstance(part, str) and part[:1].isupper() and "[" not in part
+
+
+def _is_literal_rejection(error: dict[str, Any], depth: int) -> bool:
+    """A `literal_error` on a key right under a union member (at `site + (member, key)`)."""
+    return error["type"] == "literal_error" and len(error["loc"]) == depth + 1
 
 
 def _has_child(value: Any, part: Any) -> bool:
