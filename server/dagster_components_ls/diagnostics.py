@@ -228,8 +228,11 @@ def check_templates(doc: YamlDocument, ctx: CheckContext) -> Iterator[Problem]:
             continue
         if scope is None or scope.untemplated_at(path):
             continue
+        # A resolver that renders this string with names of its own: no unknown name can be judged.
+        own = scope.own_scope_at(path) is not None
         allowed = scope.names_at(path)
-        yield from _unknown_attributes(doc, node, text, scope, allowed)
+        if not own:
+            yield from _unknown_attributes(doc, node, text, scope, allowed)
         for name in sorted(templates.names_used(text)):
             spans = [_inner_span(doc, node, o, len(name)) for o in templates.name_offsets(text, name)] or [node.span]
             if name == "context" and name not in allowed and _before_context(text, allowed):
@@ -238,7 +241,7 @@ def check_templates(doc: YamlDocument, ctx: CheckContext) -> Iterator[Problem]:
                 for span in spans:
                     yield Problem(span, "deprecated", f"`{name}` is deprecated in templates: {scope.deprecated[name]}",
                                   severity=WARNING, data={"name": name, "replacement": scope.deprecated[name]})
-            elif name not in allowed and scope.complete:
+            elif name not in allowed and scope.complete and not own:
                 best = suggest(name, sorted(allowed - JINJA_GLOBALS))
                 hint = f". Did you mean '{best}'?" if best else ""
                 for span in spans:
@@ -293,10 +296,27 @@ class TemplateScope:
     """Key paths whose strings Dagster does not render at load (e.g. `attributes.sql_template`)."""
     members: dict[str, frozenset[str]] = field(default_factory=dict)
     """What templates may read of each scope object that whitelists it (`context`: `project_root`, ...)."""
+    own_scope: dict[tuple[str, ...], str] = field(default_factory=dict)
+    """Key paths whose strings a resolver renders with names of its own: "all" (every string there) or
+    "inside" (strings nested in the value; a string value itself gets the component's scope first).
+    `("attributes",)`... or `()`: the whole document (its `get_additional_scope()` could not be read)."""
+    additional: frozenset[str] = frozenset()
+    """The names the component's `get_additional_scope()` adds (also in `globals`)."""
 
     def untemplated_at(self, path: KeyPath) -> bool:
         keys = tuple(p for p in path if isinstance(p, str))
         return any(keys[: len(prefix)] == prefix for prefix in self.untemplated)
+
+    def own_scope_at(self, path: KeyPath) -> Optional[tuple[str, ...]]:
+        """The field (key path) whose resolver has a scope of its own for the string at `path`, if any."""
+        keys = tuple(p for p in path if isinstance(p, str))
+        for prefix, how in self.own_scope.items():
+            if keys[: len(prefix)] != prefix:
+                continue
+            # "inside": not the field's own string value (same keys, and not a list item of it)
+            if how == "all" or len(keys) > len(prefix) or (path and isinstance(path[-1], int)):
+                return prefix
+        return None
 
     def names_at(self, path: KeyPath) -> frozenset[str]:
         keys = tuple(p for p in path if isinstance(p, str))
@@ -330,9 +350,14 @@ def template_scope(doc: YamlDocument, ctx: CheckContext) -> Optional[TemplateSco
         names |= set(found or ())
     per_path: dict[tuple[str, ...], frozenset[str]] = {}
     untemplated: tuple[tuple[str, ...], ...] = ()
+    own_scope: dict[tuple[str, ...], str] = {}
+    additional: frozenset[str] = frozenset()
     component = _component_of(doc, ctx)
     if component is not None:
         names |= set(user_vars.get(component.key) or ())
+        additional = frozenset((raw.get("additional") or {}).get(component.key) or ())
+        for dotted, how in ((raw.get("own_scope") or {}).get(component.key) or {}).items():
+            own_scope[("attributes", *dotted.split(".")) if dotted else ()] = how
         untemplated = tuple(("attributes", *dotted.split(".")) for dotted in
                             (raw.get("untemplated") or {}).get(component.key) or ())
         for dotted, extra in ((raw.get("per_type") or {}).get(component.key) or {}).items():
@@ -340,7 +365,8 @@ def template_scope(doc: YamlDocument, ctx: CheckContext) -> Optional[TemplateSco
     elif isinstance(doc.value.get("type"), str):
         complete = False  # an unknown type's own template vars cannot be known
     members = {owner: frozenset(attrs) for owner, attrs in (raw.get("members") or {}).items() if isinstance(attrs, list)}
-    return TemplateScope(frozenset(names), dict(raw.get("deprecated") or {}), per_path, complete, untemplated, members)
+    return TemplateScope(frozenset(names), dict(raw.get("deprecated") or {}), per_path, complete, untemplated, members,
+                         own_scope, additional)
 
 
 def _template_vars_for(module: str, ctx: CheckContext, user_vars: dict[str, list[str]]) -> Optional[list[str]]:

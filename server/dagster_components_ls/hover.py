@@ -312,6 +312,8 @@ def _template_markdown(name: TemplateName, path: KeyPath, doc: YamlDocument, ctx
             what = PER_TYPE_DESCRIPTIONS.get(name.name)
             origin = f"From `{component.key}`, inside `{format_key_path(prefix)}`."
             break
+    if origin is None and scope is not None and name.name in scope.additional and component is not None:
+        origin = f"From `{component.key}`'s additional scope (its `get_additional_scope()`)."
     if origin is None:
         source = user_var_origin(name.name, doc, ctx)
         if source is not None and component is not None and source == component.key:
@@ -322,6 +324,11 @@ def _template_markdown(name: TemplateName, path: KeyPath, doc: YamlDocument, ctx
         origin = "A Jinja built-in."
     elif origin is None and (name.name in scope.globals if scope else name.name in GLOBAL_DESCRIPTIONS):
         what, origin = GLOBAL_DESCRIPTIONS.get(name.name), "From Dagster's template scope."
+    own = scope.own_scope_at(path) if scope is not None else None
+    if origin is None and own is not None and component is not None:
+        where = f"`{format_key_path(own)}` is" if own else "this document's templates are"
+        origin = (f"Not in Dagster's template scope: {where} rendered by `{component.key}`'s own code, "
+                  "with names of its own that cannot be read from here.")
     if origin is None:
         return None
     parts = [f"`{name.name}`: {what}" if what else f"`{name.name}`", origin]

@@ -54,6 +54,8 @@ def _scope_problem(scope: dict[str, Any]) -> Optional[str]:
         "user_vars": lambda v: _str_map(v, _str_list),
         "per_type": lambda v: _str_map(v, lambda inner: _str_map(inner, _str_list)),
         "untemplated": lambda v: _str_map(v, _str_list),
+        "additional": lambda v: _str_map(v, _str_list),
+        "own_scope": lambda v: _str_map(v, lambda inner: _str_map(inner, lambda how: how in ("all", "inside"))),
     }
     for key, valid in checks.items():
         if key in scope and scope[key] is not None and not valid(scope[key]):

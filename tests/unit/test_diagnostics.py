@@ -392,3 +392,34 @@ def test_deprecated_fields_warn_with_the_reason_the_code_gives(deprecating_regis
         ("warning", {"path": ["attributes"], "key": "sling", "reason": problems[0].data["reason"]}),
         ("warning", {"path": ["attributes", "replications", 0], "key": "old_path", "reason": ""}),
     ]
+
+
+@pytest.mark.parametrize(
+    "own_scope, marked, expected",
+    [
+        # `deps` is read by a custom Resolver (say): its list items reach it as written, unrendered.
+        pytest.param({"deps": "inside"}, "  deps:\n    - \"{{ props.upstream }}\"\n", [], id="inside-a-list-item"),
+        # ...but a plain string value is rendered with the component's scope before the resolver sees it.
+        pytest.param({"deps": "inside"}, "  deps: \"{{ [[props]].upstream }}\"\n",
+                     [("unknown-template-variable", "Unknown template variable 'props'")], id="inside-the-string-value"),
+        pytest.param({"tags": "inside"}, "  tags:\n    team: \"{{ props.team }}\"\n", [], id="inside-a-mapping"),
+        # Resolver.from_model: the whole value is the resolver's.
+        pytest.param({"description": "all"}, "  description: \"{{ props.text }}\"\n", [], id="all"),
+        # get_additional_scope() raised: no unknown name of the document is judged, attributes neither...
+        pytest.param({"": "all"}, "  description: \"{{ props.text }} {{ context.projct_root }}\"\n", [],
+                     id="the-whole-document"),
+        # ...but a deprecated name is still deprecated.
+        pytest.param({"": "all"}, "  description: \"{{ [[project_root]] }}\"\n",
+                     [("deprecated", "`project_root` is deprecated in templates: use {{ context.project_root }}")],
+                     id="deprecated-names-still-warn"),
+        # Another field of the same type is still checked.
+        pytest.param({"deps": "inside"}, "  description: \"{{ [[props]] }}\"\n",
+                     [("unknown-template-variable", "Unknown template variable 'props'")], id="other-fields"),
+    ],
+)
+def test_names_a_components_own_resolver_renders_are_not_judged(own_scope, marked, expected, registry):
+    from dagster_components_ls.registry import Registry
+
+    snapshot = registry.to_snapshot()
+    snapshot["template_scope"] = {**snapshot["template_scope"], "own_scope": {"acme_platform.ResearchJob": own_scope}}
+    assert expect(RESEARCH + marked, Registry.from_snapshot(snapshot)) == expected

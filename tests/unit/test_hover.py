@@ -348,3 +348,25 @@ def test_a_deprecated_field_says_so_and_why(deprecating_registry):
         "This field will be removed in a future release.\n\nOptional.", "sling")
     assert hover_at("type: acme.Sling\nattributes:\n  replications:\n    - old_pa|th: x\n", ctx) == (
         "`old_path: str`\n\n**Deprecated**.\n\nOptional.", "old_path")
+
+
+@pytest.mark.parametrize(
+    "marked, expected",
+    [
+        pytest.param(RESEARCH + "  owner: \"{{ reg|ion }}\"\n",
+                     ("`region`\n\nFrom `acme_platform.ResearchJob`'s additional scope (its `get_additional_scope()`).",
+                      "region"), id="additional-scope"),
+        pytest.param(RESEARCH + "  tags:\n    team: \"{{ pro|ps.team }}\"\n",
+                     ("`props`\n\nNot in Dagster's template scope: `attributes.tags` is rendered by "
+                      "`acme_platform.ResearchJob`'s own code, with names of its own that cannot be read from here.",
+                      "props"), id="own-scope-of-a-field"),
+        pytest.param(RESEARCH + "  owner: \"{{ pro|ps.team }}\"\n", None, id="a-field-with-the-components-scope"),
+    ],
+)
+def test_names_a_component_adds_say_where_they_come_from(marked, expected, registry):
+    snapshot = copy.deepcopy(registry.to_snapshot())
+    scope = snapshot["template_scope"]
+    scope["user_vars"] = {"acme_platform.ResearchJob": ["region"]}
+    scope["additional"] = {"acme_platform.ResearchJob": ["region"]}
+    scope["own_scope"] = {"acme_platform.ResearchJob": {"tags": "inside"}}
+    assert hover_at(marked, CheckContext(registry=Registry.from_snapshot(snapshot), folder=FOLDER)) == expected

@@ -7,10 +7,12 @@
 # clearly later) in an interpreter without Dagster.
 
 import ast
+import dataclasses
 import importlib
 import importlib.metadata
 import inspect
 import os
+import re
 import signal
 import sys
 import time
@@ -370,16 +372,23 @@ def static_template_var_names(cls: type) -> list[str]:
     )
 
 
-def legacy_scope_names(cls: type) -> list[str]:
-    """Names from an overridden `get_additional_scope()` (pre template_var API); calls user code."""
+def additional_scope_names(cls: type) -> list[str] | None:
+    """Names from an overridden `get_additional_scope()` (pre template_var API); calls user code.
+
+    Dagster calls it on the class when it loads the component (defs_module.py
+    `context_with_injected_scope`), so it is called the same way here. None when it cannot be
+    evaluated without an instance or more than the class (it raised, or returned no mapping): the
+    document's scope is then incomplete. [] when the class does not override it.
+    """
     base = component_base()
     owner = next((c for c in cls.__mro__ if "get_additional_scope" in vars(c)), base)
     if owner is base or issubclass(base, owner):
         return []
     try:
-        return sorted(cls.get_additional_scope())
+        scope = cls.get_additional_scope()
+        return sorted(str(name) for name in scope.keys())
     except Exception:  # the same error breaks loading the component, which reports it there
-        return []
+        return None
 
 
 def _is_template_var(value: object) -> bool:
@@ -542,6 +551,90 @@ def _warning_text(fn: Any) -> str | None:
     return texts[0] if texts else ""
 
 
+def own_scope_fields(typename: str, cls: type) -> dict[str, str]:
+    """Dotted paths of fields whose templates a resolver of the component renders with names of its
+    own, which cannot be read from outside: "all" (every string there) or "inside" (only strings
+    nested in the field's value).
+
+    - `Resolver.from_model(fn)`: fn receives the whole model, unrendered: "all".
+    - `Resolver(fn)` with a function not from a Dagster package: a string value is rendered with the
+      component's scope first (`inject_before_resolve`), but strings inside a list or mapping reach
+      fn as written, which may render them with `context.with_scope(props=...)`: "inside". Dagster's
+      own resolvers render with the component's scope (translation fields aside, probed in
+      translation_vars), so their fields stay fully checked.
+    - a translation field whose extra names could not be probed nor are known: "all".
+    Fields with `inject_before_resolve=False` and a function of their own are untemplated_fields.
+    """
+    try:
+        from dagster.components.resolved.base import Resolvable
+        from dagster.components.resolved.model import ParentFn, Resolver, _default_fn
+        from dagster.components.utils.translation import TranslationFnResolver
+    except ImportError:
+        return {}
+    found: dict[str, str] = {}
+
+    def walk(owner: type, prefix: str, seen: set[type]) -> None:
+        if owner in seen or not issubclass(owner, Resolvable):
+            return
+        seen.add(owner)
+        for name, annotation in _resolvable_fields(owner).items():
+            path = f"{prefix}{name}"
+            for item in _annotation_parts(annotation):
+                if isinstance(item, TranslationFnResolver):
+                    if _probe_translation_resolver(item) is None and path not in KNOWN_TRANSLATION_VARS.get(typename, {}):
+                        found[path] = "all"
+                elif isinstance(item, Resolver):
+                    fn = item.fn
+                    if isinstance(fn, ParentFn):
+                        found[path] = "all"
+                    elif item.inject_before_resolve and getattr(fn, "callable", None) is not _default_fn.callable \
+                            and not _from_dagster(getattr(fn, "callable", None)):
+                        found.setdefault(path, "inside")
+                elif isinstance(item, type):
+                    walk(item, f"{path}.", seen)
+
+    try:
+        walk(cls, "", set())
+    except Exception:
+        return {}
+    return dict(sorted(found.items()))
+
+
+def _from_dagster(fn: Any) -> bool:
+    """True for a function of Dagster or one of its integration packages (`dagster_dbt`, ...)."""
+    while callable(getattr(fn, "func", None)):  # functools.partial (Resolver.union)
+        fn = fn.func
+    module = getattr(fn, "__module__", None) or ""
+    return module.split(".")[0] == "dagster" or module.startswith("dagster_")
+
+
+def required_scope_hints(schema: Any) -> dict[str, list[str]]:
+    """Names a field's schema promises its templates (`ResolvableFieldInfo(required_scope=...)`,
+    stored as `"dagster_required_scope": [...]`), by dotted field path (list and dict levels left out)."""
+    defs = schema.get("$defs", {}) if isinstance(schema, dict) else {}
+    found: dict[str, set[str]] = {}
+
+    def walk(node: Any, path: str, seen: frozenset[str]) -> None:
+        if not isinstance(node, dict):
+            return
+        ref = node.get("$ref")
+        if isinstance(ref, str) and ref.startswith("#/$defs/") and ref not in seen:
+            walk(defs.get(ref[len("#/$defs/"):]), path, seen | {ref})
+        names = node.get("dagster_required_scope")
+        if path and isinstance(names, list):
+            found.setdefault(path, set()).update(str(n) for n in names)
+        for key in ("anyOf", "oneOf", "allOf"):
+            for branch in node.get(key) or ():
+                walk(branch, path, seen)
+        for key in ("items", "additionalProperties"):
+            walk(node.get(key), path, seen)
+        for name, child in (node.get("properties") or {}).items():
+            walk(child, f"{path}.{name}" if path else name, seen)
+
+    walk(schema, "", frozenset())
+    return {path: sorted(names) for path, names in sorted(found.items()) if names}
+
+
 def _resolvable_fields(cls: type) -> dict[str, Any]:
     try:
         from dagster.components.resolved.base import _get_annotations
@@ -657,8 +750,8 @@ def leave_unset(instance: Any, key: str) -> bool:
     return True
 
 
-def load_component(cls: type, instance: Any, folder: str,
-                   project_root: str | None) -> tuple[list[Any], PydanticErrors] | None:
+def load_component(cls: type, instance: Any, folder: str, project_root: str | None,
+                   defs: tuple[str, str] | None = None) -> tuple[list[Any], PydanticErrors] | None:
     """Builds the component from a validated model the way the loader does (`Component.load`).
 
     That runs the Resolvers and the class's own pydantic validation (enum and Literal members,
@@ -668,7 +761,7 @@ def load_component(cls: type, instance: Any, folder: str,
     `build_defs` is never called.
     """
     try:
-        cls.load(instance, _load_context(folder, project_root))
+        cls.load(instance, _load_context(folder, project_root, defs))
     except Exception as e:
         found = _validation_error_in(e)
         if found is None:
@@ -737,11 +830,13 @@ def _models_in(annotation: Any, seen: set[int]) -> Iterator[type]:
         yield from _models_in(arg, seen)
 
 
-def _load_context(folder: str, project_root: str | None) -> Any:
+def _load_context(folder: str, project_root: str | None, defs: tuple[str, str] | None = None) -> Any:
     """A ComponentLoadContext for a component in `folder`, outside any loaded component tree.
 
     Like `ComponentTree.for_test().load_context` (what `Component.from_attributes_dict` uses), but
-    with the document's folder as `context.path`, so resolvers see relative paths as at load.
+    with the document's folder as `context.path`, so resolvers see relative paths as at load, and
+    with the project's defs module (`defs`: its name and folder), so a relative Python reference
+    (`execution: .ops.refresh`, resolved against `defs_module_name`) names what it names at load.
     """
     from pathlib import Path
     from unittest import mock
@@ -760,6 +855,8 @@ def _load_context(folder: str, project_root: str | None) -> Any:
         from dagster.components.core.defs_module import ComponentPath
 
         decl_context = for_loc(ComponentPath.from_path(Path(folder)))
+    if defs is not None and dataclasses.is_dataclass(decl_context):
+        decl_context = dataclasses.replace(decl_context, defs_module_name=defs[0], defs_module_path=Path(defs[1]))
     component_decl = mock.Mock()
     component_decl.iterate_child_component_decls = mock.Mock(return_value=[])
     return ComponentLoadContext.from_decl_load_context(decl_context, component_decl)
@@ -790,6 +887,50 @@ def _validation_error_in(exc: BaseException) -> tuple[Any, list[Any]] | None:
             return None
         current = current.__cause__ or current.__context__
     return None
+
+
+# How Python says a dotted reference does not import, as the last line of a traceback that
+# Dagster's ResolutionException carries as text (a union of resolvers keeps only the text):
+#   ModuleNotFoundError: No module named 'nosuch_mod'
+#   AttributeError: module 'json' has no attribute 'nosuch'
+_MISSING_MODULE = re.compile(r"^\s*ModuleNotFoundError: No module named '([\w.]+)'\s*$", re.M)
+_MISSING_ATTRIBUTE = re.compile(r"^\s*AttributeError: module '([\w.]+)' has no attribute '(\w+)'\s*$", re.M)
+
+
+@dataclass(frozen=True)
+class Unimportable:
+    """A module or module attribute that a resolver failed to import (`attribute` None: the module)."""
+
+    module: str
+    attribute: str | None
+    message: str
+    """Python's own words: "No module named 'nosuch_mod'"."""
+
+
+def unimportable_names(e: BaseException) -> tuple[list[Any], list[Unimportable]]:
+    """(key path where Dagster was resolving, the names that did not import) of a load failure.
+
+    The path is the innermost `ResolutionContext` on the way (the field, or the union field whose
+    every resolver failed); the names come from the exception and what it wraps, objects or text.
+    """
+    context_cls = resolution_context_type()
+    path: list[Any] = ["attributes"]
+    text: list[str] = []
+    seen: set[int] = set()
+    current: BaseException | None = e
+    while current is not None and id(current) not in seen and len(seen) < 20:
+        seen.add(id(current))
+        text.append(f"{type(current).__name__}: {current}")
+        found = _resolution_path(current.__traceback__, context_cls)
+        if len(found) > len(path):
+            path = found
+        current = current.__cause__ or current.__context__
+    joined = "\n".join(text)
+    names = {Unimportable(m.group(1), None, f"No module named '{m.group(1)}'")
+             for m in _MISSING_MODULE.finditer(joined)}
+    names |= {Unimportable(m.group(1), m.group(2), f"module '{m.group(1)}' has no attribute '{m.group(2)}'")
+              for m in _MISSING_ATTRIBUTE.finditer(joined)}
+    return path, sorted(names, key=lambda n: (n.module, n.attribute or ""))
 
 
 def _resolution_path(tb: Any, context_cls: type | None) -> list[Any]:

@@ -56,6 +56,8 @@ SUPPORTED_DAGSTER = "1.11, 1.12 and 1.13"
 #       "user_vars": {"<abs path of template_vars module or class key>": ["name", ...]},
 #       "per_type": {"dagster_dbt.DbtProjectComponent": {"translation": ["node", "spec"]}},
 #       "untemplated": {"dagster.TemplatedSqlComponent": ["sql_template"]},  # strings not rendered at load
+#       "additional": {"shop.Scoped": ["region", "tier"]},        # from an overridden get_additional_scope()
+#       "own_scope": {"shop.Card": {"headers": "inside", "layout": "all"}, "shop.Broken": {"": "all"}},
 #   },
 #   "module_errors": {"some.module": "ModuleNotFoundError: No module named 'some'"},
 # }
@@ -71,7 +73,14 @@ SUPPORTED_DAGSTER = "1.11, 1.12 and 1.13"
 #   defs file names, with its @template_var functions; and the type key of each component class
 #   with @staticmethod @template_var methods (or an overridden get_additional_scope).
 # - per_type paths: attribute field names joined by "." with list and dict levels left out, so
-#   `attributes.replications[0].translation` is "replications.translation".
+#   `attributes.replications[0].translation` is "replications.translation". They hold translation
+#   names and the names a field's schema promises (`"dagster_required_scope"`).
+# - additional: the names an overridden `get_additional_scope()` returns (called on the class, as
+#   Dagster's loader does); they are in user_vars too.
+# - own_scope: fields (same dotted paths; "" is the whole document) whose templates a resolver
+#   renders with names of its own, which cannot be known: "all" for every string there, "inside" for
+#   strings nested in the field's value (a plain string value is rendered with the component's
+#   scope first). {"": "all"} when get_additional_scope() raised. Unknown names there are not errors.
 # - module_errors keys: a module that raised on import (any exception, SystemExit included), or a
 #   type key whose class was imported but could not be described (its model raised).
 
@@ -120,7 +129,12 @@ SUPPORTED_DAGSTER = "1.11, 1.12 and 1.13"
 #   on files, the environment or rendering, which are not this method's to report. When the class's
 #   own field or model validator raised it (a KeyError, SystemExit), that is an error of kind
 #   "validator_raised": "The validator '_check' raised KeyError: 'x'", at the field's path, or at
-#   [] (the document) for a model validator.
+#   [] (the document) for a model validator. A resolver that fails to import a Python reference
+#   written in the YAML (FunctionComponent's `execution.fn: my_module.fn`: no such module, or no such
+#   attribute of it) is an error of kind "unimportable" at the string naming it:
+#   "'my_module.fn' cannot be imported: No module named 'my_module'". A module that exists but fails
+#   to import (a package or variable it needs) names something else and stays `skipped`; a relative
+#   reference (`.ops.fn`) is judged only when project_root is given (the defs module it starts from).
 # - path: key path from the document root, YAML indices; model-level errors are ["attributes"] (or
 #   the nested object's path); a `missing` error's path ends with the missing key. Union-branch
 #   names are dropped, duplicates merged (distinct messages joined with "; "), and pydantic's

@@ -98,6 +98,8 @@ def build_registry(project_root: str | None, extra_modules: list[str], extra_typ
             "user_vars": {**_template_vars_modules(template_var_refs, found.guard), **found.user_vars},
             "per_type": found.per_type,
             "untemplated": found.untemplated,
+            "additional": found.additional,
+            "own_scope": found.own_scope,
         },
         "module_errors": found.errors,
     }
@@ -113,6 +115,8 @@ class _Found:
         self.user_vars: dict[str, list[str]] = {}
         self.per_type: dict[str, dict[str, list[str]]] = {}
         self.untemplated: dict[str, list[str]] = {}
+        self.additional: dict[str, list[str]] = {}
+        self.own_scope: dict[str, dict[str, str]] = {}
         self.names: set[str] = set()  # keys and aliases already taken
         self.keys_by_class: dict[int, str] = {}  # id(class) -> its key, to file other names as aliases
         self._distributions: dict[str, list[str]] | None = None
@@ -143,9 +147,15 @@ class _Found:
         self.guard.step(f"describing '{typename}'", typename)
         try:
             described = adapter.describe_component(typename, cls)
-            user_vars = sorted({*adapter.static_template_var_names(cls), *adapter.legacy_scope_names(cls)})
+            additional = adapter.additional_scope_names(cls)
+            user_vars = sorted({*adapter.static_template_var_names(cls), *(additional or ())})
             per_type = adapter.translation_vars(typename, cls)
+            for path, names in adapter.required_scope_hints(described["schema"]).items():
+                per_type[path] = sorted({*per_type.get(path, ()), *names})
             untemplated = adapter.untemplated_fields(cls)
+            own_scope = adapter.own_scope_fields(typename, cls)
+            if additional is None:  # get_additional_scope() raised: no name of the document is known
+                own_scope = {"": "all"}
             deprecated = adapter.deprecated_fields(cls)
         except BaseException as e:  # a broken model, in user code or not, costs only this type
             self.errors[typename] = _format_error(e)
@@ -169,6 +179,10 @@ class _Found:
             self.per_type[typename] = per_type
         if untemplated:
             self.untemplated[typename] = untemplated
+        if additional:
+            self.additional[typename] = additional
+        if own_scope:
+            self.own_scope[typename] = own_scope
 
     def _distribution(self, module_name: str) -> dict[str, str | None]:
         if self._distributions is None:  # reads every installed RECORD: about 0.1 s

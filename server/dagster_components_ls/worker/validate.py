@@ -8,7 +8,12 @@
 #      validators such as acme_platform.ResearchJob's asset_key rule).
 # `build_defs` is never called, so nothing reads files or the network on the user's behalf; a
 # resolver that does (dbt's project) raises something other than a ValidationError, and the document
-# is reported `skipped` with the reason instead of getting an error.
+# is reported `skipped` with the reason instead of getting an error. One resolver failure is an
+# error all the same: a Python reference written in the YAML (`execution: my_module.fn`, read by
+# FunctionComponent's resolver) whose module or attribute does not exist. The worker runs in the
+# project's interpreter, so Dagster's load fails on it the same way; the error is placed at the
+# string that names it. A module that exists but fails to import (a package it needs, a variable it
+# reads) names something else and stays `skipped`.
 #
 # Templates are never rendered. Every string holding `{{`, `{%` or `{#` (and every mapping key holding
 # one) is left out before step 1, and no error is kept on a key path that touches a left-out value:
@@ -23,6 +28,7 @@
 
 import importlib
 import os
+import re
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -42,6 +48,9 @@ _BASIC_TAGS = {"str", "int", "float", "bool", "bytes", "none", "list", "dict", "
 _INJECTED_STR = "str"  # the `| str` branch derive_model_type adds to every non-str field
 
 KeyPath = tuple  # ("attributes", "observability", "sla_minutes"), as in the YAML
+# A dotted Python reference as a resolver reads one: `pkg.module.fn`, or `.module.fn` (relative to
+# the project's defs module).
+_REFERENCE = re.compile(r"^(\.)?([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*)$")
 
 
 class Skipped(Exception):
@@ -62,21 +71,26 @@ def validate_documents(project_root: str | None, documents: list[dict[str, Any]]
             project = None
         if project is not None:
             registry.make_importable(project)  # the project need not be installed, as for `registry`
+    defs = (project.defs_module, str(project.defs_dir)) if project is not None else None
     results = []
     for position, document in enumerate(documents):
         step(f"validating document {document.get('index')} ({document.get('type')})", str(position))
-        results.append(validate_document(document, project_root))
+        results.append(validate_document(document, project_root, defs))
     own = project.root_module.split(".")[0] if project is not None else None
     return {"results": results, "modules": adapter.installed_since(before, own)}
 
 
-def validate_document(document: dict[str, Any], project_root: str | None) -> dict[str, Any]:
-    """One document's result; whatever user code raises (SystemExit included) stays in it."""
+def validate_document(document: dict[str, Any], project_root: str | None,
+                      defs: tuple[str, str] | None = None) -> dict[str, Any]:
+    """One document's result; whatever user code raises (SystemExit included) stays in it.
+
+    `defs`: the project's defs module and its folder, when the project is known.
+    """
     typename = document.get("type")
     folder = os.path.abspath(document.get("folder") or ".")
     result: dict[str, Any] = {"index": document.get("index"), "type": typename, "errors": [], "skipped": None}
     try:
-        result["errors"] = _validate(typename, document.get("attributes"), folder, project_root)
+        result["errors"] = _validate(typename, document.get("attributes"), folder, project_root, defs)
     except Skipped as e:
         result["skipped"] = str(e)
     except BaseException as e:
@@ -84,7 +98,8 @@ def validate_document(document: dict[str, Any], project_root: str | None) -> dic
     return result
 
 
-def _validate(typename: Any, attributes: Any, folder: str, project_root: str | None) -> list[dict[str, Any]]:
+def _validate(typename: Any, attributes: Any, folder: str, project_root: str | None,
+              defs: tuple[str, str] | None = None) -> list[dict[str, Any]]:
     cls = _import_component(typename)
     if isinstance(attributes, str) and _is_templated(attributes):
         raise Skipped("`attributes` is a template")
@@ -92,22 +107,23 @@ def _validate(typename: Any, attributes: Any, folder: str, project_root: str | N
         raise Skipped("`attributes` is not a mapping")
     model = adapter.attributes_model(cls)
     if not attributes or model is None:  # the loader then calls `load(None)`, which builds `cls()`
-        return _load(cls, None, folder, project_root, _Templates.of({}))
+        return _load(cls, None, folder, project_root, _Templates.of({}), defs)
     if not adapter.accepts_attributes(model):
         return [{"path": ["attributes"], "kind": "not_resolvable",
                  "message": "The component takes no attributes (it is not Resolvable from YAML)"}]
     templates = _Templates.of(attributes)
     instance, raw = adapter.validate_attributes(model, templates.value)
     if raw is None:
-        return _load(cls, instance, folder, project_root, templates)
+        return _load(cls, instance, folder, project_root, templates, defs)
     errors = _errors(raw, ("attributes",), templates)
     if errors:
         return errors  # the loader stops here too
-    return _load_around_required_templates(cls, model, raw, folder, project_root, templates)
+    return _load_around_required_templates(cls, model, raw, folder, project_root, templates, defs)
 
 
 def _load_around_required_templates(cls: type, model: type, raw: adapter.PydanticErrors, folder: str,
-                                    project_root: str | None, templates: "_Templates") -> list[dict[str, Any]]:
+                                    project_root: str | None, templates: "_Templates",
+                                    defs: tuple[str, str] | None) -> list[dict[str, Any]]:
     """Steps 1 and 2 again, with a placeholder in each required field that only a template left empty.
 
     First with the placeholder passed on (resolvers see a plain string, and a dataclass component
@@ -122,13 +138,13 @@ def _load_around_required_templates(cls: type, model: type, raw: adapter.Pydanti
     value = templates.with_placeholders([path[1:] for path in filled])
     where = ", ".join(_dotted(templates.original(path)) for path in filled)
     try:
-        return _load(cls, _validated(model, value, where), folder, project_root, templates)
+        return _load(cls, _validated(model, value, where), folder, project_root, templates, defs)
     except Skipped as first:
         instance = _validated(model, value, where)
         if not all(_leave_unset(instance, path[1:]) for path in filled):
             raise first from None
         try:
-            return _load(cls, instance, folder, project_root, templates)
+            return _load(cls, instance, folder, project_root, templates, defs)
         except Skipped:
             raise Skipped(f"{first} (with a placeholder for the templated {where})") from None
 
@@ -148,22 +164,83 @@ def _dotted(path: KeyPath) -> str:
 
 
 def _load(cls: type, instance: Any, folder: str, project_root: str | None,
-          templates: "_Templates") -> list[dict[str, Any]]:
+          templates: "_Templates", defs: tuple[str, str] | None = None) -> list[dict[str, Any]]:
     if adapter.loads_other_components(cls):
         return []  # DefsFolderComponent's load is the whole folder's: other documents, not this one
     try:
-        found = adapter.load_component(cls, instance, folder, project_root)
+        found = adapter.load_component(cls, instance, folder, project_root, defs)
     except BaseException as e:  # a resolver or validator needing more than the YAML (or exiting): not ours
         raised = adapter.raising_validator(cls, e)
         if raised is not None:  # ...unless the class's own validator raised it: a bug to show at its field
             name, path = raised
             return [{"path": path, "kind": "validator_raised",
                      "message": f"The validator '{name}' raised {_describe(_innermost(e))}"}]
+        unimportable = _unimportable(e, templates, _module_bases(folder, defs))
+        if unimportable:  # ...nor is a Python reference in the YAML that does not import
+            return unimportable
         raise Skipped(f"building the component failed: {_describe(_innermost(e))}") from None
     if found is None:
         return []
     path, raw = found
     return _errors(raw, tuple(path), templates)
+
+
+def _unimportable(e: BaseException, templates: "_Templates", bases: tuple[str, ...]) -> list[dict[str, Any]]:
+    """Errors at each string (under the field Dagster was resolving) naming a module or attribute
+    that the resolver failed to import; [] when the failure was something else."""
+    path, names = adapter.unimportable_names(e)
+    if not names:
+        return []
+    errors = []
+    for at, value in _strings_under(templates.at(tuple(path)), tuple(path)):
+        found = next((n for n in names if _names(value, n, bases)), None)
+        full = templates.original(at)
+        if found is None or templates.touches(full):
+            continue
+        errors.append({"path": list(full), "kind": "unimportable",
+                       "message": f"'{value.strip()}' cannot be imported: {found.message}"})
+    return errors
+
+
+def _names(value: str, name: "adapter.Unimportable", bases: tuple[str, ...]) -> bool:
+    """True when the reference `value` names the module (or attribute) that did not import, or a
+    package above it: `nosuch.fn` names `nosuch`; `.ops.fn` names `<defs module>.ops`."""
+    match = _REFERENCE.match(value.strip())
+    if match is None:
+        return False
+    relative, dotted = bool(match.group(1)), match.group(2)
+    if not relative and "." not in dotted:
+        return False  # a bare word (`pandas` in a list of kinds) is no reference
+    missing = name.module if name.attribute is None else f"{name.module}.{name.attribute}"
+    parts = dotted.split(".")
+    for end in range(1, len(parts) + 1):
+        prefix = ".".join(parts[:end])
+        if (any(missing == f"{base}.{prefix}" for base in bases) if relative else missing == prefix):
+            return True
+    return False
+
+
+def _module_bases(folder: str, defs: tuple[str, str] | None) -> tuple[str, ...]:
+    """What a relative reference may be relative to: the defs module, and the document's folder's module
+    (no project: none, so a relative reference is never judged)."""
+    if defs is None:
+        return ()
+    module, defs_dir = defs
+    try:
+        parts = Path(folder).resolve().relative_to(Path(defs_dir).resolve()).parts
+    except ValueError:
+        return (module,)
+    return tuple(dict.fromkeys((module, ".".join((module, *parts)))))
+
+
+def _strings_under(value: Any, path: KeyPath) -> list[tuple[KeyPath, str]]:
+    if isinstance(value, str):
+        return [(path, value)]
+    if isinstance(value, dict):
+        return [found for key, item in value.items() for found in _strings_under(item, (*path, key))]
+    if isinstance(value, list):
+        return [found for i, item in enumerate(value) for found in _strings_under(item, (*path, i))]
+    return []
 
 
 def _import_component(typename: Any) -> type:
