@@ -124,6 +124,11 @@ def test_check_reports_unknown_names_only_where_the_scope_is_known_and_unimporta
         ("src/scopes/defs/functions/defs.yaml", 25, 8, 25, 19, "component-validation",
          f"attributes.execution.fn: '.ops.nosuch' cannot be imported: module 'scopes.defs.ops' has no attribute "
          f"'nosuch' {fn}"),
+        # The string form of `execution`: a plain string is one of its own shapes (no invalid-value);
+        # the one that does not import is the resolver's error, at the value.
+        ("src/scopes/defs/functions/defs.yaml", 45, 13, 45, 35, "component-validation",
+         f"attributes.execution: 'scopes.defs.ops.refrsh' cannot be imported: module 'scopes.defs.ops' has no "
+         f"attribute 'refrsh' {fn}"),
         # `region` and `tier` come from Scoped.get_additional_scope(); `regoin` does not.
         ("src/scopes/defs/scoped/defs.yaml", 2, 37, 2, 43, "unknown-template-variable",
          "Unknown template variable 'regoin'. Did you mean 'region'?"),
@@ -181,5 +186,7 @@ async def test_an_unimportable_reference_is_shown_after_the_pause(client: Langua
          f"imported: module 'scopes.defs.ops' has no attribute 'refrsh' {fn}"),
         ("component-validation", 25, 8, 25, 19, "attributes.execution.fn: '.ops.nosuch' cannot be imported: "
          f"module 'scopes.defs.ops' has no attribute 'nosuch' {fn}"),
+        ("component-validation", 45, 13, 45, 35, "attributes.execution: 'scopes.defs.ops.refrsh' cannot be "
+         f"imported: module 'scopes.defs.ops' has no attribute 'refrsh' {fn}"),
     ]
     assert await diagnostics_until(client, functions.as_uri(), expected) == expected

@@ -520,6 +520,46 @@ def deprecated_fields(cls: type) -> dict[str, str]:
     return found
 
 
+def declared_str_fields(cls: type) -> list[str]:
+    """Dotted YAML paths of the fields whose own model type takes a plain string besides other shapes
+    (FunctionComponent's `execution: FunctionSpec | <a callable's "module.fn">`). Their schema's
+    `{"type": "string"}` alternative looks like the `| str` Dagster adds to every non-str field for
+    templates, which the server leaves out when it judges a plain value: registry marks these."""
+    try:
+        from dagster.components.resolved.base import Resolvable, _get_annotations, _get_resolver
+    except ImportError:
+        return []
+    found: list[str] = []
+
+    def walk(owner: type, prefix: str, seen: set[type]) -> None:
+        if owner in seen or not issubclass(owner, Resolvable):
+            return
+        seen.add(owner)
+        for name, info in _get_annotations(owner).items():
+            resolver = _get_resolver(info.type, name)
+            yaml_name = resolver.model_field_name or name
+            model_type = resolver.model_field_type or info.type
+            if model_type is not str and str in _union_members(model_type):
+                found.append(f"{prefix}{yaml_name}")
+            for item in _annotation_parts(info.type):
+                if isinstance(item, type):
+                    walk(item, f"{prefix}{yaml_name}.", seen)
+
+    try:
+        walk(cls, "", set())
+    except Exception:  # a type Dagster cannot read: its schema stays as it is
+        return []
+    return sorted(set(found))
+
+
+def _union_members(annotation: Any) -> list[Any]:
+    if typing.get_origin(annotation) is typing.Annotated:
+        return _union_members(typing.get_args(annotation)[0])
+    if typing.get_origin(annotation) in (typing.Union, getattr(__import__("types"), "UnionType", None)):
+        return [member for arg in typing.get_args(annotation) for member in _union_members(arg)]
+    return [annotation]
+
+
 def _field_deprecation(field_info: Any) -> str | None:
     # pydantic's `Field(deprecated=...)`: a message, True, or a `warnings.deprecated` object.
     deprecated = getattr(field_info, "deprecated", None)

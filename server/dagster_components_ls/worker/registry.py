@@ -157,6 +157,7 @@ class _Found:
             if additional is None:  # get_additional_scope() raised: no name of the document is known
                 own_scope = {"": "all"}
             deprecated = adapter.deprecated_fields(cls)
+            declared_str = adapter.declared_str_fields(cls)
         except BaseException as e:  # a broken model, in user code or not, costs only this type
             self.errors[typename] = _format_error(e)
             return
@@ -166,7 +167,8 @@ class _Found:
             "aliases": aliases,
             "summary": described["summary"],
             "description": described["description"],
-            "schema": _with_deprecations(_drop_sentinel_defaults(described["schema"]), deprecated),
+            "schema": _with_declared_str(_with_deprecations(_drop_sentinel_defaults(described["schema"]), deprecated),
+                                         declared_str),
             "scaffold_params_schema": _drop_sentinel_defaults(described["scaffold_params_schema"]),
             "source": _source(cls),
             **self._distribution(cls.__module__),
@@ -405,6 +407,20 @@ def _with_deprecations(schema: Any, deprecated: dict[str, str]) -> Any:
             prop["deprecated"] = True
             if reason:
                 prop["deprecationMessage"] = reason
+    return schema
+
+
+DECLARED_STR = "dagster_declared_str"
+"""Marks a field's `{"type": "string"}` alternative that its own type declares (not Dagster's `| str`
+for templates), so the server judges a plain string there as valid (schemas.branches keeps it)."""
+
+
+def _with_declared_str(schema: Any, paths: list[str]) -> Any:
+    for dotted in paths:
+        for prop in _properties_at(schema, dotted.split(".")):
+            for alternative in prop.get("anyOf") or prop.get("oneOf") or ():
+                if alternative == {"type": "string"}:
+                    alternative[DECLARED_STR] = True
     return schema
 
 
