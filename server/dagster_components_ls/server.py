@@ -19,6 +19,7 @@ from pygls.workspace import TextDocument
 
 from . import __version__
 from . import project as projects
+from .bundled import bundled_registry, setup_hint
 from .check import context_for, referenced_types
 from .completion import complete
 from .components import component_list
@@ -30,7 +31,6 @@ from .hover import hover
 from .lineage import LineageState, Loaded, asset_at, asset_completions, asset_hover, lens_title, lineage_view
 from .lsp_ranges import lsp_range
 from .positions import LineIndex, Span
-from .bundled import bundled_registry, setup_hint
 from .registry import Registry, fingerprint, load_registry, prune_cache
 from .rpc import ComponentsProtocol, serve_stdio
 from .settings import Settings
