@@ -16,6 +16,7 @@ import re
 import signal
 import sys
 import time
+import types
 import typing
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -539,7 +540,7 @@ def declared_str_fields(cls: type) -> list[str]:
             resolver = _get_resolver(info.type, name)
             yaml_name = resolver.model_field_name or name
             model_type = resolver.model_field_type or info.type
-            if model_type is not str and str in _union_members(model_type):
+            if str in _union_members(model_type):
                 found.append(f"{prefix}{yaml_name}")
             for item in _annotation_parts(info.type):
                 if isinstance(item, type):
@@ -553,11 +554,16 @@ def declared_str_fields(cls: type) -> list[str]:
 
 
 def _union_members(annotation: Any) -> list[Any]:
+    """The members of a (nested) union; [] for anything else. A constrained `Annotated[str, ...]` member
+    stays as it is, not `str`: the plain `{"type": "string"}` beside it is Dagster's injection."""
     if typing.get_origin(annotation) is typing.Annotated:
-        return _union_members(typing.get_args(annotation)[0])
-    if typing.get_origin(annotation) in (typing.Union, getattr(__import__("types"), "UnionType", None)):
-        return [member for arg in typing.get_args(annotation) for member in _union_members(arg)]
-    return [annotation]
+        annotation = typing.get_args(annotation)[0]
+    if typing.get_origin(annotation) not in (typing.Union, types.UnionType):
+        return []
+    members = []
+    for arg in typing.get_args(annotation):
+        members.extend(_union_members(arg) or [arg])
+    return members
 
 
 def _field_deprecation(field_info: Any) -> str | None:
