@@ -136,8 +136,10 @@ def test_template_scope(cold):
         str(MINI_DEFS / "reports" / "template_vars.py"): ["report_owner", "table_name"],
         "mini.components.widget.Widget": ["widget_prefix"],
     }
-    # Every dbt type with a translation: dagster-dbt 0.27 (Dagster 1.11) and 0.29.0 have no DbtCloudComponent.
-    dbt_types = [name for name in ("DbtCloudComponent", "DbtProjectComponent") if f"dagster_dbt.{name}" in cold[0].types]
+    # Every dbt type with a `translation` field: dagster-dbt 0.27 (Dagster 1.11) has no DbtCloudComponent, and
+    # 0.29.0's has no translation yet.
+    dbt = {name: cold[0].types.get(f"dagster_dbt.{name}") for name in ("DbtCloudComponent", "DbtProjectComponent")}
+    dbt_types = [name for name, t in dbt.items() if t is not None and "translation" in t.schema.get("properties", {})]
     assert "DbtProjectComponent" in dbt_types
     assert {key: vars_ for key, vars_ in scope["per_type"].items() if key.startswith("dagster_dbt.")} == {
         f"dagster_dbt.{name}": {"translation": ["node", "spec"]} for name in dbt_types}
