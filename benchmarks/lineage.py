@@ -39,7 +39,7 @@ REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 sys.path.insert(0, str(REPO / "server"))
 
-from dagster_components_ls.worker_client import WorkerProcess  # noqa: E402
+from dagster_components_ls.project.worker_client import WorkerProcess  # noqa: E402
 
 
 def p99(values: list[float]) -> float:

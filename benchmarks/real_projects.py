@@ -29,7 +29,7 @@ SHARED = REPO.parent / "shared" / "projects"
 REAL_DIR = Path(os.environ.get("REAL_DIR", "/tmp/dagster-components-ls-projects"))
 sys.path.insert(0, str(REPO / "server"))
 
-from dagster_components_ls.worker_client import WorkerProcess, dg_environment  # noqa: E402
+from dagster_components_ls.project.worker_client import WorkerProcess, dg_environment  # noqa: E402
 
 
 def project_env(name: str, root: Path) -> dict[str, str]:

@@ -15,7 +15,6 @@ def _codes(value: str) -> list[str]:
 
 def build_parser() -> argparse.ArgumentParser:
     from . import __version__
-
     parser = argparse.ArgumentParser(prog="dagster-components-ls", description="Language server for Dagster Components YAML")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command")
@@ -62,7 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Optional[list[str]] = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command in (None, "serve"):
-        from .server import serve
+        from .lsp.server import serve
 
         # stderr is the editor's log (VS Code's output channel, Neovim's lsp.log): our events, others' warnings.
         logging.basicConfig(level=logging.WARNING, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -70,7 +69,7 @@ def main(argv: Optional[list[str]] = None) -> int:
 
         return serve(tcp=getattr(args, "tcp", None), python=getattr(args, "python", None))
     if args.command == "check":
-        from .check import run_check
+        from .cli.check import run_check
 
         if args.no_cache:  # a cache of this run's own, gone with it: the user's cache is neither read nor changed
             import os
@@ -94,8 +93,8 @@ def _registry_or_exit(path: str, python: Optional[str], command: str):
     """The registry for the project at `path` (or the interpreter's types), or None after saying why."""
     from pathlib import Path
 
-    from .check import CheckFailed, registry_for
-    from .project import ProjectConfigError, find_project
+    from .cli.check import CheckFailed, registry_for
+    from .project.discovery import ProjectConfigError, find_project
 
     try:
         return registry_for(find_project(Path(path).resolve()), python)
@@ -110,13 +109,13 @@ def _lineage(path: str, document: Optional[int], depth: int, fmt: str, python: O
     import os
     from pathlib import Path
 
-    from .check import _echo_worker_output
-    from .documents import parse_file
-    from .files import read_text
-    from .lineage import (Loaded, document_location, error_location, format_mermaid, format_text, lineage_view,
+    from .cli.check import _echo_worker_output
+    from .model.documents import parse_file
+    from .project.files import read_text
+    from .features.lineage import (Loaded, document_location, error_location, format_mermaid, format_text, lineage_view,
                           load_definitions)
-    from .project import InterpreterNotFound, ProjectConfigError, find_project, resolve_interpreter
-    from .worker_client import WorkerError, WorkerProcess
+    from .project.discovery import InterpreterNotFound, ProjectConfigError, find_project, resolve_interpreter
+    from .project.worker_client import WorkerError, WorkerProcess
 
     def fail(message: str) -> int:
         print(f"dagster-components-ls lineage: {message}", file=sys.stderr)
@@ -160,7 +159,7 @@ def _lineage(path: str, document: Optional[int], depth: int, fmt: str, python: O
         cwd = Path.cwd()
 
         def shown(uri: str) -> str:
-            from .uris import to_path
+            from .model.uris import to_path
 
             where = to_path(uri)
             return os.path.relpath(where, cwd) if where.is_relative_to(cwd) else str(where)
@@ -172,7 +171,7 @@ def _lineage(path: str, document: Optional[int], depth: int, fmt: str, python: O
 def _schema_export(folder: str, project: str, python: Optional[str]) -> int:
     from pathlib import Path
 
-    from .schema_export import export_schemas
+    from .cli.schema_export import export_schemas
 
     registry = _registry_or_exit(project, python, "schema export")
     if registry is None:
@@ -183,7 +182,7 @@ def _schema_export(folder: str, project: str, python: Optional[str]) -> int:
 
 
 def _components(path: str, fmt: str, python: Optional[str]) -> int:
-    from .components import component_list
+    from .features.components import component_list
 
     registry = _registry_or_exit(path, python, "components")
     if registry is None:

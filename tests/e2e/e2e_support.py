@@ -196,7 +196,7 @@ async def until(client: LanguageClient, condition, timeout: float = TIMEOUT) -> 
 
 async def wait_for_registry(client: LanguageClient, path: Path) -> None:
     """Until the server reports the registry of the file's project (or of lone files) ready or failed."""
-    from dagster_components_ls.project import find_project
+    from dagster_components_ls.project.discovery import find_project
 
     owner = find_project(path)
     project = owner.root.as_uri() if owner else None
@@ -258,7 +258,7 @@ def copy_example(name: str, parent: Path) -> Path:
 
 def prepare_dbt_state(root: Path) -> Path:
     """Have the real worker prepare the copy's dbt state once (dbt parse), as the first load in an editor would."""
-    from dagster_components_ls.worker_client import WorkerProcess
+    from dagster_components_ls.project.worker_client import WorkerProcess
 
     with WorkerProcess(Path(sys.executable), root) as worker:
         first = worker.call("load", {"project_root": str(root), "prepare": False}, timeout=120)

@@ -129,8 +129,7 @@ async def test_no_interpreter_at_all_gets_the_bundled_snapshot(client: LanguageC
 
 
 def test_the_committed_snapshot_is_what_the_worker_builds_from_the_pinned_dagster():
-    from dagster_components_ls import bundled
-
+    from dagster_components_ls.project import bundled
     committed = bundled.SNAPSHOT_FILE.read_text()
     assert f'"dagster_version": "{PINNED}"' in committed  # run `./dev snapshot` after changing the pins
     if importlib.metadata.version("dagster") != PINNED:

@@ -466,7 +466,7 @@ def test_a_component_module_that_hangs_costs_only_its_types_and_is_named(tmp_pat
 
 
 def test_the_disk_cache_is_pruned_and_keeps_what_is_in_use(tmp_path):
-    from dagster_components_ls.registry import CACHE_MAX_FILES
+    from dagster_components_ls.project.registry import CACHE_MAX_FILES
 
     cache = tmp_path / "cache"
     env = {"DAGSTER_COMPONENTS_LS_CACHE": str(cache)}

@@ -408,7 +408,7 @@ def test_settings_page_matches_package_json():
 
 
 def test_settings_page_server_keys_are_what_the_server_reads():
-    from dagster_components_ls.settings import Settings
+    from dagster_components_ls.lsp.settings import Settings
 
     rows = table((DOCS / "reference" / "settings.md").read_text(), "## Server")
     defaults = Settings()

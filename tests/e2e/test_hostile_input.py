@@ -74,7 +74,7 @@ def test_a_bug_on_one_file_is_told_on_stderr_and_the_others_are_checked(tmp_path
     # A fault we cannot cause from input any more (that is the point): the rules raise on one file.
     import io
 
-    from dagster_components_ls import check as check_module
+    from dagster_components_ls.cli import check as check_module
     from test_check import CACHE
 
     real = check_module.diagnose

@@ -14,8 +14,8 @@ from e2e_support import (DBT_EDGES, DBT_MODELS, PROJECT_ROOT_TEMPLATE, SHARED_CA
 from lsprotocol import types
 from pytest_lsp import LanguageClient
 
-from dagster_components_ls.registry import store_lineage
-from dagster_components_ls.worker_client import WorkerProcess
+from dagster_components_ls.project.registry import store_lineage
+from dagster_components_ls.project.worker_client import WorkerProcess
 
 
 @pytest.fixture(scope="module")

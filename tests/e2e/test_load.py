@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from e2e_support import DAGSTER_VERSION, REPO, SHOP_SKELETON, write_files
 
-from dagster_components_ls.worker_client import WorkerProcess
+from dagster_components_ls.project.worker_client import WorkerProcess
 
 WIDGET = '''
 import sys

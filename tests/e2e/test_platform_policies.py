@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from dagster_components_ls.diagnostics import CheckContext
-from dagster_components_ls.documents import parse_file
-from dagster_components_ls.policies import entry_point_problems, policy_error_problems, policy_request
-from dagster_components_ls.positions import LineIndex
-from dagster_components_ls.registry import Registry
-from dagster_components_ls.worker_client import WorkerProcess
+from dagster_components_ls.checks.diagnostics import CheckContext
+from dagster_components_ls.model.documents import parse_file
+from dagster_components_ls.checks.policies import entry_point_problems, policy_error_problems, policy_request
+from dagster_components_ls.model.positions import LineIndex
+from dagster_components_ls.project.registry import Registry
+from dagster_components_ls.project.worker_client import WorkerProcess
 
 REPO = Path(__file__).parents[2]
 EXAMPLES = REPO / "examples"
@@ -176,7 +176,7 @@ def test_asset_aware_policies_receive_the_assets(bad_worker):
 @pytest.mark.parametrize("params", [{"documents": "x"}, {"documents": [{"index": "0", "document": {}}]},
                                     {"documents": [], "seconds_per_policy": 0}])
 def test_malformed_requests_are_refused(worker, params):
-    from dagster_components_ls.worker_client import WorkerError
+    from dagster_components_ls.project.worker_client import WorkerError
 
     with pytest.raises(WorkerError) as caught:
         worker.call("policies", params)

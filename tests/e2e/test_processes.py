@@ -4,7 +4,7 @@ import sys
 
 import pytest
 
-from dagster_components_ls.processes import OUTPUT_LIMIT, ProcessTimeout, run_contained
+from dagster_components_ls.project.processes import OUTPUT_LIMIT, ProcessTimeout, run_contained
 
 
 def test_output_beyond_the_limit_is_dropped_and_the_run_completes():

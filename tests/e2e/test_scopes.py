@@ -14,7 +14,7 @@ from e2e_support import REPO, TIMEOUT, diagnostics_until, open_and_wait, server_
 from lsprotocol import types
 from pytest_lsp import LanguageClient
 
-from dagster_components_ls.worker_client import WorkerProcess
+from dagster_components_ls.project.worker_client import WorkerProcess
 
 SCOPES = REPO / "tests" / "fixtures" / "projects" / "scopes"
 DEFS = SCOPES / "src" / "scopes" / "defs"

@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 from e2e_support import DAGSTER_VERSION
 
-from dagster_components_ls.diagnostics import CheckContext, diagnose_text
-from dagster_components_ls.project import find_project
-from dagster_components_ls.registry import cache_dir, load_registry
-from dagster_components_ls.worker_client import WORKER_DIR, WorkerError, WorkerProcess
+from dagster_components_ls.checks.diagnostics import CheckContext, diagnose_text
+from dagster_components_ls.project.discovery import find_project
+from dagster_components_ls.project.registry import cache_dir, load_registry
+from dagster_components_ls.project.worker_client import WORKER_DIR, WorkerError, WorkerProcess
 
 REPO = Path(__file__).parents[2]
 PYTHON = Path(sys.executable)  # the suite's own venv, whose Dagster (1.13 or, in ./dev test-compat, 1.11) is under test
@@ -155,9 +155,9 @@ from pathlib import Path
 def refuse(*args, **kwargs):
     raise AssertionError(f"started a process: {{args}}")
 subprocess.Popen = refuse
-from dagster_components_ls.diagnostics import CheckContext, diagnose_text
-from dagster_components_ls.project import find_project
-from dagster_components_ls.registry import load_registry
+from dagster_components_ls.checks.diagnostics import CheckContext, diagnose_text
+from dagster_components_ls.project.discovery import find_project
+from dagster_components_ls.project.registry import load_registry
 registry = load_registry(Path({str(PYTHON)!r}), find_project(Path({str(MINI)!r})))
 print(json.dumps({{"types": len(registry.types), "dagster": "dagster" in sys.modules}}))
 """

@@ -347,7 +347,7 @@ time.sleep(3600)
 
 @pytest.mark.asyncio(loop_scope="function")
 async def test_worker_stderr_without_newlines_is_kept_as_a_bounded_tail(client: LanguageClient, tmp_path):
-    from dagster_components_ls.worker_client import STDERR_TAIL_CHARS
+    from dagster_components_ls.project.worker_client import STDERR_TAIL_CHARS
 
     root = write_project(tmp_path / "shop")
     gadget_module(root).write_text(NOISE + GADGET_V1)
@@ -384,8 +384,8 @@ BAD_CACHE_ENTRIES = {
 @pytest.mark.parametrize("entry", list(BAD_CACHE_ENTRIES))
 @pytest.mark.asyncio(loop_scope="function")
 async def test_a_cached_registry_of_the_wrong_shape_is_rebuilt(client: LanguageClient, tmp_path, entry):
-    from dagster_components_ls.project import find_project, resolve_interpreter
-    from dagster_components_ls.registry import fingerprint, registry_cache_file
+    from dagster_components_ls.project.discovery import find_project, resolve_interpreter
+    from dagster_components_ls.project.registry import fingerprint, registry_cache_file
 
     root = write_project(tmp_path / "shop")
     project = find_project(root)

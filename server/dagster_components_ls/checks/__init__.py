@@ -1,0 +1,1 @@
+"""Every diagnostic and fix: the rules, component validation and policies."""

@@ -1,0 +1,1 @@
+"""LSP answers as functions of a document and its context: completion, hover, definition..."""

@@ -1,0 +1,1 @@
+"""Pure data and text: positions, documents, schemas, templates (no I/O, no lsprotocol or pygls)."""
