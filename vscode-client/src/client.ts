@@ -16,6 +16,9 @@ export class ServerManager implements vscode.Disposable {
   private starting: Promise<void> | undefined;
   /** Listeners on the current client, dropped with it. */
   private clientSubscriptions: vscode.Disposable[] = [];
+  private readonly statuses = new vscode.EventEmitter<ServerStatus>();
+  /** Every `dagster/status` notification, after the status bar has taken it. */
+  readonly onDidReceiveStatus = this.statuses.event;
 
   constructor(
     private readonly context: vscode.ExtensionContext,
@@ -24,6 +27,7 @@ export class ServerManager implements vscode.Disposable {
   ) {}
 
   dispose(): void {
+    this.statuses.dispose();
     void this.stop();
   }
 
@@ -85,6 +89,7 @@ export class ServerManager implements vscode.Disposable {
       if (status.subject === "lineage") {
         LineagePanel.onLineageStatus();
       }
+      this.statuses.fire(status);
     });
     this.log.info(`Starting: ${command.command} ${command.args.join(" ")}`);
     try {

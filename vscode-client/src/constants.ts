@@ -4,6 +4,7 @@ export const LANGUAGE_ID = "dagster-components";
 export const CONFIG_SECTION = "dagsterComponents";
 export const CLIENT_ID = "dagsterComponents"; // vscode-languageclient reads `${CLIENT_ID}.trace.server`
 export const OUTPUT_CHANNEL = "Dagster Components";
+export const ENVIRONMENT_CHANNEL = "Dagster Components: environment";
 export const COMPONENT_FILE_NAMES = ["defs.yaml", "defs.yml", "component.yaml"];
 export const SERVER_PACKAGE = "dagster_components_ls";
 export const RED_HAT_YAML = "redhat.vscode-yaml";
@@ -19,6 +20,7 @@ export const Commands = {
   showLog: "dagsterComponents.showLog",
   refreshRegistry: "dagsterComponents.refreshRegistry",
   openAsset: "dagsterComponents.openAsset",
+  createEnvironment: "dagsterComponents.createEnvironment",
 } as const;
 
 /** DESIGN's LSP extensions. */

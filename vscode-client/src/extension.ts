@@ -4,6 +4,7 @@ import * as vscode from "vscode";
 import { ServerManager } from "./client";
 import { registerCommands } from "./commands";
 import { CONFIG_SECTION, OUTPUT_CHANNEL } from "./constants";
+import { EnvironmentCreator } from "./environment";
 import { LineagePanel } from "./lineage/panel";
 import { onDidChangePythonEnvironment } from "./python";
 import { offerToRemoveStaticSchemas } from "./redHat";
@@ -17,6 +18,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   server = new ServerManager(context, log, status);
   context.subscriptions.push(log, status, server);
   registerCommands(context, server);
+  // Before the server starts: its first statuses may say the project's environment is not set up.
+  context.subscriptions.push(new EnvironmentCreator(server, status.board));
   context.subscriptions.push(
     vscode.workspace.onDidChangeConfiguration((event) => {
       if (event.affectsConfiguration(CONFIG_SECTION)) void server?.restart("settings changed");

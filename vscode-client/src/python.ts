@@ -116,7 +116,8 @@ export function bundledWheel(extensionPath: string): string | undefined {
   return wheels.length > 0 ? path.join(folder, wheels.sort().pop() as string) : undefined;
 }
 
-function which(program: string): string | undefined {
+/** `program`'s path on PATH, or undefined. */
+export function which(program: string): string | undefined {
   for (const dir of (process.env.PATH ?? "").split(path.delimiter)) {
     const candidate = path.join(dir, program);
     if (dir && fs.existsSync(candidate)) {

@@ -19,11 +19,16 @@ export class StatusBar implements vscode.Disposable {
     const view = this.board.render(vscode.window.activeTextEditor?.document.uri.toString());
     this.item.text = view.text;
     this.item.tooltip = view.tooltip;
-    this.item.command = view.click === "log" ? Commands.showLog : Commands.listComponents;
+    this.item.command =
+      view.click === "environment"
+        ? { command: Commands.createEnvironment, title: "Create the project's environment", arguments: [view.project] }
+        : view.click === "log"
+          ? Commands.showLog
+          : Commands.listComponents;
     this.item.backgroundColor =
       view.kind === "error" || view.kind === "stopped"
         ? new vscode.ThemeColor("statusBarItem.errorBackground")
-        : view.kind === "untrusted"
+        : view.kind === "untrusted" || view.kind === "unset"
           ? new vscode.ThemeColor("statusBarItem.warningBackground")
           : undefined;
   }

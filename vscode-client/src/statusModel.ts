@@ -3,14 +3,28 @@
 import * as path from "node:path";
 import { ServerStatus } from "./protocol";
 
-export type Kind = "starting" | "loading" | "ready" | "error" | "untrusted" | "stopped";
+export type Kind = "starting" | "loading" | "ready" | "error" | "untrusted" | "stopped" | "unset";
 
 export interface StatusView {
   text: string;
   tooltip: string;
   kind: Kind;
-  /** "log" for errors (the click opens the log), else "components". */
-  click: "log" | "components";
+  /** "log" for errors (the click opens the log), "environment" when the project's environment is not
+   *  set up (the click offers to create it), else "components". */
+  click: "log" | "components" | "environment";
+  /** The project the click is about ("environment" only). */
+  project?: string;
+}
+
+/**
+ * Whether a status says the server serves its bundled snapshot because the project's environment has no
+ * Dagster. The payload has no structured field for it, so this is the one place that reads the text:
+ *   {"subject": "registry", "state": "ready", "message": "approximate: Dagster 1.13.27 built-ins, your
+ *    project's environment is not set up (no Dagster in /usr/bin/python3); to set it up, run `uv sync` in /p"}
+ * (server: project/bundled.py's `label`).
+ */
+export function isEnvironmentNotSetUp(status: ServerStatus): boolean {
+  return status.subject === "registry" && status.state === "ready" && status.message.includes("your project's environment is not set up");
 }
 
 const ICONS: Record<Kind, string> = {
@@ -20,6 +34,7 @@ const ICONS: Record<Kind, string> = {
   error: "$(error)",
   untrusted: "$(shield)",
   stopped: "$(circle-slash)",
+  unset: "$(warning)",
 };
 
 const SUBJECT_ORDER = ["registry", "lineage", "worker"] as const;
@@ -81,6 +96,14 @@ export class StatusBoard {
     return this.projects.has("") ? "" : undefined;
   }
 
+  /** The projects whose environment is not set up, as their last registry status says. */
+  projectsWithoutEnvironment(): string[] {
+    return [...this.projects.entries()].filter(([project, subjects]) => {
+      const registry = subjects.get("registry");
+      return project !== "" && registry !== undefined && isEnvironmentNotSetUp(registry);
+    }).map(([project]) => project);
+  }
+
   render(activeFileUri: string | undefined): StatusView {
     const interpreterLine = `Interpreter: ${this.interpreter ?? "not chosen yet"}`;
     if (this.serverState === "stopped") {
@@ -102,10 +125,17 @@ export class StatusBoard {
     for (const s of statuses) {
       lines.push(`${capitalize(s.subject)}: ${s.state}${s.message ? ` (${s.message})` : ""}`);
     }
+    // Before errors: with no environment, whatever else fails follows from it.
+    const registry = subjects.get("registry");
+    if (project && registry && isEnvironmentNotSetUp(registry)) {
+      lines.push("Click to create the project's environment.");
+      return { ...view("unset", `Dagster: ${name}`, lines.join("\n"), "environment"), project };
+    }
     if (kind === "error") {
       lines.push("Click to open the log.");
+      return view(kind, `Dagster: ${name}`, lines.join("\n"), "log");
     }
-    return view(kind, `Dagster: ${name}`, lines.join("\n"), kind === "error" ? "log" : "components");
+    return view(kind, `Dagster: ${name}`, lines.join("\n"), "components");
   }
 }
 

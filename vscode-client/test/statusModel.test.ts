@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { ServerStatus } from "../src/protocol";
-import { foldKinds, StatusBoard } from "../src/statusModel";
+import { foldKinds, isEnvironmentNotSetUp, StatusBoard } from "../src/statusModel";
 
 const PROJECT = "file:///w/acme_analytics";
 
@@ -70,4 +70,33 @@ test("untrusted, stopped and starting", () => {
   assert.equal(stopped.text, "$(circle-slash) Dagster: stopped");
   assert.equal(stopped.click, "log");
   assert.match(stopped.tooltip, /not installed in \/usr\/bin\/python3/);
+});
+
+// The server's registry status while it serves the bundled snapshot (lsp/server.py, project/bundled.py).
+const NOT_SET_UP = "approximate: Dagster 1.13.27 built-ins, your project's environment is not set up (no Dagster in /usr/bin/python3); to set it up, run `uv sync` in /w/acme_analytics";
+
+test("a project whose environment is not set up: a warning, and the click offers to create it", () => {
+  const board = new StatusBoard();
+  board.serverRunning();
+  board.update({ ...status("registry", "ready", NOT_SET_UP), interpreter: "/usr/bin/python3" });
+  board.update(status("registry", "ready", "14 component types", "file:///w/other"));
+  assert.deepEqual(board.render(`${PROJECT}/defs.yaml`), {
+    text: "$(warning) Dagster: acme_analytics",
+    tooltip: ["Project: /w/acme_analytics", "Interpreter: /usr/bin/python3", `Registry: ready (${NOT_SET_UP})`, "Click to create the project's environment."].join("\n"),
+    kind: "unset",
+    click: "environment",
+    project: PROJECT,
+  });
+  assert.deepEqual(board.projectsWithoutEnvironment(), [PROJECT]);
+  assert.equal(board.render("file:///w/other/defs.yaml").click, "components");
+  board.update(status("registry", "ready", "42 component types"));
+  assert.deepEqual(board.projectsWithoutEnvironment(), []);
+  assert.equal(board.render(`${PROJECT}/defs.yaml`).kind, "ready");
+});
+
+test("only the registry's bundled-snapshot status means 'not set up'", () => {
+  assert.equal(isEnvironmentNotSetUp(status("registry", "ready", NOT_SET_UP)), true);
+  assert.equal(isEnvironmentNotSetUp(status("registry", "ready", "42 component types (Dagster 1.13.27)")), false);
+  assert.equal(isEnvironmentNotSetUp(status("lineage", "error", "Lineage needs the project's environment, which is not set up: x")), false);
+  assert.equal(isEnvironmentNotSetUp(status("registry", "error", "Could not read the component types: boom")), false);
 });
