@@ -157,16 +157,17 @@ export class EnvironmentCreator implements vscode.Disposable {
       };
       child.stdout.on("data", onOutput);
       child.stderr.on("data", onOutput);
-      let spawnError: string | undefined;
-      child.on("error", (error) => (spawnError = `\`${commandLine(step)}\` could not run: ${error.message}`));
+      // A command that cannot start (not found) fires "error", and maybe "close" after it: the first wins.
+      child.on("error", (error) => {
+        cancel.dispose();
+        resolve({ ok: false, cancelled: false, why: `\`${commandLine(step)}\` could not run: ${error.message}` });
+      });
       child.on("close", (code, signal) => {
         cancel.dispose();
         if (token.isCancellationRequested) {
           resolve({ ok: false, cancelled: true, why: `Cancelled during \`${step.title}\`` });
-        } else if (spawnError || code !== 0) {
-          resolve({ ok: false, cancelled: false, why: spawnError ?? `\`${commandLine(step)}\` exited with ${code ?? signal}` });
         } else {
-          resolve({ ok: true });
+          resolve(code === 0 ? { ok: true } : { ok: false, cancelled: false, why: `\`${commandLine(step)}\` exited with ${code ?? signal}` });
         }
       });
     });
