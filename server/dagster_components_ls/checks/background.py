@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from collections.abc import Mapping
 from typing import Any, Callable, Optional
 
-from . import policies, validation
+from . import validation
+from .policies import platform
 from .diagnostics import CheckContext, Problem, without_suppressed
 from ..model.documents import ParsedFile
 from ..model.positions import Span
@@ -34,8 +35,8 @@ class BackgroundCheck:
 
 
 def _policy_problems(parsed: ParsedFile, answer: dict[str, Any]) -> list[Problem]:
-    return (policies.entry_point_problems(parsed, answer.get("results") or [])
-            + policies.policy_error_problems(parsed, answer.get("errors") or []))
+    return (platform.entry_point_problems(parsed, answer.get("results") or [])
+            + platform.policy_error_problems(parsed, answer.get("errors") or []))
 
 
 def _validation_request(parsed: ParsedFile, ctx: CheckContext, assets: Optional[Assets] = None) -> dict[str, Any]:
@@ -52,7 +53,7 @@ def validation_recurs(answer: dict[str, Any]) -> bool:
 
 
 VALIDATION = BackgroundCheck(protocol.METHOD_VALIDATE, _validation_request, _validation_problems, validation_recurs)
-PLATFORM_POLICIES = BackgroundCheck(protocol.METHOD_POLICIES, policies.policy_request, _policy_problems)
+PLATFORM_POLICIES = BackgroundCheck(protocol.METHOD_POLICIES, platform.policy_request, _policy_problems)
 BACKGROUND_CHECKS: list[BackgroundCheck] = [VALIDATION, PLATFORM_POLICIES]
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Optional, TextIO, TypeVar
 
 from ..project import files as disk
-from ..checks import policies
+from ..checks.policies import config as policy_config, platform as platform_policies
 from ..checks.background import VALIDATION, merged
 from ..features.code_actions import broken_by_fixes, fix_all
 from ..project import discovery as projects
@@ -147,8 +147,8 @@ def _check_project(owner: Optional[projects.Project], group: list[tuple[Path, st
             registry = _load_registry(worker, interpreter, owner, referenced_types(p for _, _, p in parsed), stamp)
         _say_environment(owner, python, interpreter, registry, from_cache=worker.pid is None)
         _report_own_module_errors(owner, registry)
-        config_path = policies.policy_config_path(owner)
-        config, config_problems = policies.load_policy_config(config_path)
+        config_path = policy_config.policy_config_path(owner)
+        config, config_problems = policy_config.load_policy_config(config_path)
         checked = [(file, text, p, context_for(file, owner, registry, config)) for file, text, p in parsed]
         if fix is not None:
             checked = [_guarded(file, unchecked, lambda: _fixed(file, text, p, ctx, fix, file not in not_utf8))
@@ -306,7 +306,7 @@ def _load(worker: WorkerProcess, owner: projects.Project) -> "Loaded":
     return Loaded.from_result(result)
 
 
-def _loaded_findings(loaded: "Loaded", checked: list, config: policies.PolicyConfig,
+def _loaded_findings(loaded: "Loaded", checked: list, config: policy_config.PolicyConfig,
                      owner: projects.Project) -> list[Finding]:
     """Load errors and asset-level policies; errors outside the checked files (a defs module that
     raised, a .py asset file) at their own file and line, else at the project's pyproject.toml."""
@@ -338,14 +338,14 @@ def _platform_policy_findings(worker: WorkerProcess, stamp: str, checked: list,
     if loaded is not None:
         assets = [loaded.assets_by_document(str(file), len(p.documents))
                   for file, _, p, _ in checked]
-    request = policies.policy_batch_request([(p, ctx) for _, _, p, ctx in checked], assets)
+    request = platform_policies.policy_batch_request([(p, ctx) for _, _, p, ctx in checked], assets)
     if not request["documents"]:
         return []
     answer = _call(worker, stamp, protocol.METHOD_POLICIES, request, "run the platform policies")
     findings = []
-    for (file, text, parsed_file, _), result in zip(checked, policies.split_policy_answer(answer, len(checked))):
-        problems = (policies.entry_point_problems(parsed_file, result["results"])
-                    + policies.policy_error_problems(parsed_file, result["errors"]))
+    for (file, text, parsed_file, _), result in zip(checked, platform_policies.split_policy_answer(answer, len(checked))):
+        problems = (platform_policies.entry_point_problems(parsed_file, result["results"])
+                    + platform_policies.policy_error_problems(parsed_file, result["errors"]))
         index = LineIndex(text)
         findings.extend(Finding(file, problem, index) for problem in without_suppressed(text, problems))
     return findings
@@ -378,7 +378,7 @@ def _read(file: Path) -> str:
 
 
 def context_for(file: Path, owner: Optional[projects.Project], registry: Optional[Registry],
-                config: Optional[policies.PolicyConfig] = None) -> CheckContext:
+                config: Optional[policy_config.PolicyConfig] = None) -> CheckContext:
     folder_module = None
     if owner is not None:
         try:

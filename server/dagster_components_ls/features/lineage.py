@@ -13,7 +13,9 @@ from ..checks.diagnostics import ERROR, Problem
 from ..model.documents import SCALAR, ParsedFile
 from .lsp_ranges import lsp_range
 from ..model.positions import UTF16, LineIndex, Span
-from ..checks.policies import PolicyConfig, asset_policy_problems, asset_problems, path_span
+from ..checks.policies.asset_rules import asset_policy_problems, asset_problems
+from ..checks.policies.config import PolicyConfig
+from ..checks.policies.spans import path_span
 from ..model.uris import from_path
 
 LOAD_CODE = "load-error"

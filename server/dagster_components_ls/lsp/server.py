@@ -40,7 +40,7 @@ from ..worker import protocol
 from ..project.worker_client import WorkerError, WorkerProcess
 
 if TYPE_CHECKING:
-    from ..checks.policies import PolicyConfig
+    from ..checks.policies.config import PolicyConfig
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -249,7 +249,7 @@ class ComponentsLanguageServer(LanguageServer):
 
     def publish_policy_config(self, uri: str) -> None:
         """Mistakes in `[tool.dagster-components-ls.policies]` of an open pyproject.toml, as it is typed."""
-        from ..checks.policies import parse_policy_config
+        from ..checks.policies.config import parse_policy_config
 
         doc = self.workspace.get_text_document(uri)
         problems = parse_policy_config(doc.source)[1]
@@ -359,7 +359,7 @@ class ComponentsLanguageServer(LanguageServer):
                 self.window_show_message(types.ShowMessageParams(type=types.MessageType.Error, message=state.error))
         else:
             state.registry, state.fingerprint, state.error, state.unset_environment = registry, stamp, None, None
-            from ..checks.policies import load_policy_config, policy_config_path
+            from ..checks.policies.config import load_policy_config, policy_config_path
 
             state.policies = load_policy_config(policy_config_path(state.project))[0]
             state.contexts.clear()

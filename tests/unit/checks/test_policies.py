@@ -8,24 +8,24 @@ from odd_documents import ODD_DOCUMENTS
 
 from dagster_components_ls.checks.diagnostics import CheckContext
 from dagster_components_ls.model.documents import parse_file
-from dagster_components_ls.checks.policies import (
+from dagster_components_ls.checks.policies.asset_rules import AssetViolation, asset_policy_problems, asset_problems
+from dagster_components_ls.checks.policies.config import (
     NO_POLICIES,
-    AssetViolation,
     PolicyConfig,
     Setting,
-    asset_policy_problems,
-    asset_problems,
-    entry_point_problems,
     glob_problem,
     load_policy_config,
     parse_policy_config,
+)
+from dagster_components_ls.checks.policies.document_rules import policy_problems
+from dagster_components_ls.checks.policies.platform import (
+    entry_point_problems,
     policy_batch_request,
     policy_error_problems,
-    policy_problems,
     policy_request,
     split_policy_answer,
-    toml_spans,
 )
+from dagster_components_ls.model.toml_spans import toml_spans
 from dagster_components_ls.project.registry import Registry
 
 try:

@@ -15,7 +15,7 @@ from dagster_components_ls.features.lineage import (
     load_problems,
     policy_problems,
 )
-from dagster_components_ls.checks.policies import PolicyConfig, Setting
+from dagster_components_ls.checks.policies.config import PolicyConfig, Setting
 from dagster_components_ls.model.positions import LineIndex
 
 DBT = "/p/defs/dbt/defs.yaml"
