@@ -147,7 +147,7 @@ class ComponentsLanguageServer(LanguageServer):
         self.owners: dict[str, Optional[projects.Project]] = {}
         self.disk_files: dict[Path, tuple[tuple[int, int], ParsedFile]] = {}
         self.background: dict[str, tuple[int, Answers]] = {}
-        """Worker-backed problems (own validation, platform policies) per document, for the version they were computed on."""
+        """Worker answers (own validation, platform policies) per document, for the version they were computed on."""
         self.background_tasks: dict[str, tuple[int, asyncio.Task]] = {}
         self.pending: dict[str, asyncio.TimerHandle] = {}
         self.poller: Optional[asyncio.Task] = None
