@@ -1,15 +1,15 @@
-"""Worker-backed checks that follow the keystroke diagnostics: the component's own validation, platform policies."""
+"""Worker-backed checks that follow the keystroke diagnostics (own validation, platform policies): how to ask, how to read."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from collections.abc import Mapping
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Optional, Union
 
-from . import policies, validation
-from .diagnostics import CheckContext, Problem, without_suppressed
+from . import validation
+from .policies import platform
+from .diagnostics import CheckContext, Problem
 from ..model.documents import ParsedFile
-from ..model.positions import Span
 from ..project.registry import cached_call
 from ..worker import protocol
 from ..project.worker_client import WorkerError, WorkerProcess
@@ -34,8 +34,8 @@ class BackgroundCheck:
 
 
 def _policy_problems(parsed: ParsedFile, answer: dict[str, Any]) -> list[Problem]:
-    return (policies.entry_point_problems(parsed, answer.get("results") or [])
-            + policies.policy_error_problems(parsed, answer.get("errors") or []))
+    return (platform.entry_point_problems(parsed, answer.get("results") or [])
+            + platform.policy_error_problems(parsed, answer.get("errors") or []))
 
 
 def _validation_request(parsed: ParsedFile, ctx: CheckContext, assets: Optional[Assets] = None) -> dict[str, Any]:
@@ -52,36 +52,34 @@ def validation_recurs(answer: dict[str, Any]) -> bool:
 
 
 VALIDATION = BackgroundCheck(protocol.METHOD_VALIDATE, _validation_request, _validation_problems, validation_recurs)
-PLATFORM_POLICIES = BackgroundCheck(protocol.METHOD_POLICIES, policies.policy_request, _policy_problems)
+PLATFORM_POLICIES = BackgroundCheck(protocol.METHOD_POLICIES, platform.policy_request, _policy_problems)
 BACKGROUND_CHECKS: list[BackgroundCheck] = [VALIDATION, PLATFORM_POLICIES]
 
 
-def merged(keystroke: list[Problem], background: list[Problem]) -> list[Problem]:
-    """Keystroke problems plus the background ones that do not repeat them (the component's own
-    validation often agrees with an invalid-value already shown on the same key)."""
-    validation_found = [p for p in background if p.code == validation.CODE]
-    others = [p for p in background if p.code != validation.CODE]
-    return keystroke + validation.without_duplicates(validation_found, keystroke) + others
+@dataclass(frozen=True)
+class Failed:
+    """A background check whose worker call failed, and why (shown as one `worker-error` warning)."""
+
+    message: str
 
 
-def run_background_checks(worker: WorkerProcess, stamp: str, text: str, parsed: ParsedFile, ctx: CheckContext,
-                          checks: list[BackgroundCheck] = BACKGROUND_CHECKS,
-                          assets: Optional[Assets] = None) -> list[Problem]:
-    """Background checks of one file (blocking: run it in a thread), cached under the registry's
-    fingerprint `stamp`. `assets` (after a load) reach the platform policies that ask for them. A
-    check whose worker call fails adds one `worker-error` warning instead of its problems; the
-    others still count."""
-    found: list[Problem] = []
+Answers = dict[str, Union[dict[str, Any], Failed]]
+"""Worker method -> one file's answer (or its failed call); a check with nothing to ask is absent."""
+
+
+def ask_worker(worker: WorkerProcess, stamp: str, parsed: ParsedFile, ctx: CheckContext,
+               checks: list[BackgroundCheck] = BACKGROUND_CHECKS, assets: Optional[Assets] = None) -> Answers:
+    """The background checks' answers for one file (blocking: run it in a thread), cached under the
+    registry's fingerprint `stamp`. `assets` (after a load) reach the platform policies that ask for
+    them. `pipeline.worker_problems` turns the answers into problems."""
+    answers: Answers = {}
     for check in checks:
         request = check.request(parsed, ctx, assets)
         if not request.get("documents"):
             continue
         try:
-            answer = cached_call(worker, stamp, check.method, request, CALL_TIMEOUT_SECONDS, check.cacheable)
+            answers[check.method] = cached_call(worker, stamp, check.method, request, CALL_TIMEOUT_SECONDS,
+                                                check.cacheable)
         except WorkerError as exc:
-            first_line = text.split("\n", 1)[0]
-            found.append(Problem(Span(0, len(first_line)), "worker-error",
-                                 f"The worker's {check.method} call failed: {exc.message}", severity="warning"))
-            continue
-        found.extend(check.problems(parsed, answer))
-    return without_suppressed(text, found)
+            answers[check.method] = Failed(exc.message)
+    return answers

@@ -17,7 +17,7 @@ from ..model.paths import module_files, path_targets, path_values, unquoted_span
 from ..model.positions import KeyPath, LineIndex, Span, format_key_path
 
 if TYPE_CHECKING:
-    from .policies import PolicyConfig
+    from .policies.config import PolicyConfig
     from ..project.registry import ComponentType, Registry
 
 ERROR, WARNING, INFORMATION, HINT = "error", "warning", "information", "hint"
@@ -443,7 +443,7 @@ def _shown_path(path: Path, ctx: CheckContext) -> str:
 
 def check_policies(doc: YamlDocument, ctx: CheckContext) -> Iterator[Problem]:
     """The project's document-level policy rules (allowed-types, required-attributes, forbidden-values)."""
-    from .policies import policy_problems  # policies builds on this module
+    from .policies.document_rules import policy_problems  # policies builds on this module
 
     yield from policy_problems(doc, ctx, ctx.policies)
 

@@ -14,11 +14,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Optional, TextIO, TypeVar
 
 from ..project import files as disk
-from ..checks import policies
-from ..checks.background import VALIDATION, merged
+from ..checks.policies import config as policy_config, platform as platform_policies
+from ..checks.background import PLATFORM_POLICIES, VALIDATION, Answers
+from ..checks.pipeline import file_problems
 from ..features.code_actions import broken_by_fixes, fix_all
 from ..project import discovery as projects
-from ..checks.diagnostics import ERROR, CheckContext, Problem, diagnose, without_suppressed
+from ..checks.diagnostics import ERROR, CheckContext, Problem
 from ..model.documents import ParsedFile, parse_file
 from ..model.positions import LineIndex, Span
 from ..project.registry import (Registry, cache_dir, cached_answer, cached_call, fingerprint, load_registry, prune_cache,
@@ -147,29 +148,30 @@ def _check_project(owner: Optional[projects.Project], group: list[tuple[Path, st
             registry = _load_registry(worker, interpreter, owner, referenced_types(p for _, _, p in parsed), stamp)
         _say_environment(owner, python, interpreter, registry, from_cache=worker.pid is None)
         _report_own_module_errors(owner, registry)
-        config_path = policies.policy_config_path(owner)
-        config, config_problems = policies.load_policy_config(config_path)
+        config_path = policy_config.policy_config_path(owner)
+        config, config_problems = policy_config.load_policy_config(config_path)
         checked = [(file, text, p, context_for(file, owner, registry, config)) for file, text, p in parsed]
         if fix is not None:
             checked = [_guarded(file, unchecked, lambda: _fixed(file, text, p, ctx, fix, file not in not_utf8))
                        or (file, text, p, ctx) for file, text, p, ctx in checked]
-        findings = []
-        answers = _validation_answers(worker, stamp, checked, where)
-        for (file, text, parsed_file, ctx), answer in zip(checked, answers):
-            index = LineIndex(text)
-            problems = _guarded(file, unchecked, lambda: merged(diagnose(parsed_file, ctx),
-                                                     _validation_problems(text, parsed_file, answer)))
-            findings.extend(Finding(file, problem, index) for problem in problems or ())
+        validated = _validation_answers(worker, stamp, checked, where)
         loaded = None
         if load and owner is not None:
             with slow_step(where, "loading the definitions"):
                 loaded = _load(worker, owner)
-        if loaded is not None:
-            findings.extend(_loaded_findings(loaded, checked, config, owner))
         with slow_step(where, "running the platform policies"):
-            findings.extend(_platform_policy_findings(worker, stamp, checked, loaded))
+            policed = _platform_policy_answers(worker, stamp, checked, loaded)
     finally:
         worker.close()
+    findings = []
+    for (file, text, parsed_file, ctx), validation, policy in zip(checked, validated, policed):
+        answers: Answers = {method: answer for method, answer in ((VALIDATION.method, validation),
+                                                                  (PLATFORM_POLICIES.method, policy)) if answer is not None}
+        problems = _guarded(file, unchecked, lambda: file_problems(parsed_file, ctx, str(file), loaded, answers))
+        index = LineIndex(text)
+        findings.extend(Finding(file, problem, index) for problem in problems or ())
+    if loaded is not None:
+        findings.extend(_load_errors_elsewhere(loaded, checked, owner))
     if config_problems and config_path is not None:
         index = LineIndex(_read(config_path))
         findings.extend(Finding(config_path, problem, index) for problem in config_problems)
@@ -263,11 +265,6 @@ def _validation_answers(worker: WorkerProcess, stamp: str, checked: list, where:
     return answers
 
 
-def _validation_problems(text: str, parsed: ParsedFile, answer: Optional[dict]) -> list[Problem]:
-    """The component's own validation of one file, from its answer."""
-    return [] if answer is None else without_suppressed(text, VALIDATION.problems(parsed, answer))
-
-
 SLOW_STEP_SECONDS = 2.0
 
 
@@ -306,19 +303,11 @@ def _load(worker: WorkerProcess, owner: projects.Project) -> "Loaded":
     return Loaded.from_result(result)
 
 
-def _loaded_findings(loaded: "Loaded", checked: list, config: policies.PolicyConfig,
-                     owner: projects.Project) -> list[Finding]:
-    """Load errors and asset-level policies; errors outside the checked files (a defs module that
-    raised, a .py asset file) at their own file and line, else at the project's pyproject.toml."""
-    from ..features.lineage import load_problems, policy_problems
-
+def _load_errors_elsewhere(loaded: "Loaded", checked: list, owner: projects.Project) -> list[Finding]:
+    """Load errors outside the checked files (a defs module that raised, a .py asset file) at their
+    own file and line, else at the project's pyproject.toml (those in checked files are theirs)."""
+    paths = {str(file) for file, _, _, _ in checked}
     findings = []
-    paths = set()
-    for file, text, parsed_file, _ in checked:
-        paths.add(str(file))
-        problems = load_problems(loaded, str(file), parsed_file) + policy_problems(loaded, str(file), parsed_file, config)
-        index = LineIndex(text)
-        findings.extend(Finding(file, problem, index) for problem in without_suppressed(text, problems))
     for error in loaded.errors:
         if error.get("path") in paths:
             continue
@@ -330,25 +319,19 @@ def _loaded_findings(loaded: "Loaded", checked: list, config: policies.PolicyCon
     return findings
 
 
-def _platform_policy_findings(worker: WorkerProcess, stamp: str, checked: list,
-                              loaded: Optional["Loaded"] = None) -> list[Finding]:
-    """Entry-point policies of installed platform packages, one worker call for all the files (with
-    the loaded assets of each document under `--load`, for the policies that ask for them)."""
+def _platform_policy_answers(worker: WorkerProcess, stamp: str, checked: list,
+                             loaded: Optional["Loaded"] = None) -> list[Optional[dict]]:
+    """Each file's `policies` answer, from one worker call for all the files (with the loaded assets
+    of each document under `--load`, for the policies that ask for them); None when nothing is asked."""
     assets = None
     if loaded is not None:
         assets = [loaded.assets_by_document(str(file), len(p.documents))
                   for file, _, p, _ in checked]
-    request = policies.policy_batch_request([(p, ctx) for _, _, p, ctx in checked], assets)
+    request = platform_policies.policy_batch_request([(p, ctx) for _, _, p, ctx in checked], assets)
     if not request["documents"]:
-        return []
+        return [None] * len(checked)
     answer = _call(worker, stamp, protocol.METHOD_POLICIES, request, "run the platform policies")
-    findings = []
-    for (file, text, parsed_file, _), result in zip(checked, policies.split_policy_answer(answer, len(checked))):
-        problems = (policies.entry_point_problems(parsed_file, result["results"])
-                    + policies.policy_error_problems(parsed_file, result["errors"]))
-        index = LineIndex(text)
-        findings.extend(Finding(file, problem, index) for problem in without_suppressed(text, problems))
-    return findings
+    return list(platform_policies.split_policy_answer(answer, len(checked)))
 
 
 def _call(worker: WorkerProcess, stamp: str, method: str, request: dict, doing: str) -> dict:
@@ -378,7 +361,7 @@ def _read(file: Path) -> str:
 
 
 def context_for(file: Path, owner: Optional[projects.Project], registry: Optional[Registry],
-                config: Optional[policies.PolicyConfig] = None) -> CheckContext:
+                config: Optional[policy_config.PolicyConfig] = None) -> CheckContext:
     folder_module = None
     if owner is not None:
         try:

@@ -9,14 +9,12 @@ from typing import Any, Optional
 from lsprotocol import types
 
 from .completion import VALUE, ENTRY, cursor_at
-from ..checks.diagnostics import ERROR, Problem
 from ..model.documents import SCALAR, ParsedFile
 from .lsp_ranges import lsp_range
 from ..model.positions import UTF16, LineIndex, Span
-from ..checks.policies import PolicyConfig, asset_policy_problems, asset_problems, path_span
+from ..checks.policies.spans import path_span
 from ..model.uris import from_path
 
-LOAD_CODE = "load-error"
 ROLES = ("produced", "upstream", "downstream")
 # Fields whose values name existing assets (not the key of a new one): `deps: [orders]`,
 # `post_processing.assets[].target`, a report's `sources`, a metric's `table`.
@@ -167,28 +165,6 @@ def _short(message: Optional[str], limit: int = 80) -> str:
     """A message's first line, cut at `limit` characters: a code lens is one short line."""
     line = (message or "unknown error").strip().splitlines()[0] if (message or "").strip() else "unknown error"
     return line if len(line) <= limit else line[: limit - 1] + "…"
-
-
-def load_problems(loaded: Loaded, path: str, parsed: ParsedFile) -> list[Problem]:
-    """The load errors of one file, at the key that caused them (else the document's `type`)."""
-    problems = []
-    for error in loaded.errors_of(path):
-        index = error.get("document")
-        if not isinstance(index, int) or not 0 <= index < len(parsed.documents):
-            continue
-        doc = parsed.documents[index]
-        key_path = error.get("key_path") if isinstance(error.get("key_path"), list) else ["type"]
-        data = {"key_path": key_path} if error.get("key_path") else None
-        problems.append(Problem(path_span(doc, key_path).shifted(doc.start), LOAD_CODE,
-                                error.get("message") or "Loading the definitions failed", ERROR, data))
-    return problems
-
-
-def policy_problems(loaded: Loaded, path: str, parsed: ParsedFile, config: PolicyConfig) -> list[Problem]:
-    """Asset-level policies (require-owners, required-tags, asset-key-pattern) on the assets each
-    document of this file produced."""
-    by_document = loaded.assets_by_document(path, len(parsed.documents))
-    return asset_problems(parsed, asset_policy_problems(config, {i: a for i, a in by_document.items() if a}))
 
 
 def asset_at(parsed: ParsedFile, offset: int, loaded: Loaded) -> Optional[tuple[str, Span]]:

@@ -24,13 +24,14 @@ from ..cli.check import context_for, referenced_types
 from ..features.completion import complete
 from ..features.components import component_list
 from ..features.definition import definition, document_links
-from ..checks.diagnostics import CheckContext, Problem, diagnose, resolve_type
+from ..checks.diagnostics import CheckContext, Problem, resolve_type
+from ..checks.pipeline import file_problems
 from ..model.documents import ParsedFile, parse_file
 from ..project.files import read_text
 from ..features.hover import hover
 from ..features.lineage import LineageState, Loaded, asset_at, asset_completions, asset_hover, lens_title, lineage_view
 from ..features.lsp_ranges import lsp_range
-from ..model.positions import LineIndex, Span
+from ..model.positions import LineIndex
 from ..project.registry import Registry, fingerprint, load_registry, prune_cache
 from .rpc import ComponentsProtocol, serve_stdio
 from .settings import Settings
@@ -40,7 +41,8 @@ from ..worker import protocol
 from ..project.worker_client import WorkerError, WorkerProcess
 
 if TYPE_CHECKING:
-    from ..checks.policies import PolicyConfig
+    from ..checks.background import Answers
+    from ..checks.policies.config import PolicyConfig
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -144,8 +146,8 @@ class ComponentsLanguageServer(LanguageServer):
         self.parsed: dict[str, tuple[int, ParsedFile, LineIndex]] = {}
         self.owners: dict[str, Optional[projects.Project]] = {}
         self.disk_files: dict[Path, tuple[tuple[int, int], ParsedFile]] = {}
-        self.background: dict[str, tuple[int, list[Problem]]] = {}
-        """Worker-backed problems (own validation, platform policies) per document, for the version they were computed on."""
+        self.background: dict[str, tuple[int, Answers]] = {}
+        """Worker answers (own validation, platform policies) per document, for the version they were computed on."""
         self.background_tasks: dict[str, tuple[int, asyncio.Task]] = {}
         self.pending: dict[str, asyncio.TimerHandle] = {}
         self.poller: Optional[asyncio.Task] = None
@@ -216,40 +218,22 @@ class ComponentsLanguageServer(LanguageServer):
         text, parsed, index = self.parse(uri)
         state = self.state_for(uri)
         ctx = self.context_for(uri, state)
-        problems = diagnose(parsed, ctx)
-        if state.error is not None and state.registry is None:
-            first_line = Span(0, len(text.split("\n", 1)[0]))
-            problems.append(Problem(first_line, "worker-error", state.error, severity="warning"))
-        problems += self.loaded_problems(uri, parsed, state)
         version = self.workspace.get_text_document(uri).version
         background = self.background.get(uri)
-        if background is not None and background[0] == version:
-            from ..checks.background import merged
-
-            problems = merged(problems, background[1])
-        elif state.registry is not None and self.settings.trusted:
+        answers = background[1] if background is not None and background[0] == version else None
+        # An earlier session's load errors are not reported as today's.
+        loaded = state.lineage.loaded if not state.lineage.from_disk else None
+        problems = file_problems(parsed, ctx, str(to_path(uri)), loaded, answers,
+                                 state.error if state.registry is None else None)
+        if answers is None and state.registry is not None and self.settings.trusted:
             self.schedule_background(uri, version or 0)
         self.text_document_publish_diagnostics(
             types.PublishDiagnosticsParams(uri=uri, diagnostics=[to_lsp(p, index) for p in problems], version=version)
         )
 
-    def loaded_problems(self, uri: str, parsed: ParsedFile, state: ProjectState) -> list[Problem]:
-        """Load errors and asset-level policies from the project's last good load (diagnostics of a save)."""
-        loaded = state.lineage.loaded
-        if loaded is None or state.lineage.from_disk:  # an earlier session's errors are not reported as today's
-            return []
-        from ..checks.diagnostics import without_suppressed
-        from ..features.lineage import load_problems, policy_problems
-
-        path = str(to_path(uri))
-        found = load_problems(loaded, path, parsed)
-        if state.policies is not None:
-            found += policy_problems(loaded, path, parsed, state.policies)
-        return without_suppressed(parsed.text, found)
-
     def publish_policy_config(self, uri: str) -> None:
         """Mistakes in `[tool.dagster-components-ls.policies]` of an open pyproject.toml, as it is typed."""
-        from ..checks.policies import parse_policy_config
+        from ..checks.policies.config import parse_policy_config
 
         doc = self.workspace.get_text_document(uri)
         problems = parse_policy_config(doc.source)[1]
@@ -273,7 +257,7 @@ class ComponentsLanguageServer(LanguageServer):
         state = self.state_for(uri)
         if snap is None or state.registry is None or state.python is None or state.fingerprint is None:
             return
-        from ..checks.background import BACKGROUND_CHECKS, run_background_checks
+        from ..checks.background import BACKGROUND_CHECKS, ask_worker
 
         worker = state.background_worker()
         loaded, assets = state.lineage.loaded, None
@@ -281,14 +265,13 @@ class ComponentsLanguageServer(LanguageServer):
             path = str(to_path(uri))
             assets = loaded.assets_by_document(path, len(snap.parsed.documents))
         count = len(snap.parsed.documents)
-        problems = await self.with_slow_progress(
+        answers = await self.with_slow_progress(
             "Dagster validation", f"Validating {count} document{'s' * (count != 1)} of {to_path(uri).name}",
-            asyncio.to_thread(run_background_checks, worker, state.fingerprint, snap.text, snap.parsed, snap.ctx,
-                              BACKGROUND_CHECKS, assets))
+            asyncio.to_thread(ask_worker, worker, state.fingerprint, snap.parsed, snap.ctx, BACKGROUND_CHECKS, assets))
         current = self.open_document(uri)
         if current is None or current.version != version:
             return  # an outdated version's results are dropped
-        self.background[uri] = (version, problems)
+        self.background[uri] = (version, answers)
         self.schedule(uri)
 
     def publish_all(self, state: ProjectState) -> None:
@@ -359,7 +342,7 @@ class ComponentsLanguageServer(LanguageServer):
                 self.window_show_message(types.ShowMessageParams(type=types.MessageType.Error, message=state.error))
         else:
             state.registry, state.fingerprint, state.error, state.unset_environment = registry, stamp, None, None
-            from ..checks.policies import load_policy_config, policy_config_path
+            from ..checks.policies.config import load_policy_config, policy_config_path
 
             state.policies = load_policy_config(policy_config_path(state.project))[0]
             state.contexts.clear()

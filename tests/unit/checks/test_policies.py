@@ -8,23 +8,22 @@ from odd_documents import ODD_DOCUMENTS
 
 from dagster_components_ls.checks.diagnostics import CheckContext
 from dagster_components_ls.model.documents import parse_file
-from dagster_components_ls.checks.policies import (
+from dagster_components_ls.checks.policies.asset_rules import AssetViolation, asset_policy_problems, asset_problems
+from dagster_components_ls.checks.policies.config import (
     NO_POLICIES,
-    AssetViolation,
     PolicyConfig,
     Setting,
-    asset_policy_problems,
-    asset_problems,
-    entry_point_problems,
     glob_problem,
     load_policy_config,
     parse_policy_config,
+)
+from dagster_components_ls.checks.policies.document_rules import policy_problems
+from dagster_components_ls.checks.policies.platform import (
+    entry_point_problems,
     policy_batch_request,
     policy_error_problems,
-    policy_problems,
     policy_request,
     split_policy_answer,
-    toml_spans,
 )
 from dagster_components_ls.project.registry import Registry
 
@@ -219,27 +218,6 @@ def test_the_schema_accepts_the_example_and_design_configs():
 ])
 def test_glob_problem(glob, expected):
     assert glob_problem(glob) == expected
-
-
-def test_toml_spans_of_keys_values_and_items():
-    text = ('[a]\n"q.k" = """x\n"y"\n"""  # c\nb.c = [ 1, # one\n  { d = \'e\' }, 1979-05-27 07:32:00 ]\n'
-            "[[t]]\nx = 1\n[[t]]\nx = 2\n")
-    found = {k: (text[ks.start:ks.end], text[vs.start:vs.end]) for k, (ks, vs) in toml_spans(text).items()}
-    assert found == {
-        ("a",): ("a", "a"),
-        ("a", "q.k"): ('"q.k"', '"""x\n"y"\n"""'),
-        ("a", "b"): ("b", "b"),
-        ("a", "b", "c"): ("c", "[ 1, # one\n  { d = 'e' }, 1979-05-27 07:32:00 ]"),
-        ("a", "b", "c", 0): ("1", "1"),
-        ("a", "b", "c", 1): ("{ d = 'e' }", "{ d = 'e' }"),
-        ("a", "b", "c", 1, "d"): ("d", "'e'"),
-        ("a", "b", "c", 2): ("1979-05-27 07:32:00", "1979-05-27 07:32:00"),
-        ("t",): ("t", "t"),
-        ("t", 0): ("t", "t"),
-        ("t", 0, "x"): ("x", "1"),
-        ("t", 1): ("t", "t"),
-        ("t", 1, "x"): ("x", "2"),
-    }
 
 
 # --- document-level rules ------------------------------------------------------------------------

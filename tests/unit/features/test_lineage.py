@@ -12,10 +12,9 @@ from dagster_components_ls.features.lineage import (
     format_mermaid,
     lens_title,
     lineage_view,
-    load_problems,
-    policy_problems,
 )
-from dagster_components_ls.checks.policies import PolicyConfig, Setting
+from dagster_components_ls.checks.pipeline import load_problems, loaded_policy_problems
+from dagster_components_ls.checks.policies.config import PolicyConfig, Setting
 from dagster_components_ls.model.positions import LineIndex
 
 DBT = "/p/defs/dbt/defs.yaml"
@@ -104,7 +103,7 @@ def test_require_owners_names_the_assets_at_the_owners_key():
     loaded = Loaded.from_result({"assets": [asset(k, path=DBT, owners=()) for k in "abcdefg"]})
     text, spans = with_marks("type: dagster_dbt.DbtProjectComponent\nattributes:\n  translation:\n"
                              "    [[owners]]: []\n")
-    problems = policy_problems(loaded, DBT, parse_file(text), PolicyConfig(require_owners=Setting(True)))
+    problems = loaded_policy_problems(loaded, DBT, parse_file(text), PolicyConfig(require_owners=Setting(True)))
     assert [(p.code, (p.span.start, p.span.end), p.message, p.data["asset_keys"]) for p in problems] == [
         ("policy:require-owners", spans[0],
          "7 assets have no owners (a, b, c, d, e and 2 more); the project's policy requires at least one",
