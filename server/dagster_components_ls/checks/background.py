@@ -7,7 +7,8 @@ from collections.abc import Mapping
 from typing import Any, Callable, Optional
 
 from . import policies, validation
-from .diagnostics import CheckContext, Problem, without_suppressed
+from ..model.context import CheckContext
+from ..model.problems import Problem, without_suppressed
 from ..model.documents import ParsedFile
 from ..model.positions import Span
 from ..project.registry import cached_call

@@ -52,8 +52,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Generic, Optional, TypeVar, Union
 
 
-from .diagnostics import ERROR, WARNING, CheckContext, Problem, resolve_type, suggest
+from ..model.context import CheckContext, resolve_type, suggest
 from ..model.documents import MAP, SCALAR, SEQ, Node, ParsedFile, YamlDocument
+from ..model.problems import ERROR, WARNING, Problem
 from ..project.files import read_text
 from ..model.positions import KeyPath, Span, format_key_path
 

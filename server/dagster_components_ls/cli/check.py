@@ -18,11 +18,13 @@ from ..checks import policies
 from ..checks.background import VALIDATION, merged
 from ..features.code_actions import broken_by_fixes, fix_all
 from ..project import discovery as projects
-from ..checks.diagnostics import ERROR, CheckContext, Problem, diagnose, without_suppressed
+from ..checks.diagnostics import diagnose
+from ..model.context import CheckContext
+from ..model.problems import ERROR, Problem, without_suppressed
 from ..model.documents import ParsedFile, parse_file
 from ..model.positions import LineIndex, Span
-from ..project.registry import (Registry, cache_dir, cached_answer, cached_call, fingerprint, load_registry, prune_cache,
-                       store_answer)
+from ..model.registry import Registry
+from ..project.registry import cache_dir, cached_answer, cached_call, fingerprint, load_registry, prune_cache, store_answer
 from ..worker import protocol
 from ..project.worker_client import WorkerError, WorkerProcess, capped
 

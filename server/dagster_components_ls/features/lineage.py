@@ -9,7 +9,7 @@ from typing import Any, Optional
 from lsprotocol import types
 
 from .completion import VALUE, ENTRY, cursor_at
-from ..checks.diagnostics import ERROR, Problem
+from ..model.problems import ERROR, Problem
 from ..model.documents import SCALAR, ParsedFile
 from .lsp_ranges import lsp_range
 from ..model.positions import UTF16, LineIndex, Span

@@ -24,14 +24,18 @@ from ..cli.check import context_for, referenced_types
 from ..features.completion import complete
 from ..features.components import component_list
 from ..features.definition import definition, document_links
-from ..checks.diagnostics import CheckContext, Problem, diagnose, resolve_type
+from ..checks.diagnostics import diagnose
+from ..model.context import CheckContext, resolve_type
+from ..model.problems import Problem
 from ..model.documents import ParsedFile, parse_file
 from ..project.files import read_text
 from ..features.hover import hover
 from ..features.lineage import LineageState, Loaded, asset_at, asset_completions, asset_hover, lens_title, lineage_view
 from ..features.lsp_ranges import lsp_range
 from ..model.positions import LineIndex, Span
-from ..project.registry import Registry, fingerprint, load_registry, prune_cache
+from ..model.registry import Registry
+from ..model.vocabulary import COMPONENT_FILE_NAMES
+from ..project.registry import fingerprint, load_registry, prune_cache
 from .rpc import ComponentsProtocol, serve_stdio
 from .settings import Settings
 from ..features.symbols import document_symbols, workspace_symbols
@@ -48,7 +52,6 @@ T = TypeVar("T")
 # Modules used only after start-up (background checks, quick fixes, scaffolding, policy config) are
 # imported where they are used: the server answers its first completion ~0.1 s sooner.
 
-COMPONENT_FILE_NAMES = frozenset({"defs.yaml", "defs.yml", "component.yaml", "component.yml"})
 DEBOUNCE_SECONDS = 0.01
 BACKGROUND_DEBOUNCE_SECONDS = 0.3
 SLOW_WORK_SECONDS = 2.0
@@ -238,7 +241,7 @@ class ComponentsLanguageServer(LanguageServer):
         loaded = state.lineage.loaded
         if loaded is None or state.lineage.from_disk:  # an earlier session's errors are not reported as today's
             return []
-        from ..checks.diagnostics import without_suppressed
+        from ..model.problems import without_suppressed
         from ..features.lineage import load_problems, policy_problems
 
         path = str(to_path(uri))
