@@ -20,7 +20,7 @@ from pygls.workspace import TextDocument
 from .. import __version__
 from ..project import discovery as projects
 from ..project.bundled import bundled_registry, setup_hint
-from ..cli.check import context_for, referenced_types
+from ..project.file_context import context_for, referenced_types
 from ..features.completion import complete
 from ..features.components import component_list
 from ..features.definition import definition, document_links
