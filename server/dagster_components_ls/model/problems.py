@@ -47,9 +47,9 @@ def without_suppressed(text: str, problems: list[Problem]) -> list[Problem]:
     index = LineIndex(text)
     kept = []
     for problem in problems:
-        line = index.line_of(problem.span.start)
-        codes = rules.get(line, ...)
-        if codes is ... or (codes is not None and not any(_code_matches(problem.code, c) for c in codes)):
+        at = index.line_of(problem.span.start)
+        codes = rules.get(at)
+        if at not in rules or (codes is not None and not any(_code_matches(problem.code, c) for c in codes)):
             kept.append(problem)
     return kept
 
