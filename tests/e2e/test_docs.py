@@ -301,8 +301,8 @@ def server_codes() -> dict[str, set[str]]:
     """Every code a `Problem(span, code, message, severity)` in the server is built with, and its severities
     (`policy:<rule>` for the policies' f-strings; a severity held in a variable is configured, not listed)."""
     found: dict[str, set[str]] = {}
-    trees = {source: ast.parse(source.read_text()) for source in SERVER.glob("*.py")}
-    shared = _constants(trees[SERVER / "diagnostics.py"])  # ERROR, WARNING, ... which the others import
+    trees = {source: ast.parse(source.read_text()) for source in SERVER.rglob("*.py")}
+    shared = _constants(trees[SERVER / "model" / "problems.py"])  # ERROR, WARNING, ... which the others import
     for tree in trees.values():
         constants = {**shared, **_constants(tree)}
         for call in ast.walk(tree):

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from dagster_components_ls.checks.diagnostics import CheckContext
+from dagster_components_ls.model.context import CheckContext
 from dagster_components_ls.model.documents import parse_file
 from dagster_components_ls.checks.policies.platform import entry_point_problems, policy_error_problems, policy_request
 from dagster_components_ls.model.positions import LineIndex
-from dagster_components_ls.project.registry import Registry
+from dagster_components_ls.model.registry import Registry
 from dagster_components_ls.project.worker_client import WorkerProcess
 
 REPO = Path(__file__).parents[2]

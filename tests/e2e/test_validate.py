@@ -8,10 +8,11 @@ from pathlib import Path
 import pytest
 from e2e_support import EXAMPLES, write_project
 
-from dagster_components_ls.checks.diagnostics import CheckContext, diagnose
+from dagster_components_ls.checks.diagnostics import diagnose
+from dagster_components_ls.model.context import CheckContext
 from dagster_components_ls.model.documents import parse_file
 from dagster_components_ls.model.positions import LineIndex
-from dagster_components_ls.project.registry import Registry
+from dagster_components_ls.model.registry import Registry
 from dagster_components_ls.checks.validation import validate, validation_requests, without_duplicates
 from dagster_components_ls.project.worker_client import WorkerError, WorkerProcess
 

@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 from e2e_support import DAGSTER_VERSION
 
-from dagster_components_ls.checks.diagnostics import CheckContext, diagnose_text
+from dagster_components_ls.checks.diagnostics import diagnose_text
+from dagster_components_ls.model.context import CheckContext
 from dagster_components_ls.project.discovery import find_project
 from dagster_components_ls.project.registry import cache_dir, load_registry
 from dagster_components_ls.project.worker_client import WORKER_DIR, WorkerError, WorkerProcess
@@ -155,7 +156,8 @@ from pathlib import Path
 def refuse(*args, **kwargs):
     raise AssertionError(f"started a process: {{args}}")
 subprocess.Popen = refuse
-from dagster_components_ls.checks.diagnostics import CheckContext, diagnose_text
+from dagster_components_ls.checks.diagnostics import diagnose_text
+from dagster_components_ls.model.context import CheckContext
 from dagster_components_ls.project.discovery import find_project
 from dagster_components_ls.project.registry import load_registry
 registry = load_registry(Path({str(PYTHON)!r}), find_project(Path({str(MINI)!r})))

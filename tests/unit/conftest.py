@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from dagster_components_ls.project.registry import Registry
+from dagster_components_ls.model.registry import Registry
 
 SNAPSHOT = Path(__file__).resolve().parents[1] / "fixtures" / "registry_snapshot.json"
 

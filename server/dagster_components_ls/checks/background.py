@@ -8,7 +8,8 @@ from typing import Any, Callable, Optional, Union
 
 from . import validation
 from .policies import platform
-from .diagnostics import CheckContext, Problem
+from ..model.context import CheckContext
+from ..model.problems import Problem
 from ..model.documents import ParsedFile
 from ..project.registry import cached_call
 from ..worker import protocol

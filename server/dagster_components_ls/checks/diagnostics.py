@@ -4,62 +4,19 @@ from __future__ import annotations
 
 import functools
 import re
-from dataclasses import dataclass, field
-import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterator, Optional
-
-from rapidfuzz import fuzz, process
+from typing import Any, Callable, Iterator, Optional, cast
 
 from ..model import schemas, templates
+from ..model.context import CheckContext, component_of, rank_typenames, resolve_type, resolve_typename, suggest
 from ..model.documents import MAP, SCALAR, Node, ParsedFile, YamlDocument, parse_file
-from ..model.paths import module_files, path_targets, path_values, unquoted_span
-from ..model.positions import KeyPath, LineIndex, Span, format_key_path
-
-if TYPE_CHECKING:
-    from .policies.config import PolicyConfig
-    from ..project.registry import ComponentType, Registry
-
-ERROR, WARNING, INFORMATION, HINT = "error", "warning", "information", "hint"
-SOURCE = "dagster"
-
-ENVELOPE_KEYS = ("type", "attributes", "template_vars_module", "requirements", "post_processing")
-DEPRECATED_FILE_NAMES = {"component.yaml": "defs.yaml", "component.yml": "defs.yaml"}
-
-_SUPPRESSION = re.compile(r"#\s*dagster-components-ls:\s*ignore(?:\[(?P<codes>[^\]]*)\])?\s*$")
-
-
-@dataclass(frozen=True)
-class Problem:
-    """A diagnostic before position conversion: offsets are code points into the file."""
-
-    span: Span
-    code: str
-    message: str
-    severity: str = ERROR
-    data: Optional[dict] = None
-
-    def shifted(self, delta: int) -> Problem:
-        return Problem(self.span.shifted(delta), self.code, self.message, self.severity, self.data)
-
-
-@dataclass(frozen=True, eq=False)
-class CheckContext:
-    """What the checks know besides the text. Compared by identity, so keep one per file and registry."""
-
-    registry: Optional[Registry]
-    """None until the first registry is ready: then nothing about types or schemas is reported."""
-    file_name: str = "defs.yaml"
-    folder: Optional[str] = None
-    """The file's folder (absolute), to find a relative `template_vars_module`."""
-    folder_module: Optional[str] = None
-    """The full module of the file's folder (`acme_analytics.defs.reports`), for relative `.X` types."""
-    project_root: Optional[str] = None
-    """The dg project's root folder (what `{{ context.project_root }}` renders to), None outside one."""
-    exists: Callable[[Path], bool] = os.path.exists
-    """Whether a path exists (the one file-system question the checks ask; tests answer it themselves)."""
-    policies: Optional[PolicyConfig] = None
-    """The project's `[tool.dagster-components-ls.policies]`; None outside a project."""
+from ..model.paths import path_targets, path_values, unquoted_span
+from ..model.positions import KeyPath, Span, format_key_path
+from ..model.problems import ERROR, WARNING, Problem, without_suppressed
+from ..model.template_scope import TemplateScope, template_scope
+from ..model.vocabulary import CONTEXT_BEFORE_1_13, DEPRECATED_FILE_NAMES, ENVELOPE_KEYS, JINJA_GLOBALS
+from .policies.config import PolicyConfig
+from .policies.document_rules import policy_problems
 
 
 Rule = Callable[[YamlDocument, CheckContext], Iterator[Problem]]
@@ -151,7 +108,7 @@ def check_type(doc: YamlDocument, ctx: CheckContext) -> Iterator[Problem]:
 
 def check_attributes(doc: YamlDocument, ctx: CheckContext) -> Iterator[Problem]:
     root = _mapping_root(doc, ctx)
-    component = _component_of(doc, ctx)
+    component = component_of(doc, ctx)
     if root is None or component is None:
         return
     schema = component.schema or {}
@@ -172,7 +129,7 @@ def check_attributes(doc: YamlDocument, ctx: CheckContext) -> Iterator[Problem]:
 def check_deprecated_fields(doc: YamlDocument, ctx: CheckContext) -> Iterator[Problem]:
     """A `deprecated` warning on each key whose field the component's code deprecates (see `schemas.deprecation`)."""
     root = _mapping_root(doc, ctx)
-    component = _component_of(doc, ctx)
+    component = component_of(doc, ctx)
     attributes = root.get("attributes") if root is not None and component is not None else None
     if attributes is None or not component.schema:
         return
@@ -282,105 +239,6 @@ def _before_context(text: str, allowed: frozenset[str]) -> bool:
     return bool(pairs) and all(CONTEXT_BEFORE_1_13.get(attr) in allowed for attr in pairs)
 
 
-@dataclass(frozen=True)
-class TemplateScope:
-    """The names a document's templates may use, from the registry's scope."""
-
-    globals: frozenset[str]
-    deprecated: dict[str, str]
-    per_path: dict[tuple[str, ...], frozenset[str]]
-    """Extra names inside a key path (list indices dropped), e.g. dbt's `node` under `attributes.translation`."""
-    complete: bool
-    """False when some source of names could not be read: unknown names are then not reported."""
-    untemplated: tuple[tuple[str, ...], ...] = ()
-    """Key paths whose strings Dagster does not render at load (e.g. `attributes.sql_template`)."""
-    members: dict[str, frozenset[str]] = field(default_factory=dict)
-    """What templates may read of each scope object that whitelists it (`context`: `project_root`, ...)."""
-    own_scope: dict[tuple[str, ...], str] = field(default_factory=dict)
-    """Key paths whose strings a resolver renders with names of its own: "all" (every string there) or
-    "inside" (strings nested in the value; a string value itself gets the component's scope first).
-    `("attributes",)`... or `()`: the whole document (its `get_additional_scope()` could not be read)."""
-    additional: frozenset[str] = frozenset()
-    """The names the component's `get_additional_scope()` adds (also in `globals`)."""
-
-    def untemplated_at(self, path: KeyPath) -> bool:
-        keys = tuple(p for p in path if isinstance(p, str))
-        return any(keys[: len(prefix)] == prefix for prefix in self.untemplated)
-
-    def own_scope_at(self, path: KeyPath) -> Optional[tuple[str, ...]]:
-        """The field (key path) whose resolver has a scope of its own for the string at `path`, if any."""
-        keys = tuple(p for p in path if isinstance(p, str))
-        for prefix, how in self.own_scope.items():
-            if keys[: len(prefix)] != prefix:
-                continue
-            # "inside": not the field's own string value (same keys, and not a list item of it)
-            if how == "all" or len(keys) > len(prefix) or (path and isinstance(path[-1], int)):
-                return prefix
-        return None
-
-    def names_at(self, path: KeyPath) -> frozenset[str]:
-        keys = tuple(p for p in path if isinstance(p, str))
-        names = set(self.globals)
-        for prefix, extra in self.per_path.items():
-            if keys[: len(prefix)] == prefix:
-                names |= extra
-        return frozenset(names)
-
-
-CONTEXT_BEFORE_1_13 = {"project_root": "project_root", "load_component": "load_component_at_path",
-                       "build_defs": "build_defs_at_path"}
-"""What each `context.X` of Dagster 1.13 was called in templates before it (a global of its own)."""
-
-JINJA_GLOBALS = frozenset({"range", "dict", "lipsum", "cycler", "joiner", "namespace", "true", "false", "none",
-                           "True", "False", "None", "loop"})
-
-
-def template_scope(doc: YamlDocument, ctx: CheckContext) -> Optional[TemplateScope]:
-    """The scope for one document, or None before the registry is ready."""
-    if ctx.registry is None or not isinstance(doc.value, dict):
-        return None
-    raw = ctx.registry.template_scope or {}
-    names = set(raw.get("globals") or ()) | JINJA_GLOBALS
-    complete = bool(raw.get("globals"))
-    user_vars: dict[str, list[str]] = raw.get("user_vars") or {}
-    module = doc.value.get("template_vars_module")
-    if isinstance(module, str) and module.strip():
-        found = _template_vars_for(module.strip(), ctx, user_vars)
-        complete = complete and found is not None
-        names |= set(found or ())
-    per_path: dict[tuple[str, ...], frozenset[str]] = {}
-    untemplated: tuple[tuple[str, ...], ...] = ()
-    own_scope: dict[tuple[str, ...], str] = {}
-    additional: frozenset[str] = frozenset()
-    component = _component_of(doc, ctx)
-    if component is not None:
-        names |= set(user_vars.get(component.key) or ())
-        additional = frozenset((raw.get("additional") or {}).get(component.key) or ())
-        for dotted, how in ((raw.get("own_scope") or {}).get(component.key) or {}).items():
-            own_scope[("attributes", *dotted.split(".")) if dotted else ()] = how
-        untemplated = tuple(("attributes", *dotted.split(".")) for dotted in
-                            (raw.get("untemplated") or {}).get(component.key) or ())
-        for dotted, extra in ((raw.get("per_type") or {}).get(component.key) or {}).items():
-            per_path[("attributes", *dotted.split("."))] = frozenset(extra)
-    elif isinstance(doc.value.get("type"), str):
-        complete = False  # an unknown type's own template vars cannot be known
-    members = {owner: frozenset(attrs) for owner, attrs in (raw.get("members") or {}).items() if isinstance(attrs, list)}
-    return TemplateScope(frozenset(names), dict(raw.get("deprecated") or {}), per_path, complete, untemplated, members,
-                         own_scope, additional)
-
-
-def _template_vars_for(module: str, ctx: CheckContext, user_vars: dict[str, list[str]]) -> Optional[list[str]]:
-    """The `@template_var` names of a `template_vars_module`, None if the worker could not read it."""
-    # The worker keys them by the module's file, as Python imported it.
-    for candidate in module_files(module, ctx):
-        if str(candidate) in user_vars:
-            return user_vars[str(candidate)]
-    return None
-
-
-
-
-
 def check_env_requirements(doc: YamlDocument, ctx: CheckContext) -> Iterator[Problem]:
     root = _mapping_root(doc, ctx)
     if root is None:
@@ -403,7 +261,7 @@ def check_missing_files(doc: YamlDocument, ctx: CheckContext) -> Iterator[Proble
     root = _mapping_root(doc, ctx)
     if root is None:
         return
-    component = _component_of(doc, ctx)
+    component = component_of(doc, ctx)
     for key, value in path_values(root):
         candidates = path_targets(key, value, ctx)
         if not candidates or any(ctx.exists(path) for path in candidates):
@@ -443,9 +301,8 @@ def _shown_path(path: Path, ctx: CheckContext) -> str:
 
 def check_policies(doc: YamlDocument, ctx: CheckContext) -> Iterator[Problem]:
     """The project's document-level policy rules (allowed-types, required-attributes, forbidden-values)."""
-    from .policies.document_rules import policy_problems  # policies builds on this module
-
-    yield from policy_problems(doc, ctx, ctx.policies)
+    # The context holds a PolicyConfig typed by what model/ may know of it (model.context.PolicyRules).
+    yield from policy_problems(doc, ctx, cast(Optional[PolicyConfig], ctx.policies))
 
 
 def check_file_name(parsed: ParsedFile, ctx: CheckContext) -> Iterator[Problem]:
@@ -475,25 +332,6 @@ DOCUMENT_RULES: list[Rule] = [
 
 
 # --- types ---------------------------------------------------------------------------------------
-
-
-def resolve_typename(typename: str, ctx: CheckContext) -> Optional[str]:
-    """The absolute typename: a leading `.` is relative to the file's folder module."""
-    if typename.startswith("."):
-        return f"{ctx.folder_module}{typename}" if ctx.folder_module else None
-    return typename
-
-
-def resolve_type(typename: str, ctx: CheckContext) -> Optional[ComponentType]:
-    absolute = resolve_typename(typename, ctx)
-    if absolute is None or ctx.registry is None:
-        return None
-    return ctx.registry.lookup(absolute)
-
-
-def _component_of(doc: YamlDocument, ctx: CheckContext) -> Optional[ComponentType]:
-    typename = doc.value.get("type") if isinstance(doc.value, dict) else None
-    return resolve_type(typename.strip(), ctx) if isinstance(typename, str) else None
 
 
 def _unknown_type(typename: str, span: Span, ctx: CheckContext) -> Problem:
@@ -553,20 +391,6 @@ def _import_failure(typename: str, module_errors: dict[str, str]) -> Optional[tu
         if module in module_errors:
             return module, module_errors[module]
     return None
-
-
-def rank_typenames(typename: str, known: list[str], limit: int = 3) -> list[str]:
-    """Best did-you-mean candidates: the same class name elsewhere first, then by similarity."""
-    class_name = typename.rsplit(".", 1)[-1]
-    same_class = [k for k in known if k.rsplit(".", 1)[-1] == class_name and k != typename]
-    scored = process.extract(typename, known, scorer=fuzz.ratio, limit=limit + len(same_class), score_cutoff=70)
-    ranked = sorted(same_class, key=len) + [name for name, _, _ in scored if name not in same_class]
-    return ranked[:limit]
-
-
-def suggest(word: str, choices: tuple[str, ...] | list[str]) -> Optional[str]:
-    found = process.extractOne(word, list(choices), scorer=fuzz.ratio, score_cutoff=60)
-    return found[0] if found else None
 
 
 # --- schema errors -> problems -------------------------------------------------------------------
@@ -655,32 +479,3 @@ def _first_key_span(doc: YamlDocument) -> Span:
     if doc.root is not None and doc.root.kind == MAP and doc.root.pairs:
         return doc.root.pairs[0][0].span
     return doc.first_line()
-
-
-def without_suppressed(text: str, problems: list[Problem]) -> list[Problem]:
-    """Drop problems on lines marked `# dagster-components-ls: ignore[codes]` (or on the line below such a comment alone)."""
-    if "dagster-components-ls:" not in text:
-        return problems
-    lines = text.split("\n")
-    rules: dict[int, Optional[set[str]]] = {}
-    for number, line in enumerate(lines):
-        match = _SUPPRESSION.search(line)
-        if match is None:
-            continue
-        codes = {c.strip() for c in match.group("codes").split(",") if c.strip()} if match.group("codes") else None
-        target = number + 1 if line.lstrip().startswith("#") else number
-        rules[target] = codes
-    if not rules:
-        return problems
-    index = LineIndex(text)
-    kept = []
-    for problem in problems:
-        line = index.line_of(problem.span.start)
-        codes = rules.get(line, ...)
-        if codes is ... or (codes is not None and not any(_code_matches(problem.code, c) for c in codes)):
-            kept.append(problem)
-    return kept
-
-
-def _code_matches(code: str, pattern: str) -> bool:
-    return code == pattern or (pattern.endswith(":") and code.startswith(pattern))

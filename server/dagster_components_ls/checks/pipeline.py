@@ -7,7 +7,9 @@ from typing import Any, Optional, Protocol
 
 from . import validation
 from .background import BACKGROUND_CHECKS, Answers, Failed
-from .diagnostics import ERROR, WARNING, CheckContext, Problem, diagnose, without_suppressed
+from ..model.context import CheckContext
+from ..model.problems import ERROR, WARNING, Problem, without_suppressed
+from .diagnostics import diagnose
 from .policies.asset_rules import asset_policy_problems, asset_problems
 from .policies.config import PolicyConfig
 from .policies.spans import path_span

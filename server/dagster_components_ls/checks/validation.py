@@ -6,7 +6,8 @@ import datetime
 import math
 from typing import TYPE_CHECKING, Any, Optional
 
-from .diagnostics import ERROR, CheckContext, Problem, resolve_type
+from ..model.context import CheckContext, resolve_type
+from ..model.problems import ERROR, Problem
 from ..model.documents import MAP, SEQ, Node, ParsedFile, YamlDocument
 from ..model.positions import KeyPath, Span, format_key_path
 from ..worker import protocol

@@ -19,11 +19,13 @@ from ..checks.background import PLATFORM_POLICIES, VALIDATION, Answers
 from ..checks.pipeline import file_problems
 from ..features.code_actions import broken_by_fixes, fix_all
 from ..project import discovery as projects
-from ..checks.diagnostics import ERROR, CheckContext, Problem
+from ..project.file_context import context_for, referenced_types
+from ..model.context import CheckContext
+from ..model.problems import ERROR, Problem
 from ..model.documents import ParsedFile, parse_file
 from ..model.positions import LineIndex, Span
-from ..project.registry import (Registry, cache_dir, cached_answer, cached_call, fingerprint, load_registry, prune_cache,
-                       store_answer)
+from ..model.registry import Registry
+from ..project.registry import cache_dir, cached_answer, cached_call, fingerprint, load_registry, prune_cache, store_answer
 from ..worker import protocol
 from ..project.worker_client import WorkerError, WorkerProcess, capped
 
@@ -342,34 +344,11 @@ def _call(worker: WorkerProcess, stamp: str, method: str, request: dict, doing: 
         raise CheckFailed(f"could not {doing}: {exc}") from exc
 
 
-def referenced_types(files: Iterable[ParsedFile]) -> list[str]:
-    """Absolute typenames the documents name: the worker imports them (re-exports, lone files)."""
-    names = set()
-    for parsed in files:
-        for doc in parsed.documents:
-            typename = doc.value.get("type") if isinstance(doc.value, dict) else None
-            if isinstance(typename, str) and "." in typename.strip() and not typename.startswith("."):
-                names.add(typename.strip())
-    return sorted(names)
-
-
 def _read(file: Path) -> str:
     try:
         return disk.read_text(file)
     except OSError as exc:
         raise CheckFailed(f"cannot read {file}: {exc.strerror}") from exc
-
-
-def context_for(file: Path, owner: Optional[projects.Project], registry: Optional[Registry],
-                config: Optional[policy_config.PolicyConfig] = None) -> CheckContext:
-    folder_module = None
-    if owner is not None:
-        try:
-            folder_module = projects.module_for_folder(owner, file.parent)
-        except ValueError:  # not under the defs folder: relative types cannot resolve
-            folder_module = None
-    return CheckContext(registry=registry, file_name=file.name, folder=str(file.parent), folder_module=folder_module,
-                        project_root=str(owner.root) if owner else None, policies=config)
 
 
 def registry_for(owner: Optional[projects.Project], python: Optional[str], extra_types: Iterable[str] = ()) -> Registry:

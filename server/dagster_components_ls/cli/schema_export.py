@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from ..project.registry import ComponentType, Registry
+from ..model.registry import ComponentType, Registry
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
 COMBINED = "defs.schema.json"

@@ -9,7 +9,9 @@ from typing import TYPE_CHECKING, Any, Callable, Iterator, Optional, Sequence
 from rapidfuzz import fuzz
 
 from ..model import schemas, templates
-from ..checks.diagnostics import CheckContext, Problem, diagnose, resolve_type
+from ..checks.diagnostics import diagnose
+from ..model.context import CheckContext, resolve_type
+from ..model.problems import SUPPRESSION_PATTERN, Problem
 from ..model.documents import MAP, SCALAR, SEQ, Node, ParsedFile, YamlDocument, parse_file
 from ..model.positions import KeyPath, LineIndex, Span
 
@@ -20,8 +22,7 @@ Edit = tuple[Span, str]
 """Replace the span (code-point offsets into the file) with the text; an empty span inserts."""
 
 SUPPRESSION = "# dagster-components-ls: ignore"
-# The comment diagnostics.py honours, at the end of a line or alone on the line above it.
-_SUPPRESSION = re.compile(r"#\s*dagster-components-ls:\s*ignore(?:\[(?P<codes>[^\]]*)\])?\s*$")
+# The comment model/problems.py honours (SUPPRESSION_PATTERN), at the end of a line or alone on the line above it.
 # A deprecation hint such as "use {{ context.project_root }}" names its replacement; "{{ dg.X.* }}" names none.
 _REPLACEMENT = re.compile(r"\{\{\s*([A-Za-z_][\w.]*?)\s*\}\}")
 _NULLS = ("", "~", "null", "Null", "NULL")
@@ -426,7 +427,7 @@ def _suppress(parsed: ParsedFile, problem: Problem) -> list[Fix]:
         if text[above_start:above_end].lstrip().startswith("#"):
             candidates.append((above_start, text[above_start:above_end]))
     for line_start, candidate in candidates:
-        match = _SUPPRESSION.search(candidate)
+        match = SUPPRESSION_PATTERN.search(candidate)
         if match is None:
             continue
         codes = match.group("codes")

@@ -13,14 +13,16 @@ import yaml
 from lsprotocol import types
 
 from ..model import templates
-from ..checks.diagnostics import ENVELOPE_KEYS, JINJA_GLOBALS, CheckContext, TemplateScope, resolve_type, template_scope
+from ..model.context import CheckContext, resolve_type
+from ..model.template_scope import TemplateScope, template_scope
+from ..model.vocabulary import ENVELOPE_KEYS, JINJA_GLOBALS
 from ..model.documents import DagsterLoader, ParsedFile, YamlDocument, indentation_key_path, leading_key, unquote_key
 from .lsp_ranges import lsp_range
 from ..model.positions import KeyPath, LineIndex, Span
 from ..model.schemas import UNSET_DEFAULT, branches, deprecation, deref, inline_yaml, schema_at, type_label
 
 if TYPE_CHECKING:
-    from ..project.registry import ComponentType, Registry
+    from ..model.registry import ComponentType, Registry
 
 KEY, VALUE, ENTRY = "key", "value", "entry"
 OBJECT, LIST, SCALAR = "object", "list", "scalar"

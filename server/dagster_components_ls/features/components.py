@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..project.registry import Registry
+from ..model.registry import Registry
 from ..model.uris import from_path
 
 

@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING, Callable, Optional
 from lsprotocol import types
 
 from ..model import templates
-from ..checks.diagnostics import JINJA_GLOBALS, CheckContext, resolve_type
+from ..model.context import CheckContext, resolve_type
+from ..model.vocabulary import JINJA_GLOBALS
 from ..model.documents import MAP, SCALAR, Node, ParsedFile, YamlDocument
 from ..project.files import read_text
 from .lsp_ranges import lsp_range
@@ -20,7 +21,7 @@ from ..model.positions import KeyPath, LineIndex, Span
 from ..model.uris import from_path
 
 if TYPE_CHECKING:
-    from ..project.registry import ComponentType
+    from ..model.registry import ComponentType
 
 _TYPE_LINE = re.compile(r"""^type:[ \t]*["']?([\w.]+)["']?[ \t]*(?:#.*)?$""", re.MULTILINE)
 _IDENTIFIER = re.compile(r"[A-Za-z_]\w*")

@@ -18,7 +18,9 @@ from .definition import (
     token_at,
     user_var_origin,
 )
-from ..checks.diagnostics import JINJA_GLOBALS, CheckContext, resolve_type, template_scope
+from ..model.context import CheckContext, resolve_type
+from ..model.template_scope import template_scope
+from ..model.vocabulary import JINJA_GLOBALS
 from ..model.documents import SCALAR, ParsedFile, YamlDocument
 from .lsp_ranges import lsp_range
 from ..model.positions import KeyPath, LineIndex, Span, format_key_path
@@ -26,7 +28,7 @@ from ..model.schemas import (UNSET_DEFAULT, accepts_templates, block_yaml, branc
                       schema_at, type_label)
 
 if TYPE_CHECKING:
-    from ..project.registry import ComponentType
+    from ..model.registry import ComponentType
 
 TEMPLATES_NOTE = "Accepts `{{ }}` templates."
 

@@ -11,7 +11,7 @@ from lsprotocol import types
 
 from .lsp_ranges import lsp_range
 from ..model.positions import LineIndex, Span
-from ..project.registry import Registry
+from ..model.registry import Registry
 from ..model.uris import from_path
 
 SCAFFOLD_COMMAND = "dagster.scaffold"

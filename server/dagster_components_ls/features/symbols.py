@@ -9,7 +9,7 @@ from typing import Optional
 from lsprotocol import types
 
 from .definition import file_uri
-from ..checks.diagnostics import CheckContext, resolve_typename
+from ..model.context import CheckContext, resolve_typename
 from ..model.documents import MAP, SCALAR, SEQ, Node, ParsedFile, YamlDocument
 from .lsp_ranges import lsp_range
 from ..model.positions import UTF16, LineIndex, Span

@@ -20,19 +20,22 @@ from pygls.workspace import TextDocument
 from .. import __version__
 from ..project import discovery as projects
 from ..project.bundled import bundled_registry, setup_hint
-from ..cli.check import context_for, referenced_types
+from ..project.file_context import context_for, referenced_types
 from ..features.completion import complete
 from ..features.components import component_list
 from ..features.definition import definition, document_links
-from ..checks.diagnostics import CheckContext, Problem, resolve_type
 from ..checks.pipeline import file_problems
+from ..model.context import CheckContext, resolve_type
+from ..model.problems import Problem
 from ..model.documents import ParsedFile, parse_file
 from ..project.files import read_text
 from ..features.hover import hover
 from ..features.lineage import LineageState, Loaded, asset_at, asset_completions, asset_hover, lens_title, lineage_view
 from ..features.lsp_ranges import lsp_range
 from ..model.positions import LineIndex
-from ..project.registry import Registry, fingerprint, load_registry, prune_cache
+from ..model.registry import Registry
+from ..model.vocabulary import COMPONENT_FILE_NAMES
+from ..project.registry import fingerprint, load_registry, prune_cache
 from .rpc import ComponentsProtocol, serve_stdio
 from .settings import Settings
 from ..features.symbols import document_symbols, workspace_symbols
@@ -50,7 +53,6 @@ T = TypeVar("T")
 # Modules used only after start-up (background checks, quick fixes, scaffolding, policy config) are
 # imported where they are used: the server answers its first completion ~0.1 s sooner.
 
-COMPONENT_FILE_NAMES = frozenset({"defs.yaml", "defs.yml", "component.yaml", "component.yml"})
 DEBOUNCE_SECONDS = 0.01
 BACKGROUND_DEBOUNCE_SECONDS = 0.3
 SLOW_WORK_SECONDS = 2.0

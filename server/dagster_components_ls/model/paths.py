@@ -12,7 +12,7 @@ from .documents import SCALAR, Node, YamlDocument
 from .positions import Span
 
 if TYPE_CHECKING:
-    from ..checks.diagnostics import CheckContext
+    from .context import CheckContext
 
 # Keys whose string values are paths on disk, relative to the defs.yaml's folder unless absolute.
 # Component schemas do not mark paths, so this is a list of the names Dagster's components and

@@ -11,7 +11,8 @@ import json
 from pathlib import Path
 from typing import Any, Optional
 
-from .registry import Registry, load_registry
+from .registry import load_registry
+from ..model.registry import Registry
 from ..model.snapshot_shape import snapshot_problem
 
 SNAPSHOT_FILE = Path(__file__).resolve().parent.parent / "bundled" / "registry-snapshot.json"

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from .files import read_text
+from ..model.vocabulary import COMPONENT_FILE_NAMES
 
 try:
     import tomllib
@@ -17,7 +18,6 @@ except ModuleNotFoundError:  # Python 3.10
     import tomli as tomllib
 
 CONFIG_FILES = ("dg.toml", "pyproject.toml")  # dg.toml wins, as in dg's discover_config_file
-COMPONENT_FILE_NAMES = ("defs.yaml", "defs.yml", "component.yaml")
 SKIPPED_DIRS = frozenset({".venv", "venv", "node_modules", "__pycache__"})
 
 

@@ -1207,7 +1207,7 @@ def _loc_decl_pairs(tree: Any) -> Any:
     return pairs() if pairs is not None else root.iterate_path_component_decl_pairs()  # 1.11: ComponentPath
 
 
-COMPONENT_FILE_NAMES = ("defs.yaml", "defs.yml", "component.yaml", "component.yml")
+COMPONENT_FILE_NAMES = ("defs.yaml", "defs.yml", "component.yaml")  # model/vocabulary.py's list, tested equal
 
 
 def _component_file(folder: Path) -> Path:

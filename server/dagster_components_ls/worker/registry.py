@@ -21,7 +21,7 @@ import adapter
 import protocol
 
 SENTINEL_DEFAULT = "__DAGSTER_UNSET_DEFAULT__"
-COMPONENT_FILE_NAMES = ("defs.yaml", "defs.yml", "component.yaml")
+COMPONENT_FILE_NAMES = ("defs.yaml", "defs.yml", "component.yaml")  # model/vocabulary.py's list, tested equal
 SKIPPED_DIRS = {"node_modules", "__pycache__"}
 
 # Top-level keys of a defs.yaml document; quoted or not, with an optional trailing comment.

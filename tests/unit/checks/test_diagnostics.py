@@ -1,7 +1,8 @@
 import pytest
 from carets import with_marks
 
-from dagster_components_ls.checks.diagnostics import CheckContext, diagnose_text, rank_typenames
+from dagster_components_ls.checks.diagnostics import diagnose_text
+from dagster_components_ls.model.context import CheckContext, rank_typenames
 
 RESEARCH = "type: acme_platform.ResearchJob\nattributes:\n  asset_key: research/x\n  owner: team:r\n  script: s.py\n"
 
@@ -275,7 +276,7 @@ def test_attributes_of_template_objects(marked, expected, registry):
 
 
 def test_context_on_a_dagster_without_it_suggests_the_old_name(registry):
-    from dagster_components_ls.project.registry import Registry
+    from dagster_components_ls.model.registry import Registry
 
     older = registry.to_snapshot()
     older["template_scope"] = {**older["template_scope"], "deprecated": {}, "members": {},
@@ -366,7 +367,7 @@ SLING = "type: dagster_sling.SlingReplicationCollectionComponent\nattributes:\n 
     ],
 )
 def test_missing_files(marked, existing, expected, registry):
-    from dagster_components_ls.project.registry import Registry
+    from dagster_components_ls.model.registry import Registry
 
     snapshot = registry.to_snapshot()
     snapshot["types"] = [*snapshot["types"], {"key": "dagster_sling.SlingReplicationCollectionComponent"}]
@@ -418,7 +419,7 @@ def test_deprecated_fields_warn_with_the_reason_the_code_gives(deprecating_regis
     ],
 )
 def test_names_a_components_own_resolver_renders_are_not_judged(own_scope, marked, expected, registry):
-    from dagster_components_ls.project.registry import Registry
+    from dagster_components_ls.model.registry import Registry
 
     snapshot = registry.to_snapshot()
     snapshot["template_scope"] = {**snapshot["template_scope"], "own_scope": {"acme_platform.ResearchJob": own_scope}}

@@ -6,7 +6,7 @@ import pytest
 from carets import with_marks
 
 from dagster_components_ls.checks.background import BACKGROUND_CHECKS, VALIDATION, Failed, ask_worker
-from dagster_components_ls.checks.diagnostics import CheckContext
+from dagster_components_ls.model.context import CheckContext
 from dagster_components_ls.checks.pipeline import file_problems, worker_problems
 from dagster_components_ls.checks.policies.config import PolicyConfig, Setting
 from dagster_components_ls.checks.policies.platform import policy_batch_request, split_policy_answer

@@ -6,7 +6,7 @@ import pytest
 from carets import with_marks
 from odd_documents import ODD_DOCUMENTS
 
-from dagster_components_ls.checks.diagnostics import CheckContext
+from dagster_components_ls.model.context import CheckContext
 from dagster_components_ls.model.documents import parse_file
 from dagster_components_ls.checks.policies.asset_rules import AssetViolation, asset_policy_problems, asset_problems
 from dagster_components_ls.checks.policies.config import (
@@ -25,7 +25,7 @@ from dagster_components_ls.checks.policies.platform import (
     policy_request,
     split_policy_answer,
 )
-from dagster_components_ls.project.registry import Registry
+from dagster_components_ls.model.registry import Registry
 
 try:
     import tomllib

@@ -3,7 +3,9 @@ import datetime
 import pytest
 from carets import with_marks
 
-from dagster_components_ls.checks.diagnostics import CheckContext, Problem, diagnose
+from dagster_components_ls.checks.diagnostics import diagnose
+from dagster_components_ls.model.context import CheckContext
+from dagster_components_ls.model.problems import Problem
 from dagster_components_ls.model.documents import parse_file
 from dagster_components_ls.model.positions import Span
 from dagster_components_ls.checks.validation import validation_problems, validation_requests, without_duplicates
@@ -217,6 +219,6 @@ def test_the_examples_duplicates_leave_only_the_keystroke_problem(registry):
 
 
 def registry_of(*keys: str):
-    from dagster_components_ls.project.registry import Registry
+    from dagster_components_ls.model.registry import Registry
 
     return Registry.from_snapshot({"types": [{"key": key} for key in keys]})

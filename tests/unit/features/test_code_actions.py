@@ -5,7 +5,9 @@ from odd_documents import ODD_DOCUMENTS
 
 from dagster_components_ls.features.code_actions import (Fix, apply_fixes, broken_by_fixes, code_actions, fix_all, fixes_for,
                                                 of_kinds)
-from dagster_components_ls.checks.diagnostics import CheckContext, Problem, diagnose, diagnose_text
+from dagster_components_ls.checks.diagnostics import diagnose, diagnose_text
+from dagster_components_ls.model.context import CheckContext
+from dagster_components_ls.model.problems import Problem
 from dagster_components_ls.model.documents import parse_file
 from dagster_components_ls.model.positions import LineIndex, Span
 

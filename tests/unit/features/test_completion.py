@@ -6,10 +6,10 @@ from carets import with_caret
 from lsprotocol import types
 
 from dagster_components_ls.features.completion import complete
-from dagster_components_ls.checks.diagnostics import CheckContext
+from dagster_components_ls.model.context import CheckContext
 from dagster_components_ls.model.documents import parse_file
 from dagster_components_ls.model.positions import LineIndex
-from dagster_components_ls.project.registry import ComponentType
+from dagster_components_ls.model.registry import ComponentType
 
 ENVIRON = {"HOME": "/home/ada", "DBT_TARGET": "dev", "NOT-AN-IDENTIFIER": "x"}
 RESEARCH = "type: acme_platform.ResearchJob\nattributes:\n"

@@ -6,10 +6,10 @@ from odd_documents import ODD_DOCUMENTS
 from carets import with_caret, with_marks
 
 from dagster_components_ls.features.definition import definition, document_links
-from dagster_components_ls.checks.diagnostics import CheckContext
+from dagster_components_ls.model.context import CheckContext
 from dagster_components_ls.model.documents import parse_file
 from dagster_components_ls.model.positions import LineIndex
-from dagster_components_ls.project.registry import Registry
+from dagster_components_ls.model.registry import Registry
 
 ROOT = "/repo"
 FOLDER = "/repo/src/acme/defs/research"

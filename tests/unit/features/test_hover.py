@@ -5,12 +5,12 @@ from odd_documents import ODD_DOCUMENTS
 from carets import with_caret
 from lsprotocol import types
 
-from dagster_components_ls.checks.diagnostics import CheckContext
+from dagster_components_ls.model.context import CheckContext
 from dagster_components_ls.model.documents import parse_file
 from dagster_components_ls.features.hover import hover, rst_to_markdown
 from dagster_components_ls.model.schemas import type_label
 from dagster_components_ls.model.positions import LineIndex
-from dagster_components_ls.project.registry import Registry
+from dagster_components_ls.model.registry import Registry
 
 FOLDER = "/repo/src/acme/defs/research"
 RESEARCH = "type: acme_platform.ResearchJob\nattributes:\n"

@@ -4,7 +4,7 @@ import pytest
 from odd_documents import ODD_DOCUMENTS
 from lsprotocol import types
 
-from dagster_components_ls.checks.diagnostics import CheckContext
+from dagster_components_ls.model.context import CheckContext
 from dagster_components_ls.model.documents import parse_file
 from dagster_components_ls.model.positions import UTF8, LineIndex
 from dagster_components_ls.features.symbols import document_symbols, matches, workspace_symbols

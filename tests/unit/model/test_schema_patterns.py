@@ -7,11 +7,12 @@ from pathlib import Path
 import pytest
 
 from dagster_components_ls.features.completion import complete
-from dagster_components_ls.checks.diagnostics import CheckContext, diagnose
+from dagster_components_ls.checks.diagnostics import diagnose
+from dagster_components_ls.model.context import CheckContext
 from dagster_components_ls.model.documents import parse_file
 from dagster_components_ls.features.hover import hover
 from dagster_components_ls.model.positions import LineIndex
-from dagster_components_ls.project.registry import Registry
+from dagster_components_ls.model.registry import Registry
 from dagster_components_ls.model.schemas import INVALID, UNKNOWN, SchemaError, type_label, validate
 
 SNAPSHOT = Path(__file__).resolve().parents[2] / "fixtures" / "registry_snapshot.json"

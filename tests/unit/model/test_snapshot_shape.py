@@ -34,6 +34,6 @@ def test_snapshot_problem(snapshot, problem):
 
 
 def test_a_registry_written_back_has_the_shape():
-    from dagster_components_ls.project.registry import Registry
+    from dagster_components_ls.model.registry import Registry
 
     assert snapshot_problem(Registry.from_snapshot(GOOD).to_snapshot()) is None

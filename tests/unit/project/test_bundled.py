@@ -6,7 +6,8 @@ import pytest
 from carets import with_caret
 
 from dagster_components_ls.project import bundled
-from dagster_components_ls.checks.diagnostics import CheckContext, diagnose_text
+from dagster_components_ls.checks.diagnostics import diagnose_text
+from dagster_components_ls.model.context import CheckContext
 from dagster_components_ls.model.documents import parse_file
 from dagster_components_ls.features.hover import hover
 from dagster_components_ls.model.positions import LineIndex

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from dagster_components_ls.project.discovery import find_project
-from dagster_components_ls.project.registry import ComponentType, Registry, cache_dir, fingerprint
+from dagster_components_ls.model.registry import ComponentType, Registry
+from dagster_components_ls.project.registry import cache_dir, fingerprint
 
 MINI = Path(__file__).parents[2] / "fixtures" / "projects" / "mini"
 PYTHON = Path(sys.executable)

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Callable, Optional
 
-from ..diagnostics import ERROR, Problem
+from ...model.problems import ERROR, Problem
 from ...model.documents import MAP, Node, ParsedFile, YamlDocument
 from ...model.positions import Span
 from .config import PolicyConfig

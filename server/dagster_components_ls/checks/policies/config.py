@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Generic, Optional, TypeVar, Union
 
-from ..diagnostics import ERROR, Problem, suggest
+from ...model.context import suggest
+from ...model.problems import ERROR, Problem
 from ...model.positions import Span
 from ...model.toml_spans import decode_error_span, toml_spans
 from ...project.files import read_text

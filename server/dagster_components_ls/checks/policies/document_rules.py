@@ -6,7 +6,8 @@ import json
 from collections.abc import Iterator
 from typing import Any, Callable, Optional
 
-from ..diagnostics import CheckContext, Problem, resolve_type
+from ...model.context import CheckContext, resolve_type
+from ...model.problems import Problem
 from ...model.documents import MAP, SCALAR, SEQ, Node, YamlDocument
 from ...model.positions import KeyPath, format_key_path
 from .config import PolicyConfig, Scalar, type_matches

@@ -31,7 +31,8 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Optional
 
-from ..diagnostics import ERROR, WARNING, CheckContext, Problem, resolve_type
+from ...model.context import CheckContext, resolve_type
+from ...model.problems import ERROR, WARNING, Problem
 from ...model.documents import ParsedFile
 from ...model.positions import Span
 from .config import CONFIG_CODE
