@@ -77,13 +77,14 @@ class ComponentsLanguageServer(LanguageServer):
         return snap
 
     def opened(self, uri: str) -> None:
-        """A document opened (or saved): publish it, learn its types, load its project's lineage once."""
+        """A document opened: publish it, learn the types it uses, load its project's lineage if none is."""
         self.publishing.schedule(uri)
         if is_component_file(uri):
             self.projects.learn_types(uri)
             self.lineage.want(self.projects.state_for(uri), only_if_missing=True)
 
     def closed(self, uri: str) -> None:
+        """A document closed: its parse and pending checks are dropped, its diagnostics cleared."""
         self.documents.forget(uri)
         self.publishing.close(uri)
 
