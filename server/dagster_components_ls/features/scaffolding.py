@@ -1,4 +1,4 @@
-"""New component files: WorkspaceEdits from what the worker's scaffolder wrote, never overwriting."""
+"""Scaffolding: the actions offering it, the scaffolder's params, and WorkspaceEdits from what it wrote (never overwriting)."""
 
 from __future__ import annotations
 
@@ -9,10 +9,12 @@ from typing import Callable, Iterable, Optional
 
 from lsprotocol import types
 
+from ..model.context import CheckContext, resolve_type
 from .lsp_ranges import lsp_range
+from ..model.documents import ParsedFile
 from ..model.positions import LineIndex, Span
 from ..model.registry import Registry
-from ..model.uris import from_path
+from ..model.uris import from_path, to_path
 
 SCAFFOLD_COMMAND = "dagster.scaffold"
 
@@ -83,3 +85,54 @@ def relevant_types(registry: Registry, used: Iterable[str], folder_module: Optio
 
 def _start() -> types.Range:
     return types.Range(start=types.Position(line=0, character=0), end=types.Position(line=0, character=0))
+
+
+def scaffold_actions(text: str, parsed: ParsedFile, ctx: CheckContext, uri: str, used: list[str]) -> list[types.CodeAction]:
+    """In a blank defs.yaml: "Scaffold <type>" for each type, most relevant first. On a valid
+    document: add another document of the same type."""
+    registry = ctx.registry
+    if registry is None or registry.approximate:  # the bundled snapshot: no scaffolder can run
+        return []
+    folder = from_path(to_path(uri).parent)
+
+    def action(title: str, typename: str, append: bool) -> types.CodeAction:
+        args = {"type": typename, "folder": folder, "into": uri, "append": append}
+        return types.CodeAction(title=title, kind=types.CodeActionKind.Refactor,
+                                command=types.Command(title=title, command=SCAFFOLD_COMMAND, arguments=[args]))
+
+    if not text.strip():
+        return [action(f"Scaffold {key}", key, False) for key in relevant_types(registry, used, ctx.folder_module)]
+    keys = []
+    for doc in parsed.documents:
+        written = doc.value.get("type") if isinstance(doc.value, dict) else None
+        component = resolve_type(written.strip(), ctx) if isinstance(written, str) else None
+        if component is not None and component.key not in keys:
+            keys.append(component.key)
+    return [action(f"Add another {key} document", key, True) for key in keys]
+
+
+def scaffold_refusal(python_known: bool, trusted: bool, unset_environment: Optional[str]) -> Optional[str]:
+    """Why the scaffolder cannot run for this project, or None when it can."""
+    if not python_known or not trusted:
+        return "Scaffolding runs the component's scaffolder, which needs a trusted workspace"
+    if unset_environment is not None:
+        return (f"Scaffolding runs the component's scaffolder in the project's environment, which is not "
+                f"set up: {unset_environment}")
+    return None
+
+
+def scaffold_params(params: dict, root: Optional[Path]) -> dict:
+    """The scaffolder's params, with relative values of `*path` keys made absolute under the project root."""
+    return {k: str(root / v) if isinstance(v, str) and k.endswith("path") and root and not Path(v).is_absolute() else v
+            for k, v in params.items()}
+
+
+def scaffold_outcome(typename: str, files: list[ScaffoldedFile], applied: bool,
+                     failure_reason: Optional[str]) -> tuple[dict, Optional[str]]:
+    """The command's result, and the message to show when the editor did not apply the edit."""
+    result: dict = {"applied": applied, "files": [str(f.path) for f in files]}
+    if applied:
+        return result, None
+    why = failure_reason or "it declined"
+    result["failureReason"] = message = f"Scaffold {typename}: the editor did not apply the edit ({why})"
+    return result, message

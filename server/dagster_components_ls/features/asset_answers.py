@@ -1,0 +1,95 @@
+"""Answers that know the last load's assets: completion, hover and definition prefer them, and the lineage request."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from typing import Optional
+
+from lsprotocol import types
+
+from ..model.context import CheckContext
+from ..model.documents import ParsedFile
+from ..model.positions import LineIndex
+from ..model.uris import to_path
+from .completion import complete
+from .definition import definition
+from .hover import hover
+from .lineage import LineageState, Loaded, Locate, asset_at, asset_completions, asset_hover, lineage_view
+
+def complete_with_assets(parsed: ParsedFile, offset: int, ctx: CheckContext, index: LineIndex,
+                         env: Mapping[str, str], loaded: Optional[Loaded], path: str) -> types.CompletionList:
+    """The schema's completions, with the loaded asset keys first where an asset key goes (no label twice)."""
+    items = complete(parsed, offset, ctx, index, env)
+    if loaded is not None:
+        doc = parsed.document_at(offset)
+        own = loaded.produced(path, doc.index) if doc is not None else []
+        assets = asset_completions(parsed, offset, loaded, index, own)
+        labels = {item.label for item in assets}
+        items = assets + [item for item in items if item.label not in labels]
+    return types.CompletionList(is_incomplete=False, items=items)
+
+
+def hover_with_assets(parsed: ParsedFile, offset: int, ctx: CheckContext, index: LineIndex,
+                      loaded: Optional[Loaded]) -> Optional[types.Hover]:
+    """On an asset key the load knows: the asset and where it is produced; elsewhere the schema's hover."""
+    found = asset_at(parsed, offset, loaded) if loaded is not None else None
+    if found is not None:
+        producer = loaded.assets[found[0]].get("producer") or {}  # type: ignore[union-attr]
+        where = producer_text(producer, ctx.project_root)
+        return asset_hover(loaded, found[0], found[1], index, where)  # type: ignore[arg-type]
+    return hover(parsed, offset, ctx, index)
+
+
+def producer_text(producer: Mapping, project_root: Optional[str]) -> Optional[str]:
+    """"`defs/b/defs.yaml` (document 2)": where an asset is produced, relative to the project."""
+    path = producer.get("path")
+    if not isinstance(path, str):
+        return None
+    shown = os.path.relpath(path, project_root) if project_root and path.startswith(project_root) else path
+    document = producer.get("document")
+    return f"`{shown}`" + (f" (document {document + 1})" if isinstance(document, int) and document else "")
+
+
+def definition_with_assets(parsed: ParsedFile, offset: int, ctx: CheckContext, index: LineIndex,
+                           loaded: Optional[Loaded], locate: Locate) -> Optional[list[types.Location]]:
+    """On an asset key the load knows: the document producing it; elsewhere the schema's definition."""
+    found = asset_at(parsed, offset, loaded) if loaded is not None else None
+    producer = loaded.assets[found[0]].get("producer") if found is not None else None  # type: ignore[union-attr]
+    if isinstance(producer, dict):
+        location = locate(producer["path"], producer.get("document"))
+        if location is not None:
+            return [types.Location(uri=location["uri"], range=_lsp_range(location["range"]))]
+    return definition(parsed, offset, ctx, index)
+
+
+def _lsp_range(r: dict) -> types.Range:
+    return types.Range(start=types.Position(**r["start"]), end=types.Position(**r["end"]))
+
+
+def why_no_lineage(in_project: bool, trusted: bool, lineage_enabled: bool, unset_environment: Optional[str],
+                   error: Optional[str]) -> str:
+    """Why a project has no lineage to show, the first reason that holds."""
+    if not in_project:
+        return "Lineage needs a dg project: this file is in none"
+    if not trusted:
+        return "Lineage runs the project's code, which an untrusted workspace does not allow"
+    if not lineage_enabled:
+        return "Lineage is turned off (setting dagsterComponents.lineage.enabled)"
+    if unset_environment is not None:
+        return f"Lineage needs the project's environment, which is not set up: {unset_environment}"
+    return error or "The definitions could not be loaded"
+
+
+def lineage_result(loaded: Optional[Loaded], uri: str, document: object, depth: object, lineage: LineageState,
+                   why: str, locate: Locate, locate_error: Callable[[dict], Optional[dict]]) -> dict:
+    """DESIGN's lineage result: the last good graph (`stale` while a newer load runs), or why there is none."""
+    if loaded is None:
+        message = lineage.error or why
+        return {"assets": [], "edges": [], "errors": [{"message": message, "uri": uri, "range": None}],
+                "stale": lineage.stale}
+    view = lineage_view(loaded, str(to_path(uri)), document if isinstance(document, int) else None,
+                        depth if isinstance(depth, int) else 1, lineage.stale, locate, locate_error)
+    if lineage.error:  # the last refresh failed: the graph shown is the one before it
+        view["errors"].append({"message": lineage.error, "uri": None, "range": None})
+    return view

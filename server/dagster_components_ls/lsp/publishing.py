@@ -1,0 +1,145 @@
+"""Diagnostics publishing: debounced per document, with worker-backed problems merged in for their version."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING
+
+from lsprotocol import types
+
+from ..checks.pipeline import file_problems
+from ..model.problems import Problem
+from ..features.lsp_ranges import lsp_range
+from ..model.positions import LineIndex
+from ..model.uris import to_path
+from .documents import is_component_file, is_pyproject
+
+if TYPE_CHECKING:
+    from ..checks.background import Answers
+    from .projects import ProjectState
+    from .server import ComponentsLanguageServer
+
+DEBOUNCE_SECONDS = 0.01
+BACKGROUND_DEBOUNCE_SECONDS = 0.3
+
+SEVERITIES = {
+    "error": types.DiagnosticSeverity.Error,
+    "warning": types.DiagnosticSeverity.Warning,
+    "information": types.DiagnosticSeverity.Information,
+    "hint": types.DiagnosticSeverity.Hint,
+}
+
+
+def to_lsp(problem: Problem, index: LineIndex) -> types.Diagnostic:
+    return types.Diagnostic(
+        range=lsp_range(index, problem.span),
+        message=problem.message,
+        severity=SEVERITIES[problem.severity],
+        code=problem.code,
+        source="dagster",
+        data=problem.data,
+    )
+
+
+class Publishing:
+    """When each open document's diagnostics are computed and sent, and the background checks behind them."""
+
+    def __init__(self, server: ComponentsLanguageServer) -> None:
+        self.server = server
+        self.background: dict[str, tuple[int, Answers]] = {}
+        """Worker answers (own validation, platform policies) per document, for the version they were computed on."""
+        self.background_tasks: dict[str, tuple[int, asyncio.Task]] = {}
+        self.pending: dict[str, asyncio.TimerHandle] = {}
+
+    def schedule(self, uri: str) -> None:
+        """Publish diagnostics shortly after the last change (typing bursts collapse into one run)."""
+        if not is_component_file(uri) and not is_pyproject(uri):
+            return
+        handle = self.pending.pop(uri, None)
+        if handle is not None:
+            handle.cancel()
+        self.pending[uri] = asyncio.get_running_loop().call_later(DEBOUNCE_SECONDS, self.publish, uri)
+
+    def publish_all(self, state: ProjectState) -> None:
+        for uri in self.server.projects.open_uris(state):
+            self.schedule(uri)
+
+    def publish(self, uri: str) -> None:
+        self.pending.pop(uri, None)
+        ls = self.server
+        if ls.documents.get(uri) is None:
+            return
+        if is_pyproject(uri):
+            self.publish_policy_config(uri)
+            return
+        text, parsed, index = ls.documents.parse(uri)
+        state = ls.projects.state_for(uri)
+        ctx = ls.projects.context_for(uri, state)
+        version = ls.documents.version(uri)
+        background = self.background.get(uri)
+        answers = background[1] if background is not None and background[0] == version else None
+        # An earlier session's load errors are not reported as today's.
+        loaded = state.lineage.loaded if not state.lineage.from_disk else None
+        problems = file_problems(parsed, ctx, str(to_path(uri)), loaded, answers,
+                                 state.error if state.registry is None else None)
+        if answers is None and state.registry is not None and ls.settings.trusted:
+            self.schedule_background(uri, version or 0)
+        ls.text_document_publish_diagnostics(
+            types.PublishDiagnosticsParams(uri=uri, diagnostics=[to_lsp(p, index) for p in problems], version=version)
+        )
+
+    def publish_policy_config(self, uri: str) -> None:
+        """Mistakes in `[tool.dagster-components-ls.policies]` of an open pyproject.toml, as it is typed."""
+        from ..checks.policies.config import parse_policy_config
+
+        doc = self.server.workspace.get_text_document(uri)
+        problems = parse_policy_config(doc.source)[1]
+        index = LineIndex(doc.source, self.server.documents.position_encoding())
+        self.server.text_document_publish_diagnostics(types.PublishDiagnosticsParams(
+            uri=uri, diagnostics=[to_lsp(p, index) for p in problems], version=doc.version))
+
+    def schedule_background(self, uri: str, version: int) -> None:
+        """Run the worker-backed checks for this version after a pause in typing; newer edits cancel older runs."""
+        running = self.background_tasks.get(uri)
+        if running is not None:
+            if running[0] == version:
+                return
+            running[1].cancel()
+        task = asyncio.get_running_loop().create_task(self.run_background(uri, version))
+        self.background_tasks[uri] = (version, task)
+
+    async def run_background(self, uri: str, version: int) -> None:
+        await asyncio.sleep(BACKGROUND_DEBOUNCE_SECONDS)
+        ls = self.server
+        snap = ls.snapshot(uri)
+        state = ls.projects.state_for(uri)
+        if snap is None or state.registry is None or state.python is None or state.fingerprint is None:
+            return
+        from ..checks.background import BACKGROUND_CHECKS, ask_worker
+
+        worker = state.background_worker()
+        loaded, assets = state.lineage.loaded, None
+        if loaded is not None:
+            path = str(to_path(uri))
+            assets = loaded.assets_by_document(path, len(snap.parsed.documents))
+        count = len(snap.parsed.documents)
+        answers = await ls.client.with_slow_progress(
+            "Dagster validation", f"Validating {count} document{'s' * (count != 1)} of {to_path(uri).name}",
+            asyncio.to_thread(ask_worker, worker, state.fingerprint, snap.parsed, snap.ctx, BACKGROUND_CHECKS, assets))
+        current = ls.documents.get(uri)
+        if current is None or current.version != version:
+            return  # an outdated version's results are dropped
+        self.background[uri] = (version, answers)
+        self.schedule(uri)
+
+    def forget_background(self, uri: str, cancel: bool = False) -> None:
+        """Drop the worker-backed problems of a document (and, with `cancel`, the run computing them)."""
+        self.background.pop(uri, None)
+        task = self.background_tasks.pop(uri, None)
+        if cancel and task is not None:
+            task[1].cancel()
+
+    def close(self, uri: str) -> None:
+        """A closed document: nothing pending for it, and its diagnostics cleared in the editor."""
+        self.forget_background(uri, cancel=True)
+        self.server.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))

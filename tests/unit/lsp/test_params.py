@@ -1,0 +1,34 @@
+"""params.py: our requests' and commands' params read as dicts, whatever shape pygls hands them over in."""
+
+from collections import namedtuple
+
+import pytest
+
+from dagster_components_ls.lsp.params import first_arg, lineage_request, params_dict
+
+TextDocument = namedtuple("TextDocument", "uri")
+Request = namedtuple("Request", "textDocument document")
+
+
+def test_params_dict_reads_nested_namedtuples():
+    assert params_dict(Request(TextDocument("file:///a"), 1)) == {"textDocument": {"uri": "file:///a"}, "document": 1}
+    assert params_dict({"uri": "x"}) == {"uri": "x"}
+    assert params_dict(None) == {}
+
+
+@pytest.mark.parametrize("args, expected", [
+    pytest.param(({"type": "a.B"},), {"type": "a.B"}, id="items"),
+    pytest.param(([{"type": "a.B"}],), {"type": "a.B"}, id="the-list-itself"),
+    pytest.param(([],), {}, id="empty-list"),
+    pytest.param((), {}, id="no-args"),
+    pytest.param(("a.B",), {}, id="not-a-dict"),
+])
+def test_first_arg(args, expected):
+    assert first_arg(args) == expected
+
+
+def test_lineage_request():
+    assert lineage_request({"textDocument": {"uri": "file:///a"}, "document": 2}) == ("file:///a", 2, 1)
+    assert lineage_request({"uri": "file:///a", "depth": 3}) == ("file:///a", None, 3)
+    with pytest.raises(ValueError, match="dagster/lineage needs textDocument.uri"):
+        lineage_request({"document": 0})
