@@ -18,7 +18,7 @@ from ..project.worker_client import WorkerError, WorkerProcess
 CALL_TIMEOUT_SECONDS = 60.0
 
 
-Assets = Mapping[int, list]
+Assets = Mapping[int, list[Any]]
 """Document index -> the loaded assets it produced (the `dagster/lineage` asset dicts)."""
 
 

@@ -118,7 +118,7 @@ def check_attributes(doc: YamlDocument, ctx: CheckContext) -> Iterator[Problem]:
         if required:
             anchor = root.key_node("attributes") or root.key_node("type")
             names = ", ".join(f"'{r}'" for r in required)
-            yield Problem(anchor.span, "missing-attribute",
+            yield Problem(anchor.span if anchor is not None else root.span, "missing-attribute",
                           f"{component.key} requires attributes: {names}",
                           data={"key": required[0], "keys": required, "path": ["attributes"]})
         return
@@ -131,12 +131,12 @@ def check_deprecated_fields(doc: YamlDocument, ctx: CheckContext) -> Iterator[Pr
     root = _mapping_root(doc, ctx)
     component = component_of(doc, ctx)
     attributes = root.get("attributes") if root is not None and component is not None else None
-    if attributes is None or not component.schema:
+    if component is None or attributes is None or not component.schema:
         return
     yield from _deprecated_keys(component.schema, attributes, [component.schema], ("attributes",))
 
 
-def _deprecated_keys(root: dict, node: Node, here: list[dict], path: KeyPath) -> Iterator[Problem]:
+def _deprecated_keys(root: dict[str, Any], node: Node, here: list[dict[str, Any]], path: KeyPath) -> Iterator[Problem]:
     for key, value in node.pairs:
         if not isinstance(key.text, str):
             continue
@@ -400,7 +400,7 @@ def _schema_problem(doc: YamlDocument, prefix: KeyPath, error: schemas.SchemaErr
     path = prefix + error.path
     where = format_key_path(path) or "the document"
     if error.kind == schemas.UNKNOWN:
-        key_node, _ = doc.node_at_path(path + (error.key,))
+        key_node, _ = doc.node_at_path(path + (error.key or "",))
         best = suggest(error.key or "", error.allowed)
         hint = f". Did you mean '{best}'?" if best else (f". Allowed: {', '.join(error.allowed)}" if error.allowed else "")
         subject = f"for {owner}" if path == ("attributes",) else f"in {where}"

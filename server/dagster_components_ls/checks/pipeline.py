@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Optional, Protocol
+from typing import Any, Optional, Protocol, cast
 
 from . import validation
 from .background import BACKGROUND_CHECKS, Answers, Failed
@@ -37,7 +37,7 @@ def file_problems(parsed: ParsedFile, ctx: CheckContext, path: str, loaded: Opti
     if registry_error is not None:
         problems.append(Problem(_first_line(parsed.text), "worker-error", registry_error, WARNING))
     if loaded is not None:
-        problems += loaded_problems(parsed, path, loaded, ctx.policies)
+        problems += loaded_problems(parsed, path, loaded, cast(Optional[PolicyConfig], ctx.policies))
     if answers is not None:
         problems = merged(problems, worker_problems(parsed, answers))
     return problems
@@ -60,7 +60,8 @@ def load_problems(loaded: LoadResult, path: str, parsed: ParsedFile) -> list[Pro
         if not isinstance(index, int) or not 0 <= index < len(parsed.documents):
             continue
         doc = parsed.documents[index]
-        key_path = error.get("key_path") if isinstance(error.get("key_path"), list) else ["type"]
+        written = error.get("key_path")
+        key_path = written if isinstance(written, list) else ["type"]
         data = {"key_path": key_path} if error.get("key_path") else None
         problems.append(Problem(path_span(doc, key_path).shifted(doc.start), LOAD_CODE,
                                 error.get("message") or "Loading the definitions failed", ERROR, data))

@@ -150,7 +150,7 @@ def _pairs_along(doc: YamlDocument, path: KeyPath) -> list[tuple[Optional[Node],
     node = doc.root
     for part in path:
         child = node.get(part) if node is not None else None
-        if child is None:
+        if node is None or child is None:
             break
         key = node.key_node(part) if node.kind == MAP and isinstance(part, str) else None
         found.append((key, child))

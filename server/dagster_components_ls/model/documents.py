@@ -311,7 +311,7 @@ def _convert(node: yaml.Node, duplicates: list[SyntaxProblem], active: set[int])
         items = [_convert(item, duplicates, active) for item in node.value]
         active.discard(id(node))
         return Node(SEQ, span, node.tag, items=items)
-    return Node(SCALAR, span, node.tag, text=node.value, style=node.style or None)
+    return Node(SCALAR, span, node.tag, text=node.value, style=getattr(node, "style", None) or None)
 
 
 def _node_span(node: yaml.Node) -> Span:

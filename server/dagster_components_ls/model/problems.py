@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Optional
+from typing import Any, Optional
 
 from .positions import LineIndex, Span
 
@@ -23,7 +23,7 @@ class Problem:
     code: str
     message: str
     severity: str = ERROR
-    data: Optional[dict] = None
+    data: Optional[dict[str, Any]] = None
 
     def shifted(self, delta: int) -> Problem:
         return Problem(self.span.shifted(delta), self.code, self.message, self.severity, self.data)

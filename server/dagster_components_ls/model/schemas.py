@@ -7,6 +7,7 @@ import json
 import math
 import re
 from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator
 from typing import Any, Optional
 
 import yaml
@@ -37,12 +38,16 @@ class SchemaError:
     """The union alternative the value was judged as, when no tag of the value chose it (the closest one)."""
 
 
+# A jsonschema keyword function: (validator, the keyword's value, instance, schema) -> its errors.
+Keyword = Callable[[Any, Any, Any, Any], Iterator[Any]]
+
+
 def is_template(value: Any) -> bool:
     """A string Dagster renders with Jinja: its type is only known after rendering."""
     return isinstance(value, str) and "{{" in value
 
 
-def deref(root: dict, schema: Any) -> Any:
+def deref(root: dict[str, Any], schema: Any) -> Any:
     """Follow local `#/$defs/...` references (Dagster's schemas use no others)."""
     seen = 0
     while isinstance(schema, dict) and "$ref" in schema and seen < 32:
@@ -56,7 +61,7 @@ def deref(root: dict, schema: Any) -> Any:
     return schema
 
 
-def branches(root: dict, schema: Any, instance: Any = None) -> list[dict]:
+def branches(root: dict[str, Any], schema: Any, instance: Any = None) -> list[dict[str, Any]]:
     """The alternatives of a schema, with Dagster's injected `| str` branch removed.
 
     Dagster adds `| str` to every non-`str` field so that `{{ }}` templates fit anywhere. A bare
@@ -67,7 +72,7 @@ def branches(root: dict, schema: Any, instance: Any = None) -> list[dict]:
     return _branches(root, schema, instance, ())
 
 
-def _branches(root: dict, schema: Any, instance: Any, outer: tuple[int, ...]) -> list[dict]:
+def _branches(root: dict[str, Any], schema: Any, instance: Any, outer: tuple[int, ...]) -> list[dict[str, Any]]:
     # `outer`: the alternatives being expanded around this one; meeting one again is a recursive
     # `$ref` (`Loop = Loop | int`), which adds nothing.
     schema = deref(root, schema)
@@ -81,13 +86,13 @@ def _branches(root: dict, schema: Any, instance: Any, outer: tuple[int, ...]) ->
         for i, alt in enumerate(alternatives)
         if not (i > 0 and deref(root, alt) == {"type": "string"} and not is_template(instance))
     ]
-    out: list[dict] = []
+    out: list[dict[str, Any]] = []
     for alt in kept:
         out.extend(_branches(root, alt, instance, (*outer, id(schema))))
     return out
 
 
-def object_properties(root: dict, schema: Any) -> dict[str, Any]:
+def object_properties(root: dict[str, Any], schema: Any) -> dict[str, Any]:
     """Every property an object schema (or any of its object alternatives) allows."""
     props: dict[str, Any] = {}
     for alt in branches(root, schema):
@@ -97,7 +102,7 @@ def object_properties(root: dict, schema: Any) -> dict[str, Any]:
     return props
 
 
-def schema_at(root: dict, path: KeyPath) -> list[dict]:
+def schema_at(root: dict[str, Any], path: KeyPath) -> list[dict[str, Any]]:
     """The schema alternatives that apply at a key path (through $ref, anyOf, items, additionalProperties)."""
     current = [root]
     for part in path:
@@ -105,9 +110,9 @@ def schema_at(root: dict, path: KeyPath) -> list[dict]:
     return current
 
 
-def step(root: dict, current: list[dict], part: str | int) -> list[dict]:
+def step(root: dict[str, Any], current: list[dict[str, Any]], part: str | int) -> list[dict[str, Any]]:
     """The schemas one key or list index below `current` (one step of `schema_at`)."""
-    nxt: list[dict] = []
+    nxt: list[dict[str, Any]] = []
     for schema in current:
         for alt in branches(root, schema):
             if isinstance(part, int):
@@ -125,7 +130,7 @@ def step(root: dict, current: list[dict], part: str | int) -> list[dict]:
     return nxt
 
 
-def deprecation(root: dict, alternatives: list[dict]) -> Optional[str]:
+def deprecation(root: dict[str, Any], alternatives: list[dict[str, Any]]) -> Optional[str]:
     """Why a field is deprecated ("" when its schema gives no reason), or None when it is not.
 
     pydantic writes `deprecated: true` for `Field(deprecated=...)`; the worker adds the reason as
@@ -139,7 +144,7 @@ def deprecation(root: dict, alternatives: list[dict]) -> Optional[str]:
     return None
 
 
-def validate(schema: dict, instance: Any) -> list[SchemaError]:
+def validate(schema: dict[str, Any], instance: Any) -> list[SchemaError]:
     """Every problem in `instance`, one per offending key or value, sorted by path."""
     validator = _validator_for(json.dumps(schema, sort_keys=True))
     errors = [t for e in validator.iter_errors(instance) for t in _translate(validator.schema, e)]
@@ -147,7 +152,7 @@ def validate(schema: dict, instance: Any) -> list[SchemaError]:
     return sorted(unique.values(), key=lambda e: (tuple(str(p) for p in e.path), e.key or ""))
 
 
-def _translate(root: dict, error: Any, branch: Optional[str] = None) -> list[SchemaError]:
+def _translate(root: dict[str, Any], error: Any, branch: Optional[str] = None) -> list[SchemaError]:
     if error.validator == _CLOSEST and error.context:
         # The errors of the alternative a union's value was judged as (see `_one_object_of`).
         name = def_name(root, error.schema) or error.schema.get("title")
@@ -172,7 +177,9 @@ def _validator_for(schema_json: str) -> Any:
 
     root = _without_recursion_in_place(json.loads(schema_json))
     # Keyword functions see the current sub-schema as `validator.schema`; $refs need the root.
-    bound = lambda check: _skip_templates(functools.partial(check, root))  # noqa: E731
+    def bound(check: Callable[..., Iterator[Any]]) -> Keyword:
+        return _skip_templates(functools.partial(check, root))
+
     cls = jsonschema.validators.extend(
         Draft202012Validator,
         validators={
@@ -196,7 +203,7 @@ _IN_PLACE_LISTS = ("allOf", "anyOf", "oneOf")
 _IN_PLACE_ONE = ("not", "if", "then", "else")
 
 
-def _without_recursion_in_place(root: dict) -> dict:
+def _without_recursion_in_place(root: dict[str, Any]) -> dict[str, Any]:
     """The schema with every `$ref` that leads back to itself without entering the value (`A = A | int`,
     `A = {$ref: A}`) cut: jsonschema would recurse until the stack overflows. An alternative that is
     such a reference is dropped; elsewhere it becomes `{}` (anything). Refs through properties or
@@ -232,7 +239,7 @@ def _without_recursion_in_place(root: dict) -> dict:
     return root
 
 
-def _resolve_one(root: dict, ref: str) -> Any:
+def _resolve_one(root: dict[str, Any], ref: str) -> Any:
     target: Any = root
     for part in ref[2:].split("/"):
         target = target.get(part.replace("~1", "/").replace("~0", "~"), {}) if isinstance(target, dict) else {}
@@ -255,7 +262,7 @@ def _cut_in_place(schema: Any, cyclic: set[str]) -> None:
         stack.extend(node[key] for key in _IN_PLACE_ONE if key in node)
 
 
-def _all_schemas(root: dict) -> list[dict]:
+def _all_schemas(root: dict[str, Any]) -> list[dict[str, Any]]:
     out, stack = [], [root]
     while stack:
         node = stack.pop()
@@ -267,14 +274,14 @@ def _all_schemas(root: dict) -> list[dict]:
     return out
 
 
-def _pattern(validator, pattern, instance, schema):
+def _pattern(validator: Any, pattern: Any, instance: Any, schema: Any) -> Iterator[Any]:
     from jsonschema import ValidationError
 
     if validator.is_type(instance, "string") and isinstance(pattern, str) and patterns.search(pattern, instance) is False:
         yield ValidationError(f"{instance!r} does not match {pattern!r}")
 
 
-def _pattern_properties(validator, pattern_properties, instance, schema):
+def _pattern_properties(validator: Any, pattern_properties: Any, instance: Any, schema: Any) -> Iterator[Any]:
     if not validator.is_type(instance, "object"):
         return
     for pattern, subschema in pattern_properties.items():
@@ -283,14 +290,14 @@ def _pattern_properties(validator, pattern_properties, instance, schema):
                 yield from validator.descend(value, subschema, path=key, schema_path=pattern)
 
 
-def _matches_a_pattern(key: str, schema: dict) -> bool:
+def _matches_a_pattern(key: str, schema: dict[str, Any]) -> bool:
     """Whether `patternProperties` covers the key; a pattern RE2 cannot run covers every key (judges nothing)."""
     return any(patterns.search(p, key) is not False for p in schema.get("patternProperties", {}))
 
 
-def _skip_templates(check):
+def _skip_templates(check: Keyword) -> Keyword:
     @functools.wraps(check)
-    def wrapper(validator, value, instance, schema):
+    def wrapper(validator: Any, value: Any, instance: Any, schema: Any) -> Iterator[Any]:
         if is_template(instance):
             return
         yield from check(validator, value, instance, schema)
@@ -298,7 +305,7 @@ def _skip_templates(check):
     return wrapper
 
 
-def _any_of(root, validator, alternatives, instance, schema):
+def _any_of(root: dict[str, Any], validator: Any, alternatives: Any, instance: Any, schema: Any) -> Iterator[Any]:
     from jsonschema import ValidationError
     from jsonschema.exceptions import best_match
 
@@ -335,7 +342,8 @@ def _any_of(root, validator, alternatives, instance, schema):
 _CLOSEST = "closest-alternative"
 
 
-def _one_object_of(root: dict, validator: Any, alternatives: list[dict], instance: dict):
+def _one_object_of(root: dict[str, Any], validator: Any, alternatives: list[dict[str, Any]], instance: dict[str, Any]
+                   ) -> Iterator[Any]:
     """A mapping judged by the one object alternative meant for it, never by a mix of all of them.
 
     A tag the alternatives tell apart by (`type: daily` against each one's `const`) chooses the
@@ -367,17 +375,17 @@ def _one_object_of(root: dict, validator: Any, alternatives: list[dict], instanc
     yield ValidationError(f"{_show(instance)} fits no alternative", validator=_CLOSEST, context=errors, schema=alt)
 
 
-def _closest_objects(root: dict, alternatives: list[dict], instance: dict) -> list[dict]:
+def _closest_objects(root: dict[str, Any], alternatives: list[dict[str, Any]], instance: dict[str, Any]) -> list[dict[str, Any]]:
     """The object alternatives that share the most keys with the value (its intended shape)."""
 
-    def shared(alt: dict) -> int:
+    def shared(alt: dict[str, Any]) -> int:
         return len(set(instance) & set(object_properties(root, alt)))
 
     best = max(shared(alt) for alt in alternatives)
     return [alt for alt in alternatives if shared(alt) == best]
 
 
-def _tagged(root: dict, alternatives: list[dict], instance: dict) -> Optional[tuple[str, list[dict]]]:
+def _tagged(root: dict[str, Any], alternatives: list[dict[str, Any]], instance: dict[str, Any]) -> Optional[tuple[str, list[dict[str, Any]]]]:
     """(tag key, the alternatives whose tag the value has) when every alternative fixes that key to a constant."""
     for key, value in instance.items():
         if is_template(value) or isinstance(value, (dict, list)):
@@ -388,7 +396,7 @@ def _tagged(root: dict, alternatives: list[dict], instance: dict) -> Optional[tu
     return None
 
 
-def _tag_of(root: dict, alternative: dict, key: str) -> Any:
+def _tag_of(root: dict[str, Any], alternative: dict[str, Any], key: str) -> Any:
     """The constant an object alternative requires at a key (`const`, or a one-member `enum`), else None."""
     prop = deref(root, (alternative.get("properties") or {}).get(key))
     if not isinstance(prop, dict):
@@ -399,7 +407,7 @@ def _tag_of(root: dict, alternative: dict, key: str) -> Any:
     return enum[0] if isinstance(enum, list) and len(enum) == 1 else None
 
 
-def _additional_properties(validator, allowed, instance, schema):
+def _additional_properties(validator: Any, allowed: Any, instance: Any, schema: Any) -> Iterator[Any]:
     from jsonschema import ValidationError
 
     if not validator.is_type(instance, "object") or allowed is True or allowed == {}:
@@ -416,12 +424,12 @@ def _additional_properties(validator, allowed, instance, schema):
         yield error
 
 
-def _type_fits(root: dict, schema: dict, instance: Any) -> bool:
+def _type_fits(root: dict[str, Any], schema: dict[str, Any], instance: Any) -> bool:
     types = _types_of(root, schema)
     return not types or _json_type(instance) in types or (_json_type(instance) == "integer" and "number" in types)
 
 
-def _types_of(root: dict, schema: Any) -> set[str]:
+def _types_of(root: dict[str, Any], schema: Any) -> set[str]:
     schema = deref(root, schema)
     if not isinstance(schema, dict):
         return set()
@@ -489,7 +497,7 @@ def _show(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def _type_message(validator, types, instance, schema):
+def _type_message(validator: Any, types: Any, instance: Any, schema: Any) -> Iterator[Any]:
     from jsonschema import ValidationError
 
     if not any(validator.is_type(instance, t) for t in ([types] if isinstance(types, str) else types)):
@@ -502,7 +510,7 @@ def _type_message(validator, types, instance, schema):
 _PY_TYPES = {"string": "str", "integer": "int", "number": "float", "boolean": "bool", "null": "None"}
 
 
-def type_label(root: dict, schema: Any, depth: int = 0) -> str:
+def type_label(root: dict[str, Any], schema: Any, depth: int = 0) -> str:
     """A schema as a readable type: `list[str] | None`, `'small' | 'medium'`, `int (5..1440)`, `AssetSpecUpdateKwargs`.
 
     Dagster's injected `| str` is left out (see `accepts_templates`).
@@ -519,7 +527,7 @@ def type_label(root: dict, schema: Any, depth: int = 0) -> str:
     return " | ".join(labels) or "Any"
 
 
-def accepts_templates(root: dict, schema: Any) -> bool:
+def accepts_templates(root: dict[str, Any], schema: Any) -> bool:
     """True when Dagster added `| str` to a field that is not a plain string: `{{ }}` fits where values do not."""
     everything = branches(root, schema, "{{ }}")
     kept = branches(root, schema)
@@ -527,7 +535,7 @@ def accepts_templates(root: dict, schema: Any) -> bool:
     return len(everything) > len(kept) and not plain_string
 
 
-def _alternative_labels(root: dict, alt: dict, depth: int) -> list[str]:
+def _alternative_labels(root: dict[str, Any], alt: dict[str, Any], depth: int) -> list[str]:
     if "enum" in alt and isinstance(alt["enum"], list):
         return [_literal(v) for v in alt["enum"]]
     if "const" in alt:
@@ -544,7 +552,7 @@ def _alternative_labels(root: dict, alt: dict, depth: int) -> list[str]:
     return [_kind_label(root, alt, kind, depth) for kind in kinds]
 
 
-def _kind_label(root: dict, alt: dict, kind: Any, depth: int) -> str:
+def _kind_label(root: dict[str, Any], alt: dict[str, Any], kind: Any, depth: int) -> str:
     if kind in ("integer", "number"):
         return _PY_TYPES[kind] + _bounds(alt)
     if kind == "array":
@@ -563,16 +571,17 @@ def _kind_label(root: dict, alt: dict, kind: Any, depth: int) -> str:
     return _PY_TYPES.get(kind, str(kind))
 
 
-def def_name(root: dict, alt: dict) -> Optional[str]:
+def def_name(root: dict[str, Any], alt: dict[str, Any]) -> Optional[str]:
     """The $defs name of a (dereferenced) schema, without pydantic's `Model` suffix."""
     for container in ("$defs", "definitions"):
-        for name, schema in (root.get(container) or {}).items():
+        defs: dict[str, Any] = root.get(container) or {}
+        for name, schema in defs.items():
             if schema is alt:
                 return name[: -len("Model")] if name.endswith("Model") and name != "Model" else name
     return None
 
 
-def _bounds(alt: dict) -> str:
+def _bounds(alt: dict[str, Any]) -> str:
     low, high = alt.get("minimum"), alt.get("maximum")
     if low is not None and high is not None:
         return f" ({_number(low)}..{_number(high)})"

@@ -4,6 +4,7 @@
 # as far as it reads it: a cache file written by another version, truncated or edited by hand must be
 # rebuilt, never half-used (a KeyError deep in a feature, a project stuck `loading`).
 
+from collections.abc import Callable
 from typing import Any, Optional
 
 
@@ -48,7 +49,7 @@ def _type_problem(entry: Any) -> Optional[str]:
 
 
 def _scope_problem(scope: dict[str, Any]) -> Optional[str]:
-    checks = {
+    checks: dict[str, Callable[[Any], bool]] = {
         "globals": _str_list,
         "deprecated": lambda v: _str_map(v, _is_str),
         "user_vars": lambda v: _str_map(v, _str_list),

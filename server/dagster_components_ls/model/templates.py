@@ -103,7 +103,7 @@ def attributes_used(text: str) -> frozenset[tuple[str, str]]:
 def attribute_spans(text: str, name: str, attribute: str) -> list[tuple[int, int]]:
     """(offset, length) of each `name.attribute` inside the template expressions of a string."""
     pattern = re.compile(rf"(?<![\w.]){re.escape(name)}\s*\.\s*{re.escape(attribute)}\b")
-    out = []
+    out: list[tuple[int, int]] = []
     for expression in _EXPRESSION.finditer(text):
         out.extend((expression.start(1) + m.start(), m.end() - m.start()) for m in pattern.finditer(expression.group(1)))
     return out
@@ -123,7 +123,7 @@ def env_references(text: str) -> list[EnvReference]:
 def name_offsets(text: str, name: str) -> list[int]:
     """Where a bare name appears inside the template expressions of a string."""
     pattern = re.compile(rf"(?<![\w.]){re.escape(name)}\b")
-    out = []
+    out: list[int] = []
     for expression in _EXPRESSION.finditer(text):
         out.extend(expression.start(1) + m.start() for m in pattern.finditer(expression.group(1)))
     return out

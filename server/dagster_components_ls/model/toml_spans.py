@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import re
-from typing import Optional
+from typing import Any, Optional
 
 from .positions import Span
 
 try:
     import tomllib
 except ModuleNotFoundError:  # Python 3.10
-    import tomli as tomllib  # type: ignore[no-redef]
+    import tomli as tomllib
 
 _BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
 _DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:[Zz]|[+-]\d{2}:\d{2})?")
@@ -18,7 +18,7 @@ _SCALAR = re.compile(r"[^,\]}\s#]+")
 _DECODE_POSITION = re.compile(r"\(at line (\d+), column (\d+)\)")
 
 
-def toml_spans(text: str) -> dict[tuple, tuple[Span, Span]]:
+def toml_spans(text: str) -> dict[tuple[Any, ...], tuple[Span, Span]]:
     """(key span, value span) of every key and array item of a valid TOML text, by key path.
 
     tomllib gives values but no positions; this scanner finds where each key path is written, for
@@ -37,11 +37,12 @@ def toml_spans(text: str) -> dict[tuple, tuple[Span, Span]]:
 class _TomlScanner:
     def __init__(self, text: str) -> None:
         self.text = text
-        self.spans: dict[tuple, tuple[Span, Span]] = {}
-        self._array_tables: dict[tuple, int] = {}
+        self.spans: dict[tuple[Any, ...], tuple[Span, Span]] = {}
+        self._array_tables: dict[tuple[Any, ...], int] = {}
 
     def scan(self) -> None:
-        text, pos, table = self.text, 0, ()
+        text, pos = self.text, 0
+        table: tuple[Any, ...] = ()
         while True:
             pos = self._skip(pos, newlines=True)
             if pos >= len(text):
@@ -64,7 +65,7 @@ class _TomlScanner:
                 pos = self._value(self._skip(pos + 1), (*path, keys[-1][0]), keys[-1][1])
             pos = self._skip(pos)
 
-    def _record_keys(self, prefix: tuple, keys: list[tuple[str, Span]]) -> tuple:
+    def _record_keys(self, prefix: tuple[Any, ...], keys: list[tuple[str, Span]]) -> tuple[Any, ...]:
         path = prefix
         for name, span in keys:
             path = (*path, name)
@@ -103,7 +104,7 @@ class _TomlScanner:
                 return keys, pos
             pos += 1
 
-    def _value(self, pos: int, path: tuple, key_span: Optional[Span]) -> int:
+    def _value(self, pos: int, path: tuple[Any, ...], key_span: Optional[Span]) -> int:
         text, start = self.text, pos
         if text[pos] == "[":
             index, pos = 0, pos + 1

@@ -54,31 +54,31 @@ class AssetViolation:
     rule: str
     message: str
     severity: str = ERROR
-    data: Optional[dict] = None
+    data: Optional[dict[str, Any]] = None
 
 
-AssetRule = Callable[[AssetPolicyInput, PolicyConfig], Iterator[tuple[str, str, str, dict]]]
+AssetRule = Callable[[AssetPolicyInput, PolicyConfig], Iterator[tuple[str, str, str, dict[str, Any]]]]
 """(asset, config) -> (rule, message, severity, data) for each violation."""
 
 
-def check_require_owners(asset: AssetPolicyInput, config: PolicyConfig) -> Iterator[tuple[str, str, str, dict]]:
+def check_require_owners(asset: AssetPolicyInput, config: PolicyConfig) -> Iterator[tuple[str, str, str, dict[str, Any]]]:
     setting = config.require_owners
     if setting is not None and setting.value and not asset.owners:
         yield ("require-owners", f"Asset '{asset.key}' has no owners; the project's policy requires at least one",
                setting.severity, {"asset_key": asset.key})
 
 
-def check_required_tags(asset: AssetPolicyInput, config: PolicyConfig) -> Iterator[tuple[str, str, str, dict]]:
+def check_required_tags(asset: AssetPolicyInput, config: PolicyConfig) -> Iterator[tuple[str, str, str, dict[str, Any]]]:
     setting = config.required_tags
     missing = [tag for tag in setting.value if tag not in asset.tags] if setting is not None else []
-    if missing:
+    if setting is not None and missing:
         names = ", ".join(f"'{t}'" for t in missing)
         noun = "tag" if len(missing) == 1 else "tags"
         yield ("required-tags", f"Asset '{asset.key}' lacks {noun} {names}, required by the project's policy",
                setting.severity, {"asset_key": asset.key, "missing": missing})
 
 
-def check_asset_key_pattern(asset: AssetPolicyInput, config: PolicyConfig) -> Iterator[tuple[str, str, str, dict]]:
+def check_asset_key_pattern(asset: AssetPolicyInput, config: PolicyConfig) -> Iterator[tuple[str, str, str, dict[str, Any]]]:
     setting = config.asset_key_pattern
     if setting is not None and re.fullmatch(setting.value, asset.key) is None:
         yield ("asset-key-pattern", f"Asset key '{asset.key}' does not match the project's pattern {setting.value}",

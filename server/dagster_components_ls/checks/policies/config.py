@@ -24,7 +24,7 @@ from ...project.files import read_text
 try:
     import tomllib
 except ModuleNotFoundError:  # Python 3.10
-    import tomli as tomllib  # type: ignore[no-redef]
+    import tomli as tomllib
 
 if TYPE_CHECKING:
     from ...project.discovery import Project
@@ -135,9 +135,9 @@ class _ConfigReader:
     def __init__(self, text: str) -> None:
         self.text = text
         self.problems: list[Problem] = []
-        self._spans: Optional[dict[tuple, tuple[Span, Span]]] = None
+        self._spans: Optional[dict[tuple[Any, ...], tuple[Span, Span]]] = None
 
-    def report(self, path: tuple, message: str, at_key: bool = False, data: Optional[dict] = None) -> None:
+    def report(self, path: tuple[Any, ...], message: str, at_key: bool = False, data: Optional[dict[str, Any]] = None) -> None:
         if self._spans is None:
             self._spans = toml_spans(self.text)
         for end in range(len(path), 0, -1):  # the path itself, else its nearest ancestor we can see
@@ -151,7 +151,7 @@ class _ConfigReader:
 
     def setting(self, rule: str, raw: Any) -> Optional[Setting[Any]]:
         """The rule's setting from its short or long form, None when nothing valid is left."""
-        path: tuple = (*TABLE, rule)
+        path: tuple[Any, ...] = (*TABLE, rule)
         severity = ERROR
         if isinstance(raw, dict) and ("value" in raw or set(raw) == {"severity"}):
             for key in raw:
@@ -168,7 +168,7 @@ class _ConfigReader:
         value = RULE_PARSERS[rule](self, rule, raw, path)
         return Setting(value, severity) if value is not None else None
 
-    def severity(self, rule: str, raw: Any, path: tuple) -> str:
+    def severity(self, rule: str, raw: Any, path: tuple[Any, ...]) -> str:
         if isinstance(raw, str) and raw in SEVERITIES:
             return raw
         if not isinstance(raw, str):
@@ -180,14 +180,14 @@ class _ConfigReader:
                         data={"suggestion": best})
         return ERROR
 
-    def expect(self, path: tuple, what: str, raw: Any, kind: type | tuple[type, ...]) -> bool:
+    def expect(self, path: tuple[Any, ...], what: str, raw: Any, kind: type | tuple[type, ...]) -> bool:
         """True when `raw` is of `kind`, else a wrong-type problem at the value."""
         if isinstance(raw, kind):
             return True
         self.report(path, f"{what} must be {_KIND_NAMES[kind]}, not {_a(raw)}")
         return False
 
-    def globs(self, rule: str, raw: Any, path: tuple) -> Optional[tuple[str, ...]]:
+    def globs(self, rule: str, raw: Any, path: tuple[Any, ...]) -> Optional[tuple[str, ...]]:
         if not self.expect(path, rule, raw, list):
             return None
         out = []
@@ -196,13 +196,13 @@ class _ConfigReader:
                 out.append(glob)
         return tuple(out)
 
-    def glob_ok(self, glob: str, rule: str, path: tuple, at_key: bool = False) -> bool:
+    def glob_ok(self, glob: str, rule: str, path: tuple[Any, ...], at_key: bool = False) -> bool:
         problem = glob_problem(glob)
         if problem is not None:
             self.report(path, f"'{glob}' in {rule} {problem}", at_key=at_key, data={"glob": glob})
         return problem is None
 
-    def per_type(self, rule: str, raw: Any, path: tuple, read: Callable[[str, Any, tuple], Any]) -> Optional[tuple]:
+    def per_type(self, rule: str, raw: Any, path: tuple[Any, ...], read: Callable[[str, Any, tuple[Any, ...]], Any]) -> Optional[tuple[Any, ...]]:
         """A table of type glob -> something: the pairs whose glob and value are valid."""
         if not self.expect(path, rule, raw, dict):
             return None
@@ -215,7 +215,7 @@ class _ConfigReader:
                 out.append((glob, parsed))
         return tuple(out)
 
-    def key_path(self, rule: str, raw: str, path: tuple, at_key: bool = False) -> Optional[tuple[str, ...]]:
+    def key_path(self, rule: str, raw: str, path: tuple[Any, ...], at_key: bool = False) -> Optional[tuple[str, ...]]:
         parts = tuple(raw.split("."))
         if any(not p or re.search(r"\s", p) for p in parts):
             self.report(path, f"'{raw}' in {rule} is not a key path under `attributes`: write keys joined by "
@@ -224,12 +224,12 @@ class _ConfigReader:
         return parts
 
 
-def _allowed_types(reader: _ConfigReader, rule: str, raw: Any, path: tuple) -> Optional[tuple[str, ...]]:
+def _allowed_types(reader: _ConfigReader, rule: str, raw: Any, path: tuple[Any, ...]) -> Optional[tuple[str, ...]]:
     return reader.globs(rule, raw, path)
 
 
-def _required_attributes(reader: _ConfigReader, rule: str, raw: Any, path: tuple) -> Optional[tuple]:
-    def read(glob: str, value: Any, at: tuple) -> tuple[tuple[str, ...], ...]:
+def _required_attributes(reader: _ConfigReader, rule: str, raw: Any, path: tuple[Any, ...]) -> Optional[tuple[Any, ...]]:
+    def read(glob: str, value: Any, at: tuple[Any, ...]) -> tuple[tuple[str, ...], ...]:
         if not reader.expect(at, f"{rule} for '{glob}'", value, list):
             return ()
         paths = []
@@ -243,8 +243,8 @@ def _required_attributes(reader: _ConfigReader, rule: str, raw: Any, path: tuple
     return reader.per_type(rule, raw, path, read)
 
 
-def _forbidden_values(reader: _ConfigReader, rule: str, raw: Any, path: tuple) -> Optional[tuple]:
-    def read(glob: str, value: Any, at: tuple) -> tuple:
+def _forbidden_values(reader: _ConfigReader, rule: str, raw: Any, path: tuple[Any, ...]) -> Optional[tuple[Any, ...]]:
+    def read(glob: str, value: Any, at: tuple[Any, ...]) -> tuple[Any, ...]:
         if not reader.expect(at, f"{rule} for '{glob}'", value, dict):
             return ()
         entries = []
@@ -261,11 +261,11 @@ def _forbidden_values(reader: _ConfigReader, rule: str, raw: Any, path: tuple) -
     return reader.per_type(rule, raw, path, read)
 
 
-def _require_owners(reader: _ConfigReader, rule: str, raw: Any, path: tuple) -> Optional[bool]:
+def _require_owners(reader: _ConfigReader, rule: str, raw: Any, path: tuple[Any, ...]) -> Optional[bool]:
     return raw if reader.expect(path, rule, raw, bool) else None
 
 
-def _required_tags(reader: _ConfigReader, rule: str, raw: Any, path: tuple) -> Optional[tuple[str, ...]]:
+def _required_tags(reader: _ConfigReader, rule: str, raw: Any, path: tuple[Any, ...]) -> Optional[tuple[str, ...]]:
     if not reader.expect(path, rule, raw, list):
         return None
     tags = []
@@ -278,7 +278,7 @@ def _required_tags(reader: _ConfigReader, rule: str, raw: Any, path: tuple) -> O
     return tuple(tags)
 
 
-def _asset_key_pattern(reader: _ConfigReader, rule: str, raw: Any, path: tuple) -> Optional[str]:
+def _asset_key_pattern(reader: _ConfigReader, rule: str, raw: Any, path: tuple[Any, ...]) -> Optional[str]:
     if not reader.expect(path, rule, raw, str):
         return None
     try:
@@ -286,10 +286,10 @@ def _asset_key_pattern(reader: _ConfigReader, rule: str, raw: Any, path: tuple) 
     except re.error as exc:
         reader.report(path, f"{rule} is not a valid regular expression: {exc}")
         return None
-    return raw
+    return str(raw)  # a str: expect() said so
 
 
-RULE_PARSERS: dict[str, Callable[[_ConfigReader, str, Any, tuple], Any]] = {
+RULE_PARSERS: dict[str, Callable[[_ConfigReader, str, Any, tuple[Any, ...]], Any]] = {
     "allowed-types": _allowed_types,
     "required-attributes": _required_attributes,
     "forbidden-values": _forbidden_values,

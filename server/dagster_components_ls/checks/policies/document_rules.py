@@ -27,7 +27,7 @@ def policy_problems(doc: YamlDocument, ctx: CheckContext, config: Optional[Polic
 def check_allowed_types(doc: YamlDocument, ctx: CheckContext, config: PolicyConfig) -> Iterator[Problem]:
     setting = config.allowed_types
     found = _typed_document(doc, ctx) if setting is not None else None
-    if found is None:
+    if setting is None or found is None:
         return
     key, written, node = found
     if any(type_matches(key, glob) for glob in setting.value):
@@ -42,7 +42,7 @@ def check_allowed_types(doc: YamlDocument, ctx: CheckContext, config: PolicyConf
 def check_required_attributes(doc: YamlDocument, ctx: CheckContext, config: PolicyConfig) -> Iterator[Problem]:
     setting = config.required_attributes
     found = _typed_document(doc, ctx) if setting is not None else None
-    if found is None:
+    if setting is None or found is None:
         return
     key, _, _ = found
     assert doc.root is not None
@@ -52,6 +52,7 @@ def check_required_attributes(doc: YamlDocument, ctx: CheckContext, config: Poli
         if not type_matches(key, glob):
             continue
         for parts in paths:
+            missing: list[tuple[Optional[Node], KeyPath]]
             if attributes is None:
                 missing = [(anchor, ("attributes", *parts))]
             else:
@@ -65,7 +66,7 @@ def check_required_attributes(doc: YamlDocument, ctx: CheckContext, config: Poli
 def check_forbidden_values(doc: YamlDocument, ctx: CheckContext, config: PolicyConfig) -> Iterator[Problem]:
     setting = config.forbidden_values
     found = _typed_document(doc, ctx) if setting is not None else None
-    if found is None:
+    if setting is None or found is None:
         return
     key, _, _ = found
     assert doc.root is not None

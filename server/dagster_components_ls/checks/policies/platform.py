@@ -42,7 +42,7 @@ ENTRY_POINT_GROUP = "dagster_components_ls.policies"
 
 
 def policy_request(parsed: ParsedFile, ctx: CheckContext,
-                   assets: Optional[Mapping[int, list]] = None) -> dict[str, Any]:
+                   assets: Optional[Mapping[int, list[Any]]] = None) -> dict[str, Any]:
     """Params of the worker's `policies` call for one file: its mapping documents as plain JSON, with
     the assets each produced when the definitions are loaded (asset-aware policies receive them).
 
@@ -67,7 +67,7 @@ BATCH_STRIDE = 100_000
 
 
 def policy_batch_request(files: Sequence[tuple[ParsedFile, CheckContext]],
-                         assets: Optional[Sequence[Mapping[int, list]]] = None) -> dict[str, Any]:
+                         assets: Optional[Sequence[Mapping[int, list[Any]]]] = None) -> dict[str, Any]:
     """One `policies` call for several files (`check`): one child per policy instead of one per file."""
     documents = []
     for number, (parsed, ctx) in enumerate(files):
@@ -133,7 +133,8 @@ def entry_point_problems(parsed: ParsedFile, results: Iterable[Mapping[str, Any]
                 span = asset_span(doc, violation["asset_key"])
                 data["asset_key"] = violation["asset_key"]
             else:
-                path = violation.get("path") if isinstance(violation.get("path"), list) else []
+                written = violation.get("path")
+                path = written if isinstance(written, list) else []
                 span = path_span(doc, path)
                 data["path"] = path
             out.append(Problem(span.shifted(doc.start), f"policy:{policy}", f"{violation['message']}{source}",
