@@ -14,7 +14,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any
 
-import adapter_schemas
+import adapter
+import adapter_tree
 import isolation
 import load
 import policies
@@ -72,8 +73,10 @@ def _hide_worker_modules() -> None:
     """Frees the names `registry`, `protocol`, ... for the user's own modules of the same name."""
     here = os.path.dirname(os.path.abspath(__file__))
     sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != here]
-    for module in (adapter_schemas, isolation, load, policies, protocol, registry, scaffold, validate):  # they hold each other by reference
-        sys.modules[f"dagster_components_ls_worker.{module.__name__}"] = sys.modules.pop(module.__name__)
+    ours = [name for name, module in sys.modules.items() if name != "__main__"
+            and os.path.dirname(os.path.abspath(getattr(module, "__file__", None) or "/")) == here]
+    for name in ours:  # they hold each other by reference
+        sys.modules[f"dagster_components_ls_worker.{name}"] = sys.modules.pop(name)
 
 
 def _limit_memory() -> None:
@@ -194,7 +197,7 @@ def _registry(params: dict[str, Any], progress: Progress) -> dict[str, Any]:
         raise BadRequest("seconds_per_module must be a positive number")
     # In the worker itself, so every later fork starts with Dagster, the installed packages of the
     # types the files name (validate would import them next) and those the project's modules import.
-    adapter_schemas.preload(tuple(extra_types))
+    adapter.preload(tuple(extra_types))
     _preload_project_imports(project_root, float(seconds) / 4)
     # A module that hangs, calls os._exit or crashes stops the build where it is: build again
     # without it, so it costs only its own types. Each attempt leaves out one more name.
@@ -221,7 +224,7 @@ def _validate(params: dict[str, Any], progress: Progress) -> dict[str, Any]:
     seconds = params.get("seconds_per_document", protocol.SECONDS_PER_DOCUMENT)
     if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or seconds <= 0:
         raise BadRequest("seconds_per_document must be a positive number")
-    adapter_schemas.preload(tuple(d["type"] for d in documents))  # e.g. dagster_dbt once, not 2 s per call
+    adapter.preload(tuple(d["type"] for d in documents))  # e.g. dagster_dbt once, not 2 s per call
     _preload_project_imports(project_root, float(seconds) / 4)
     # A document that hangs or ends the process stops the child where it is: validate again without
     # it, so it costs only itself. Each attempt leaves out one more document (by position).
@@ -239,7 +242,7 @@ def _validate(params: dict[str, Any], progress: Progress) -> dict[str, Any]:
             failed[left[int(stopped.step.name)]] = stopped.message
     results = iter(answer["results"])
     learned = answer.get("modules", [])
-    AFTER_RESPONSE.append(lambda: adapter_schemas.import_installed(learned))
+    AFTER_RESPONSE.append(lambda: adapter.import_installed(learned))
     return {"results": [{"index": d.get("index"), "type": d["type"], "errors": [], "skipped": None,
                          "failed": failed[i]} if i in failed else {**next(results), "failed": None}
                         for i, d in enumerate(documents)]}
@@ -251,14 +254,14 @@ def _parsing_dbt_when_stale(fn: Callable[..., Any]) -> Callable[..., Any]:
     only when the manifest is missing or older than the dbt project, not in every registry and
     validate call (Hooli's component module: 5 s each)."""
     def in_child(*args: Any) -> Any:
-        adapter_schemas.refresh_stored_state_only_when_asked(load.manifest_is_current)
+        adapter_tree.refresh_stored_state_only_when_asked(load.manifest_is_current)
         return fn(*args)
     return in_child
 
 
 def _preload_project_imports(project_root: str | None, seconds: float) -> None:
     """The installed packages the project's own modules import, imported here before the fork (see
-    adapter_schemas.preload_imports_of); never the project's own packages and modules."""
+    adapter.preload_imports_of); never the project's own packages and modules."""
     try:
         project = registry.read_project(Path(project_root)) if project_root else None
     except Exception:  # a broken pyproject.toml: the call's child reports it
@@ -270,7 +273,7 @@ def _preload_project_imports(project_root: str | None, seconds: float) -> None:
         own = {top, *(p.name.removesuffix(".py") for p in project.package_base.iterdir())}
     except OSError:
         return
-    adapter_schemas.preload_imports_of(project.package_base / top, own, seconds)
+    adapter.preload_imports_of(project.package_base / top, own, seconds)
 
 
 def _scaffold(params: dict[str, Any], progress: Progress) -> dict[str, Any]:
@@ -283,7 +286,7 @@ def _scaffold(params: dict[str, Any], progress: Progress) -> dict[str, Any]:
         raise BadRequest("type and folder_name must be strings")
     if scaffold_params is not None and not isinstance(scaffold_params, dict):
         raise BadRequest("params must be an object or null")
-    adapter_schemas.preload((typename,))
+    adapter.preload((typename,))
     return isolation.run_isolated(scaffold.scaffold, project_root, typename, folder_name, scaffold_params,
                                   bool(params.get("append")))
 
@@ -297,7 +300,7 @@ def _policies(params: dict[str, Any], progress: Progress) -> dict[str, Any]:
         raise BadRequest('documents must be a list of {"index": int, "type": str | null, "document": object}')
     if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or seconds <= 0:
         raise BadRequest("seconds_per_policy must be a positive number")
-    adapter_schemas.preload()  # platform packages import Dagster: once here, not in every policy's child
+    adapter.preload()  # platform packages import Dagster: once here, not in every policy's child
     return policies.run_policies(documents, isolation.run_isolated, float(seconds))
 
 
@@ -308,13 +311,13 @@ def _load(params: dict[str, Any], progress: Progress) -> dict[str, Any]:
         raise BadRequest("load needs project_root (a string) and prepare (a boolean)")
     if seconds is not None and (isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or seconds <= 0):
         raise BadRequest("seconds_per_document must be a positive number")
-    adapter_schemas.preload()
+    adapter.preload()
     try:
         result = isolation.run_isolated(load.load_project, project_root, prepare, seconds, cancellable=True)
     except isolation.Cancelled:
         return {"cancelled": True}
     learned = result.pop("modules", [])
-    AFTER_RESPONSE.append(lambda: adapter_schemas.import_installed(learned))
+    AFTER_RESPONSE.append(lambda: adapter.import_installed(learned))
     return result
 
 

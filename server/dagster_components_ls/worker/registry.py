@@ -17,7 +17,9 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+import adapter
 import adapter_schemas
+import adapter_scope
 import protocol
 
 SENTINEL_DEFAULT = "__DAGSTER_UNSET_DEFAULT__"
@@ -75,7 +77,7 @@ def build_registry(project_root: str | None, extra_modules: list[str], extra_typ
             found.add_module(name)
     for name in extra_modules:
         found.add_module(name)
-    for entry_point in adapter_schemas.registry_entry_points():
+    for entry_point in adapter.registry_entry_points():
         found.add_module(entry_point.value)
     # Last: a defs file may name a type by an alias of one found above.
     type_refs, template_var_refs = _defs_references(project) if project else ([], [])
@@ -83,18 +85,18 @@ def build_registry(project_root: str | None, extra_modules: list[str], extra_typ
         found.add_named_type(typename)
 
     step("reading Dagster's template scope and schemas")
-    scope_names, deprecated = adapter_schemas.template_globals()
+    scope_names, deprecated = adapter_scope.template_globals()
     return {
         "protocol": protocol.PROTOCOL_VERSION,
         "python": {"executable": sys.executable, "version": platform.python_version()},
-        "dagster_version": adapter_schemas.dagster_version(),
+        "dagster_version": adapter.dagster_version(),
         "types": sorted(found.types.values(), key=lambda t: t["key"]),
         "envelope_schema": _drop_sentinel_defaults(adapter_schemas.envelope_schema()),
         "post_processing_schema": _drop_sentinel_defaults(adapter_schemas.post_processing_schema()),
         "template_scope": {
             "globals": scope_names,
             "deprecated": deprecated,
-            "members": adapter_schemas.template_members(),
+            "members": adapter_scope.template_members(),
             "user_vars": {**_template_vars_modules(template_var_refs, found.guard), **found.user_vars},
             "per_type": found.per_type,
             "untemplated": found.untemplated,
@@ -124,7 +126,7 @@ class _Found:
     def add_module(self, name: str) -> None:
         module = self.guard.import_module(name)
         if module is not None:
-            for attr, cls in adapter_schemas.component_classes_in_module(module):
+            for attr, cls in adapter.component_classes_in_module(module):
                 self.add(f"{name}.{attr}", cls)
 
     def add_named_type(self, typename: str) -> None:
@@ -138,7 +140,7 @@ class _Found:
         if known is not None:  # `dagster.components.DefsFolderComponent`: a re-export of a known type
             self.types[known]["aliases"].append(typename)
             self.names.add(typename)
-        elif adapter_schemas.is_component_class(cls):
+        elif adapter.is_component_class(cls):
             self.add(typename, cls)
 
     def add(self, typename: str, cls: type) -> None:
@@ -147,8 +149,8 @@ class _Found:
         self.guard.step(f"describing '{typename}'", typename)
         try:
             described = adapter_schemas.describe_component(typename, cls)
-            additional = adapter_schemas.additional_scope_names(cls)
-            user_vars = sorted({*adapter_schemas.static_template_var_names(cls), *(additional or ())})
+            additional = adapter_scope.additional_scope_names(cls)
+            user_vars = sorted({*adapter_scope.static_template_var_names(cls), *(additional or ())})
             per_type = adapter_schemas.translation_vars(typename, cls)
             for path, names in adapter_schemas.required_scope_hints(described["schema"]).items():
                 per_type[path] = sorted({*per_type.get(path, ()), *names})
@@ -368,7 +370,7 @@ def _template_vars_modules(modules: list[str], guard: _Guard) -> dict[str, list[
     for name in modules:
         module = guard.import_module(name) if guard.find_spec(name) is not None else None
         if module is not None:
-            result[os.path.abspath(module.__file__ or name)] = adapter_schemas.template_var_names_in_module(module)
+            result[os.path.abspath(module.__file__ or name)] = adapter_scope.template_var_names_in_module(module)
     return result
 
 

@@ -7,7 +7,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-import adapter_schemas
+import adapter_scaffold
 import registry
 
 # A scaffolder writes through the file system, so it runs in a temporary folder named like the
@@ -22,7 +22,7 @@ def scaffold(project_root: str | None, typename: str, folder_name: str, params: 
         registry.make_importable(project)
     with tempfile.TemporaryDirectory(prefix="dagster-components-ls-scaffold-") as tmp:
         target = Path(tmp) / (folder_name or "component")
-        adapter_schemas.scaffold_object(target, typename, json.dumps(params) if params else None,
+        adapter_scaffold.scaffold_object(target, typename, json.dumps(params) if params else None,
                                 Path(project_root) if project_root else None, append)
         files = sorted(p for p in target.rglob("*") if p.is_file())
         return {"files": [{"path": p.relative_to(target).as_posix(), "text": p.read_text(errors="replace")}

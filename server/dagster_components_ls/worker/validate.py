@@ -35,7 +35,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import adapter_schemas
+import adapter
+import adapter_validate
 import registry
 
 TEMPLATE_MARKERS = ("{{", "{%", "{#")
@@ -77,7 +78,7 @@ def validate_documents(project_root: str | None, documents: list[dict[str, Any]]
         step(f"validating document {document.get('index')} ({document.get('type')})", str(position))
         results.append(validate_document(document, project_root, defs))
     own = project.root_module.split(".")[0] if project is not None else None
-    return {"results": results, "modules": adapter_schemas.installed_since(before, own)}
+    return {"results": results, "modules": adapter.installed_since(before, own)}
 
 
 def validate_document(document: dict[str, Any], project_root: str | None,
@@ -105,14 +106,14 @@ def _validate(typename: Any, attributes: Any, folder: str, project_root: str | N
         raise Skipped("`attributes` is a template")
     if attributes is not None and not isinstance(attributes, dict):
         raise Skipped("`attributes` is not a mapping")
-    model = adapter_schemas.attributes_model(cls)
+    model = adapter_validate.attributes_model(cls)
     if not attributes or model is None:  # the loader then calls `load(None)`, which builds `cls()`
         return _load(cls, None, folder, project_root, _Templates.of({}), defs)
-    if not adapter_schemas.accepts_attributes(model):
+    if not adapter_validate.accepts_attributes(model):
         return [{"path": ["attributes"], "kind": "not_resolvable",
                  "message": "The component takes no attributes (it is not Resolvable from YAML)"}]
     templates = _Templates.of(attributes)
-    instance, raw = adapter_schemas.validate_attributes(model, templates.value)
+    instance, raw = adapter_validate.validate_attributes(model, templates.value)
     if raw is None:
         return _load(cls, instance, folder, project_root, templates, defs)
     errors = _errors(raw, ("attributes",), templates)
@@ -121,7 +122,7 @@ def _validate(typename: Any, attributes: Any, folder: str, project_root: str | N
     return _load_around_required_templates(cls, model, raw, folder, project_root, templates, defs)
 
 
-def _load_around_required_templates(cls: type, model: type, raw: adapter_schemas.PydanticErrors, folder: str,
+def _load_around_required_templates(cls: type, model: type, raw: adapter_validate.PydanticErrors, folder: str,
                                     project_root: str | None, templates: "_Templates",
                                     defs: tuple[str, str] | None) -> list[dict[str, Any]]:
     """Steps 1 and 2 again, with a placeholder in each required field that only a template left empty.
@@ -151,7 +152,7 @@ def _load_around_required_templates(cls: type, model: type, raw: adapter_schemas
 
 def _validated(model: type, value: dict[str, Any], where: str) -> Any:
     try:
-        instance, errors = adapter_schemas.validate_attributes(model, value)
+        instance, errors = adapter_validate.validate_attributes(model, value)
     except Exception as e:  # e.g. a constraint on a required templated int field: TypeError
         raise Skipped(f"the templated {where} cannot be left out: {_describe(e)}") from None
     if errors is not None:
@@ -165,12 +166,12 @@ def _dotted(path: KeyPath) -> str:
 
 def _load(cls: type, instance: Any, folder: str, project_root: str | None,
           templates: "_Templates", defs: tuple[str, str] | None = None) -> list[dict[str, Any]]:
-    if adapter_schemas.loads_other_components(cls):
+    if adapter_validate.loads_other_components(cls):
         return []  # DefsFolderComponent's load is the whole folder's: other documents, not this one
     try:
-        found = adapter_schemas.load_component(cls, instance, folder, project_root, defs)
+        found = adapter_validate.load_component(cls, instance, folder, project_root, defs)
     except BaseException as e:  # a resolver or validator needing more than the YAML (or exiting): not ours
-        raised = adapter_schemas.raising_validator(cls, e)
+        raised = adapter_validate.raising_validator(cls, e)
         if raised is not None:  # ...unless the class's own validator raised it: a bug to show at its field
             name, path = raised
             return [{"path": path, "kind": "validator_raised",
@@ -188,7 +189,7 @@ def _load(cls: type, instance: Any, folder: str, project_root: str | None,
 def _unimportable(e: BaseException, templates: "_Templates", bases: tuple[str, ...]) -> list[dict[str, Any]]:
     """Errors at each string (under the field Dagster was resolving) naming a module or attribute
     that the resolver failed to import; [] when the failure was something else."""
-    path, names = adapter_schemas.unimportable_names(e)
+    path, names = adapter_validate.unimportable_names(e)
     if not names:
         return []
     errors = []
@@ -202,7 +203,7 @@ def _unimportable(e: BaseException, templates: "_Templates", bases: tuple[str, .
     return errors
 
 
-def _names(value: str, name: "adapter_schemas.Unimportable", bases: tuple[str, ...]) -> bool:
+def _names(value: str, name: "adapter_validate.Unimportable", bases: tuple[str, ...]) -> bool:
     """True when the reference `value` names the module (or attribute) that did not import, or a
     package above it: `nosuch.fn` names `nosuch`; `.ops.fn` names `<defs module>.ops`."""
     match = _REFERENCE.match(value.strip())
@@ -252,7 +253,7 @@ def _import_component(typename: Any) -> type:
     except BaseException as e:  # user code may raise anything, SystemExit included
         raise Skipped(f"importing '{module_name}' failed: {_describe(e)}") from None
     cls = getattr(module, attr, None)
-    if not adapter_schemas.is_component_class(cls):
+    if not adapter.is_component_class(cls):
         raise Skipped(f"'{typename}' is not a component class")
     return cls
 
@@ -281,13 +282,13 @@ def _leave_unset(instance: Any, path: tuple) -> bool:
             owner = owner[part] if isinstance(part, int) else getattr(owner, part)
         except (AttributeError, IndexError, KeyError, TypeError):
             return False
-    return adapter_schemas.leave_unset(owner, path[-1])
+    return adapter_validate.leave_unset(owner, path[-1])
 
 
 # --- pydantic errors -> key paths ----------------------------------------------------------------
 
 
-def _errors(raw: adapter_schemas.PydanticErrors, prefix: KeyPath, templates: "_Templates") -> list[dict[str, Any]]:
+def _errors(raw: adapter_validate.PydanticErrors, prefix: KeyPath, templates: "_Templates") -> list[dict[str, Any]]:
     """Errors with key paths as in the YAML, without union-branch noise or template-caused errors."""
     data = templates.at(prefix)
     mapped = []
@@ -339,7 +340,7 @@ def _member_positions(loc: tuple, data: Any, kind: str) -> list[int]:
     return members
 
 
-def _of_chosen_members(raw: adapter_schemas.PydanticErrors, data: Any) -> adapter_schemas.PydanticErrors:
+def _of_chosen_members(raw: adapter_validate.PydanticErrors, data: Any) -> adapter_validate.PydanticErrors:
     """The errors of one member per union of models, the one the value is meant as.
 
     Pydantic tries every member of a union and reports all their errors: `type: daily` also gets
@@ -370,7 +371,7 @@ def _of_chosen_members(raw: adapter_schemas.PydanticErrors, data: Any) -> adapte
     return kept
 
 
-def _union_sites(raw: adapter_schemas.PydanticErrors, data: Any) -> list[tuple]:
+def _union_sites(raw: adapter_validate.PydanticErrors, data: Any) -> list[tuple]:
     """The loc prefixes at which a union member is named, outermost first."""
     sites = {tuple(e["loc"])[:i] for e in raw for i in _member_positions(tuple(e["loc"]), data, e["type"])}
     return sorted(sites, key=len)
