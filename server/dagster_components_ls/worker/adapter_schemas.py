@@ -7,6 +7,7 @@ import inspect
 import types
 import typing
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 # Used only when probing a TranslationFnResolver's lambda fails; `spec` is always added.
@@ -83,6 +84,78 @@ def post_processing_schema() -> dict[str, Any] | None:
     return ComponentPostProcessingModel.model().model_json_schema()
 
 
+# --- Resolvable fields, walked once ---------------------------------------------------------------
+# A component's fields and, below them, the fields of every nested Resolvable type its annotations
+# name (`list[Replication]`, `Annotated[FunctionSpec | str, Resolver(...)]`): each consumer below
+# reads what it needs from the same walk.
+
+
+@dataclass(frozen=True)
+class ResolvableField:
+    """One field of a Resolvable type, met walking a component's fields (nested Resolvable types included)."""
+
+    owner: type
+    """The Resolvable type that declares the field."""
+    name: str
+    """Its attribute name."""
+    path: str
+    """Dotted attribute names from the component, list and dict levels left out: `replications.translation`."""
+    yaml_path: str
+    """The same path in YAML names: a field's Resolver may give it another (`model_field_name`)."""
+    annotation: Any
+    info: Any
+    """Dagster's AnnotationInfo (`type`, `field_info`); None when the owner's type hints stood in for it."""
+    parts: tuple[Any, ...]
+    """Every Annotated metadata item (Resolvers) and every class inside the annotation (see _annotation_parts)."""
+
+
+def resolvable_fields(cls: type, unreadable: str = "hints") -> Iterator[ResolvableField]:
+    """The fields of `cls` and of the Resolvable types below them, depth first, each type once.
+
+    `unreadable` says what to do with a type whose fields Dagster's `_get_annotations` cannot read
+    (a plain class with annotations and no `__init__`): "hints" reads its type hints instead, "skip"
+    leaves it and what is below it out, "raise" lets the error through.
+    """
+    from dagster.components.resolved.base import Resolvable
+    from dagster.components.resolved.model import Resolver
+
+    try:
+        from dagster.components.resolved.base import _get_annotations
+    except ImportError:
+        _get_annotations = None  # noqa: N806
+    seen: set[type] = set()
+
+    def fields_of(owner: type) -> dict[str, tuple[Any, Any]] | None:
+        try:
+            if _get_annotations is None:
+                raise ImportError("dagster.components.resolved.base._get_annotations")
+            return {name: (info.type, info) for name, info in _get_annotations(owner).items()}
+        except Exception:
+            if unreadable == "raise":
+                raise
+            if unreadable == "skip":
+                return None
+            try:
+                return {name: (hint, None) for name, hint in typing.get_type_hints(owner, include_extras=True).items()}
+            except Exception:
+                return {}
+
+    def walk(owner: type, prefix: str, yaml_prefix: str) -> Iterator[ResolvableField]:
+        if owner in seen or not issubclass(owner, Resolvable):
+            return
+        seen.add(owner)
+        for name, (annotation, info) in (fields_of(owner) or {}).items():
+            parts = tuple(_annotation_parts(annotation))
+            resolver = next((p for p in parts if isinstance(p, Resolver)), None)
+            yaml_name = getattr(resolver, "model_field_name", None) or name
+            yield ResolvableField(owner, name, f"{prefix}{name}", f"{yaml_prefix}{yaml_name}", annotation, info, parts)
+            for item in parts:
+                if isinstance(item, type):
+                    yield from walk(item, f"{prefix}{name}.", f"{yaml_prefix}{yaml_name}.")
+
+    yield from walk(cls, "", "")
+
+
 def translation_vars(typename: str, cls: type) -> dict[str, list[str]]:
     """Extra template names inside each `TranslationFnResolver` field, by dotted field path.
 
@@ -91,12 +164,11 @@ def translation_vars(typename: str, cls: type) -> dict[str, list[str]]:
     stand-in object that answers every attribute and item access.
     """
     try:
-        from dagster.components.resolved.base import Resolvable
         from dagster.components.utils.translation import TranslationFnResolver
     except ImportError:
         return _with_spec(KNOWN_TRANSLATION_VARS.get(typename, {}))
-    found: dict[str, list[str]] = {}
-    _walk_translation_fields(cls, "", Resolvable, TranslationFnResolver, found, set())
+    found = {field.path: _probe_translation_resolver(item)
+             for field in resolvable_fields(cls) for item in field.parts if isinstance(item, TranslationFnResolver)}
     known = KNOWN_TRANSLATION_VARS.get(typename, {})
     return {path: names if names is not None else sorted({*known.get(path, []), "spec"})
             for path, names in found.items()}
@@ -104,20 +176,6 @@ def translation_vars(typename: str, cls: type) -> dict[str, list[str]]:
 
 def _with_spec(table: dict[str, list[str]]) -> dict[str, list[str]]:
     return {path: sorted({*names, "spec"}) for path, names in table.items()}
-
-
-def _walk_translation_fields(cls: type, prefix: str, resolvable: type, resolver_cls: type,
-                             found: dict[str, Any], seen: set[type]) -> None:
-    if cls in seen or not issubclass(cls, resolvable):
-        return
-    seen.add(cls)
-    for name, annotation in _resolvable_fields(cls).items():
-        path = f"{prefix}{name}"
-        for item in _annotation_parts(annotation):
-            if isinstance(item, resolver_cls):
-                found[path] = _probe_translation_resolver(item)
-            elif isinstance(item, type):
-                _walk_translation_fields(item, f"{path}.", resolvable, resolver_cls, found, seen)
 
 
 def untemplated_fields(cls: type) -> list[str]:
@@ -130,32 +188,17 @@ def untemplated_fields(cls: type) -> list[str]:
     unknown-name checks there, which can hide a mistake but never invents one.
     """
     try:
-        from dagster.components.resolved.base import Resolvable
         from dagster.components.resolved.model import Resolver, _default_fn
         from dagster.components.utils.translation import TranslationFnResolver
     except ImportError:
         return []
-    found: list[str] = []
-
-    def walk(owner: type, prefix: str, seen: set[type]) -> None:
-        if owner in seen or not issubclass(owner, Resolvable):
-            return
-        seen.add(owner)
-        for name, annotation in _resolvable_fields(owner).items():
-            for item in _annotation_parts(annotation):
-                if isinstance(item, TranslationFnResolver):
-                    continue
-                if isinstance(item, Resolver):
-                    if not item.inject_before_resolve and getattr(item.fn, "callable", None) is not _default_fn.callable:
-                        found.append(f"{prefix}{name}")
-                elif isinstance(item, type):
-                    walk(item, f"{prefix}{name}.", seen)
-
     try:
-        walk(cls, "", set())
+        return sorted({field.path for field in resolvable_fields(cls) for item in field.parts
+                       if isinstance(item, Resolver) and not isinstance(item, TranslationFnResolver)
+                       and not item.inject_before_resolve
+                       and getattr(item.fn, "callable", None) is not _default_fn.callable})
     except Exception:
         return []
-    return sorted(set(found))
 
 
 def deprecated_fields(cls: type) -> dict[str, str]:
@@ -167,38 +210,25 @@ def deprecated_fields(cls: type) -> dict[str, str]:
     deprecated, use `connections` instead. ..."). An empty text means deprecated, reason unknown.
     """
     try:
-        from dagster.components.resolved.base import Resolvable, _get_annotations
+        from dagster.components.resolved.base import _get_annotations  # noqa: F401 - the walk reads with it
         from dagster.components.resolved.model import Resolver
     except ImportError:
         return {}
     found: dict[str, str] = {}
-
-    def walk(owner: type, prefix: str, seen: set[type]) -> None:
-        if owner in seen or not issubclass(owner, Resolvable):
-            return
-        seen.add(owner)
-        params = _deprecated_params(owner)
-        try:
-            annotations = _get_annotations(owner)
-        except Exception:  # a nested type Dagster cannot read: the others' fields still count
-            return
-        for name, info in annotations.items():
-            parts = list(_annotation_parts(info.type))
-            resolver = next((p for p in parts if isinstance(p, Resolver)), None)
-            yaml_name = getattr(resolver, "model_field_name", None) or name
-            reason = _field_deprecation(info.field_info) if info.field_info is not None else None
-            if reason is None and name in params:
-                reason = params[name]
+    params: dict[type, dict[str, str]] = {}
+    try:
+        # A nested type Dagster cannot read is left out: the others' fields still count.
+        for field in resolvable_fields(cls, unreadable="skip"):
+            resolver = next((p for p in field.parts if isinstance(p, Resolver)), None)
+            reason = _field_deprecation(field.info.field_info) if field.info.field_info is not None else None
+            if reason is None:
+                if field.owner not in params:
+                    params[field.owner] = _deprecated_params(field.owner)
+                reason = params[field.owner].get(field.name)
             if reason is None and resolver is not None:
                 reason = _warning_text(getattr(resolver.fn, "callable", resolver.fn))
             if reason is not None:
-                found[f"{prefix}{yaml_name}"] = reason
-            for item in parts:
-                if isinstance(item, type):
-                    walk(item, f"{prefix}{yaml_name}.", seen)
-
-    try:
-        walk(cls, "", set())
+                found[field.yaml_path] = reason
     except Exception:
         return {}
     return found
@@ -210,30 +240,15 @@ def declared_str_fields(cls: type) -> list[str]:
     `{"type": "string"}` alternative looks like the `| str` Dagster adds to every non-str field for
     templates, which the server leaves out when it judges a plain value: registry marks these."""
     try:
-        from dagster.components.resolved.base import Resolvable, _get_annotations, _get_resolver
+        from dagster.components.resolved.base import _get_annotations, _get_resolver  # noqa: F401
     except ImportError:
         return []
-    found: list[str] = []
-
-    def walk(owner: type, prefix: str, seen: set[type]) -> None:
-        if owner in seen or not issubclass(owner, Resolvable):
-            return
-        seen.add(owner)
-        for name, info in _get_annotations(owner).items():
-            resolver = _get_resolver(info.type, name)
-            yaml_name = resolver.model_field_name or name
-            model_type = resolver.model_field_type or info.type
-            if str in _union_members(model_type):
-                found.append(f"{prefix}{yaml_name}")
-            for item in _annotation_parts(info.type):
-                if isinstance(item, type):
-                    walk(item, f"{prefix}{yaml_name}.", seen)
-
     try:
-        walk(cls, "", set())
+        return sorted({field.yaml_path for field in resolvable_fields(cls, unreadable="raise")
+                       if str in _union_members(_get_resolver(field.annotation, field.name)
+                                                .model_field_type or field.annotation)})
     except Exception:  # a type Dagster cannot read: its schema stays as it is
         return []
-    return sorted(set(found))
 
 
 def _union_members(annotation: Any) -> list[Any]:
@@ -295,35 +310,25 @@ def own_scope_fields(typename: str, cls: type) -> dict[str, str]:
     Fields with `inject_before_resolve=False` and a function of their own are untemplated_fields.
     """
     try:
-        from dagster.components.resolved.base import Resolvable
         from dagster.components.resolved.model import ParentFn, Resolver, _default_fn
         from dagster.components.utils.translation import TranslationFnResolver
     except ImportError:
         return {}
     found: dict[str, str] = {}
-
-    def walk(owner: type, prefix: str, seen: set[type]) -> None:
-        if owner in seen or not issubclass(owner, Resolvable):
-            return
-        seen.add(owner)
-        for name, annotation in _resolvable_fields(owner).items():
-            path = f"{prefix}{name}"
-            for item in _annotation_parts(annotation):
+    try:
+        for field in resolvable_fields(cls):
+            for item in field.parts:
                 if isinstance(item, TranslationFnResolver):
-                    if _probe_translation_resolver(item) is None and path not in KNOWN_TRANSLATION_VARS.get(typename, {}):
-                        found[path] = "all"
+                    known = KNOWN_TRANSLATION_VARS.get(typename, {})
+                    if _probe_translation_resolver(item) is None and field.path not in known:
+                        found[field.path] = "all"
                 elif isinstance(item, Resolver):
                     fn = item.fn
                     if isinstance(fn, ParentFn):
-                        found[path] = "all"
+                        found[field.path] = "all"
                     elif item.inject_before_resolve and getattr(fn, "callable", None) is not _default_fn.callable \
                             and not _from_dagster(getattr(fn, "callable", None)):
-                        found.setdefault(path, "inside")
-                elif isinstance(item, type):
-                    walk(item, f"{path}.", seen)
-
-    try:
-        walk(cls, "", set())
+                        found.setdefault(field.path, "inside")
     except Exception:
         return {}
     return dict(sorted(found.items()))
@@ -362,18 +367,6 @@ def required_scope_hints(schema: Any) -> dict[str, list[str]]:
 
     walk(schema, "", frozenset())
     return {path: sorted(names) for path, names in sorted(found.items()) if names}
-
-
-def _resolvable_fields(cls: type) -> dict[str, Any]:
-    try:
-        from dagster.components.resolved.base import _get_annotations
-
-        return {name: info.type for name, info in _get_annotations(cls).items()}
-    except Exception:
-        try:
-            return typing.get_type_hints(cls, include_extras=True)
-        except Exception:
-            return {}
 
 
 def _annotation_parts(annotation: Any) -> Iterator[Any]:
