@@ -10,7 +10,7 @@ import platform
 import signal
 import sys
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import IO, Any
 
@@ -171,11 +171,11 @@ def _release(version: str) -> tuple[int, ...]:
     return tuple(parts)
 
 
-def _error(request_id: Any, kind: str, message: str, trace: str) -> dict[str, Any]:
+def _error(request_id: Any, kind: str, message: str, trace: str) -> protocol.ErrorResponse:
     return {"id": request_id, "error": {"message": message, "kind": kind, "traceback": trace}}
 
 
-def _ping(params: dict[str, Any], progress: Progress) -> dict[str, Any]:
+def _ping(params: dict[str, Any], progress: Progress) -> protocol.PingResult:
     return {
         "protocol": protocol.PROTOCOL_VERSION,
         "pid": os.getpid(),
@@ -183,7 +183,7 @@ def _ping(params: dict[str, Any], progress: Progress) -> dict[str, Any]:
     }
 
 
-def _registry(params: dict[str, Any], progress: Progress) -> dict[str, Any]:
+def _registry(params: dict[str, Any], progress: Progress) -> protocol.RegistryResult:
     project_root = params.get("project_root")
     extra_modules = params.get("extra_modules", [])
     extra_types = params.get("extra_types", [])
@@ -212,7 +212,7 @@ def _registry(params: dict[str, Any], progress: Progress) -> dict[str, Any]:
             excluded[failed.step.name] = failed.message
 
 
-def _validate(params: dict[str, Any], progress: Progress) -> dict[str, Any]:
+def _validate(params: dict[str, Any], progress: Progress) -> protocol.ValidateResult:
     project_root = params.get("project_root")
     documents = params.get("documents")
     if project_root is not None and not isinstance(project_root, str):
@@ -276,7 +276,7 @@ def _preload_project_imports(project_root: str | None, seconds: float) -> None:
     adapter.preload_imports_of(project.package_base / top, own, seconds)
 
 
-def _scaffold(params: dict[str, Any], progress: Progress) -> dict[str, Any]:
+def _scaffold(params: dict[str, Any], progress: Progress) -> protocol.ScaffoldResult:
     project_root = params.get("project_root")
     typename, folder_name = params.get("type"), params.get("folder_name", "component")
     scaffold_params = params.get("params")
@@ -291,7 +291,7 @@ def _scaffold(params: dict[str, Any], progress: Progress) -> dict[str, Any]:
                                   bool(params.get("append")))
 
 
-def _policies(params: dict[str, Any], progress: Progress) -> dict[str, Any]:
+def _policies(params: dict[str, Any], progress: Progress) -> protocol.PoliciesResult:
     documents = params.get("documents")
     seconds = params.get("seconds_per_policy", policies.SECONDS_PER_POLICY)
     if not isinstance(documents, list) or not all(
@@ -304,7 +304,7 @@ def _policies(params: dict[str, Any], progress: Progress) -> dict[str, Any]:
     return policies.run_policies(documents, isolation.run_isolated, float(seconds))
 
 
-def _load(params: dict[str, Any], progress: Progress) -> dict[str, Any]:
+def _load(params: dict[str, Any], progress: Progress) -> protocol.LoadResult:
     project_root, prepare = params.get("project_root"), params.get("prepare", False)
     seconds = params.get("seconds_per_document")
     if not isinstance(project_root, str) or not isinstance(prepare, bool):
@@ -325,7 +325,8 @@ def _shutdown(params: dict[str, Any], progress: Progress) -> dict[str, Any]:
     return {}
 
 
-HANDLERS: dict[str, Callable[[dict[str, Any], Progress], dict[str, Any]]] = {
+# Params stay plain dicts: each handler checks them (a bad one is a BadRequest) before it trusts their shape.
+HANDLERS: dict[str, Callable[[dict[str, Any], Progress], Mapping[str, Any]]] = {
     protocol.METHOD_PING: _ping,
     protocol.METHOD_REGISTRY: _registry,
     protocol.METHOD_POLICIES: _policies,

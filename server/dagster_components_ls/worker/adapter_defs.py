@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import adapter_tree
+import protocol
 
 
 def _graph(defs: Any) -> Any:
@@ -41,10 +42,10 @@ def merge_defs(all_defs: list[Any]) -> Any:
     return Definitions.merge(*all_defs) if all_defs else Definitions()
 
 
-def asset_nodes(defs: Any) -> dict[str, dict[str, Any]]:
+def asset_nodes(defs: Any) -> dict[str, protocol.AssetNode]:
     """The asset graph as plain JSON, by user-string key; stubs of external deps are marked."""
     graph = _graph(defs)
-    nodes = {}
+    nodes: dict[str, protocol.AssetNode] = {}
     for key in graph.get_all_asset_keys():
         node = graph.get(key)
         tags = dict(getattr(node, "tags", None) or {})

@@ -15,6 +15,7 @@ import adapter
 import adapter_defs
 import adapter_tree
 import adapter_validate
+import protocol
 import registry
 
 MAX_MESSAGE_CHARS = 2000
@@ -29,7 +30,13 @@ class BuildTimeout(BaseException):
     """A build that overran its budget (a BaseException, so user code's `except Exception` lets it by)."""
 
 
-def load_project(project_root: str, prepare: bool, seconds_per_document: float | None = None) -> dict[str, Any]:
+class LoadAnswer(protocol.LoadResult, total=False):
+    """The load's answer from its child: the result, and the installed modules it imported (for the worker)."""
+
+    modules: list[str]
+
+
+def load_project(project_root: str, prepare: bool, seconds_per_document: float | None = None) -> LoadAnswer:
     """See protocol.py (METHOD_LOAD). Runs in a forked child: it imports and runs the project's code."""
     with adapter.quiet_dagster_warnings():
         return _load_project(project_root, prepare, seconds_per_document)
@@ -55,7 +62,7 @@ def _time_limit(seconds: float | None) -> Iterator[None]:
         signal.signal(signal.SIGALRM, previous)
 
 
-def _load_project(project_root: str, prepare: bool, seconds_per_document: float | None = None) -> dict[str, Any]:
+def _load_project(project_root: str, prepare: bool, seconds_per_document: float | None = None) -> LoadAnswer:
     root = Path(project_root)
     project = registry.read_project(root)
     if project is None:
@@ -67,7 +74,7 @@ def _load_project(project_root: str, prepare: bool, seconds_per_document: float 
     _prefer_project_sources(project)
     _put_interpreter_scripts_on_path()
     os.environ.update(adapter_tree.project_env_file(root))  # a forked child: the worker's own stays as it was
-    failed: dict[Any, dict[str, Any]] = {}
+    failed: dict[Any, protocol.LoadError] = {}
 
     def fail(leaf: adapter_tree.Leaf, e: BaseException) -> None:
         failed.setdefault(leaf.loc, _leaf_error(leaf, e, root))
@@ -87,7 +94,7 @@ def _load_project(project_root: str, prepare: bool, seconds_per_document: float 
         return {"needs_prepare": [{"key": s.key, "path": str(s.leaf.path), "document": s.leaf.document,
                                    "reason": reason} for s, reason in stale],
                 "modules": _learned(before, project)}
-    prepared = []
+    prepared: list[protocol.Prepared] = []
     for state, reason in stale:
         started = time.monotonic()
         try:
@@ -106,7 +113,7 @@ def _load_project(project_root: str, prepare: bool, seconds_per_document: float 
 
 
 def _without_tree(project: "registry.ProjectConfig", tree_error: BaseException, root: Path,
-                  before: set[str]) -> dict[str, Any]:
+                  before: set[str]) -> LoadAnswer:
     """The load when the component tree cannot be built: the code location alone, if it loads."""
     if isinstance(tree_error, adapter_tree.TreeUnsupported) and project.code_location_file is None:
         tree_error = adapter_tree.TreeUnsupported(f"{tree_error}: on this Dagster, lineage needs the project's own "
@@ -124,7 +131,7 @@ def _without_tree(project: "registry.ProjectConfig", tree_error: BaseException, 
             "modules": _learned(before, project)}
 
 
-def _validation_errors(defs: Any, root: Path) -> list[dict[str, Any]]:
+def _validation_errors(defs: Any, root: Path) -> list[protocol.LoadError]:
     """What Dagster says of the built definitions as a whole (a resource that no file provides): a
     load error, while the assets' lineage is still shown."""
     try:
@@ -134,18 +141,18 @@ def _validation_errors(defs: Any, root: Path) -> list[dict[str, Any]]:
     return []
 
 
-def _assets(defs: Any, producers: dict[str, adapter_tree.Leaf]) -> list[dict[str, Any]]:
-    assets = []
+def _assets(defs: Any, producers: dict[str, adapter_tree.Leaf]) -> list[protocol.LoadedAsset]:
+    assets: list[protocol.LoadedAsset] = []
     for key, node in sorted(adapter_defs.asset_nodes(defs).items()):
         leaf = producers.get(key)
-        node["producer"] = {"path": str(leaf.path), "document": leaf.document} if leaf else None
-        assets.append(node)
+        producer: protocol.AssetProducer | None = {"path": str(leaf.path), "document": leaf.document} if leaf else None
+        assets.append(protocol.LoadedAsset(**node, producer=producer))
     return assets
 
 
 def _build_code_location(project: "registry.ProjectConfig", tree: Any, leaves: list[adapter_tree.Leaf],
-                         failed: dict[Any, dict[str, Any]], fail: Any, root: Path,
-                         seconds: float | None = None) -> tuple[Any, list[dict[str, Any]], bool]:
+                         failed: dict[Any, protocol.LoadError], fail: Any, root: Path,
+                         seconds: float | None = None) -> tuple[Any, list[protocol.LoadError], bool]:
     """(definitions, project errors, whether they are the code location's) as `dg list defs` loads
     them: the repository of the project's target module (`definitions.py`), which decides which
     files are imported (a legacy `load_defs` never imports a script beside a folder's
@@ -204,8 +211,8 @@ def _called_name(call: Any) -> str | None:
     return getattr(func, "attr", None) or getattr(func, "id", None)
 
 
-def _build(tree: Any, leaves: list[adapter_tree.Leaf], failed: dict[Any, dict[str, Any]], fail: Any,
-           root: Path, seconds: float | None = None) -> tuple[Any, list[dict[str, Any]]]:
+def _build(tree: Any, leaves: list[adapter_tree.Leaf], failed: dict[Any, protocol.LoadError], fail: Any,
+           root: Path, seconds: float | None = None) -> tuple[Any, list[protocol.LoadError]]:
     """The whole defs folder as Dagster builds it; when that fails, every document that builds on its
     own (without its folders' post_processing), so one broken document does not hide the others.
     With `seconds`, each document's build may take that long, and the whole build twice that."""
@@ -323,7 +330,7 @@ def _newest_file(folder: Path) -> tuple[float, Path] | None:
     return newest
 
 
-def _leaf_error(leaf: adapter_tree.Leaf, e: BaseException, root: Path) -> dict[str, Any]:
+def _leaf_error(leaf: adapter_tree.Leaf, e: BaseException, root: Path) -> protocol.LoadError:
     chain = _chain(e)
     document = _document_value(leaf) if leaf.document is not None else None
     key_path = None
@@ -335,7 +342,7 @@ def _leaf_error(leaf: adapter_tree.Leaf, e: BaseException, root: Path) -> dict[s
             "message": _message(chain), "traceback": _traceback(e)}
 
 
-def _project_error(e: BaseException, root: Path) -> dict[str, Any]:
+def _project_error(e: BaseException, root: Path) -> protocol.LoadError:
     """An error no document caused (the defs module raised, a defs file is not YAML, ...): at the
     deepest frame in the project's own files, else at no file."""
     chain = _chain(e)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from importlib.machinery import ModuleSpec
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import Any, TypedDict
 
 import adapter
 import adapter_schemas
@@ -63,7 +63,8 @@ Step = Callable[..., None]
 
 
 def build_registry(project_root: str | None, extra_modules: list[str], extra_types: list[str] = (),
-                   excluded: dict[str, str] | None = None, step: Step = lambda doing, name=None: None) -> dict[str, Any]:
+                   excluded: dict[str, str] | None = None,
+                   step: Step = lambda doing, name=None: None) -> protocol.RegistryResult:
     """`excluded`: modules and type keys an earlier attempt stopped at (hang, os._exit, crash), with
     why; they are not imported or described again, and are reported as module errors."""
     found = _Found(_Guard(dict(excluded or {}), step))
@@ -107,13 +108,20 @@ def build_registry(project_root: str | None, extra_modules: list[str], extra_typ
     }
 
 
+class _Distribution(TypedDict):
+    """The installed distribution a type comes from: {"package": "dagster-dbt", "version": "0.29.27"}."""
+
+    package: str | None
+    version: str | None
+
+
 class _Found:
     """The types, per-type scopes and import errors collected so far; first key wins."""
 
     def __init__(self, guard: "_Guard") -> None:
         self.guard = guard
         self.errors = guard.errors
-        self.types: dict[str, dict[str, Any]] = {}
+        self.types: dict[str, protocol.ComponentType] = {}
         self.user_vars: dict[str, list[str]] = {}
         self.per_type: dict[str, dict[str, list[str]]] = {}
         self.untemplated: dict[str, list[str]] = {}
@@ -173,7 +181,7 @@ class _Found:
                                          declared_str),
             "scaffold_params_schema": _drop_sentinel_defaults(described["scaffold_params_schema"]),
             "source": _source(cls),
-            **self._distribution(cls.__module__),
+            **self._distribution(cls.__module__),  # package, version
         }
         self.names.update([typename, *aliases])
         self.keys_by_class[id(cls)] = typename
@@ -188,7 +196,7 @@ class _Found:
         if own_scope:
             self.own_scope[typename] = own_scope
 
-    def _distribution(self, module_name: str) -> dict[str, str | None]:
+    def _distribution(self, module_name: str) -> "_Distribution":
         if self._distributions is None:  # reads every installed RECORD: about 0.1 s
             self._distributions = importlib.metadata.packages_distributions()
         top = module_name.split(".")[0]
@@ -374,7 +382,7 @@ def _template_vars_modules(modules: list[str], guard: _Guard) -> dict[str, list[
     return result
 
 
-def _source(cls: type) -> dict[str, Any] | None:
+def _source(cls: type) -> protocol.SourceLocation | None:
     module = sys.modules.get(cls.__module__)
     path = getattr(module, "__file__", None)
     if not path:

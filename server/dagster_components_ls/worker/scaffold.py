@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import adapter_scaffold
+import protocol
 import registry
 
 # A scaffolder writes through the file system, so it runs in a temporary folder named like the
@@ -15,7 +16,7 @@ import registry
 
 
 def scaffold(project_root: str | None, typename: str, folder_name: str, params: dict[str, Any] | None,
-             append: bool) -> dict[str, Any]:
+             append: bool) -> protocol.ScaffoldResult:
     """`{"files": [{"path": "defs.yaml", "text": "..."}]}`, paths relative to the target folder."""
     project = registry.read_project(Path(project_root)) if project_root else None
     if project is not None:

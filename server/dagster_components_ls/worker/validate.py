@@ -33,10 +33,11 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 import adapter
 import adapter_validate
+import protocol
 import registry
 
 TEMPLATE_MARKERS = ("{{", "{%", "{#")
@@ -58,8 +59,15 @@ class Skipped(Exception):
     """The document cannot be validated without the file system, environment or rendering."""
 
 
+class ValidateAnswer(TypedDict):
+    """The validate call's answer from its child: each document's result, and the installed modules imported."""
+
+    results: list[protocol.ValidatedDocument]
+    modules: list[str]
+
+
 def validate_documents(project_root: str | None, documents: list[dict[str, Any]],
-                       step: Callable[..., None] = lambda doing, name=None: None) -> dict[str, Any]:
+                             step: Callable[..., None] = lambda doing, name=None: None) -> ValidateAnswer:
     """Every document's result, each validated as one watched step (`step` names its position in
     `documents`, so a document that hangs or ends the process can be left out of a retry), and the
     installed modules the documents imported (`modules`), for the worker to keep for the next call."""
@@ -82,14 +90,15 @@ def validate_documents(project_root: str | None, documents: list[dict[str, Any]]
 
 
 def validate_document(document: dict[str, Any], project_root: str | None,
-                      defs: tuple[str, str] | None = None) -> dict[str, Any]:
+                      defs: tuple[str, str] | None = None) -> protocol.ValidatedDocument:
     """One document's result; whatever user code raises (SystemExit included) stays in it.
 
     `defs`: the project's defs module and its folder, when the project is known.
     """
-    typename = document.get("type")
+    typename: str = document["type"]  # the worker's handler checked it is there
     folder = os.path.abspath(document.get("folder") or ".")
-    result: dict[str, Any] = {"index": document.get("index"), "type": typename, "errors": [], "skipped": None}
+    result: protocol.ValidatedDocument = {"index": document.get("index"), "type": typename, "errors": [],
+                                          "skipped": None}
     try:
         result["errors"] = _validate(typename, document.get("attributes"), folder, project_root, defs)
     except Skipped as e:
@@ -100,7 +109,7 @@ def validate_document(document: dict[str, Any], project_root: str | None,
 
 
 def _validate(typename: Any, attributes: Any, folder: str, project_root: str | None,
-              defs: tuple[str, str] | None = None) -> list[dict[str, Any]]:
+              defs: tuple[str, str] | None = None) -> list[protocol.ValidateError]:
     cls = _import_component(typename)
     if isinstance(attributes, str) and _is_templated(attributes):
         raise Skipped("`attributes` is a template")
@@ -124,7 +133,7 @@ def _validate(typename: Any, attributes: Any, folder: str, project_root: str | N
 
 def _load_around_required_templates(cls: type, model: type, raw: adapter_validate.PydanticErrors, folder: str,
                                     project_root: str | None, templates: "_Templates",
-                                    defs: tuple[str, str] | None) -> list[dict[str, Any]]:
+                                    defs: tuple[str, str] | None) -> list[protocol.ValidateError]:
     """Steps 1 and 2 again, with a placeholder in each required field that only a template left empty.
 
     First with the placeholder passed on (resolvers see a plain string, and a dataclass component
@@ -165,7 +174,7 @@ def _dotted(path: KeyPath) -> str:
 
 
 def _load(cls: type, instance: Any, folder: str, project_root: str | None,
-          templates: "_Templates", defs: tuple[str, str] | None = None) -> list[dict[str, Any]]:
+          templates: "_Templates", defs: tuple[str, str] | None = None) -> list[protocol.ValidateError]:
     if adapter_validate.loads_other_components(cls):
         return []  # DefsFolderComponent's load is the whole folder's: other documents, not this one
     try:
@@ -174,7 +183,7 @@ def _load(cls: type, instance: Any, folder: str, project_root: str | None,
         raised = adapter_validate.raising_validator(cls, e)
         if raised is not None:  # ...unless the class's own validator raised it: a bug to show at its field
             name, path = raised
-            return [{"path": path, "kind": "validator_raised",
+            return [{"path": [*path], "kind": "validator_raised",
                      "message": f"The validator '{name}' raised {_describe(_innermost(e))}"}]
         unimportable = _unimportable(e, templates, _module_bases(folder, defs))
         if unimportable:  # ...nor is a Python reference in the YAML that does not import
@@ -186,13 +195,13 @@ def _load(cls: type, instance: Any, folder: str, project_root: str | None,
     return _errors(raw, tuple(path), templates)
 
 
-def _unimportable(e: BaseException, templates: "_Templates", bases: tuple[str, ...]) -> list[dict[str, Any]]:
+def _unimportable(e: BaseException, templates: "_Templates", bases: tuple[str, ...]) -> list[protocol.ValidateError]:
     """Errors at each string (under the field Dagster was resolving) naming a module or attribute
     that the resolver failed to import; [] when the failure was something else."""
     path, names = adapter_validate.unimportable_names(e)
     if not names:
         return []
-    errors = []
+    errors: list[protocol.ValidateError] = []
     for at, value in _strings_under(templates.at(tuple(path)), tuple(path)):
         found = next((n for n in names if _names(value, n, bases)), None)
         full = templates.original(at)
@@ -288,7 +297,8 @@ def _leave_unset(instance: Any, path: tuple) -> bool:
 # --- pydantic errors -> key paths ----------------------------------------------------------------
 
 
-def _errors(raw: adapter_validate.PydanticErrors, prefix: KeyPath, templates: "_Templates") -> list[dict[str, Any]]:
+def _errors(raw: adapter_validate.PydanticErrors, prefix: KeyPath,
+            templates: "_Templates") -> list[protocol.ValidateError]:
     """Errors with key paths as in the YAML, without union-branch noise or template-caused errors."""
     data = templates.at(prefix)
     mapped = []
@@ -297,7 +307,7 @@ def _errors(raw: adapter_validate.PydanticErrors, prefix: KeyPath, templates: "_
         path, injected_str = _walk(loc, data, error["type"])
         full = templates.original((*prefix, *path))
         mapped.append((full, injected_str, error))
-    kept: dict[KeyPath, dict[str, Any]] = {}
+    kept: dict[KeyPath, protocol.ValidateError] = {}
     for full, injected_str, error in mapped:
         if templates.touches(full):
             continue
