@@ -2,7 +2,8 @@
 
 # Supported: every release of Dagster 1.11, 1.12 and 1.13 (`__main__._check_dagster` refuses older
 # ones before anything here runs). Each function tries today's (1.13) name first and falls back to an
-# older name or to a plain re-implementation, so a rename costs one edit here and nowhere else.
+# older name or to a plain re-implementation, so a rename costs one edit in an adapter module
+# (adapter*.py, split by concern) and nowhere else.
 # Dagster is imported inside the functions, never at module level, so `ping` works (and fails
 # clearly later) in an interpreter without Dagster.
 

@@ -84,7 +84,6 @@ def post_processing_schema() -> dict[str, Any] | None:
     return ComponentPostProcessingModel.model().model_json_schema()
 
 
-# --- Resolvable fields, walked once ---------------------------------------------------------------
 # A component's fields and, below them, the fields of every nested Resolvable type its annotations
 # name (`list[Replication]`, `Annotated[FunctionSpec | str, Resolver(...)]`): each consumer below
 # reads what it needs from the same walk.

@@ -13,7 +13,6 @@ from typing import Any, Callable
 
 import adapter
 
-# --- Loading definitions (the `load` call) ---------------------------------------------------------
 # The loader is Dagster's own: `ComponentTree.for_project(root)` then `build_defs` on the defs
 # folder, which is what `dg list defs --path <defs>` runs. The root (`build_defs()` without a loc)
 # also enriches the definitions with every component type's JSON snapshot for the UI: 0.9 s of the

@@ -11,7 +11,6 @@ from typing import Any
 
 import adapter_tree
 
-# --- validation (the `validate` method) ----------------------------------------------------------
 # A pydantic error as the worker passes it on: {"type": "value_error", "loc": ("asset_key",),
 # "msg": "Value error, asset_key 'raw/x' uses ..."}; `input` and `ctx` are left out (not JSON).
 PydanticErrors = list[dict[str, Any]]

@@ -117,8 +117,8 @@ def _without_tree(project: "registry.ProjectConfig", tree_error: BaseException, 
     """The load when the component tree cannot be built: the code location alone, if it loads."""
     if isinstance(tree_error, adapter_tree.TreeUnsupported) and project.code_location_file is None:
         tree_error = adapter_tree.TreeUnsupported(f"{tree_error}: on this Dagster, lineage needs the project's own "
-                                             f"entry point ({project.code_location_target_module}); "
-                                             "Dagster 1.11.2 and newer load the defs folder without one")
+                                                  f"entry point ({project.code_location_target_module}); "
+                                                  "Dagster 1.11.2 and newer load the defs folder without one")
     repository, errors = None, [_project_error(tree_error, root)]
     if project.code_location_file is not None:
         try:

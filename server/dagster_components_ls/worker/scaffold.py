@@ -24,7 +24,7 @@ def scaffold(project_root: str | None, typename: str, folder_name: str, params: 
     with tempfile.TemporaryDirectory(prefix="dagster-components-ls-scaffold-") as tmp:
         target = Path(tmp) / (folder_name or "component")
         adapter_scaffold.scaffold_object(target, typename, json.dumps(params) if params else None,
-                                Path(project_root) if project_root else None, append)
+                                         Path(project_root) if project_root else None, append)
         files = sorted(p for p in target.rglob("*") if p.is_file())
         return {"files": [{"path": p.relative_to(target).as_posix(), "text": p.read_text(errors="replace")}
                           for p in files]}
