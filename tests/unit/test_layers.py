@@ -214,7 +214,7 @@ def test_component_file_names_are_written_once_and_copied_faithfully():
 
     names = list(COMPONENT_FILE_NAMES)
     assert list(_worker_constant("registry.py", "COMPONENT_FILE_NAMES")) == names
-    assert list(_worker_constant("adapter.py", "COMPONENT_FILE_NAMES")) == names
+    assert list(_worker_constant("adapter_tree.py", "COMPONENT_FILE_NAMES")) == names
     constants = (ROOT / "vscode-client" / "src" / "constants.ts").read_text(encoding="utf-8")
     ts = re.search(r"COMPONENT_FILE_NAMES\s*=\s*(\[[^\]]*\])", constants)
     assert ts is not None and json.loads(ts.group(1)) == names

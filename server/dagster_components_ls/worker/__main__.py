@@ -10,11 +10,12 @@ import platform
 import signal
 import sys
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import IO, Any
 
 import adapter
+import adapter_tree
 import isolation
 import load
 import policies
@@ -72,8 +73,10 @@ def _hide_worker_modules() -> None:
     """Frees the names `registry`, `protocol`, ... for the user's own modules of the same name."""
     here = os.path.dirname(os.path.abspath(__file__))
     sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != here]
-    for module in (adapter, isolation, load, policies, protocol, registry, scaffold, validate):  # they hold each other by reference
-        sys.modules[f"dagster_components_ls_worker.{module.__name__}"] = sys.modules.pop(module.__name__)
+    ours = [name for name, module in sys.modules.items() if name != "__main__"
+            and os.path.dirname(os.path.abspath(getattr(module, "__file__", None) or "/")) == here]
+    for name in ours:  # they hold each other by reference
+        sys.modules[f"dagster_components_ls_worker.{name}"] = sys.modules.pop(name)
 
 
 def _limit_memory() -> None:
@@ -168,11 +171,11 @@ def _release(version: str) -> tuple[int, ...]:
     return tuple(parts)
 
 
-def _error(request_id: Any, kind: str, message: str, trace: str) -> dict[str, Any]:
+def _error(request_id: Any, kind: str, message: str, trace: str) -> protocol.ErrorResponse:
     return {"id": request_id, "error": {"message": message, "kind": kind, "traceback": trace}}
 
 
-def _ping(params: dict[str, Any], progress: Progress) -> dict[str, Any]:
+def _ping(params: dict[str, Any], progress: Progress) -> protocol.PingResult:
     return {
         "protocol": protocol.PROTOCOL_VERSION,
         "pid": os.getpid(),
@@ -180,7 +183,7 @@ def _ping(params: dict[str, Any], progress: Progress) -> dict[str, Any]:
     }
 
 
-def _registry(params: dict[str, Any], progress: Progress) -> dict[str, Any]:
+def _registry(params: dict[str, Any], progress: Progress) -> protocol.RegistryResult:
     project_root = params.get("project_root")
     extra_modules = params.get("extra_modules", [])
     extra_types = params.get("extra_types", [])
@@ -209,7 +212,7 @@ def _registry(params: dict[str, Any], progress: Progress) -> dict[str, Any]:
             excluded[failed.step.name] = failed.message
 
 
-def _validate(params: dict[str, Any], progress: Progress) -> dict[str, Any]:
+def _validate(params: dict[str, Any], progress: Progress) -> protocol.ValidateResult:
     project_root = params.get("project_root")
     documents = params.get("documents")
     if project_root is not None and not isinstance(project_root, str):
@@ -251,7 +254,7 @@ def _parsing_dbt_when_stale(fn: Callable[..., Any]) -> Callable[..., Any]:
     only when the manifest is missing or older than the dbt project, not in every registry and
     validate call (Hooli's component module: 5 s each)."""
     def in_child(*args: Any) -> Any:
-        adapter.refresh_stored_state_only_when_asked(load.manifest_is_current)
+        adapter_tree.refresh_stored_state_only_when_asked(load.manifest_is_current)
         return fn(*args)
     return in_child
 
@@ -273,7 +276,7 @@ def _preload_project_imports(project_root: str | None, seconds: float) -> None:
     adapter.preload_imports_of(project.package_base / top, own, seconds)
 
 
-def _scaffold(params: dict[str, Any], progress: Progress) -> dict[str, Any]:
+def _scaffold(params: dict[str, Any], progress: Progress) -> protocol.ScaffoldResult:
     project_root = params.get("project_root")
     typename, folder_name = params.get("type"), params.get("folder_name", "component")
     scaffold_params = params.get("params")
@@ -288,7 +291,7 @@ def _scaffold(params: dict[str, Any], progress: Progress) -> dict[str, Any]:
                                   bool(params.get("append")))
 
 
-def _policies(params: dict[str, Any], progress: Progress) -> dict[str, Any]:
+def _policies(params: dict[str, Any], progress: Progress) -> protocol.PoliciesResult:
     documents = params.get("documents")
     seconds = params.get("seconds_per_policy", policies.SECONDS_PER_POLICY)
     if not isinstance(documents, list) or not all(
@@ -301,7 +304,7 @@ def _policies(params: dict[str, Any], progress: Progress) -> dict[str, Any]:
     return policies.run_policies(documents, isolation.run_isolated, float(seconds))
 
 
-def _load(params: dict[str, Any], progress: Progress) -> dict[str, Any]:
+def _load(params: dict[str, Any], progress: Progress) -> protocol.LoadResult:
     project_root, prepare = params.get("project_root"), params.get("prepare", False)
     seconds = params.get("seconds_per_document")
     if not isinstance(project_root, str) or not isinstance(prepare, bool):
@@ -322,7 +325,8 @@ def _shutdown(params: dict[str, Any], progress: Progress) -> dict[str, Any]:
     return {}
 
 
-HANDLERS: dict[str, Callable[[dict[str, Any], Progress], dict[str, Any]]] = {
+# Params stay plain dicts: each handler checks them (a bad one is a BadRequest) before it trusts their shape.
+HANDLERS: dict[str, Callable[[dict[str, Any], Progress], Mapping[str, Any]]] = {
     protocol.METHOD_PING: _ping,
     protocol.METHOD_REGISTRY: _registry,
     protocol.METHOD_POLICIES: _policies,

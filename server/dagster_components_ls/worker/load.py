@@ -12,6 +12,10 @@ from pathlib import Path
 from typing import Any
 
 import adapter
+import adapter_defs
+import adapter_tree
+import adapter_validate
+import protocol
 import registry
 
 MAX_MESSAGE_CHARS = 2000
@@ -26,7 +30,13 @@ class BuildTimeout(BaseException):
     """A build that overran its budget (a BaseException, so user code's `except Exception` lets it by)."""
 
 
-def load_project(project_root: str, prepare: bool, seconds_per_document: float | None = None) -> dict[str, Any]:
+class LoadAnswer(protocol.LoadResult, total=False):
+    """The load's answer from its child: the result, and the installed modules it imported (for the worker)."""
+
+    modules: list[str]
+
+
+def load_project(project_root: str, prepare: bool, seconds_per_document: float | None = None) -> LoadAnswer:
     """See protocol.py (METHOD_LOAD). Runs in a forked child: it imports and runs the project's code."""
     with adapter.quiet_dagster_warnings():
         return _load_project(project_root, prepare, seconds_per_document)
@@ -52,7 +62,7 @@ def _time_limit(seconds: float | None) -> Iterator[None]:
         signal.signal(signal.SIGALRM, previous)
 
 
-def _load_project(project_root: str, prepare: bool, seconds_per_document: float | None = None) -> dict[str, Any]:
+def _load_project(project_root: str, prepare: bool, seconds_per_document: float | None = None) -> LoadAnswer:
     root = Path(project_root)
     project = registry.read_project(root)
     if project is None:
@@ -60,35 +70,35 @@ def _load_project(project_root: str, prepare: bool, seconds_per_document: float 
     before = set(sys.modules)
     # DAGSTER_IS_DEV_CLI stays as dg sets it (project code may read it); only the refresh of stored
     # state that it asks for on every load is ours: prepared when missing or stale (below).
-    adapter.refresh_stored_state_only_when_asked(manifest_is_current)
+    adapter_tree.refresh_stored_state_only_when_asked(manifest_is_current)
     _prefer_project_sources(project)
     _put_interpreter_scripts_on_path()
-    os.environ.update(adapter.project_env_file(root))  # a forked child: the worker's own stays as it was
-    failed: dict[Any, dict[str, Any]] = {}
+    os.environ.update(adapter_tree.project_env_file(root))  # a forked child: the worker's own stays as it was
+    failed: dict[Any, protocol.LoadError] = {}
 
-    def fail(leaf: adapter.Leaf, e: BaseException) -> None:
+    def fail(leaf: adapter_tree.Leaf, e: BaseException) -> None:
         failed.setdefault(leaf.loc, _leaf_error(leaf, e, root))
 
     # The component tree finds the documents and their stored state. Finding them imports every
     # Python file of the defs folder, which a legacy `load_defs` entry point never does: a tree that
     # fails to build is not yet a load error when the code location loads without it.
     try:
-        tree = adapter.component_tree(root)
-        leaves = adapter.leaves(tree)
+        tree = adapter_tree.component_tree(root)
+        leaves = adapter_tree.leaves(tree)
     except Exception as e:  # noqa: BLE001 - the defs module or a defs file could not be read
         return _without_tree(project, e, root, before)
 
-    states = adapter.stored_states(tree, root, fail)
+    states = adapter_tree.stored_states(tree, root, fail)
     stale = [(state, reason) for state in states if (reason := _staleness(state))]
     if stale and not prepare:
         return {"needs_prepare": [{"key": s.key, "path": str(s.leaf.path), "document": s.leaf.document,
                                    "reason": reason} for s, reason in stale],
                 "modules": _learned(before, project)}
-    prepared = []
+    prepared: list[protocol.Prepared] = []
     for state, reason in stale:
         started = time.monotonic()
         try:
-            adapter.refresh_state(state, root)
+            adapter_tree.refresh_state(state, root)
         except Exception as e:  # noqa: BLE001 - dbt parse failed: the document that asked for it is told
             fail(state.leaf, e)
         prepared.append({"key": state.key, "reason": reason, "seconds": round(time.monotonic() - started, 2)})
@@ -103,16 +113,16 @@ def _load_project(project_root: str, prepare: bool, seconds_per_document: float 
 
 
 def _without_tree(project: "registry.ProjectConfig", tree_error: BaseException, root: Path,
-                  before: set[str]) -> dict[str, Any]:
+                  before: set[str]) -> LoadAnswer:
     """The load when the component tree cannot be built: the code location alone, if it loads."""
-    if isinstance(tree_error, adapter.TreeUnsupported) and project.code_location_file is None:
-        tree_error = adapter.TreeUnsupported(f"{tree_error}: on this Dagster, lineage needs the project's own "
-                                             f"entry point ({project.code_location_target_module}); "
-                                             "Dagster 1.11.2 and newer load the defs folder without one")
+    if isinstance(tree_error, adapter_tree.TreeUnsupported) and project.code_location_file is None:
+        tree_error = adapter_tree.TreeUnsupported(f"{tree_error}: on this Dagster, lineage needs the project's own "
+                                                  f"entry point ({project.code_location_target_module}); "
+                                                  "Dagster 1.11.2 and newer load the defs folder without one")
     repository, errors = None, [_project_error(tree_error, root)]
     if project.code_location_file is not None:
         try:
-            repository = adapter.load_code_location(root, project.code_location_target_module)
+            repository = adapter_tree.load_code_location(root, project.code_location_target_module)
         except Exception as e:  # noqa: BLE001 - the code location's own error is the one dg shows
             errors = [_project_error(e, root)]
     if repository is None:
@@ -121,28 +131,28 @@ def _without_tree(project: "registry.ProjectConfig", tree_error: BaseException, 
             "modules": _learned(before, project)}
 
 
-def _validation_errors(defs: Any, root: Path) -> list[dict[str, Any]]:
+def _validation_errors(defs: Any, root: Path) -> list[protocol.LoadError]:
     """What Dagster says of the built definitions as a whole (a resource that no file provides): a
     load error, while the assets' lineage is still shown."""
     try:
-        adapter.validate_definitions(defs)
+        adapter_defs.validate_definitions(defs)
     except Exception as e:  # noqa: BLE001 - the user's definitions are invalid
         return [_project_error(e, root)]
     return []
 
 
-def _assets(defs: Any, producers: dict[str, adapter.Leaf]) -> list[dict[str, Any]]:
-    assets = []
-    for key, node in sorted(adapter.asset_nodes(defs).items()):
+def _assets(defs: Any, producers: dict[str, adapter_tree.Leaf]) -> list[protocol.LoadedAsset]:
+    assets: list[protocol.LoadedAsset] = []
+    for key, node in sorted(adapter_defs.asset_nodes(defs).items()):
         leaf = producers.get(key)
-        node["producer"] = {"path": str(leaf.path), "document": leaf.document} if leaf else None
-        assets.append(node)
+        producer: protocol.AssetProducer | None = {"path": str(leaf.path), "document": leaf.document} if leaf else None
+        assets.append(protocol.LoadedAsset(**node, producer=producer))
     return assets
 
 
-def _build_code_location(project: "registry.ProjectConfig", tree: Any, leaves: list[adapter.Leaf],
-                         failed: dict[Any, dict[str, Any]], fail: Any, root: Path,
-                         seconds: float | None = None) -> tuple[Any, list[dict[str, Any]], bool]:
+def _build_code_location(project: "registry.ProjectConfig", tree: Any, leaves: list[adapter_tree.Leaf],
+                         failed: dict[Any, protocol.LoadError], fail: Any, root: Path,
+                         seconds: float | None = None) -> tuple[Any, list[protocol.LoadError], bool]:
     """(definitions, project errors, whether they are the code location's) as `dg list defs` loads
     them: the repository of the project's target module (`definitions.py`), which decides which
     files are imported (a legacy `load_defs` never imports a script beside a folder's
@@ -152,7 +162,7 @@ def _build_code_location(project: "registry.ProjectConfig", tree: Any, leaves: l
     if not failed and project.code_location_file is not None and not _only_loads_the_defs_folder(project.code_location_file):
         try:
             with _time_limit(2 * seconds if seconds else None):
-                repository = adapter.load_code_location(root, project.code_location_target_module)
+                repository = adapter_tree.load_code_location(root, project.code_location_target_module)
         except BaseException as e:  # noqa: BLE001 - located below, document by document (sys.exit too)
             repository, location_error = None, e
         if repository is not None:
@@ -201,15 +211,15 @@ def _called_name(call: Any) -> str | None:
     return getattr(func, "attr", None) or getattr(func, "id", None)
 
 
-def _build(tree: Any, leaves: list[adapter.Leaf], failed: dict[Any, dict[str, Any]], fail: Any,
-           root: Path, seconds: float | None = None) -> tuple[Any, list[dict[str, Any]]]:
+def _build(tree: Any, leaves: list[adapter_tree.Leaf], failed: dict[Any, protocol.LoadError], fail: Any,
+           root: Path, seconds: float | None = None) -> tuple[Any, list[protocol.LoadError]]:
     """The whole defs folder as Dagster builds it; when that fails, every document that builds on its
     own (without its folders' post_processing), so one broken document does not hide the others.
     With `seconds`, each document's build may take that long, and the whole build twice that."""
     if not failed:
         try:
             with _time_limit(2 * seconds if seconds else None):
-                return adapter.build_defs(tree), []
+                return adapter_tree.build_defs(tree), []
         except BaseException as e:  # noqa: BLE001 - located below, document by document (sys.exit too)
             whole = e
     else:
@@ -220,52 +230,52 @@ def _build(tree: Any, leaves: list[adapter.Leaf], failed: dict[Any, dict[str, An
             continue
         try:
             with _time_limit(seconds):
-                parts.append(adapter.build_defs(tree, leaf.loc))
+                parts.append(adapter_tree.build_defs(tree, leaf.loc))
         except BaseException as e:  # noqa: BLE001 - a build_defs that calls sys.exit is its document's error
             fail(leaf, e)
     if not failed:  # every document builds alone: a folder's post_processing, or the merge, failed
-        for folder in adapter.folder_documents(tree):
+        for folder in adapter_tree.folder_documents(tree):
             try:
                 with _time_limit(seconds):
-                    adapter.build_defs(tree, folder.loc)
+                    adapter_tree.build_defs(tree, folder.loc)
             except BaseException as e:  # noqa: BLE001
                 fail(folder, e)
     project_errors = [_project_error(whole, root)] if whole is not None and not failed else []
     try:
-        return adapter.merge_defs(parts), project_errors
+        return adapter_defs.merge_defs(parts), project_errors
     except Exception as e:  # noqa: BLE001 - e.g. two documents define the same asset key
-        return adapter.merge_defs([]), project_errors + [_project_error(e, root)]
+        return adapter_defs.merge_defs([]), project_errors + [_project_error(e, root)]
 
 
-def _producers(defs: Any, root: Path) -> dict[str, adapter.Leaf]:
+def _producers(defs: Any, root: Path) -> dict[str, adapter_tree.Leaf]:
     """Asset key -> the document or Python file that produced it, from what Dagster recorded: a YAML
     document by the code reference Dagster puts on each of its assets (its file and start line); an
     asset of a Python file by the file of the function that computes it."""
     project_root = root.resolve()
-    found = {key: adapter.Leaf(None, source, None) for key, source in adapter.compute_files(defs).items()
+    found = {key: adapter_tree.Leaf(None, source, None) for key, source in adapter_defs.compute_files(defs).items()
              if source.is_relative_to(project_root) and not _is_installed(source)}
     starts: dict[Path, list[int]] = {}
-    for key, (path, line) in adapter.component_file_references(defs).items():
+    for key, (path, line) in adapter_defs.component_file_references(defs).items():
         if path not in starts:
-            starts[path] = adapter.document_start_lines(path)
+            starts[path] = adapter_defs.document_start_lines(path)
         lines = starts[path]
         index = max((i for i, start in enumerate(lines) if start <= line), default=0)
-        found[key] = adapter.Leaf(None, path, index)
+        found[key] = adapter_tree.Leaf(None, path, index)
     return found
 
 
-def _tree_producers(tree: Any, leaves: list[adapter.Leaf], failed: dict[Any, Any], defs: Any,
-                    root: Path) -> dict[str, adapter.Leaf]:
+def _tree_producers(tree: Any, leaves: list[adapter_tree.Leaf], failed: dict[Any, Any], defs: Any,
+                    root: Path) -> dict[str, adapter_tree.Leaf]:
     """`_producers` for definitions the component tree built: where Dagster recorded nothing, the
     deepest declaration whose own definitions hold the asset (the tree cached each one while it
     built the whole). A Python file's module also holds the assets it imports (a schedule's file
     imports its asset), so a file claims an asset only when the asset's function is in that file."""
-    found: dict[str, adapter.Leaf] = {}
+    found: dict[str, adapter_tree.Leaf] = {}
     for leaf in sorted(leaves, key=lambda l: len(l.path.parts)):
         if leaf.loc in failed:
             continue
         try:
-            own = adapter.own_assets(adapter.build_defs(tree, leaf.loc))
+            own = adapter_defs.own_assets(adapter_tree.build_defs(tree, leaf.loc))
         except BaseException:  # noqa: BLE001 - already reported (a BuildTimeout or SystemExit too)
             continue
         for key, source in own:
@@ -280,7 +290,7 @@ def _tree_producers(tree: Any, leaves: list[adapter.Leaf], failed: dict[Any, Any
     return found
 
 
-def _staleness(state: adapter.StoredState) -> str | None:
+def _staleness(state: adapter_tree.StoredState) -> str | None:
     """Why the stored state must be prepared again, or None when it is current (or cannot be made:
     a dbt project folder that does not exist is the build's error to report, at its key)."""
     if any(not source.is_dir() for source in state.sources):
@@ -320,7 +330,7 @@ def _newest_file(folder: Path) -> tuple[float, Path] | None:
     return newest
 
 
-def _leaf_error(leaf: adapter.Leaf, e: BaseException, root: Path) -> dict[str, Any]:
+def _leaf_error(leaf: adapter_tree.Leaf, e: BaseException, root: Path) -> protocol.LoadError:
     chain = _chain(e)
     document = _document_value(leaf) if leaf.document is not None else None
     key_path = None
@@ -332,7 +342,7 @@ def _leaf_error(leaf: adapter.Leaf, e: BaseException, root: Path) -> dict[str, A
             "message": _message(chain), "traceback": _traceback(e)}
 
 
-def _project_error(e: BaseException, root: Path) -> dict[str, Any]:
+def _project_error(e: BaseException, root: Path) -> protocol.LoadError:
     """An error no document caused (the defs module raised, a defs file is not YAML, ...): at the
     deepest frame in the project's own files, else at no file."""
     chain = _chain(e)
@@ -361,7 +371,7 @@ def _chain(e: BaseException) -> list[BaseException]:
 
 def _message(chain: list[BaseException]) -> str:
     """The innermost error that is not one of Dagster's wrappers, as `Type: message`."""
-    wrappers = adapter.component_tree_error_types()
+    wrappers = adapter_tree.component_tree_error_types()
     own = [e for e in chain if not isinstance(e, wrappers)]
     error = own[-1] if own else chain[-1]
     # pydantic ends each error with "For further information visit https://errors.pydantic.dev/...": a
@@ -380,7 +390,7 @@ def _traceback(e: BaseException) -> str:
 
 def _resolution_path(chain: list[BaseException]) -> list[Any] | None:
     """The key path Dagster was resolving when it failed (`ResolutionContext.path`, deepest frame)."""
-    context_type = adapter.resolution_context_type()
+    context_type = adapter_validate.resolution_context_type()
     if context_type is None:
         return None
     path = None
@@ -428,7 +438,7 @@ def _string_leaves(value: Any, path: list[Any]) -> list[tuple[list[Any], str]]:
     return [(path, value)] if isinstance(value, str) and path[:1] == ["attributes"] else []
 
 
-def _document_value(leaf: adapter.Leaf) -> Any:
+def _document_value(leaf: adapter_tree.Leaf) -> Any:
     import yaml
 
     try:

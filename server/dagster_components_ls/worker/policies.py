@@ -14,7 +14,9 @@ import sys
 import time
 import traceback
 from collections.abc import Callable, Iterator, Mapping
-from typing import Any
+from typing import Any, TypedDict
+
+import protocol
 
 GROUP = "dagster_components_ls.policies"
 SECONDS_PER_POLICY = 5.0
@@ -27,19 +29,19 @@ class _OutOfTime(Exception):
 
 
 def run_policies(documents: list[dict[str, Any]], run_isolated: Callable[..., Any],
-                 seconds: float = SECONDS_PER_POLICY) -> dict[str, Any]:
+                 seconds: float = SECONDS_PER_POLICY) -> protocol.PoliciesResult:
     """Every installed policy over every document: {"results": [...], "errors": [...]} (see protocol.py)."""
-    results: list[dict[str, Any]] = []
-    errors: list[dict[str, Any]] = []
+    results: list[protocol.PolicyResult] = []
+    errors: list[protocol.PolicyError] = []
     for entry_point in entry_points():
-        origin = {"policy": entry_point.name, "package": _package(entry_point)}
+        policy, package = entry_point.name, _package(entry_point)
         try:
-            outcome = run_isolated(call_policy, entry_point.name, entry_point.value, documents, seconds)
+            outcome: PolicyAnswer = run_isolated(call_policy, entry_point.name, entry_point.value, documents, seconds)
         except Exception as e:  # isolation.ChildFailed: the child died (os._exit, a signal) before answering
-            errors.append({**origin, "index": None, "message": f"crashed: {e}"})
+            errors.append({"policy": policy, "package": package, "index": None, "message": f"crashed: {e}"})
             continue
-        results.extend({**origin, **r} for r in outcome["results"])
-        errors.extend({**origin, **e} for e in outcome["errors"])
+        results.extend({"policy": policy, "package": package, **r} for r in outcome["results"])
+        errors.extend({"policy": policy, "package": package, **e} for e in outcome["errors"])
     return {"results": results, "errors": errors}
 
 
@@ -49,10 +51,17 @@ def entry_points() -> list[importlib.metadata.EntryPoint]:
     return [unique[k] for k in sorted(unique, key=lambda k: (k[0], k[2] or ""))]
 
 
-def call_policy(name: str, value: str, documents: list[dict[str, Any]], seconds: float) -> dict[str, Any]:
+class PolicyAnswer(TypedDict):
+    """One policy's answer from its child, before the worker adds the policy's name and package."""
+
+    results: list[protocol.DocumentViolations]
+    errors: list[protocol.PolicyProblem]
+
+
+def call_policy(name: str, value: str, documents: list[dict[str, Any]], seconds: float) -> PolicyAnswer:
     """In the child: load one policy and call it on each document. Never raises."""
-    results: list[dict[str, Any]] = []
-    errors: list[dict[str, Any]] = []
+    results: list[protocol.DocumentViolations] = []
+    errors: list[protocol.PolicyProblem] = []
     try:
         function = importlib.metadata.EntryPoint(name=name, value=value, group=GROUP).load()
     except BaseException as e:
@@ -102,18 +111,18 @@ def _expire(signum: int, frame: Any) -> None:
     raise _OutOfTime()
 
 
-def _violations(answer: Any) -> tuple[list[dict[str, Any]], str | None]:
+def _violations(answer: Any) -> tuple[list[protocol.Violation], str | None]:
     """The well-formed violations of one answer, and what was wrong with the rest (None if nothing)."""
     shape = '{"path": [...], "message": "..."}'
     if not isinstance(answer, (list, tuple)):
         hint = " (return [] when the document passes)" if answer is None else ""
         return [], f"returned {_a(answer)}, not a list of {shape}{hint}"
-    good: list[dict[str, Any]] = []
+    good: list[protocol.Violation] = []
     problem = None
     for item in answer[:MAX_VIOLATIONS]:
         reason = _bad_violation(item)
         if reason is None:
-            violation: dict[str, Any] = {"message": _clip(item["message"], MAX_MESSAGE)}
+            violation: protocol.Violation = {"message": _clip(item["message"], MAX_MESSAGE)}
             if "path" in item:
                 violation["path"] = list(item["path"])
             else:

@@ -1,5 +1,7 @@
 """The JSON-lines wire format between the server and the worker (stdlib only, no other imports)."""
 
+from typing import Any, TypedDict
+
 # One request per line on the worker's stdin, one response per line on its stdout:
 #   -> {"id": 1, "method": "registry", "params": {"project_root": "/p", "extra_modules": []}}
 #   <- {"id": 1, "result": {...}}
@@ -7,6 +9,22 @@
 # Anything the user's code prints goes to the worker's stderr, never to stdout.
 
 PROTOCOL_VERSION = 1
+# The payloads below are TypedDicts: the wire is plain JSON, and they only name its shapes.
+# A list of keys and indices from a document's root: ["attributes", "jobs", 2, "name"].
+KeyPath = list[str | int]
+
+
+# {"executable": "/p/.venv/bin/python", "version": "3.11.7"}
+class PythonInfo(TypedDict):
+    executable: str
+    version: str
+
+
+# {"protocol": 1, "pid": 4242, "python": {"executable": "/p/.venv/bin/python", "version": "3.11.7"}}
+class PingResult(TypedDict):
+    protocol: int
+    pid: int
+    python: PythonInfo
 
 METHOD_PING = "ping"
 METHOD_REGISTRY = "registry"
@@ -20,6 +38,12 @@ METHOD_SHUTDOWN = "shutdown"
 # it, so a call that times out can be blamed on the step it was in:
 #   <- {"id": 1, "progress": "importing 'shop.components.gadget'"}
 
+
+# {"id": 1, "progress": "importing 'shop.components.gadget'"}
+class ProgressMessage(TypedDict):
+    id: Any
+    progress: str
+
 # Registry params (METHOD_REGISTRY):
 # -> {"project_root": "/p" | null, "extra_modules": ["mod", ...], "extra_types": ["pkg.Type", ...],
 #     "seconds_per_module": 60}        # optional: one module's import (or one type's description) budget
@@ -27,6 +51,13 @@ METHOD_SHUTDOWN = "shutdown"
 # overruns its budget, or ends the process (os._exit, a segfault), is left out and the build runs
 # again without it, so it costs only its own types; its module_errors entry says what happened:
 # "did not finish within 60 s", "ended the process (exit code 7)", "crashed the process (signal 11, SIGSEGV)".
+class RegistryParams(TypedDict, total=False):
+    project_root: str | None
+    extra_modules: list[str]
+    extra_types: list[str]
+    seconds_per_module: float
+
+
 SECONDS_PER_MODULE = 60
 # The Dagster releases the worker supports: every patch release of these families (CI runs the
 # lowest patch of each and the newest pinned one). Older ones are refused with this in the message.
@@ -84,6 +115,52 @@ SUPPORTED_DAGSTER = "1.11, 1.12 and 1.13"
 # - module_errors keys: a module that raised on import (any exception, SystemExit included), or a
 #   type key whose class was imported but could not be described (its model raised).
 
+# {"path": "/abs/file.py", "line": 12}
+class SourceLocation(TypedDict):
+    path: str
+    line: int | None
+
+
+# {"key": "dagster_dbt.DbtProjectComponent", "aliases": [...], "summary": "...", "description": "...",
+#  "schema": {...}, "scaffold_params_schema": null, "source": {...}, "package": "dagster-dbt", "version": "0.29.27"}
+class ComponentType(TypedDict):
+    key: str
+    aliases: list[str]
+    summary: str | None
+    description: str | None
+    schema: dict[str, Any] | None
+    scaffold_params_schema: dict[str, Any] | None
+    source: SourceLocation | None
+    package: str | None
+    version: str | None
+
+
+# {"globals": ["env", "dg", ...], "deprecated": {"project_root": "use {{ context.project_root }}"}, "members": {...},
+#  "user_vars": {...}, "per_type": {...}, "untemplated": {...}, "additional": {...}, "own_scope": {...}}
+class TemplateScope(TypedDict):
+    globals: list[str]
+    deprecated: dict[str, str]
+    members: dict[str, list[str]]
+    user_vars: dict[str, list[str]]
+    per_type: dict[str, dict[str, list[str]]]
+    untemplated: dict[str, list[str]]
+    additional: dict[str, list[str]]
+    own_scope: dict[str, dict[str, str]]
+
+
+# {"protocol": 1, "python": {...}, "dagster_version": "1.13.27", "types": [...], "envelope_schema": {...},
+#  "post_processing_schema": {...}, "template_scope": {...}, "module_errors": {"some.module": "..."}}
+class RegistryResult(TypedDict):
+    protocol: int
+    python: PythonInfo
+    dagster_version: str
+    types: list[ComponentType]
+    envelope_schema: dict[str, Any]
+    post_processing_schema: dict[str, Any] | None
+    template_scope: TemplateScope
+    module_errors: dict[str, str]
+
+
 # Policies (METHOD_POLICIES): every entry point of the group `dagster_components_ls.policies`, called
 # on every document (signature: dagster_components_ls/policies.py, schemas/README.md).
 # -> {"documents": [{"index": 0,                       # echoed in the answer; the server's choice
@@ -105,6 +182,58 @@ SUPPORTED_DAGSTER = "1.11, 1.12 and 1.13"
 # - Each entry point runs in its own forked child: one policy's failure never costs another's results.
 #   A policy with a second positional parameter is called as policy(document, assets), assets being
 #   None when the request carries none.
+
+# {"index": 0, "type": "acme_platform.ResearchJob" | null, "document": {"type": ..., "attributes": ...},
+#  "assets": [{"key": "customers", ...}] | null}
+class PolicyDocument(TypedDict, total=False):
+    index: int
+    type: str | None
+    document: dict[str, Any]
+    assets: list["AssetNode"] | None
+
+
+# {"documents": [{"index": 0, "type": ..., "document": {...}}], "seconds_per_policy": 5}
+class PoliciesParams(TypedDict, total=False):
+    documents: list[PolicyDocument]
+    seconds_per_policy: float
+
+
+# {"path": ["attributes", "owner"], "message": "..."} or {"asset_key": "raw/x", "message": "..."}
+class Violation(TypedDict, total=False):
+    path: KeyPath
+    asset_key: str
+    message: str
+
+
+# {"index": 0, "violations": [{"path": ["attributes", "owner"], "message": "..."}]}
+class DocumentViolations(TypedDict):
+    index: int
+    violations: list[Violation]
+
+
+# {"index": 0 | null, "message": "raised ValueError: boom"}
+class PolicyProblem(TypedDict):
+    index: int | None
+    message: str
+
+
+# {"policy": "acme-naming", "package": "acme-platform", "index": 0, "violations": [...]}
+class PolicyResult(DocumentViolations):
+    policy: str
+    package: str | None
+
+
+# {"policy": "bad-policy", "package": "bad-policies", "index": null, "message": "could not be loaded: ..."}
+class PolicyError(PolicyProblem):
+    policy: str
+    package: str | None
+
+
+# {"results": [{"policy": ..., "index": 0, "violations": [...]}], "errors": [{"policy": ..., "message": ...}]}
+class PoliciesResult(TypedDict):
+    results: list[PolicyResult]
+    errors: list[PolicyError]
+
 
 # Validate params and result (METHOD_VALIDATE): the component's own validation of each document's
 # attributes, as Dagster's loader runs it (the derived model, then `Component.load`), without
@@ -149,12 +278,72 @@ SUPPORTED_DAGSTER = "1.11, 1.12 and 1.13"
 #   ("did not finish within 30 s", "ended the process (exit code 7)") and no errors, and the call
 #   runs again without it, so it costs only itself. Installed modules the child imported are
 #   imported by the worker after answering, so the next call's child starts with them.
+# {"index": 0, "type": "acme_platform.ResearchJob", "attributes": {...}, "template_vars_module": null,
+#  "folder": "/p/src/p/defs/churn"}  (`type` is required)
+class ValidateDocument(TypedDict, total=False):
+    index: int
+    type: str
+    attributes: Any
+    template_vars_module: str | None
+    folder: str
+
+
+# {"project_root": "/p", "documents": [{"index": 0, "type": "...", ...}], "seconds_per_document": 30}
+class ValidateParams(TypedDict, total=False):
+    project_root: str | None
+    documents: list[ValidateDocument]
+    seconds_per_document: float
+
+
+# {"path": ["attributes", "asset_key"], "message": "asset_key 'raw/x' uses ...", "kind": "value_error"}
+class _ValidateErrorKeys(TypedDict):
+    path: KeyPath
+    message: str
+    kind: str
+
+
+# {"path": [...], "message": "...", "kind": "value_error", "suggestions": ["research/x"]}
+class ValidateError(_ValidateErrorKeys, total=False):
+    suggestions: list[str]
+
+
+# {"index": 0, "type": "acme_platform.ResearchJob", "errors": [...], "skipped": null}  (as a document's child answers)
+class ValidatedDocument(TypedDict):
+    index: int | None
+    type: str
+    errors: list[ValidateError]
+    skipped: str | None
+
+
+# {"index": 0, "type": "...", "errors": [...], "skipped": null, "failed": "did not finish within 30 s"}
+class ValidateDocumentResult(ValidatedDocument):
+    failed: str | None
+
+
+# {"results": [{"index": 0, "type": "...", "errors": [], "skipped": null, "failed": null}]}
+class ValidateResult(TypedDict):
+    results: list[ValidateDocumentResult]
+
+
 SECONDS_PER_DOCUMENT = 30
 
 # Result kinds of an error response.
 ERROR_EXCEPTION = "exception"  # the call raised (user code or Dagster)
 ERROR_BAD_REQUEST = "bad-request"  # unknown method or malformed params
 ERROR_NO_DAGSTER = "no-dagster"  # the interpreter has no Dagster at all (the server serves its bundled snapshot)
+
+
+# {"message": "ValueError: boom", "kind": "exception", "traceback": "Traceback (most recent call last): ..."}
+class ErrorPayload(TypedDict):
+    message: str
+    kind: str
+    traceback: str
+
+
+# {"id": 1, "error": {"message": "...", "kind": "exception", "traceback": "..."}}
+class ErrorResponse(TypedDict):
+    id: Any
+    error: ErrorPayload
 
 # Load (METHOD_LOAD): the project's definitions, loaded by Dagster's own ComponentTree in a forked
 # child (user code runs there, fresh each call; installed modules it imported are imported by the
@@ -185,7 +374,96 @@ ERROR_NO_DAGSTER = "no-dagster"  # the interpreter has no Dagster at all (the se
 # - key_path: where Dagster was resolving, else the value whose template uses a template variable
 #   that raised, else the value whose literal text the message quotes; null means the document.
 
+
+# {"project_root": "/p", "prepare": false, "seconds_per_document": 30}
+class LoadParams(TypedDict, total=False):
+    project_root: str
+    prepare: bool
+    seconds_per_document: float | None
+
+
+# {"key": "DbtProjectComponent[jaffle_shop]", "path": "/p/.../defs.yaml", "document": 0, "reason": "..."}
+class NeedsPrepare(TypedDict):
+    key: str
+    path: str
+    document: int | None
+    reason: str
+
+
+# {"path": "/p/.../defs.yaml", "document": 0}
+class AssetProducer(TypedDict):
+    path: str
+    document: int | None
+
+
+# {"key": "customers", "deps": ["stg_orders"], "group": "jaffle_shop", "kinds": ["dbt"], "owners": [...],
+#  "tags": {...}, "checks": [...], "description": "...", "automation_condition": "eager", "materializable": true}
+class AssetNode(TypedDict):
+    key: str
+    deps: list[str]
+    group: str | None
+    kinds: list[str]
+    owners: list[str]
+    tags: dict[str, str]
+    checks: list[str]
+    description: str | None
+    automation_condition: str | None
+    materializable: bool
+
+
+# {"key": "customers", ..., "producer": {"path": "/p/.../defs.yaml", "document": 0} | null}
+class LoadedAsset(AssetNode):
+    producer: AssetProducer | None
+
+
+# {"path": "/p/.../defs.yaml", "document": 0, "key_path": ["attributes", "project"], "line": null,
+#  "message": "DagsterDbtProjectNotFoundError: ...", "traceback": "..."}
+class LoadError(TypedDict):
+    path: str | None
+    document: int | None
+    key_path: KeyPath | None
+    line: int | None
+    message: str
+    traceback: str
+
+
+# {"key": "DbtProjectComponent[jaffle_shop]", "reason": "models/orders.sql changed after ...", "seconds": 5.2}
+class Prepared(TypedDict):
+    key: str
+    reason: str
+    seconds: float
+
+
+# {"assets": [...], "errors": [...], "prepared": [...]}, or {"needs_prepare": [...]}, or {"cancelled": true}
+class LoadResult(TypedDict, total=False):
+    assets: list[LoadedAsset]
+    errors: list[LoadError]
+    prepared: list[Prepared]
+    needs_prepare: list[NeedsPrepare]
+    cancelled: bool
+
 # Scaffold (METHOD_SCAFFOLD): what `dg scaffold defs <type> <folder>` would write, without writing.
 #   -> {"project_root": "/p" | null, "type": "dagster_dbt.DbtProjectComponent", "folder_name": "jaffle",
 #       "params": {"project_path": "/p/dbt/jaffle"} | null, "append": false}
 #   <- {"files": [{"path": "defs.yaml", "text": "type: dagster_dbt.DbtProjectComponent\n..."}]}
+
+
+# {"project_root": "/p", "type": "dagster_dbt.DbtProjectComponent", "folder_name": "jaffle", "params": {...},
+#  "append": false}
+class ScaffoldParams(TypedDict, total=False):
+    project_root: str | None
+    type: str
+    folder_name: str
+    params: dict[str, Any] | None
+    append: bool
+
+
+# {"path": "defs.yaml", "text": "type: dagster_dbt.DbtProjectComponent\n..."}
+class ScaffoldFile(TypedDict):
+    path: str
+    text: str
+
+
+# {"files": [{"path": "defs.yaml", "text": "..."}]}
+class ScaffoldResult(TypedDict):
+    files: list[ScaffoldFile]

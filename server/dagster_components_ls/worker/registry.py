@@ -15,9 +15,11 @@ from dataclasses import dataclass
 from importlib.machinery import ModuleSpec
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import Any, TypedDict
 
 import adapter
+import adapter_schemas
+import adapter_scope
 import protocol
 
 SENTINEL_DEFAULT = "__DAGSTER_UNSET_DEFAULT__"
@@ -61,7 +63,8 @@ Step = Callable[..., None]
 
 
 def build_registry(project_root: str | None, extra_modules: list[str], extra_types: list[str] = (),
-                   excluded: dict[str, str] | None = None, step: Step = lambda doing, name=None: None) -> dict[str, Any]:
+                   excluded: dict[str, str] | None = None,
+                   step: Step = lambda doing, name=None: None) -> protocol.RegistryResult:
     """`excluded`: modules and type keys an earlier attempt stopped at (hang, os._exit, crash), with
     why; they are not imported or described again, and are reported as module errors."""
     found = _Found(_Guard(dict(excluded or {}), step))
@@ -83,18 +86,18 @@ def build_registry(project_root: str | None, extra_modules: list[str], extra_typ
         found.add_named_type(typename)
 
     step("reading Dagster's template scope and schemas")
-    scope_names, deprecated = adapter.template_globals()
+    scope_names, deprecated = adapter_scope.template_globals()
     return {
         "protocol": protocol.PROTOCOL_VERSION,
         "python": {"executable": sys.executable, "version": platform.python_version()},
         "dagster_version": adapter.dagster_version(),
         "types": sorted(found.types.values(), key=lambda t: t["key"]),
-        "envelope_schema": _drop_sentinel_defaults(adapter.envelope_schema()),
-        "post_processing_schema": _drop_sentinel_defaults(adapter.post_processing_schema()),
+        "envelope_schema": _drop_sentinel_defaults(adapter_schemas.envelope_schema()),
+        "post_processing_schema": _drop_sentinel_defaults(adapter_schemas.post_processing_schema()),
         "template_scope": {
             "globals": scope_names,
             "deprecated": deprecated,
-            "members": adapter.template_members(),
+            "members": adapter_scope.template_members(),
             "user_vars": {**_template_vars_modules(template_var_refs, found.guard), **found.user_vars},
             "per_type": found.per_type,
             "untemplated": found.untemplated,
@@ -105,13 +108,20 @@ def build_registry(project_root: str | None, extra_modules: list[str], extra_typ
     }
 
 
+class _Distribution(TypedDict):
+    """The installed distribution a type comes from: {"package": "dagster-dbt", "version": "0.29.27"}."""
+
+    package: str | None
+    version: str | None
+
+
 class _Found:
     """The types, per-type scopes and import errors collected so far; first key wins."""
 
     def __init__(self, guard: "_Guard") -> None:
         self.guard = guard
         self.errors = guard.errors
-        self.types: dict[str, dict[str, Any]] = {}
+        self.types: dict[str, protocol.ComponentType] = {}
         self.user_vars: dict[str, list[str]] = {}
         self.per_type: dict[str, dict[str, list[str]]] = {}
         self.untemplated: dict[str, list[str]] = {}
@@ -146,18 +156,18 @@ class _Found:
             return
         self.guard.step(f"describing '{typename}'", typename)
         try:
-            described = adapter.describe_component(typename, cls)
-            additional = adapter.additional_scope_names(cls)
-            user_vars = sorted({*adapter.static_template_var_names(cls), *(additional or ())})
-            per_type = adapter.translation_vars(typename, cls)
-            for path, names in adapter.required_scope_hints(described["schema"]).items():
+            described = adapter_schemas.describe_component(typename, cls)
+            additional = adapter_scope.additional_scope_names(cls)
+            user_vars = sorted({*adapter_scope.static_template_var_names(cls), *(additional or ())})
+            per_type = adapter_schemas.translation_vars(typename, cls)
+            for path, names in adapter_schemas.required_scope_hints(described["schema"]).items():
                 per_type[path] = sorted({*per_type.get(path, ()), *names})
-            untemplated = adapter.untemplated_fields(cls)
-            own_scope = adapter.own_scope_fields(typename, cls)
+            untemplated = adapter_schemas.untemplated_fields(cls)
+            own_scope = adapter_schemas.own_scope_fields(typename, cls)
             if additional is None:  # get_additional_scope() raised: no name of the document is known
                 own_scope = {"": "all"}
-            deprecated = adapter.deprecated_fields(cls)
-            declared_str = adapter.declared_str_fields(cls)
+            deprecated = adapter_schemas.deprecated_fields(cls)
+            declared_str = adapter_schemas.declared_str_fields(cls)
         except BaseException as e:  # a broken model, in user code or not, costs only this type
             self.errors[typename] = _format_error(e)
             return
@@ -171,7 +181,7 @@ class _Found:
                                          declared_str),
             "scaffold_params_schema": _drop_sentinel_defaults(described["scaffold_params_schema"]),
             "source": _source(cls),
-            **self._distribution(cls.__module__),
+            **self._distribution(cls.__module__),  # package, version
         }
         self.names.update([typename, *aliases])
         self.keys_by_class[id(cls)] = typename
@@ -186,7 +196,7 @@ class _Found:
         if own_scope:
             self.own_scope[typename] = own_scope
 
-    def _distribution(self, module_name: str) -> dict[str, str | None]:
+    def _distribution(self, module_name: str) -> "_Distribution":
         if self._distributions is None:  # reads every installed RECORD: about 0.1 s
             self._distributions = importlib.metadata.packages_distributions()
         top = module_name.split(".")[0]
@@ -368,11 +378,11 @@ def _template_vars_modules(modules: list[str], guard: _Guard) -> dict[str, list[
     for name in modules:
         module = guard.import_module(name) if guard.find_spec(name) is not None else None
         if module is not None:
-            result[os.path.abspath(module.__file__ or name)] = adapter.template_var_names_in_module(module)
+            result[os.path.abspath(module.__file__ or name)] = adapter_scope.template_var_names_in_module(module)
     return result
 
 
-def _source(cls: type) -> dict[str, Any] | None:
+def _source(cls: type) -> protocol.SourceLocation | None:
     module = sys.modules.get(cls.__module__)
     path = getattr(module, "__file__", None)
     if not path:

@@ -33,9 +33,11 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 import adapter
+import adapter_validate
+import protocol
 import registry
 
 TEMPLATE_MARKERS = ("{{", "{%", "{#")
@@ -57,8 +59,15 @@ class Skipped(Exception):
     """The document cannot be validated without the file system, environment or rendering."""
 
 
+class ValidateAnswer(TypedDict):
+    """The validate call's answer from its child: each document's result, and the installed modules imported."""
+
+    results: list[protocol.ValidatedDocument]
+    modules: list[str]
+
+
 def validate_documents(project_root: str | None, documents: list[dict[str, Any]],
-                       step: Callable[..., None] = lambda doing, name=None: None) -> dict[str, Any]:
+                             step: Callable[..., None] = lambda doing, name=None: None) -> ValidateAnswer:
     """Every document's result, each validated as one watched step (`step` names its position in
     `documents`, so a document that hangs or ends the process can be left out of a retry), and the
     installed modules the documents imported (`modules`), for the worker to keep for the next call."""
@@ -81,14 +90,15 @@ def validate_documents(project_root: str | None, documents: list[dict[str, Any]]
 
 
 def validate_document(document: dict[str, Any], project_root: str | None,
-                      defs: tuple[str, str] | None = None) -> dict[str, Any]:
+                      defs: tuple[str, str] | None = None) -> protocol.ValidatedDocument:
     """One document's result; whatever user code raises (SystemExit included) stays in it.
 
     `defs`: the project's defs module and its folder, when the project is known.
     """
-    typename = document.get("type")
+    typename: str = document["type"]  # the worker's handler checked it is there
     folder = os.path.abspath(document.get("folder") or ".")
-    result: dict[str, Any] = {"index": document.get("index"), "type": typename, "errors": [], "skipped": None}
+    result: protocol.ValidatedDocument = {"index": document.get("index"), "type": typename, "errors": [],
+                                          "skipped": None}
     try:
         result["errors"] = _validate(typename, document.get("attributes"), folder, project_root, defs)
     except Skipped as e:
@@ -99,20 +109,20 @@ def validate_document(document: dict[str, Any], project_root: str | None,
 
 
 def _validate(typename: Any, attributes: Any, folder: str, project_root: str | None,
-              defs: tuple[str, str] | None = None) -> list[dict[str, Any]]:
+              defs: tuple[str, str] | None = None) -> list[protocol.ValidateError]:
     cls = _import_component(typename)
     if isinstance(attributes, str) and _is_templated(attributes):
         raise Skipped("`attributes` is a template")
     if attributes is not None and not isinstance(attributes, dict):
         raise Skipped("`attributes` is not a mapping")
-    model = adapter.attributes_model(cls)
+    model = adapter_validate.attributes_model(cls)
     if not attributes or model is None:  # the loader then calls `load(None)`, which builds `cls()`
         return _load(cls, None, folder, project_root, _Templates.of({}), defs)
-    if not adapter.accepts_attributes(model):
+    if not adapter_validate.accepts_attributes(model):
         return [{"path": ["attributes"], "kind": "not_resolvable",
                  "message": "The component takes no attributes (it is not Resolvable from YAML)"}]
     templates = _Templates.of(attributes)
-    instance, raw = adapter.validate_attributes(model, templates.value)
+    instance, raw = adapter_validate.validate_attributes(model, templates.value)
     if raw is None:
         return _load(cls, instance, folder, project_root, templates, defs)
     errors = _errors(raw, ("attributes",), templates)
@@ -121,9 +131,9 @@ def _validate(typename: Any, attributes: Any, folder: str, project_root: str | N
     return _load_around_required_templates(cls, model, raw, folder, project_root, templates, defs)
 
 
-def _load_around_required_templates(cls: type, model: type, raw: adapter.PydanticErrors, folder: str,
+def _load_around_required_templates(cls: type, model: type, raw: adapter_validate.PydanticErrors, folder: str,
                                     project_root: str | None, templates: "_Templates",
-                                    defs: tuple[str, str] | None) -> list[dict[str, Any]]:
+                                    defs: tuple[str, str] | None) -> list[protocol.ValidateError]:
     """Steps 1 and 2 again, with a placeholder in each required field that only a template left empty.
 
     First with the placeholder passed on (resolvers see a plain string, and a dataclass component
@@ -151,7 +161,7 @@ def _load_around_required_templates(cls: type, model: type, raw: adapter.Pydanti
 
 def _validated(model: type, value: dict[str, Any], where: str) -> Any:
     try:
-        instance, errors = adapter.validate_attributes(model, value)
+        instance, errors = adapter_validate.validate_attributes(model, value)
     except Exception as e:  # e.g. a constraint on a required templated int field: TypeError
         raise Skipped(f"the templated {where} cannot be left out: {_describe(e)}") from None
     if errors is not None:
@@ -164,16 +174,16 @@ def _dotted(path: KeyPath) -> str:
 
 
 def _load(cls: type, instance: Any, folder: str, project_root: str | None,
-          templates: "_Templates", defs: tuple[str, str] | None = None) -> list[dict[str, Any]]:
-    if adapter.loads_other_components(cls):
+          templates: "_Templates", defs: tuple[str, str] | None = None) -> list[protocol.ValidateError]:
+    if adapter_validate.loads_other_components(cls):
         return []  # DefsFolderComponent's load is the whole folder's: other documents, not this one
     try:
-        found = adapter.load_component(cls, instance, folder, project_root, defs)
+        found = adapter_validate.load_component(cls, instance, folder, project_root, defs)
     except BaseException as e:  # a resolver or validator needing more than the YAML (or exiting): not ours
-        raised = adapter.raising_validator(cls, e)
+        raised = adapter_validate.raising_validator(cls, e)
         if raised is not None:  # ...unless the class's own validator raised it: a bug to show at its field
             name, path = raised
-            return [{"path": path, "kind": "validator_raised",
+            return [{"path": [*path], "kind": "validator_raised",
                      "message": f"The validator '{name}' raised {_describe(_innermost(e))}"}]
         unimportable = _unimportable(e, templates, _module_bases(folder, defs))
         if unimportable:  # ...nor is a Python reference in the YAML that does not import
@@ -185,13 +195,13 @@ def _load(cls: type, instance: Any, folder: str, project_root: str | None,
     return _errors(raw, tuple(path), templates)
 
 
-def _unimportable(e: BaseException, templates: "_Templates", bases: tuple[str, ...]) -> list[dict[str, Any]]:
+def _unimportable(e: BaseException, templates: "_Templates", bases: tuple[str, ...]) -> list[protocol.ValidateError]:
     """Errors at each string (under the field Dagster was resolving) naming a module or attribute
     that the resolver failed to import; [] when the failure was something else."""
-    path, names = adapter.unimportable_names(e)
+    path, names = adapter_validate.unimportable_names(e)
     if not names:
         return []
-    errors = []
+    errors: list[protocol.ValidateError] = []
     for at, value in _strings_under(templates.at(tuple(path)), tuple(path)):
         found = next((n for n in names if _names(value, n, bases)), None)
         full = templates.original(at)
@@ -202,7 +212,7 @@ def _unimportable(e: BaseException, templates: "_Templates", bases: tuple[str, .
     return errors
 
 
-def _names(value: str, name: "adapter.Unimportable", bases: tuple[str, ...]) -> bool:
+def _names(value: str, name: "adapter_validate.Unimportable", bases: tuple[str, ...]) -> bool:
     """True when the reference `value` names the module (or attribute) that did not import, or a
     package above it: `nosuch.fn` names `nosuch`; `.ops.fn` names `<defs module>.ops`."""
     match = _REFERENCE.match(value.strip())
@@ -281,13 +291,14 @@ def _leave_unset(instance: Any, path: tuple) -> bool:
             owner = owner[part] if isinstance(part, int) else getattr(owner, part)
         except (AttributeError, IndexError, KeyError, TypeError):
             return False
-    return adapter.leave_unset(owner, path[-1])
+    return adapter_validate.leave_unset(owner, path[-1])
 
 
 # --- pydantic errors -> key paths ----------------------------------------------------------------
 
 
-def _errors(raw: adapter.PydanticErrors, prefix: KeyPath, templates: "_Templates") -> list[dict[str, Any]]:
+def _errors(raw: adapter_validate.PydanticErrors, prefix: KeyPath,
+            templates: "_Templates") -> list[protocol.ValidateError]:
     """Errors with key paths as in the YAML, without union-branch noise or template-caused errors."""
     data = templates.at(prefix)
     mapped = []
@@ -296,7 +307,7 @@ def _errors(raw: adapter.PydanticErrors, prefix: KeyPath, templates: "_Templates
         path, injected_str = _walk(loc, data, error["type"])
         full = templates.original((*prefix, *path))
         mapped.append((full, injected_str, error))
-    kept: dict[KeyPath, dict[str, Any]] = {}
+    kept: dict[KeyPath, protocol.ValidateError] = {}
     for full, injected_str, error in mapped:
         if templates.touches(full):
             continue
@@ -339,7 +350,7 @@ def _member_positions(loc: tuple, data: Any, kind: str) -> list[int]:
     return members
 
 
-def _of_chosen_members(raw: adapter.PydanticErrors, data: Any) -> adapter.PydanticErrors:
+def _of_chosen_members(raw: adapter_validate.PydanticErrors, data: Any) -> adapter_validate.PydanticErrors:
     """The errors of one member per union of models, the one the value is meant as.
 
     Pydantic tries every member of a union and reports all their errors: `type: daily` also gets
@@ -370,7 +381,7 @@ def _of_chosen_members(raw: adapter.PydanticErrors, data: Any) -> adapter.Pydant
     return kept
 
 
-def _union_sites(raw: adapter.PydanticErrors, data: Any) -> list[tuple]:
+def _union_sites(raw: adapter_validate.PydanticErrors, data: Any) -> list[tuple]:
     """The loc prefixes at which a union member is named, outermost first."""
     sites = {tuple(e["loc"])[:i] for e in raw for i in _member_positions(tuple(e["loc"]), data, e["type"])}
     return sorted(sites, key=len)
