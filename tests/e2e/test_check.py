@@ -643,3 +643,25 @@ def test_a_document_whose_validation_hangs_costs_only_itself_in_the_projects_cal
          "(from shop.components.stuck.Stuck)"),
         ("shop/src/shop/defs/b/defs.yaml", 2, "error", "component-validation",
          "name must be lowercase (from shop.components.stuck.Stuck)")]), done.stderr
+
+
+# A child Python that runs the CLI and prints, at exit, the protocol modules it imported.
+_PROTOCOL_MODULES = (
+    "import sys, atexit\n"
+    "atexit.register(lambda: print('PROTOCOL_MODULES', sorted(m for m in sys.modules"
+    " if m.split('.')[0] in {'lsprotocol', 'pygls'}), file=sys.stderr))\n"
+    "from dagster_components_ls.__main__ import main\n"
+    "sys.exit(main())\n"
+)
+
+
+@pytest.mark.parametrize("load", [pytest.param([], id="check"), pytest.param(["--load"], id="check-load")])
+def test_check_never_imports_the_protocol(load):
+    """`check` (with --load or without) needs no LSP: lsprotocol and pygls cost start-up time in CI."""
+    result = subprocess.run(
+        [sys.executable, "-c", _PROTOCOL_MODULES, "check", *load, str(EXAMPLES / "acme_analytics")],
+        capture_output=True, text=True, cwd=REPO, env={**os.environ, "DAGSTER_COMPONENTS_LS_CACHE": CACHE},
+    )
+    assert result.returncode in (0, 1), result.stderr
+    [line] = [line for line in result.stderr.splitlines() if line.startswith("PROTOCOL_MODULES")]
+    assert line == "PROTOCOL_MODULES []"

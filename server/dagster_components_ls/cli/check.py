@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Optional, TextIO
 from ..project import files as disk
 from ..checks import policies
 from ..checks.background import VALIDATION, merged
-from ..features.code_actions import broken_by_fixes, fix_all
+from ..checks.fixes import broken_by_fixes, fix_all
 from ..project import discovery as projects
 from ..checks.diagnostics import ERROR, CheckContext, Problem, diagnose, without_suppressed
 from ..model.documents import ParsedFile, parse_file
@@ -28,7 +28,7 @@ from ..project.worker_client import WorkerError, WorkerProcess, capped
 
 
 if TYPE_CHECKING:
-    from ..features.lineage import Loaded
+    from ..checks.load_problems import Loaded
 
 WORKER_CALL_TIMEOUT_SECONDS = 120.0
 T = TypeVar("T")
@@ -295,7 +295,8 @@ def slow_step(where: str, doing: str) -> Iterator[None]:
 
 
 def _load(worker: WorkerProcess, owner: projects.Project) -> "Loaded":
-    from ..features.lineage import Loaded, load_definitions
+    from ..checks.load_problems import Loaded
+    from ..project.definitions import load_definitions
 
     try:
         result = load_definitions(worker, str(owner.root), lambda message: print(message, file=sys.stderr))
@@ -310,7 +311,7 @@ def _loaded_findings(loaded: "Loaded", checked: list, config: policies.PolicyCon
                      owner: projects.Project) -> list[Finding]:
     """Load errors and asset-level policies; errors outside the checked files (a defs module that
     raised, a .py asset file) at their own file and line, else at the project's pyproject.toml."""
-    from ..features.lineage import load_problems, policy_problems
+    from ..checks.load_problems import load_problems, policy_problems
 
     findings = []
     paths = set()

@@ -28,7 +28,8 @@ from ..checks.diagnostics import CheckContext, Problem, diagnose, resolve_type
 from ..model.documents import ParsedFile, parse_file
 from ..project.files import read_text
 from ..features.hover import hover
-from ..features.lineage import LineageState, Loaded, asset_at, asset_completions, asset_hover, lens_title, lineage_view
+from ..checks.load_problems import Loaded
+from ..features.lineage import LineageState, asset_at, asset_completions, asset_hover, lens_title, lineage_view
 from ..features.lsp_ranges import lsp_range
 from ..model.positions import LineIndex, Span
 from ..project.registry import Registry, fingerprint, load_registry, prune_cache
@@ -239,7 +240,7 @@ class ComponentsLanguageServer(LanguageServer):
         if loaded is None or state.lineage.from_disk:  # an earlier session's errors are not reported as today's
             return []
         from ..checks.diagnostics import without_suppressed
-        from ..features.lineage import load_problems, policy_problems
+        from ..checks.load_problems import load_problems, policy_problems
 
         path = str(to_path(uri))
         found = load_problems(loaded, path, parsed)
@@ -626,7 +627,7 @@ class ComponentsLanguageServer(LanguageServer):
         if lin.worker is None:
             assert state.python is not None and state.project is not None
             lin.worker = WorkerProcess(state.python, state.project.root)
-        from ..features.lineage import load_params
+        from ..project.definitions import load_params
 
         timeout = PREPARE_TIMEOUT_SECONDS if prepare else LOAD_TIMEOUT_SECONDS
         return lin.worker.call(protocol.METHOD_LOAD, load_params(str(state.project.root), prepare, timeout),

@@ -5,15 +5,13 @@ from carets import with_caret, with_marks
 from lsprotocol import types
 
 from dagster_components_ls.model.documents import parse_file
+from dagster_components_ls.checks.load_problems import Loaded, load_problems, policy_problems
 from dagster_components_ls.features.lineage import (
-    Loaded,
     asset_at,
     asset_completions,
     format_mermaid,
     lens_title,
     lineage_view,
-    load_problems,
-    policy_problems,
 )
 from dagster_components_ls.checks.policies import PolicyConfig, Setting
 from dagster_components_ls.model.positions import LineIndex
