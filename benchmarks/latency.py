@@ -439,7 +439,8 @@ class Run:
 
 
 def cache_stamps(cache: Optional[Path]) -> dict[Path, int]:
-    return {p: p.stat().st_mtime_ns for p in cache.glob("registry-*.json")} if cache else {}
+    """Each registry entry's inode: a rebuild writes a new file (a read only touches its mtime)."""
+    return {p: p.stat().st_ino for p in cache.glob("registry-*.json")} if cache else {}
 
 
 def dg_list_components(root: Path) -> float:
