@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 from .diagnostics import ERROR, Problem
 from ..model.documents import ParsedFile
-from .policies import PolicyConfig, asset_policy_problems, asset_problems, path_span
+
+if TYPE_CHECKING:  # the policies load on use: the server's first answers need none of them
+    from .policies import PolicyConfig
 
 LOAD_CODE = "load-error"
 
@@ -62,6 +64,8 @@ def within(file: str, path: str) -> bool:
 
 def load_problems(loaded: Loaded, path: str, parsed: ParsedFile) -> list[Problem]:
     """The load errors of one file, at the key that caused them (else the document's `type`)."""
+    from .policies import path_span
+
     problems = []
     for error in loaded.errors_of(path):
         index = error.get("document")
@@ -78,5 +82,7 @@ def load_problems(loaded: Loaded, path: str, parsed: ParsedFile) -> list[Problem
 def policy_problems(loaded: Loaded, path: str, parsed: ParsedFile, config: PolicyConfig) -> list[Problem]:
     """Asset-level policies (require-owners, required-tags, asset-key-pattern) on the assets each
     document of this file produced."""
+    from .policies import asset_policy_problems, asset_problems
+
     by_document = loaded.assets_by_document(path, len(parsed.documents))
     return asset_problems(parsed, asset_policy_problems(config, {i: a for i, a in by_document.items() if a}))

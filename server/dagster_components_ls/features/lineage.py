@@ -13,7 +13,6 @@ from ..checks.load_problems import Loaded, within
 from ..model.documents import SCALAR, ParsedFile
 from .lsp_ranges import lsp_range
 from ..model.positions import UTF16, LineIndex, Span
-from ..checks.policies import path_span
 from ..model.uris import from_path
 
 ROLES = ("produced", "upstream", "downstream")
@@ -187,6 +186,8 @@ def _needs_quotes(key: str) -> bool:
 
 def error_range(error: Mapping[str, Any], parsed: Optional[ParsedFile], index: Optional[LineIndex]) -> Optional[types.Range]:
     """Where a load error goes in its file: the key of a document, or a Python line."""
+    from ..checks.policies import path_span  # on use: the server's first answers need no policies
+
     if parsed is not None and index is not None and isinstance(error.get("document"), int) \
             and 0 <= error["document"] < len(parsed.documents):
         doc = parsed.documents[error["document"]]
