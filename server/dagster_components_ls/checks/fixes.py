@@ -10,17 +10,14 @@ from ..model import schemas, templates
 from .diagnostics import CheckContext, Problem, diagnose, resolve_type
 from ..model.documents import MAP, SCALAR, SEQ, Node, ParsedFile, YamlDocument, parse_file
 from ..model.positions import KeyPath, LineIndex, Span
-
-Edit = tuple[Span, str]
-"""Replace the span (code-point offsets into the file) with the text; an empty span inserts."""
+from ..model.yaml_edits import (Edit, add_entries, append_item, content_end, escaped, exact, inline, is_null, line_bounds,
+                                newline_of, pair_at, remove_pair, unquoted)
 
 SUPPRESSION = "# dagster-components-ls: ignore"
 # The comment diagnostics.py honours, at the end of a line or alone on the line above it.
 _SUPPRESSION = re.compile(r"#\s*dagster-components-ls:\s*ignore(?:\[(?P<codes>[^\]]*)\])?\s*$")
 # A deprecation hint such as "use {{ context.project_root }}" names its replacement; "{{ dg.X.* }}" names none.
 _REPLACEMENT = re.compile(r"\{\{\s*([A-Za-z_][\w.]*?)\s*\}\}")
-_NULLS = ("", "~", "null", "Null", "NULL")
-_OPENS_BLOCK = re.compile(r"[^#'\"]*:\s*(#.*)?$")  # `key:` with nothing after it but a comment
 
 
 @dataclass(frozen=True)
@@ -188,17 +185,17 @@ def _relative_typename(suggestion: str, typename: str, ctx: CheckContext) -> str
 
 def _fix_unknown_key(site: _Site) -> list[Fix]:
     key = site.string("key")
-    found = _pair_at(site.doc.root, site.span) if site.doc.root is not None else None
+    found = pair_at(site.doc.root, site.span) if site.doc.root is not None else None
     if key is None or found is None or found[0].pairs[found[1]][0].text != key:
         return []
     mapping, i = found
     out = []
     suggestion = site.string("suggestion")
     if suggestion and mapping.get(suggestion) is None:
-        span = _unquoted(mapping.pairs[i][0])
+        span = unquoted(mapping.pairs[i][0])
         out.append(Fix(f"Rename '{key}' to '{suggestion}'", (site.edit(span, suggestion),),
                        is_preferred=True, safe=True))
-    removal = _remove_pair(site.text, mapping, i)
+    removal = remove_pair(site.text, mapping, i)
     if removal is not None:
         out.append(Fix(f"Remove '{key}'", (site.edit(*removal),)))
     return out
@@ -207,7 +204,7 @@ def _fix_unknown_key(site: _Site) -> list[Fix]:
 def _fix_value(site: _Site) -> list[Fix]:
     allowed = [a for a in site.data.get("allowed") or [] if isinstance(a, str)]
     path = site.path()
-    located = _exact(site.doc.root, path) if path is not None and site.root() is not None else None
+    located = exact(site.doc.root, path) if path is not None and site.root() is not None else None
     if not allowed or located is None or located[1].span.start != site.span.start:
         return []
     from rapidfuzz import fuzz  # on use: the server's first answers need no fuzzy matching
@@ -216,7 +213,7 @@ def _fix_value(site: _Site) -> list[Fix]:
     current = node.text if node.kind == SCALAR and node.text is not None else ""
     ranked = sorted(enumerate(allowed), key=lambda p: (-fuzz.ratio(current, p[1]), p[0]))
     members = _enum_members(site, path or ())
-    span = Span(node.span.start, _content_end(site.text, node))
+    span = Span(node.span.start, content_end(site.text, node))
     out = []
     for n, (_, member) in enumerate(ranked):
         written = _written(node, members.get(member, member))
@@ -229,11 +226,11 @@ def _fix_suggested(site: _Site) -> list[Fix]:
     """A validator's own suggestions (component-validation `data.suggestions`), written over the value."""
     suggestions = [s for s in site.data.get("suggestions") or [] if isinstance(s, str)]
     path = site.path()
-    located = _exact(site.doc.root, path) if path is not None and site.root() is not None else None
+    located = exact(site.doc.root, path) if path is not None and site.root() is not None else None
     if not suggestions or located is None or located[1].kind != SCALAR:
         return []
     node = located[1]
-    span = Span(node.span.start, _content_end(site.text, node))
+    span = Span(node.span.start, content_end(site.text, node))
     out = []
     for n, suggestion in enumerate(suggestions):
         # Never applied unattended (check --fix): a validator's idea of a better value is the user's call.
@@ -245,8 +242,8 @@ def _fix_suggested(site: _Site) -> list[Fix]:
 def _written(node: Node, value: Any) -> str:
     """`value` as YAML text in place of `node`'s value: a string keeps the scalar's quotes."""
     if node.kind == SCALAR and node.style in ("'", '"') and isinstance(value, str):
-        return node.style + _escaped(value, node.style) + node.style
-    return _inline(value)
+        return node.style + escaped(value, node.style) + node.style
+    return inline(value)
 
 
 def _enum_members(site: _Site, path: KeyPath) -> dict[str, Any]:
@@ -294,26 +291,26 @@ def _fix_missing(site: _Site) -> list[Fix]:
     if key is None or key == "type" or path is None or root is None:
         return []  # no placeholder can name a component type
     keys = [k for k in site.data.get("keys") or [key] if isinstance(k, str)]
-    located = _exact(root, path)
+    located = exact(root, path)
     if located is None:
         if path != ("attributes",) or root.get("attributes") is not None:
             return []
         values = {k: _placeholder(site, path + (k,)) for k in keys}
-        edits = _add_entries(site.text, root, None, {"attributes": values}, after=root.key_node("type"))
+        edits = add_entries(site.text, root, None, {"attributes": values}, after=root.key_node("type"))
         return _missing_fixes(site, keys, edits)
     owner, mapping = located
     present = {k.text for k, _ in mapping.pairs} if mapping.kind == MAP else set()
-    if mapping.kind != MAP and not _is_null(mapping):
+    if mapping.kind != MAP and not is_null(mapping):
         return []
     keys = [k for k in keys if k not in present]
     fixes = []
     if keys:
         values = {k: _placeholder(site, path + (k,)) for k in keys}
-        fixes += _missing_fixes(site, keys, _add_entries(site.text, mapping, owner, values))
+        fixes += _missing_fixes(site, keys, add_entries(site.text, mapping, owner, values))
     siblings = [k for k in _required_at(site, path) if k not in present]
     if len(keys) == 1 and len(siblings) > 1:
         values = {k: _placeholder(site, path + (k,)) for k in siblings}
-        fixes += _missing_fixes(site, siblings, _add_entries(site.text, mapping, owner, values), preferred=False)
+        fixes += _missing_fixes(site, siblings, add_entries(site.text, mapping, owner, values), preferred=False)
     return fixes
 
 
@@ -332,16 +329,16 @@ def _fix_env(site: _Site) -> list[Fix]:
     requirements, owner = root.get("requirements"), root.key_node("requirements")
     edits: list[Edit] = []
     if requirements is None:
-        edits = _add_entries(site.text, root, None, {"requirements": {"env": [name]}},
+        edits = add_entries(site.text, root, None, {"requirements": {"env": [name]}},
                              before=root.key_node("attributes"))
-    elif requirements.kind == MAP or _is_null(requirements):
+    elif requirements.kind == MAP or is_null(requirements):
         env = requirements.get("env") if requirements.kind == MAP else None
         if env is None:
-            edits = _add_entries(site.text, requirements, owner, {"env": [name]})
+            edits = add_entries(site.text, requirements, owner, {"env": [name]})
         elif env.kind == SEQ and name not in {item.text for item in env.items}:
-            edits = _append_item(site.text, env, name)
-        elif _is_null(env):
-            edits = _add_entries(site.text, env, requirements.key_node("env"), {}, items=(name,))
+            edits = append_item(site.text, env, name)
+        elif is_null(env):
+            edits = add_entries(site.text, env, requirements.key_node("env"), {}, items=(name,))
     if not edits:
         return []
     return [Fix(f"Declare '{name}' in requirements.env", tuple(site.edit(s, t) for s, t in edits),
@@ -371,14 +368,14 @@ def _suppress(parsed: ParsedFile, problem: Problem) -> list[Fix]:
     one above would become the document's first comment line, where the problem then moves.
     """
     text, code = parsed.text, str(problem.code)
-    start, end = _line_bounds(text, problem.span.start)
+    start, end = line_bounds(text, problem.span.start)
     line = text[start:end]
     if not code or not line.strip() or line.lstrip().startswith("#") or any(c in code for c in "[],#\n"):
         return []
     title = f"Ignore {code} on this line"
     candidates = [(start, line)]
     if start > 0:
-        above_start, above_end = _line_bounds(text, start - 1)
+        above_start, above_end = line_bounds(text, start - 1)
         if text[above_start:above_end].lstrip().startswith("#"):
             candidates.append((above_start, text[above_start:above_end]))
     for line_start, candidate in candidates:
@@ -395,9 +392,9 @@ def _suppress(parsed: ParsedFile, problem: Problem) -> list[Fix]:
     if _inside_flow_scalar(parsed, end):
         if _inside_flow_scalar(parsed, start + len(indent)):
             return []  # the line is inside a string: no comment can reach it
-        return [Fix(title, ((Span(start, start), f"{indent}{SUPPRESSION}[{code}]{_newline(text)}"),))]
-    content_end = start + len(line.rstrip())
-    return [Fix(title, ((Span(content_end, end), f"  {SUPPRESSION}[{code}]"),))]
+        return [Fix(title, ((Span(start, start), f"{indent}{SUPPRESSION}[{code}]{newline_of(text)}"),))]
+    line_end = start + len(line.rstrip())
+    return [Fix(title, ((Span(line_end, end), f"  {SUPPRESSION}[{code}]"),))]
 
 
 def _inside_flow_scalar(parsed: ParsedFile, offset: int) -> bool:
@@ -509,248 +506,3 @@ def _modernised(example: Any, deprecated: dict[str, str]) -> Any:
         return text
 
     return re.sub(r"\{\{.*?\}\}", expression, example)
-
-
-# --- YAML text surgery (offsets relative to one document) ----------------------------------------
-
-
-@dataclass(frozen=True)
-class _Style:
-    """How this document is written, so inserted lines look like the user's."""
-
-    unit: str
-    """One level of indentation."""
-    item_indent: str
-    """How far `- ` items sit inside their key: the unit, or nothing (`key:\\n- a`)."""
-    newline: str
-
-
-def _style_of(text: str) -> _Style:
-    unit = items = None
-    previous: Optional[tuple[int, bool]] = None  # (column of the line's key, the line ends with `key:`)
-    for raw in text.split("\n"):
-        line = raw.rstrip("\r")
-        stripped = line.lstrip(" ")
-        if not stripped or stripped.startswith("#"):
-            continue
-        indent = len(line) - len(stripped)
-        if previous is not None and previous[1]:
-            if stripped.startswith("- ") or stripped == "-":
-                items = items if items is not None else indent - previous[0]
-            elif indent > previous[0] and unit is None:
-                unit = indent - previous[0]
-        dashes = re.match(r"(?:-[ \t]+)*", stripped).group(0)
-        previous = (indent + len(dashes), bool(_OPENS_BLOCK.match(stripped[len(dashes) :])))
-        if unit is not None and items is not None:
-            break
-    unit_text = " " * (unit or 2)
-    return _Style(unit_text, unit_text if items is None else " " * max(items, 0), "\r\n" if "\r\n" in text else "\n")
-
-
-def _add_entries(text: str, mapping: Optional[Node], owner: Optional[Node], entries: dict[str, Any],
-                 after: Optional[Node] = None, before: Optional[Node] = None, items: tuple = ()) -> list[Edit]:
-    """Edits adding keys to a mapping (block or flow), or a block under a key whose value is empty.
-
-    `items` instead of `entries`: `- ` items under an empty key.
-    """
-    style = _style_of(text)
-    if mapping is not None and mapping.kind == MAP and _is_flow(text, mapping):
-        body = ", ".join(f"{_inline(k)}: {_inline(v)}" for k, v in entries.items())
-        if mapping.pairs:
-            end = max(mapping.pairs[-1][0].span.end, _content_end(text, mapping.pairs[-1][1]))
-            return [(Span(end, end), ", " + body)]
-        return [(Span(mapping.span.start + 1, mapping.span.start + 1), body)]
-    if mapping is not None and mapping.kind == MAP and mapping.pairs:
-        first = mapping.pairs[0][0]
-        pad = " " * _column(text, first.span.start)
-        lines = [line for k, v in entries.items() for line in _block_lines(k, v, pad, style)]
-        if before is not None:
-            at = _start_with_comments(text, before.span.start)
-            return [(Span(at, at), "".join(line + style.newline for line in lines))] if at is not None else []
-        key, value = next(((k, v) for k, v in mapping.pairs if k is after), mapping.pairs[-1])
-        return [_insert_lines(text, _entry_end(text, key, value), lines, style.newline)]
-    if owner is not None and (mapping is None or _is_null(mapping)):
-        pad = " " * _column(text, owner.span.start) + style.unit
-        lines = [line for k, v in entries.items() for line in _block_lines(k, v, pad, style)]
-        lines += [f"{pad[: len(pad) - len(style.unit)]}{style.item_indent}- {_inline(i)}" for i in items]
-        edits = []
-        if mapping is not None and mapping.span.end > mapping.span.start:
-            if text[owner.span.end : mapping.span.start].strip() != ":":
-                return []
-            edits.append((Span(owner.span.end, mapping.span.end), ":"))  # `key: null` -> `key:`
-        end = _line_content_end(text, owner.span.start, max(owner.span.end, mapping.span.end if mapping else 0))
-        return [*edits, _insert_lines(text, end, lines, style.newline)]
-    return []
-
-
-def _append_item(text: str, seq: Node, value: str) -> list[Edit]:
-    if _is_flow(text, seq):
-        if seq.items:
-            end = _content_end(text, seq.items[-1])
-            return [(Span(end, end), ", " + _inline(value))]
-        return [(Span(seq.span.start + 1, seq.span.start + 1), _inline(value))]
-    if not seq.items:
-        return []
-    last = seq.items[-1]
-    line_start = text.rfind("\n", 0, last.span.start) + 1
-    prefix = text[line_start : last.span.start]
-    if prefix.strip(" ") != "-":
-        return []  # `- - x` or an item that does not start its line
-    end = _line_content_end(text, last.span.start, _content_end(text, last))
-    return [_insert_lines(text, end, [prefix.rstrip(" ") + " " + _inline(value)], _style_of(text).newline)]
-
-
-def _remove_pair(text: str, mapping: Node, i: int) -> Optional[tuple[Span, str]]:
-    """The edit removing one key with its value, nested lines and trailing comment, leaving its neighbours."""
-    key, value = mapping.pairs[i]
-    if _is_flow(text, mapping):
-        end = max(key.span.end, _content_end(text, value))
-        if i + 1 < len(mapping.pairs):
-            return Span(key.span.start, mapping.pairs[i + 1][0].span.start), ""
-        if i > 0:
-            previous_key, previous = mapping.pairs[i - 1]
-            return Span(max(previous_key.span.end, _content_end(text, previous)), end), ""
-        return Span(key.span.start, end), ""
-    line_start = text.rfind("\n", 0, key.span.start) + 1
-    prefix = text[line_start : key.span.start]
-    end = _entry_end(text, key, value)
-    if not prefix.strip(" "):
-        newline = text.find("\n", end)
-        if newline != -1:
-            return Span(line_start, newline + 1), ""
-        if line_start == 0:
-            return Span(0, end), ""
-        return Span(line_start - (2 if text[line_start - 2 : line_start] == "\r\n" else 1), end), ""
-    if prefix.replace("-", " ").strip(" ") or i != 0:
-        return None
-    if len(mapping.pairs) > 1:  # `- bad: 1\n  next: 2` -> `- next: 2`
-        return Span(key.span.start, mapping.pairs[1][0].span.start), ""
-    return Span(key.span.start, end), "{}"
-
-
-def _block_lines(key: str, value: Any, pad: str, style: _Style) -> list[str]:
-    name = _inline(key)
-    if isinstance(value, dict) and value:
-        nested = [line for k, v in value.items() for line in _block_lines(str(k), v, pad + style.unit, style)]
-        return [f"{pad}{name}:", *nested]
-    if isinstance(value, list) and value and all(not isinstance(item, (dict, list)) for item in value):
-        return [f"{pad}{name}:", *(f"{pad}{style.item_indent}- {_inline(item)}" for item in value)]
-    return [f"{pad}{name}: {_inline(value)}"]
-
-
-def _inline(value: Any) -> str:
-    return '""' if value == "" else schemas.inline_yaml(value)
-
-
-def _escaped(value: str, quote: str) -> str:
-    return value.replace("'", "''") if quote == "'" else value.replace("\\", "\\\\").replace('"', '\\"')
-
-
-def _insert_lines(text: str, content_end: int, lines: list[str], newline: str) -> Edit:
-    """Lines inserted after the line that ends at `content_end`."""
-    at = text.find("\n", content_end)
-    if at == -1:
-        return Span(len(text), len(text)), newline + newline.join(lines)
-    return Span(at + 1, at + 1), "".join(line + newline for line in lines)
-
-
-def _start_with_comments(text: str, key_start: int) -> Optional[int]:
-    """Where the lines of a key begin, with the comment lines right above it (they describe it)."""
-    at = text.rfind("\n", 0, key_start) + 1
-    if text[at:key_start].strip(" "):
-        return None
-    column = key_start - at
-    while at > 0:
-        above = text.rfind("\n", 0, at - 1) + 1
-        line = text[above : at - 1].rstrip("\r")
-        if not line.lstrip(" ").startswith("#") or len(line) - len(line.lstrip(" ")) != column:
-            break
-        at = above
-    return at
-
-
-def _entry_end(text: str, key: Node, value: Node) -> int:
-    """The end of the last line of a key's entry (its nested block and trailing comment), before the newline."""
-    return _line_content_end(text, key.span.start, max(key.span.end, _content_end(text, value)))
-
-
-def _content_end(text: str, node: Node) -> int:
-    """Where a node's text really ends: a block collection's own end mark sits at the next token."""
-    if node.kind == SCALAR or text.startswith(("[", "{"), node.span.start):
-        return node.span.end
-    if node.kind == MAP and node.pairs:
-        key, value = node.pairs[-1]
-        return max(key.span.end, _content_end(text, value))
-    if node.kind == SEQ and node.items:
-        return _content_end(text, node.items[-1])
-    return node.span.end
-
-
-def _line_content_end(text: str, floor: int, offset: int) -> int:
-    """The end (before `\\r\\n`) of the line holding the last non-space character before `offset`, at least `floor`."""
-    last = max(floor, len(text[:offset].rstrip()))
-    _, end = _line_bounds(text, last)
-    return end
-
-
-def _line_bounds(text: str, offset: int) -> tuple[int, int]:
-    """(start, end) of the line holding the offset; the end excludes `\\r\\n`."""
-    start = text.rfind("\n", 0, max(offset, 0)) + 1
-    end = text.find("\n", offset)
-    end = len(text) if end == -1 else end
-    if end > start and text[end - 1] == "\r":
-        end -= 1
-    return start, end
-
-
-def _column(text: str, offset: int) -> int:
-    return offset - (text.rfind("\n", 0, offset) + 1)
-
-
-def _newline(text: str) -> str:
-    return "\r\n" if "\r\n" in text else "\n"
-
-
-def _is_flow(text: str, node: Node) -> bool:
-    return text.startswith(("[", "{"), node.span.start)
-
-
-def _is_null(node: Node) -> bool:
-    return node.kind == SCALAR and node.tag.endswith(":null") and (node.text or "") in _NULLS
-
-
-def _unquoted(node: Node) -> Span:
-    if node.style in ("'", '"') and node.span.end - node.span.start >= 2:
-        return Span(node.span.start + 1, node.span.end - 1)
-    return node.span
-
-
-def _exact(root: Optional[Node], path: KeyPath) -> Optional[tuple[Optional[Node], Node]]:
-    """(key node, value node) at exactly this path, None when any part is absent."""
-    key, node = None, root
-    for part in path:
-        if node is None:
-            return None
-        child = node.get(part)
-        if child is None:
-            return None
-        key = node.key_node(part) if node.kind == MAP and isinstance(part, str) else None
-        node = child
-    return (key, node) if node is not None else None
-
-
-def _pair_at(root: Node, span: Span) -> Optional[tuple[Node, int]]:
-    """The mapping and index of the pair whose key is exactly at the span."""
-    seen: set[int] = set()
-    stack = [root]
-    while stack:
-        node = stack.pop()
-        if id(node) in seen:
-            continue
-        seen.add(id(node))
-        for i, (key, value) in enumerate(node.pairs):
-            if key.span == span:
-                return node, i
-            stack += [key, value]
-        stack += node.items
-    return None
