@@ -538,7 +538,10 @@ async def main_async(samples: int, spawns: int, cold_spawns: int = 3) -> None:
         ours = ServerSpec(
             name="dagster-components-ls",
             command=[sys.executable, "-m", "dagster_components_ls"],
-            env={**os.environ, "DAGSTER_COMPONENTS_LS_CACHE": str(cache)},
+            # Bytecode cached like an installed package's (pip and uv compile it at install time), in
+            # the run's folder: with PYTHONDONTWRITEBYTECODE every spawn would compile our sources anew.
+            env={**{k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"},
+                 "PYTHONPYCACHEPREFIX": str(work / "pycache"), "DAGSTER_COMPONENTS_LS_CACHE": str(cache)},
             initialization_options={"python": sys.executable},
             configuration={"dagsterComponents": {"python": sys.executable}},
             versioned_diagnostics=True,

@@ -346,8 +346,6 @@ def test_schema_export_writes_schemas_any_validator_can_use(tmp_path):
 
 
 def test_fix_applies_only_the_safe_fixes(tmp_path):
-    import shutil
-
     for name in ("unknown_attribute", "undeclared_env_var", "invalid_enum"):
         shutil.copytree(EXAMPLES / "broken" / name, tmp_path / name)
     result = check("--fix", "--format", "json", str(tmp_path), cwd=tmp_path)
@@ -471,8 +469,6 @@ def test_the_disk_cache_is_pruned_and_keeps_what_is_in_use(tmp_path):
     cache = tmp_path / "cache"
     env = {"DAGSTER_COMPONENTS_LS_CACHE": str(cache)}
     project = tmp_path / "broken"
-    import shutil
-
     shutil.copytree(EXAMPLES / "broken" / "component_validation", project / "component_validation")
     first = check("--format", "json", str(project), cwd=tmp_path, env=env)
     [registry_file] = cache.glob("registry-*.json")
