@@ -429,19 +429,38 @@ class Run:
     spawn_attempts: list[int]
     rebuilds: int
     """Warm spawns during which our server rebuilt its registry (its fingerprint changed meanwhile)."""
-    cold_spawn: Optional[float]
+    cold_spawn: Optional[Samples]
+    """Spawn to first correct completion, each with an empty registry cache (ours only)."""
+    dg_list: Optional[Samples]
+    """`dg list components` in the project, in the same run (what the empty cache competes with)."""
     per_file: dict[str, dict[str, Samples]]
     diagnostics: dict[str, list[types.Diagnostic]]
     peak_rss_kib: int
 
 
 def cache_stamps(cache: Optional[Path]) -> dict[Path, int]:
-    return {p: p.stat().st_mtime_ns for p in cache.glob("registry-*.json")} if cache else {}
+    """Each registry entry's inode: a rebuild writes a new file (a read only touches its mtime)."""
+    return {p: p.stat().st_ino for p in cache.glob("registry-*.json")} if cache else {}
 
 
-async def run_server(spec: ServerSpec, root: Path, targets: dict[str, Target], samples: int, spawns: int) -> Run:
+def dg_list_components(root: Path) -> float:
+    """Seconds `dg list components` takes in the project (Dagster's own way to read its component types)."""
+    start = time.perf_counter()
+    subprocess.run([str(Path(sys.executable).parent / "dg"), "list", "components"], cwd=root, check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return time.perf_counter() - start
+
+
+async def run_server(spec: ServerSpec, root: Path, targets: dict[str, Target], samples: int, spawns: int,
+                     cold_spawns: int = 3) -> Run:
     small = targets["50 lines"]
-    cold = (await first_correct_completion(spec, root, small))[0] if spec.registry_cache else None
+    cold = dg_list = None
+    if spec.registry_cache:
+        cold, dg_list = Samples(), Samples()
+        for _ in range(cold_spawns):
+            shutil.rmtree(spec.registry_cache, ignore_errors=True)
+            cold.values.append((await first_correct_completion(spec, root, small))[0])
+            dg_list.values.append(dg_list_components(root))
     spawn, attempts, rebuilds = Samples(), [], 0
     for _ in range(spawns):
         before = cache_stamps(spec.registry_cache)
@@ -454,7 +473,7 @@ async def run_server(spec: ServerSpec, root: Path, targets: dict[str, Target], s
     per_file = {label: await measure_file(editor, target, samples) for label, target in targets.items()}
     rss = editor.peak_rss_kib()
     await editor.close()
-    return Run(spec, spawn, attempts, rebuilds, cold, per_file, diagnostics, rss)
+    return Run(spec, spawn, attempts, rebuilds, cold, dg_list, per_file, diagnostics, rss)
 
 
 # --- report ---
@@ -479,9 +498,11 @@ def report(ours: Run, theirs: Run) -> None:
         print(f"  peak RSS (VmHWM of the server process): {run.peak_rss_kib / 1024:.1f} MiB")
         print(f"  spawn to first correct completion, ms: {[round(v * 1000) for v in run.spawn.values]}; "
               f"completion requests until correct: {run.spawn_attempts}")
-        if run.cold_spawn is not None:
-            print(f"  the same with an empty registry cache: {run.cold_spawn * 1000:.0f} ms; warm spawns that "
-                  f"rebuilt the registry anyway: {run.rebuilds}")
+        if run.cold_spawn is not None and run.dg_list is not None:
+            print(f"  the same with an empty registry cache, ms: {[round(v * 1000) for v in run.cold_spawn.values]} "
+                  f"(median {run.cold_spawn.median_ms():.0f}); `dg list components` in the same run, ms: "
+                  f"{[round(v * 1000) for v in run.dg_list.values]} (median {run.dg_list.median_ms():.0f}); "
+                  f"warm spawns that rebuilt the registry anyway: {run.rebuilds}")
         print(f"  diagnostics on the files: { {label: len(d) for label, d in run.diagnostics.items()} }")
         misses = {f"{m}, {label}": s.misses for label, by in run.per_file.items() for m, s in by.items() if s.misses}
         if misses:
@@ -494,14 +515,16 @@ def report(ours: Run, theirs: Run) -> None:
         *((f"edit-to-diagnostics median on {label} at most half of yaml-ls's",
            a[label]["edit to diagnostics"].median_ms() <= 0.5 * b[label]["edit to diagnostics"].median_ms())
           for label in a),
-        ("first correct completion (warm cache) no later than yaml-ls's first schema-aware one (medians)",
-         ours.spawn.median_ms() <= theirs.spawn.median_ms()),
+        ("first correct completion (warm cache) at most 0.8x yaml-ls's first schema-aware one (medians)",
+         ours.spawn.median_ms() <= 0.8 * theirs.spawn.median_ms()),
+        *((("first correct completion with an empty cache no later than `dg list components` (medians)",
+            ours.cold_spawn.median_ms() <= ours.dg_list.median_ms()),) if ours.cold_spawn and ours.dg_list else ()),
     ]
     for goal, met in goals:
         print(f"goal: {goal}: {'met' if met else 'NOT met'}")
 
 
-async def main_async(samples: int, spawns: int) -> None:
+async def main_async(samples: int, spawns: int, cold_spawns: int = 3) -> None:
     work = Path(tempfile.mkdtemp(prefix="dcls-latency-"))
     try:
         root = copy_project(work)
@@ -515,7 +538,10 @@ async def main_async(samples: int, spawns: int) -> None:
         ours = ServerSpec(
             name="dagster-components-ls",
             command=[sys.executable, "-m", "dagster_components_ls"],
-            env={**os.environ, "DAGSTER_COMPONENTS_LS_CACHE": str(cache)},
+            # Bytecode cached like an installed package's (pip and uv compile it at install time), in
+            # the run's folder: with PYTHONDONTWRITEBYTECODE every spawn would compile our sources anew.
+            env={**{k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"},
+                 "PYTHONPYCACHEPREFIX": str(work / "pycache"), "DAGSTER_COMPONENTS_LS_CACHE": str(cache)},
             initialization_options={"python": sys.executable},
             configuration={"dagsterComponents": {"python": sys.executable}},
             versioned_diagnostics=True,
@@ -532,7 +558,7 @@ async def main_async(samples: int, spawns: int) -> None:
             versioned_diagnostics=False,
         )
         started = time.perf_counter()
-        run_ours = await run_server(ours, root, targets, samples, spawns)
+        run_ours = await run_server(ours, root, targets, samples, spawns, cold_spawns)
         run_theirs = await run_server(theirs, root, targets, samples, spawns)
         print(f"files: {', '.join(str(t.path.relative_to(root)) for t in targets.values())} in a copy of "
               f"examples/acme_analytics; yaml-ls schema: list_all_components_schema(entry_points=True) "
@@ -546,8 +572,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--samples", type=int, default=40, help="samples per measure and file (default 40)")
     parser.add_argument("--spawns", type=int, default=10, help="warm spawns per server (default 10)")
+    parser.add_argument("--cold-spawns", type=int, default=3,
+                        help="spawns with an empty cache, each beside a `dg list components` (default 3)")
     args = parser.parse_args()
-    asyncio.run(main_async(args.samples, args.spawns))
+    asyncio.run(main_async(args.samples, args.spawns, args.cold_spawns))
 
 
 if __name__ == "__main__":

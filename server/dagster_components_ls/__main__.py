@@ -112,8 +112,9 @@ def _lineage(path: str, document: Optional[int], depth: int, fmt: str, python: O
     from .cli.check import _echo_worker_output
     from .model.documents import parse_file
     from .project.files import read_text
-    from .features.lineage import (Loaded, document_location, error_location, format_mermaid, format_text, lineage_view,
-                          load_definitions)
+    from .model.loaded import Loaded
+    from .features.lineage import document_location, error_location, format_mermaid, format_text, lineage_view
+    from .project.definitions import load_definitions
     from .project.discovery import InterpreterNotFound, ProjectConfigError, find_project, resolve_interpreter
     from .project.worker_client import WorkerError, WorkerProcess
 

@@ -2,11 +2,13 @@
 project, copies of the examples with their dbt state, and the requests a lineage test makes."""
 
 import asyncio
+import atexit
 import importlib.metadata
 import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import textwrap
 from pathlib import Path
 
@@ -110,6 +112,14 @@ def write_project(root: Path) -> Path:
 TIMEOUT = 120
 
 SHARED_CACHE = Path(os.environ.get("DAGSTER_COMPONENTS_LS_TEST_CACHE", "/tmp/dagster-components-ls-test-cache"))
+
+
+def private_cache(prefix: str) -> Path:
+    """A cache folder of a test module's own, made at import (pytest-lsp's config is fixed then) and
+    removed when pytest exits: a test run leaves nothing behind in the temp folder."""
+    path = Path(tempfile.mkdtemp(prefix=prefix))
+    atexit.register(shutil.rmtree, path, ignore_errors=True)
+    return path
 
 
 def server_config(cache: Path = SHARED_CACHE) -> ClientServerConfig:

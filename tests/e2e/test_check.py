@@ -346,8 +346,6 @@ def test_schema_export_writes_schemas_any_validator_can_use(tmp_path):
 
 
 def test_fix_applies_only_the_safe_fixes(tmp_path):
-    import shutil
-
     for name in ("unknown_attribute", "undeclared_env_var", "invalid_enum"):
         shutil.copytree(EXAMPLES / "broken" / name, tmp_path / name)
     result = check("--fix", "--format", "json", str(tmp_path), cwd=tmp_path)
@@ -471,8 +469,6 @@ def test_the_disk_cache_is_pruned_and_keeps_what_is_in_use(tmp_path):
     cache = tmp_path / "cache"
     env = {"DAGSTER_COMPONENTS_LS_CACHE": str(cache)}
     project = tmp_path / "broken"
-    import shutil
-
     shutil.copytree(EXAMPLES / "broken" / "component_validation", project / "component_validation")
     first = check("--format", "json", str(project), cwd=tmp_path, env=env)
     [registry_file] = cache.glob("registry-*.json")
@@ -643,3 +639,28 @@ def test_a_document_whose_validation_hangs_costs_only_itself_in_the_projects_cal
          "(from shop.components.stuck.Stuck)"),
         ("shop/src/shop/defs/b/defs.yaml", 2, "error", "component-validation",
          "name must be lowercase (from shop.components.stuck.Stuck)")]), done.stderr
+
+
+# A child Python that runs the CLI and prints, at exit, the protocol modules it imported.
+_PROTOCOL_MODULES = (
+    "import sys, atexit\n"
+    "atexit.register(lambda: print('PROTOCOL_MODULES', sorted(m for m in sys.modules"
+    " if m.split('.')[0] in {'lsprotocol', 'pygls'}), file=sys.stderr))\n"
+    "from dagster_components_ls.__main__ import main\n"
+    "sys.exit(main())\n"
+)
+
+
+@pytest.mark.parametrize("load", [pytest.param([], id="check"), pytest.param(["--load"], id="check-load")])
+def test_check_never_imports_the_protocol(load, tmp_path):
+    """`check` (with --load or without) needs no LSP: lsprotocol and pygls cost start-up time in CI."""
+    project = tmp_path / "acme_analytics"  # a copy: loading prepares dbt state inside the project
+    shutil.copytree(EXAMPLES / "acme_analytics", project, ignore=shutil.ignore_patterns(
+        ".local_defs_state", "target", "__pycache__", "*.egg-info", "logs", "*.duckdb*"))
+    result = subprocess.run(
+        [sys.executable, "-c", _PROTOCOL_MODULES, "check", *load, str(project)],
+        capture_output=True, text=True, cwd=project, env={**os.environ, "DAGSTER_COMPONENTS_LS_CACHE": CACHE},
+    )
+    assert result.returncode in (0, 1), result.stderr
+    [line] = [line for line in result.stderr.splitlines() if line.startswith("PROTOCOL_MODULES")]
+    assert line == "PROTOCOL_MODULES []"

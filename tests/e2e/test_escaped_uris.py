@@ -2,9 +2,7 @@
 VS Code and Neovim send it (`file:///…/my%20dir/…`): the same answers as for a plain folder."""
 
 import json
-import shutil
 import subprocess
-import sys
 
 import pytest
 import pytest_lsp

@@ -1,16 +1,15 @@
 """Slow work in the editor is reported with standard `$/progress`: a real server on a project whose
 component module takes 3 s to import (so both the registry build and the validation are slow)."""
 
-import tempfile
 from pathlib import Path
 
 import pytest
 import pytest_lsp
-from e2e_support import GADGET_V1, open_and_wait, server_config, start_session, until, write_project
+from e2e_support import GADGET_V1, open_and_wait, private_cache, server_config, start_session, until, write_project
 from pytest_lsp import LanguageClient
 
 SLOW_IMPORT = "import time\n\ntime.sleep(3)  # every process that imports the module waits: registry, validation\n"
-CACHE = Path(tempfile.mkdtemp(prefix="dcls-progress-"))  # fresh: the registry is built, not read
+CACHE = private_cache("dcls-progress-")  # fresh: the registry is built, not read
 
 
 @pytest.fixture(scope="module")

@@ -4,7 +4,6 @@ import asyncio
 import json
 import os
 import subprocess
-import tempfile
 import sys
 from pathlib import Path
 
@@ -17,6 +16,7 @@ from e2e_support import (
     TIMEOUT,
     open_and_wait,
     plain,
+    private_cache,
     server_config,
     start_session,
     statuses,
@@ -149,7 +149,7 @@ async def test_a_re_exported_type_name_is_learned_from_the_worker(client: Langua
     assert list(client.diagnostics[path.as_uri()]) == []
 
 
-UNTRUSTED_CACHE = tempfile.mkdtemp(prefix="dcls-untrusted-")
+UNTRUSTED_CACHE = private_cache("dcls-untrusted-")
 
 
 @pytest_lsp.fixture(config=server_config(Path(UNTRUSTED_CACHE)))

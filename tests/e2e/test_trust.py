@@ -1,16 +1,15 @@
 """Workspace trust: configuration after initialization can lower it, never raise it."""
 
 import sys
-import tempfile
 from pathlib import Path
 
 import pytest
 import pytest_lsp
-from e2e_support import SHOP_SKELETON, server_config, start_session, statuses, until, write_files
+from e2e_support import SHOP_SKELETON, private_cache, server_config, start_session, statuses, until, write_files
 from lsprotocol import types
 from pytest_lsp import LanguageClient
 
-UNTRUSTED_CACHE = tempfile.mkdtemp(prefix="dcls-trust-")
+UNTRUSTED_CACHE = private_cache("dcls-trust-")
 
 
 def write_importing_project(root: Path, marker: Path) -> Path:

@@ -10,9 +10,8 @@ import sys
 from pathlib import Path
 
 import pytest
-import pytest_lsp
 from lsprotocol import types
-from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
+from pytest_lsp import LanguageClient, client_capabilities
 
 REPO = Path(__file__).resolve().parents[2]
 SHARED = REPO.parent / "shared" / "projects"

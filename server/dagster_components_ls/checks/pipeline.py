@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, Optional, Protocol, cast
+from typing import Optional, cast
 
 from . import validation
 from .background import BACKGROUND_CHECKS, Answers, Failed
@@ -14,20 +13,13 @@ from .policies.asset_rules import asset_policy_problems, asset_problems
 from .policies.config import PolicyConfig
 from .policies.spans import path_span
 from ..model.documents import ParsedFile
+from ..model.loaded import Loaded
 from ..model.positions import Span
 
 LOAD_CODE = "load-error"
 
 
-class LoadResult(Protocol):
-    """What the pipeline reads of a project's load (`features.lineage.Loaded` is one)."""
-
-    def errors_of(self, path: str) -> list[Mapping[str, Any]]: ...
-
-    def assets_by_document(self, path: str, documents: int) -> dict[int, list[Mapping[str, Any]]]: ...
-
-
-def file_problems(parsed: ParsedFile, ctx: CheckContext, path: str, loaded: Optional[LoadResult] = None,
+def file_problems(parsed: ParsedFile, ctx: CheckContext, path: str, loaded: Optional[Loaded] = None,
                   answers: Optional[Answers] = None, registry_error: Optional[str] = None) -> list[Problem]:
     """Every problem of one file, in order: the keystroke rules (sorted by position), why the registry
     is missing (`registry_error`), the load's errors and asset-level policies (`loaded`, a file at
@@ -43,7 +35,7 @@ def file_problems(parsed: ParsedFile, ctx: CheckContext, path: str, loaded: Opti
     return problems
 
 
-def loaded_problems(parsed: ParsedFile, path: str, loaded: LoadResult,
+def loaded_problems(parsed: ParsedFile, path: str, loaded: Loaded,
                     config: Optional[PolicyConfig]) -> list[Problem]:
     """The load errors of the file at `path`, and its assets' policy problems when policies are configured."""
     found = load_problems(loaded, path, parsed)
@@ -52,7 +44,7 @@ def loaded_problems(parsed: ParsedFile, path: str, loaded: LoadResult,
     return without_suppressed(parsed.text, found)
 
 
-def load_problems(loaded: LoadResult, path: str, parsed: ParsedFile) -> list[Problem]:
+def load_problems(loaded: Loaded, path: str, parsed: ParsedFile) -> list[Problem]:
     """The load errors of one file, at the key that caused them (else the document's `type`)."""
     problems = []
     for error in loaded.errors_of(path):
@@ -68,7 +60,7 @@ def load_problems(loaded: LoadResult, path: str, parsed: ParsedFile) -> list[Pro
     return problems
 
 
-def loaded_policy_problems(loaded: LoadResult, path: str, parsed: ParsedFile, config: PolicyConfig) -> list[Problem]:
+def loaded_policy_problems(loaded: Loaded, path: str, parsed: ParsedFile, config: PolicyConfig) -> list[Problem]:
     """Asset-level policies (require-owners, required-tags, asset-key-pattern) on the assets each
     document of this file produced."""
     by_document = loaded.assets_by_document(path, len(parsed.documents))

@@ -17,7 +17,7 @@ from ..project import files as disk
 from ..checks.policies import config as policy_config, platform as platform_policies
 from ..checks.background import PLATFORM_POLICIES, VALIDATION, Answers
 from ..checks.pipeline import file_problems
-from ..features.code_actions import broken_by_fixes, fix_all
+from ..checks.fixes import broken_by_fixes, fix_all
 from ..project import discovery as projects
 from ..project.file_context import context_for, referenced_types
 from ..model.context import CheckContext
@@ -31,7 +31,7 @@ from ..project.worker_client import WorkerError, WorkerProcess, capped
 
 
 if TYPE_CHECKING:
-    from ..features.lineage import Loaded
+    from ..model.loaded import Loaded
 
 WORKER_CALL_TIMEOUT_SECONDS = 120.0
 T = TypeVar("T")
@@ -294,7 +294,8 @@ def slow_step(where: str, doing: str) -> Iterator[None]:
 
 
 def _load(worker: WorkerProcess, owner: projects.Project) -> "Loaded":
-    from ..features.lineage import Loaded, load_definitions
+    from ..model.loaded import Loaded
+    from ..project.definitions import load_definitions
 
     try:
         result = load_definitions(worker, str(owner.root), lambda message: print(message, file=sys.stderr))

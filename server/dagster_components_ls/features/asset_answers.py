@@ -15,7 +15,8 @@ from ..model.uris import to_path
 from .completion import complete
 from .definition import definition
 from .hover import hover
-from .lineage import LineageState, Loaded, Locate, asset_at, asset_completions, asset_hover, lineage_view
+from ..model.loaded import Loaded
+from .lineage import LineageState, Locate, asset_at, asset_completions, asset_hover, lineage_view
 
 def complete_with_assets(parsed: ParsedFile, offset: int, ctx: CheckContext, index: LineIndex,
                          env: Mapping[str, str], loaded: Optional[Loaded], path: str) -> types.CompletionList:

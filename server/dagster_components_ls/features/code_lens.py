@@ -9,7 +9,8 @@ from lsprotocol import types
 from ..model.documents import ParsedFile
 from ..model.positions import LineIndex
 from ..model.uris import to_path
-from .lineage import Loaded, lens_title
+from ..model.loaded import Loaded
+from .lineage import lens_title
 from .lsp_ranges import lsp_range
 
 SHOW_LINEAGE_COMMAND = "dagster.showLineage"

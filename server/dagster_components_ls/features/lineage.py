@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Optional
 
 from lsprotocol import types
 
 from .completion import VALUE, ENTRY, cursor_at
+from ..model.loaded import Loaded, within
 from ..model.documents import SCALAR, ParsedFile
 from .lsp_ranges import lsp_range
 from ..model.positions import UTF16, LineIndex, Span
-from ..checks.policies.spans import path_span
 from ..model.uris import from_path
 
 ROLES = ("produced", "upstream", "downstream")
@@ -51,53 +51,6 @@ class LineageState:
         return self.done < self.wanted
 
 
-@dataclass(frozen=True)
-class Loaded:
-    """One `load` answer of the worker, indexed: assets by key, their children, producers by file."""
-
-    assets: Mapping[str, Mapping[str, Any]]
-    errors: tuple[Mapping[str, Any], ...] = ()
-    children: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
-    produced_by: Mapping[tuple[str, Optional[int]], tuple[str, ...]] = field(default_factory=dict)
-    """(producing file path, document index) -> asset keys, sorted."""
-
-    @classmethod
-    def from_result(cls, result: Mapping[str, Any]) -> Loaded:
-        """Sample asset: {"key": "orders", "deps": ["stg_orders"], "owners": ["team:analytics"], ...,
-        "producer": {"path": "/p/src/p/defs/jaffle_shop/defs.yaml", "document": 0}}"""
-        assets = {a["key"]: a for a in result.get("assets") or () if isinstance(a, Mapping) and isinstance(a.get("key"), str)}
-        children: dict[str, list[str]] = {}
-        produced: dict[tuple[str, Optional[int]], list[str]] = {}
-        for key, asset in assets.items():
-            for dep in asset.get("deps") or ():
-                children.setdefault(dep, []).append(key)
-            producer = asset.get("producer")
-            if isinstance(producer, Mapping) and isinstance(producer.get("path"), str):
-                produced.setdefault((producer["path"], producer.get("document")), []).append(key)
-        return cls(assets, tuple(e for e in result.get("errors") or () if isinstance(e, Mapping)),
-                   {k: tuple(sorted(v)) for k, v in children.items()},
-                   {k: tuple(sorted(v)) for k, v in produced.items()})
-
-    def produced(self, path: str, document: Optional[int] = None) -> list[str]:
-        """Keys produced by one document of a file, or by all of them (document None); for a folder,
-        by every file under it (the project's root: the whole project)."""
-        if document is not None:
-            return list(self.produced_by.get((path, document), ()))
-        return sorted(k for (p, _), keys in self.produced_by.items() if _within(p, path) for k in keys)
-
-    def assets_by_document(self, path: str, documents: int) -> dict[int, list[Mapping[str, Any]]]:
-        """Document index -> the asset records it produced, for each of a file's documents."""
-        return {i: [self.assets[k] for k in self.produced(path, i)] for i in range(documents)}
-
-    def errors_of(self, path: str) -> list[Mapping[str, Any]]:
-        return [e for e in self.errors if e.get("path") == path]
-
-
-def _within(file: str, path: str) -> bool:
-    """`file` is `path`, or lies in the folder `path`."""
-    return file == path or file.startswith(path.rstrip("/") + "/")
-
-
 def lineage_view(loaded: Loaded, path: str, document: Optional[int], depth: int, stale: bool,
                  locate: Locate, locate_error: Callable[[Mapping[str, Any]], Optional[dict]]) -> dict[str, Any]:
     """The `dagster/lineage` result (DESIGN's shape) for one document, or every document of a file."""
@@ -125,7 +78,7 @@ def lineage_view(loaded: Loaded, path: str, document: Optional[int], depth: int,
             "location": locate(producer["path"], producer.get("document")) if producer else None,
         })
     edges = [[dep, a["key"]] for a in assets for dep in a["deps"] if dep in roles]
-    errors = [e for e in loaded.errors if _within(str(e.get("path")), path) or e.get("document") is None]
+    errors = [e for e in loaded.errors if within(str(e.get("path")), path) or e.get("document") is None]
     return {"assets": assets, "edges": edges,
             "errors": [{"message": e.get("message") or "Loading failed", **(locate_error(e) or {"uri": None, "range": None})}
                        for e in errors],
@@ -233,6 +186,8 @@ def _needs_quotes(key: str) -> bool:
 
 def error_range(error: Mapping[str, Any], parsed: Optional[ParsedFile], index: Optional[LineIndex]) -> Optional[types.Range]:
     """Where a load error goes in its file: the key of a document, or a Python line."""
+    from ..checks.policies.spans import path_span  # on use: the server's first answers need no policies
+
     if parsed is not None and index is not None and isinstance(error.get("document"), int) \
             and 0 <= error["document"] < len(parsed.documents):
         doc = parsed.documents[error["document"]]
@@ -242,29 +197,6 @@ def error_range(error: Mapping[str, Any], parsed: Optional[ParsedFile], index: O
     if isinstance(line, int) and line >= 1:
         return types.Range(start=types.Position(line=line - 1, character=0), end=types.Position(line=line, character=0))
     return None
-
-
-def load_params(project_root: str, prepare: bool, timeout: float) -> dict[str, Any]:
-    """The `load` params: a quarter of the call per document's build_defs (the whole build gets
-    twice that), so a hanging one is its document's load-error and the others still load in time."""
-    from ..project.worker_client import capped
-
-    return {"project_root": project_root, "prepare": prepare, "seconds_per_document": capped(timeout) / 4}
-
-
-def load_definitions(worker: Any, project_root: str, on_prepare: Callable[[str], None],
-                     timeout: float = 120.0, prepare_timeout: float = 600.0) -> dict[str, Any]:
-    """The worker's `load` answer for a project (blocking), preparing stored state first when it is
-    missing or stale; `on_prepare` hears what is prepared and why. Raises WorkerError."""
-    from ..worker import protocol
-
-    result = worker.call(protocol.METHOD_LOAD, load_params(project_root, False, timeout), timeout=timeout)
-    needed = result.get("needs_prepare")
-    if needed:
-        on_prepare("Preparing " + ", ".join(f"{n.get('key')} ({n.get('reason')})" for n in needed))
-        result = worker.call(protocol.METHOD_LOAD, load_params(project_root, True, prepare_timeout),
-                             timeout=prepare_timeout)
-    return result
 
 
 def document_location(path: str, document: Optional[int], parse: Callable[[str], ParsedFile],

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Optional
 
 from lsprotocol import types
 
-from ..features.lineage import Loaded
+from ..model.loaded import Loaded
 from ..project import discovery as projects
 from ..project.worker_client import WorkerError, WorkerProcess
 from ..worker import protocol
@@ -138,7 +138,7 @@ class LineageSchedule:
         if lin.worker is None:
             assert state.python is not None and state.project is not None
             lin.worker = WorkerProcess(state.python, state.project.root)
-        from ..features.lineage import load_params
+        from ..project.definitions import load_params
 
         timeout = PREPARE_TIMEOUT_SECONDS if prepare else LOAD_TIMEOUT_SECONDS
         return lin.worker.call(protocol.METHOD_LOAD, load_params(str(state.project.root), prepare, timeout),

@@ -99,6 +99,7 @@ def load_registry(python: Path, project: Project | None, *, worker: WorkerProces
         # variable unset): this answer holds only while the environment is the same.
         entry["failed_in"] = environment_stamp()
     _write_json_atomically(cache_file, entry)
+    prune_superseded(python, project, fp)
     prune_cache()
     return Registry.from_snapshot(snapshot)
 
@@ -117,9 +118,31 @@ def environment_stamp() -> str:
 
 
 def registry_cache_file(python: Path, project: Project | None, extra_types: Iterable[str] = ()) -> Path:
-    """Where the registry of this interpreter, project and extra types is cached (whatever its fingerprint)."""
-    root = str(project.root) if project else ""
-    return cache_dir() / f"registry-{_digest(str(python), root, *sorted(set(extra_types)))[:16]}.json"
+    """Where the registry of this interpreter, project and extra types is cached (whatever its
+    fingerprint): `registry-<interpreter and project>-<extra types>.json`."""
+    return cache_dir() / f"registry-{_registry_owner(python, project)}-{_digest(*sorted(set(extra_types)))[:16]}.json"
+
+
+def _registry_owner(python: Path, project: Project | None) -> str:
+    return _digest(str(python), str(project.root) if project else "")[:8]
+
+
+def prune_superseded(python: Path, project: Project | None, stamp: str) -> int:
+    """Deletes what this interpreter and project cached under a fingerprint other than `stamp` (the
+    current one): registries built for other extra types, and every method's worker answers.
+    Returns how many files went."""
+    removed = 0
+    for other in cache_dir().glob(f"registry-{_registry_owner(python, project)}-*.json"):
+        cached = _read_json(other)
+        if not isinstance(cached, dict) or cached.get("fingerprint") != stamp:
+            removed += _unlink(other)
+    worker_owner = _worker_owner(python, project.root if project else Path.cwd())
+    current = _digest(stamp)[:8]
+    for other in cache_dir().glob(f"*-{worker_owner}-*.json"):
+        parts = other.name.split("-")  # <method>-<worker>-<fingerprint>-<key>.json, as _answer_file names it
+        if len(parts) == 4 and parts[1] == worker_owner and parts[2] != current and _ENTRY_NAME.match(other.name):
+            removed += _unlink(other)
+    return removed
 
 
 def _read_cached_registry(path: Path) -> dict[str, Any] | None:
@@ -165,8 +188,12 @@ def _answer_file(worker: WorkerProcess, stamp: str, method: str, params: dict[st
     and params: a new fingerprint makes the worker's older answers useless, so they are deleted
     when the first new one is written."""
     key = _digest(stamp, method, json.dumps(params, sort_keys=True))
-    owner = f"{method}-{_digest(str(worker.python), str(worker.cwd))[:8]}"
+    owner = f"{method}-{_worker_owner(worker.python, worker.cwd)}"
     return key, owner, cache_dir() / f"{owner}-{_digest(stamp)[:8]}-{key[:16]}.json"
+
+
+def _worker_owner(python: Path, cwd: Path) -> str:
+    return _digest(str(python), str(cwd))[:8]
 
 
 def cached_answer(worker: WorkerProcess, stamp: str, method: str, params: dict[str, Any]) -> dict[str, Any] | None:

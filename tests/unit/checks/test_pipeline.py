@@ -10,7 +10,7 @@ from dagster_components_ls.model.context import CheckContext
 from dagster_components_ls.checks.pipeline import file_problems, worker_problems
 from dagster_components_ls.checks.policies.config import PolicyConfig, Setting
 from dagster_components_ls.checks.policies.platform import policy_batch_request, split_policy_answer
-from dagster_components_ls.features.lineage import Loaded
+from dagster_components_ls.model.loaded import Loaded
 from dagster_components_ls.model.documents import parse_file
 from dagster_components_ls.project.worker_client import WorkerError
 from dagster_components_ls.worker import protocol

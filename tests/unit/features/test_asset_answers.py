@@ -13,7 +13,8 @@ from dagster_components_ls.features.asset_answers import (
     producer_text,
     why_no_lineage,
 )
-from dagster_components_ls.features.lineage import LineageState, Loaded
+from dagster_components_ls.features.lineage import LineageState
+from dagster_components_ls.model.loaded import Loaded
 from dagster_components_ls.model.documents import parse_file
 from dagster_components_ls.model.positions import LineIndex
 

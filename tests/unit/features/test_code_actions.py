@@ -3,8 +3,8 @@ from carets import with_marks
 from lsprotocol import converters, types
 from odd_documents import ODD_DOCUMENTS
 
-from dagster_components_ls.features.code_actions import (Fix, apply_fixes, broken_by_fixes, code_actions, fix_all, fixes_for,
-                                                of_kinds)
+from dagster_components_ls.checks.fixes import Fix, apply_fixes, broken_by_fixes, fix_all, fixes_for
+from dagster_components_ls.features.code_actions import code_actions, of_kinds
 from dagster_components_ls.checks.diagnostics import diagnose, diagnose_text
 from dagster_components_ls.model.context import CheckContext
 from dagster_components_ls.model.problems import Problem

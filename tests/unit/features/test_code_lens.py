@@ -3,7 +3,7 @@
 from lsprotocol import types
 
 from dagster_components_ls.features.code_lens import SHOW_LINEAGE_COMMAND, code_lenses
-from dagster_components_ls.features.lineage import Loaded
+from dagster_components_ls.model.loaded import Loaded
 from dagster_components_ls.model.documents import parse_file
 from dagster_components_ls.model.positions import LineIndex
 

@@ -5,8 +5,8 @@ from carets import with_caret, with_marks
 from lsprotocol import types
 
 from dagster_components_ls.model.documents import parse_file
+from dagster_components_ls.model.loaded import Loaded
 from dagster_components_ls.features.lineage import (
-    Loaded,
     asset_at,
     asset_completions,
     format_mermaid,

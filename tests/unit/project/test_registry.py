@@ -177,3 +177,39 @@ def test_prune_cache_keeps_the_newest_entries_within_count_and_size(tmp_path, mo
         "README", "validate-00000000-0000000000000000.json", "validate-00000001-0000000000000001.json",
         "validate-00000002-0000000000000002.json"]
     assert prune_cache(max_files=2, only_if_over=True) == 1
+
+
+def test_prune_superseded_deletes_what_an_older_fingerprint_cached(project, tmp_path):
+    """Entries of this interpreter and project under another fingerprint go; the current ones, and
+    another project's (its fingerprint is its own), stay."""
+    import json
+    from types import SimpleNamespace
+
+    from dagster_components_ls.project.registry import prune_superseded, registry_cache_file, store_answer
+
+    cache_dir().mkdir(parents=True, exist_ok=True)
+
+    def stored(write) -> str:
+        """The name of the one file `write` adds to the cache."""
+        before = set(cache_dir().iterdir())
+        write()
+        [added] = set(cache_dir().iterdir()) - before
+        return added.name
+
+    def registry(owner, stamp, extras):
+        return lambda: registry_cache_file(PYTHON, owner, extras).write_text(
+            json.dumps({"fingerprint": stamp, "registry": {}}))
+
+    def answer(cwd, stamp, method):
+        return lambda: store_answer(SimpleNamespace(python=PYTHON, cwd=cwd), stamp, method, {}, {"results": []})
+
+    old_registry = stored(registry(project, "old", ["acme.Old"]))
+    old_policies = stored(answer(project.root, "old", "policies"))
+    kept = {stored(registry(project, "new", ["acme.New"])), stored(registry(project, "new", [])),
+            stored(answer(project.root, "new", "validate")),
+            stored(registry(None, "old", ["acme.Old"])),  # files outside any project: another owner
+            stored(answer(tmp_path / "other", "old", "policies"))}
+
+    assert prune_superseded(PYTHON, project, "new") == 2
+    assert {p.name for p in cache_dir().iterdir()} == kept
+    assert not {old_registry, old_policies} & kept
