@@ -15,7 +15,7 @@ from lsprotocol import types
 if TYPE_CHECKING:
     from pygls.lsp.server import LanguageServer
 
-    from .projects import ProjectState
+    from .project_state import ProjectState
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

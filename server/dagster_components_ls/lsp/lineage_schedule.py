@@ -15,8 +15,8 @@ from ..project.worker_client import WorkerError, WorkerProcess
 from ..worker import protocol
 
 if TYPE_CHECKING:
-    from .projects import ProjectState
-    from .server import ComponentsLanguageServer
+    from .project_state import ProjectState
+    from .wiring import Server
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +41,7 @@ def load_failure(error: dict, project: Optional[projects.Project]) -> str:
 class LineageSchedule:
     """Each project's definitions load: debounced after saves, one at a time, interrupted by a newer want."""
 
-    def __init__(self, server: ComponentsLanguageServer) -> None:
+    def __init__(self, server: Server) -> None:
         self.server = server
 
     def want(self, state: ProjectState, only_if_missing: bool = False) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Optional
 
@@ -13,76 +12,23 @@ from lsprotocol import types
 
 from ..model.context import CheckContext
 from ..project.file_context import context_for, referenced_types
-from ..features.lineage import LineageState
 from ..model.documents import ParsedFile
-from ..model.uris import from_path, to_path
+from ..model.uris import to_path
 from ..project import discovery as projects
 from ..project.bundled import bundled_registry, setup_hint
 from ..model.registry import Registry
 from ..project.registry import fingerprint, load_registry, prune_cache
 from ..project.worker_client import WorkerError, WorkerProcess
+from .project_state import ProjectState
 
 if TYPE_CHECKING:
-    from ..checks.policies.config import PolicyConfig
-    from .server import ComponentsLanguageServer
+    from .wiring import Server
 
 log = logging.getLogger(__name__)
 
 REFRESH_POLL_SECONDS = 2.0
 REGISTRY_TIMEOUT_SECONDS = 180.0
 LINEAGE_IGNORED_DIRS = frozenset({"target", "logs", "dbt_packages", "node_modules", "__pycache__", ".venv"})
-
-
-@dataclass(eq=False)
-class ProjectState:
-    """One dg project (or the files outside any project) and its registry snapshot."""
-
-    project: Optional[projects.Project]
-    python: Optional[Path] = None
-    registry: Optional[Registry] = None
-    fingerprint: Optional[str] = None
-    error: Optional[str] = None
-    loading: Optional[asyncio.Task] = None
-    contexts: dict[tuple[str, Optional[str]], CheckContext] = field(default_factory=dict)
-    extra_types: frozenset[str] = frozenset()
-    """Typenames open documents use that the project scan does not see (lone files, re-exports)."""
-    policies: Optional[PolicyConfig] = None
-    worker: Optional[WorkerProcess] = None
-    """A long-lived worker for background checks; replaced whenever the registry is rebuilt."""
-    lineage: LineageState = field(default_factory=LineageState)
-    installed: Optional[str] = None
-    """The interpreter and installed packages the lineage worker imported (see registry.installed_stamp)."""
-    attempted: Optional[str] = None
-    """The fingerprint of the last registry build; the poll does not retry one that failed."""
-    building: asyncio.Event = field(default_factory=asyncio.Event)
-    """Set while a worker builds the registry (the cache could not answer): requests stop waiting for it."""
-    bypass_cache: bool = False
-    """The next registry read asks the worker whatever the cache holds (Reload Component Types)."""
-    unset_environment: Optional[str] = None
-    """Why the project's environment cannot run the worker (no Dagster, no interpreter), while
-    `registry` is the bundled snapshot: no worker-backed check, type lookup or load is attempted."""
-
-    def background_worker(self) -> WorkerProcess:
-        if self.worker is None:
-            assert self.python is not None
-            self.worker = WorkerProcess(self.python, self.project.root if self.project else Path.cwd())
-        return self.worker
-
-    @property
-    def root_uri(self) -> Optional[str]:
-        return from_path(self.project.root) if self.project else None
-
-    def stop_workers(self) -> None:
-        """Close the project's workers (their process groups, dbt children included) and any pending load."""
-        if self.worker is not None:
-            self.worker.close()
-            self.worker = None
-        lin = self.lineage
-        if lin.timer is not None:
-            lin.timer.cancel()
-        if lin.worker is not None:
-            lin.worker.close()
-            lin.worker = None
 
 
 def environment_missing(exc: Exception) -> bool:
@@ -109,7 +55,7 @@ def is_generated(relative: Path) -> bool:
 class Projects:
     """Every project the open documents belong to, keyed by root (None: the files outside any project)."""
 
-    def __init__(self, server: ComponentsLanguageServer) -> None:
+    def __init__(self, server: Server) -> None:
         self.server = server
         self.python_override: Optional[str] = None
         self.states: dict[Optional[Path], ProjectState] = {}

@@ -16,8 +16,8 @@ from .documents import is_component_file, is_pyproject
 
 if TYPE_CHECKING:
     from ..checks.background import Answers
-    from .projects import ProjectState
-    from .server import ComponentsLanguageServer
+    from .project_state import ProjectState
+    from .wiring import Server
 
 DEBOUNCE_SECONDS = 0.01
 BACKGROUND_DEBOUNCE_SECONDS = 0.3
@@ -44,7 +44,7 @@ def to_lsp(problem: Problem, index: LineIndex) -> types.Diagnostic:
 class Publishing:
     """When each open document's diagnostics are computed and sent, and the background checks behind them."""
 
-    def __init__(self, server: ComponentsLanguageServer) -> None:
+    def __init__(self, server: Server) -> None:
         self.server = server
         self.background: dict[str, tuple[int, Answers]] = {}
         """Worker answers (own validation, platform policies) per document, for the version they were computed on."""

@@ -13,12 +13,12 @@ from ..worker import protocol
 from ..model.vocabulary import COMPONENT_FILE_NAMES
 
 if TYPE_CHECKING:
-    from .server import ComponentsLanguageServer
+    from .wiring import Server
 
 SCAFFOLD_TIMEOUT_SECONDS = 60.0
 
 
-async def run_scaffold(ls: ComponentsLanguageServer, request: dict) -> Optional[dict]:
+async def run_scaffold(ls: Server, request: dict) -> Optional[dict]:
     """`{type, folder, params?, into?, append?}`: create `<folder>/defs.yaml` (never overwriting), or
     write into the open document `into` (replacing it when blank, appending a `---` document with `append`)."""
     from ..features.scaffolding import (ScaffoldConflict, creation_edit, fill_edit, scaffold_outcome, scaffold_params,
