@@ -131,7 +131,7 @@ class _Site:
 
     doc: YamlDocument
     span: Span
-    data: dict
+    data: dict[str, Any]
     ctx: CheckContext
 
     @property
@@ -251,7 +251,9 @@ def _enum_members(site: _Site, path: KeyPath) -> dict[str, Any]:
     """The schema's own enum values by their text (`allowed` holds strings; an enum of ints stays ints)."""
     root, rest = _schema_for(site, path)
     members: dict[str, Any] = {}
-    for schema in schemas.schema_at(root, rest) if root else []:
+    if root is None:
+        return members
+    for schema in schemas.schema_at(root, rest):
         for alt in schemas.branches(root, schema):
             for value in [*(alt.get("enum") or []), *([alt["const"]] if "const" in alt else [])]:
                 members.setdefault(str(value), value)
@@ -423,7 +425,7 @@ def _scalars(node: Node) -> Iterator[Node]:
 # --- placeholders for missing attributes ---------------------------------------------------------
 
 
-def _schema_for(site: _Site, path: KeyPath) -> tuple[Optional[dict], KeyPath]:
+def _schema_for(site: _Site, path: KeyPath) -> tuple[Optional[dict[str, Any]], KeyPath]:
     """The root schema that governs a document path, and the path inside it."""
     registry = site.ctx.registry
     if registry is None or not path:
@@ -440,7 +442,9 @@ def _schema_for(site: _Site, path: KeyPath) -> tuple[Optional[dict], KeyPath]:
 def _required_at(site: _Site, path: KeyPath) -> list[str]:
     root, rest = _schema_for(site, path)
     required: list[str] = []
-    for schema in schemas.schema_at(root, rest) if root else []:
+    if root is None:
+        return required
+    for schema in schemas.schema_at(root, rest):
         for alt in schemas.branches(root, schema):
             required += [r for r in alt.get("required") or [] if isinstance(r, str) and r not in required]
     return required
@@ -451,7 +455,7 @@ def _placeholder(site: _Site, path: KeyPath) -> Any:
     return _value_for(root, schemas.schema_at(root, rest), _deprecations(site.ctx), 0) if root else ""
 
 
-def _value_for(root: dict, alternatives: list[Any], deprecated: dict[str, str], depth: int) -> Any:
+def _value_for(root: dict[str, Any], alternatives: list[Any], deprecated: dict[str, str], depth: int) -> Any:
     """A value to start from: the default, the first example, the first allowed member, else an empty one."""
     resolved = [s for s in (schemas.deref(root, s) for s in alternatives) if isinstance(s, dict)]
     for schema in resolved:
@@ -468,7 +472,8 @@ def _value_for(root: dict, alternatives: list[Any], deprecated: dict[str, str], 
         if "const" in alt:
             return alt["const"]
     for alt in branches:
-        kinds = alt.get("type") if isinstance(alt.get("type"), list) else [alt.get("type")]
+        written = alt.get("type")
+        kinds = written if isinstance(written, list) else [written]
         if "object" in kinds or "properties" in alt:
             props = alt.get("properties") or {}
             required = [r for r in alt.get("required") or [] if r in props] if depth < 3 else []
@@ -500,7 +505,7 @@ def _modernised(example: Any, deprecated: dict[str, str]) -> Any:
     if not isinstance(example, str) or "{{" not in example:
         return example
 
-    def expression(match: re.Match) -> str:
+    def expression(match: re.Match[str]) -> str:
         text = match.group(0)
         for name, target in deprecated.items():
             text = re.sub(rf"(?<![\w.]){re.escape(name)}(?!\w)", target, text)

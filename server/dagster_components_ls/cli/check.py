@@ -165,14 +165,14 @@ def _check_project(owner: Optional[projects.Project], group: list[tuple[Path, st
             policed = _platform_policy_answers(worker, stamp, checked, loaded)
     finally:
         worker.close()
-    findings = []
+    findings: list[Finding] = []
     for (file, text, parsed_file, ctx), validation, policy in zip(checked, validated, policed):
         answers: Answers = {method: answer for method, answer in ((VALIDATION.method, validation),
                                                                   (PLATFORM_POLICIES.method, policy)) if answer is not None}
         problems = _guarded(file, unchecked, lambda: file_problems(parsed_file, ctx, str(file), loaded, answers))
         index = LineIndex(text)
         findings.extend(Finding(file, problem, index) for problem in problems or ())
-    if loaded is not None:
+    if loaded is not None and owner is not None:
         findings.extend(_load_errors_elsewhere(loaded, checked, owner))
     if config_problems and config_path is not None:
         index = LineIndex(_read(config_path))
@@ -231,7 +231,7 @@ def _validation_answers(worker: WorkerProcess, stamp: str, checked: list, where:
     file's own request, as the server's background check asks for it, so touching one file validates
     only that file. The files the cache cannot answer are validated in ONE worker call, so the
     project's modules are imported once, not once per file; each document keeps its own budget."""
-    requests = [VALIDATION.request(p, ctx) for _, _, p, ctx in checked]
+    requests = [VALIDATION.request(p, ctx, None) for _, _, p, ctx in checked]
     answers: list[Optional[dict]] = [None] * len(checked)
     missing = []
     for i, request in enumerate(requests):
@@ -261,9 +261,9 @@ def _validation_answers(worker: WorkerProcess, stamp: str, checked: list, where:
             file_index, original = owners[n]
             split[file_index].append({**result, "index": original})
     for i in missing:
-        answers[i] = {"results": split[i]}
-        if VALIDATION.cacheable(answers[i]):
-            store_answer(worker, stamp, VALIDATION.method, requests[i], answers[i])
+        answer = answers[i] = {"results": split[i]}
+        if VALIDATION.cacheable(answer):
+            store_answer(worker, stamp, VALIDATION.method, requests[i], answer)
     return answers
 
 

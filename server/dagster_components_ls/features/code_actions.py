@@ -9,9 +9,10 @@ from lsprotocol import types
 from ..checks.diagnostics import diagnose
 from ..model.context import CheckContext
 from ..model.problems import Problem
-from ..checks.fixes import Edit, fixes_for
+from ..checks.fixes import fixes_for
 from ..model.documents import ParsedFile
 from ..model.positions import LineIndex, Span
+from ..model.yaml_edits import Edit
 from .lsp_ranges import lsp_range
 
 
@@ -26,7 +27,7 @@ def code_actions(parsed: ParsedFile, diagnostics: list[types.Diagnostic], ctx: C
         for fix in fixes_for(parsed, problem, ctx):
             same = actions.get((fix.title, fix.edits))
             if same is not None:  # one env var used twice: one action for both diagnostics
-                same.diagnostics.append(diagnostic)
+                same.diagnostics = [*(same.diagnostics or ()), diagnostic]
                 continue
             edits = [types.TextEdit(range=lsp_range(index, span), new_text=text) for span, text in fix.edits]
             actions[(fix.title, fix.edits)] = types.CodeAction(

@@ -539,6 +539,8 @@ def _value_items(request: _Request) -> list[types.CompletionItem]:
         if quote and not isinstance(v.value, str):
             continue
         text = _in_quotes(v.value, quote) if quote else _inline_yaml(v.value)
+        if text is None:
+            continue  # a multi-line string is not offered inline
         items.append(types.CompletionItem(
             label=v.value if quote else text, kind=v.kind, detail=v.detail, text_edit=request.edit(text),
             preselect=True if v.detail == "default" else None,
@@ -559,7 +561,7 @@ def _values(place: _Place, more_examples: Sequence[Any] = ()) -> list[_Value]:
     """Members of enums and Literals, booleans, null, the default, then the examples; each once."""
     members: list[Any] = []
     defaults: list[Any] = []
-    kinds: set[str] = set()
+    kinds: set[Optional[str]] = set()
     for schema in place.alternatives:
         schema = deref(place.root, schema)
         if not isinstance(schema, dict):

@@ -74,9 +74,9 @@ def definition(
     if token.path == ("type",) and text:
         return _type_definition(text, ctx, index.encoding, read_text)
     if token.path == ("template_vars_module",) and text:
-        found = next((p for p in module_files(text, ctx) if read_text(p) is not None), None)
-        return [_location(found, types.Range(start=types.Position(line=0, character=0),
-                                             end=types.Position(line=0, character=0)))] if found else []
+        module_file = next((p for p in module_files(text, ctx) if read_text(p) is not None), None)
+        return [_location(module_file, types.Range(start=types.Position(line=0, character=0),
+                                                   end=types.Position(line=0, character=0)))] if module_file else []
     name = template_name_at(doc, token.node, offset - doc.start)
     origin = user_var_origin(name.name, doc, ctx) if name is not None and name.owner is None else None
     if name is None or origin is None:
@@ -291,8 +291,8 @@ def _type_definition(typename: str, ctx: CheckContext, encoding: str,
             found = on_line.shifted(start) if on_line else _find(source, pattern)
         if found is not None and source is not None:
             return [_location(component.source_path, _range_in(source, found, encoding))]
-        start = types.Position(line=line, character=0)
-        return [_location(component.source_path, types.Range(start=start, end=start))]
+        line_start = types.Position(line=line, character=0)
+        return [_location(component.source_path, types.Range(start=line_start, end=line_start))]
     # Not described by the worker (not loaded yet, or its module failed): look in the module's file.
     if "." not in typename:
         return []

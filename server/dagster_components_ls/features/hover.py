@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Optional
 
 from lsprotocol import types
@@ -321,7 +322,7 @@ def _template_markdown(name: TemplateName, path: KeyPath, doc: YamlDocument, ctx
         if source is not None and component is not None and source == component.key:
             origin = f"A `@template_var` of `{component.key}`."
         elif source is not None:
-            origin = f"A `@template_var` from [`{display_path(source, ctx)}`]({file_uri(source)})."
+            origin = f"A `@template_var` from [`{display_path(Path(source), ctx)}`]({file_uri(Path(source))})."
     if origin is None and name.name in JINJA_GLOBALS:
         origin = "A Jinja built-in."
     elif origin is None and (name.name in scope.globals if scope else name.name in GLOBAL_DESCRIPTIONS):

@@ -52,7 +52,7 @@ class LineageState:
 
 
 def lineage_view(loaded: Loaded, path: str, document: Optional[int], depth: int, stale: bool,
-                 locate: Locate, locate_error: Callable[[Mapping[str, Any]], Optional[dict]]) -> dict[str, Any]:
+                 locate: Locate, locate_error: Callable[[Any], Optional[dict[str, Any]]]) -> dict[str, Any]:
     """The `dagster/lineage` result (DESIGN's shape) for one document, or every document of a file."""
     produced = loaded.produced(path, document)
     upstream = _hops(produced, lambda k: loaded.assets.get(k, {}).get("deps") or (), depth)
@@ -77,7 +77,7 @@ def lineage_view(loaded: Loaded, path: str, document: Optional[int], depth: int,
             "automation_condition": asset.get("automation_condition"),
             "location": locate(producer["path"], producer.get("document")) if producer else None,
         })
-    edges = [[dep, a["key"]] for a in assets for dep in a["deps"] if dep in roles]
+    edges = [[dep, a["key"]] for a in assets for dep in a["deps"] or () if dep in roles]
     errors = [e for e in loaded.errors if within(str(e.get("path")), path) or e.get("document") is None]
     return {"assets": assets, "edges": edges,
             "errors": [{"message": e.get("message") or "Loading failed", **(locate_error(e) or {"uri": None, "range": None})}
@@ -129,7 +129,7 @@ def asset_at(parsed: ParsedFile, offset: int, loaded: Loaded) -> Optional[tuple[
     while stack:
         node = stack.pop()
         span = node.span.shifted(doc.start)
-        if node.kind == SCALAR and span.start <= offset <= span.end and node.text in loaded.assets:
+        if node.kind == SCALAR and node.text is not None and span.start <= offset <= span.end and node.text in loaded.assets:
             return node.text, span
         stack.extend(v for _, v in node.pairs)
         stack.extend(node.items)
@@ -191,7 +191,8 @@ def error_range(error: Mapping[str, Any], parsed: Optional[ParsedFile], index: O
     if parsed is not None and index is not None and isinstance(error.get("document"), int) \
             and 0 <= error["document"] < len(parsed.documents):
         doc = parsed.documents[error["document"]]
-        key_path = error.get("key_path") if isinstance(error.get("key_path"), list) else ["type"]
+        written = error.get("key_path")
+        key_path = written if isinstance(written, list) else ["type"]
         return lsp_range(index, path_span(doc, key_path).shifted(doc.start))
     line = error.get("line")
     if isinstance(line, int) and line >= 1:

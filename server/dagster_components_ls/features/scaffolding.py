@@ -73,7 +73,7 @@ def fill_edit(uri: str, index: LineIndex, text: str, append: bool) -> types.Work
 def relevant_types(registry: Registry, used: Iterable[str], folder_module: Optional[str]) -> list[str]:
     """Types to offer for a new file, most relevant first: those the project already uses (most used
     first), then the project's own, then the rest by key."""
-    counts = Counter(registry.lookup(t).key for t in used if registry.lookup(t) is not None)
+    counts = Counter(c.key for c in map(registry.lookup, used) if c is not None)
     root = folder_module.split(".")[0] if folder_module else None
 
     def rank(key: str) -> tuple:

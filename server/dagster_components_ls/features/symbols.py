@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Optional
+from typing import Optional, cast
 
 from lsprotocol import types
 
@@ -51,7 +51,7 @@ def workspace_symbols(
             location = types.Location(uri=file_uri(path), range=lsp_range(index, node.span.shifted(doc.start)))
             found.append(types.WorkspaceSymbol(name=name, kind=types.SymbolKind.Class, location=location,
                                                container_name=typename))
-    return sorted(found, key=lambda s: (s.name.lower(), s.location.uri, s.location.range.start.line))
+    return sorted(found, key=lambda s: (s.name.lower(), s.location.uri, cast(types.Location, s.location).range.start.line))
 
 
 def matches(query: str, name: str) -> bool:
@@ -70,6 +70,7 @@ def _document_symbol(doc: YamlDocument, ctx: CheckContext, index: LineIndex) -> 
                                     selection_range=lsp_range(index, doc.first_line().shifted(doc.start)))
     node = _type_node(doc)
     typename = (node.text or "").strip() if node is not None else ""
+    detail: Optional[str]
     if node is not None:
         detail = resolve_typename(typename, ctx) or typename
         main = _main_attribute(doc.root)

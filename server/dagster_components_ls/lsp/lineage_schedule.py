@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 import logging
 from pathlib import Path
-from typing import TYPE_CHECKING, Optional
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Optional
 
 from lsprotocol import types
 
@@ -26,7 +27,7 @@ PREPARE_TIMEOUT_SECONDS = 600.0
 LINEAGE_WAIT_SECONDS = 600.0
 
 
-def load_failure(error: dict, project: Optional[projects.Project]) -> str:
+def load_failure(error: Mapping[str, Any], project: Optional[projects.Project]) -> str:
     """One load error as a sentence for window/showMessage: "Loading src/p/defs/b/defs.yaml (document 2) failed: ..."."""
     path = error.get("path")
     if path and project is not None and Path(path).is_relative_to(project.root):
@@ -135,8 +136,8 @@ class LineageSchedule:
 
     def _load_definitions(self, state: ProjectState, prepare: bool) -> dict:
         lin = state.lineage
+        assert state.python is not None and state.project is not None
         if lin.worker is None:
-            assert state.python is not None and state.project is not None
             lin.worker = WorkerProcess(state.python, state.project.root)
         from ..project.definitions import load_params
 

@@ -84,9 +84,8 @@ class Projects:
                 return state
             self.owners[uri] = owner
         key = owner.root if owner else None
-        state = self.states.get(key)
-        if state is None:
-            state = self.states[key] = ProjectState(owner)
+        known = self.states.get(key)
+        state = known if known is not None else self.states.setdefault(key, ProjectState(owner))
         if state.registry is None and state.loading is None and state.error is None:
             state.loading = asyncio.get_running_loop().create_task(self.load(state))
         return state
@@ -172,7 +171,7 @@ class Projects:
             if self.open_uris(state):
                 ls.lineage.want(state, only_if_missing=True)
 
-    def _read_registry(self, state: ProjectState, on_build: Callable[[], None]) -> tuple[Registry, Optional[str], Optional[str]]:
+    def _read_registry(self, state: ProjectState, on_build: Callable[[], object]) -> tuple[Registry, Optional[str], Optional[str]]:
         """The registry, the fingerprint it answers to and the installed packages' stamp (both None
         when untrusted: nothing is polled, no worker runs)."""
         from ..project.registry import installed_stamp

@@ -120,7 +120,7 @@ def _cause(exc: BaseException) -> str:
         where = []
     leaf = cause
     while getattr(leaf, "exceptions", None):
-        leaf = leaf.exceptions[0]  # type: ignore[union-attr]
+        leaf = leaf.exceptions[0]  # type: ignore[attr-defined]  # an ExceptionGroup (cattrs' own on 3.10)
     words = str(leaf).splitlines()[0] if str(leaf) else type(leaf).__name__
     if not where:
         return words

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Optional, cast
 
 from lsprotocol import types
 from pygls.lsp.server import LanguageServer
@@ -268,7 +268,7 @@ async def on_components(ls: ComponentsLanguageServer, params: Any) -> list[dict]
 @server.feature(DEBUG_REQUEST)
 def on_debug(ls: ComponentsLanguageServer, params: Any) -> dict:
     """Internal, for the tests (no client may rely on it): the size of pygls' table of in-flight handlers."""
-    return {"pendingFutures": ls.protocol.pending_futures()}
+    return {"pendingFutures": cast(ComponentsProtocol, ls.protocol).pending_futures()}
 
 
 def serve(tcp: Optional[str] = None, python: Optional[str] = None) -> int:
@@ -283,7 +283,7 @@ def serve(tcp: Optional[str] = None, python: Optional[str] = None) -> int:
 
 async def _serve_stdio() -> int:
     try:
-        return await serve_stdio(server.protocol, lambda: server.process_id)
+        return await serve_stdio(cast(ComponentsProtocol, server.protocol), lambda: server.process_id)
     finally:
         server.projects.stop_all()  # an `exit` without `shutdown`, a client gone: workers too
         server.shutdown()

@@ -14,6 +14,7 @@ Edit = tuple[Span, str]
 """Replace the span (code-point offsets into the file) with the text; an empty span inserts."""
 
 _NULLS = ("", "~", "null", "Null", "NULL")
+_DASHES = re.compile(r"(?:-[ \t]+)*")  # the `- ` of sequence items opening a line
 _OPENS_BLOCK = re.compile(r"[^#'\"]*:\s*(#.*)?$")  # `key:` with nothing after it but a comment
 
 
@@ -42,7 +43,8 @@ def style_of(text: str) -> TextStyle:
                 items = items if items is not None else indent - previous[0]
             elif indent > previous[0] and unit is None:
                 unit = indent - previous[0]
-        dashes = re.match(r"(?:-[ \t]+)*", stripped).group(0)
+        dashes_match = _DASHES.match(stripped)
+        dashes = dashes_match.group(0) if dashes_match else ""
         previous = (indent + len(dashes), bool(_OPENS_BLOCK.match(stripped[len(dashes) :])))
         if unit is not None and items is not None:
             break
@@ -51,7 +53,7 @@ def style_of(text: str) -> TextStyle:
 
 
 def add_entries(text: str, mapping: Optional[Node], owner: Optional[Node], entries: dict[str, Any],
-                 after: Optional[Node] = None, before: Optional[Node] = None, items: tuple = ()) -> list[Edit]:
+                 after: Optional[Node] = None, before: Optional[Node] = None, items: tuple[Any, ...] = ()) -> list[Edit]:
     """Edits adding keys to a mapping (block or flow), or a block under a key whose value is empty.
 
     `items` instead of `entries`: `- ` items under an empty key.

@@ -50,7 +50,7 @@ def why_unreadable(path: Path, exc: OSError) -> str:
     if isinstance(exc, FileNotFoundError) and os.path.islink(path):
         return f"a dangling symbolic link to {os.readlink(path)}"
     if isinstance(exc, NotRegularFile):
-        return exc.strerror
+        return exc.strerror or str(exc)
     return exc.strerror or str(exc)
 
 

@@ -55,7 +55,7 @@ def cache_dir() -> Path:
 def load_registry(python: Path, project: Project | None, *, worker: WorkerProcess | None = None,
                   use_cache: bool = True, timeout: float = 120.0, extra_types: Iterable[str] = (),
                   cache_only: bool = False, stamp: str | None = None,
-                  on_build: Callable[[], None] = lambda: None) -> Registry:
+                  on_build: Callable[[], object] = lambda: None) -> Registry:
     """The registry for this interpreter and project: from the cache when the fingerprint matches
     (no Dagster import, no process), else from the worker, then cached.
 
@@ -250,7 +250,7 @@ def fingerprint(python: Path, project: Project | None) -> str:
     if project is not None:
         parts["config"] = _stat(project.config_path)
         parts["project"] = _py_stats(_project_source_dirs(project))
-        parts["defs"] = _defs_references(component_files(project))
+        parts["defs"] = _defs_references(list(component_files(project)))
     return _digest(json.dumps(parts, sort_keys=True))
 
 

@@ -119,7 +119,7 @@ class WorkerProcess:
     @property
     def pid(self) -> int | None:
         """The running worker's pid (also its process group id), or None."""
-        return self._proc.pid if self._alive() else None
+        return self._proc.pid if self._proc is not None and self._alive() else None
 
     def stderr_tail(self, lines: int = 20) -> str:
         """The last lines the worker wrote to stderr, at most STDERR_TAIL_CHARS of them."""
