@@ -55,45 +55,83 @@ def main() -> None:
     for line in latency.splitlines():
         found = row.match(line)
         if found:
-            measure, label, ours, theirs = found.group(1).strip(), found.group(2).strip(), *map(float, found.groups()[2:])
-            rows.append((f"{measure} ({label}), ms", f"{ours:g}", f"yaml-language-server {theirs:g}",
-                         f"{theirs / ours:.1f}x" if ours else "-"))
+            measure, label, ours, theirs = (
+                found.group(1).strip(),
+                found.group(2).strip(),
+                *map(float, found.groups()[2:]),
+            )
+            rows.append(
+                (
+                    f"{measure} ({label}), ms",
+                    f"{ours:g}",
+                    f"yaml-language-server {theirs:g}",
+                    f"{theirs / ours:.1f}x" if ours else "-",
+                )
+            )
 
     check = run("check.py", "--runs", "2" if quick else "5", "--edits", "10" if quick else "20")
     for name, dg, cold, warm in re.findall(r"^(\S+) +([\d.]+) +([\d.]+) +([\d.]+) +[\d.]+x", check, re.M):
         for kind, ours in (("cold", float(cold)), ("warm", float(warm))):
-            rows.append((f"check {name} ({kind}), s", f"{ours:.2f}", f"dg check yaml {float(dg):.2f}",
-                         f"{float(dg) / ours:.1f}x"))
+            rows.append(
+                (
+                    f"check {name} ({kind}), s",
+                    f"{ours:.2f}",
+                    f"dg check yaml {float(dg):.2f}",
+                    f"{float(dg) / ours:.1f}x",
+                )
+            )
     edit = number(r"^editor, one edited document re-validated .*: median ([\d.]+) s", check)
     rows.append(("re-validate one edited document, s", f"{edit:.2f}", "goal 0.5", f"{0.5 / edit:.1f}x under"))
 
     lineage = run("lineage.py", *(["--runs", "5", "--cold-runs", "1", "--dg-runs", "1"] if quick else []))
     server = number(r"^ours: server, didSave -> lineage ready\s+\d+\s+([\d.]+)", lineage)
     dg = number(r"^dg list defs --json\s+\d+\s+([\d.]+)", lineage)
-    rows.append(("lineage refresh after a save, s", f"{server:.2f}", f"dg list defs --json {dg:.1f}", f"{dg / server:.0f}x"))
+    rows.append(
+        ("lineage refresh after a save, s", f"{server:.2f}", f"dg list defs --json {dg:.1f}", f"{dg / server:.0f}x")
+    )
 
     scale = run("scale.py", *(["--files", "300"] if quick else []))
     symbols = number(r"workspace/symbol with all \d+ component instances: (\d+) ms", scale)
     completion = number(r"asset-key completion with \d+ keys of the project: (\d+) ms", scale)
     rss = number(r"server RSS \(workers excluded\): [\d.]+ MiB indexed, ([\d.]+) MiB", scale)
-    rows.append(("scale: spawn -> workspace symbols, ms", f"{symbols:.0f}", "goal 2000", f"{2000 / symbols:.1f}x under"))
-    rows.append(("scale: spawn -> asset-key completion, ms", f"{completion:.0f}", "goal 2000",
-                 f"{2000 / completion:.1f}x under" if completion <= 2000 else "over"))
+    rows.append(
+        ("scale: spawn -> workspace symbols, ms", f"{symbols:.0f}", "goal 2000", f"{2000 / symbols:.1f}x under")
+    )
+    rows.append(
+        (
+            "scale: spawn -> asset-key completion, ms",
+            f"{completion:.0f}",
+            "goal 2000",
+            f"{2000 / completion:.1f}x under" if completion <= 2000 else "over",
+        )
+    )
     rows.append(("scale: server RSS, MiB", f"{rss:.0f}", "goal 150", f"{150 / rss:.1f}x under"))
 
     pathological = run("pathological.py", *(["--samples", "5"] if quick else []))
     ordinary = number(r"^ordinary line \(desc\)\s+([\d.]+) /", pathological)
     spaces = number(r"^100,000 spaces, no colon\s+([\d.]+) /", pathological)
     megabyte = number(r"^1 MB of spaces, no colon\s+([\d.]+) /", pathological)
-    rows.append(("completion on a line of 100,000 / 1 MB spaces, ms", f"{spaces:.1f} / {megabyte:.1f}",
-                 f"ordinary line {ordinary:.1f}", "-"))
+    rows.append(
+        (
+            "completion on a line of 100,000 / 1 MB spaces, ms",
+            f"{spaces:.1f} / {megabyte:.1f}",
+            f"ordinary line {ordinary:.1f}",
+            "-",
+        )
+    )
 
     typing = run("typing.py", *(["--stride", "7", "--edits", "10"] if quick else []))
     sent = number(r"requests sent: (\d+)", typing)
     failures = number(r"failures: (\d+)", typing)
     p99 = number(r"p99 ([\d.]+)", typing)
-    rows.append(("typing: requests sent / failures", f"{sent:.0f} / {failures:.0f}", "goal: 0 failures",
-                 "met" if failures == 0 else "NOT met"))
+    rows.append(
+        (
+            "typing: requests sent / failures",
+            f"{sent:.0f} / {failures:.0f}",
+            "goal: 0 failures",
+            "met" if failures == 0 else "NOT met",
+        )
+    )
     rows.append(("typing: completion and hover p99, ms", f"{p99:.1f}", "-", "-"))
 
     print("\nratio: baseline / ours (above 1: ours is faster), or how far under the goal")

@@ -80,7 +80,8 @@ def write_synthetic(root: Path, files: int = 10, documents: int = 31, kinds: int
         folder.mkdir(parents=True)
         (folder / "__init__.py").write_text("")
     (package / "__init__.py").write_text("")
-    (root / "pyproject.toml").write_text(textwrap.dedent("""\
+    (root / "pyproject.toml").write_text(
+        textwrap.dedent("""\
         [project]
         name = "synth"
         version = "0.1.0"
@@ -91,9 +92,11 @@ def write_synthetic(root: Path, files: int = 10, documents: int = 31, kinds: int
         [tool.dg.project]
         root_module = "synth"
         registry_modules = ["synth.components.*"]
-        """))
+        """)
+    )
     for k in range(kinds):
-        (package / "components" / f"kind{k}.py").write_text(textwrap.dedent(f'''\
+        (package / "components" / f"kind{k}.py").write_text(
+            textwrap.dedent(f'''\
             """Synthetic component {k}."""
 
             from typing import Literal
@@ -119,13 +122,16 @@ def write_synthetic(root: Path, files: int = 10, documents: int = 31, kinds: int
 
                 def build_defs(self, context: dg.ComponentLoadContext) -> dg.Definitions:
                     return dg.Definitions()
-            '''))
+            ''')
+        )
     n = 0
     for f in range(files):
         docs = []
         for _ in range(documents // files + (f < documents % files)):
-            docs.append(f"type: synth.components.kind{n % kinds}.Kind{n % kinds}\nattributes:\n"
-                        f"  name: thing_{n}\n  mode: fast\n  retries: {n % 3}\n")
+            docs.append(
+                f"type: synth.components.kind{n % kinds}.Kind{n % kinds}\nattributes:\n"
+                f"  name: thing_{n}\n  mode: fast\n  retries: {n % 3}\n"
+            )
             n += 1
         (package / "defs" / f"part{f}").mkdir()
         (package / "defs" / f"part{f}" / "defs.yaml").write_text("---\n".join(docs))
@@ -135,8 +141,12 @@ def write_synthetic(root: Path, files: int = 10, documents: int = 31, kinds: int
 def project_env(name: str, root: Path) -> dict[str, str]:
     """The environment env.sh gives the project (sourced in bash), with its venv activated."""
     script = 'export VIRTUAL_ENV="$1/.venv" PATH="$1/.venv/bin:$PATH"; unset PYTHONHOME; source "$2" >/dev/null; env -0'
-    out = subprocess.run(["bash", "-c", script, "env", str(root), str(SHARED / name / "env.sh")],
-                         capture_output=True, check=True, cwd=root).stdout
+    out = subprocess.run(
+        ["bash", "-c", script, "env", str(root), str(SHARED / name / "env.sh")],
+        capture_output=True,
+        check=True,
+        cwd=root,
+    ).stdout
     return dict(item.split("=", 1) for item in out.decode().split("\0") if "=" in item)
 
 
@@ -148,7 +158,9 @@ def subjects(names: list[str], work: Path) -> list[Subject]:
             found.append(Subject(name, REPO / "examples" / "acme_analytics", here, [str(BIN / "dg"), "check", "yaml"]))
         elif name == "synthetic":
             root = write_synthetic(work / "synthetic")
-            found.append(Subject(name, root, {**here, "PYTHONPATH": str(root / "src")}, [str(BIN / "dg"), "check", "yaml"]))
+            found.append(
+                Subject(name, root, {**here, "PYTHONPATH": str(root / "src")}, [str(BIN / "dg"), "check", "yaml"])
+            )
         elif name in REAL:
             truth = REAL_DIR / name / "truth" / "truth.json"
             if not truth.is_file():
@@ -156,16 +168,25 @@ def subjects(names: list[str], work: Path) -> list[Subject]:
                 continue
             root = REAL_DIR / name / json.loads(truth.read_text())["project_root"]
             env = project_env(name, root)
-            found.append(Subject(name, root, env, [str(root / ".venv" / "bin" / "dg"), "check", "yaml"],
-                                 str(root / ".venv" / "bin" / "python")))
+            found.append(
+                Subject(
+                    name,
+                    root,
+                    env,
+                    [str(root / ".venv" / "bin" / "dg"), "check", "yaml"],
+                    str(root / ".venv" / "bin" / "python"),
+                )
+            )
         else:
             raise SystemExit(f"unknown project {name!r}: examples, synthetic, {', '.join(REAL)}")
     return found
 
 
 def measure(subject: Subject, runs: int, work: Path) -> dict:
-    ours_env = {**subject.env, "PYTHONPATH": os.pathsep.join(
-        p for p in (str(REPO / "server"), subject.env.get("PYTHONPATH")) if p)}
+    ours_env = {
+        **subject.env,
+        "PYTHONPATH": os.pathsep.join(p for p in (str(REPO / "server"), subject.env.get("PYTHONPATH")) if p),
+    }
     ours = [*OURS, *(["--python", subject.python] if subject.python else []), "."]
     cache = work / f"cache-{subject.name}"
     warm_env = {**ours_env, "DAGSTER_COMPONENTS_LS_CACHE": str(cache)}
@@ -175,8 +196,10 @@ def measure(subject: Subject, runs: int, work: Path) -> dict:
         figures["dg"].append(timed(subject.dg, subject.root, subject.env))
         figures["cold"].append(timed([*ours[:-1], "--no-cache", "."], subject.root, ours_env))
         figures["warm"].append(timed(ours, subject.root, warm_env))
-    return {kind: (statistics.median(t for t, _ in values), sorted({c for _, c in values}))
-            for kind, values in figures.items()}
+    return {
+        kind: (statistics.median(t for t, _ in values), sorted({c for _, c in values}))
+        for kind, values in figures.items()
+    }
 
 
 async def editor_revalidation(root: Path, edits: int, work: Path) -> list[float]:
@@ -187,12 +210,18 @@ async def editor_revalidation(root: Path, edits: int, work: Path) -> list[float]
     path = root / "src" / "synth" / "defs" / "part0" / "defs.yaml"
     text = path.read_text()
     line = text.splitlines().index("  name: thing_0")
-    spec = ServerSpec(name="dagster-components-ls", command=[sys.executable, "-m", "dagster_components_ls"],
-                      env={**os.environ, "PYTHONPATH": str(REPO / "server"),
-                           "DAGSTER_COMPONENTS_LS_CACHE": str(work / "cache-editor")},
-                      initialization_options={"python": sys.executable, "lineage": {"enabled": False}},
-                      configuration={"dagsterComponents": {"python": sys.executable, "lineage": {"enabled": False}}},
-                      versioned_diagnostics=True)
+    spec = ServerSpec(
+        name="dagster-components-ls",
+        command=[sys.executable, "-m", "dagster_components_ls"],
+        env={
+            **os.environ,
+            "PYTHONPATH": str(REPO / "server"),
+            "DAGSTER_COMPONENTS_LS_CACHE": str(work / "cache-editor"),
+        },
+        initialization_options={"python": sys.executable, "lineage": {"enabled": False}},
+        configuration={"dagsterComponents": {"python": sys.executable, "lineage": {"enabled": False}}},
+        versioned_diagnostics=True,
+    )
     editor = await Editor.spawn(spec, root)
     target = Target(path, text, line, 0, 0)
 
@@ -236,16 +265,22 @@ def main() -> None:
             result = measure(subject, args.runs, work)
             rows.append((subject, result))
         print(f"median of {args.runs} runs (seconds); ratio = dg check yaml / ours (above 1: ours is faster)")
-        print(f"{'project':<24} {'dg check yaml':>13} {'ours cold':>10} {'ours warm':>10} {'cold ratio':>10} "
-              f"{'warm ratio':>10}  exit dg/cold/warm")
+        print(
+            f"{'project':<24} {'dg check yaml':>13} {'ours cold':>10} {'ours warm':>10} {'cold ratio':>10} "
+            f"{'warm ratio':>10}  exit dg/cold/warm"
+        )
         for subject, r in rows:
             dg, cold, warm = r["dg"][0], r["cold"][0], r["warm"][0]
             codes = "/".join(",".join(map(str, r[k][1])) for k in ("dg", "cold", "warm"))
-            print(f"{subject.name:<24} {dg:>13.2f} {cold:>10.2f} {warm:>10.2f} {dg / cold:>9.2f}x {dg / warm:>9.1f}x  {codes}")
+            print(
+                f"{subject.name:<24} {dg:>13.2f} {cold:>10.2f} {warm:>10.2f} {dg / cold:>9.2f}x {dg / warm:>9.1f}x  {codes}"
+            )
         if args.edits and (synthetic := next((s for s, _ in rows if s.name == "synthetic"), None)):
             seconds = asyncio.run(editor_revalidation(synthetic.root, args.edits, work))
-            print(f"editor, one edited document re-validated (synthetic, warm worker, {len(seconds)} edits): "
-                  f"median {statistics.median(seconds):.3f} s, p99 {p99(seconds):.3f} s")
+            print(
+                f"editor, one edited document re-validated (synthetic, warm worker, {len(seconds)} edits): "
+                f"median {statistics.median(seconds):.3f} s, p99 {p99(seconds):.3f} s"
+            )
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

@@ -96,10 +96,26 @@ _PROSE = (
     "Consumers: the weekly research digest, the retention dashboard and the finance forecast.",
     "Ask in #research-alerts before changing its schema; downstream notebooks read every column.",
 )
-_TAGS = ("domain: research", "tier: gold", "pii: none", "cost_center: cc_4417", "review: quarterly",
-         "dashboard: retention", "freshness: daily", "source: notebooks")
-_UPSTREAM = ("customers", "orders", "stg_customers", "stg_orders", "stg_payments", "raw_customers", "raw_orders",
-             "raw_payments")
+_TAGS = (
+    "domain: research",
+    "tier: gold",
+    "pii: none",
+    "cost_center: cc_4417",
+    "review: quarterly",
+    "dashboard: retention",
+    "freshness: daily",
+    "source: notebooks",
+)
+_UPSTREAM = (
+    "customers",
+    "orders",
+    "stg_customers",
+    "stg_orders",
+    "stg_payments",
+    "raw_customers",
+    "raw_orders",
+    "raw_payments",
+)
 
 
 def grow(doc: str, index: int, extra: int) -> str:
@@ -111,7 +127,7 @@ def grow(doc: str, index: int, extra: int) -> str:
     prose = list(_PROSE[: min(len(_PROSE), extra // 4)])
     if prose:  # the one-line description becomes a folded block: the first line moves down, prose follows
         first = lines[at].removeprefix("  description: ")
-        lines[at: at + 1] = ["  description: >-", f"    {first}", *(f"    {p}" for p in prose)]
+        lines[at : at + 1] = ["  description: >-", f"    {first}", *(f"    {p}" for p in prose)]
         extra -= len(prose) + 1
     if "  tags:" not in lines and extra >= 4:
         lines.append("  tags:")
@@ -154,17 +170,30 @@ def generate(path: Path, documents: int, total_lines: int, target_index: int) ->
     target = text.splitlines()[first:]
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text)
-    for source in ("research/churn/churn_features.py", "research/churn/churn_model.ipynb",
-                   "research/ltv/ltv_forecast.ipynb"):
+    for source in (
+        "research/churn/churn_features.py",
+        "research/churn/churn_model.ipynb",
+        "research/ltv/ltv_forecast.ipynb",
+    ):
         shutil.copy(EXAMPLE_DEFS / source, path.parent)  # the files the documents name, so none is missing
-    return Target(path=path, text=text, blank_line=first + target.index("  "), type_line=first,
-                  owner_line=first + next(i for i, line in enumerate(target) if line.startswith("  owner:")))
+    return Target(
+        path=path,
+        text=text,
+        blank_line=first + target.index("  "),
+        type_line=first,
+        owner_line=first + next(i for i, line in enumerate(target) if line.startswith("  owner:")),
+    )
 
 
 def copy_project(root: Path) -> Path:
     project = root / "acme_analytics"
-    shutil.copytree(EXAMPLE, project, ignore=shutil.ignore_patterns(
-        ".local_defs_state", "target", "__pycache__", "*.egg-info", ".dg", "logs", "*.duckdb*"))
+    shutil.copytree(
+        EXAMPLE,
+        project,
+        ignore=shutil.ignore_patterns(
+            ".local_defs_state", "target", "__pycache__", "*.egg-info", ".dg", "logs", "*.duckdb*"
+        ),
+    )
     return project
 
 
@@ -177,10 +206,21 @@ def dagster_schema(path: Path) -> Path:
 def ensure_yaml_language_server() -> Path:
     package = YAML_LS_DIR / "package.json"
     if not package.is_file() or json.loads(package.read_text())["version"] != YAML_LS_VERSION:
-        print(f"installing yaml-language-server@{YAML_LS_VERSION} into {NODE_DIR.relative_to(REPO)}/",
-              file=sys.stderr)
-        subprocess.run(["npm", "install", "--silent", "--no-audit", "--no-fund", "--prefix", str(NODE_DIR),
-                        f"yaml-language-server@{YAML_LS_VERSION}"], check=True, stdout=sys.stderr)
+        print(f"installing yaml-language-server@{YAML_LS_VERSION} into {NODE_DIR.relative_to(REPO)}/", file=sys.stderr)
+        subprocess.run(
+            [
+                "npm",
+                "install",
+                "--silent",
+                "--no-audit",
+                "--no-fund",
+                "--prefix",
+                str(NODE_DIR),
+                f"yaml-language-server@{YAML_LS_VERSION}",
+            ],
+            check=True,
+            stdout=sys.stderr,
+        )
     return YAML_LS_DIR / "bin" / "yaml-language-server"
 
 
@@ -238,8 +278,13 @@ class Editor:
 
         for request in (types.CLIENT_REGISTER_CAPABILITY, types.WINDOW_WORK_DONE_PROGRESS_CREATE):
             client.feature(request)(lambda params: None)
-        for notification in (types.WINDOW_LOG_MESSAGE, types.WINDOW_SHOW_MESSAGE, types.PROGRESS,
-                             types.TELEMETRY_EVENT, "dagster/status"):
+        for notification in (
+            types.WINDOW_LOG_MESSAGE,
+            types.WINDOW_SHOW_MESSAGE,
+            types.PROGRESS,
+            types.TELEMETRY_EVENT,
+            "dagster/status",
+        ):
             client.feature(notification)(lambda params: None)
 
         await client.start_io(*spec.command, env=spec.env, cwd=str(root))
@@ -247,12 +292,17 @@ class Editor:
         editor = cls(spec, client, process.pid)
         editors.append(editor)
         asyncio.get_running_loop().create_task(editor._drain(process.stderr))
-        result = await editor._wait(client.initialize_async(types.InitializeParams(
-            capabilities=client_capabilities("visual-studio-code"),
-            root_uri=root.as_uri(),
-            workspace_folders=[types.WorkspaceFolder(uri=root.as_uri(), name=root.name)],
-            initialization_options=spec.initialization_options,
-        )), "initialize")
+        result = await editor._wait(
+            client.initialize_async(
+                types.InitializeParams(
+                    capabilities=client_capabilities("visual-studio-code"),
+                    root_uri=root.as_uri(),
+                    workspace_folders=[types.WorkspaceFolder(uri=root.as_uri(), name=root.name)],
+                    initialization_options=spec.initialization_options,
+                )
+            ),
+            "initialize",
+        )
         editor.capabilities = result.capabilities
         client.initialized(types.InitializedParams())
         client.workspace_did_change_configuration(types.DidChangeConfigurationParams(settings=spec.configuration))
@@ -271,32 +321,54 @@ class Editor:
 
     def open(self, target: Target) -> None:
         self.versions[target.uri] = 1
-        self.client.text_document_did_open(types.DidOpenTextDocumentParams(text_document=types.TextDocumentItem(
-            uri=target.uri, language_id="yaml", version=1, text=target.text)))
+        self.client.text_document_did_open(
+            types.DidOpenTextDocumentParams(
+                text_document=types.TextDocumentItem(uri=target.uri, language_id="yaml", version=1, text=target.text)
+            )
+        )
 
     def change(self, target: Target, line: int, start: int, end: int, text: str) -> None:
         """One incremental edit on one line, as an editor sends a keystroke."""
         self.versions[target.uri] += 1
-        self.client.text_document_did_change(types.DidChangeTextDocumentParams(
-            text_document=types.VersionedTextDocumentIdentifier(uri=target.uri, version=self.versions[target.uri]),
-            content_changes=[types.TextDocumentContentChangePartial(
-                range=types.Range(start=types.Position(line=line, character=start),
-                                  end=types.Position(line=line, character=end)),
-                text=text)],
-        ))
+        self.client.text_document_did_change(
+            types.DidChangeTextDocumentParams(
+                text_document=types.VersionedTextDocumentIdentifier(uri=target.uri, version=self.versions[target.uri]),
+                content_changes=[
+                    types.TextDocumentContentChangePartial(
+                        range=types.Range(
+                            start=types.Position(line=line, character=start),
+                            end=types.Position(line=line, character=end),
+                        ),
+                        text=text,
+                    )
+                ],
+            )
+        )
 
     async def complete(self, target: Target, line: int, character: int) -> list[types.CompletionItem]:
-        result = await self._wait(self.client.text_document_completion_async(types.CompletionParams(
-            text_document=types.TextDocumentIdentifier(uri=target.uri),
-            position=types.Position(line=line, character=character))), "completion")
+        result = await self._wait(
+            self.client.text_document_completion_async(
+                types.CompletionParams(
+                    text_document=types.TextDocumentIdentifier(uri=target.uri),
+                    position=types.Position(line=line, character=character),
+                )
+            ),
+            "completion",
+        )
         if result is None:
             return []
         return list(result.items if isinstance(result, types.CompletionList) else result)
 
     async def hover(self, target: Target, line: int, character: int) -> Optional[types.Hover]:
-        return await self._wait(self.client.text_document_hover_async(types.HoverParams(
-            text_document=types.TextDocumentIdentifier(uri=target.uri),
-            position=types.Position(line=line, character=character))), "hover")
+        return await self._wait(
+            self.client.text_document_hover_async(
+                types.HoverParams(
+                    text_document=types.TextDocumentIdentifier(uri=target.uri),
+                    position=types.Position(line=line, character=character),
+                )
+            ),
+            "hover",
+        )
 
     async def until_correct_completion(self, target: Target) -> int:
         """Ask for completion on the attribute line until it offers the expected key; returns the requests sent."""
@@ -378,8 +450,16 @@ async def first_correct_completion(spec: ServerSpec, root: Path, target: Target)
 
 async def measure_file(editor: Editor, target: Target, samples: int) -> dict[str, Samples]:
     """Every per-request measure on one open, settled document."""
-    results = {name: Samples() for name in ("completion: attribute key", "completion: type value",
-                                            "edit then complete", "edit to diagnostics", "hover: type value")}
+    results = {
+        name: Samples()
+        for name in (
+            "completion: attribute key",
+            "completion: type value",
+            "edit then complete",
+            "edit to diagnostics",
+            "hover: type value",
+        )
+    }
     line, type_line = target.blank_line, target.type_line
     for _ in range(samples):
         seconds, items = await timed(lambda: editor.complete(target, line, 2))
@@ -446,13 +526,19 @@ def cache_stamps(cache: Optional[Path]) -> dict[Path, int]:
 def dg_list_components(root: Path) -> float:
     """Seconds `dg list components` takes in the project (Dagster's own way to read its component types)."""
     start = time.perf_counter()
-    subprocess.run([str(Path(sys.executable).parent / "dg"), "list", "components"], cwd=root, check=True,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    subprocess.run(
+        [str(Path(sys.executable).parent / "dg"), "list", "components"],
+        cwd=root,
+        check=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     return time.perf_counter() - start
 
 
-async def run_server(spec: ServerSpec, root: Path, targets: dict[str, Target], samples: int, spawns: int,
-                     cold_spawns: int = 3) -> Run:
+async def run_server(
+    spec: ServerSpec, root: Path, targets: dict[str, Target], samples: int, spawns: int, cold_spawns: int = 3
+) -> Run:
     small = targets["50 lines"]
     cold = dg_list = None
     if spec.registry_cache:
@@ -482,27 +568,37 @@ async def run_server(spec: ServerSpec, root: Path, targets: dict[str, Target], s
 def report(ours: Run, theirs: Run) -> None:
     print("times in ms; ratio = ours / yaml-ls (below 1: ours is faster); n = samples")
     header = f"{'measure':<36} {'file':<10} {'n':>3} " + " ".join(
-        f"{h:>9}" for h in ("ours med", "ours p99", "yaml med", "yaml p99", "ratio med", "ratio p99"))
+        f"{h:>9}" for h in ("ours med", "ours p99", "yaml med", "yaml p99", "ratio med", "ratio p99")
+    )
     print(header)
     print("-" * len(header))
     rows = [("spawn to first correct completion", "50 lines", ours.spawn, theirs.spawn)]
-    rows += [(measure, label, by[measure], theirs.per_file[label][measure])
-             for label, by in ours.per_file.items() for measure in by]
+    rows += [
+        (measure, label, by[measure], theirs.per_file[label][measure])
+        for label, by in ours.per_file.items()
+        for measure in by
+    ]
     for measure, label, a, b in rows:
-        print(f"{measure:<36} {label:<10} {len(a.values):>3} {a.median_ms():>9.1f} {a.p99_ms():>9.1f} "
-              f"{b.median_ms():>9.1f} {b.p99_ms():>9.1f} {a.median_ms() / b.median_ms():>9.2f} "
-              f"{a.p99_ms() / b.p99_ms():>9.2f}")
+        print(
+            f"{measure:<36} {label:<10} {len(a.values):>3} {a.median_ms():>9.1f} {a.p99_ms():>9.1f} "
+            f"{b.median_ms():>9.1f} {b.p99_ms():>9.1f} {a.median_ms() / b.median_ms():>9.2f} "
+            f"{a.p99_ms() / b.p99_ms():>9.2f}"
+        )
     print()
     for run in (ours, theirs):
         print(f"{run.spec.name}:")
         print(f"  peak RSS (VmHWM of the server process): {run.peak_rss_kib / 1024:.1f} MiB")
-        print(f"  spawn to first correct completion, ms: {[round(v * 1000) for v in run.spawn.values]}; "
-              f"completion requests until correct: {run.spawn_attempts}")
+        print(
+            f"  spawn to first correct completion, ms: {[round(v * 1000) for v in run.spawn.values]}; "
+            f"completion requests until correct: {run.spawn_attempts}"
+        )
         if run.cold_spawn is not None and run.dg_list is not None:
-            print(f"  the same with an empty registry cache, ms: {[round(v * 1000) for v in run.cold_spawn.values]} "
-                  f"(median {run.cold_spawn.median_ms():.0f}); `dg list components` in the same run, ms: "
-                  f"{[round(v * 1000) for v in run.dg_list.values]} (median {run.dg_list.median_ms():.0f}); "
-                  f"warm spawns that rebuilt the registry anyway: {run.rebuilds}")
+            print(
+                f"  the same with an empty registry cache, ms: {[round(v * 1000) for v in run.cold_spawn.values]} "
+                f"(median {run.cold_spawn.median_ms():.0f}); `dg list components` in the same run, ms: "
+                f"{[round(v * 1000) for v in run.dg_list.values]} (median {run.dg_list.median_ms():.0f}); "
+                f"warm spawns that rebuilt the registry anyway: {run.rebuilds}"
+            )
         print(f"  diagnostics on the files: { {label: len(d) for label, d in run.diagnostics.items()} }")
         misses = {f"{m}, {label}": s.misses for label, by in run.per_file.items() for m, s in by.items() if s.misses}
         if misses:
@@ -510,15 +606,31 @@ def report(ours: Run, theirs: Run) -> None:
     print()
     a, b = ours.per_file, theirs.per_file
     goals = [
-        ("edit-then-complete p99 on 2,000 lines at most half of yaml-ls's",
-         a["2000 lines"]["edit then complete"].p99_ms() <= 0.5 * b["2000 lines"]["edit then complete"].p99_ms()),
-        *((f"edit-to-diagnostics median on {label} at most half of yaml-ls's",
-           a[label]["edit to diagnostics"].median_ms() <= 0.5 * b[label]["edit to diagnostics"].median_ms())
-          for label in a),
-        ("first correct completion (warm cache) at most 0.8x yaml-ls's first schema-aware one (medians)",
-         ours.spawn.median_ms() <= 0.8 * theirs.spawn.median_ms()),
-        *((("first correct completion with an empty cache no later than `dg list components` (medians)",
-            ours.cold_spawn.median_ms() <= ours.dg_list.median_ms()),) if ours.cold_spawn and ours.dg_list else ()),
+        (
+            "edit-then-complete p99 on 2,000 lines at most half of yaml-ls's",
+            a["2000 lines"]["edit then complete"].p99_ms() <= 0.5 * b["2000 lines"]["edit then complete"].p99_ms(),
+        ),
+        *(
+            (
+                f"edit-to-diagnostics median on {label} at most half of yaml-ls's",
+                a[label]["edit to diagnostics"].median_ms() <= 0.5 * b[label]["edit to diagnostics"].median_ms(),
+            )
+            for label in a
+        ),
+        (
+            "first correct completion (warm cache) at most 0.8x yaml-ls's first schema-aware one (medians)",
+            ours.spawn.median_ms() <= 0.8 * theirs.spawn.median_ms(),
+        ),
+        *(
+            (
+                (
+                    "first correct completion with an empty cache no later than `dg list components` (medians)",
+                    ours.cold_spawn.median_ms() <= ours.dg_list.median_ms(),
+                ),
+            )
+            if ours.cold_spawn and ours.dg_list
+            else ()
+        ),
     ]
     for goal, met in goals:
         print(f"goal: {goal}: {'met' if met else 'NOT met'}")
@@ -540,15 +652,23 @@ async def main_async(samples: int, spawns: int, cold_spawns: int = 3) -> None:
             command=[sys.executable, "-m", "dagster_components_ls"],
             # Bytecode cached like an installed package's (pip and uv compile it at install time), in
             # the run's folder: with PYTHONDONTWRITEBYTECODE every spawn would compile our sources anew.
-            env={**{k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"},
-                 "PYTHONPYCACHEPREFIX": str(work / "pycache"), "DAGSTER_COMPONENTS_LS_CACHE": str(cache)},
+            env={
+                **{k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"},
+                "PYTHONPYCACHEPREFIX": str(work / "pycache"),
+                "DAGSTER_COMPONENTS_LS_CACHE": str(cache),
+            },
             initialization_options={"python": sys.executable},
             configuration={"dagsterComponents": {"python": sys.executable}},
             versioned_diagnostics=True,
             registry_cache=cache,
         )
-        yaml_settings = {"schemas": {schema.as_uri(): "**/defs.yaml"}, "validate": True, "completion": True,
-                         "hover": True, "schemaStore": {"enable": False}}
+        yaml_settings = {
+            "schemas": {schema.as_uri(): "**/defs.yaml"},
+            "validate": True,
+            "completion": True,
+            "hover": True,
+            "schemaStore": {"enable": False},
+        }
         theirs = ServerSpec(
             name=f"yaml-language-server {YAML_LS_VERSION}",
             command=["node", str(ensure_yaml_language_server()), "--stdio"],
@@ -560,9 +680,11 @@ async def main_async(samples: int, spawns: int, cold_spawns: int = 3) -> None:
         started = time.perf_counter()
         run_ours = await run_server(ours, root, targets, samples, spawns, cold_spawns)
         run_theirs = await run_server(theirs, root, targets, samples, spawns)
-        print(f"files: {', '.join(str(t.path.relative_to(root)) for t in targets.values())} in a copy of "
-              f"examples/acme_analytics; yaml-ls schema: list_all_components_schema(entry_points=True) "
-              f"({schema.stat().st_size // 1024} KiB); measured in {time.perf_counter() - started:.0f} s")
+        print(
+            f"files: {', '.join(str(t.path.relative_to(root)) for t in targets.values())} in a copy of "
+            f"examples/acme_analytics; yaml-ls schema: list_all_components_schema(entry_points=True) "
+            f"({schema.stat().st_size // 1024} KiB); measured in {time.perf_counter() - started:.0f} s"
+        )
         report(run_ours, run_theirs)
     finally:
         shutil.rmtree(work, ignore_errors=True)
@@ -572,8 +694,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--samples", type=int, default=40, help="samples per measure and file (default 40)")
     parser.add_argument("--spawns", type=int, default=10, help="warm spawns per server (default 10)")
-    parser.add_argument("--cold-spawns", type=int, default=3,
-                        help="spawns with an empty cache, each beside a `dg list components` (default 3)")
+    parser.add_argument(
+        "--cold-spawns",
+        type=int,
+        default=3,
+        help="spawns with an empty cache, each beside a `dg list components` (default 3)",
+    )
     args = parser.parse_args()
     asyncio.run(main_async(args.samples, args.spawns, args.cold_spawns))
 

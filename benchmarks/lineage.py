@@ -50,7 +50,9 @@ def p99(values: list[float]) -> float:
 def copy_project(source: Path) -> Path:
     """A copy, so that dg's and our state writes never touch the repository; its dbt state is prepared once."""
     root = Path(tempfile.mkdtemp(prefix="dcls-lineage-")) / source.name
-    shutil.copytree(source, root, ignore=shutil.ignore_patterns(".local_defs_state", "target", "__pycache__", "*.duckdb"))
+    shutil.copytree(
+        source, root, ignore=shutil.ignore_patterns(".local_defs_state", "target", "__pycache__", "*.duckdb")
+    )
     with WorkerProcess(Path(sys.executable), root) as worker:
         worker.call("load", {"project_root": str(root), "prepare": True}, timeout=600)
     return root
@@ -67,8 +69,9 @@ def dg_list_defs(project: Path, runs: int) -> tuple[list[float], int]:
     times = []
     for _ in range(runs):
         start = time.perf_counter()
-        done = subprocess.run([str(BIN / "dg"), "list", "defs", "--json"], cwd=project, env=env,
-                              capture_output=True, text=True)
+        done = subprocess.run(
+            [str(BIN / "dg"), "list", "defs", "--json"], cwd=project, env=env, capture_output=True, text=True
+        )
         times.append(time.perf_counter() - start)
         if done.returncode != 0:
             raise SystemExit(f"dg list defs failed:\n{done.stderr[-2000:]}")
@@ -113,30 +116,47 @@ async def server_refresh(project: Path, runs: int) -> list[float]:
         if params.subject == "lineage" and params.state in ("ready", "error"):
             ready.put_nowait(time.perf_counter())
 
-    for request in (types.CLIENT_REGISTER_CAPABILITY, types.WINDOW_WORK_DONE_PROGRESS_CREATE,
-                    types.WORKSPACE_CODE_LENS_REFRESH):
+    for request in (
+        types.CLIENT_REGISTER_CAPABILITY,
+        types.WINDOW_WORK_DONE_PROGRESS_CREATE,
+        types.WORKSPACE_CODE_LENS_REFRESH,
+    ):
         client.feature(request)(lambda params: None)
-    for notification in (types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS, types.WINDOW_LOG_MESSAGE, types.PROGRESS,
-                         types.WINDOW_SHOW_MESSAGE):
+    for notification in (
+        types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS,
+        types.WINDOW_LOG_MESSAGE,
+        types.PROGRESS,
+        types.WINDOW_SHOW_MESSAGE,
+    ):
         client.feature(notification)(lambda params: None)
     env = {**os.environ, "DAGSTER_COMPONENTS_LS_CACHE": tempfile.mkdtemp(prefix="dcls-bench-")}
     await client.start_io(sys.executable, "-m", "dagster_components_ls", env=env, cwd=str(project))
     asyncio.get_running_loop().create_task(_drain(client._server.stderr))
-    await client.initialize_async(types.InitializeParams(
-        capabilities=client_capabilities("visual-studio-code"), root_uri=project.as_uri(),
-        initialization_options={"python": sys.executable}))
+    await client.initialize_async(
+        types.InitializeParams(
+            capabilities=client_capabilities("visual-studio-code"),
+            root_uri=project.as_uri(),
+            initialization_options={"python": sys.executable},
+        )
+    )
     client.initialized(types.InitializedParams())
     path = save(project)
-    client.text_document_did_open(types.DidOpenTextDocumentParams(text_document=types.TextDocumentItem(
-        uri=path.as_uri(), language_id="yaml", version=1, text=path.read_text())))
+    client.text_document_did_open(
+        types.DidOpenTextDocumentParams(
+            text_document=types.TextDocumentItem(
+                uri=path.as_uri(), language_id="yaml", version=1, text=path.read_text()
+            )
+        )
+    )
     await asyncio.wait_for(ready.get(), 300)  # the first load: a cold worker
     times = []
     for _ in range(runs):
         await asyncio.sleep(0.5)
         save(project)
         start = time.perf_counter()
-        client.text_document_did_save(types.DidSaveTextDocumentParams(text_document=types.TextDocumentIdentifier(
-            uri=path.as_uri())))
+        client.text_document_did_save(
+            types.DidSaveTextDocumentParams(text_document=types.TextDocumentIdentifier(uri=path.as_uri()))
+        )
         times.append(await asyncio.wait_for(ready.get(), 300) - start)
     await client.shutdown_async(None)
     client.exit(None)

@@ -53,17 +53,34 @@ async def start(root: Path, cache: Path) -> tuple[LanguageClient, asyncio.Event]
         if state in ("ready", "error"):
             ready.set()
 
-    for request in (types.CLIENT_REGISTER_CAPABILITY, types.WINDOW_WORK_DONE_PROGRESS_CREATE,
-                    types.WORKSPACE_CONFIGURATION):
+    for request in (
+        types.CLIENT_REGISTER_CAPABILITY,
+        types.WINDOW_WORK_DONE_PROGRESS_CREATE,
+        types.WORKSPACE_CONFIGURATION,
+    ):
         client.feature(request)(lambda params: None)
-    for notification in (types.WINDOW_LOG_MESSAGE, types.WINDOW_SHOW_MESSAGE, types.PROGRESS,
-                         types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS, types.TELEMETRY_EVENT):
+    for notification in (
+        types.WINDOW_LOG_MESSAGE,
+        types.WINDOW_SHOW_MESSAGE,
+        types.PROGRESS,
+        types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS,
+        types.TELEMETRY_EVENT,
+    ):
         client.feature(notification)(lambda params: None)
-    await client.start_io(sys.executable, "-m", "dagster_components_ls",
-                          env={**os.environ, "DAGSTER_COMPONENTS_LS_CACHE": str(cache)}, cwd=str(root))
-    await client.initialize_async(types.InitializeParams(
-        capabilities=client_capabilities("visual-studio-code"), root_uri=root.as_uri(),
-        initialization_options={"python": sys.executable, "lineage": {"enabled": False}}))
+    await client.start_io(
+        sys.executable,
+        "-m",
+        "dagster_components_ls",
+        env={**os.environ, "DAGSTER_COMPONENTS_LS_CACHE": str(cache)},
+        cwd=str(root),
+    )
+    await client.initialize_async(
+        types.InitializeParams(
+            capabilities=client_capabilities("visual-studio-code"),
+            root_uri=root.as_uri(),
+            initialization_options={"python": sys.executable, "lineage": {"enabled": False}},
+        )
+    )
     client.initialized(types.InitializedParams())
     return client, ready
 
@@ -85,19 +102,26 @@ async def measure(samples: int) -> None:
             folder.mkdir()
             uri = (folder / "defs.yaml").as_uri()
             text = HEAD + line + "\n"
-            client.text_document_did_open(types.DidOpenTextDocumentParams(text_document=types.TextDocumentItem(
-                uri=uri, language_id="yaml", version=1, text=text)))
+            client.text_document_did_open(
+                types.DidOpenTextDocumentParams(
+                    text_document=types.TextDocumentItem(uri=uri, language_id="yaml", version=1, text=text)
+                )
+            )
             await asyncio.wait_for(ready.wait(), TIMEOUT)
-            where = dict(text_document=types.TextDocumentIdentifier(uri=uri),
-                         position=types.Position(line=HEAD.count("\n"), character=len(line)))
+            where = dict(
+                text_document=types.TextDocumentIdentifier(uri=uri),
+                position=types.Position(line=HEAD.count("\n"), character=len(line)),
+            )
             completion, hover = [], []
             for _ in range(samples):
-                completion.append(await timed(lambda: client.text_document_completion_async(
-                    types.CompletionParams(**where))))
+                completion.append(
+                    await timed(lambda: client.text_document_completion_async(types.CompletionParams(**where)))
+                )
                 hover.append(await timed(lambda: client.text_document_hover_async(types.HoverParams(**where))))
             rows.append((name, completion, hover))
-            client.text_document_did_close(types.DidCloseTextDocumentParams(
-                text_document=types.TextDocumentIdentifier(uri=uri)))
+            client.text_document_did_close(
+                types.DidCloseTextDocumentParams(text_document=types.TextDocumentIdentifier(uri=uri))
+            )
         await asyncio.wait_for(client.shutdown_async(None), TIMEOUT)
         client.exit(None)
         await client.stop()

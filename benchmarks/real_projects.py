@@ -35,8 +35,12 @@ from dagster_components_ls.project.worker_client import WorkerProcess, dg_enviro
 def project_env(name: str, root: Path) -> dict[str, str]:
     """The environment env.sh gives the project (sourced in bash), with its venv activated."""
     script = 'export VIRTUAL_ENV="$1/.venv" PATH="$1/.venv/bin:$PATH"; source "$2" >/dev/null; env -0'
-    out = subprocess.run(["bash", "-c", script, "env", str(root), str(SHARED / name / "env.sh")],
-                         capture_output=True, check=True, cwd=root).stdout
+    out = subprocess.run(
+        ["bash", "-c", script, "env", str(root), str(SHARED / name / "env.sh")],
+        capture_output=True,
+        check=True,
+        cwd=root,
+    ).stdout
     return dict(item.split("=", 1) for item in out.decode().split("\0") if "=" in item)
 
 
@@ -54,8 +58,11 @@ def measure(name: str, runs: int) -> None:
     dg_seconds = time.monotonic() - started
     dg_assets = len(json.loads(listed.stdout)["assets"]) if listed.returncode == 0 else None
     python = root / ".venv" / "bin" / "python"
-    component = next(p for p in sorted((root / "src").rglob("*")) if p.name in ("defs.yaml", "component.yaml")
-                     and ".local_defs_state" not in p.parts)
+    component = next(
+        p
+        for p in sorted((root / "src").rglob("*"))
+        if p.name in ("defs.yaml", "component.yaml") and ".local_defs_state" not in p.parts
+    )
     text = component.read_text()
     with WorkerProcess(python, root, env=dg_environment(python, env)) as worker:
         started = time.monotonic()
@@ -68,9 +75,11 @@ def measure(name: str, runs: int) -> None:
             worker.call("load", {"project_root": str(root), "prepare": True}, timeout=600)
             warm.append(time.monotonic() - started)
     ours = len(first.get("assets") or [])
-    print(f"{name}: dg list defs --json {dg_seconds:.1f} s ({dg_assets} assets); ours cold {cold:.1f} s, "
-          f"warm median {statistics.median(warm):.2f} s, p99 {p99(warm):.2f} s ({ours} assets, "
-          f"{len(first.get('errors') or [])} errors); ratio dg / warm {dg_seconds / statistics.median(warm):.0f}x")
+    print(
+        f"{name}: dg list defs --json {dg_seconds:.1f} s ({dg_assets} assets); ours cold {cold:.1f} s, "
+        f"warm median {statistics.median(warm):.2f} s, p99 {p99(warm):.2f} s ({ours} assets, "
+        f"{len(first.get('errors') or [])} errors); ratio dg / warm {dg_seconds / statistics.median(warm):.0f}x"
+    )
 
 
 def main() -> None:

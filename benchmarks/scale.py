@@ -59,7 +59,8 @@ def generate(root: Path, files: int, projects: int) -> list[Path]:
         name = f"scale{p}"
         project = root / name
         (project / "src" / name / "components").mkdir(parents=True)
-        (project / "pyproject.toml").write_text(textwrap.dedent(f"""\
+        (project / "pyproject.toml").write_text(
+            textwrap.dedent(f"""\
             [project]
             name = "{name}"
             version = "0.0.1"
@@ -70,7 +71,8 @@ def generate(root: Path, files: int, projects: int) -> list[Path]:
             [tool.dg.project]
             root_module = "{name}"
             registry_modules = ["{name}.components.*"]
-            """))
+            """)
+        )
         for init in (project / "src" / name, project / "src" / name / "components", project / "src" / name / "defs"):
             init.mkdir(parents=True, exist_ok=True)
             (init / "__init__.py").write_text("")
@@ -81,7 +83,8 @@ def generate(root: Path, files: int, projects: int) -> list[Path]:
             folder.mkdir(parents=True)
             deps = f"\n  deps:\n    - {name}/w{i - 1:04d}" if i else ""
             (folder / "defs.yaml").write_text(
-                f"type: {name}.components.widget.Widget\nattributes:\n  key: {name}/w{i:04d}{deps}\n")
+                f"type: {name}.components.widget.Widget\nattributes:\n  key: {name}/w{i:04d}{deps}\n"
+            )
         # What file watching must ignore: generated state, a venv, dbt output, hidden folders.
         for noise in (".local_defs_state/x/state", "target/manifest.json", ".venv/lib/site.py", ".cache/defs.yaml"):
             path = project / noise
@@ -109,10 +112,14 @@ class Session:
         started = time.perf_counter()
         env = {**os.environ, "DAGSTER_COMPONENTS_LS_CACHE": str(self.cache)}
         await self.client.start_io(sys.executable, "-m", "dagster_components_ls", env=env)
-        await self.client.initialize_session(types.InitializeParams(
-            capabilities=client_capabilities("visual-studio-code"), root_uri=self.workspace.as_uri(),
-            workspace_folders=[types.WorkspaceFolder(uri=self.workspace.as_uri(), name="scale")],
-            initialization_options={"python": sys.executable}))
+        await self.client.initialize_session(
+            types.InitializeParams(
+                capabilities=client_capabilities("visual-studio-code"),
+                root_uri=self.workspace.as_uri(),
+                workspace_folders=[types.WorkspaceFolder(uri=self.workspace.as_uri(), name="scale")],
+                initialization_options={"python": sys.executable},
+            )
+        )
         return started
 
     @property
@@ -120,12 +127,20 @@ class Session:
         return self.client._server.pid
 
     def open(self, path: Path) -> None:
-        self.client.text_document_did_open(types.DidOpenTextDocumentParams(text_document=types.TextDocumentItem(
-            uri=path.as_uri(), language_id="yaml", version=1, text=path.read_text())))
+        self.client.text_document_did_open(
+            types.DidOpenTextDocumentParams(
+                text_document=types.TextDocumentItem(
+                    uri=path.as_uri(), language_id="yaml", version=1, text=path.read_text()
+                )
+            )
+        )
 
     def lineage_done(self, project: Path) -> int:
-        return sum(1 for _, s in self.statuses if s.subject == "lineage" and s.project == project.as_uri()
-                   and s.state in ("ready", "error"))
+        return sum(
+            1
+            for _, s in self.statuses
+            if s.subject == "lineage" and s.project == project.as_uri() and s.state in ("ready", "error")
+        )
 
     def lineage_started(self) -> int:
         return sum(1 for _, s in self.statuses if s.subject == "lineage" and s.state == "loading")
@@ -166,9 +181,12 @@ async def run(files: int, projects: int) -> None:
         text = target.read_text()
         line = text.split("\n").index(f"    - {roots[0].name}/w0000")
         asked = time.perf_counter()
-        items = await session.client.text_document_completion_async(types.CompletionParams(
-            text_document=types.TextDocumentIdentifier(uri=target.as_uri()),
-            position=types.Position(line=line, character=len(f"    - {roots[0].name}/w"))))
+        items = await session.client.text_document_completion_async(
+            types.CompletionParams(
+                text_document=types.TextDocumentIdentifier(uri=target.as_uri()),
+                position=types.Position(line=line, character=len(f"    - {roots[0].name}/w")),
+            )
+        )
         completion_at = time.perf_counter() - started
         completion_took = time.perf_counter() - asked
         keys = [i.label for i in items.items if i.kind == types.CompletionItemKind.Reference]
@@ -179,14 +197,23 @@ async def run(files: int, projects: int) -> None:
         rss_loaded = rss_kib(session.pid)
 
         before = session.lineage_started()
-        noise = [root / n for root in roots for n in (".local_defs_state/x/state", "target/manifest.json",
-                                                      ".venv/lib/site.py", ".cache/defs.yaml")]
-        session.client.workspace_did_change_watched_files(types.DidChangeWatchedFilesParams(changes=[
-            types.FileEvent(uri=p.as_uri(), type=types.FileChangeType.Changed) for p in noise]))
+        noise = [
+            root / n
+            for root in roots
+            for n in (".local_defs_state/x/state", "target/manifest.json", ".venv/lib/site.py", ".cache/defs.yaml")
+        ]
+        session.client.workspace_did_change_watched_files(
+            types.DidChangeWatchedFilesParams(
+                changes=[types.FileEvent(uri=p.as_uri(), type=types.FileChangeType.Changed) for p in noise]
+            )
+        )
         await asyncio.sleep(1.5)
         ignored = session.lineage_started() - before
-        session.client.workspace_did_change_watched_files(types.DidChangeWatchedFilesParams(changes=[
-            types.FileEvent(uri=target.as_uri(), type=types.FileChangeType.Changed)]))
+        session.client.workspace_did_change_watched_files(
+            types.DidChangeWatchedFilesParams(
+                changes=[types.FileEvent(uri=target.as_uri(), type=types.FileChangeType.Changed)]
+            )
+        )
         await session.until(lambda: session.lineage_started() > before + ignored)
         await session.stop()
     finally:
@@ -194,16 +221,26 @@ async def run(files: int, projects: int) -> None:
 
     per_project = files // projects
     print(f"workspace: {files} defs.yaml files in {projects} projects ({per_project}+ assets each), warm caches")
-    print(f"first session, loading every project (cold workers): {max(load_seconds) - min(load_seconds):.1f} s "
-          f"between the first and last project ready")
-    print(f"spawn -> initialized: {initialized_at * 1000:.0f} ms; -> workspace/symbol with all {len(instances)} "
-          f"component instances: {symbols_at * 1000:.0f} ms")
-    print(f"spawn -> asset-key completion with {len(keys)} keys of the project: {completion_at * 1000:.0f} ms "
-          f"(the request itself, sent with the document's didOpen: {completion_took * 1000:.0f} ms)")
-    print(f"server RSS (workers excluded): {rss_indexed / 1024:.1f} MiB indexed, {rss_loaded / 1024:.1f} MiB "
-          f"with every project loaded")
-    print(f"watched-file changes in .local_defs_state/, target/, .venv/, .cache/: {len(noise)} sent, "
-          f"{ignored} loads started; a defs.yaml change: a load started")
+    print(
+        f"first session, loading every project (cold workers): {max(load_seconds) - min(load_seconds):.1f} s "
+        f"between the first and last project ready"
+    )
+    print(
+        f"spawn -> initialized: {initialized_at * 1000:.0f} ms; -> workspace/symbol with all {len(instances)} "
+        f"component instances: {symbols_at * 1000:.0f} ms"
+    )
+    print(
+        f"spawn -> asset-key completion with {len(keys)} keys of the project: {completion_at * 1000:.0f} ms "
+        f"(the request itself, sent with the document's didOpen: {completion_took * 1000:.0f} ms)"
+    )
+    print(
+        f"server RSS (workers excluded): {rss_indexed / 1024:.1f} MiB indexed, {rss_loaded / 1024:.1f} MiB "
+        f"with every project loaded"
+    )
+    print(
+        f"watched-file changes in .local_defs_state/, target/, .venv/, .cache/: {len(noise)} sent, "
+        f"{ignored} loads started; a defs.yaml change: a load started"
+    )
 
 
 def main() -> None:

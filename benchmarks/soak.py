@@ -92,20 +92,37 @@ class Session:
 async def soak(seconds: float, rate: float) -> dict:
     work = Path(tempfile.mkdtemp(prefix="dcls-soak-"))
     project = work / "acme_analytics"
-    shutil.copytree(EXAMPLE, project, ignore=shutil.ignore_patterns(".local_defs_state", "target", "__pycache__", "*.duckdb"))
+    shutil.copytree(
+        EXAMPLE, project, ignore=shutil.ignore_patterns(".local_defs_state", "target", "__pycache__", "*.duckdb")
+    )
     path = project / "src" / "acme_analytics" / "defs" / "metrics" / "defs.yaml"
     path.write_text(TEXT)
     uri = path.as_uri()
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "dagster_components_ls", stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.DEVNULL, env={**os.environ, "PYTHONPATH": str(REPO / "server")}, limit=2**24)
+        sys.executable,
+        "-m",
+        "dagster_components_ls",
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.DEVNULL,
+        env={**os.environ, "PYTHONPATH": str(REPO / "server")},
+        limit=2**24,
+    )
     session = Session(process)
     try:
-        await session.request("initialize", {"processId": os.getpid(), "rootUri": project.as_uri(), "capabilities": {},
-                                             "initializationOptions": {"python": sys.executable,
-                                                                       "lineage": {"enabled": False}}})
+        await session.request(
+            "initialize",
+            {
+                "processId": os.getpid(),
+                "rootUri": project.as_uri(),
+                "capabilities": {},
+                "initializationOptions": {"python": sys.executable, "lineage": {"enabled": False}},
+            },
+        )
         session.notify("initialized", {})
-        session.notify("textDocument/didOpen", {"textDocument": {"uri": uri, "languageId": "yaml", "version": 1, "text": TEXT}})
+        session.notify(
+            "textDocument/didOpen", {"textDocument": {"uri": uri, "languageId": "yaml", "version": 1, "text": TEXT}}
+        )
         probe = {"textDocument": {"uri": uri}, "position": PROBE}
         for _ in range(100):  # until the registry is read: the probe offers the metric's attributes
             items = (await session.request("textDocument/completion", probe)).get("result") or {}
@@ -122,12 +139,26 @@ async def soak(seconds: float, rate: float) -> dict:
         while (elapsed := time.monotonic() - began) < seconds:
             version += 1
             typed = version % 2 == 0
-            change = ({"range": {"start": {"line": EDITED_LINE, "character": line_end},
-                                 "end": {"line": EDITED_LINE, "character": line_end}}, "text": "x"} if typed else
-                      {"range": {"start": {"line": EDITED_LINE, "character": line_end},
-                                 "end": {"line": EDITED_LINE, "character": line_end + 1}}, "text": ""})
-            session.notify("textDocument/didChange", {"textDocument": {"uri": uri, "version": version},
-                                                      "contentChanges": [change]})
+            change = (
+                {
+                    "range": {
+                        "start": {"line": EDITED_LINE, "character": line_end},
+                        "end": {"line": EDITED_LINE, "character": line_end},
+                    },
+                    "text": "x",
+                }
+                if typed
+                else {
+                    "range": {
+                        "start": {"line": EDITED_LINE, "character": line_end},
+                        "end": {"line": EDITED_LINE, "character": line_end + 1},
+                    },
+                    "text": "",
+                }
+            )
+            session.notify(
+                "textDocument/didChange", {"textDocument": {"uri": uri, "version": version}, "contentChanges": [change]}
+            )
             edits += 1
             if elapsed >= next_probe:
                 next_probe += 1.0
@@ -154,12 +185,20 @@ async def soak(seconds: float, rate: float) -> dict:
         await session.request("shutdown", None)
         session.notify("exit", None)
         await asyncio.wait_for(process.wait(), 30)
-        return {"seconds": seconds, "rate": rate, "edits": edits, "probes": len(samples), "failures": failures,
-                "rss_start_mib": round(start_rss, 1), "rss_end_mib": round(end_rss, 1),
-                "rss_trace": [(t, round(m, 1)) for t, m in rss_trace],
-                "p50_ms": round(statistics.median(samples), 1) if samples else None,
-                "p99_ms": round(_p99(samples), 1) if samples else None,
-                "pending_futures": (debug or {}).get("pendingFutures"), "exit_code": process.returncode}
+        return {
+            "seconds": seconds,
+            "rate": rate,
+            "edits": edits,
+            "probes": len(samples),
+            "failures": failures,
+            "rss_start_mib": round(start_rss, 1),
+            "rss_end_mib": round(end_rss, 1),
+            "rss_trace": [(t, round(m, 1)) for t, m in rss_trace],
+            "p50_ms": round(statistics.median(samples), 1) if samples else None,
+            "p99_ms": round(_p99(samples), 1) if samples else None,
+            "pending_futures": (debug or {}).get("pendingFutures"),
+            "exit_code": process.returncode,
+        }
     finally:
         if process.returncode is None:
             process.kill()
@@ -179,12 +218,18 @@ def main(argv: Optional[list[str]] = None) -> int:
     parser.add_argument("--rate", type=float, default=200.0, help="edits per second (default 200)")
     args = parser.parse_args(argv)
     result = asyncio.run(soak(args.seconds, args.rate))
-    print(f"soak: {result['edits']} edits in {result['seconds']:.0f} s ({result['rate']:.0f}/s), {result['probes']} completion probes")
-    print(f"RSS: {result['rss_start_mib']} MiB at the start, {result['rss_end_mib']} MiB at the end; "
-          + ", ".join(f"{t} s: {m}" for t, m in result["rss_trace"]))
+    print(
+        f"soak: {result['edits']} edits in {result['seconds']:.0f} s ({result['rate']:.0f}/s), {result['probes']} completion probes"
+    )
+    print(
+        f"RSS: {result['rss_start_mib']} MiB at the start, {result['rss_end_mib']} MiB at the end; "
+        + ", ".join(f"{t} s: {m}" for t, m in result["rss_trace"])
+    )
     print(f"completion probe: p50 {result['p50_ms']} ms, p99 {result['p99_ms']} ms")
-    print(f"failures: {result['failures']}; in-flight handler table at the end: {result['pending_futures']}; "
-          f"exit code {result['exit_code']}")
+    print(
+        f"failures: {result['failures']}; in-flight handler table at the end: {result['pending_futures']}; "
+        f"exit code {result['exit_code']}"
+    )
     print(json.dumps(result))
     return 1 if result["failures"] else 0
 

@@ -47,12 +47,20 @@ async def run(args: argparse.Namespace) -> None:
     for request in (types.CLIENT_REGISTER_CAPABILITY, types.WORKSPACE_CODE_LENS_REFRESH):
         client.feature(request)(lambda params: None)
     client.feature("dagster/status")(lambda params: None)
-    env = {**os.environ, "DAGSTER_COMPONENTS_LS_CACHE": os.environ.get("DAGSTER_COMPONENTS_LS_CACHE",
-                                                                        "/tmp/dagster-components-ls-test-cache")}
+    env = {
+        **os.environ,
+        "DAGSTER_COMPONENTS_LS_CACHE": os.environ.get(
+            "DAGSTER_COMPONENTS_LS_CACHE", "/tmp/dagster-components-ls-test-cache"
+        ),
+    }
     await client.start_io(sys.executable, "-m", "dagster_components_ls", env=env)
-    await client.initialize_session(types.InitializeParams(
-        capabilities=client_capabilities("visual-studio-code"), root_uri=(REPO / "examples").as_uri(),
-        initialization_options={"python": sys.executable, "lineage": {"enabled": False}}))
+    await client.initialize_session(
+        types.InitializeParams(
+            capabilities=client_capabilities("visual-studio-code"),
+            root_uri=(REPO / "examples").as_uri(),
+            initialization_options={"python": sys.executable, "lineage": {"enabled": False}},
+        )
+    )
     files = example_files() + corpus_files()
     rng = random.Random(args.seed)
     tally = Tally()
@@ -60,7 +68,7 @@ async def run(args: argparse.Namespace) -> None:
     with tempfile.TemporaryDirectory(prefix="dcls-typing-") as tmp:
         for number, source in enumerate(files):
             text = source.read_text(encoding="utf-8", errors="replace")
-            text = text[:args.limit] if args.limit else text
+            text = text[: args.limit] if args.limit else text
             target = source if REPO in source.parents else Path(tmp) / str(number) / source.name
             target.parent.mkdir(parents=True, exist_ok=True)
             typist = Typist(client, target.as_uri(), tally)
@@ -69,18 +77,26 @@ async def run(args: argparse.Namespace) -> None:
             await typist.random_edits(rng, args.edits)
             await typist.compare_with_fresh_open()
             if number % 20 == 0:
-                print(f"  {number + 1}/{len(files)} files, {tally.requests} requests, "
-                      f"{len(tally.failures)} failures", file=sys.stderr)
+                print(
+                    f"  {number + 1}/{len(files)} files, {tally.requests} requests, {len(tally.failures)} failures",
+                    file=sys.stderr,
+                )
     elapsed = time.perf_counter() - started
     await client.shutdown_session()
     lat = tally.latencies_ms
-    print(f"files: {len(files)} ({len(example_files())} examples, {len(files) - len(example_files())} corpus), "
-          f"stride {args.stride}, {args.edits} random edits each, seed {args.seed}")
-    print(f"requests sent: {tally.requests}   failures: {len(tally.failures)}   "
-          f"diagnostic mismatches after typing: {len(tally.mismatches)} of {tally.compared} documents "
-          f"({tally.with_diagnostics} with diagnostics)   wall time: {elapsed:.0f} s")
-    print(f"latency ms (completion and hover): median {statistics.median(lat):.1f}  p95 {percentile(lat, 0.95):.1f}  "
-          f"p99 {percentile(lat, 0.99):.1f}  max {max(lat):.1f}")
+    print(
+        f"files: {len(files)} ({len(example_files())} examples, {len(files) - len(example_files())} corpus), "
+        f"stride {args.stride}, {args.edits} random edits each, seed {args.seed}"
+    )
+    print(
+        f"requests sent: {tally.requests}   failures: {len(tally.failures)}   "
+        f"diagnostic mismatches after typing: {len(tally.mismatches)} of {tally.compared} documents "
+        f"({tally.with_diagnostics} with diagnostics)   wall time: {elapsed:.0f} s"
+    )
+    print(
+        f"latency ms (completion and hover): median {statistics.median(lat):.1f}  p95 {percentile(lat, 0.95):.1f}  "
+        f"p99 {percentile(lat, 0.99):.1f}  max {max(lat):.1f}"
+    )
     for line in (tally.failures + tally.mismatches)[:20]:
         print("  " + line[:300])
 

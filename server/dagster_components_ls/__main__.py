@@ -15,7 +15,10 @@ def _codes(value: str) -> list[str]:
 
 def build_parser() -> argparse.ArgumentParser:
     from . import __version__
-    parser = argparse.ArgumentParser(prog="dagster-components-ls", description="Language server for Dagster Components YAML")
+
+    parser = argparse.ArgumentParser(
+        prog="dagster-components-ls", description="Language server for Dagster Components YAML"
+    )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command")
 
@@ -31,14 +34,23 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--ignore", type=_codes, help="leave out these codes or prefixes (comma-separated)")
     check.add_argument("--python", help="the interpreter whose installed component types to use")
     check.add_argument("--fix", action="store_true", help="apply the safe fixes (a single suggestion, a pure addition)")
-    check.add_argument("--load", action="store_true",
-                       help="also load the definitions: load errors and asset-level policies (runs the project's code)")
-    check.add_argument("--no-cache", action="store_true",
-                       help="read nothing from the cache of component types and worker answers, and write nothing to it")
+    check.add_argument(
+        "--load",
+        action="store_true",
+        help="also load the definitions: load errors and asset-level policies (runs the project's code)",
+    )
+    check.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="read nothing from the cache of component types and worker answers, and write nothing to it",
+    )
 
     lineage = sub.add_parser("lineage", help="the assets a defs.yaml produces, with their upstream and downstream")
-    lineage.add_argument("path", metavar="PATH",
-                         help="a defs.yaml (or other component file), or a folder of a project: what it all produces")
+    lineage.add_argument(
+        "path",
+        metavar="PATH",
+        help="a defs.yaml (or other component file), or a folder of a project: what it all produces",
+    )
     lineage.add_argument("--document", type=int, help="0-based index of a document in the file (default: all)")
     lineage.add_argument("--depth", type=int, default=1, help="hops around the produced assets (default: 1)")
     lineage.add_argument("--format", choices=["text", "json", "mermaid"], default="text")
@@ -64,7 +76,9 @@ def main(argv: Optional[list[str]] = None) -> int:
         from .lsp.server import serve
 
         # stderr is the editor's log (VS Code's output channel, Neovim's lsp.log): our events, others' warnings.
-        logging.basicConfig(level=logging.WARNING, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        logging.basicConfig(
+            level=logging.WARNING, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+        )
         logging.getLogger("dagster_components_ls").setLevel(logging.INFO)
 
         return serve(tcp=getattr(args, "tcp", None), python=getattr(args, "python", None))
@@ -77,8 +91,9 @@ def main(argv: Optional[list[str]] = None) -> int:
 
             with tempfile.TemporaryDirectory(prefix="dagster-components-ls-") as fresh:
                 os.environ["DAGSTER_COMPONENTS_LS_CACHE"] = fresh
-                return run_check(args.paths, args.format, args.select, args.ignore, args.python, fix=args.fix,
-                                 load=args.load)
+                return run_check(
+                    args.paths, args.format, args.select, args.ignore, args.python, fix=args.fix, load=args.load
+                )
         return run_check(args.paths, args.format, args.select, args.ignore, args.python, fix=args.fix, load=args.load)
     if args.command == "lineage":
         return _lineage(args.path, args.document, args.depth, args.format, args.python)
@@ -110,12 +125,12 @@ def _lineage(path: str, document: Optional[int], depth: int, fmt: str, python: O
     from pathlib import Path
 
     from .cli.check import _echo_worker_output
-    from .model.documents import parse_file
-    from .project.files import read_text
-    from .model.loaded import Loaded
     from .features.lineage import document_location, error_location, format_mermaid, format_text, lineage_view
+    from .model.documents import parse_file
+    from .model.loaded import Loaded
     from .project.definitions import load_definitions
     from .project.discovery import InterpreterNotFound, ProjectConfigError, find_project, resolve_interpreter
+    from .project.files import read_text
     from .project.worker_client import WorkerError, WorkerProcess
 
     def fail(message: str) -> int:
@@ -149,8 +164,15 @@ def _lineage(path: str, document: Optional[int], depth: int, fmt: str, python: O
         except OSError:
             return parse_file("")
 
-    view = lineage_view(loaded, str(file), document, depth, False, lambda p, d: document_location(p, d, parse),
-                        lambda e: error_location(e, parse))
+    view = lineage_view(
+        loaded,
+        str(file),
+        document,
+        depth,
+        False,
+        lambda p, d: document_location(p, d, parse),
+        lambda e: error_location(e, parse),
+    )
     if fmt == "json":
         json.dump(view, sys.stdout, indent=2)
         sys.stdout.write("\n")

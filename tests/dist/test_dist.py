@@ -21,7 +21,9 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
-VERSION = re.search(r'^__version__ = "([^"]+)"$', (REPO / "server/dagster_components_ls/__init__.py").read_text(), re.M)[1]
+VERSION = re.search(
+    r'^__version__ = "([^"]+)"$', (REPO / "server/dagster_components_ls/__init__.py").read_text(), re.M
+)[1]
 TIMEOUT = 300
 
 
@@ -72,7 +74,10 @@ def test_the_build_makes_one_sdist_and_one_wheel_of_the_version(dist: Path, whee
 
 
 def test_twine_check_passes_both(wheel: Path, sdist: Path):
-    checked = _run([sys.executable, "-m", "twine", "--no-color", "check", "--strict", wheel, sdist], env={**os.environ, "COLUMNS": "1000"})
+    checked = _run(
+        [sys.executable, "-m", "twine", "--no-color", "check", "--strict", wheel, sdist],
+        env={**os.environ, "COLUMNS": "1000"},
+    )
     assert checked.returncode == 0, checked.stdout + checked.stderr
     assert checked.stdout.splitlines() == [f"Checking {wheel}: PASSED", f"Checking {sdist}: PASSED"]
 
@@ -86,14 +91,28 @@ def test_the_wheel_holds_the_package_with_its_worker_and_schemas_and_nothing_els
         names = zf.namelist()
         entry_points = zf.read(f"{info}/entry_points.txt").decode()
     assert sorted(names) == sorted(package + schemas + metadata)
-    assert "dagster_components_ls/worker/__main__.py" in names and "dagster_components_ls/json_schemas/policies.schema.json" in names
+    assert (
+        "dagster_components_ls/worker/__main__.py" in names
+        and "dagster_components_ls/json_schemas/policies.schema.json" in names
+    )
     assert "dagster_components_ls/bundled/registry-snapshot.json" in names  # served while a project has no Dagster
-    assert entry_points.split() == ["[console_scripts]", "dagster-components-ls", "=", "dagster_components_ls.__main__:main"]
+    assert entry_points.split() == [
+        "[console_scripts]",
+        "dagster-components-ls",
+        "=",
+        "dagster_components_ls.__main__:main",
+    ]
 
 
 def test_the_sdist_holds_what_the_wheel_is_built_from(sdist: Path):
     top = f"dagster_components_ls-{VERSION}"
-    want = _tracked("server/dagster_components_ls", "schemas") + [".gitignore", "LICENSE", "README.md", "pyproject.toml", "PKG-INFO"]
+    want = _tracked("server/dagster_components_ls", "schemas") + [
+        ".gitignore",
+        "LICENSE",
+        "README.md",
+        "pyproject.toml",
+        "PKG-INFO",
+    ]
     with tarfile.open(sdist) as tf:
         names = [m.name for m in tf.getmembers() if m.isfile()]
     assert sorted(names) == sorted(f"{top}/{p}" for p in want)
@@ -104,11 +123,21 @@ def test_the_metadata_is_complete_and_needs_no_dagster(wheel: Path):
         meta = Parser().parsestr(zf.read(f"dagster_components_ls-{VERSION}.dist-info/METADATA").decode())
     assert (meta["Name"], meta["Version"], meta["Requires-Python"]) == ("dagster-components-ls", VERSION, ">=3.10")
     assert (meta["License-Expression"], meta.get_all("License-File")) == ("Apache-2.0", ["LICENSE"])
-    assert [url.split(",")[0] for url in meta.get_all("Project-URL")] == ["Homepage", "Documentation", "Repository", "Issues", "Changelog"]
+    assert [url.split(",")[0] for url in meta.get_all("Project-URL")] == [
+        "Homepage",
+        "Documentation",
+        "Repository",
+        "Issues",
+        "Changelog",
+    ]
     assert "dagster" in meta["Keywords"].split(",") and meta["Author"] and meta["Maintainer"]
     classifiers = meta.get_all("Classifier")
     assert "License :: OSI Approved :: Apache Software License" not in classifiers  # PEP 639: License-Expression only
-    assert {"Operating System :: POSIX :: Linux", "Operating System :: MacOS", "Programming Language :: Python :: 3.10"} <= set(classifiers)
+    assert {
+        "Operating System :: POSIX :: Linux",
+        "Operating System :: MacOS",
+        "Programming Language :: Python :: 3.10",
+    } <= set(classifiers)
     # Dagster is the user's, in their project's environment: the wheel must install without it.
     runtime = [r for r in meta.get_all("Requires-Dist") if "extra ==" not in r]
     assert [r for r in runtime if r.lower().startswith("dagster")] == []
@@ -119,7 +148,9 @@ def test_the_pypi_readme_links_into_the_repository(wheel: Path):
     """PyPI shows README.md without the repository around it: its relative images and links are made
     absolute (hatch-fancy-pypi-readme), each to a file the repository holds."""
     with zipfile.ZipFile(wheel) as zf:
-        readme = Parser().parsestr(zf.read(f"dagster_components_ls-{VERSION}.dist-info/METADATA").decode()).get_payload()
+        readme = (
+            Parser().parsestr(zf.read(f"dagster_components_ls-{VERSION}.dist-info/METADATA").decode()).get_payload()
+        )
     assert readme.startswith("# dagster-components-ls\n")
     web = "https://github.com/dagster-components-ls/dagster-components-ls"
     ours, elsewhere = [], []
@@ -158,7 +189,9 @@ def installed(request, wheel: Path, tmp_path_factory) -> Path:
         assert done.returncode == 0, done.stderr
         command = where / "bin/dagster-components-ls"
         listed = _run([*uv, "tool", "list"], env=env)
-        assert listed.stdout.splitlines() == [f"dagster-components-ls v{VERSION}", "- dagster-components-ls"], listed.stderr
+        assert listed.stdout.splitlines() == [f"dagster-components-ls v{VERSION}", "- dagster-components-ls"], (
+            listed.stderr
+        )
     assert command.exists()
     return command
 
@@ -182,14 +215,20 @@ def examples_copy(tmp_path_factory) -> Path:
 def editable_check(examples_copy: Path, tmp_path_factory) -> subprocess.CompletedProcess:
     """`check examples` by the source tree's package, run like `./dev demo`, on the copy."""
     cache = tmp_path_factory.mktemp("check-cache")
-    return _run([sys.executable, "-m", "dagster_components_ls", "check", "examples", "--python", sys.executable], cwd=examples_copy,
-                env={**os.environ, "PYTHONPATH": str(REPO / "server"), "DAGSTER_COMPONENTS_LS_CACHE": str(cache)})
+    return _run(
+        [sys.executable, "-m", "dagster_components_ls", "check", "examples", "--python", sys.executable],
+        cwd=examples_copy,
+        env={**os.environ, "PYTHONPATH": str(REPO / "server"), "DAGSTER_COMPONENTS_LS_CACHE": str(cache)},
+    )
 
 
 def test_check_matches_the_editable_install(installed: Path, examples_copy: Path, editable_check, tmp_path):
     # The project's interpreter is the dev venv (Dagster and the example packages); the tool has none.
-    ours = _run([installed, "check", "examples", "--python", sys.executable], cwd=examples_copy,
-                env=_clean_env(DAGSTER_COMPONENTS_LS_CACHE=str(tmp_path / "cache")))
+    ours = _run(
+        [installed, "check", "examples", "--python", sys.executable],
+        cwd=examples_copy,
+        env=_clean_env(DAGSTER_COMPONENTS_LS_CACHE=str(tmp_path / "cache")),
+    )
     assert editable_check.returncode == 1, editable_check.stderr  # examples/broken/ holds errors on purpose
     assert (ours.returncode, ours.stdout) == (1, editable_check.stdout), ours.stderr
     assert "error[unknown-type]" in ours.stdout and "error[component-validation]" in ours.stdout  # the worker ran
@@ -219,15 +258,35 @@ def _read_frame(stream) -> dict:
 
 def test_serve_answers_the_lsp_handshake_with_its_version(installed: Path, examples_copy: Path, tmp_path):
     root = (examples_copy / "examples/acme_analytics").as_uri()
-    server = subprocess.Popen([installed, "serve"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                              env=_clean_env(DAGSTER_COMPONENTS_LS_CACHE=str(tmp_path / "cache")))
+    server = subprocess.Popen(
+        [installed, "serve"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        env=_clean_env(DAGSTER_COMPONENTS_LS_CACHE=str(tmp_path / "cache")),
+    )
     try:
-        server.stdin.write(_frame({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
-            "processId": os.getpid(), "rootUri": root, "capabilities": {},
-            "workspaceFolders": [{"uri": root, "name": "acme_analytics"}],
-            "initializationOptions": {"python": sys.executable, "lineage": {"enabled": False}}}}))
+        server.stdin.write(
+            _frame(
+                {
+                    "jsonrpc": "2.0",
+                    "id": 1,
+                    "method": "initialize",
+                    "params": {
+                        "processId": os.getpid(),
+                        "rootUri": root,
+                        "capabilities": {},
+                        "workspaceFolders": [{"uri": root, "name": "acme_analytics"}],
+                        "initializationOptions": {"python": sys.executable, "lineage": {"enabled": False}},
+                    },
+                }
+            )
+        )
         server.stdin.flush()
-        assert _answer(server.stdout, 1)["result"]["serverInfo"] == {"name": "dagster-components-ls", "version": VERSION}
+        assert _answer(server.stdout, 1)["result"]["serverInfo"] == {
+            "name": "dagster-components-ls",
+            "version": VERSION,
+        }
         server.stdin.write(_frame({"jsonrpc": "2.0", "method": "initialized", "params": {}}))
         server.stdin.write(_frame({"jsonrpc": "2.0", "id": 2, "method": "shutdown"}))
         server.stdin.flush()
@@ -245,24 +304,47 @@ def test_serve_without_any_environment_offers_the_bundled_snapshot(installed: Pa
     # No `python` setting and no .venv in the copy: the server's own interpreter (the tool's, without
     # Dagster) is the project's, so the wheel's bundled snapshot answers, labelled as such.
     project = examples_copy / "examples/acme_analytics"
-    server = subprocess.Popen([installed, "serve"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                              env=_clean_env(DAGSTER_COMPONENTS_LS_CACHE=str(tmp_path / "cache")))
+    server = subprocess.Popen(
+        [installed, "serve"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        env=_clean_env(DAGSTER_COMPONENTS_LS_CACHE=str(tmp_path / "cache")),
+    )
     try:
-        server.stdin.write(_frame({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
-            "processId": os.getpid(), "rootUri": project.as_uri(), "capabilities": {},
-            "workspaceFolders": [{"uri": project.as_uri(), "name": "acme_analytics"}],
-            "initializationOptions": {"lineage": {"enabled": False}}}}))
+        server.stdin.write(
+            _frame(
+                {
+                    "jsonrpc": "2.0",
+                    "id": 1,
+                    "method": "initialize",
+                    "params": {
+                        "processId": os.getpid(),
+                        "rootUri": project.as_uri(),
+                        "capabilities": {},
+                        "workspaceFolders": [{"uri": project.as_uri(), "name": "acme_analytics"}],
+                        "initializationOptions": {"lineage": {"enabled": False}},
+                    },
+                }
+            )
+        )
         server.stdin.flush()
         _answer(server.stdout, 1)
         server.stdin.write(_frame({"jsonrpc": "2.0", "method": "initialized", "params": {}}))
         server.stdin.flush()
-        while (message := _read_frame(server.stdout)).get("method") != "dagster/status" or message["params"]["state"] == "loading":
+        while (message := _read_frame(server.stdout)).get("method") != "dagster/status" or message["params"][
+            "state"
+        ] == "loading":
             pass
         python = message["params"]["interpreter"]
-        assert (message["params"]["state"], message["params"]["message"]) == ("ready", (
-            f"approximate: Dagster {PINNED_DAGSTER} built-ins, your project's environment is not set up (Dagster is not installed "
-            f"in {python}); to set it up, run `uv venv && uv pip install -e .` (or `python3 -m venv .venv && .venv/bin/python "
-            f"-m pip install -e .`) in {project}"))
+        assert (message["params"]["state"], message["params"]["message"]) == (
+            "ready",
+            (
+                f"approximate: Dagster {PINNED_DAGSTER} built-ins, your project's environment is not set up (Dagster is not installed "
+                f"in {python}); to set it up, run `uv venv && uv pip install -e .` (or `python3 -m venv .venv && .venv/bin/python "
+                f"-m pip install -e .`) in {project}"
+            ),
+        )
     finally:
         server.kill()
         server.wait()

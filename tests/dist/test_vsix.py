@@ -26,9 +26,18 @@ PACKAGE = json.loads((CLIENT / "package.json").read_text())
 VERSION = PACKAGE["version"]
 WHEEL = f"bundled/dagster_components_ls-{VERSION}-py3-none-any.whl"
 SHIPPED = [
-    "package.json", "README.md", "CHANGELOG.md", "LICENSE", "language-configuration.json",
-    "syntaxes/dagster-components.tmLanguage.json", "syntaxes/templates.injection.tmLanguage.json",
-    "media/icon.png", "media/lineage.css", "dist/extension.js", "dist/webview.js", WHEEL,
+    "package.json",
+    "README.md",
+    "CHANGELOG.md",
+    "LICENSE",
+    "language-configuration.json",
+    "syntaxes/dagster-components.tmLanguage.json",
+    "syntaxes/templates.injection.tmLanguage.json",
+    "media/icon.png",
+    "media/lineage.css",
+    "dist/extension.js",
+    "dist/webview.js",
+    WHEEL,
 ]
 RENAMED = {"README.md": "readme.md", "CHANGELOG.md": "changelog.md", "LICENSE": "LICENSE.txt"}  # vsce's names inside
 NS = {"v": "http://schemas.microsoft.com/developer/vsx-schema/2011"}
@@ -44,13 +53,17 @@ def vsix() -> zipfile.ZipFile:
 
 
 def test_vsce_lists_the_bundle_the_wheel_and_the_registry_files_only(vsix):
-    listed = subprocess.run([str(VSCE), "ls", "--no-dependencies"], cwd=CLIENT, capture_output=True, text=True, timeout=120, check=True)
+    listed = subprocess.run(
+        [str(VSCE), "ls", "--no-dependencies"], cwd=CLIENT, capture_output=True, text=True, timeout=120, check=True
+    )
     assert sorted(listed.stdout.split()) == sorted(SHIPPED)
 
 
 def test_the_vsix_holds_what_vsce_lists(vsix):
     names = vsix.namelist()
-    assert sorted(names) == sorted(["extension.vsixmanifest", "[Content_Types].xml", *(f"extension/{RENAMED.get(p, p)}" for p in SHIPPED)])
+    assert sorted(names) == sorted(
+        ["extension.vsixmanifest", "[Content_Types].xml", *(f"extension/{RENAMED.get(p, p)}" for p in SHIPPED)]
+    )
     assert not [n for n in names if n.endswith(".map") or "node_modules/" in n or n.endswith(".ts")]
 
 
@@ -69,12 +82,21 @@ def test_the_manifest_carries_icon_licence_repository_banner_and_tags(vsix):
     meta = manifest.find("v:Metadata", NS)
     identity = meta.find("v:Identity", NS).attrib
     properties = {p.get("Id").rsplit(".", 1)[-1]: p.get("Value") for p in meta.iterfind("v:Properties/v:Property", NS)}
-    assert (identity["Id"], identity["Publisher"], identity["Version"]) == ("dagster-components", "dagster-components-ls", VERSION)
-    assert (meta.findtext("v:Icon", namespaces=NS), meta.findtext("v:License", namespaces=NS)) == ("extension/media/icon.png", "extension/LICENSE.txt")
+    assert (identity["Id"], identity["Publisher"], identity["Version"]) == (
+        "dagster-components",
+        "dagster-components-ls",
+        VERSION,
+    )
+    assert (meta.findtext("v:Icon", namespaces=NS), meta.findtext("v:License", namespaces=NS)) == (
+        "extension/media/icon.png",
+        "extension/LICENSE.txt",
+    )
     assert meta.findtext("v:Categories", namespaces=NS) == "Programming Languages,Linters,Visualization,Data Science"
     assert {"dagster", "defs.yaml", "dbt", "lineage"} <= set(meta.findtext("v:Tags", namespaces=NS).split(","))
     assert (properties["Color"], properties["Theme"]) == ("#4F43DD", "dark")
-    assert properties["Source"] == PACKAGE["repository"]["url"] and properties["Source"].startswith("https://github.com/")
+    assert properties["Source"] == PACKAGE["repository"]["url"] and properties["Source"].startswith(
+        "https://github.com/"
+    )
     assert PACKAGE["license"] == "Apache-2.0"  # ovsx refuses an extension without a licence
 
 

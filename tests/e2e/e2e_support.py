@@ -38,8 +38,9 @@ def unsupported_dagster_venv() -> Path:
     if not (venv / ".installed").is_file():
         uv = [sys.executable, "-m", "uv"]
         subprocess.run(uv + ["venv", "-q", "--clear", "-p", sys.executable, str(venv)], check=True, timeout=300)
-        subprocess.run(uv + ["pip", "install", "-q", "-p", str(python), f"dagster=={UNSUPPORTED_DAGSTER}"],
-                       check=True, timeout=900)
+        subprocess.run(
+            uv + ["pip", "install", "-q", "-p", str(python), f"dagster=={UNSUPPORTED_DAGSTER}"], check=True, timeout=900
+        )
         (venv / ".installed").write_text(UNSUPPORTED_DAGSTER)
     return python
 
@@ -49,6 +50,7 @@ def for_this_dagster(analytics: Path) -> Path:
     path = analytics / "src" / "acme_analytics" / "defs" / "jaffle_shop" / "defs.yaml"
     path.write_text(path.read_text().replace("{{ context.project_root }}", PROJECT_ROOT_TEMPLATE))
     return analytics
+
 
 GADGET_V1 = '''
 """A project-local component whose code the tests edit."""
@@ -97,16 +99,19 @@ def write_files(root: Path, files: dict[str, str]) -> Path:
 
 def write_project(root: Path) -> Path:
     """A small dg project that is not installed anywhere: the worker finds it through its src/ folder."""
-    return write_files(root, {
-        **SHOP_SKELETON,
-        "src/shop/components/gadget.py": GADGET_V1,
-        "src/shop/defs/gadgets/defs.yaml": """
+    return write_files(
+        root,
+        {
+            **SHOP_SKELETON,
+            "src/shop/components/gadget.py": GADGET_V1,
+            "src/shop/defs/gadgets/defs.yaml": """
             type: shop.components.gadget.Gadget
             attributes:
               name: g
               color: red
         """,
-    })
+        },
+    )
 
 
 TIMEOUT = 120
@@ -123,12 +128,14 @@ def private_cache(prefix: str) -> Path:
 
 
 def server_config(cache: Path = SHARED_CACHE) -> ClientServerConfig:
-    return ClientServerConfig(server_command=SERVER_COMMAND,
-                              server_env={**os.environ, "DAGSTER_COMPONENTS_LS_CACHE": str(cache)})
+    return ClientServerConfig(
+        server_command=SERVER_COMMAND, server_env={**os.environ, "DAGSTER_COMPONENTS_LS_CACHE": str(cache)}
+    )
 
 
-async def start_session(lsp_client: LanguageClient, options: dict, capabilities=None,
-                        root_uri: str = EXAMPLES.as_uri()) -> types.InitializeResult:
+async def start_session(
+    lsp_client: LanguageClient, options: dict, capabilities=None, root_uri: str = EXAMPLES.as_uri()
+) -> types.InitializeResult:
     """Initialize like an editor, recording `dagster/status` notifications on `lsp_client.statuses`.
 
     Lineage is off unless `options` turn it on: loading the definitions runs the example's dbt
@@ -170,16 +177,20 @@ async def open_and_wait(client: LanguageClient, path: Path, text: str | None = N
     uri = path.as_uri()
     text = text if text is not None else path.read_text()
     client.text_document_did_open(
-        types.DidOpenTextDocumentParams(text_document=types.TextDocumentItem(uri=uri, language_id="yaml", version=1, text=text))
+        types.DidOpenTextDocumentParams(
+            text_document=types.TextDocumentItem(uri=uri, language_id="yaml", version=1, text=text)
+        )
     )
     await wait_for_registry(client, path)
     # Everything published from now on was computed with the registry; the re-sent text makes sure
     # something is published.
     client.diagnostics.pop(uri, None)
-    client.text_document_did_change(types.DidChangeTextDocumentParams(
-        text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=SYNC_VERSION),
-        content_changes=[types.TextDocumentContentChangeWholeDocument(text=text)],
-    ))
+    client.text_document_did_change(
+        types.DidChangeTextDocumentParams(
+            text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=SYNC_VERSION),
+            content_changes=[types.TextDocumentContentChangeWholeDocument(text=text)],
+        )
+    )
     await until(client, lambda: uri in client.diagnostics)
     return list(client.diagnostics[uri])
 
@@ -212,8 +223,9 @@ async def wait_for_registry(client: LanguageClient, path: Path) -> None:
     project = owner.root.as_uri() if owner else None
 
     def done() -> bool:
-        return any(s.subject == "registry" and s.state in ("ready", "error") and s.project == project
-                   for s in statuses(client))
+        return any(
+            s.subject == "registry" and s.state in ("ready", "error") and s.project == project for s in statuses(client)
+        )
 
     assert await until(client, done), f"no registry status for {project}"
 
@@ -249,20 +261,36 @@ async def diagnostics_until(client: LanguageClient, uri: str, expected: list) ->
 
 # --- copies of the examples and lineage ----------------------------------------------------------
 
-DBT_MODELS = ["customers", "orders", "raw_customers", "raw_orders", "raw_payments",
-              "stg_customers", "stg_orders", "stg_payments"]
+DBT_MODELS = [
+    "customers",
+    "orders",
+    "raw_customers",
+    "raw_orders",
+    "raw_payments",
+    "stg_customers",
+    "stg_orders",
+    "stg_payments",
+]
 """The jaffle_shop seeds and models, as asset keys."""
-DBT_EDGES = [["stg_customers", "customers"], ["stg_orders", "customers"], ["stg_payments", "customers"],
-             ["stg_orders", "orders"], ["stg_payments", "orders"], ["raw_customers", "stg_customers"],
-             ["raw_orders", "stg_orders"], ["raw_payments", "stg_payments"]]
+DBT_EDGES = [
+    ["stg_customers", "customers"],
+    ["stg_orders", "customers"],
+    ["stg_payments", "customers"],
+    ["stg_orders", "orders"],
+    ["stg_payments", "orders"],
+    ["raw_customers", "stg_customers"],
+    ["raw_orders", "stg_orders"],
+    ["raw_payments", "stg_payments"],
+]
 """jaffle_shop's refs, as [upstream, downstream] asset keys."""
 
 
 def copy_example(name: str, parent: Path) -> Path:
     """`examples/<name>` copied under `parent`, without the state a load or a dbt run leaves behind."""
     root = parent / name
-    shutil.copytree(EXAMPLES / name, root,
-                    ignore=shutil.ignore_patterns(".local_defs_state", "target", "__pycache__", "*.duckdb"))
+    shutil.copytree(
+        EXAMPLES / name, root, ignore=shutil.ignore_patterns(".local_defs_state", "target", "__pycache__", "*.duckdb")
+    )
     return root
 
 
@@ -273,7 +301,8 @@ def prepare_dbt_state(root: Path) -> Path:
     with WorkerProcess(Path(sys.executable), root) as worker:
         first = worker.call("load", {"project_root": str(root), "prepare": False}, timeout=120)
         assert [(n["key"], n["reason"]) for n in first["needs_prepare"]] == [
-            ("DbtProjectComponent[jaffle_shop]", "no stored state yet")]
+            ("DbtProjectComponent[jaffle_shop]", "no stored state yet")
+        ]
         prepared = worker.call("load", {"project_root": str(root), "prepare": True}, timeout=600)
     assert [p["key"] for p in prepared["prepared"]] == ["DbtProjectComponent[jaffle_shop]"]
     assert prepared["errors"] == []
@@ -286,8 +315,13 @@ def defs(project: Path, folder: str) -> Path:
 
 
 def open_file(client: LanguageClient, path: Path, version: int = 1) -> str:
-    client.text_document_did_open(types.DidOpenTextDocumentParams(text_document=types.TextDocumentItem(
-        uri=path.as_uri(), language_id="yaml", version=version, text=path.read_text())))
+    client.text_document_did_open(
+        types.DidOpenTextDocumentParams(
+            text_document=types.TextDocumentItem(
+                uri=path.as_uri(), language_id="yaml", version=version, text=path.read_text()
+            )
+        )
+    )
     return path.as_uri()
 
 
@@ -321,7 +355,10 @@ async def save(client: LanguageClient, path: Path, text: str, version: int) -> N
     """Edit in the editor, then save: the file on disk changes and didSave arrives."""
     path.write_text(text)
     uri = path.as_uri()
-    client.text_document_did_change(types.DidChangeTextDocumentParams(
-        text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=version),
-        content_changes=[types.TextDocumentContentChangeWholeDocument(text=text)]))
+    client.text_document_did_change(
+        types.DidChangeTextDocumentParams(
+            text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=version),
+            content_changes=[types.TextDocumentContentChangeWholeDocument(text=text)],
+        )
+    )
     client.text_document_did_save(types.DidSaveTextDocumentParams(text_document=types.TextDocumentIdentifier(uri=uri)))

@@ -27,8 +27,13 @@ class StdioServer:
     def __init__(self, stderr: Path, cache: Path = SHARED_CACHE, env: Optional[dict] = None) -> None:
         self.stderr_path = stderr
         self._stderr = stderr.open("wb")
-        self.process = subprocess.Popen(SERVER_COMMAND, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._stderr,
-                                        env={**os.environ, "DAGSTER_COMPONENTS_LS_CACHE": str(cache), **(env or {})})
+        self.process = subprocess.Popen(
+            SERVER_COMMAND,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=self._stderr,
+            env={**os.environ, "DAGSTER_COMPONENTS_LS_CACHE": str(cache), **(env or {})},
+        )
         self.messages: "queue.Queue[dict]" = queue.Queue()
         self.seen: list[dict] = []
         self._ids = itertools.count(1)
@@ -85,11 +90,18 @@ class StdioServer:
     def call(self, method: str, params: Any = None) -> dict:
         return self.answer(self.request(method, params))
 
-    def initialize(self, options: Optional[dict] = None, process_id: Optional[int] = None,
-                   capabilities: Optional[dict] = None) -> dict:
-        result = self.call("initialize", {"processId": process_id, "rootUri": EXAMPLES.as_uri(),
-                                          "capabilities": capabilities or {},
-                                          "initializationOptions": {"lineage": {"enabled": False}, **(options or {})}})
+    def initialize(
+        self, options: Optional[dict] = None, process_id: Optional[int] = None, capabilities: Optional[dict] = None
+    ) -> dict:
+        result = self.call(
+            "initialize",
+            {
+                "processId": process_id,
+                "rootUri": EXAMPLES.as_uri(),
+                "capabilities": capabilities or {},
+                "initializationOptions": {"lineage": {"enabled": False}, **(options or {})},
+            },
+        )
         self.notify("initialized", {})
         return result
 

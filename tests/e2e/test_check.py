@@ -16,52 +16,190 @@ CACHE = os.environ.get("DAGSTER_COMPONENTS_LS_TEST_CACHE", "/tmp/dagster-compone
 
 # (file under examples/broken, start line, start col, end line, end col, severity, code, message); LSP positions.
 BROKEN = [
-    ("component_validation/defs.yaml", 8, 2, 8, 11, "error", "component-validation",
-     "asset_key 'raw/churn_scores' uses the namespace 'raw', which is reserved for ingestion and dbt (marts, raw, "
-     "staging); use your team's namespace, e.g. 'research/...' (from acme_platform.ResearchJob)"),
-    ("deprecated_file_name/component.yaml", 0, 0, 0, 91, "warning", "deprecated",
-     "`component.yaml` is deprecated: rename the file to `defs.yaml`"),
-    ("deprecated_template_name/defs.yaml", 5, 15, 5, 27, "warning", "deprecated",
-     "`project_root` is deprecated in templates: use {{ context.project_root }}"),
-    ("invalid_boolean/defs.yaml", 7, 18, 7, 23, "error", "invalid-value",
-     "attributes.prepare_if_dev: 'maybe' is not a boolean (true or false)"),
-    ("invalid_constraint/defs.yaml", 10, 17, 10, 23, "error", "invalid-value",
-     "attributes.observability.sla_minutes: 100000 is greater than the maximum of 1440"),
-    ("invalid_enum/defs.yaml", 9, 16, 9, 22, "error", "invalid-value",
-     "attributes.compute_size: 'xlarge' is not one of ['small', 'medium', 'large']"),
-    ("missing_attribute/defs.yaml", 4, 0, 4, 10, "error", "missing-attribute",
-     "Missing required attribute 'owner' in attributes"),
+    (
+        "component_validation/defs.yaml",
+        8,
+        2,
+        8,
+        11,
+        "error",
+        "component-validation",
+        "asset_key 'raw/churn_scores' uses the namespace 'raw', which is reserved for ingestion and dbt (marts, raw, "
+        "staging); use your team's namespace, e.g. 'research/...' (from acme_platform.ResearchJob)",
+    ),
+    (
+        "deprecated_file_name/component.yaml",
+        0,
+        0,
+        0,
+        91,
+        "warning",
+        "deprecated",
+        "`component.yaml` is deprecated: rename the file to `defs.yaml`",
+    ),
+    (
+        "deprecated_template_name/defs.yaml",
+        5,
+        15,
+        5,
+        27,
+        "warning",
+        "deprecated",
+        "`project_root` is deprecated in templates: use {{ context.project_root }}",
+    ),
+    (
+        "invalid_boolean/defs.yaml",
+        7,
+        18,
+        7,
+        23,
+        "error",
+        "invalid-value",
+        "attributes.prepare_if_dev: 'maybe' is not a boolean (true or false)",
+    ),
+    (
+        "invalid_constraint/defs.yaml",
+        10,
+        17,
+        10,
+        23,
+        "error",
+        "invalid-value",
+        "attributes.observability.sla_minutes: 100000 is greater than the maximum of 1440",
+    ),
+    (
+        "invalid_enum/defs.yaml",
+        9,
+        16,
+        9,
+        22,
+        "error",
+        "invalid-value",
+        "attributes.compute_size: 'xlarge' is not one of ['small', 'medium', 'large']",
+    ),
+    (
+        "missing_attribute/defs.yaml",
+        4,
+        0,
+        4,
+        10,
+        "error",
+        "missing-attribute",
+        "Missing required attribute 'owner' in attributes",
+    ),
     ("missing_file/defs.yaml", 7, 10, 7, 18, "warning", "missing-file", "'scroe.py' does not exist next to this file"),
-    ("missing_type/defs.yaml", 2, 0, 2, 10, "error", "missing-attribute",
-     "Missing `type:`: every component document names its component type"),
-    ("policy_personal_owner/defs.yaml", 8, 9, 8, 25, "error", "policy:acme-naming",
-     "owner 'ada@acme.example' is a person; ACME assets must be owned by a team ('team:<name>') (from acme-platform)"),
-    ("template_syntax/defs.yaml", 5, 12, 5, 53, "error", "template-syntax",
-     "Unclosed '{{': the expression needs a closing '}}'"),
-    ("two_documents/defs.yaml", 9, 2, 9, 14, "error", "unknown-attribute",
-     "Unknown attribute 'compute_sise' for acme_platform.ResearchJob. Did you mean 'compute_size'?"),
-    ("type_import_error/defs.yaml", 3, 6, 3, 30, "error", "type-import-error",
-     "Component type 'acme_platform.gpu.GpuJob' could not be loaded: importing 'acme_platform.gpu' failed: "
-     "ModuleNotFoundError: No module named 'acme_cuda_runtime' (install the package that provides "
-     "'acme_cuda_runtime' in the project's environment)"),
-    ("undeclared_env_var/defs.yaml", 15, 27, 15, 45, "warning", "undeclared-env-var",
-     "Environment variable 'ACME_ALERT_CHANNEL' is used but not declared in `requirements.env`"),
-    ("unknown_attribute/defs.yaml", 8, 2, 8, 14, "error", "unknown-attribute",
-     "Unknown attribute 'compute_sise' for acme_platform.ResearchJob. Did you mean 'compute_size'?"),
-    ("unknown_template_variable/defs.yaml", 5, 15, 5, 21, "error", "unknown-template-variable",
-     "Unknown template variable 'contxt'. Did you mean 'context'?"),
-    ("unknown_type/defs.yaml", 2, 6, 2, 36, "error", "unknown-type",
-     "Unknown component type 'dagster_dbt.DbtProjectComponnt'. Did you mean 'dagster_dbt.DbtProjectComponent'?"),
-    ("yaml_syntax/defs.yaml", 7, 9, 7, 23, "error", "yaml-syntax",
-     "Unclosed quote: this string is never closed (the file ends first)"),
+    (
+        "missing_type/defs.yaml",
+        2,
+        0,
+        2,
+        10,
+        "error",
+        "missing-attribute",
+        "Missing `type:`: every component document names its component type",
+    ),
+    (
+        "policy_personal_owner/defs.yaml",
+        8,
+        9,
+        8,
+        25,
+        "error",
+        "policy:acme-naming",
+        "owner 'ada@acme.example' is a person; ACME assets must be owned by a team ('team:<name>') (from acme-platform)",
+    ),
+    (
+        "template_syntax/defs.yaml",
+        5,
+        12,
+        5,
+        53,
+        "error",
+        "template-syntax",
+        "Unclosed '{{': the expression needs a closing '}}'",
+    ),
+    (
+        "two_documents/defs.yaml",
+        9,
+        2,
+        9,
+        14,
+        "error",
+        "unknown-attribute",
+        "Unknown attribute 'compute_sise' for acme_platform.ResearchJob. Did you mean 'compute_size'?",
+    ),
+    (
+        "type_import_error/defs.yaml",
+        3,
+        6,
+        3,
+        30,
+        "error",
+        "type-import-error",
+        "Component type 'acme_platform.gpu.GpuJob' could not be loaded: importing 'acme_platform.gpu' failed: "
+        "ModuleNotFoundError: No module named 'acme_cuda_runtime' (install the package that provides "
+        "'acme_cuda_runtime' in the project's environment)",
+    ),
+    (
+        "undeclared_env_var/defs.yaml",
+        15,
+        27,
+        15,
+        45,
+        "warning",
+        "undeclared-env-var",
+        "Environment variable 'ACME_ALERT_CHANNEL' is used but not declared in `requirements.env`",
+    ),
+    (
+        "unknown_attribute/defs.yaml",
+        8,
+        2,
+        8,
+        14,
+        "error",
+        "unknown-attribute",
+        "Unknown attribute 'compute_sise' for acme_platform.ResearchJob. Did you mean 'compute_size'?",
+    ),
+    (
+        "unknown_template_variable/defs.yaml",
+        5,
+        15,
+        5,
+        21,
+        "error",
+        "unknown-template-variable",
+        "Unknown template variable 'contxt'. Did you mean 'context'?",
+    ),
+    (
+        "unknown_type/defs.yaml",
+        2,
+        6,
+        2,
+        36,
+        "error",
+        "unknown-type",
+        "Unknown component type 'dagster_dbt.DbtProjectComponnt'. Did you mean 'dagster_dbt.DbtProjectComponent'?",
+    ),
+    (
+        "yaml_syntax/defs.yaml",
+        7,
+        9,
+        7,
+        23,
+        "error",
+        "yaml-syntax",
+        "Unclosed quote: this string is never closed (the file ends first)",
+    ),
 ]
 
 # Dagster 1.11 has no `context` in templates (1.13 added it and deprecated `project_root` in its favour):
 # there the examples' `{{ context.project_root }}` is an unknown name, `project_root` is not deprecated,
 # and 'contxt' has no close name to suggest.
-CONTEXT_UNKNOWN = ("error", "unknown-template-variable",
-                   "Unknown template variable 'context': this Dagster has no `context` in templates. "
-                   "Did you mean 'project_root'?")
+CONTEXT_UNKNOWN = (
+    "error",
+    "unknown-template-variable",
+    "Unknown template variable 'context': this Dagster has no `context` in templates. Did you mean 'project_root'?",
+)
 
 
 def on_dagster_1_11(row: tuple) -> list[tuple]:
@@ -82,7 +220,9 @@ if DAGSTER_VERSION < (1, 13):
 def check(*args: str, cwd: Path = REPO, env: dict | None = None) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "dagster_components_ls", "check", *args],
-        capture_output=True, text=True, cwd=cwd,
+        capture_output=True,
+        text=True,
+        cwd=cwd,
         env={**os.environ, "DAGSTER_COMPONENTS_LS_CACHE": CACHE, **(env or {})},
     )
 
@@ -98,8 +238,16 @@ def told(stderr: str) -> list[str]:
 
 def rows(stdout: str) -> list[tuple]:
     return [
-        (d["path"].removeprefix("examples/broken/"), d["range"]["start"]["line"], d["range"]["start"]["character"],
-         d["range"]["end"]["line"], d["range"]["end"]["character"], d["severity"], d["code"], d["message"])
+        (
+            d["path"].removeprefix("examples/broken/"),
+            d["range"]["start"]["line"],
+            d["range"]["start"]["character"],
+            d["range"]["end"]["line"],
+            d["range"]["end"]["character"],
+            d["severity"],
+            d["code"],
+            d["message"],
+        )
         for d in json.loads(stdout)
     ]
 
@@ -113,8 +261,10 @@ def test_json_over_broken_examples_reports_exactly_their_mistakes():
 def test_clean_project_reports_nothing():
     result = check("--format", "json", "examples/acme_analytics")
     if DAGSTER_VERSION < (1, 13):  # see CONTEXT_UNKNOWN
-        assert (result.returncode, rows(result.stdout)) == (1, [
-            ("examples/acme_analytics/src/acme_analytics/defs/jaffle_shop/defs.yaml", 4, 15, 4, 35, *CONTEXT_UNKNOWN)])
+        assert (result.returncode, rows(result.stdout)) == (
+            1,
+            [("examples/acme_analytics/src/acme_analytics/defs/jaffle_shop/defs.yaml", 4, 15, 4, 35, *CONTEXT_UNKNOWN)],
+        )
         return
     assert (result.returncode, result.stdout.strip(), json.loads(result.stdout)) == (0, "[]", [])
 
@@ -155,22 +305,33 @@ def test_text_format_is_one_line_per_diagnostic_and_json_keeps_the_whole_message
         "Found 1 error and 0 warnings in 1 file.",
     ]
     [finding] = json.loads(check("--format", "json", str(root), cwd=root).stdout)
-    assert finding["message"] == ("names are chosen by the platform:\n  - gizmo\n  - widget\n"
-                                  " (from shop.components.gadget.Gadget)")
+    assert finding["message"] == (
+        "names are chosen by the platform:\n  - gizmo\n  - widget\n (from shop.components.gadget.Gadget)"
+    )
 
 
 def test_stderr_names_the_interpreter_and_warns_when_ours_judges_a_project_locked_to_another_dagster(tmp_path):
     from e2e_support import write_project
 
     root = write_project(tmp_path / "shop")
-    (root / "uv.lock").write_text('version = 1\n\n[[package]]\nname = "dagster"\nversion = "1.10.14"\n'
-                                  'source = { registry = "https://pypi.org/simple" }\n')
+    (root / "uv.lock").write_text(
+        'version = 1\n\n[[package]]\nname = "dagster"\nversion = "1.10.14"\n'
+        'source = { registry = "https://pypi.org/simple" }\n'
+    )
     env = {k: v for k, v in os.environ.items() if k != "VIRTUAL_ENV"}
-    result = subprocess.run([sys.executable, "-m", "dagster_components_ls", "check", "--format", "json", str(root)],
-                            capture_output=True, text=True, cwd=root, env={**env, "DAGSTER_COMPONENTS_LS_CACHE": CACHE})
+    result = subprocess.run(
+        [sys.executable, "-m", "dagster_components_ls", "check", "--format", "json", str(root)],
+        capture_output=True,
+        text=True,
+        cwd=root,
+        env={**env, "DAGSTER_COMPONENTS_LS_CACHE": CACHE},
+    )
     ours = ".".join(str(part) for part in DAGSTER_VERSION)
-    said = [line for line in result.stderr.splitlines()
-            if line.startswith(("dagster-components-ls check:", "Checking")) and not SLOW_STEP.match(line)]
+    said = [
+        line
+        for line in result.stderr.splitlines()
+        if line.startswith(("dagster-components-ls check:", "Checking")) and not SLOW_STEP.match(line)
+    ]
     assert [line.split("; component types")[0] for line in said] == [
         f"Checking {root} with {sys.executable} (Dagster {ours})",
         f"dagster-components-ls check: warning: {root} has no environment of its own (.venv, $VIRTUAL_ENV or "
@@ -197,13 +358,28 @@ def test_github_format():
 @pytest.mark.parametrize(
     "args, codes",
     [
-        pytest.param(["--select", "deprecated"],
-                     ["deprecated"] if DAGSTER_VERSION < (1, 13) else ["deprecated", "deprecated"], id="select"),
+        pytest.param(
+            ["--select", "deprecated"],
+            ["deprecated"] if DAGSTER_VERSION < (1, 13) else ["deprecated", "deprecated"],
+            id="select",
+        ),
         pytest.param(["--select", "unknown-"], [], id="select-needs-whole-code-or-prefix-colon"),
-        pytest.param(["--ignore", "invalid-value,deprecated,missing-attribute,policy:,component-validation"],
-                     (["unknown-template-variable"] if DAGSTER_VERSION < (1, 13) else []) +  # see CONTEXT_UNKNOWN
-                     ["missing-file", "template-syntax", "unknown-attribute", "type-import-error", "undeclared-env-var",
-                      "unknown-attribute", "unknown-template-variable", "unknown-type", "yaml-syntax"], id="ignore"),
+        pytest.param(
+            ["--ignore", "invalid-value,deprecated,missing-attribute,policy:,component-validation"],
+            (["unknown-template-variable"] if DAGSTER_VERSION < (1, 13) else [])  # see CONTEXT_UNKNOWN
+            + [
+                "missing-file",
+                "template-syntax",
+                "unknown-attribute",
+                "type-import-error",
+                "undeclared-env-var",
+                "unknown-attribute",
+                "unknown-template-variable",
+                "unknown-type",
+                "yaml-syntax",
+            ],
+            id="ignore",
+        ),
     ],
 )
 def test_select_and_ignore(args, codes):
@@ -216,16 +392,22 @@ def test_explicit_file_is_checked_whatever_its_name(tmp_path):
     path.write_text("type: dagster_dbt.DbtProjectComponent\nattributes:\n  projct: x\n")
     result = check("--format", "json", str(path))
     assert [(d["code"], d["path"]) for d in json.loads(result.stdout)] == [
-        ("missing-attribute", str(path)), ("unknown-attribute", str(path)),
+        ("missing-attribute", str(path)),
+        ("unknown-attribute", str(path)),
     ]
 
 
 @pytest.mark.parametrize(
     "args, message",
     [
-        pytest.param(["no/such/path"], "dagster-components-ls check: no such file or folder: no/such/path", id="missing-path"),
-        pytest.param(["--python", "/nonexistent/bin/python", "examples/broken/unknown_type"],
-                     "dagster-components-ls check: ", id="missing-interpreter"),
+        pytest.param(
+            ["no/such/path"], "dagster-components-ls check: no such file or folder: no/such/path", id="missing-path"
+        ),
+        pytest.param(
+            ["--python", "/nonexistent/bin/python", "examples/broken/unknown_type"],
+            "dagster-components-ls check: ",
+            id="missing-interpreter",
+        ),
     ],
 )
 def test_could_not_run_exits_2_with_empty_stdout(args, message):
@@ -280,25 +462,45 @@ def test_each_project_of_a_workspace_uses_its_own_types(tmp_path):
     )
     result = check("--format", "json", str(tmp_path), cwd=tmp_path)
     assert [(d["path"], d["code"], d["message"]) for d in json.loads(result.stdout)] == [
-        ("projects/shop/src/shop/defs/cross/defs.yaml", "unknown-type",
-         "Unknown component type 'other.components.gadget.Gadget'. Did you mean 'shop.components.gadget.Gadget'?"),
-        ("projects/shop/src/shop/defs/gadgets/defs.yaml", "unknown-attribute",
-         "Unknown attribute 'color' for shop.components.gadget.Gadget. Allowed: name"),
+        (
+            "projects/shop/src/shop/defs/cross/defs.yaml",
+            "unknown-type",
+            "Unknown component type 'other.components.gadget.Gadget'. Did you mean 'shop.components.gadget.Gadget'?",
+        ),
+        (
+            "projects/shop/src/shop/defs/gadgets/defs.yaml",
+            "unknown-attribute",
+            "Unknown attribute 'color' for shop.components.gadget.Gadget. Allowed: name",
+        ),
     ]
 
 
 def test_components_json_lists_installed_types():
     result = subprocess.run(
         [sys.executable, "-m", "dagster_components_ls", "components", "--format", "json", "examples/acme_analytics"],
-        capture_output=True, text=True, cwd=REPO, env={**os.environ, "DAGSTER_COMPONENTS_LS_CACHE": CACHE},
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        env={**os.environ, "DAGSTER_COMPONENTS_LS_CACHE": CACHE},
     )
     items = {item["key"]: item for item in json.loads(result.stdout)}
     job = items["acme_platform.ResearchJob"]
-    assert (job["package"], job["aliases"], job["schema"]["required"], job["source"]["uri"].endswith("research_job.py")) == (
-        "acme-platform", ["acme_platform.components.research_job.ResearchJob"], ["asset_key", "owner"], True,
+    assert (
+        job["package"],
+        job["aliases"],
+        job["schema"]["required"],
+        job["source"]["uri"].endswith("research_job.py"),
+    ) == (
+        "acme-platform",
+        ["acme_platform.components.research_job.ResearchJob"],
+        ["asset_key", "owner"],
+        True,
     )
-    assert {"acme_analytics.components.metric.Metric", "acme_analytics.defs.reports.weekly_report.WeeklyReport",
-            "dagster_dbt.DbtProjectComponent"} <= set(items)
+    assert {
+        "acme_analytics.components.metric.Metric",
+        "acme_analytics.defs.reports.weekly_report.WeeklyReport",
+        "dagster_dbt.DbtProjectComponent",
+    } <= set(items)
 
 
 def test_a_type_whose_module_raises_on_import_is_reported_at_the_type(tmp_path):
@@ -312,9 +514,12 @@ def test_a_type_whose_module_raises_on_import_is_reported_at_the_type(tmp_path):
     defs.write_text("type: shop.components.exploding.Bomb\nattributes: {}\n")
     result = check("--format", "json", str(root), cwd=root)
     assert [(d["code"], d["range"]["start"], d["message"]) for d in json.loads(result.stdout)] == [
-        ("type-import-error", {"line": 0, "character": 6},
-         "Component type 'shop.components.exploding.Bomb' could not be loaded: importing 'shop.components.exploding' "
-         "failed: RuntimeError: the platform package is misconfigured"),
+        (
+            "type-import-error",
+            {"line": 0, "character": 6},
+            "Component type 'shop.components.exploding.Bomb' could not be loaded: importing 'shop.components.exploding' "
+            "failed: RuntimeError: the platform package is misconfigured",
+        ),
     ]
     assert result.returncode == 1
 
@@ -324,9 +529,20 @@ def test_schema_export_writes_schemas_any_validator_can_use(tmp_path):
     import yaml
 
     result = subprocess.run(
-        [sys.executable, "-m", "dagster_components_ls", "schema", "export", str(tmp_path), "--project",
-         "examples/acme_analytics"],
-        capture_output=True, text=True, cwd=REPO, env={**os.environ, "DAGSTER_COMPONENTS_LS_CACHE": CACHE},
+        [
+            sys.executable,
+            "-m",
+            "dagster_components_ls",
+            "schema",
+            "export",
+            str(tmp_path),
+            "--project",
+            "examples/acme_analytics",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        env={**os.environ, "DAGSTER_COMPONENTS_LS_CACHE": CACHE},
     )
     assert (result.returncode, result.stdout) == (0, "")
     names = sorted(p.name for p in tmp_path.iterdir())
@@ -340,7 +556,8 @@ def test_schema_export_writes_schemas_any_validator_can_use(tmp_path):
     assert [list(validator.iter_errors(doc)) for doc in documents] == [[]] * len(documents)
     broken = yaml.safe_load((EXAMPLES / "broken" / "unknown_attribute" / "defs.yaml").read_text())
     assert [e.message for e in validator.iter_errors(broken)] == [
-        "Additional properties are not allowed ('compute_sise' was unexpected)"]
+        "Additional properties are not allowed ('compute_sise' was unexpected)"
+    ]
     single = json.loads((tmp_path / "acme_platform.ResearchJob.json").read_text())
     assert list(jsonschema.Draft202012Validator(single).iter_errors(broken))[0].json_path == "$.attributes"
 
@@ -350,9 +567,12 @@ def test_fix_applies_only_the_safe_fixes(tmp_path):
         shutil.copytree(EXAMPLES / "broken" / name, tmp_path / name)
     result = check("--fix", "--format", "json", str(tmp_path), cwd=tmp_path)
     assert [(d["path"], d["code"]) for d in json.loads(result.stdout)] == [
-        ("invalid_enum/defs.yaml", "invalid-value")]  # several members fit: not safe to choose
+        ("invalid_enum/defs.yaml", "invalid-value")
+    ]  # several members fit: not safe to choose
     assert sorted(told(result.stderr)) == [
-        "Fixed 1 problem in undeclared_env_var/defs.yaml", "Fixed 1 problem in unknown_attribute/defs.yaml"]
+        "Fixed 1 problem in undeclared_env_var/defs.yaml",
+        "Fixed 1 problem in unknown_attribute/defs.yaml",
+    ]
     assert "  compute_size: medium\n" in (tmp_path / "unknown_attribute" / "defs.yaml").read_text()
     assert "    - ACME_ALERT_CHANNEL\n" in (tmp_path / "undeclared_env_var" / "defs.yaml").read_text()
 
@@ -360,16 +580,35 @@ def test_fix_applies_only_the_safe_fixes(tmp_path):
 def test_components_text_is_one_line_per_type():
     result = subprocess.run(
         [sys.executable, "-m", "dagster_components_ls", "components", "examples/acme_analytics"],
-        capture_output=True, text=True, cwd=REPO, env={**os.environ, "DAGSTER_COMPONENTS_LS_CACHE": CACHE},
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        env={**os.environ, "DAGSTER_COMPONENTS_LS_CACHE": CACHE},
     )
     keys = [line.split()[0] for line in result.stdout.splitlines()]
-    listed = json.loads(subprocess.run(
-        [sys.executable, "-m", "dagster_components_ls", "components", "--format", "json", "examples/acme_analytics"],
-        capture_output=True, text=True, cwd=REPO, env={**os.environ, "DAGSTER_COMPONENTS_LS_CACHE": CACHE},
-    ).stdout)
+    listed = json.loads(
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "dagster_components_ls",
+                "components",
+                "--format",
+                "json",
+                "examples/acme_analytics",
+            ],
+            capture_output=True,
+            text=True,
+            cwd=REPO,
+            env={**os.environ, "DAGSTER_COMPONENTS_LS_CACHE": CACHE},
+        ).stdout
+    )
     assert keys == [item["key"] for item in listed]
     job = next(line for line in result.stdout.splitlines() if line.startswith("acme_platform.ResearchJob "))
-    assert job.split(None, 1)[1] == "Runs a researcher's notebook or script on the shared cluster and materializes one asset."
+    assert (
+        job.split(None, 1)[1]
+        == "Runs a researcher's notebook or script on the shared cluster and materializes one asset."
+    )
 
 
 def unreadable_and_readable_files(root: Path) -> None:
@@ -397,25 +636,50 @@ UNREADABLE_WARNINGS = [
 
 def test_unreadable_files_are_reported_and_the_others_checked(tmp_path):
     unreadable_and_readable_files(tmp_path)
-    result = subprocess.run([sys.executable, "-m", "dagster_components_ls", "check", "--format", "json", "."],
-                            capture_output=True, text=True, cwd=tmp_path, timeout=120,
-                            env={**os.environ, "DAGSTER_COMPONENTS_LS_CACHE": CACHE})
-    assert [(d["path"], d["range"]["start"], d["range"]["end"], d["code"], d["message"]) for d in json.loads(result.stdout)] == [
-        ("latin1/defs.yaml", {"line": 1, "character": 5}, {"line": 1, "character": 6}, "yaml-syntax",
-         "Not valid UTF-8: the byte 0xE9 cannot be decoded (Dagster reads defs.yaml files as UTF-8)"),
-        ("missing_type/defs.yaml", {"line": 0, "character": 0}, {"line": 0, "character": 10}, "missing-attribute",
-         "Missing `type:`: every component document names its component type"),
+    result = subprocess.run(
+        [sys.executable, "-m", "dagster_components_ls", "check", "--format", "json", "."],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=120,
+        env={**os.environ, "DAGSTER_COMPONENTS_LS_CACHE": CACHE},
+    )
+    assert [
+        (d["path"], d["range"]["start"], d["range"]["end"], d["code"], d["message"]) for d in json.loads(result.stdout)
+    ] == [
+        (
+            "latin1/defs.yaml",
+            {"line": 1, "character": 5},
+            {"line": 1, "character": 6},
+            "yaml-syntax",
+            "Not valid UTF-8: the byte 0xE9 cannot be decoded (Dagster reads defs.yaml files as UTF-8)",
+        ),
+        (
+            "missing_type/defs.yaml",
+            {"line": 0, "character": 0},
+            {"line": 0, "character": 10},
+            "missing-attribute",
+            "Missing `type:`: every component document names its component type",
+        ),
     ]
-    assert [line for line in result.stderr.splitlines() if line.startswith("dagster-components-ls")
-            and not SLOW_STEP.match(line)] == [line.format(root=tmp_path) for line in UNREADABLE_WARNINGS]
+    assert [
+        line
+        for line in result.stderr.splitlines()
+        if line.startswith("dagster-components-ls") and not SLOW_STEP.match(line)
+    ] == [line.format(root=tmp_path) for line in UNREADABLE_WARNINGS]
     assert result.returncode == 1
 
 
 def test_unreadable_files_alone_exit_zero(tmp_path):
     unreadable_and_readable_files(tmp_path)
-    result = subprocess.run([sys.executable, "-m", "dagster_components_ls", "check", "fifo/defs.yaml", "dangling",
-                             "folder", "clean"], capture_output=True, text=True, cwd=tmp_path, timeout=120,
-                            env={**os.environ, "DAGSTER_COMPONENTS_LS_CACHE": CACHE})
+    result = subprocess.run(
+        [sys.executable, "-m", "dagster_components_ls", "check", "fifo/defs.yaml", "dangling", "folder", "clean"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=120,
+        env={**os.environ, "DAGSTER_COMPONENTS_LS_CACHE": CACHE},
+    )
     assert (result.returncode, result.stdout) == (0, "No problems in 1 file.\n")
     assert told(result.stderr) == [line.format(root=tmp_path) for line in UNREADABLE_WARNINGS]
 
@@ -423,13 +687,21 @@ def test_unreadable_files_alone_exit_zero(tmp_path):
 def test_fix_never_rewrites_a_file_that_is_not_utf8(tmp_path):
     path = tmp_path / "defs.yaml"
     path.write_bytes(b"type: dagster.DefsFolderComponent\nattributs: {}\n# caf\xe9\n")
-    result = subprocess.run([sys.executable, "-m", "dagster_components_ls", "check", "--fix", "--format", "json", "."],
-                            capture_output=True, text=True, cwd=tmp_path, timeout=120,
-                            env={**os.environ, "DAGSTER_COMPONENTS_LS_CACHE": CACHE})
+    result = subprocess.run(
+        [sys.executable, "-m", "dagster_components_ls", "check", "--fix", "--format", "json", "."],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=120,
+        env={**os.environ, "DAGSTER_COMPONENTS_LS_CACHE": CACHE},
+    )
     assert [(d["range"]["start"]["line"], d["code"]) for d in json.loads(result.stdout)] == [
-        (1, "unknown-attribute"), (2, "yaml-syntax")]
+        (1, "unknown-attribute"),
+        (2, "yaml-syntax"),
+    ]
     assert told(result.stderr) == [
-        "dagster-components-ls check: warning: defs.yaml was not fixed: it is not valid UTF-8"]
+        "dagster-components-ls check: warning: defs.yaml was not fixed: it is not valid UTF-8"
+    ]
     assert path.read_bytes() == b"type: dagster.DefsFolderComponent\nattributs: {}\n# caf\xe9\n"
 
 
@@ -438,13 +710,24 @@ def test_a_fifo_in_a_projects_defs_folder_is_reported_and_the_project_checked(tm
 
     root = write_project(tmp_path / "shop")
     os.mkfifo(root / "src" / "shop" / "defs" / "defs.yaml")  # read by the fingerprint and the worker too
-    result = subprocess.run([sys.executable, "-m", "dagster_components_ls", "check", "."], capture_output=True,
-                            text=True, cwd=root, timeout=120, env={**os.environ, "DAGSTER_COMPONENTS_LS_CACHE": CACHE})
-    assert (result.returncode, result.stdout) == (1, (
-        "src/shop/defs/gadgets/defs.yaml:4:3: error[unknown-attribute] Unknown attribute 'color' for "
-        "shop.components.gadget.Gadget. Allowed: name\nFound 1 error and 0 warnings in 1 file.\n"))
+    result = subprocess.run(
+        [sys.executable, "-m", "dagster_components_ls", "check", "."],
+        capture_output=True,
+        text=True,
+        cwd=root,
+        timeout=120,
+        env={**os.environ, "DAGSTER_COMPONENTS_LS_CACHE": CACHE},
+    )
+    assert (result.returncode, result.stdout) == (
+        1,
+        (
+            "src/shop/defs/gadgets/defs.yaml:4:3: error[unknown-attribute] Unknown attribute 'color' for "
+            "shop.components.gadget.Gadget. Allowed: name\nFound 1 error and 0 warnings in 1 file.\n"
+        ),
+    )
     assert told(result.stderr) == [
-        "dagster-components-ls check: warning: src/shop/defs/defs.yaml was not checked: not a regular file (a FIFO)"]
+        "dagster-components-ls check: warning: src/shop/defs/defs.yaml was not checked: not a regular file (a FIFO)"
+    ]
 
 
 def test_a_component_module_that_hangs_costs_only_its_types_and_is_named(tmp_path):
@@ -453,14 +736,28 @@ def test_a_component_module_that_hangs_costs_only_its_types_and_is_named(tmp_pat
 
     root = write_project(tmp_path / "shop")
     (root / "src" / "shop" / "components" / "gadget.py").write_text("import time\ntime.sleep(3600)\n" + GADGET_V1)
-    result = check("--format", "json", str(root), cwd=tmp_path, env={
-        "DAGSTER_COMPONENTS_LS_CACHE": str(tmp_path / "cache"), "DAGSTER_COMPONENTS_LS_CALL_TIMEOUT": "30"})
-    assert (result.returncode, [(d["path"], d["code"], d["message"]) for d in json.loads(result.stdout)]) == (1, [
-        ("shop/src/shop/defs/gadgets/defs.yaml", "type-import-error",
-         "Component type 'shop.components.gadget.Gadget' could not be loaded: importing 'shop.components.gadget' "
-         "failed: did not finish within 10 s (it hangs when imported: run `python -c 'import shop.components.gadget'` with the project's interpreter to see where)")])
-    assert f"dagster-components-ls check: project {root}: importing 'shop.components.gadget' failed: did not " \
-           f"finish within 10 s" in result.stderr.splitlines()
+    result = check(
+        "--format",
+        "json",
+        str(root),
+        cwd=tmp_path,
+        env={"DAGSTER_COMPONENTS_LS_CACHE": str(tmp_path / "cache"), "DAGSTER_COMPONENTS_LS_CALL_TIMEOUT": "30"},
+    )
+    assert (result.returncode, [(d["path"], d["code"], d["message"]) for d in json.loads(result.stdout)]) == (
+        1,
+        [
+            (
+                "shop/src/shop/defs/gadgets/defs.yaml",
+                "type-import-error",
+                "Component type 'shop.components.gadget.Gadget' could not be loaded: importing 'shop.components.gadget' "
+                "failed: did not finish within 10 s (it hangs when imported: run `python -c 'import shop.components.gadget'` with the project's interpreter to see where)",
+            )
+        ],
+    )
+    assert (
+        f"dagster-components-ls check: project {root}: importing 'shop.components.gadget' failed: did not "
+        f"finish within 10 s" in result.stderr.splitlines()
+    )
 
 
 def test_the_disk_cache_is_pruned_and_keeps_what_is_in_use(tmp_path):
@@ -479,8 +776,10 @@ def test_the_disk_cache_is_pruned_and_keeps_what_is_in_use(tmp_path):
     # What 150 s of editing left: answers for fingerprints long gone, other projects' registries,
     # and temp files of writes that died.
     hour_ago = time.time() - 3600
-    junk = [*(f"validate-{i:08x}-{i:08x}-{i:016x}.json" for i in range(2 * CACHE_MAX_FILES)),
-            *(f"registry-{i:016x}.json" for i in range(200))]
+    junk = [
+        *(f"validate-{i:08x}-{i:08x}-{i:016x}.json" for i in range(2 * CACHE_MAX_FILES)),
+        *(f"registry-{i:016x}.json" for i in range(200)),
+    ]
     for name in junk:
         (cache / name).write_text('{"key": "x", "answer": {}}')
         os.utime(cache / name, (hour_ago, hour_ago))
@@ -502,17 +801,39 @@ def test_a_validator_that_raises_is_a_problem_not_silence(tmp_path):
     from e2e_support import GADGET_V1, write_project
 
     root = write_project(tmp_path / "shop")
-    (root / "src/shop/components/gadget.py").write_text(GADGET_V1.replace("    name: str\n", (
-        "    name: str\n\n"
-        "    @__import__('pydantic').field_validator('name')\n"
-        "    @classmethod\n"
-        "    def _known(cls, value: str) -> str:\n"
-        "        return {'g1': value}[value]\n")))
-    (root / "src/shop/defs/gadgets/defs.yaml").write_text("type: shop.components.gadget.Gadget\nattributes:\n  name: g\n")
-    result = check("--format", "json", str(root), cwd=tmp_path, env={"DAGSTER_COMPONENTS_LS_CACHE": str(tmp_path / "cache")})
-    assert (result.returncode, rows(result.stdout)) == (1, [
-        ("shop/src/shop/defs/gadgets/defs.yaml", 2, 2, 2, 6, "error", "component-validation",
-         "The validator '_known' raised KeyError: 'g' (from shop.components.gadget.Gadget)")])
+    (root / "src/shop/components/gadget.py").write_text(
+        GADGET_V1.replace(
+            "    name: str\n",
+            (
+                "    name: str\n\n"
+                "    @__import__('pydantic').field_validator('name')\n"
+                "    @classmethod\n"
+                "    def _known(cls, value: str) -> str:\n"
+                "        return {'g1': value}[value]\n"
+            ),
+        )
+    )
+    (root / "src/shop/defs/gadgets/defs.yaml").write_text(
+        "type: shop.components.gadget.Gadget\nattributes:\n  name: g\n"
+    )
+    result = check(
+        "--format", "json", str(root), cwd=tmp_path, env={"DAGSTER_COMPONENTS_LS_CACHE": str(tmp_path / "cache")}
+    )
+    assert (result.returncode, rows(result.stdout)) == (
+        1,
+        [
+            (
+                "shop/src/shop/defs/gadgets/defs.yaml",
+                2,
+                2,
+                2,
+                6,
+                "error",
+                "component-validation",
+                "The validator '_known' raised KeyError: 'g' (from shop.components.gadget.Gadget)",
+            )
+        ],
+    )
 
 
 def test_a_failure_of_the_environment_is_not_served_from_the_cache_once_it_is_fixed(tmp_path):
@@ -521,15 +842,21 @@ def test_a_failure_of_the_environment_is_not_served_from_the_cache_once_it_is_fi
     root = write_project(tmp_path / "shop")
     (root / "src" / "shop" / "components" / "gadget.py").write_text(
         "import os\n\nif 'SHOP_WAREHOUSE' not in os.environ:\n"
-        "    raise RuntimeError('set SHOP_WAREHOUSE to the warehouse URL')\n\n" + (REPO / "tests" / "e2e" /
-        "e2e_support.py").read_text().split("GADGET_V1 = '''", 1)[1].split("'''", 1)[0])
+        "    raise RuntimeError('set SHOP_WAREHOUSE to the warehouse URL')\n\n"
+        + (REPO / "tests" / "e2e" / "e2e_support.py").read_text().split("GADGET_V1 = '''", 1)[1].split("'''", 1)[0]
+    )
     cache = tmp_path / "cache"
     env = {k: v for k, v in os.environ.items() if k != "SHOP_WAREHOUSE"}
 
     def codes(**extra: str) -> list[str]:
-        done = subprocess.run([sys.executable, "-m", "dagster_components_ls", "check", "--format", "json", "."],
-                              capture_output=True, text=True, cwd=root, timeout=300,
-                              env={**env, "DAGSTER_COMPONENTS_LS_CACHE": str(cache), **extra})
+        done = subprocess.run(
+            [sys.executable, "-m", "dagster_components_ls", "check", "--format", "json", "."],
+            capture_output=True,
+            text=True,
+            cwd=root,
+            timeout=300,
+            env={**env, "DAGSTER_COMPONENTS_LS_CACHE": str(cache), **extra},
+        )
         return [d["code"] for d in json.loads(done.stdout)]
 
     assert codes() == ["type-import-error"]  # the type's module raised: cached, with the environment it failed in
@@ -539,9 +866,23 @@ def test_a_failure_of_the_environment_is_not_served_from_the_cache_once_it_is_fi
 def test_no_cache_reads_and_writes_no_cache(tmp_path):
     cache = tmp_path / "cache"
     cache.mkdir()
-    done = subprocess.run([sys.executable, "-m", "dagster_components_ls", "check", "--no-cache", "--format", "json",
-                           "examples/broken/invalid_enum"], capture_output=True, text=True, cwd=REPO, timeout=300,
-                          env={**os.environ, "DAGSTER_COMPONENTS_LS_CACHE": str(cache)})
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "dagster_components_ls",
+            "check",
+            "--no-cache",
+            "--format",
+            "json",
+            "examples/broken/invalid_enum",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=300,
+        env={**os.environ, "DAGSTER_COMPONENTS_LS_CACHE": str(cache)},
+    )
     assert [d["code"] for d in json.loads(done.stdout)] == ["invalid-value"]
     assert "component types read by the worker" in done.stderr
     assert list(cache.iterdir()) == []
@@ -550,8 +891,11 @@ def test_no_cache_reads_and_writes_no_cache(tmp_path):
 def slow_step_lines(stderr: str, root: Path) -> list[str]:
     """What check said about slow steps of the project, the time each took left out."""
     prefix = f"dagster-components-ls check: project {root}: "
-    return [re.sub(r" took [0-9.]+ s$", " took N s", line.removeprefix(prefix))
-            for line in stderr.splitlines() if line.startswith(prefix)]
+    return [
+        re.sub(r" took [0-9.]+ s$", " took N s", line.removeprefix(prefix))
+        for line in stderr.splitlines()
+        if line.startswith(prefix)
+    ]
 
 
 def test_slow_steps_are_told_on_stderr_and_stdout_keeps_only_the_result(tmp_path):
@@ -561,7 +905,9 @@ def test_slow_steps_are_told_on_stderr_and_stdout_keeps_only_the_result(tmp_path
     root = write_project(tmp_path / "shop")
     # Every process that imports the module waits 3 s: the registry build and the validation are slow.
     (root / "src/shop/components/gadget.py").write_text("import time\ntime.sleep(3)\n" + GADGET_V1)
-    (root / "src/shop/defs/gadgets/defs.yaml").write_text("type: shop.components.gadget.Gadget\nattributes:\n  name: g\n")
+    (root / "src/shop/defs/gadgets/defs.yaml").write_text(
+        "type: shop.components.gadget.Gadget\nattributes:\n  name: g\n"
+    )
     for fmt, result in (("text", "No problems in 1 file.\n"), ("json", "[]\n"), ("github", "")):
         done = check("--no-cache", "--format", fmt, str(root), cwd=tmp_path)
         assert (done.returncode, done.stdout) == (0, result), done.stderr
@@ -569,7 +915,8 @@ def test_slow_steps_are_told_on_stderr_and_stdout_keeps_only_the_result(tmp_path
             "reading the component types (building the registry)...",
             "reading the component types (building the registry) took N s",
             "validating 1 document...",
-            "validating 1 document took N s"], fmt
+            "validating 1 document took N s",
+        ], fmt
 
 
 def test_a_projects_files_are_validated_in_one_call_that_imports_its_modules_once(tmp_path):
@@ -578,13 +925,17 @@ def test_a_projects_files_are_validated_in_one_call_that_imports_its_modules_onc
 
     root = write_project(tmp_path / "shop")
     (root / "src/shop/components/gadget.py").write_text(
-        "import sys\nprint('importing shop.components.gadget', file=sys.stderr)\n" + GADGET_V1)
+        "import sys\nprint('importing shop.components.gadget', file=sys.stderr)\n" + GADGET_V1
+    )
     for name in ("a", "b", "c"):
         (root / "src/shop/defs" / name).mkdir()
         (root / "src/shop/defs" / name / "defs.yaml").write_text(
             f"type: shop.components.gadget.Gadget\nattributes:\n  name: {name}\n---\n"
-            f"type: shop.components.gadget.Gadget\nattributes:\n  name: {name}2\n")
-    (root / "src/shop/defs/gadgets/defs.yaml").write_text("type: shop.components.gadget.Gadget\nattributes:\n  name: g\n")
+            f"type: shop.components.gadget.Gadget\nattributes:\n  name: {name}2\n"
+        )
+    (root / "src/shop/defs/gadgets/defs.yaml").write_text(
+        "type: shop.components.gadget.Gadget\nattributes:\n  name: g\n"
+    )
     done = check("--no-cache", "--format", "json", str(root), cwd=tmp_path)
     assert (done.returncode, done.stdout) == (0, "[]\n"), done.stderr
     # Once to build the registry, once to validate the 4 files' 7 documents (not once per file).
@@ -627,18 +978,45 @@ def test_a_document_whose_validation_hangs_costs_only_itself_in_the_projects_cal
     for name, value in (("a", "stuck"), ("b", "Loud")):
         (root / "src/shop/defs" / name).mkdir()
         (root / "src/shop/defs" / name / "defs.yaml").write_text(
-            f"type: shop.components.stuck.Stuck\nattributes:\n  name: {value}\n")
-    (root / "src/shop/defs/gadgets/defs.yaml").write_text("type: shop.components.gadget.Gadget\nattributes:\n  name: g\n")
+            f"type: shop.components.stuck.Stuck\nattributes:\n  name: {value}\n"
+        )
+    (root / "src/shop/defs/gadgets/defs.yaml").write_text(
+        "type: shop.components.gadget.Gadget\nattributes:\n  name: g\n"
+    )
     # Each document's budget is a quarter of the (capped) call's: 5 s.
-    done = check("--format", "json", str(root), cwd=tmp_path, env={
-        "DAGSTER_COMPONENTS_LS_CACHE": str(tmp_path / "cache"), "DAGSTER_COMPONENTS_LS_CALL_TIMEOUT": "20"})
-    assert (done.returncode, [(d["path"], d["range"]["start"]["line"], d["severity"], d["code"], d["message"])
-                              for d in json.loads(done.stdout)]) == (1, [
-        ("shop/src/shop/defs/a/defs.yaml", 0, "warning", "worker-error",
-         "The component's validation of this document did not finish within 5 s, so it was left out "
-         "(from shop.components.stuck.Stuck)"),
-        ("shop/src/shop/defs/b/defs.yaml", 2, "error", "component-validation",
-         "name must be lowercase (from shop.components.stuck.Stuck)")]), done.stderr
+    done = check(
+        "--format",
+        "json",
+        str(root),
+        cwd=tmp_path,
+        env={"DAGSTER_COMPONENTS_LS_CACHE": str(tmp_path / "cache"), "DAGSTER_COMPONENTS_LS_CALL_TIMEOUT": "20"},
+    )
+    assert (
+        done.returncode,
+        [
+            (d["path"], d["range"]["start"]["line"], d["severity"], d["code"], d["message"])
+            for d in json.loads(done.stdout)
+        ],
+    ) == (
+        1,
+        [
+            (
+                "shop/src/shop/defs/a/defs.yaml",
+                0,
+                "warning",
+                "worker-error",
+                "The component's validation of this document did not finish within 5 s, so it was left out "
+                "(from shop.components.stuck.Stuck)",
+            ),
+            (
+                "shop/src/shop/defs/b/defs.yaml",
+                2,
+                "error",
+                "component-validation",
+                "name must be lowercase (from shop.components.stuck.Stuck)",
+            ),
+        ],
+    ), done.stderr
 
 
 # A child Python that runs the CLI and prints, at exit, the protocol modules it imported.
@@ -655,11 +1033,17 @@ _PROTOCOL_MODULES = (
 def test_check_never_imports_the_protocol(load, tmp_path):
     """`check` (with --load or without) needs no LSP: lsprotocol and pygls cost start-up time in CI."""
     project = tmp_path / "acme_analytics"  # a copy: loading prepares dbt state inside the project
-    shutil.copytree(EXAMPLES / "acme_analytics", project, ignore=shutil.ignore_patterns(
-        ".local_defs_state", "target", "__pycache__", "*.egg-info", "logs", "*.duckdb*"))
+    shutil.copytree(
+        EXAMPLES / "acme_analytics",
+        project,
+        ignore=shutil.ignore_patterns(".local_defs_state", "target", "__pycache__", "*.egg-info", "logs", "*.duckdb*"),
+    )
     result = subprocess.run(
         [sys.executable, "-c", _PROTOCOL_MODULES, "check", *load, str(project)],
-        capture_output=True, text=True, cwd=project, env={**os.environ, "DAGSTER_COMPONENTS_LS_CACHE": CACHE},
+        capture_output=True,
+        text=True,
+        cwd=project,
+        env={**os.environ, "DAGSTER_COMPONENTS_LS_CACHE": CACHE},
     )
     assert result.returncode in (0, 1), result.stderr
     [line] = [line for line in result.stderr.splitlines() if line.startswith("PROTOCOL_MODULES")]

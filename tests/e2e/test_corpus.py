@@ -27,26 +27,32 @@ EXPECTED_CODE = [
 ]
 
 
-
 def context_unknown(line: int, old: str = "project_root") -> tuple:
-    return ("unknown-template-variable", line,
-            f"Unknown template variable 'context': this Dagster has no `context` in templates. Did you mean '{old}'?")
+    return (
+        "unknown-template-variable",
+        line,
+        f"Unknown template variable 'context': this Dagster has no `context` in templates. Did you mean '{old}'?",
+    )
 
 
 # The manifest's verdicts are Dagster 1.13's. On 1.11 these valid files use what it lacks, `context` in
 # templates and (dagster-dbt 0.27) a dbt project cloned from git, so they get exactly these errors there.
 DBT_PROJECT_ARGS = "packaged_project_dir, profile, profiles_dir, project_dir, state_path, target, target_path"
 ERRORS_ON_DAGSTER_1_11 = {
-    "dagster-io__dagster/examples__docs_projects__project_etl_tutorial__src__etl_tutorial__defs__transform__defs.yaml":
-        [context_unknown(4)],
+    "dagster-io__dagster/examples__docs_projects__project_etl_tutorial__src__etl_tutorial__defs__transform__defs.yaml": [
+        context_unknown(4)
+    ],
     "dagster-io__dagster/examples__docs_snippets__docs_snippets__guides__components__integrations__clickhouse-sql-"
     "component__9-customized-component.yaml": [context_unknown(15, "load_component_at_path")],
     "dagster-io__dagster/examples__docs_snippets__docs_snippets__guides__components__integrations__dbt-component-remote"
     "__remote-3-component.yaml": [
         ("missing-attribute", 4, "Missing required attribute 'project_dir' in attributes.project"),
         ("unknown-attribute", 5, f"Unknown attribute 'repo_url' in attributes.project. Allowed: {DBT_PROJECT_ARGS}"),
-        ("unknown-attribute", 6,
-         f"Unknown attribute 'repo_relative_path' in attributes.project. Allowed: {DBT_PROJECT_ARGS}"),
+        (
+            "unknown-attribute",
+            6,
+            f"Unknown attribute 'repo_relative_path' in attributes.project. Allowed: {DBT_PROJECT_ARGS}",
+        ),
     ],
     "dagster-io__dagster/examples__docs_snippets__docs_snippets__guides__components__integrations__dbt-component__12-"
     "customized-component.yaml": [context_unknown(4)],
@@ -98,7 +104,10 @@ def results() -> dict[str, list[dict]]:
     files = [str(CORPUS / name) for name in VALID + [name for name, _ in INVALID]]
     proc = subprocess.run(
         [sys.executable, "-m", "dagster_components_ls", "check", "--format", "json", *files],
-        capture_output=True, text=True, cwd=REPO, env={**os.environ, "DAGSTER_COMPONENTS_LS_CACHE": CACHE},
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        env={**os.environ, "DAGSTER_COMPONENTS_LS_CACHE": CACHE},
     )
     assert proc.returncode in (0, 1), proc.stderr
     by_file: dict[str, list[dict]] = {name: [] for name in files}
@@ -113,8 +122,11 @@ def test_the_selection_is_not_empty():
 
 @pytest.mark.parametrize("name", VALID)
 def test_valid_corpus_file_has_no_error(name, results):
-    errors = [(d["code"], d["range"]["start"]["line"] + 1, d["message"]) for d in results[str(CORPUS / name)]
-              if d["severity"] == "error"]
+    errors = [
+        (d["code"], d["range"]["start"]["line"] + 1, d["message"])
+        for d in results[str(CORPUS / name)]
+        if d["severity"] == "error"
+    ]
     assert errors == (ERRORS_ON_DAGSTER_1_11.get(name, []) if DAGSTER_VERSION < (1, 13) else [])
 
 

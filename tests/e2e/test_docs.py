@@ -88,7 +88,7 @@ def blocks(page: Path) -> list[Block]:
             i += 1
             continue
         end = next(j for j in range(i + 1, len(lines)) if lines[j].startswith("```"))
-        block = Block(fence.group(1), i + 1, "\n".join(lines[i + 1:end]) + "\n")
+        block = Block(fence.group(1), i + 1, "\n".join(lines[i + 1 : end]) + "\n")
         if block.kind == "console":
             block.commands = _commands(lines, i + 1, end)
         found.append(block)
@@ -127,7 +127,7 @@ def table(text: str, heading: str) -> list[dict[str, str]]:
     lines = text.split("\n")
     start = next(i for i, line in enumerate(lines) if line.startswith(heading))
     rows = []
-    for line in lines[start + 1:]:
+    for line in lines[start + 1 :]:
         if not line.startswith("|"):
             if rows:
                 break
@@ -146,8 +146,13 @@ def unticked(cell: str) -> str:
 
 def copy_clone(destination: Path) -> Path:
     """What `git clone` gives (tracked and not-ignored files), plus the repository's .venv linked in."""
-    listed = subprocess.run(["git", "ls-files", "-co", "--exclude-standard", "--", *CLONED], cwd=REPO,
-                            capture_output=True, text=True, check=True).stdout.split("\n")
+    listed = subprocess.run(
+        ["git", "ls-files", "-co", "--exclude-standard", "--", *CLONED],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split("\n")
     for name in filter(None, listed):
         source = REPO / name
         if source.is_file():
@@ -160,15 +165,25 @@ def copy_clone(destination: Path) -> Path:
 def environment(root: Path, cache: Path) -> dict[str, str]:
     """A shell with the clone's .venv activated. The example packages are installed editable from the
     repository, so PYTHONPATH puts the copy's sources first, as a clone's own editable install would."""
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("VIRTUAL_ENV", "PYTHONPATH", "DAGSTER_IS_DEV_CLI", "DAGSTER_HOME", "PYTHONHOME")}
-    env.update({
-        "PATH": f"{root / '.venv' / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}",
-        "VIRTUAL_ENV": str(root / ".venv"),
-        "PYTHONPATH": os.pathsep.join(str(root / "examples" / p / "src") for p in ("acme_platform", "acme_analytics")),
-        "DAGSTER_COMPONENTS_LS_CACHE": str(cache),
-        "COLUMNS": "80", "NO_COLOR": "1", "TERM": "dumb", "LC_ALL": "C.UTF-8",
-    })
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("VIRTUAL_ENV", "PYTHONPATH", "DAGSTER_IS_DEV_CLI", "DAGSTER_HOME", "PYTHONHOME")
+    }
+    env.update(
+        {
+            "PATH": f"{root / '.venv' / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}",
+            "VIRTUAL_ENV": str(root / ".venv"),
+            "PYTHONPATH": os.pathsep.join(
+                str(root / "examples" / p / "src") for p in ("acme_platform", "acme_analytics")
+            ),
+            "DAGSTER_COMPONENTS_LS_CACHE": str(cache),
+            "COLUMNS": "80",
+            "NO_COLOR": "1",
+            "TERM": "dumb",
+            "LC_ALL": "C.UTF-8",
+        }
+    )
     return env
 
 
@@ -176,9 +191,19 @@ def prepare_dbt_state(clone: Path, destination: Path) -> Path:
     """A copy of the clone whose dbt state the first lineage prepared, as a newcomer's first run does."""
     shutil.copytree(clone, destination, symlinks=True)
     first = subprocess.run(
-        [str(CLI), "lineage", "examples/acme_analytics/src/acme_analytics/defs/jaffle_shop/defs.yaml", "--format", "json"],
-        cwd=destination, env=environment(destination, destination.parent / "cache"), capture_output=True, text=True,
-        timeout=COMMAND_TIMEOUT)
+        [
+            str(CLI),
+            "lineage",
+            "examples/acme_analytics/src/acme_analytics/defs/jaffle_shop/defs.yaml",
+            "--format",
+            "json",
+        ],
+        cwd=destination,
+        env=environment(destination, destination.parent / "cache"),
+        capture_output=True,
+        text=True,
+        timeout=COMMAND_TIMEOUT,
+    )
     assert first.returncode == 0, first.stderr
     assert json.loads(first.stdout)["errors"] == []
     return destination
@@ -206,8 +231,13 @@ def run_page(page: Path, source: Path, tmp: Path) -> Run:
     cwd, status, run = root, 0, Run([], [], [])
     for block in blocks(page):
         if block.kind == "diff":
-            applied = subprocess.run(["patch", "-p1", "--forward", "--no-backup-if-mismatch"], input=block.body,
-                                     cwd=root, capture_output=True, text=True)
+            applied = subprocess.run(
+                ["patch", "-p1", "--forward", "--no-backup-if-mismatch"],
+                input=block.body,
+                cwd=root,
+                capture_output=True,
+                text=True,
+            )
             if applied.returncode != 0:
                 run.failures.append(f"{where}:{block.line}: the diff does not apply:\n{applied.stdout}{applied.stderr}")
                 return run
@@ -216,23 +246,30 @@ def run_page(page: Path, source: Path, tmp: Path) -> Run:
             pwd = tmp / "pwd"
             script = f"(exit {status})\n{command.text}\n__status=$?\npwd > '{pwd}'\nexit $__status\n"
             started = time.monotonic()
-            ran = subprocess.run(["bash", "-c", script], cwd=cwd, env=env, capture_output=True, text=True,
-                                 timeout=COMMAND_TIMEOUT)
+            ran = subprocess.run(
+                ["bash", "-c", script], cwd=cwd, env=env, capture_output=True, text=True, timeout=COMMAND_TIMEOUT
+            )
             run.timings.append(f"{where}:{command.line}: {time.monotonic() - started:.1f}s  $ {command.text}")
             status, cwd = ran.returncode, Path(pwd.read_text().strip())
             actual = normalize(ran.stdout, root)
             if actual != command.expected:
                 run.updates.append((command.output_lines, actual))
-                run.failures.append(f"{where}:{command.line}: $ {command.text}\n" + "\n".join(difflib.unified_diff(
-                    command.expected, actual, "page", "actual", lineterm="")) + f"\n(stderr: {ran.stderr[-2000:]})")
+                run.failures.append(
+                    f"{where}:{command.line}: $ {command.text}\n"
+                    + "\n".join(difflib.unified_diff(command.expected, actual, "page", "actual", lineterm=""))
+                    + f"\n(stderr: {ran.stderr[-2000:]})"
+                )
     return run
 
 
 @pytest.fixture(scope="module")
 def runs(request, tmp_path_factory) -> dict[Path, Future]:
     """The selected pages, run side by side (each in its own copy), the dbt state prepared meanwhile."""
-    selected = [item.callspec.params["page"] for item in request.session.items
-                if getattr(item, "originalname", None) == "test_console_blocks_print_what_the_page_shows"]
+    selected = [
+        item.callspec.params["page"]
+        for item in request.session.items
+        if getattr(item, "originalname", None) == "test_console_blocks_print_what_the_page_shows"
+    ]
     clone = copy_clone(tmp_path_factory.mktemp("clone") / "dagster-components-ls")
     pool = ThreadPoolExecutor(max_workers=PARALLEL)
     prepared = pool.submit(prepare_dbt_state, clone, tmp_path_factory.mktemp("dbt") / "dagster-components-ls")
@@ -268,8 +305,12 @@ def test_console_blocks_print_what_the_page_shows(page: Path, runs: dict[Path, F
 
 
 def test_every_image_and_relative_link_exists():
-    missing = [f"{page.relative_to(REPO)}: {target}" for page in PAGES for target in [*images(page), *links(page)]
-               if not (page.parent / target).exists()]
+    missing = [
+        f"{page.relative_to(REPO)}: {target}"
+        for page in PAGES
+        for target in [*images(page), *links(page)]
+        if not (page.parent / target).exists()
+    ]
     assert missing == []
 
 
@@ -311,7 +352,11 @@ def server_codes() -> dict[str, set[str]]:
             code = _literal(call.args[1], constants)
             if code is None:
                 continue  # rebuilt from a client's diagnostic (code_actions)
-            severity = call.args[3] if len(call.args) > 3 else next((k.value for k in call.keywords if k.arg == "severity"), None)
+            severity = (
+                call.args[3]
+                if len(call.args) > 3
+                else next((k.value for k in call.keywords if k.arg == "severity"), None)
+            )
             options = [severity.body, severity.orelse] if isinstance(severity, ast.IfExp) else [severity]
             values = {"error" if option is None else _literal(option, constants) for option in options}
             found.setdefault(code, set()).update(values - {None})
@@ -328,8 +373,13 @@ def _constants(tree: ast.Module) -> dict[str, object]:
             if isinstance(target, ast.Name) and isinstance(node.value, ast.Constant):
                 found[target.id] = node.value.value
             elif isinstance(target, ast.Tuple) and isinstance(node.value, ast.Tuple):
-                found.update({t.id: v.value for t, v in zip(target.elts, node.value.elts)
-                              if isinstance(t, ast.Name) and isinstance(v, ast.Constant)})
+                found.update(
+                    {
+                        t.id: v.value
+                        for t, v in zip(target.elts, node.value.elts)
+                        if isinstance(t, ast.Name) and isinstance(v, ast.Constant)
+                    }
+                )
     return found
 
 
@@ -376,8 +426,9 @@ def test_diagnostics_page_lists_the_servers_codes_and_severities():
 
 
 def test_diagnostics_page_examples_are_printed_by_a_console_block():
-    printed = "\n".join(line for page in RUN_PAGES for block in blocks(page) for command in block.commands
-                        for line in command.expected)
+    printed = "\n".join(
+        line for page in RUN_PAGES for block in blocks(page) for command in block.commands for line in command.expected
+    )
     missing = []
     for row in page_codes():
         code, example = unticked(row["code"]), row["example"]
@@ -397,13 +448,19 @@ def test_diagnostics_page_examples_are_printed_by_a_console_block():
 def test_settings_page_matches_package_json():
     properties = json.loads(PACKAGE_JSON.read_text())["contributes"]["configuration"]["properties"]
     rows = table((DOCS / "reference" / "settings.md").read_text(), "## VS Code")
-    documented = {unticked(r["setting"]): (unticked(r["type"]), unticked(r["default"]), r["values"], r["description"])
-                  for r in rows}
-    expected = {key: (f"{spec['items']['type']}[]" if spec["type"] == "array" else spec["type"],
-                      json.dumps(spec["default"]),
-                      ", ".join(f"`{v}`" for v in spec.get("enum", [])) or "—",
-                      spec["markdownDescription"])
-                for key, spec in properties.items()}
+    documented = {
+        unticked(r["setting"]): (unticked(r["type"]), unticked(r["default"]), r["values"], r["description"])
+        for r in rows
+    }
+    expected = {
+        key: (
+            f"{spec['items']['type']}[]" if spec["type"] == "array" else spec["type"],
+            json.dumps(spec["default"]),
+            ", ".join(f"`{v}`" for v in spec.get("enum", [])) or "—",
+            spec["markdownDescription"],
+        )
+        for key, spec in properties.items()
+    }
     assert documented == expected
 
 
@@ -418,7 +475,9 @@ def test_settings_page_server_keys_are_what_the_server_reads():
     for key, default in documented.items():
         assert fields[key.replace(".", "_")] == default, key
         # Each key, nested as written and wrapped or not in dagsterComponents, moves the setting off its default.
-        other = {"python": "/usr/bin/python3", "lineage.enabled": False, "trusted": False, "trace.server": "verbose"}[key]
+        other = {"python": "/usr/bin/python3", "lineage.enabled": False, "trusted": False, "trace.server": "verbose"}[
+            key
+        ]
         options: dict = {}
         *parents, leaf = key.split(".")
         nested = options
@@ -436,8 +495,10 @@ def test_policies_page_lists_the_schemas_rules():
     schema = json.loads(POLICY_SCHEMA.read_text())
     rows = table((DOCS / "reference" / "policies.md").read_text(), "## Rules")
     documented = {unticked(r["rule"]): (r["level"], r["what"]) for r in rows}
-    expected = {rule: (spec["description"].split("-level")[0].lower(), spec["description"])
-                for rule, spec in schema["properties"].items()}
+    expected = {
+        rule: (spec["description"].split("-level")[0].lower(), spec["description"])
+        for rule, spec in schema["properties"].items()
+    }
     assert documented == expected
 
 
@@ -445,8 +506,11 @@ def test_policies_page_toml_examples_are_valid():
     import jsonschema
 
     schema = json.loads(POLICY_SCHEMA.read_text())
-    examples = [b for b in blocks(DOCS / "reference" / "policies.md")
-                if b.kind == "toml" and "[tool.dagster-components-ls.policies]" in b.body]
+    examples = [
+        b
+        for b in blocks(DOCS / "reference" / "policies.md")
+        if b.kind == "toml" and "[tool.dagster-components-ls.policies]" in b.body
+    ]
     assert examples
     for block in examples:
         table_ = tomllib.loads(block.body)["tool"]["dagster-components-ls"]["policies"]
@@ -460,6 +524,9 @@ def test_cli_page_shows_every_subcommands_help():
     usage = subprocess.run([str(CLI), "--help"], capture_output=True, text=True, check=True).stdout
     subcommands = re.search(r"\{([\w,]+)\}", usage).group(1).split(",")
     shown = {c.text for b in blocks(DOCS / "reference" / "cli.md") for c in b.commands}
-    wanted = {"dagster-components-ls --help", "dagster-components-ls schema export --help",
-              *(f"dagster-components-ls {s} --help" for s in subcommands)}
+    wanted = {
+        "dagster-components-ls --help",
+        "dagster-components-ls schema export --help",
+        *(f"dagster-components-ls {s} --help" for s in subcommands),
+    }
     assert wanted <= shown

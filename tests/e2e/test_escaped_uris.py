@@ -6,8 +6,19 @@ import subprocess
 
 import pytest
 import pytest_lsp
-from e2e_support import (SERVER_COMMAND, TIMEOUT, loaded, open_and_wait, plain, server_config, start_session,
-                         summary, until, wait_for_registry, write_project)
+from e2e_support import (
+    SERVER_COMMAND,
+    TIMEOUT,
+    loaded,
+    open_and_wait,
+    plain,
+    server_config,
+    start_session,
+    summary,
+    until,
+    wait_for_registry,
+    write_project,
+)
 from lsprotocol import types
 from pytest_lsp import LanguageClient
 
@@ -30,12 +41,18 @@ async def answers(client: LanguageClient, root, loads: int) -> dict:
     diagnostics = await open_and_wait(client, path)
     doc = types.TextDocumentIdentifier(uri=uri)
     on_type = types.Position(line=0, character=10)
-    completion = await client.text_document_completion_async(types.CompletionParams(
-        text_document=doc, position=types.Position(line=0, character=11)))  # type: shop.|
+    completion = await client.text_document_completion_async(
+        types.CompletionParams(text_document=doc, position=types.Position(line=0, character=11))
+    )  # type: shop.|
     hover = await client.text_document_hover_async(types.HoverParams(text_document=doc, position=on_type))
-    actions = await client.text_document_code_action_async(types.CodeActionParams(
-        text_document=doc, range=diagnostics[0].range, context=types.CodeActionContext(diagnostics=diagnostics)))
-    definition = await client.text_document_definition_async(types.DefinitionParams(text_document=doc, position=on_type))
+    actions = await client.text_document_code_action_async(
+        types.CodeActionParams(
+            text_document=doc, range=diagnostics[0].range, context=types.CodeActionContext(diagnostics=diagnostics)
+        )
+    )
+    definition = await client.text_document_definition_async(
+        types.DefinitionParams(text_document=doc, position=on_type)
+    )
     symbols = await client.text_document_document_symbol_async(types.DocumentSymbolParams(text_document=doc))
     workspace = await client.workspace_symbol_async(types.WorkspaceSymbolParams(query="g"))
     await loaded(client, loads)  # this project's definitions (each project loads once)
@@ -67,8 +84,9 @@ async def test_every_feature_answers_on_an_escaped_uri_as_on_a_plain_one(lineage
 
 def test_check_names_the_file_in_an_odd_folder(tmp_path):
     root = write_project(tmp_path / ODD_FOLDER / "shop")
-    result = subprocess.run([*SERVER_COMMAND, "check", "--format", "json", "."], cwd=root, capture_output=True,
-                            text=True, timeout=TIMEOUT)
+    result = subprocess.run(
+        [*SERVER_COMMAND, "check", "--format", "json", "."], cwd=root, capture_output=True, text=True, timeout=TIMEOUT
+    )
     assert result.returncode == 1, result.stderr
     assert {row["path"] for row in json.loads(result.stdout)} == {"src/shop/defs/gadgets/defs.yaml"}
 
@@ -81,15 +99,24 @@ async def test_two_spellings_of_a_uri_are_one_document(client: LanguageClient, t
     escaped = path.as_uri()
     neovim = escaped.replace("%40", "@")
     assert neovim != escaped
-    client.text_document_did_open(types.DidOpenTextDocumentParams(text_document=types.TextDocumentItem(
-        uri=neovim, language_id="yaml", version=1, text=path.read_text())))
+    client.text_document_did_open(
+        types.DidOpenTextDocumentParams(
+            text_document=types.TextDocumentItem(uri=neovim, language_id="yaml", version=1, text=path.read_text())
+        )
+    )
     await wait_for_registry(client, path)
-    client.text_document_did_change(types.DidChangeTextDocumentParams(
-        text_document=types.VersionedTextDocumentIdentifier(uri=escaped, version=2),
-        content_changes=[types.TextDocumentContentChangeWholeDocument(text=path.read_text())]))
+    client.text_document_did_change(
+        types.DidChangeTextDocumentParams(
+            text_document=types.VersionedTextDocumentIdentifier(uri=escaped, version=2),
+            content_changes=[types.TextDocumentContentChangeWholeDocument(text=path.read_text())],
+        )
+    )
 
     assert await until(client, lambda: any(d.code == "unknown-attribute" for d in client.diagnostics.get(escaped, [])))
     assert neovim not in client.diagnostics
-    hover = await client.text_document_hover_async(types.HoverParams(
-        text_document=types.TextDocumentIdentifier(uri=neovim), position=types.Position(line=0, character=10)))
+    hover = await client.text_document_hover_async(
+        types.HoverParams(
+            text_document=types.TextDocumentIdentifier(uri=neovim), position=types.Position(line=0, character=10)
+        )
+    )
     assert hover is not None and hover.contents.value.startswith("**Gadget**")

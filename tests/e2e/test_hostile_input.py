@@ -22,8 +22,17 @@ TEMPLATE_TOO_DEEP = "Template nesting is too deep: more than 30 brackets inside 
 
 
 def ranges(stdout: str) -> list[tuple]:
-    return [(d["path"], d["range"]["start"]["line"], d["range"]["start"]["character"], d["range"]["end"]["line"],
-             d["range"]["end"]["character"], d["code"]) for d in json.loads(stdout)]
+    return [
+        (
+            d["path"],
+            d["range"]["start"]["line"],
+            d["range"]["start"]["character"],
+            d["range"]["end"]["line"],
+            d["range"]["end"]["character"],
+            d["code"],
+        )
+        for d in json.loads(stdout)
+    ]
 
 
 def with_bom(tmp_path):
@@ -38,10 +47,13 @@ def with_bom(tmp_path):
 def test_check_json_on_a_bom_file_counts_no_column_for_the_bom(tmp_path):
     with_bom(tmp_path)
     result = check("--format", "json", "a", "b.yaml", cwd=tmp_path)
-    assert (result.returncode, ranges(result.stdout)) == (1, [
-        ("a/defs.yaml", 8, 2, 8, 14, "unknown-attribute"),  # as without the BOM
-        ("b.yaml", 0, 6, 0, 30, "unknown-type"),
-    ])
+    assert (result.returncode, ranges(result.stdout)) == (
+        1,
+        [
+            ("a/defs.yaml", 8, 2, 8, 14, "unknown-attribute"),  # as without the BOM
+            ("b.yaml", 0, 6, 0, 30, "unknown-type"),
+        ],
+    )
     text = check("a", cwd=tmp_path)
     assert text.stdout.splitlines()[0].startswith("a/defs.yaml:9:3: error[unknown-attribute]")
 
@@ -61,11 +73,14 @@ def test_check_json_on_nesting_too_deep_is_an_array_with_the_diagnostics(tmp_pat
     (tmp_path / "fine.yaml").write_text("type: acme_platform.ResearchJb\n")
     result = check("--format", "json", ".", "deep.yaml", "paren.yaml", "fine.yaml", cwd=tmp_path)
     found = json.loads(result.stdout)
-    assert (result.returncode, ranges(result.stdout)) == (1, [
-        ("deep.yaml", 5, 70, 5, 71, "yaml-syntax"),  # `[` number 63: the 65th level with the two mappings
-        ("fine.yaml", 0, 6, 0, 30, "unknown-type"),
-        ("paren.yaml", 5, 49, 5, 50, "template-syntax"),  # `(` number 31
-    ])
+    assert (result.returncode, ranges(result.stdout)) == (
+        1,
+        [
+            ("deep.yaml", 5, 70, 5, 71, "yaml-syntax"),  # `[` number 63: the 65th level with the two mappings
+            ("fine.yaml", 0, 6, 0, 30, "unknown-type"),
+            ("paren.yaml", 5, 49, 5, 50, "template-syntax"),  # `(` number 31
+        ],
+    )
     assert [d["message"] for d in found if d["code"] != "unknown-type"] == [TOO_DEEP, TEMPLATE_TOO_DEEP]
     assert "Traceback" not in result.stderr
 
@@ -74,8 +89,9 @@ def test_a_bug_on_one_file_is_told_on_stderr_and_the_others_are_checked(tmp_path
     # A fault we cannot cause from input any more (that is the point): the rules raise on one file.
     import io
 
-    from dagster_components_ls.cli import check as check_module
     from test_check import CACHE
+
+    from dagster_components_ls.cli import check as check_module
 
     real = check_module.diagnose
 
@@ -92,7 +108,10 @@ def test_a_bug_on_one_file_is_told_on_stderr_and_the_others_are_checked(tmp_path
     out = io.StringIO()
     code = check_module.run_check(["boom.yaml", "a.yaml"], "json", out=out)
     assert (code, ranges(out.getvalue())) == (1, [("a.yaml", 0, 6, 0, 30, "unknown-type")])
-    assert "dagster-components-ls check: could not check boom.yaml: ValueError: a bug" in capsys.readouterr().err.splitlines()
+    assert (
+        "dagster-components-ls check: could not check boom.yaml: ValueError: a bug"
+        in capsys.readouterr().err.splitlines()
+    )
 
 
 PATTERNED = '''
@@ -113,9 +132,15 @@ PATTERN_MESSAGE = f"attributes.name: '{SLOW_NAME}' does not match '^(a+)+$'"
 
 
 def patterned_project(root):
-    write_files(root, {**SHOP_SKELETON, "src/shop/components/patterned.py": PATTERNED,
-                       "src/shop/defs/p/defs.yaml": f"type: shop.components.patterned.Patterned\nattributes:\n"
-                                                    f"  name: {SLOW_NAME}\n"})
+    write_files(
+        root,
+        {
+            **SHOP_SKELETON,
+            "src/shop/components/patterned.py": PATTERNED,
+            "src/shop/defs/p/defs.yaml": f"type: shop.components.patterned.Patterned\nattributes:\n"
+            f"  name: {SLOW_NAME}\n",
+        },
+    )
     return root / "src" / "shop" / "defs" / "p" / "defs.yaml"
 
 
@@ -124,10 +149,18 @@ def test_check_runs_a_models_catastrophic_pattern_in_linear_time(tmp_path):
     from test_check import CACHE
 
     result = subprocess.run(  # Python's re would take days: the timeout fails the test instead
-        [sys.executable, "-m", "dagster_components_ls", "check", "--format", "json", "."], capture_output=True,
-        text=True, cwd=tmp_path, env={**os.environ, "DAGSTER_COMPONENTS_LS_CACHE": CACHE}, timeout=120)
+        [sys.executable, "-m", "dagster_components_ls", "check", "--format", "json", "."],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env={**os.environ, "DAGSTER_COMPONENTS_LS_CACHE": CACHE},
+        timeout=120,
+    )
     assert (result.returncode, ranges(result.stdout), [d["message"] for d in json.loads(result.stdout)]) == (
-        1, [("src/shop/defs/p/defs.yaml", 2, 8, 2, 49, "invalid-value")], [PATTERN_MESSAGE])
+        1,
+        [("src/shop/defs/p/defs.yaml", 2, 8, 2, 49, "invalid-value")],
+        [PATTERN_MESSAGE],
+    )
 
 
 # --- the editor path ------------------------------------------------------------------------------
@@ -141,30 +174,50 @@ async def test_a_bom_in_the_text_an_editor_sends_shifts_nothing(client: Language
     text = RESEARCH + "  compute_sise: medium\n"
     plain = await open_and_wait(client, tmp_path / "defs.yaml", text)
     marked = await open_and_wait(client, tmp_path / "marked" / "defs.yaml", BOM + text)
-    assert summary(marked) == summary(plain) == [
-        ("unknown-attribute", 5, 2, 5, 14,
-         "Unknown attribute 'compute_sise' for acme_platform.ResearchJob. Did you mean 'compute_size'?"),
-    ]
-    actions = await client.text_document_code_action_async(types.CodeActionParams(
-        text_document=types.TextDocumentIdentifier(uri=(tmp_path / "marked" / "defs.yaml").as_uri()),
-        range=marked[0].range, context=types.CodeActionContext(diagnostics=marked)))
+    assert (
+        summary(marked)
+        == summary(plain)
+        == [
+            (
+                "unknown-attribute",
+                5,
+                2,
+                5,
+                14,
+                "Unknown attribute 'compute_sise' for acme_platform.ResearchJob. Did you mean 'compute_size'?",
+            ),
+        ]
+    )
+    actions = await client.text_document_code_action_async(
+        types.CodeActionParams(
+            text_document=types.TextDocumentIdentifier(uri=(tmp_path / "marked" / "defs.yaml").as_uri()),
+            range=marked[0].range,
+            context=types.CodeActionContext(diagnostics=marked),
+        )
+    )
     (edit,) = actions[0].edit.changes[(tmp_path / "marked" / "defs.yaml").as_uri()]
     assert (edit.range, edit.new_text) == (marked[0].range, "compute_size")
 
 
 @pytest.mark.asyncio(loop_scope="function")
-@pytest.mark.parametrize("text, expected", [
-    pytest.param(DEEP_YAML, ("yaml-syntax", 5, 70, 5, 71, TOO_DEEP), id="yaml"),
-    pytest.param(DEEP_TEMPLATE, ("template-syntax", 5, 49, 5, 50, TEMPLATE_TOO_DEEP), id="template"),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        pytest.param(DEEP_YAML, ("yaml-syntax", 5, 70, 5, 71, TOO_DEEP), id="yaml"),
+        pytest.param(DEEP_TEMPLATE, ("template-syntax", 5, 49, 5, 50, TEMPLATE_TOO_DEEP), id="template"),
+    ],
+)
 async def test_nesting_too_deep_is_published_and_requests_answer(client: LanguageClient, tmp_path, text, expected):
     (tmp_path / "s.py").write_text("")
     path = tmp_path / "defs.yaml"
     uri = path.as_uri()
     await open_and_wait(client, path, RESEARCH)
-    client.text_document_did_change(types.DidChangeTextDocumentParams(
-        text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=20_000),
-        content_changes=[types.TextDocumentContentChangeWholeDocument(text=text)]))
+    client.text_document_did_change(
+        types.DidChangeTextDocumentParams(
+            text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=20_000),
+            content_changes=[types.TextDocumentContentChangeWholeDocument(text=text)],
+        )
+    )
     assert await until(client, lambda: expected in summary(client.diagnostics.get(uri, [])))
     document = types.TextDocumentIdentifier(uri=uri)
     inside = types.Position(line=5, character=expected[2])
@@ -181,6 +234,7 @@ async def test_the_server_runs_a_models_catastrophic_pattern_in_linear_time(clie
     path = patterned_project(tmp_path)
     diagnostics = await open_and_wait(client, path)
     assert summary(diagnostics) == [("invalid-value", 2, 8, 2, 49, PATTERN_MESSAGE)]
-    hover = await client.text_document_hover_async(types.HoverParams(
-        types.TextDocumentIdentifier(uri=path.as_uri()), types.Position(line=2, character=3)))
+    hover = await client.text_document_hover_async(
+        types.HoverParams(types.TextDocumentIdentifier(uri=path.as_uri()), types.Position(line=2, character=3))
+    )
     assert hover is not None

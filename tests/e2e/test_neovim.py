@@ -32,12 +32,23 @@ def nvim(tmp_path_factory):
         pytest.skip(f"no Neovim 0.11 wheel for {sys.platform} {platform.machine()}")
     home = tmp_path_factory.mktemp("nvim")  # Neovim's state, data and log files stay out of $HOME
     (home / ".venv").symlink_to(sys.prefix, target_is_directory=True)
-    env = {**os.environ, "DAGSTER_COMPONENTS_LS_CACHE": str(SHARED_CACHE),
-           "XDG_STATE_HOME": str(home), "XDG_DATA_HOME": str(home), "XDG_CACHE_HOME": str(home)}
+    env = {
+        **os.environ,
+        "DAGSTER_COMPONENTS_LS_CACHE": str(SHARED_CACHE),
+        "XDG_STATE_HOME": str(home),
+        "XDG_DATA_HOME": str(home),
+        "XDG_CACHE_HOME": str(home),
+    }
 
     def run(script: Path, file: Path) -> str:
-        done = subprocess.run([nvim, "--headless", "--clean", "-l", str(script), str(SNIPPET), str(file)],
-                              capture_output=True, text=True, timeout=TIMEOUT, env=env, cwd=home)
+        done = subprocess.run(
+            [nvim, "--headless", "--clean", "-l", str(script), str(SNIPPET), str(file)],
+            capture_output=True,
+            text=True,
+            timeout=TIMEOUT,
+            env=env,
+            cwd=home,
+        )
         assert done.returncode == 0, done.stderr
         return done.stdout
 
@@ -57,28 +68,41 @@ def session(nvim) -> dict[str, list[dict]]:
 
 def test_neovim_starts_the_documented_server(session, nvim):
     _, home = nvim
-    assert session["client"] == [{
-        "cmd": [str(home / ".venv" / "bin" / "dagster-components-ls"), "serve"],
-        "root_dir": str(REPO),  # the nearest pyproject.toml: the examples in examples/broken/ are in no project
-        "init_options": {"lineage": {"enabled": True}},
-    }]
+    assert session["client"] == [
+        {
+            "cmd": [str(home / ".venv" / "bin" / "dagster-components-ls"), "serve"],
+            "root_dir": str(REPO),  # the nearest pyproject.toml: the examples in examples/broken/ are in no project
+            "init_options": {"lineage": {"enabled": True}},
+        }
+    ]
     assert session["status"] == [{"value": "registry: ready"}]  # the snippet's dagster/status handler
 
 
 def test_neovim_shows_the_exact_diagnostic(session):
-    assert session["diagnostic"] == [{
-        "line": 9, "character": 16, "end_line": 9, "end_character": 22,
-        "code": "invalid-value", "source": "dagster", "severity": 1,
-        "message": "attributes.compute_size: 'xlarge' is not one of ['small', 'medium', 'large']",
-    }]
+    assert session["diagnostic"] == [
+        {
+            "line": 9,
+            "character": 16,
+            "end_line": 9,
+            "end_character": 22,
+            "code": "invalid-value",
+            "source": "dagster",
+            "severity": 1,
+            "message": "attributes.compute_size: 'xlarge' is not one of ['small', 'medium', 'large']",
+        }
+    ]
 
 
 def test_neovim_completes_attribute_keys(session):
     # On a new line after `  compute_size: xlarge`: ResearchJob's keys the document does not set yet.
-    assert session["completion"] == [{
-        "supported": True, "line": 10, "character": 2,
-        "labels": ["notebook", "observability", "deps", "description", "tags"],
-    }]
+    assert session["completion"] == [
+        {
+            "supported": True,
+            "line": 10,
+            "character": 2,
+            "labels": ["notebook", "observability", "deps", "description", "tags"],
+        }
+    ]
 
 
 def test_neovim_hovers_the_component_type(session):

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from dagster_components_ls.checks.policies.platform import entry_point_problems, policy_error_problems, policy_request
 from dagster_components_ls.model.context import CheckContext
 from dagster_components_ls.model.documents import parse_file
-from dagster_components_ls.checks.policies.platform import entry_point_problems, policy_error_problems, policy_request
 from dagster_components_ls.model.positions import LineIndex
 from dagster_components_ls.model.registry import Registry
 from dagster_components_ls.project.worker_client import WorkerProcess
@@ -21,7 +21,7 @@ SNAPSHOT = REPO / "tests" / "fixtures" / "registry_snapshot.json"
 NAMING = "owner 'ada@acme.example' is a person; ACME assets must be owned by a team ('team:<name>')"
 
 # A distribution installed only on the worker's PYTHONPATH: one entry point per way to misbehave.
-BAD_POLICIES = '''
+BAD_POLICIES = """
 import os, time
 
 def raises(document):
@@ -56,7 +56,7 @@ def asset_aware(document, assets):
     return [{"asset_key": a["key"], "message": "asset seen"} for a in assets]
 
 NOT_A_FUNCTION = {"path": []}
-'''
+"""
 ENTRY_POINTS = {
     "bad-raises": "bad_policies:raises",
     "bad-none": "bad_policies:returns_none",
@@ -94,7 +94,8 @@ def bad_worker(tmp_path_factory):
     dist_info.mkdir()
     (dist_info / "METADATA").write_text("Metadata-Version: 2.1\nName: bad-policies\nVersion: 0.1\n")
     (dist_info / "entry_points.txt").write_text(
-        "[dagster_components_ls.policies]\n" + "".join(f"{k} = {v}\n" for k, v in ENTRY_POINTS.items()))
+        "[dagster_components_ls.policies]\n" + "".join(f"{k} = {v}\n" for k, v in ENTRY_POINTS.items())
+    )
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(site), os.environ.get("PYTHONPATH", "")])}
     with WorkerProcess(Path(sys.executable), EXAMPLES, env=env) as process:
         yield process
@@ -116,40 +117,97 @@ def test_acme_naming_fires_on_a_personal_owner(worker, registry):
     assert problems == [(9, 10, "policy:acme-naming", "error", f"{NAMING} (from acme-platform)")]
 
 
-@pytest.mark.parametrize("path", sorted(
-    p.relative_to(EXAMPLES) for p in EXAMPLES.rglob("*.yaml") if p.name in ("defs.yaml", "component.yaml")
-    and "policy_personal_owner" not in p.parts and not any(part.startswith(".") for part in p.parts)))
+@pytest.mark.parametrize(
+    "path",
+    sorted(
+        p.relative_to(EXAMPLES)
+        for p in EXAMPLES.rglob("*.yaml")
+        if p.name in ("defs.yaml", "component.yaml")
+        and "policy_personal_owner" not in p.parts
+        and not any(part.startswith(".") for part in p.parts)
+    ),
+)
 def test_no_violations_anywhere_else(worker, registry, path):
     assert check(worker, EXAMPLES / path, registry) == ([], {"results": [], "errors": []})
 
 
 def test_each_bad_policy_is_contained_and_named(bad_worker, registry, tmp_path):
     file = tmp_path / "defs.yaml"
-    file.write_text("type: acme_platform.ResearchJob\nattributes:\n  asset_key: research/a\n  owner: ada@acme.example\n"
-                    "  script: s.py\n---\ntype: dagster.DefsFolderComponent\n")
+    file.write_text(
+        "type: acme_platform.ResearchJob\nattributes:\n  asset_key: research/a\n  owner: ada@acme.example\n"
+        "  script: s.py\n---\ntype: dagster.DefsFolderComponent\n"
+    )
     problems, answer = check(bad_worker, file, registry, seconds_per_policy=1)
     assert problems == [
-        (1, 1, "policy-config", "warning", "Policy 'bad-exits' from package 'bad-policies' crashed: the call's "
-                                           "process died (exit code 3) before answering"),
-        (1, 1, "policy-config", "warning", "Policy 'bad-half' from package 'bad-policies' returned an invalid violation "
-                                           "{'path': 'attributes.owner', 'message': 'dotted path'}: \"path\" must be "
-                                           "a list of keys (strings) and list indices (integers)"),
-        (1, 1, "policy-config", "warning", "Policy 'bad-import' from package 'bad-policies' could not be loaded: "
-                                           "ModuleNotFoundError: No module named 'no_such_module_here'"),
-        (1, 1, "policy-config", "warning", "Policy 'bad-missing' from package 'bad-policies' could not be loaded: "
-                                           "AttributeError: module 'bad_policies' has no attribute 'nope'"),
-        (1, 1, "policy-config", "warning", "Policy 'bad-none' from package 'bad-policies' returned None, not a list "
-                                           "of {\"path\": [...], \"message\": \"...\"} (return [] when the document "
-                                           "passes)"),
-        (1, 1, "policy-config", "warning", "Policy 'bad-not-callable' from package 'bad-policies' is not a function: "
-                                           "bad_policies:NOT_A_FUNCTION is a dict"),
-        (1, 1, "policy-config", "warning", "Policy 'bad-prints' from package 'bad-policies' printed to stdout (a policy "
-                                           "returns its violations; what it prints is ignored): "
-                                           "'checking acme_platform.ResearchJob\\n'"),
+        (
+            1,
+            1,
+            "policy-config",
+            "warning",
+            "Policy 'bad-exits' from package 'bad-policies' crashed: the call's "
+            "process died (exit code 3) before answering",
+        ),
+        (
+            1,
+            1,
+            "policy-config",
+            "warning",
+            "Policy 'bad-half' from package 'bad-policies' returned an invalid violation "
+            "{'path': 'attributes.owner', 'message': 'dotted path'}: \"path\" must be "
+            "a list of keys (strings) and list indices (integers)",
+        ),
+        (
+            1,
+            1,
+            "policy-config",
+            "warning",
+            "Policy 'bad-import' from package 'bad-policies' could not be loaded: "
+            "ModuleNotFoundError: No module named 'no_such_module_here'",
+        ),
+        (
+            1,
+            1,
+            "policy-config",
+            "warning",
+            "Policy 'bad-missing' from package 'bad-policies' could not be loaded: "
+            "AttributeError: module 'bad_policies' has no attribute 'nope'",
+        ),
+        (
+            1,
+            1,
+            "policy-config",
+            "warning",
+            "Policy 'bad-none' from package 'bad-policies' returned None, not a list "
+            'of {"path": [...], "message": "..."} (return [] when the document '
+            "passes)",
+        ),
+        (
+            1,
+            1,
+            "policy-config",
+            "warning",
+            "Policy 'bad-not-callable' from package 'bad-policies' is not a function: "
+            "bad_policies:NOT_A_FUNCTION is a dict",
+        ),
+        (
+            1,
+            1,
+            "policy-config",
+            "warning",
+            "Policy 'bad-prints' from package 'bad-policies' printed to stdout (a policy "
+            "returns its violations; what it prints is ignored): "
+            "'checking acme_platform.ResearchJob\\n'",
+        ),
         (1, 1, "policy-config", "warning", "Policy 'bad-raises' from package 'bad-policies' raised ValueError: boom"),
         (1, 1, "policy-config", "warning", "Policy 'bad-slow' from package 'bad-policies' did not finish within 1 s"),
-        (1, 1, "policy-config", "warning", "Policy 'bad-text' from package 'bad-policies' returned a str, not a list "
-                                           "of {\"path\": [...], \"message\": \"...\"}"),
+        (
+            1,
+            1,
+            "policy-config",
+            "warning",
+            "Policy 'bad-text' from package 'bad-policies' returned a str, not a list "
+            'of {"path": [...], "message": "..."}',
+        ),
         (1, 7, "policy:bad-generator", "error", "from a generator (from bad-policies)"),
         (1, 7, "policy:bad-half", "error", "kept (from bad-policies)"),
         (4, 10, "policy:acme-naming", "error", f"{NAMING} (from acme-platform)"),  # the rest keeps working
@@ -157,24 +215,56 @@ def test_each_bad_policy_is_contained_and_named(bad_worker, registry, tmp_path):
         (7, 7, "policy:bad-half", "error", "kept (from bad-policies)"),
     ]
     assert sorted({(e["policy"], e["index"]) for e in answer["errors"]}) == [
-        ("bad-exits", None), ("bad-half", 0), ("bad-half", 1), ("bad-import", None), ("bad-missing", None),
-        ("bad-none", 0), ("bad-none", 1), ("bad-not-callable", None), ("bad-prints", 0), ("bad-prints", 1),
-        ("bad-raises", 0), ("bad-raises", 1), ("bad-slow", 0), ("bad-text", 0), ("bad-text", 1)]
+        ("bad-exits", None),
+        ("bad-half", 0),
+        ("bad-half", 1),
+        ("bad-import", None),
+        ("bad-missing", None),
+        ("bad-none", 0),
+        ("bad-none", 1),
+        ("bad-not-callable", None),
+        ("bad-prints", 0),
+        ("bad-prints", 1),
+        ("bad-raises", 0),
+        ("bad-raises", 1),
+        ("bad-slow", 0),
+        ("bad-text", 0),
+        ("bad-text", 1),
+    ]
     assert bad_worker.call("ping")["protocol"] == 1  # the worker itself survived all of it
 
 
 def test_asset_aware_policies_receive_the_assets(bad_worker):
-    answer = bad_worker.call("policies", {"documents": [
-        {"index": 0, "type": None, "document": {"type": "x.Y"}, "assets": [{"key": "raw/a", "owners": [], "tags": {}}]},
-        {"index": 1, "type": None, "document": {"type": "x.Y"}},
-    ], "seconds_per_policy": 1}, timeout=60)
+    answer = bad_worker.call(
+        "policies",
+        {
+            "documents": [
+                {
+                    "index": 0,
+                    "type": None,
+                    "document": {"type": "x.Y"},
+                    "assets": [{"key": "raw/a", "owners": [], "tags": {}}],
+                },
+                {"index": 1, "type": None, "document": {"type": "x.Y"}},
+            ],
+            "seconds_per_policy": 1,
+        },
+        timeout=60,
+    )
     assert [r for r in answer["results"] if r["policy"] == "bad-assets"] == [
-        {"policy": "bad-assets", "package": "bad-policies", "index": 0,
-         "violations": [{"message": "asset seen", "asset_key": "raw/a"}]}]
+        {
+            "policy": "bad-assets",
+            "package": "bad-policies",
+            "index": 0,
+            "violations": [{"message": "asset seen", "asset_key": "raw/a"}],
+        }
+    ]
 
 
-@pytest.mark.parametrize("params", [{"documents": "x"}, {"documents": [{"index": "0", "document": {}}]},
-                                    {"documents": [], "seconds_per_policy": 0}])
+@pytest.mark.parametrize(
+    "params",
+    [{"documents": "x"}, {"documents": [{"index": "0", "document": {}}]}, {"documents": [], "seconds_per_policy": 0}],
+)
 def test_malformed_requests_are_refused(worker, params):
     from dagster_components_ls.project.worker_client import WorkerError
 

@@ -16,7 +16,9 @@ CACHE = private_cache("dcls-progress-")  # fresh: the registry is built, not rea
 def project(tmp_path_factory) -> Path:
     root = write_project(tmp_path_factory.mktemp("progress") / "shop")
     (root / "src/shop/components/gadget.py").write_text(SLOW_IMPORT + GADGET_V1)
-    (root / "src/shop/defs/gadgets/defs.yaml").write_text("type: shop.components.gadget.Gadget\nattributes:\n  name: g\n")
+    (root / "src/shop/defs/gadgets/defs.yaml").write_text(
+        "type: shop.components.gadget.Gadget\nattributes:\n  name: g\n"
+    )
     return root
 
 
@@ -29,8 +31,11 @@ async def client(lsp_client: LanguageClient, project: Path):
 
 def reports(client: LanguageClient) -> dict[str, list[tuple]]:
     """Each progress title's reports, as (kind, message)."""
-    return {token[0].title: [(type(r).__name__, r.message) for r in token]
-            for token in client.progress_reports.values() if token}
+    return {
+        token[0].title: [(type(r).__name__, r.message) for r in token]
+        for token in client.progress_reports.values()
+        if token
+    }
 
 
 @pytest.mark.asyncio(loop_scope="function")
@@ -38,8 +43,12 @@ async def test_a_slow_registry_build_and_a_slow_validation_report_progress(clien
     await open_and_wait(client, project / "src/shop/defs/gadgets/defs.yaml")
     assert await until(client, lambda: len(reports(client).get("Dagster validation", [])) == 2), reports(client)
     assert reports(client) == {
-        "Dagster components": [("WorkDoneProgressBegin", "Reading component types"),
-                               ("WorkDoneProgressEnd", "Component types ready")],
-        "Dagster validation": [("WorkDoneProgressBegin", "Validating 1 document of defs.yaml"),
-                               ("WorkDoneProgressEnd", "Done")],
+        "Dagster components": [
+            ("WorkDoneProgressBegin", "Reading component types"),
+            ("WorkDoneProgressEnd", "Component types ready"),
+        ],
+        "Dagster validation": [
+            ("WorkDoneProgressBegin", "Validating 1 document of defs.yaml"),
+            ("WorkDoneProgressEnd", "Done"),
+        ],
     }

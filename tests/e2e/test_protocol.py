@@ -21,22 +21,31 @@ def open_document(server: StdioServer, tmp_path) -> str:
     path = tmp_path / "defs.yaml"
     path.write_text("type: dagster.components.DefsFolderComponent\n")
     uri = path.as_uri()
-    server.notify("textDocument/didOpen", {"textDocument": {"uri": uri, "languageId": "yaml", "version": 1,
-                                                            "text": path.read_text()}})
+    server.notify(
+        "textDocument/didOpen",
+        {"textDocument": {"uri": uri, "languageId": "yaml", "version": 1, "text": path.read_text()}},
+    )
     return uri
 
 
 OUT_OF_RANGE = "invalid value @ $.params.position: Position.{} should be in range [0:2147483647], but was {}."
 
 
-@pytest.mark.parametrize("position, why", [
-    pytest.param({"line": -1, "character": 0}, OUT_OF_RANGE.format("line", -1), id="negative-line"),
-    pytest.param({"line": 0, "character": -5}, OUT_OF_RANGE.format("character", -5), id="negative-character"),
-    pytest.param(None, "invalid value for type, expected int @ $.params.position.line; "
-                       "invalid value for type, expected int @ $.params.position.character", id="null"),
-    pytest.param({"line": 2**32, "character": 0}, OUT_OF_RANGE.format("line", 2**32), id="beyond-uinteger"),
-    pytest.param({"line": 0}, "required field missing @ $.params.position.character", id="no-character"),
-])
+@pytest.mark.parametrize(
+    "position, why",
+    [
+        pytest.param({"line": -1, "character": 0}, OUT_OF_RANGE.format("line", -1), id="negative-line"),
+        pytest.param({"line": 0, "character": -5}, OUT_OF_RANGE.format("character", -5), id="negative-character"),
+        pytest.param(
+            None,
+            "invalid value for type, expected int @ $.params.position.line; "
+            "invalid value for type, expected int @ $.params.position.character",
+            id="null",
+        ),
+        pytest.param({"line": 2**32, "character": 0}, OUT_OF_RANGE.format("line", 2**32), id="beyond-uinteger"),
+        pytest.param({"line": 0}, "required field missing @ $.params.position.character", id="no-character"),
+    ],
+)
 @pytest.mark.parametrize("method", ["textDocument/completion", "textDocument/hover", "textDocument/definition"])
 def test_a_position_that_is_not_one_is_answered_invalid_params(server, tmp_path, method, position, why):
     server.initialize({"python": sys.executable})
@@ -46,15 +55,18 @@ def test_a_position_that_is_not_one_is_answered_invalid_params(server, tmp_path,
 
     assert (error["code"], error["message"]) == (INVALID_PARAMS, f"{method}: invalid params ({why})")
     # The server keeps serving.
-    assert "result" in server.call("textDocument/hover", {"textDocument": {"uri": uri},
-                                                          "position": {"line": 0, "character": 2}})
+    assert "result" in server.call(
+        "textDocument/hover", {"textDocument": {"uri": uri}, "position": {"line": 0, "character": 2}}
+    )
 
 
 def test_a_position_past_the_end_of_the_document_is_answered(server, tmp_path):
     server.initialize({"python": sys.executable})
     uri = open_document(server, tmp_path)
 
-    answer = server.call("textDocument/hover", {"textDocument": {"uri": uri}, "position": {"line": 900, "character": 9}})
+    answer = server.call(
+        "textDocument/hover", {"textDocument": {"uri": uri}, "position": {"line": 900, "character": 9}}
+    )
 
     assert answer["result"] is None and "error" not in answer
 
@@ -63,10 +75,13 @@ def test_requests_after_shutdown_are_answered_invalid_request_and_exit_is_0(serv
     server.initialize()
     assert server.call("shutdown")["result"] is None
 
-    error = server.call("textDocument/hover", {"textDocument": {"uri": "file:///x/defs.yaml"},
-                                               "position": {"line": 0, "character": 0}})["error"]
+    error = server.call(
+        "textDocument/hover", {"textDocument": {"uri": "file:///x/defs.yaml"}, "position": {"line": 0, "character": 0}}
+    )["error"]
     assert (error["code"], error["message"]) == (
-        INVALID_REQUEST, "textDocument/hover: the server is shutting down (after `shutdown` only `exit` is handled)")
+        INVALID_REQUEST,
+        "textDocument/hover: the server is shutting down (after `shutdown` only `exit` is handled)",
+    )
 
     server.notify("exit")
     assert server.exit_code() == 0
@@ -80,8 +95,12 @@ def test_exit_without_shutdown_exits_1(server):
 
 def test_a_content_length_longer_than_its_body_exits_with_a_log_line(server):
     server.initialize()
-    hover = {"jsonrpc": "2.0", "id": 99, "method": "textDocument/hover",
-             "params": {"textDocument": {"uri": "file:///x/defs.yaml"}, "position": {"line": 0, "character": 0}}}
+    hover = {
+        "jsonrpc": "2.0",
+        "id": 99,
+        "method": "textDocument/hover",
+        "params": {"textDocument": {"uri": "file:///x/defs.yaml"}, "position": {"line": 0, "character": 0}},
+    }
     server.write(frame(hover, length=len(frame(hover)) + 40))  # swallows the next message's headers
     server.write(frame({**hover, "id": 100}))
     server.write(frame({**hover, "id": 101}))
@@ -92,7 +111,7 @@ def test_a_content_length_longer_than_its_body_exits_with_a_log_line(server):
 
 def test_stdin_closing_inside_a_body_exits_with_a_log_line(server):
     server.initialize()
-    server.write(b"Content-Length: 500\r\n\r\n{\"jsonrpc\": \"2.0\"")
+    server.write(b'Content-Length: 500\r\n\r\n{"jsonrpc": "2.0"')
     server.process.stdin.close()
 
     assert server.exit_code() == 1

@@ -14,9 +14,16 @@ from pytest_lsp import ClientServerConfig, LanguageClient
 APPLY_EDIT_TIMEOUT = 2
 
 
-@pytest_lsp.fixture(config=ClientServerConfig(server_command=SERVER_COMMAND, server_env={
-    **os.environ, "DAGSTER_COMPONENTS_LS_CACHE": str(SHARED_CACHE),
-    "DAGSTER_COMPONENTS_LS_APPLY_EDIT_TIMEOUT": str(APPLY_EDIT_TIMEOUT)}))
+@pytest_lsp.fixture(
+    config=ClientServerConfig(
+        server_command=SERVER_COMMAND,
+        server_env={
+            **os.environ,
+            "DAGSTER_COMPONENTS_LS_CACHE": str(SHARED_CACHE),
+            "DAGSTER_COMPONENTS_LS_APPLY_EDIT_TIMEOUT": str(APPLY_EDIT_TIMEOUT),
+        },
+    )
+)
 async def client(lsp_client: LanguageClient):
     await start_session(lsp_client, {})
     yield
@@ -27,8 +34,14 @@ async def scaffold(client: LanguageClient, tmp_path: Path) -> tuple[dict, Path]:
     project = tmp_path / "acme_analytics"
     shutil.copytree(EXAMPLES / "acme_analytics", project, ignore=shutil.ignore_patterns(".local_defs_state", "target"))
     folder = project / "src" / "acme_analytics" / "defs" / "newjob"
-    result = await asyncio.wait_for(client.workspace_execute_command_async(types.ExecuteCommandParams(
-        command="dagster.scaffold", arguments=[{"type": "acme_platform.ResearchJob", "folder": folder.as_uri()}])), TIMEOUT)
+    result = await asyncio.wait_for(
+        client.workspace_execute_command_async(
+            types.ExecuteCommandParams(
+                command="dagster.scaffold", arguments=[{"type": "acme_platform.ResearchJob", "folder": folder.as_uri()}]
+            )
+        ),
+        TIMEOUT,
+    )
     return result, folder
 
 
@@ -59,7 +72,9 @@ async def test_no_answer_to_apply_edit_is_reported_after_the_timeout(client: Lan
     finally:
         answer.set()
 
-    message = (f"Scaffold acme_platform.ResearchJob: the editor did not apply the edit "
-               f"(no answer within {APPLY_EDIT_TIMEOUT} s)")
+    message = (
+        f"Scaffold acme_platform.ResearchJob: the editor did not apply the edit "
+        f"(no answer within {APPLY_EDIT_TIMEOUT} s)"
+    )
     assert result == {"applied": False, "files": [str(folder / "defs.yaml")], "failureReason": message}
     assert [(m.type, m.message) for m in client.messages] == [(types.MessageType.Error, message)]

@@ -27,10 +27,13 @@ from e2e_support import (
 from lsprotocol import types
 from pytest_lsp import LanguageClient, client_capabilities
 
+
 def check_json(path: Path) -> list[dict]:
     out = subprocess.run(
         [sys.executable, "-m", "dagster_components_ls", "check", "--format", "json", str(path)],
-        capture_output=True, text=True, env={**os.environ, "DAGSTER_COMPONENTS_LS_CACHE": str(SHARED_CACHE)},
+        capture_output=True,
+        text=True,
+        env={**os.environ, "DAGSTER_COMPONENTS_LS_CACHE": str(SHARED_CACHE)},
     )
     return json.loads(out.stdout)
 
@@ -40,12 +43,19 @@ async def test_broken_file_gets_its_exact_diagnostics(client: LanguageClient):
     path = EXAMPLES / "broken" / "unknown_attribute" / "defs.yaml"
     diagnostics = await open_and_wait(client, path)
     assert summary(diagnostics) == [
-        ("unknown-attribute", 8, 2, 8, 14,
-         "Unknown attribute 'compute_sise' for acme_platform.ResearchJob. Did you mean 'compute_size'?"),
+        (
+            "unknown-attribute",
+            8,
+            2,
+            8,
+            14,
+            "Unknown attribute 'compute_sise' for acme_platform.ResearchJob. Did you mean 'compute_size'?",
+        ),
     ]
     (diagnostic,) = diagnostics
     assert (diagnostic.source, diagnostic.severity, diagnostic.data) == (
-        "dagster", types.DiagnosticSeverity.Error,
+        "dagster",
+        types.DiagnosticSeverity.Error,
         {"path": ["attributes"], "key": "compute_sise", "suggestion": "compute_size"},
     )
 
@@ -131,7 +141,9 @@ async def test_editing_component_code_refreshes_open_documents(client: LanguageC
     module = root / "src" / "shop" / "components" / "gadget.py"
     module.write_text(GADGET_V1.replace("    name: str\n", "    name: str\n    color: str = 'blue'\n"))
     client.workspace_did_change_watched_files(
-        types.DidChangeWatchedFilesParams(changes=[types.FileEvent(uri=module.as_uri(), type=types.FileChangeType.Changed)])
+        types.DidChangeWatchedFilesParams(
+            changes=[types.FileEvent(uri=module.as_uri(), type=types.FileChangeType.Changed)]
+        )
     )
 
     assert await until(client, lambda: path.as_uri() in client.diagnostics and not client.diagnostics[path.as_uri()])
@@ -169,10 +181,15 @@ async def test_untrusted_workspace_runs_no_user_code(untrusted: LanguageClient):
         )
     )
 
-    await until(untrusted, lambda: any(s.state == "untrusted" for s in statuses(untrusted)) and untrusted.diagnostics.get(uri))
+    await until(
+        untrusted, lambda: any(s.state == "untrusted" for s in statuses(untrusted)) and untrusted.diagnostics.get(uri)
+    )
     assert [(d.code, d.severity, d.message) for d in untrusted.diagnostics[uri]] == [
-        ("worker-error", types.DiagnosticSeverity.Warning, "Could not read the component types: the workspace is not "
-         "trusted and no component types are cached for it"),
+        (
+            "worker-error",
+            types.DiagnosticSeverity.Warning,
+            "Could not read the component types: the workspace is not trusted and no component types are cached for it",
+        ),
     ]
     assert [m.message for m in untrusted.messages] == [
         "Could not read the component types: the workspace is not trusted and no component types are cached for it",
@@ -194,8 +211,10 @@ async def utf8_client(lsp_client: LanguageClient):
 async def test_positions_follow_the_negotiated_encoding(utf8_client: LanguageClient, tmp_path):
     path = tmp_path / "defs.yaml"
     (tmp_path / "s.py").write_text("")
-    text = ("type: acme_platform.ResearchJob\nattributes:\n  asset_key: research/x\n  owner: team:r\n  script: s.py\n"
-            "  description: \"é😀\"\n  tags: {\"ü\": \"x\", bad: [1]}\n")
+    text = (
+        "type: acme_platform.ResearchJob\nattributes:\n  asset_key: research/x\n  owner: team:r\n  script: s.py\n"
+        '  description: "é😀"\n  tags: {"ü": "x", bad: [1]}\n'
+    )
     diagnostics = await open_and_wait(utf8_client, path, text)
     assert utf8_client.encoding == types.PositionEncodingKind.Utf8
     # `{"ü": "x", bad: ` is 16 code points and 17 UTF-8 bytes before `[1]`.
@@ -206,7 +225,9 @@ async def test_positions_follow_the_negotiated_encoding(utf8_client: LanguageCli
 async def test_components_request_lists_the_types_of_a_documents_project(client: LanguageClient):
     path = EXAMPLES / "acme_analytics" / "src" / "acme_analytics" / "defs" / "reports" / "defs.yaml"
     await open_and_wait(client, path)
-    items = await asyncio.wait_for(client.protocol.send_request_async("dagster/components", {"uri": path.as_uri()}), TIMEOUT)
+    items = await asyncio.wait_for(
+        client.protocol.send_request_async("dagster/components", {"uri": path.as_uri()}), TIMEOUT
+    )
     by_key = {item["key"]: item for item in items}
     report = by_key["acme_analytics.defs.reports.weekly_report.WeeklyReport"]
     assert (report["package"], report["source"]["uri"].endswith("weekly_report.py")) == ("acme-analytics", True)
@@ -219,16 +240,28 @@ async def test_lineage_says_why_there_is_none(client: LanguageClient, tmp_path):
     path = EXAMPLES / "acme_analytics" / "src" / "acme_analytics" / "defs" / "metrics" / "defs.yaml"
     await open_and_wait(client, path)
     off = plain(await client.protocol.send_request_async("dagster/lineage", {"textDocument": {"uri": path.as_uri()}}))
-    assert off == {"assets": [], "edges": [], "stale": False, "errors": [
-        {"message": "Lineage is turned off (setting dagsterComponents.lineage.enabled)", "uri": path.as_uri(),
-         "range": None}]}
+    assert off == {
+        "assets": [],
+        "edges": [],
+        "stale": False,
+        "errors": [
+            {
+                "message": "Lineage is turned off (setting dagsterComponents.lineage.enabled)",
+                "uri": path.as_uri(),
+                "range": None,
+            }
+        ],
+    }
     lone = tmp_path / "defs.yaml"
     lone.write_text("type: dagster.DefsFolderComponent\n")
     await open_and_wait(client, lone)
-    outside = plain(await client.protocol.send_request_async("dagster/lineage", {"textDocument": {"uri": lone.as_uri()}}))
+    outside = plain(
+        await client.protocol.send_request_async("dagster/lineage", {"textDocument": {"uri": lone.as_uri()}})
+    )
     assert outside["errors"][0]["message"] == "Lineage needs a dg project: this file is in none"
-    lenses = await client.text_document_code_lens_async(types.CodeLensParams(
-        text_document=types.TextDocumentIdentifier(uri=path.as_uri())))
+    lenses = await client.text_document_code_lens_async(
+        types.CodeLensParams(text_document=types.TextDocumentIdentifier(uri=path.as_uri()))
+    )
     assert lenses is None  # no lens promising a lineage that will not come
 
 
@@ -247,17 +280,42 @@ async def test_files_that_are_not_regular_never_block_the_server(client: Languag
     (defs / "latin1" / "defs.yaml").write_bytes(b"type: shop.components.gadget.Gadget\n# caf\xe9\n")
     gadgets = defs / "gadgets" / "defs.yaml"
     try:
-        client.text_document_did_open(types.DidOpenTextDocumentParams(text_document=types.TextDocumentItem(
-            uri=gadgets.as_uri(), language_id="yaml", version=1, text=gadgets.read_text())))
+        client.text_document_did_open(
+            types.DidOpenTextDocumentParams(
+                text_document=types.TextDocumentItem(
+                    uri=gadgets.as_uri(), language_id="yaml", version=1, text=gadgets.read_text()
+                )
+            )
+        )
         found = await asyncio.wait_for(client.workspace_symbol_async(types.WorkspaceSymbolParams(query="gadget")), 30)
         assert sorted((s.name, s.location.uri) for s in found) == [
-            ("Gadget gadgets", gadgets.as_uri()), ("Gadget latin1", (defs / "latin1" / "defs.yaml").as_uri())]
+            ("Gadget gadgets", gadgets.as_uri()),
+            ("Gadget latin1", (defs / "latin1" / "defs.yaml").as_uri()),
+        ]
         # The registry is read although the fingerprint and the worker walk the defs folder.
         await wait_for_registry(client, gadgets)
-        assert await until(client, lambda: summary(client.diagnostics.get(gadgets.as_uri(), [])) == [
-            ("unknown-attribute", 3, 2, 3, 7, "Unknown attribute 'color' for shop.components.gadget.Gadget. Allowed: name")])
-        symbols = await asyncio.wait_for(client.text_document_document_symbol_async(types.DocumentSymbolParams(
-            text_document=types.TextDocumentIdentifier(uri=gadgets.as_uri()))), 30)
+        assert await until(
+            client,
+            lambda: (
+                summary(client.diagnostics.get(gadgets.as_uri(), []))
+                == [
+                    (
+                        "unknown-attribute",
+                        3,
+                        2,
+                        3,
+                        7,
+                        "Unknown attribute 'color' for shop.components.gadget.Gadget. Allowed: name",
+                    )
+                ]
+            ),
+        )
+        symbols = await asyncio.wait_for(
+            client.text_document_document_symbol_async(
+                types.DocumentSymbolParams(text_document=types.TextDocumentIdentifier(uri=gadgets.as_uri()))
+            ),
+            30,
+        )
         assert [s.name for s in symbols] == ["Gadget"]
     finally:  # on failure: a reader blocked on the FIFO gets its end of file, so the session can end
         try:

@@ -23,12 +23,20 @@ async def test_notifications_leave_no_futures_behind(client: LanguageClient, tmp
     end = len("type: shop.components.gadget.Gadget")
     for version in range(EDITS):  # type and delete one character, like someone editing the type
         typed = version % 2 == 0
-        client.text_document_did_change(types.DidChangeTextDocumentParams(
-            text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=20_000 + version),
-            content_changes=[types.TextDocumentContentChangePartial(
-                range=types.Range(start=types.Position(line=0, character=end),
-                                  end=types.Position(line=0, character=end + (0 if typed else 1))),
-                text="x" if typed else "")]))
+        client.text_document_did_change(
+            types.DidChangeTextDocumentParams(
+                text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=20_000 + version),
+                content_changes=[
+                    types.TextDocumentContentChangePartial(
+                        range=types.Range(
+                            start=types.Position(line=0, character=end),
+                            end=types.Position(line=0, character=end + (0 if typed else 1)),
+                        ),
+                        text="x" if typed else "",
+                    )
+                ],
+            )
+        )
     client.text_document_did_save(types.DidSaveTextDocumentParams(text_document=types.TextDocumentIdentifier(uri=uri)))
 
     # Answered after every notification before it was handled. At most a request of ours to the client

@@ -55,7 +55,10 @@ async def test_random_edits_are_answered_and_end_like_a_fresh_open(client: Langu
     assert (tally.failures, tally.mismatches) == ([], [])
     assert tally.requests == 2 * (3 * RANDOM_EDITS + 6)
     assert tally.with_diagnostics == 3  # random edits break every document somewhere
-    hover = await client.text_document_hover_async(types.HoverParams(
-        text_document=types.TextDocumentIdentifier(uri=(tmp_path / "0" / "defs.yaml").as_uri()),
-        position=types.Position(line=0, character=0)))
+    hover = await client.text_document_hover_async(
+        types.HoverParams(
+            text_document=types.TextDocumentIdentifier(uri=(tmp_path / "0" / "defs.yaml").as_uri()),
+            position=types.Position(line=0, character=0),
+        )
+    )
     assert hover is None  # closed documents are forgotten, and asking about one is no error

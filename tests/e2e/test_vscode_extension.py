@@ -28,8 +28,9 @@ from pathlib import Path
 import pytest
 from e2e_support import EXAMPLES, REPO, SHARED_CACHE
 
-TOOLS = Path(os.environ.get("DAGSTER_COMPONENTS_LS_TOOLS",
-                            Path.home() / ".cache" / "dagster-components-ls" / "vscode-tools"))
+TOOLS = Path(
+    os.environ.get("DAGSTER_COMPONENTS_LS_TOOLS", Path.home() / ".cache" / "dagster-components-ls" / "vscode-tools")
+)
 CODE_SERVER = TOOLS / "node_modules" / ".bin" / "code-server"
 PLAYWRIGHT = TOOLS / "node_modules" / "playwright-core"
 CHROMIUM = Path(os.environ.get("E2E_CHROMIUM", "/usr/bin/chromium"))
@@ -65,9 +66,11 @@ def python_for_extension() -> str:
 
 
 def require_tools() -> None:
-    missing = [f"{what} ({path})" for what, path in
-               [("code-server", CODE_SERVER), ("playwright-core", PLAYWRIGHT), ("chromium", CHROMIUM)]
-               if not path.exists()]
+    missing = [
+        f"{what} ({path})"
+        for what, path in [("code-server", CODE_SERVER), ("playwright-core", PLAYWRIGHT), ("chromium", CHROMIUM)]
+        if not path.exists()
+    ]
     if missing:
         pytest.fail(f"missing {', '.join(missing)}: run `{SETUP}` (installs them into {TOOLS})", pytrace=False)
     if not VSIX.exists():
@@ -78,9 +81,23 @@ def require_tools() -> None:
 
 def copy_examples(workspace: Path) -> Path:
     """examples/ without anything an earlier run or an install wrote (venvs, dbt and Dagster state)."""
-    shutil.copytree(EXAMPLES, workspace, ignore=shutil.ignore_patterns(
-        ".venv", "target", ".local_defs_state", "__pycache__", "*.egg-info", "*.duckdb", "*.duckdb.wal",
-        ".dg", "logs", "dbt_packages", ".tmp_dagster_home_*"))
+    shutil.copytree(
+        EXAMPLES,
+        workspace,
+        ignore=shutil.ignore_patterns(
+            ".venv",
+            "target",
+            ".local_defs_state",
+            "__pycache__",
+            "*.egg-info",
+            "*.duckdb",
+            "*.duckdb.wal",
+            ".dg",
+            "logs",
+            "dbt_packages",
+            ".tmp_dagster_home_*",
+        ),
+    )
     return workspace
 
 
@@ -159,28 +176,60 @@ def code_server(tmp_path: Path):
     workspace = copy_examples(tmp_path / "workspace")
     data, extensions = tmp_path / "data", tmp_path / "extensions"
     (data / "User").mkdir(parents=True)
-    (data / "User" / "settings.json").write_text(json.dumps({
-        **SETTINGS,
-        "dagsterComponents.python": python_for_extension(),
-        "dagsterComponents.lineage.enabled": True,
-    }, indent=2))
+    (data / "User" / "settings.json").write_text(
+        json.dumps(
+            {
+                **SETTINGS,
+                "dagsterComponents.python": python_for_extension(),
+                "dagsterComponents.lineage.enabled": True,
+            },
+            indent=2,
+        )
+    )
     env = {**os.environ, "DAGSTER_COMPONENTS_LS_CACHE": str(SHARED_CACHE)}
     env.pop("VIRTUAL_ENV", None)
-    common = ["--config", str(tmp_path / "code-server.yaml"), "--user-data-dir", str(data),
-              "--extensions-dir", str(extensions)]
-    install = subprocess.run([str(CODE_SERVER), *common, "--install-extension", str(VSIX)],
-                             capture_output=True, text=True, timeout=120, env=env)
+    common = [
+        "--config",
+        str(tmp_path / "code-server.yaml"),
+        "--user-data-dir",
+        str(data),
+        "--extensions-dir",
+        str(extensions),
+    ]
+    install = subprocess.run(
+        [str(CODE_SERVER), *common, "--install-extension", str(VSIX)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+    )
     assert install.returncode == 0 and "successfully installed" in install.stdout, (
-        f"step install-extension: code-server could not install {VSIX}:\n{install.stdout}\n{install.stderr}")
+        f"step install-extension: code-server could not install {VSIX}:\n{install.stdout}\n{install.stderr}"
+    )
 
     port = free_port()
     server_log = tmp_path / "code-server.log"
     with open(server_log, "wb") as out:
         proc = subprocess.Popen(
-            [str(CODE_SERVER), *common, "--auth", "none", "--bind-addr", f"127.0.0.1:{port}",
-             "--disable-telemetry", "--disable-update-check", "--disable-workspace-trust",
-             "--disable-getting-started-override", str(workspace)],
-            stdout=out, stderr=subprocess.STDOUT, env=env, cwd=tmp_path, start_new_session=True)
+            [
+                str(CODE_SERVER),
+                *common,
+                "--auth",
+                "none",
+                "--bind-addr",
+                f"127.0.0.1:{port}",
+                "--disable-telemetry",
+                "--disable-update-check",
+                "--disable-workspace-trust",
+                "--disable-getting-started-override",
+                str(workspace),
+            ],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env=env,
+            cwd=tmp_path,
+            start_new_session=True,
+        )
     try:
         deadline = time.monotonic() + 60
         while True:
@@ -189,8 +238,9 @@ def code_server(tmp_path: Path):
                     break
             except OSError:
                 if proc.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail(f"step start-code-server: no /healthz on port {port}\n{tail(server_log)}",
-                                pytrace=False)
+                    pytest.fail(
+                        f"step start-code-server: no /healthz on port {port}\n{tail(server_log)}", pytrace=False
+                    )
                 time.sleep(0.3)
         yield f"http://127.0.0.1:{port}/?folder={workspace}", data, server_log
     finally:
@@ -201,12 +251,24 @@ def test_vscode_shows_diagnostics_completion_hover_and_lineage(code_server):
     url, data, server_log = code_server
     shutil.rmtree(ARTIFACTS, ignore_errors=True)  # only this test writes there
     ARTIFACTS.mkdir(parents=True)
-    env = {**os.environ, "NODE_PATH": str(TOOLS / "node_modules"), "E2E_URL": url,
-           "E2E_ARTIFACTS": str(ARTIFACTS), "E2E_CHROMIUM": str(CHROMIUM),
-           "E2E_INTERPRETER": python_for_extension()}
+    env = {
+        **os.environ,
+        "NODE_PATH": str(TOOLS / "node_modules"),
+        "E2E_URL": url,
+        "E2E_ARTIFACTS": str(ARTIFACTS),
+        "E2E_CHROMIUM": str(CHROMIUM),
+        "E2E_INTERPRETER": python_for_extension(),
+    }
     started = time.monotonic()
-    driver = subprocess.Popen(["node", str(DRIVER)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                              env=env, cwd=REPO, start_new_session=True)
+    driver = subprocess.Popen(
+        ["node", str(DRIVER)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=env,
+        cwd=REPO,
+        start_new_session=True,
+    )
     lines: list[str] = []
 
     def relay():  # the driver's steps as they happen (`pytest -s` shows them live; otherwise on failure)
@@ -232,6 +294,12 @@ def test_vscode_shows_diagnostics_completion_hover_and_lineage(code_server):
     passed = driver.returncode == 0 and any(line.startswith("PASS") for line in lines)
     if not passed:
         failure = next((l for l in reversed(lines) if l.startswith("FAIL")), "FAIL: driver: no PASS line")
-        pytest.fail(f"{failure}\n\n--- driver output\n" + "\n".join(lines[-40:]) + "\n"
-                    + logs_report(data, server_log) + f"\n\nscreenshots: {ARTIFACTS}", pytrace=False)
+        pytest.fail(
+            f"{failure}\n\n--- driver output\n"
+            + "\n".join(lines[-40:])
+            + "\n"
+            + logs_report(data, server_log)
+            + f"\n\nscreenshots: {ARTIFACTS}",
+            pytrace=False,
+        )
     print(f"VS Code e2e passed in {time.monotonic() - started:.1f}s; screenshots in {ARTIFACTS}")

@@ -50,8 +50,14 @@ def test_registry_has_dbt_project_component(cold):
 
 def test_registry_keeps_only_components(cold, tmp_path):
     # Dagster's own types, exactly as `dg list components` of the same environment lists them (outside a project).
-    listed = subprocess.run([str(PYTHON.parent / "dg"), "list", "components", "--json"], cwd=tmp_path, capture_output=True,
-                            text=True, timeout=300, check=True).stdout
+    listed = subprocess.run(
+        [str(PYTHON.parent / "dg"), "list", "components", "--json"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+    ).stdout
     items = json.loads(listed)
     items = items["items"] if isinstance(items, dict) else items  # 1.11 prints a bare list
     dagster_types = sorted(item["key"] for item in items if item["key"].startswith("dagster."))
@@ -60,8 +66,11 @@ def test_registry_keeps_only_components(cold, tmp_path):
 
 
 def test_registry_has_project_types_from_registry_modules_and_defs_files(cold):
-    local = {key: (t.source_path, t.source_line, t.package, t.schema.get("required"))
-             for key, t in cold[0].types.items() if key.startswith("mini.")}
+    local = {
+        key: (t.source_path, t.source_line, t.package, t.schema.get("required"))
+        for key, t in cold[0].types.items()
+        if key.startswith("mini.")
+    }
     src = MINI / "src" / "mini"
     assert local == {
         "mini.components.widget.Widget": (src / "components/widget.py", 8, None, ["name"]),  # registry_modules
@@ -96,20 +105,34 @@ def test_fields_the_code_deprecates_carry_its_reason_and_get_warnings(cold):
     registry = cold[0]
     # Read from dagster-sling's own code (its `sling` resolver calls `deprecation_warning`); no other
     # installed type deprecates a field on 1.11 or 1.13.
-    marked = [(key, name) for key, t in registry.types.items()
-              for name, prop in ((t.schema or {}).get("properties") or {}).items() if prop.get("deprecated")]
+    marked = [
+        (key, name)
+        for key, t in registry.types.items()
+        for name, prop in ((t.schema or {}).get("properties") or {}).items()
+        if prop.get("deprecated")
+    ]
     assert marked == [("dagster_sling.SlingReplicationCollectionComponent", "sling")]
     text = "type: dagster_sling.SlingReplicationCollectionComponent\nattributes:\n  sling: {}\n"
     problems = [p for p in diagnose_text(text, CheckContext(registry=registry)) if p.code == "deprecated"]
-    assert [(text[p.span.start:p.span.end], p.severity, p.message) for p in problems] == [
-        ("sling", "warning", "The `sling` field is deprecated, use `connections` instead. This field will be removed "
-                             "in a future release.")]
+    assert [(text[p.span.start : p.span.end], p.severity, p.message) for p in problems] == [
+        (
+            "sling",
+            "warning",
+            "The `sling` field is deprecated, use `connections` instead. This field will be removed "
+            "in a future release.",
+        )
+    ]
 
 
 def test_envelope_and_post_processing_schemas(cold):
     registry = cold[0]
     assert sorted(registry.envelope_schema["properties"]) == [
-        "attributes", "post_processing", "requirements", "template_vars_module", "type"]
+        "attributes",
+        "post_processing",
+        "requirements",
+        "template_vars_module",
+        "type",
+    ]
     assert (registry.envelope_schema["required"], registry.envelope_schema["additionalProperties"]) == (["type"], False)
     assert list(registry.post_processing_schema["properties"]) == ["assets"]
     assert registry.dagster_version == importlib.metadata.version("dagster")
@@ -119,8 +142,16 @@ def test_template_scope(cold):
     scope = cold[0].template_scope
     if DAGSTER_VERSION >= (1, 13):
         assert (scope["globals"], scope["deprecated"]) == (
-            ["env", "dg", "datetime", "automation_condition", "context", "project_root",
-             "load_component_at_path", "build_defs_at_path"],
+            [
+                "env",
+                "dg",
+                "datetime",
+                "automation_condition",
+                "context",
+                "project_root",
+                "load_component_at_path",
+                "build_defs_at_path",
+            ],
             {
                 "automation_condition": "use {{ dg.AutomationCondition.* }}",
                 "project_root": "use {{ context.project_root }}",
@@ -130,7 +161,9 @@ def test_template_scope(cold):
         )
     elif DAGSTER_VERSION >= (1, 11, 4):  # 1.11: no `dg`, `datetime` or `context` yet, so nothing is deprecated
         assert (scope["globals"], scope["deprecated"]) == (
-            ["env", "automation_condition", "project_root", "load_component_at_path", "build_defs_at_path"], {})
+            ["env", "automation_condition", "project_root", "load_component_at_path", "build_defs_at_path"],
+            {},
+        )
     else:  # the two functions arrived in 1.11.4
         assert (scope["globals"], scope["deprecated"]) == (["env", "automation_condition", "project_root"], {})
     assert scope["user_vars"] == {
@@ -143,9 +176,11 @@ def test_template_scope(cold):
     dbt_types = [name for name, t in dbt.items() if t is not None and "translation" in t.schema.get("properties", {})]
     assert "DbtProjectComponent" in dbt_types
     assert {key: vars_ for key, vars_ in scope["per_type"].items() if key.startswith("dagster_dbt.")} == {
-        f"dagster_dbt.{name}": {"translation": ["node", "spec"]} for name in dbt_types}
+        f"dagster_dbt.{name}": {"translation": ["node", "spec"]} for name in dbt_types
+    }
     assert scope["per_type"]["dagster_sling.SlingReplicationCollectionComponent"] == {
-        "replications.translation": ["spec", "stream_definition"]}
+        "replications.translation": ["spec", "stream_definition"]
+    }
 
 
 def test_warm_start_imports_no_dagster_and_starts_no_process(cold):
@@ -194,11 +229,16 @@ def test_timeout_kills_the_whole_process_group(tmp_path):
         worker_pid = worker.call("ping", timeout=30)["pid"]
         started = time.monotonic()
         with pytest.raises(WorkerError) as caught:
-            worker.call("registry", {"project_root": str(MINI), "extra_modules": ["mini.slow.sleeper"],
-                                     "seconds_per_module": 60}, timeout=3)
+            worker.call(
+                "registry",
+                {"project_root": str(MINI), "extra_modules": ["mini.slow.sleeper"], "seconds_per_module": 60},
+                timeout=3,
+            )
         elapsed = time.monotonic() - started
         assert (caught.value.kind, caught.value.message) == (
-            "timeout", "worker call registry timed out while importing 'mini.slow.sleeper'; the worker was killed")
+            "timeout",
+            "worker call registry timed out while importing 'mini.slow.sleeper'; the worker was killed",
+        )
         assert 3 <= elapsed < 5
         call_pid, sleep_pid = map(int, pidfile.read_text().split())
         assert wait_until_gone([worker_pid, call_pid, sleep_pid]) == []
@@ -217,17 +257,27 @@ def test_a_module_that_hangs_exits_or_crashes_costs_only_its_own_types(tmp_path)
     pidfile = tmp_path / "pids"
     with WorkerProcess(PYTHON, MINI, env={**os.environ, "MINI_SLEEPER_PIDFILE": str(pidfile)}) as worker:
         pid = worker.call("ping")["pid"]
-        result = worker.call("registry", {"project_root": str(MINI), "extra_modules": list(FATAL_MODULES),
-                                          "seconds_per_module": 5}, timeout=120)
+        result = worker.call(
+            "registry",
+            {"project_root": str(MINI), "extra_modules": list(FATAL_MODULES), "seconds_per_module": 5},
+            timeout=120,
+        )
         assert worker.call("ping")["pid"] == pid
         call_pid = int(pidfile.read_text().split()[0])
         assert wait_until_gone([call_pid]) == []
     errors = {name: error for name, error in result["module_errors"].items() if name.startswith("mini.")}
-    assert errors == {"mini.components.broken": "RuntimeError: broken on purpose",
-                      "mini.components.quitter": "SystemExit: 3", **FATAL_MODULES}
+    assert errors == {
+        "mini.components.broken": "RuntimeError: broken on purpose",
+        "mini.components.quitter": "SystemExit: 3",
+        **FATAL_MODULES,
+    }
     keys = [t["key"] for t in result["types"]]
-    assert {"dagster.DefsFolderComponent", "dagster_dbt.DbtProjectComponent", "mini.components.widget.Widget",
-            "mini.lib.extra.Extra"} <= set(keys)
+    assert {
+        "dagster.DefsFolderComponent",
+        "dagster_dbt.DbtProjectComponent",
+        "mini.components.widget.Widget",
+        "mini.lib.extra.Extra",
+    } <= set(keys)
 
 
 def test_a_worker_that_exits_is_restarted_on_the_next_call():
@@ -256,7 +306,9 @@ def test_a_missing_interpreter_is_unavailable(tmp_path):
         with pytest.raises(WorkerError) as caught:
             worker.call("ping")
     assert (caught.value.kind, caught.value.message.startswith(f"cannot start the worker with {tmp_path}")) == (
-        "unavailable", True)
+        "unavailable",
+        True,
+    )
 
 
 def test_bad_requests_get_error_responses_and_the_worker_lives_on():
@@ -268,8 +320,14 @@ def test_bad_requests_get_error_responses_and_the_worker_lives_on():
         json.dumps({"id": 3, "method": "ping"}),
         json.dumps({"id": 4, "method": "shutdown"}),
     ]
-    out = subprocess.run([str(PYTHON), str(WORKER_DIR)], input="\n".join(requests) + "\n",
-                         capture_output=True, text=True, timeout=30, check=True)
+    out = subprocess.run(
+        [str(PYTHON), str(WORKER_DIR)],
+        input="\n".join(requests) + "\n",
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=True,
+    )
     responses = [json.loads(line) for line in out.stdout.splitlines()]
     errors = [(r["id"], r["error"]["kind"], r["error"]["message"]) for r in responses if "error" in r]
     assert errors == [
@@ -279,7 +337,9 @@ def test_bad_requests_get_error_responses_and_the_worker_lives_on():
         (2, "bad-request", "project_root must be a string or null"),
     ]
     assert [(r["id"], sorted(r["result"])) for r in responses if "result" in r] == [
-        (3, ["pid", "protocol", "python"]), (4, [])]
+        (3, ["pid", "protocol", "python"]),
+        (4, []),
+    ]
 
 
 def test_worker_error_responses_raise_exception_errors():
@@ -334,7 +394,7 @@ def test_extra_types_resolve_re_exports_as_aliases(shop_copy):
     assert registry.lookup("nope.Missing") is None and "nope" not in registry.module_errors
 
 
-LEGACY = '''
+LEGACY = """
 from dataclasses import dataclass
 from typing import Optional
 
@@ -359,16 +419,18 @@ class Knob(dg.Component, dg.Resolvable):
 
     def build_defs(self, context):
         return dg.Definitions()
-'''
+"""
 
 
 def test_a_projects_own_deprecations_come_from_pydantic_and_dagsters_annotations(shop_copy):
     (shop_copy / "src/mini/components/legacy.py").write_text(LEGACY)
     registry = load_registry(PYTHON, find_project(shop_copy))
-    text = ("type: mini.components.legacy.Legacy\nattributes:\n  old_name: a\n---\n"
-            "type: mini.components.legacy.Knob\nattributes:\n  size: 1\n")
+    text = (
+        "type: mini.components.legacy.Legacy\nattributes:\n  old_name: a\n---\n"
+        "type: mini.components.legacy.Knob\nattributes:\n  size: 1\n"
+    )
     problems = [p for p in diagnose_text(text, CheckContext(registry=registry)) if p.code == "deprecated"]
-    assert [(text[p.span.start:p.span.end], p.message) for p in problems] == [
+    assert [(text[p.span.start : p.span.end], p.message) for p in problems] == [
         ("old_name", "`old_name` is deprecated: use `name` instead"),
         ("size", "`size` is deprecated: It will be removed in 2.0. Use `volume`."),
     ]

@@ -37,15 +37,18 @@ def corpus_files() -> list[Path]:
 
 
 def example_files() -> list[Path]:
-    return sorted(p for p in EXAMPLES.rglob("*") if p.name in ("defs.yaml", "component.yaml")
-                  and ".local_defs_state" not in p.parts)
+    return sorted(
+        p
+        for p in EXAMPLES.rglob("*")
+        if p.name in ("defs.yaml", "component.yaml") and ".local_defs_state" not in p.parts
+    )
 
 
 def position_at(text: str, offset: int) -> types.Position:
     """LSP position (UTF-16) of a code-point offset."""
     before = text[:offset]
     line = before.count("\n")
-    column = before[before.rfind("\n") + 1:]
+    column = before[before.rfind("\n") + 1 :]
     return types.Position(line=line, character=len(column.encode("utf-16-le")) // 2)
 
 
@@ -58,39 +61,56 @@ class Typist:
 
     def open(self, text: str = "") -> None:
         self.text, self.version = text, 1
-        self.client.text_document_did_open(types.DidOpenTextDocumentParams(text_document=types.TextDocumentItem(
-            uri=self.uri, language_id="yaml", version=1, text=text)))
+        self.client.text_document_did_open(
+            types.DidOpenTextDocumentParams(
+                text_document=types.TextDocumentItem(uri=self.uri, language_id="yaml", version=1, text=text)
+            )
+        )
 
     def close(self) -> None:
-        self.client.text_document_did_close(types.DidCloseTextDocumentParams(
-            text_document=types.TextDocumentIdentifier(uri=self.uri)))
+        self.client.text_document_did_close(
+            types.DidCloseTextDocumentParams(text_document=types.TextDocumentIdentifier(uri=self.uri))
+        )
 
     def edit(self, start: int, end: int, new: str) -> None:
         """Replace text[start:end] with `new`, as an incremental change."""
         change = types.TextDocumentContentChangePartial(
-            range=types.Range(start=position_at(self.text, start), end=position_at(self.text, end)), text=new)
+            range=types.Range(start=position_at(self.text, start), end=position_at(self.text, end)), text=new
+        )
         self.text = self.text[:start] + new + self.text[end:]
         self.version += 1
-        self.client.text_document_did_change(types.DidChangeTextDocumentParams(
-            text_document=types.VersionedTextDocumentIdentifier(uri=self.uri, version=self.version),
-            content_changes=[change]))
+        self.client.text_document_did_change(
+            types.DidChangeTextDocumentParams(
+                text_document=types.VersionedTextDocumentIdentifier(uri=self.uri, version=self.version),
+                content_changes=[change],
+            )
+        )
 
     async def ask(self, offset: int) -> None:
         """A completion and a hover at the offset; an error response, exception or timeout is a failure."""
         position = position_at(self.text, offset)
         document = types.TextDocumentIdentifier(uri=self.uri)
         for name, request in (
-            ("completion", self.client.text_document_completion_async(
-                types.CompletionParams(text_document=document, position=position))),
-            ("hover", self.client.text_document_hover_async(types.HoverParams(text_document=document, position=position))),
+            (
+                "completion",
+                self.client.text_document_completion_async(
+                    types.CompletionParams(text_document=document, position=position)
+                ),
+            ),
+            (
+                "hover",
+                self.client.text_document_hover_async(types.HoverParams(text_document=document, position=position)),
+            ),
         ):
             started = time.perf_counter()
             self.tally.requests += 1
             try:
                 await asyncio.wait_for(request, REQUEST_TIMEOUT)
             except Exception as exc:  # noqa: BLE001 - every kind of failure is counted and shown
-                self.tally.failures.append(f"{self.uri} v{self.version} {name} at {position.line}:{position.character}: "
-                                           f"{type(exc).__name__}: {exc}")
+                self.tally.failures.append(
+                    f"{self.uri} v{self.version} {name} at {position.line}:{position.character}: "
+                    f"{type(exc).__name__}: {exc}"
+                )
             self.tally.latencies_ms.append((time.perf_counter() - started) * 1000)
 
     async def type_out(self, text: str, stride: int = 1) -> None:
@@ -121,9 +141,11 @@ class Typist:
         """The published keystroke-path diagnostics once the server has handled everything sent."""
         await self.ask(0)  # answered after every change before it was applied
         await asyncio.sleep(0.3)  # the 10 ms debounce, with room
-        return sorted((d.code, d.range.start.line, d.range.start.character, d.range.end.line, d.range.end.character,
-                       d.message) for d in self.client.diagnostics.get(self.uri, ())
-                      if not str(d.code).startswith(WORKER_CODES))
+        return sorted(
+            (d.code, d.range.start.line, d.range.start.character, d.range.end.line, d.range.end.character, d.message)
+            for d in self.client.diagnostics.get(self.uri, ())
+            if not str(d.code).startswith(WORKER_CODES)
+        )
 
     async def compare_with_fresh_open(self) -> None:
         typed = await self.keystroke_diagnostics()

@@ -22,15 +22,27 @@ COMPONENT_FILES = ("defs.yaml", "defs.yml", "component.yaml")
 # (each folder's expected.json); component.yaml is a true deprecation.
 FINDINGS = {
     "p1-dagster-university": [],
-    "p2-hooli-data-eng": [("src/hooli_data_eng/defs/dbt/component.yaml", "deprecated", "warning",
-                           "`component.yaml` is deprecated: rename the file to `defs.yaml`")],
+    "p2-hooli-data-eng": [
+        (
+            "src/hooli_data_eng/defs/dbt/component.yaml",
+            "deprecated",
+            "warning",
+            "`component.yaml` is deprecated: rename the file to `defs.yaml`",
+        )
+    ],
 }
 
 
 def built(name: str) -> Path:
     """The project's root, with its venv and prepared files (setup.sh skips what is already built)."""
-    done = subprocess.run(["bash", str(SHARED / "setup.sh"), name], capture_output=True, text=True, timeout=3000,
-                          env={**os.environ, "REAL_DIR": str(REAL_DIR)}, stdin=subprocess.DEVNULL)
+    done = subprocess.run(
+        ["bash", str(SHARED / "setup.sh"), name],
+        capture_output=True,
+        text=True,
+        timeout=3000,
+        env={**os.environ, "REAL_DIR": str(REAL_DIR)},
+        stdin=subprocess.DEVNULL,
+    )
     assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-4000:]
     truth = json.loads((REAL_DIR / name / "truth" / "truth.json").read_text())
     return REAL_DIR / name / truth["project_root"]
@@ -38,15 +50,25 @@ def built(name: str) -> Path:
 
 def in_env(name: str, root: Path, *command: str, timeout: int = 900) -> subprocess.CompletedProcess:
     """A command from the project root as its developer runs it: the venv activated, env.sh sourced."""
-    script = ('cd "$1" && export VIRTUAL_ENV="$1/.venv" PATH="$1/.venv/bin:$PATH" && unset PYTHONHOME '
-              '&& source "$2" && shift 2 && exec "$@"')
-    return subprocess.run(["bash", "-c", script, "in_env", str(root), str(SHARED / name / "env.sh"), *command],
-                          capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL)
+    script = (
+        'cd "$1" && export VIRTUAL_ENV="$1/.venv" PATH="$1/.venv/bin:$PATH" && unset PYTHONHOME '
+        '&& source "$2" && shift 2 && exec "$@"'
+    )
+    return subprocess.run(
+        ["bash", "-c", script, "in_env", str(root), str(SHARED / name / "env.sh"), *command],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        stdin=subprocess.DEVNULL,
+    )
 
 
 def component_files(root: Path) -> list[Path]:
-    return sorted(p for p in (root / "src").rglob("*") if p.name in COMPONENT_FILES and ".venv" not in p.parts
-                  and ".local_defs_state" not in p.parts)
+    return sorted(
+        p
+        for p in (root / "src").rglob("*")
+        if p.name in COMPONENT_FILES and ".venv" not in p.parts and ".local_defs_state" not in p.parts
+    )
 
 
 @pytest.fixture(scope="module", params=sorted(FINDINGS))
@@ -58,8 +80,9 @@ def test_our_lineage_loads_exactly_the_assets_dg_lists(project):
     name, root = project
     listed = in_env(name, root, "dg", "list", "defs", "--json")
     assert listed.returncode == 0, listed.stderr[-3000:]
-    dg_keys = sorted(a["key"] if isinstance(a["key"], str) else "/".join(a["key"])
-                     for a in json.loads(listed.stdout)["assets"])
+    dg_keys = sorted(
+        a["key"] if isinstance(a["key"], str) else "/".join(a["key"]) for a in json.loads(listed.stdout)["assets"]
+    )
     shown = in_env(name, root, *OURS, "lineage", ".", "--format", "json")
     view = json.loads(shown.stdout)
     assert (shown.returncode, view["errors"], sorted(a["key"] for a in view["assets"])) == (0, [], dg_keys)
@@ -100,11 +123,18 @@ async def test_the_editor_publishes_a_load_error_of_a_copy(tmp_path):
     client.feature(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)(lambda p: published.__setitem__(p.uri, p.diagnostics))
     await client.start_io(*OURS, env=env, cwd=str(copy))
     try:
-        await client.initialize_session(types.InitializeParams(
-            capabilities=client_capabilities("visual-studio-code"), root_uri=copy.as_uri(),
-            initialization_options={"python": str(root / ".venv" / "bin" / "python"), "lineage": {"enabled": True}}))
-        client.text_document_did_open(types.DidOpenTextDocumentParams(types.TextDocumentItem(
-            uri=defs.as_uri(), language_id="yaml", version=1, text=broken)))
+        await client.initialize_session(
+            types.InitializeParams(
+                capabilities=client_capabilities("visual-studio-code"),
+                root_uri=copy.as_uri(),
+                initialization_options={"python": str(root / ".venv" / "bin" / "python"), "lineage": {"enabled": True}},
+            )
+        )
+        client.text_document_did_open(
+            types.DidOpenTextDocumentParams(
+                types.TextDocumentItem(uri=defs.as_uri(), language_id="yaml", version=1, text=broken)
+            )
+        )
         for _ in range(600):  # the first load prepares dbt's state: up to a few minutes here
             codes = [d.code for d in published.get(defs.as_uri(), [])]
             if "load-error" in codes:

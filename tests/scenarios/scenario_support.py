@@ -17,8 +17,11 @@ class Editor:
     def __init__(self, client: LanguageClient, path: Path):
         self.client, self.path, self.uri = client, path, path.as_uri()
         self.text, self.version = path.read_text(), 1
-        client.text_document_did_open(types.DidOpenTextDocumentParams(text_document=types.TextDocumentItem(
-            uri=self.uri, language_id="yaml", version=1, text=self.text)))
+        client.text_document_did_open(
+            types.DidOpenTextDocumentParams(
+                text_document=types.TextDocumentItem(uri=self.uri, language_id="yaml", version=1, text=self.text)
+            )
+        )
 
     def type(self, text: str, at: str | None = None) -> None:
         """Type `text` at the end of the document, or in place of the first `at`."""
@@ -27,9 +30,12 @@ class Editor:
 
     def replace_all(self, text: str) -> None:
         self.text, self.version = text, self.version + 1
-        self.client.text_document_did_change(types.DidChangeTextDocumentParams(
-            text_document=types.VersionedTextDocumentIdentifier(uri=self.uri, version=self.version),
-            content_changes=[types.TextDocumentContentChangeWholeDocument(text=text)]))
+        self.client.text_document_did_change(
+            types.DidChangeTextDocumentParams(
+                text_document=types.VersionedTextDocumentIdentifier(uri=self.uri, version=self.version),
+                content_changes=[types.TextDocumentContentChangeWholeDocument(text=text)],
+            )
+        )
 
     def apply(self, edits: list[types.TextEdit]) -> None:
         """The edits made at once, as LSP says: every range refers to the text before any of them."""
@@ -43,7 +49,7 @@ class Editor:
 
         text = self.text
         for edit in sorted(edits, key=lambda e: (e.range.start.line, e.range.start.character), reverse=True):
-            text = text[: at(edit.range.start)] + edit.new_text + text[at(edit.range.end):]
+            text = text[: at(edit.range.start)] + edit.new_text + text[at(edit.range.end) :]
         self.replace_all(text)
 
     def position(self, offset: int) -> types.Position:
@@ -53,8 +59,14 @@ class Editor:
     async def complete(self, after: str | None = None) -> list[types.CompletionItem]:
         """The completion items where the user is typing: the end of the document, or after the last `after`."""
         at = len(self.text) if after is None else self.text.rindex(after) + len(after)
-        result = await asyncio.wait_for(self.client.text_document_completion_async(types.CompletionParams(
-            text_document=types.TextDocumentIdentifier(uri=self.uri), position=self.position(at))), TIMEOUT)
+        result = await asyncio.wait_for(
+            self.client.text_document_completion_async(
+                types.CompletionParams(
+                    text_document=types.TextDocumentIdentifier(uri=self.uri), position=self.position(at)
+                )
+            ),
+            TIMEOUT,
+        )
         return result.items if isinstance(result, types.CompletionList) else list(result or [])
 
     def choose(self, items: list[types.CompletionItem], label: str) -> None:
@@ -66,9 +78,16 @@ class Editor:
             self.type(plain_text(item))
 
     async def quick_fix(self, diagnostic: types.Diagnostic) -> list[types.CodeAction]:
-        actions = await asyncio.wait_for(self.client.text_document_code_action_async(types.CodeActionParams(
-            text_document=types.TextDocumentIdentifier(uri=self.uri), range=diagnostic.range,
-            context=types.CodeActionContext(diagnostics=[diagnostic]))), TIMEOUT)
+        actions = await asyncio.wait_for(
+            self.client.text_document_code_action_async(
+                types.CodeActionParams(
+                    text_document=types.TextDocumentIdentifier(uri=self.uri),
+                    range=diagnostic.range,
+                    context=types.CodeActionContext(diagnostics=[diagnostic]),
+                )
+            ),
+            TIMEOUT,
+        )
         return [a for a in actions or [] if getattr(a, "kind", None) == types.CodeActionKind.QuickFix]
 
     def take(self, action: types.CodeAction) -> None:
@@ -77,8 +96,9 @@ class Editor:
     def save(self) -> None:
         """Write the text to disk and tell the server, which loads the definitions again."""
         self.path.write_text(self.text)
-        self.client.text_document_did_save(types.DidSaveTextDocumentParams(
-            text_document=types.TextDocumentIdentifier(uri=self.uri)))
+        self.client.text_document_did_save(
+            types.DidSaveTextDocumentParams(text_document=types.TextDocumentIdentifier(uri=self.uri))
+        )
 
 
 def plain_text(item: types.CompletionItem) -> str:

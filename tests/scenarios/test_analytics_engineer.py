@@ -6,20 +6,44 @@ import shutil
 
 import pytest
 import pytest_lsp
-from e2e_support import (DBT_EDGES, DBT_MODELS, TIMEOUT, copy_example, defs, lineage, loaded, plain, roles,
-                         server_config, start_session)
+from e2e_support import (
+    DBT_EDGES,
+    DBT_MODELS,
+    TIMEOUT,
+    copy_example,
+    defs,
+    lineage,
+    loaded,
+    plain,
+    roles,
+    server_config,
+    start_session,
+)
 from lsprotocol import types
 from pytest_lsp import LanguageClient
 from scenario_support import Editor, settled, write_applied_edits
 
-
-SCAFFOLDED = ("type: dagster_dbt.DbtProjectComponent\n\nattributes:\n"
-              "  project: '{{ context.project_root }}/dbt/jaffle_shop'\n")
+SCAFFOLDED = (
+    "type: dagster_dbt.DbtProjectComponent\n\nattributes:\n  project: '{{ context.project_root }}/dbt/jaffle_shop'\n"
+)
 NO_OWNERS = [
-    ("policy:require-owners", 0, 6, 0, 37, "8 assets have no owners (customers, orders, raw_customers, raw_orders, "
-     "raw_payments and 3 more); the project's policy requires at least one"),
-    ("policy:required-attributes", 2, 0, 2, 10,
-     "Missing attribute 'translation.owners', required by the project's policy for dagster_dbt.*"),
+    (
+        "policy:require-owners",
+        0,
+        6,
+        0,
+        37,
+        "8 assets have no owners (customers, orders, raw_customers, raw_orders, "
+        "raw_payments and 3 more); the project's policy requires at least one",
+    ),
+    (
+        "policy:required-attributes",
+        2,
+        0,
+        2,
+        10,
+        "Missing attribute 'translation.owners', required by the project's policy for dagster_dbt.*",
+    ),
 ]
 
 
@@ -43,9 +67,21 @@ async def test_analytics_engineer_onboards_dbt(client: LanguageClient, project):
 
     # 1. Scaffold the dbt component for the project's dbt folder (a relative path, as `dg` takes it).
     edits = write_applied_edits(client)
-    result = await asyncio.wait_for(client.workspace_execute_command_async(types.ExecuteCommandParams(
-        command="dagster.scaffold", arguments=[{"type": "dagster_dbt.DbtProjectComponent", "folder": folder.as_uri(),
-                                                "params": {"project_path": "dbt/jaffle_shop"}}])), TIMEOUT)
+    result = await asyncio.wait_for(
+        client.workspace_execute_command_async(
+            types.ExecuteCommandParams(
+                command="dagster.scaffold",
+                arguments=[
+                    {
+                        "type": "dagster_dbt.DbtProjectComponent",
+                        "folder": folder.as_uri(),
+                        "params": {"project_path": "dbt/jaffle_shop"},
+                    }
+                ],
+            )
+        ),
+        TIMEOUT,
+    )
     assert plain(result) == {"applied": True, "files": [str(folder / "defs.yaml")]}
     [(create, fill)] = [edit.document_changes for edit in edits]
     assert (create.uri, fill.edits[0].new_text) == (folder.joinpath("defs.yaml").as_uri(), SCAFFOLDED)
@@ -57,10 +93,18 @@ async def test_analytics_engineer_onboards_dbt(client: LanguageClient, project):
     view = await lineage(client, editor.path, document=0)
     assert (roles(view), sorted(view["edges"]), view["errors"]) == (
         {"produced": DBT_MODELS, "downstream": ["metrics/revenue", "research/churn_features", "research/ltv_forecast"]},
-        sorted(DBT_EDGES + [["customers", "research/churn_features"], ["customers", "research/ltv_forecast"],
-                            ["orders", "metrics/revenue"], ["orders", "research/churn_features"],
-                            ["orders", "research/ltv_forecast"]]),
-        [])
+        sorted(
+            DBT_EDGES
+            + [
+                ["customers", "research/churn_features"],
+                ["customers", "research/ltv_forecast"],
+                ["orders", "metrics/revenue"],
+                ["orders", "research/churn_features"],
+                ["orders", "research/ltv_forecast"],
+            ]
+        ),
+        [],
+    )
     # The project's policies want owners: in the YAML (keystroke path) and on the loaded assets.
     assert await settled(client, editor.uri, NO_OWNERS) == NO_OWNERS
 
@@ -68,12 +112,30 @@ async def test_analytics_engineer_onboards_dbt(client: LanguageClient, project):
     editor.type("/dbt/jaffle_shopp'", at="/dbt/jaffle_shop'")
     editor.save()
     broken = [
-        ("policy:required-attributes", 2, 0, 2, 10,
-         "Missing attribute 'translation.owners', required by the project's policy for dagster_dbt.*"),
-        ("load-error", 3, 11, 3, 56,
-         f"DagsterDbtProjectNotFoundError: project_dir {project}/dbt/jaffle_shopp does not exist."),
-        ("missing-file", 3, 12, 3, 55,
-         "'{{ context.project_root }}/dbt/jaffle_shopp' does not exist (dbt/jaffle_shopp)"),
+        (
+            "policy:required-attributes",
+            2,
+            0,
+            2,
+            10,
+            "Missing attribute 'translation.owners', required by the project's policy for dagster_dbt.*",
+        ),
+        (
+            "load-error",
+            3,
+            11,
+            3,
+            56,
+            f"DagsterDbtProjectNotFoundError: project_dir {project}/dbt/jaffle_shopp does not exist.",
+        ),
+        (
+            "missing-file",
+            3,
+            12,
+            3,
+            55,
+            "'{{ context.project_root }}/dbt/jaffle_shopp' does not exist (dbt/jaffle_shopp)",
+        ),
     ]
     assert await settled(client, editor.uri, broken) == broken
     editor.type("/dbt/jaffle_shop'", at="/dbt/jaffle_shopp'")
@@ -90,5 +152,7 @@ async def test_analytics_engineer_onboards_dbt(client: LanguageClient, project):
     research = Editor(client, defs(project, "research/ltv"))
     research.type("    - orders\n    - ", at="    - orders\n")
     offered = [i.label for i in await research.complete(after="    - ") if i.kind == types.CompletionItemKind.Reference]
-    assert offered == sorted(DBT_MODELS + ["metrics/revenue", "reports/weekly_research_digest",
-                                           "research/churn_features", "research/churn_model"])
+    assert offered == sorted(
+        DBT_MODELS
+        + ["metrics/revenue", "reports/weekly_research_digest", "research/churn_features", "research/churn_model"]
+    )

@@ -14,11 +14,19 @@ from pathlib import Path
 
 import pytest
 import pytest_lsp
-from e2e_support import (copy_example, defs, diagnostics_until, open_and_wait, server_config, start_session, summary,
-                         write_files)
+from e2e_support import (
+    copy_example,
+    defs,
+    diagnostics_until,
+    open_and_wait,
+    server_config,
+    start_session,
+    summary,
+    write_files,
+)
 from pytest_lsp import LanguageClient
 
-FIELD = '''
+FIELD = """
     cost_center: Annotated[
         str | None,
         dg.Resolver.default(description="Finance cost center billed for the job's compute, e.g. `CC-1234`."),
@@ -30,7 +38,7 @@ FIELD = '''
         if value is not None and not re.fullmatch(r"CC-[0-9]{4}", value):
             raise ValueError(f"cost_center {value!r} is not a cost center: write it as 'CC-' and four digits")
         return value
-'''
+"""
 POLICY = '''
 
 def description_policy(document: Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -40,8 +48,14 @@ def description_policy(document: Mapping[str, Any]) -> list[dict[str, Any]]:
         return [{"path": ["attributes", "asset_key"], "message": "research assets need a description for the catalog"}]
     return []
 '''
-VALIDATION = ("component-validation", 6, 2, 6, 13, "cost_center 'marketing' is not a cost center: write it as 'CC-' "
-              "and four digits (from acme_platform.ResearchJob)")
+VALIDATION = (
+    "component-validation",
+    6,
+    2,
+    6,
+    13,
+    "cost_center 'marketing' is not a cost center: write it as 'CC-' and four digits (from acme_platform.ResearchJob)",
+)
 PRICING = """\
 type: acme_platform.ResearchJob
 
@@ -59,8 +73,9 @@ def pip_install(python: Path, *packages: Path, first: bool = False) -> None:
     would otherwise try to uninstall; a reinstall replaces the temporary venv's own."""
     args = [sys.executable, "-m", "pip", "--python", str(python), "install", "--quiet", "--no-deps"]
     args += ["--ignore-installed"] if first else []
-    subprocess.run([*args, *(a for p in packages for a in ("-e", str(p)))], check=True, capture_output=True,
-                   timeout=300)
+    subprocess.run(
+        [*args, *(a for p in packages for a in ("-e", str(p)))], check=True, capture_output=True, timeout=300
+    )
 
 
 def run(python: Path, code: str) -> str:
@@ -79,9 +94,14 @@ def setup(tmp_path):
     write_files(defs(project, "research/pricing").parent, {"defs.yaml": PRICING, "pricing.py": ""})
     pip_install(python, platform, project, first=True)
     # The copies win over the shared .venv's editable installs of the same packages.
-    found = json.loads(run(python, "import importlib.metadata as m, json, acme_platform; print(json.dumps("
-                                   "[acme_platform.__file__, [e.value for e in m.entry_points("
-                                   "group='dagster_components_ls.policies')]]))"))
+    found = json.loads(
+        run(
+            python,
+            "import importlib.metadata as m, json, acme_platform; print(json.dumps("
+            "[acme_platform.__file__, [e.value for e in m.entry_points("
+            "group='dagster_components_ls.policies')]]))",
+        )
+    )
     assert found == [str(platform / "src" / "acme_platform" / "__init__.py"), ["acme_platform.policies:naming_policy"]]
     return python, platform, project
 
@@ -102,14 +122,25 @@ async def test_platform_engineer_ships_a_field_and_a_policy(client: LanguageClie
 
     # 1. A researcher's document already uses a field the platform does not have yet.
     assert summary(await open_and_wait(client, path)) == [
-        ("unknown-attribute", 6, 2, 6, 13, "Unknown attribute 'cost_center' for acme_platform.ResearchJob. Allowed: "
-         "asset_key, compute_size, deps, description, notebook, observability, owner, script, tags")]
+        (
+            "unknown-attribute",
+            6,
+            2,
+            6,
+            13,
+            "Unknown attribute 'cost_center' for acme_platform.ResearchJob. Allowed: "
+            "asset_key, compute_size, deps, description, notebook, observability, owner, script, tags",
+        )
+    ]
 
     # 2. Edit in place: the field and its validator, saved in the platform package's source. The open
     # document follows (the registry is rebuilt when the editable source changes), no restart.
     module = platform / "src" / "acme_platform" / "components" / "research_job.py"
-    module.write_text(module.read_text().replace('\n    @field_validator("asset_key")',
-                                                 FIELD + '\n    @field_validator("asset_key")', 1))
+    module.write_text(
+        module.read_text().replace(
+            '\n    @field_validator("asset_key")', FIELD + '\n    @field_validator("asset_key")', 1
+        )
+    )
     validated = [VALIDATION]
     assert await diagnostics_until(client, uri, validated) == validated
 
@@ -117,23 +148,43 @@ async def test_platform_engineer_ships_a_field_and_a_policy(client: LanguageClie
     policies = platform / "src" / "acme_platform" / "policies.py"
     policies.write_text(policies.read_text() + POLICY)
     config = platform / "pyproject.toml"
-    config.write_text(config.read_text().replace(
-        'acme-naming = "acme_platform.policies:naming_policy"\n',
-        'acme-naming = "acme_platform.policies:naming_policy"\n'
-        'acme-descriptions = "acme_platform.policies:description_policy"\n'))
+    config.write_text(
+        config.read_text().replace(
+            'acme-naming = "acme_platform.policies:naming_policy"\n',
+            'acme-naming = "acme_platform.policies:naming_policy"\n'
+            'acme-descriptions = "acme_platform.policies:description_policy"\n',
+        )
+    )
     pip_install(python, platform)
-    both = [("policy:acme-descriptions", 3, 13, 3, 29, "research assets need a description for the catalog (from "
-             "acme-platform)"), VALIDATION]
+    both = [
+        (
+            "policy:acme-descriptions",
+            3,
+            13,
+            3,
+            29,
+            "research assets need a description for the catalog (from acme-platform)",
+        ),
+        VALIDATION,
+    ]
     assert await diagnostics_until(client, uri, both) == both
 
     # 4. CI: `check` in GitHub's format, with the project's interpreter, fails on both, with the same ranges.
-    check = subprocess.run([sys.executable, "-m", "dagster_components_ls", "check", ".", "--format", "github",
-                            "--python", str(python)], cwd=project, capture_output=True, text=True, timeout=300)
+    check = subprocess.run(
+        [sys.executable, "-m", "dagster_components_ls", "check", ".", "--format", "github", "--python", str(python)],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     where = "file=src/acme_analytics/defs/research/pricing/defs.yaml"
-    assert (check.returncode, check.stdout.splitlines()) == (1, [
-        f"::error {where},line=4,col=14,endLine=4,endColumn=30,title=dagster policy%3Aacme-descriptions::"
-        "[policy:acme-descriptions] research assets need a description for the catalog (from acme-platform)",
-        f"::error {where},line=7,col=3,endLine=7,endColumn=14,title=dagster component-validation::"
-        "[component-validation] cost_center 'marketing' is not a cost center: write it as 'CC-' and four digits "
-        "(from acme_platform.ResearchJob)",
-    ])
+    assert (check.returncode, check.stdout.splitlines()) == (
+        1,
+        [
+            f"::error {where},line=4,col=14,endLine=4,endColumn=30,title=dagster policy%3Aacme-descriptions::"
+            "[policy:acme-descriptions] research assets need a description for the catalog (from acme-platform)",
+            f"::error {where},line=7,col=3,endLine=7,endColumn=14,title=dagster component-validation::"
+            "[component-validation] cost_center 'marketing' is not a cost center: write it as 'CC-' and four digits "
+            "(from acme_platform.ResearchJob)",
+        ],
+    )

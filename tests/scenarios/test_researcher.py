@@ -5,8 +5,19 @@ import asyncio
 
 import pytest
 import pytest_lsp
-from e2e_support import (DBT_MODELS, TIMEOUT, copy_example, defs, lineage, loaded, plain, prepare_dbt_state, roles,
-                         server_config, start_session)
+from e2e_support import (
+    DBT_MODELS,
+    TIMEOUT,
+    copy_example,
+    defs,
+    lineage,
+    loaded,
+    plain,
+    prepare_dbt_state,
+    roles,
+    server_config,
+    start_session,
+)
 from lsprotocol import types
 from pytest_lsp import LanguageClient
 from scenario_support import Editor, settled, write_applied_edits
@@ -32,9 +43,15 @@ SCAFFOLDED = [
 ]
 REFUSED = [
     ("load-error", 2, 0, 2, 10, "ValidationError: 2 validation errors for ResearchJob"),
-    ("component-validation", 3, 2, 3, 11,
-     "asset_key 'raw/retention' uses the namespace 'raw', which is reserved for ingestion and dbt (marts, raw, "
-     "staging); use your team's namespace, e.g. 'research/...' (from acme_platform.ResearchJob)"),
+    (
+        "component-validation",
+        3,
+        2,
+        3,
+        11,
+        "asset_key 'raw/retention' uses the namespace 'raw', which is reserved for ingestion and dbt (marts, raw, "
+        "staging); use your team's namespace, e.g. 'research/...' (from acme_platform.ResearchJob)",
+    ),
     ("invalid-value", 6, 16, 6, 22, "attributes.compute_size: 'xlarge' is not one of ['small', 'medium', 'large']"),
 ]
 
@@ -48,33 +65,52 @@ async def test_researcher_scaffolds_fills_in_fixes_and_sees_lineage(client: Lang
     folder = defs(project, "research/retention").parent
 
     # 1. Which components may I use? The platform's ResearchJob: its docs and its whitelisted sizes.
-    components = plain(await asyncio.wait_for(client.protocol.send_request_async(
-        "dagster/components", {"uri": defs(project, "research/churn").as_uri()}), TIMEOUT))
+    components = plain(
+        await asyncio.wait_for(
+            client.protocol.send_request_async("dagster/components", {"uri": defs(project, "research/churn").as_uri()}),
+            TIMEOUT,
+        )
+    )
     assert [c["key"] for c in components if not c["key"].startswith("dagster")] == [
-        "acme_analytics.components.metric.Metric", "acme_analytics.defs.reports.weekly_report.WeeklyReport",
-        "acme_platform.ResearchJob"]
+        "acme_analytics.components.metric.Metric",
+        "acme_analytics.defs.reports.weekly_report.WeeklyReport",
+        "acme_platform.ResearchJob",
+    ]
     job = next(c for c in components if c["key"] == "acme_platform.ResearchJob")
     assert (job["summary"], job["package"], job["version"], job["aliases"]) == (
         "Runs a researcher's notebook or script on the shared cluster and materializes one asset.",
-        "acme-platform", "0.1.0", ["acme_platform.components.research_job.ResearchJob"])
+        "acme-platform",
+        "0.1.0",
+        ["acme_platform.components.research_job.ResearchJob"],
+    )
     assert job["description"].split("\n\n")[1:3] == [
         "The platform team's governed way to put research code into production. Give the asset key\nit produces, "
         "who owns it, and **either** a `notebook` **or** a `script` (a path relative to\nthe folder of this "
         "`defs.yaml`). List the upstream assets it reads in `deps`, for example\nthe dbt models `customers` or "
         "`orders`.",
-        "Platform rules enforced on load:"]
+        "Platform rules enforced on load:",
+    ]
     assert (job["schema"]["properties"]["compute_size"]["anyOf"][0], job["schema"]["$defs"]["ComputeSize"]["enum"]) == (
-        {"$ref": "#/$defs/ComputeSize"}, ["small", "medium", "large"])
+        {"$ref": "#/$defs/ComputeSize"},
+        ["small", "medium", "large"],
+    )
 
     # 2. Scaffold one into a new folder; the editor creates the file, the researcher adds a script and opens it.
     edits = write_applied_edits(client)
-    result = await asyncio.wait_for(client.workspace_execute_command_async(types.ExecuteCommandParams(
-        command="dagster.scaffold", arguments=[{"type": "acme_platform.ResearchJob", "folder": folder.as_uri()}])),
-        TIMEOUT)
+    result = await asyncio.wait_for(
+        client.workspace_execute_command_async(
+            types.ExecuteCommandParams(
+                command="dagster.scaffold", arguments=[{"type": "acme_platform.ResearchJob", "folder": folder.as_uri()}]
+            )
+        ),
+        TIMEOUT,
+    )
     assert plain(result) == {"applied": True, "files": [str(folder / "defs.yaml")]}
     [(create, fill)] = [edit.document_changes for edit in edits]
-    assert (create.uri, fill.edits[0].new_text) == ((folder / "defs.yaml").as_uri(),
-                                                     "type: acme_platform.ResearchJob\n\nattributes: {}\n")
+    assert (create.uri, fill.edits[0].new_text) == (
+        (folder / "defs.yaml").as_uri(),
+        "type: acme_platform.ResearchJob\n\nattributes: {}\n",
+    )
     (folder / "features.py").write_text("")
     editor = Editor(client, folder / "defs.yaml")
     await loaded(client)
@@ -84,14 +120,31 @@ async def test_researcher_scaffolds_fills_in_fixes_and_sees_lineage(client: Lang
     # researcher insists on (a namespace of their own choosing, a bigger machine than the whitelist's).
     editor.type("attributes:\n  ", at="attributes: {}\n")
     keys = await editor.complete()
-    assert labels(keys) == ["asset_key", "owner", "notebook", "script", "compute_size", "observability", "deps",
-                            "description", "tags"]
+    assert labels(keys) == [
+        "asset_key",
+        "owner",
+        "notebook",
+        "script",
+        "compute_size",
+        "observability",
+        "deps",
+        "description",
+        "tags",
+    ]
     editor.choose(keys, "asset_key")
     assert labels(await editor.complete()) == ["research/churn_model"]
     editor.type("raw/retention\n  ")
     keys = await editor.complete()
-    assert labels(keys) == ["owner", "notebook", "script", "compute_size", "observability", "deps", "description",
-                            "tags"]
+    assert labels(keys) == [
+        "owner",
+        "notebook",
+        "script",
+        "compute_size",
+        "observability",
+        "deps",
+        "description",
+        "tags",
+    ]
     editor.choose(keys, "owner")
     owners = await editor.complete()
     assert labels(owners) == ["team:research", "ada@acme.example"]
@@ -109,14 +162,23 @@ async def test_researcher_scaffolds_fills_in_fixes_and_sees_lineage(client: Lang
     assert labels(keys) == ["notebook", "observability", "deps", "description", "tags"]
     editor.choose(keys, "deps")
     deps = await editor.complete()
-    assert labels(deps) == sorted(DBT_MODELS + ["metrics/revenue", "reports/weekly_research_digest",
-                                                "research/churn_features", "research/churn_model",
-                                                "research/ltv_forecast"])
+    assert labels(deps) == sorted(
+        DBT_MODELS
+        + [
+            "metrics/revenue",
+            "reports/weekly_research_digest",
+            "research/churn_features",
+            "research/churn_model",
+            "research/ltv_forecast",
+        ]
+    )
     editor.choose(deps, "orders")
     editor.type("\n")
-    assert editor.text == ("type: acme_platform.ResearchJob\n\nattributes:\n  asset_key: raw/retention\n"
-                           "  owner: team:research\n  script: features.py\n  compute_size: xlarge\n  deps:\n"
-                           "    - orders\n")
+    assert editor.text == (
+        "type: acme_platform.ResearchJob\n\nattributes:\n  asset_key: raw/retention\n"
+        "  owner: team:research\n  script: features.py\n  compute_size: xlarge\n  deps:\n"
+        "    - orders\n"
+    )
     editor.save()
 
     # 4. The whitelist and the naming rule say no, in the editor and in the load.
@@ -136,25 +198,46 @@ async def test_researcher_scaffolds_fills_in_fixes_and_sees_lineage(client: Lang
 
     # 5. Quick fixes: the whitelist offers each allowed size, the naming rule the key it would accept.
     fixes = await editor.quick_fix(compute_size)
-    assert [f.title for f in fixes] == ["Change to 'large'", "Change to 'small'", "Change to 'medium'",
-                                        "Ignore invalid-value on this line"]
+    assert [f.title for f in fixes] == [
+        "Change to 'large'",
+        "Change to 'small'",
+        "Change to 'medium'",
+        "Ignore invalid-value on this line",
+    ]
     editor.take(fixes[0])
     fixes = await editor.quick_fix(naming)
     assert [f.title for f in fixes] == ["Change to 'research/retention'", "Ignore component-validation on this line"]
     editor.take(fixes[0])
-    assert editor.text == ("type: acme_platform.ResearchJob\n\nattributes:\n  asset_key: research/retention\n"
-                           "  owner: team:research\n  script: features.py\n  compute_size: large\n  deps:\n"
-                           "    - orders\n")
+    assert editor.text == (
+        "type: acme_platform.ResearchJob\n\nattributes:\n  asset_key: research/retention\n"
+        "  owner: team:research\n  script: features.py\n  compute_size: large\n  deps:\n"
+        "    - orders\n"
+    )
     editor.save()
     assert await settled(client, editor.uri, []) == []
 
     # 6. Its lineage: the new asset, downstream of the dbt model it reads.
     view = await lineage(client, editor.path, document=0)
     assert (roles(view), view["edges"], view["errors"], view["stale"]) == (
-        {"produced": ["research/retention"], "upstream": ["orders"]}, [["orders", "research/retention"]], [], False)
+        {"produced": ["research/retention"], "upstream": ["orders"]},
+        [["orders", "research/retention"]],
+        [],
+        False,
+    )
     assert view["assets"][0] == {
-        "key": "research/retention", "role": "produced", "document": 0, "group": "research", "kinds": ["python"],
-        "owners": ["team:research"], "tags": {"compute_size": "large", "area": "research"}, "deps": ["orders"],
-        "checks": [], "description": None, "automation_condition": None,
-        "location": {"uri": editor.uri, "range": {"start": {"line": 0, "character": 0},
-                                                  "end": {"line": 0, "character": 31}}}}
+        "key": "research/retention",
+        "role": "produced",
+        "document": 0,
+        "group": "research",
+        "kinds": ["python"],
+        "owners": ["team:research"],
+        "tags": {"compute_size": "large", "area": "research"},
+        "deps": ["orders"],
+        "checks": [],
+        "description": None,
+        "automation_condition": None,
+        "location": {
+            "uri": editor.uri,
+            "range": {"start": {"line": 0, "character": 0}, "end": {"line": 0, "character": 31}},
+        },
+    }

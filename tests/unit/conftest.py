@@ -30,23 +30,31 @@ def bounded():
     signal.signal(signal.SIGALRM, previous)
 
 
-SLING_REASON = ("The `sling` field is deprecated, use `connections` instead. This field will be removed in a future "
-                "release.")
+SLING_REASON = (
+    "The `sling` field is deprecated, use `connections` instead. This field will be removed in a future release."
+)
 # The worker's marks (worker/registry.py `_with_deprecations`) as they appear on dagster-sling's real schema,
 # plus a nested pydantic `Field(deprecated=True)`, which pydantic writes without a reason.
 DEPRECATING_SCHEMA = {
     "$defs": {
         "SlingResource": {"type": "object", "properties": {"connections": {"type": "array"}}},
-        "Replication": {"type": "object", "additionalProperties": False,
-                        "properties": {"path": {"type": "string"}, "old_path": {"type": "string", "deprecated": True}}},
+        "Replication": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {"path": {"type": "string"}, "old_path": {"type": "string", "deprecated": True}},
+        },
     },
     "type": "object",
     "additionalProperties": False,
     "properties": {
         "connections": {"type": "object", "description": "Connections by name."},
         "replications": {"type": "array", "items": {"$ref": "#/$defs/Replication"}},
-        "sling": {"anyOf": [{"$ref": "#/$defs/SlingResource"}, {"type": "null"}], "default": None,
-                  "deprecated": True, "deprecationMessage": SLING_REASON},
+        "sling": {
+            "anyOf": [{"$ref": "#/$defs/SlingResource"}, {"type": "null"}],
+            "default": None,
+            "deprecated": True,
+            "deprecationMessage": SLING_REASON,
+        },
     },
 }
 
@@ -55,7 +63,18 @@ DEPRECATING_SCHEMA = {
 def deprecating_registry(registry) -> Registry:
     """The snapshot plus `acme.Sling`, whose schema carries deprecation marks."""
     snapshot = registry.to_snapshot()
-    snapshot["types"] = [*snapshot["types"], {
-        "key": "acme.Sling", "aliases": [], "summary": None, "description": None, "schema": DEPRECATING_SCHEMA,
-        "scaffold_params_schema": None, "source": None, "package": None, "version": None}]
+    snapshot["types"] = [
+        *snapshot["types"],
+        {
+            "key": "acme.Sling",
+            "aliases": [],
+            "summary": None,
+            "description": None,
+            "schema": DEPRECATING_SCHEMA,
+            "scaffold_params_schema": None,
+            "source": None,
+            "package": None,
+            "version": None,
+        },
+    ]
     return Registry.from_snapshot(snapshot)

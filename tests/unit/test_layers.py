@@ -135,8 +135,12 @@ def _worker_apart(module: str, imported: str) -> str | None:
     inside = module.startswith(worker + ".")
     if inside and target is not None and not target.startswith(worker + "."):
         return "worker/ runs in the project's interpreter and imports nothing from the package"
-    if not inside and target is not None and (target == worker or target.startswith(worker + ".")) \
-            and target != f"{worker}.protocol":
+    if (
+        not inside
+        and target is not None
+        and (target == worker or target.startswith(worker + "."))
+        and target != f"{worker}.protocol"
+    ):
         return "from outside worker/, only worker.protocol may be imported"
     return None
 

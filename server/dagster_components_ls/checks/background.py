@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any, Callable, Optional, Union
 
+from ..model.context import CheckContext
+from ..model.documents import ParsedFile
+from ..model.problems import Problem
+from ..project.registry import cached_call
+from ..project.worker_client import WorkerError, WorkerProcess
+from ..worker import protocol
 from . import validation
 from .policies import platform
-from ..model.context import CheckContext
-from ..model.problems import Problem
-from ..model.documents import ParsedFile
-from ..project.registry import cached_call
-from ..worker import protocol
-from ..project.worker_client import WorkerError, WorkerProcess
 
 CALL_TIMEOUT_SECONDS = 60.0
 
@@ -35,8 +35,9 @@ class BackgroundCheck:
 
 
 def _policy_problems(parsed: ParsedFile, answer: dict[str, Any]) -> list[Problem]:
-    return (platform.entry_point_problems(parsed, answer.get("results") or [])
-            + platform.policy_error_problems(parsed, answer.get("errors") or []))
+    return platform.entry_point_problems(parsed, answer.get("results") or []) + platform.policy_error_problems(
+        parsed, answer.get("errors") or []
+    )
 
 
 def _validation_request(parsed: ParsedFile, ctx: CheckContext, assets: Optional[Assets] = None) -> dict[str, Any]:
@@ -68,8 +69,14 @@ Answers = dict[str, Union[dict[str, Any], Failed]]
 """Worker method -> one file's answer (or its failed call); a check with nothing to ask is absent."""
 
 
-def ask_worker(worker: WorkerProcess, stamp: str, parsed: ParsedFile, ctx: CheckContext,
-               checks: list[BackgroundCheck] = BACKGROUND_CHECKS, assets: Optional[Assets] = None) -> Answers:
+def ask_worker(
+    worker: WorkerProcess,
+    stamp: str,
+    parsed: ParsedFile,
+    ctx: CheckContext,
+    checks: list[BackgroundCheck] = BACKGROUND_CHECKS,
+    assets: Optional[Assets] = None,
+) -> Answers:
     """The background checks' answers for one file (blocking: run it in a thread), cached under the
     registry's fingerprint `stamp`. `assets` (after a load) reach the platform policies that ask for
     them. `pipeline.worker_problems` turns the answers into problems."""
@@ -79,8 +86,9 @@ def ask_worker(worker: WorkerProcess, stamp: str, parsed: ParsedFile, ctx: Check
         if not request.get("documents"):
             continue
         try:
-            answers[check.method] = cached_call(worker, stamp, check.method, request, CALL_TIMEOUT_SECONDS,
-                                                check.cacheable)
+            answers[check.method] = cached_call(
+                worker, stamp, check.method, request, CALL_TIMEOUT_SECONDS, check.cacheable
+            )
         except WorkerError as exc:
             answers[check.method] = Failed(exc.message)
     return answers

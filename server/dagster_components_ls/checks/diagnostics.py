@@ -18,7 +18,6 @@ from ..model.vocabulary import CONTEXT_BEFORE_1_13, DEPRECATED_FILE_NAMES, ENVEL
 from .policies.config import PolicyConfig
 from .policies.document_rules import policy_problems
 
-
 Rule = Callable[[YamlDocument, CheckContext], Iterator[Problem]]
 
 
@@ -61,12 +60,19 @@ def check_shape(doc: YamlDocument, ctx: CheckContext) -> Iterator[Problem]:
         return
     if doc.root is None:
         span = doc.first_line()
-        yield Problem(span, "missing-attribute", "Empty document: a component document needs at least `type:`",
-                      data={"key": "type", "path": []})
+        yield Problem(
+            span,
+            "missing-attribute",
+            "Empty document: a component document needs at least `type:`",
+            data={"key": "type", "path": []},
+        )
     elif doc.root.kind != MAP:
         kind = "a list" if doc.root.kind == "seq" else "a single value"
-        yield Problem(doc.first_line(), "invalid-value",
-                      f"A component document must be a mapping with `type:` and `attributes:`, not {kind}")
+        yield Problem(
+            doc.first_line(),
+            "invalid-value",
+            f"A component document must be a mapping with `type:` and `attributes:`, not {kind}",
+        )
 
 
 def check_envelope(doc: YamlDocument, ctx: CheckContext) -> Iterator[Problem]:
@@ -79,12 +85,19 @@ def check_envelope(doc: YamlDocument, ctx: CheckContext) -> Iterator[Problem]:
         if key.text not in allowed:
             best = suggest(str(key.text), allowed)
             hint = f". Did you mean '{best}'?" if best else f". Allowed: {', '.join(allowed)}"
-            yield Problem(key.span, "unknown-attribute", f"Unknown top-level key '{key.text}'{hint}",
-                          data={"path": [], "key": key.text, "suggestion": best})
+            yield Problem(
+                key.span,
+                "unknown-attribute",
+                f"Unknown top-level key '{key.text}'{hint}",
+                data={"path": [], "key": key.text, "suggestion": best},
+            )
     if root.get("type") is None:
-        yield Problem(_first_key_span(doc), "missing-attribute",
-                      "Missing `type:`: every component document names its component type",
-                      data={"key": "type", "path": []})
+        yield Problem(
+            _first_key_span(doc),
+            "missing-attribute",
+            "Missing `type:`: every component document names its component type",
+            data={"key": "type", "path": []},
+        )
     # The envelope's own value shapes (requirements, template_vars_module); other rules own the rest.
     value = {k: v for k, v in doc.value.items() if k in ("requirements", "template_vars_module")}
     for error in schemas.validate(envelope, value) if envelope else ():
@@ -98,7 +111,11 @@ def check_type(doc: YamlDocument, ctx: CheckContext) -> Iterator[Problem]:
     if node is None or ctx.registry is None:
         return
     if node.kind != SCALAR or not isinstance(doc.value.get("type"), str) or not doc.value["type"].strip():
-        yield Problem(node.span, "invalid-value", "`type:` must be a component type name such as `dagster_dbt.DbtProjectComponent`")
+        yield Problem(
+            node.span,
+            "invalid-value",
+            "`type:` must be a component type name such as `dagster_dbt.DbtProjectComponent`",
+        )
         return
     typename = doc.value["type"].strip()
     if resolve_type(typename, ctx) is not None or ctx.registry.approximate:
@@ -118,9 +135,12 @@ def check_attributes(doc: YamlDocument, ctx: CheckContext) -> Iterator[Problem]:
         if required:
             anchor = root.key_node("attributes") or root.key_node("type")
             names = ", ".join(f"'{r}'" for r in required)
-            yield Problem(anchor.span if anchor is not None else root.span, "missing-attribute",
-                          f"{component.key} requires attributes: {names}",
-                          data={"key": required[0], "keys": required, "path": ["attributes"]})
+            yield Problem(
+                anchor.span if anchor is not None else root.span,
+                "missing-attribute",
+                f"{component.key} requires attributes: {names}",
+                data={"key": required[0], "keys": required, "path": ["attributes"]},
+            )
         return
     for error in schemas.validate(schema, attributes):
         yield from _schema_problem(doc, ("attributes",), error, owner=component.key)
@@ -143,8 +163,13 @@ def _deprecated_keys(root: dict[str, Any], node: Node, here: list[dict[str, Any]
         below = schemas.step(root, here, key.text)
         reason = schemas.deprecation(root, below)
         if reason is not None:
-            yield Problem(key.span, "deprecated", deprecated_field_message(key.text, reason), severity=WARNING,
-                          data={"path": list(path), "key": key.text, "reason": reason})
+            yield Problem(
+                key.span,
+                "deprecated",
+                deprecated_field_message(key.text, reason),
+                severity=WARNING,
+                data={"path": list(path), "key": key.text, "reason": reason},
+            )
         if below:
             yield from _deprecated_keys(root, value, below, (*path, key.text))
     for i, item in enumerate(node.items):
@@ -196,18 +221,28 @@ def check_templates(doc: YamlDocument, ctx: CheckContext) -> Iterator[Problem]:
                 continue  # Dagster before 1.13: each `context.X` is reported with the name it had then
             if name in scope.deprecated:
                 for span in spans:
-                    yield Problem(span, "deprecated", f"`{name}` is deprecated in templates: {scope.deprecated[name]}",
-                                  severity=WARNING, data={"name": name, "replacement": scope.deprecated[name]})
+                    yield Problem(
+                        span,
+                        "deprecated",
+                        f"`{name}` is deprecated in templates: {scope.deprecated[name]}",
+                        severity=WARNING,
+                        data={"name": name, "replacement": scope.deprecated[name]},
+                    )
             elif name not in allowed and scope.complete and not own:
                 best = suggest(name, sorted(allowed - JINJA_GLOBALS))
                 hint = f". Did you mean '{best}'?" if best else ""
                 for span in spans:
-                    yield Problem(span, "unknown-template-variable", f"Unknown template variable '{name}'{hint}",
-                                  data={"name": name, "suggestion": best})
+                    yield Problem(
+                        span,
+                        "unknown-template-variable",
+                        f"Unknown template variable '{name}'{hint}",
+                        data={"name": name, "suggestion": best},
+                    )
 
 
-def _unknown_attributes(doc: YamlDocument, node: Node, text: str, scope: TemplateScope,
-                        allowed: frozenset[str]) -> Iterator[Problem]:
+def _unknown_attributes(
+    doc: YamlDocument, node: Node, text: str, scope: TemplateScope, allowed: frozenset[str]
+) -> Iterator[Problem]:
     """`{{ context.projct_root }}`: an attribute that a Dagster scope object does not let templates
     read (Dagster renders nothing, or raises, at load). On a Dagster without `context`, `context.X`
     is named by what X was then (`{{ project_root }}`)."""
@@ -217,10 +252,13 @@ def _unknown_attributes(doc: YamlDocument, node: Node, text: str, scope: Templat
                 continue  # an unknown type's own scope might name it
             old = CONTEXT_BEFORE_1_13[attribute]
             for offset, length in templates.attribute_spans(text, owner, attribute):
-                yield Problem(_inner_span(doc, node, offset, length), "unknown-template-variable",
-                              f"Unknown template variable 'context': this Dagster has no `context` in templates. "
-                              f"Did you mean '{old}'?",
-                              data={"name": f"{owner}.{attribute}", "suggestion": old})
+                yield Problem(
+                    _inner_span(doc, node, offset, length),
+                    "unknown-template-variable",
+                    f"Unknown template variable 'context': this Dagster has no `context` in templates. "
+                    f"Did you mean '{old}'?",
+                    data={"name": f"{owner}.{attribute}", "suggestion": old},
+                )
             continue
         members = scope.members.get(owner)
         if members is None or attribute in members or owner not in scope.globals or owner not in allowed:
@@ -229,8 +267,12 @@ def _unknown_attributes(doc: YamlDocument, node: Node, text: str, scope: Templat
         hint = f". Did you mean '{best}'?" if best else f". It has: {', '.join(sorted(members))}"
         for offset, length in templates.attribute_spans(text, owner, attribute):
             span = _inner_span(doc, node, offset + length - len(attribute), len(attribute))
-            yield Problem(span, "unknown-template-variable", f"Unknown attribute '{attribute}' of `{owner}` in templates{hint}",
-                          data={"name": attribute, "suggestion": best})
+            yield Problem(
+                span,
+                "unknown-template-variable",
+                f"Unknown attribute '{attribute}' of `{owner}` in templates{hint}",
+                data={"name": attribute, "suggestion": best},
+            )
 
 
 def _before_context(text: str, allowed: frozenset[str]) -> bool:
@@ -251,9 +293,13 @@ def check_env_requirements(doc: YamlDocument, ctx: CheckContext) -> Iterator[Pro
     for _, node in _string_scalars(root):
         for ref in templates.env_references(node.text or ""):
             if ref.name not in declared_names:
-                yield Problem(_inner_span(doc, node, ref.offset, ref.length), "undeclared-env-var",
-                              f"Environment variable '{ref.name}' is used but not declared in `requirements.env`",
-                              severity=WARNING, data={"name": ref.name})
+                yield Problem(
+                    _inner_span(doc, node, ref.offset, ref.length),
+                    "undeclared-env-var",
+                    f"Environment variable '{ref.name}' is used but not declared in `requirements.env`",
+                    severity=WARNING,
+                    data={"name": ref.name},
+                )
 
 
 def check_missing_files(doc: YamlDocument, ctx: CheckContext) -> Iterator[Problem]:
@@ -274,10 +320,16 @@ def check_missing_files(doc: YamlDocument, ctx: CheckContext) -> Iterator[Proble
         else:
             message = f"'{value.text}' does not exist ({shown})"
         # Outside a dg project nothing is loaded (a lone file, a copy out of its repository): a warning.
-        read_at_load = bool(ctx.project_root) and key in _LOAD_NEEDS.get(component.key if component else "",
-                                                                         _ANY_TYPE_LOAD_NEEDS)
-        yield Problem(unquoted_span(doc, value), "missing-file", message, severity=ERROR if read_at_load else WARNING,
-                      data={"key": key, "path": str(candidates[0])})
+        read_at_load = bool(ctx.project_root) and key in _LOAD_NEEDS.get(
+            component.key if component else "", _ANY_TYPE_LOAD_NEEDS
+        )
+        yield Problem(
+            unquoted_span(doc, value),
+            "missing-file",
+            message,
+            severity=ERROR if read_at_load else WARNING,
+            data={"key": key, "path": str(candidates[0])},
+        )
 
 
 # Paths Dagster reads while it loads the definitions: without them the load fails, so a missing one
@@ -311,8 +363,13 @@ def check_file_name(parsed: ParsedFile, ctx: CheckContext) -> Iterator[Problem]:
         return
     first_line = parsed.text.split("\n", 1)[0]
     span = Span(0, len(first_line))
-    yield Problem(span, "deprecated", f"`{ctx.file_name}` is deprecated: rename the file to `{replacement}`",
-                  severity=WARNING, data={"rename_to": replacement})
+    yield Problem(
+        span,
+        "deprecated",
+        f"`{ctx.file_name}` is deprecated: rename the file to `{replacement}`",
+        severity=WARNING,
+        data={"rename_to": replacement},
+    )
 
 
 FILE_RULES: list[Callable[[ParsedFile, CheckContext], Iterator[Problem]]] = [check_file_name]
@@ -338,34 +395,53 @@ def _unknown_type(typename: str, span: Span, ctx: CheckContext) -> Problem:
     assert ctx.registry is not None
     absolute = resolve_typename(typename, ctx)
     if absolute is None:
-        return Problem(span, "unknown-type",
-                       f"Relative type '{typename}' can only be resolved inside a dg project's defs folder",
-                       data={"typename": typename})
+        return Problem(
+            span,
+            "unknown-type",
+            f"Relative type '{typename}' can only be resolved inside a dg project's defs folder",
+            data={"typename": typename},
+        )
     failure = _import_failure(absolute, ctx.registry.module_errors)
     if failure is not None and not _module_is_missing(*failure):
         module, error = failure
         fix = import_fix(error, module)
-        return Problem(span, "type-import-error", f"Component type '{typename}' could not be loaded: importing "
-                       f"'{module}' failed: {error}" + (f" ({fix})" if fix else ""),
-                       data={"typename": typename, "module": module, "error": error, "fix": fix})
+        return Problem(
+            span,
+            "type-import-error",
+            f"Component type '{typename}' could not be loaded: importing "
+            f"'{module}' failed: {error}" + (f" ({fix})" if fix else ""),
+            data={"typename": typename, "module": module, "error": error, "fix": fix},
+        )
     suggestions = rank_typenames(absolute, ctx.registry.all_typenames())
     best = suggestions[0] if suggestions else None
     hint = f". Did you mean '{best}'?" if best else ""
-    return Problem(span, "unknown-type", f"Unknown component type '{typename}'{hint}",
-                   data={"typename": typename, "suggestion": best, "suggestions": suggestions})
+    return Problem(
+        span,
+        "unknown-type",
+        f"Unknown component type '{typename}'{hint}",
+        data={"typename": typename, "suggestion": best, "suggestions": suggestions},
+    )
 
 
 # Why a module that exists fails to import, and what fixes it: (pattern over the error, the fix).
 _IMPORT_FIXES = (
-    (re.compile(r"No module named '(?P<name>[\w.]+)'"),
-     "install the package that provides '{name}' in the project's environment"),
-    (re.compile(r"Could not locate or download sling binary"),
-     "sling downloads its binary when imported: install the sling-linux-amd64 (or sling-mac-arm64) wheel "
-     "and set SLING_BINARY to the binary it ships"),
-    (re.compile(r"dbt executable .*does not exist|No such file or directory: 'dbt'"),
-     "install dbt-core beside the project's interpreter, so that its bin/ holds `dbt`"),
-    (re.compile(r"did not finish within"), "it hangs when imported: run `python -c 'import {module}'` with the "
-     "project's interpreter to see where"),
+    (
+        re.compile(r"No module named '(?P<name>[\w.]+)'"),
+        "install the package that provides '{name}' in the project's environment",
+    ),
+    (
+        re.compile(r"Could not locate or download sling binary"),
+        "sling downloads its binary when imported: install the sling-linux-amd64 (or sling-mac-arm64) wheel "
+        "and set SLING_BINARY to the binary it ships",
+    ),
+    (
+        re.compile(r"dbt executable .*does not exist|No such file or directory: 'dbt'"),
+        "install dbt-core beside the project's interpreter, so that its bin/ holds `dbt`",
+    ),
+    (
+        re.compile(r"did not finish within"),
+        "it hangs when imported: run `python -c 'import {module}'` with the project's interpreter to see where",
+    ),
 )
 
 
@@ -402,19 +478,28 @@ def _schema_problem(doc: YamlDocument, prefix: KeyPath, error: schemas.SchemaErr
     if error.kind == schemas.UNKNOWN:
         key_node, _ = doc.node_at_path(path + (error.key or "",))
         best = suggest(error.key or "", error.allowed)
-        hint = f". Did you mean '{best}'?" if best else (f". Allowed: {', '.join(error.allowed)}" if error.allowed else "")
+        hint = (
+            f". Did you mean '{best}'?" if best else (f". Allowed: {', '.join(error.allowed)}" if error.allowed else "")
+        )
         subject = f"for {owner}" if path == ("attributes",) else f"in {where}"
-        yield Problem(key_node.span if key_node else doc.first_line(), "unknown-attribute",
-                      f"Unknown attribute '{error.key}' {subject}{hint}{_judged_as(error)}",
-                      data={"path": list(path), "key": error.key, "suggestion": best})
+        yield Problem(
+            key_node.span if key_node else doc.first_line(),
+            "unknown-attribute",
+            f"Unknown attribute '{error.key}' {subject}{hint}{_judged_as(error)}",
+            data={"path": list(path), "key": error.key, "suggestion": best},
+        )
     elif error.kind == schemas.MISSING:
         key_node, value_node = doc.node_at_path(path)
         anchor = key_node or value_node
         if anchor is not None and anchor.kind == MAP and anchor.pairs:
             anchor = anchor.pairs[0][0]  # a list item: its first key, not all its lines
         span = anchor.span if anchor is not None else doc.first_line()
-        yield Problem(span, "missing-attribute", f"Missing required attribute '{error.key}' in {where}{_judged_as(error)}",
-                      data={"path": list(path), "key": error.key})
+        yield Problem(
+            span,
+            "missing-attribute",
+            f"Missing required attribute '{error.key}' in {where}{_judged_as(error)}",
+            data={"path": list(path), "key": error.key},
+        )
     else:
         _, value_node = doc.node_at_path(path)
         span = value_node.span if value_node is not None else doc.first_line()
@@ -423,8 +508,12 @@ def _schema_problem(doc: YamlDocument, prefix: KeyPath, error: schemas.SchemaErr
             data["allowed"] = list(error.allowed)
         if error.branch:
             data["branch"] = error.branch
-        yield Problem(span, "invalid-value", f"{where}: {error.message}{_unquoted_hint(value_node, error.message)}{_judged_as(error)}",
-                      data=data)
+        yield Problem(
+            span,
+            "invalid-value",
+            f"{where}: {error.message}{_unquoted_hint(value_node, error.message)}{_judged_as(error)}",
+            data=data,
+        )
 
 
 def _judged_as(error: schemas.SchemaError) -> str:

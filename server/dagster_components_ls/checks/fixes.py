@@ -7,13 +7,26 @@ from dataclasses import dataclass
 from typing import Any, Callable, Iterator, Optional
 
 from ..model import schemas, templates
-from .diagnostics import diagnose
 from ..model.context import CheckContext, resolve_type
-from ..model.problems import SUPPRESSION_PATTERN, Problem
 from ..model.documents import MAP, SCALAR, SEQ, Node, ParsedFile, YamlDocument, parse_file
 from ..model.positions import KeyPath, LineIndex, Span
-from ..model.yaml_edits import (Edit, add_entries, append_item, content_end, escaped, exact, inline, is_null, line_bounds,
-                                newline_of, pair_at, remove_pair, unquoted)
+from ..model.problems import SUPPRESSION_PATTERN, Problem
+from ..model.yaml_edits import (
+    Edit,
+    add_entries,
+    append_item,
+    content_end,
+    escaped,
+    exact,
+    inline,
+    is_null,
+    line_bounds,
+    newline_of,
+    pair_at,
+    remove_pair,
+    unquoted,
+)
+from .diagnostics import diagnose
 
 SUPPRESSION = "# dagster-components-ls: ignore"
 # The comment model/problems.py honours (SUPPRESSION_PATTERN), at the end of a line or alone on the line above it.
@@ -53,15 +66,17 @@ def fixes_for(parsed: ParsedFile, problem: Problem, ctx: CheckContext) -> list[F
 
 def apply_fixes(text: str, fixes: list[Fix]) -> str:
     """The text with the fixes made, in order; a fix overlapping one already taken is skipped whole."""
-    edits = sorted((edit for fix in _compatible(fixes) for edit in fix.edits),
-                   key=lambda e: (e[0].start, e[0].end), reverse=True)
+    edits = sorted(
+        (edit for fix in _compatible(fixes) for edit in fix.edits), key=lambda e: (e[0].start, e[0].end), reverse=True
+    )
     for span, new_text in edits:  # from the end, so earlier offsets stay valid
         text = text[: span.start] + new_text + text[span.end :]
     return text
 
 
-def fix_all(text: str, ctx: CheckContext, selected: Callable[[Problem], bool] = lambda problem: True,
-            rounds: int = 10) -> tuple[str, int]:
+def fix_all(
+    text: str, ctx: CheckContext, selected: Callable[[Problem], bool] = lambda problem: True, rounds: int = 10
+) -> tuple[str, int]:
     """`check --fix`: apply every safe fix of the selected problems until none is left; (new text, fixes applied).
 
     Fixes that collide in one round (two env vars appended at the same place) land in the next.
@@ -171,8 +186,14 @@ def _fix_type(site: _Site) -> list[Fix]:
     out = []
     for n, suggestion in enumerate(suggestions):
         written = _relative_typename(suggestion, typename or "", site.ctx)
-        out.append(Fix(f"Change type to '{written}'", (site.edit(span, written),), is_preferred=n == 0,
-                       safe=len(suggestions) == 1))
+        out.append(
+            Fix(
+                f"Change type to '{written}'",
+                (site.edit(span, written),),
+                is_preferred=n == 0,
+                safe=len(suggestions) == 1,
+            )
+        )
     return out
 
 
@@ -194,8 +215,9 @@ def _fix_unknown_key(site: _Site) -> list[Fix]:
     suggestion = site.string("suggestion")
     if suggestion and mapping.get(suggestion) is None:
         span = unquoted(mapping.pairs[i][0])
-        out.append(Fix(f"Rename '{key}' to '{suggestion}'", (site.edit(span, suggestion),),
-                       is_preferred=True, safe=True))
+        out.append(
+            Fix(f"Rename '{key}' to '{suggestion}'", (site.edit(span, suggestion),), is_preferred=True, safe=True)
+        )
     removal = remove_pair(site.text, mapping, i)
     if removal is not None:
         out.append(Fix(f"Remove '{key}'", (site.edit(*removal),)))
@@ -218,8 +240,14 @@ def _fix_value(site: _Site) -> list[Fix]:
     out = []
     for n, (_, member) in enumerate(ranked):
         written = _written(node, members.get(member, member))
-        out.append(Fix(f"Change to '{member}'", (site.edit(span, written),),
-                       is_preferred=n == 0 and fuzz.ratio(current, member) >= 60, safe=len(allowed) == 1))
+        out.append(
+            Fix(
+                f"Change to '{member}'",
+                (site.edit(span, written),),
+                is_preferred=n == 0 and fuzz.ratio(current, member) >= 60,
+                safe=len(allowed) == 1,
+            )
+        )
     return out
 
 
@@ -235,8 +263,14 @@ def _fix_suggested(site: _Site) -> list[Fix]:
     out = []
     for n, suggestion in enumerate(suggestions):
         # Never applied unattended (check --fix): a validator's idea of a better value is the user's call.
-        out.append(Fix(f"Change to '{suggestion}'", (site.edit(span, _written(node, suggestion)),),
-                       is_preferred=n == 0, safe=False))
+        out.append(
+            Fix(
+                f"Change to '{suggestion}'",
+                (site.edit(span, _written(node, suggestion)),),
+                is_preferred=n == 0,
+                safe=False,
+            )
+        )
     return out
 
 
@@ -279,8 +313,10 @@ def _name_edits(site: _Site, name: Optional[str], new_name: Optional[str]) -> tu
         return ()
     if site.source == name:
         return (site.edit(site.span, new_name),)
-    return tuple(site.edit(Span(site.span.start + at, site.span.start + at + len(name)), new_name)
-                 for at in templates.name_offsets(site.source, name))
+    return tuple(
+        site.edit(Span(site.span.start + at, site.span.start + at + len(name)), new_name)
+        for at in templates.name_offsets(site.source, name)
+    )
 
 
 def _replacement_name(hint: str) -> Optional[str]:
@@ -332,8 +368,9 @@ def _fix_env(site: _Site) -> list[Fix]:
     requirements, owner = root.get("requirements"), root.key_node("requirements")
     edits: list[Edit] = []
     if requirements is None:
-        edits = add_entries(site.text, root, None, {"requirements": {"env": [name]}},
-                             before=root.key_node("attributes"))
+        edits = add_entries(
+            site.text, root, None, {"requirements": {"env": [name]}}, before=root.key_node("attributes")
+        )
     elif requirements.kind == MAP or is_null(requirements):
         env = requirements.get("env") if requirements.kind == MAP else None
         if env is None:
@@ -344,8 +381,14 @@ def _fix_env(site: _Site) -> list[Fix]:
             edits = add_entries(site.text, env, requirements.key_node("env"), {}, items=(name,))
     if not edits:
         return []
-    return [Fix(f"Declare '{name}' in requirements.env", tuple(site.edit(s, t) for s, t in edits),
-                is_preferred=True, safe=True)]
+    return [
+        Fix(
+            f"Declare '{name}' in requirements.env",
+            tuple(site.edit(s, t) for s, t in edits),
+            is_preferred=True,
+            safe=True,
+        )
+    ]
 
 
 FIXERS: dict[str, Callable[[_Site], list[Fix]]] = {

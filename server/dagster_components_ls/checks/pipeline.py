@@ -4,23 +4,29 @@ from __future__ import annotations
 
 from typing import Optional, cast
 
+from ..model.context import CheckContext
+from ..model.documents import ParsedFile
+from ..model.loaded import Loaded
+from ..model.positions import Span
+from ..model.problems import ERROR, WARNING, Problem, without_suppressed
 from . import validation
 from .background import BACKGROUND_CHECKS, Answers, Failed
-from ..model.context import CheckContext
-from ..model.problems import ERROR, WARNING, Problem, without_suppressed
 from .diagnostics import diagnose
 from .policies.asset_rules import asset_policy_problems, asset_problems
 from .policies.config import PolicyConfig
 from .policies.spans import path_span
-from ..model.documents import ParsedFile
-from ..model.loaded import Loaded
-from ..model.positions import Span
 
 LOAD_CODE = "load-error"
 
 
-def file_problems(parsed: ParsedFile, ctx: CheckContext, path: str, loaded: Optional[Loaded] = None,
-                  answers: Optional[Answers] = None, registry_error: Optional[str] = None) -> list[Problem]:
+def file_problems(
+    parsed: ParsedFile,
+    ctx: CheckContext,
+    path: str,
+    loaded: Optional[Loaded] = None,
+    answers: Optional[Answers] = None,
+    registry_error: Optional[str] = None,
+) -> list[Problem]:
     """Every problem of one file, in order: the keystroke rules (sorted by position), why the registry
     is missing (`registry_error`), the load's errors and asset-level policies (`loaded`, a file at
     `path`), then the worker's answers (`answers`: own validation minus what the keystroke rules
@@ -35,8 +41,7 @@ def file_problems(parsed: ParsedFile, ctx: CheckContext, path: str, loaded: Opti
     return problems
 
 
-def loaded_problems(parsed: ParsedFile, path: str, loaded: Loaded,
-                    config: Optional[PolicyConfig]) -> list[Problem]:
+def loaded_problems(parsed: ParsedFile, path: str, loaded: Loaded, config: Optional[PolicyConfig]) -> list[Problem]:
     """The load errors of the file at `path`, and its assets' policy problems when policies are configured."""
     found = load_problems(loaded, path, parsed)
     if config is not None:
@@ -55,8 +60,15 @@ def load_problems(loaded: Loaded, path: str, parsed: ParsedFile) -> list[Problem
         written = error.get("key_path")
         key_path = written if isinstance(written, list) else ["type"]
         data = {"key_path": key_path} if error.get("key_path") else None
-        problems.append(Problem(path_span(doc, key_path).shifted(doc.start), LOAD_CODE,
-                                error.get("message") or "Loading the definitions failed", ERROR, data))
+        problems.append(
+            Problem(
+                path_span(doc, key_path).shifted(doc.start),
+                LOAD_CODE,
+                error.get("message") or "Loading the definitions failed",
+                ERROR,
+                data,
+            )
+        )
     return problems
 
 
@@ -74,8 +86,14 @@ def worker_problems(parsed: ParsedFile, answers: Answers) -> list[Problem]:
     for check in BACKGROUND_CHECKS:
         answer = answers.get(check.method)
         if isinstance(answer, Failed):
-            found.append(Problem(_first_line(parsed.text), "worker-error",
-                                 f"The worker's {check.method} call failed: {answer.message}", WARNING))
+            found.append(
+                Problem(
+                    _first_line(parsed.text),
+                    "worker-error",
+                    f"The worker's {check.method} call failed: {answer.message}",
+                    WARNING,
+                )
+            )
         elif answer is not None:
             found.extend(check.problems(parsed, answer))
     return without_suppressed(parsed.text, found)

@@ -7,9 +7,9 @@ import math
 from typing import TYPE_CHECKING, Any, Optional
 
 from ..model.context import CheckContext, resolve_type
-from ..model.problems import ERROR, Problem
 from ..model.documents import MAP, SEQ, Node, ParsedFile, YamlDocument
 from ..model.positions import KeyPath, Span, format_key_path
+from ..model.problems import ERROR, Problem
 from ..worker import protocol
 
 if TYPE_CHECKING:
@@ -23,14 +23,16 @@ KEYSTROKE_CODES = frozenset({"unknown-attribute", "missing-attribute", "invalid-
 USER_KINDS = frozenset({"value_error", "assertion_error", "validator_raised"})
 
 
-def validate(worker: WorkerProcess, parsed: ParsedFile, ctx: CheckContext, project_root: Optional[str],
-             timeout: float) -> list[Problem]:
+def validate(
+    worker: WorkerProcess, parsed: ParsedFile, ctx: CheckContext, project_root: Optional[str], timeout: float
+) -> list[Problem]:
     """The worker's validation of every document it can validate; raises WorkerError if the call fails."""
     documents = validation_requests(parsed, ctx)
     if not documents:
         return []
-    result = worker.call(protocol.METHOD_VALIDATE, {"project_root": project_root, "documents": documents},
-                         timeout=timeout)
+    result = worker.call(
+        protocol.METHOD_VALIDATE, {"project_root": project_root, "documents": documents}, timeout=timeout
+    )
     return validation_problems(parsed, result.get("results") or [])
 
 
@@ -50,14 +52,16 @@ def validation_requests(parsed: ParsedFile, ctx: CheckContext) -> list[dict[str,
         except ValueError:  # a YAML value JSON cannot carry (binary, a set): leave it to the load
             continue
         template_vars_module = doc.value.get("template_vars_module")
-        requests.append({
-            "index": doc.index,
-            # The registry's key: the name it imported the class by (aliases and `.X` resolved).
-            "type": component.key,
-            "attributes": plain,
-            "template_vars_module": template_vars_module if isinstance(template_vars_module, str) else None,
-            "folder": ctx.folder or ctx.project_root or ".",
-        })
+        requests.append(
+            {
+                "index": doc.index,
+                # The registry's key: the name it imported the class by (aliases and `.X` resolved).
+                "type": component.key,
+                "attributes": plain,
+                "template_vars_module": template_vars_module if isinstance(template_vars_module, str) else None,
+                "folder": ctx.folder or ctx.project_root or ".",
+            }
+        )
     return requests
 
 
@@ -75,9 +79,15 @@ def validation_problems(parsed: ParsedFile, results: list[dict[str, Any]]) -> li
         for error in result.get("errors") or ():
             problems.append(_problem(doc, error, typename).shifted(doc.start))
         if isinstance(result.get("failed"), str):  # a validator that hangs or ends the process
-            problems.append(Problem(_document_anchor(doc), "worker-error",
-                                    f"The component's validation of this document {result['failed']}, so it was "
-                                    f"left out (from {typename})", "warning").shifted(doc.start))
+            problems.append(
+                Problem(
+                    _document_anchor(doc),
+                    "worker-error",
+                    f"The component's validation of this document {result['failed']}, so it was "
+                    f"left out (from {typename})",
+                    "warning",
+                ).shifted(doc.start)
+            )
     return problems
 
 
@@ -93,8 +103,11 @@ def without_duplicates(validation: list[Problem], keystroke: list[Problem]) -> l
         if problem.code in KEYSTROKE_CODES:
             spans.add(problem.span)
             paths.update(_key_paths(problem.data or {}))
-    return [p for p in validation
-            if p.code != CODE or not (p.span in spans or tuple((p.data or {}).get("path") or ()) in paths)]
+    return [
+        p
+        for p in validation
+        if p.code != CODE or not (p.span in spans or tuple((p.data or {}).get("path") or ()) in paths)
+    ]
 
 
 def _key_paths(data: dict[str, Any]) -> set[KeyPath]:
@@ -137,8 +150,13 @@ def _span(doc: YamlDocument, path: KeyPath, kind: str) -> Span:
     if not found:
         return _document_anchor(doc)
     key, value = found[-1]
-    on_value = (len(found) == len(path) and kind != "missing" and kind not in USER_KINDS
-                and kind != "extra_forbidden" and value.kind not in (MAP, SEQ))
+    on_value = (
+        len(found) == len(path)
+        and kind != "missing"
+        and kind not in USER_KINDS
+        and kind != "extra_forbidden"
+        and value.kind not in (MAP, SEQ)
+    )
     if on_value:
         return value.span
     return _anchor(key, value)

@@ -13,22 +13,30 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Optional, TextIO, TypeVar
 
-from ..project import files as disk
-from ..checks.policies import config as policy_config, platform as platform_policies
 from ..checks.background import PLATFORM_POLICIES, VALIDATION, Answers
-from ..checks.pipeline import file_problems
 from ..checks.fixes import broken_by_fixes, fix_all
-from ..project import discovery as projects
-from ..project.file_context import context_for, referenced_types
+from ..checks.pipeline import file_problems
+from ..checks.policies import config as policy_config
+from ..checks.policies import platform as platform_policies
 from ..model.context import CheckContext
-from ..model.problems import ERROR, Problem
 from ..model.documents import ParsedFile, parse_file
 from ..model.positions import LineIndex, Span
+from ..model.problems import ERROR, Problem
 from ..model.registry import Registry
-from ..project.registry import cache_dir, cached_answer, cached_call, fingerprint, load_registry, prune_cache, store_answer
-from ..worker import protocol
+from ..project import discovery as projects
+from ..project import files as disk
+from ..project.file_context import context_for, referenced_types
+from ..project.registry import (
+    cache_dir,
+    cached_answer,
+    cached_call,
+    fingerprint,
+    load_registry,
+    prune_cache,
+    store_answer,
+)
 from ..project.worker_client import WorkerError, WorkerProcess, capped
-
+from ..worker import protocol
 
 if TYPE_CHECKING:
     from ..model.loaded import Loaded
@@ -88,8 +96,13 @@ def _echo_worker_output() -> None:
         logger.propagate = False
 
 
-def collect_findings(paths: list[str], python: Optional[str], fix: Optional[Callable[[Problem], bool]] = None,
-                     load: bool = False, unchecked: Optional[list[Path]] = None) -> tuple[list[Finding], int]:
+def collect_findings(
+    paths: list[str],
+    python: Optional[str],
+    fix: Optional[Callable[[Problem], bool]] = None,
+    load: bool = False,
+    unchecked: Optional[list[Path]] = None,
+) -> tuple[list[Finding], int]:
     """The findings of every readable file, and how many files were checked. A file that cannot be
     read (a dangling symlink, a FIFO or a folder with a component file's name) is a warning on stderr,
     not a diagnostic: it has no text to place one in. The other files are checked all the same. A
@@ -134,13 +147,22 @@ def _warn(message: str) -> None:
     print(f"dagster-components-ls check: warning: {message}", file=sys.stderr)
 
 
-def _check_project(owner: Optional[projects.Project], group: list[tuple[Path, str]], python: Optional[str],
-                   unchecked: list[Path], fix: Optional[Callable[[Problem], bool]] = None, load: bool = False,
-                   not_utf8: frozenset[Path] = frozenset()) -> list[Finding]:
+def _check_project(
+    owner: Optional[projects.Project],
+    group: list[tuple[Path, str]],
+    python: Optional[str],
+    unchecked: list[Path],
+    fix: Optional[Callable[[Problem], bool]] = None,
+    load: bool = False,
+    not_utf8: frozenset[Path] = frozenset(),
+) -> list[Finding]:
     """The files of one project (or of none) against its types and policies, with one worker at most.
     Files in `not_utf8` are never fixed: their text holds U+FFFD where the file has other bytes."""
-    parsed = [(file, text, p) for file, text in group
-              if (p := _guarded(file, unchecked, lambda: parse_file(text))) is not None]
+    parsed = [
+        (file, text, p)
+        for file, text in group
+        if (p := _guarded(file, unchecked, lambda: parse_file(text))) is not None
+    ]
     interpreter = _interpreter(owner, python)
     worker = WorkerProcess(interpreter, owner.root if owner else Path.cwd())
     where = f"project {owner.root}" if owner else "files outside any project"
@@ -154,8 +176,11 @@ def _check_project(owner: Optional[projects.Project], group: list[tuple[Path, st
         config, config_problems = policy_config.load_policy_config(config_path)
         checked = [(file, text, p, context_for(file, owner, registry, config)) for file, text, p in parsed]
         if fix is not None:
-            checked = [_guarded(file, unchecked, lambda: _fixed(file, text, p, ctx, fix, file not in not_utf8))
-                       or (file, text, p, ctx) for file, text, p, ctx in checked]
+            checked = [
+                _guarded(file, unchecked, lambda: _fixed(file, text, p, ctx, fix, file not in not_utf8))
+                or (file, text, p, ctx)
+                for file, text, p, ctx in checked
+            ]
         validated = _validation_answers(worker, stamp, checked, where)
         loaded = None
         if load and owner is not None:
@@ -167,8 +192,11 @@ def _check_project(owner: Optional[projects.Project], group: list[tuple[Path, st
         worker.close()
     findings: list[Finding] = []
     for (file, text, parsed_file, ctx), validation, policy in zip(checked, validated, policed):
-        answers: Answers = {method: answer for method, answer in ((VALIDATION.method, validation),
-                                                                  (PLATFORM_POLICIES.method, policy)) if answer is not None}
+        answers: Answers = {
+            method: answer
+            for method, answer in ((VALIDATION.method, validation), (PLATFORM_POLICIES.method, policy))
+            if answer is not None
+        }
         problems = _guarded(file, unchecked, lambda: file_problems(parsed_file, ctx, str(file), loaded, answers))
         index = LineIndex(text)
         findings.extend(Finding(file, problem, index) for problem in problems or ())
@@ -188,8 +216,10 @@ def _report_own_module_errors(owner: Optional[projects.Project], registry: Regis
     own = {owner.root_module.split(".")[0], *(m.split("*")[0].rstrip(".") for m in owner.registry_modules)}
     for name, error in sorted(registry.module_errors.items()):
         if any(name == prefix or name.startswith(prefix + ".") for prefix in own if prefix):
-            print(f"dagster-components-ls check: project {owner.root}: importing '{name}' failed: {error}",
-                  file=sys.stderr)
+            print(
+                f"dagster-components-ls check: project {owner.root}: importing '{name}' failed: {error}",
+                file=sys.stderr,
+            )
 
 
 def _guarded(file: Path, unchecked: list[Path], work: Callable[[], T]) -> Optional[T]:
@@ -202,13 +232,21 @@ def _guarded(file: Path, unchecked: list[Path], work: Callable[[], T]) -> Option
     except Exception as exc:  # noqa: BLE001 - one file must never stop the check of the others
         unchecked.append(file)
         logging.getLogger(__name__).debug("checking %s failed", file, exc_info=True)
-        print(f"dagster-components-ls check: could not check {_display_path(file)}: {type(exc).__name__}: {exc}",
-              file=sys.stderr)
+        print(
+            f"dagster-components-ls check: could not check {_display_path(file)}: {type(exc).__name__}: {exc}",
+            file=sys.stderr,
+        )
         return None
 
 
-def _fixed(file: Path, text: str, parsed: ParsedFile, ctx: CheckContext, selected: Callable[[Problem], bool],
-           writable: bool = True) -> tuple:
+def _fixed(
+    file: Path,
+    text: str,
+    parsed: ParsedFile,
+    ctx: CheckContext,
+    selected: Callable[[Problem], bool],
+    writable: bool = True,
+) -> tuple:
     """The file after its safe fixes (written back when any applied, the file may be written and the
     result still parses; a byte-order mark stays, as it is part of the text read)."""
     fixed, count = fix_all(text, ctx, selected=selected)
@@ -245,8 +283,11 @@ def _validation_answers(worker: WorkerProcess, stamp: str, checked: list, where:
     owners = [(i, doc["index"]) for i in missing for doc in requests[i]["documents"]]
     documents = [{**doc, "index": n} for n, doc in enumerate(d for i in missing for d in requests[i]["documents"])]
     seconds = min(protocol.SECONDS_PER_DOCUMENT, capped(WORKER_CALL_TIMEOUT_SECONDS) / 4)
-    params = {"project_root": requests[missing[0]]["project_root"], "documents": documents,
-              "seconds_per_document": seconds}
+    params = {
+        "project_root": requests[missing[0]]["project_root"],
+        "documents": documents,
+        "seconds_per_document": seconds,
+    }
     with slow_step(where, f"validating {len(documents)} document{'s' * (len(documents) != 1)}"):
         try:
             # Room for every document's budget, on top of the usual call's: a hang costs only itself.
@@ -289,8 +330,11 @@ def slow_step(where: str, doing: str) -> Iterator[None]:
     finally:
         timer.cancel()
         if told.is_set():
-            print(f"dagster-components-ls check: {where}: {doing} took {time.monotonic() - start:.1f} s",
-                  file=sys.stderr, flush=True)
+            print(
+                f"dagster-components-ls check: {where}: {doing} took {time.monotonic() - start:.1f} s",
+                file=sys.stderr,
+                flush=True,
+            )
 
 
 def _load(worker: WorkerProcess, owner: projects.Project) -> "Loaded":
@@ -318,18 +362,20 @@ def _load_errors_elsewhere(loaded: "Loaded", checked: list, owner: projects.Proj
         text = _read(file) if file.is_file() else ""
         index = LineIndex(text)
         span = index.line_span_1based(error["line"] if isinstance(error.get("line"), int) else 1)
-        findings.append(Finding(file, Problem(span, "load-error", error.get("message") or "Loading failed", ERROR), index))
+        findings.append(
+            Finding(file, Problem(span, "load-error", error.get("message") or "Loading failed", ERROR), index)
+        )
     return findings
 
 
-def _platform_policy_answers(worker: WorkerProcess, stamp: str, checked: list,
-                             loaded: Optional["Loaded"] = None) -> list[Optional[dict]]:
+def _platform_policy_answers(
+    worker: WorkerProcess, stamp: str, checked: list, loaded: Optional["Loaded"] = None
+) -> list[Optional[dict]]:
     """Each file's `policies` answer, from one worker call for all the files (with the loaded assets
     of each document under `--load`, for the policies that ask for them); None when nothing is asked."""
     assets = None
     if loaded is not None:
-        assets = [loaded.assets_by_document(str(file), len(p.documents))
-                  for file, _, p, _ in checked]
+        assets = [loaded.assets_by_document(str(file), len(p.documents)) for file, _, p, _ in checked]
     request = platform_policies.policy_batch_request([(p, ctx) for _, _, p, ctx in checked], assets)
     if not request["documents"]:
         return [None] * len(checked)
@@ -362,8 +408,9 @@ def registry_for(owner: Optional[projects.Project], python: Optional[str], extra
         worker.close()
 
 
-def _say_environment(owner: Optional[projects.Project], python: Optional[str], interpreter: Path,
-                     registry: Registry, from_cache: bool) -> None:
+def _say_environment(
+    owner: Optional[projects.Project], python: Optional[str], interpreter: Path, registry: Registry, from_cache: bool
+) -> None:
     """On stderr, whatever the format: which interpreter and Dagster judged the project, and whether
     its component types came from the cache; a warning when that is our own interpreter and the
     project locks another Dagster."""
@@ -375,9 +422,12 @@ def _say_environment(owner: Optional[projects.Project], python: Optional[str], i
         return
     pinned = projects.pinned_dagster(owner.root)
     if pinned is not None and pinned[0] != registry.dagster_version:
-        print(f"dagster-components-ls check: warning: {where} has no environment of its own (.venv, $VIRTUAL_ENV "
-              f"or --python), so this tool's interpreter judged it with Dagster {version}, but its {pinned[1]} "
-              f"pins Dagster {pinned[0]}", file=sys.stderr)
+        print(
+            f"dagster-components-ls check: warning: {where} has no environment of its own (.venv, $VIRTUAL_ENV "
+            f"or --python), so this tool's interpreter judged it with Dagster {version}, but its {pinned[1]} "
+            f"pins Dagster {pinned[0]}",
+            file=sys.stderr,
+        )
 
 
 def _interpreter(owner: Optional[projects.Project], python: Optional[str]) -> Path:
@@ -387,8 +437,13 @@ def _interpreter(owner: Optional[projects.Project], python: Optional[str]) -> Pa
         raise CheckFailed(str(exc)) from exc
 
 
-def _load_registry(worker: WorkerProcess, interpreter: Path, owner: Optional[projects.Project],
-                   extra_types: Iterable[str], stamp: Optional[str] = None) -> Registry:
+def _load_registry(
+    worker: WorkerProcess,
+    interpreter: Path,
+    owner: Optional[projects.Project],
+    extra_types: Iterable[str],
+    stamp: Optional[str] = None,
+) -> Registry:
     try:
         return load_registry(interpreter, owner, worker=worker, extra_types=extra_types, stamp=stamp)
     except WorkerError as exc:
@@ -428,14 +483,19 @@ def _display_path(path: Path) -> str:
 def _format_text(findings: list[Finding], checked: int, out: TextIO) -> None:
     for f in findings:
         line, col = f.index.line_col_1based(f.problem.span.start)
-        print(f"{_display_path(f.path)}:{line}:{col}: {f.problem.severity}[{f.problem.code}] {one_line(f.problem.message)}",
-              file=out)
+        print(
+            f"{_display_path(f.path)}:{line}:{col}: {f.problem.severity}[{f.problem.code}] {one_line(f.problem.message)}",
+            file=out,
+        )
     errors = sum(f.problem.severity == ERROR for f in findings)
     warnings = len(findings) - errors
     files = "file" if checked == 1 else "files"
     if findings:
-        print(f"Found {errors} error{'s' * (errors != 1)} and {warnings} warning{'s' * (warnings != 1)} "
-              f"in {checked} {files}.", file=out)
+        print(
+            f"Found {errors} error{'s' * (errors != 1)} and {warnings} warning{'s' * (warnings != 1)} "
+            f"in {checked} {files}.",
+            file=out,
+        )
     else:
         print(f"No problems in {checked} {files}.", file=out)
 
@@ -481,8 +541,11 @@ def _format_github(findings: list[Finding], checked: int, out: TextIO) -> None:
         message = _escape(f"[{f.problem.code}] {f.problem.message}")
         path = _escape(_display_path(f.path), property=True)
         title = _escape(f"dagster {f.problem.code}", property=True)
-        print(f"::{_GITHUB_LEVEL[f.problem.severity]} file={path},line={line},col={col},endLine={end_line},"
-              f"endColumn={end_col},title={title}::{message}", file=out)
+        print(
+            f"::{_GITHUB_LEVEL[f.problem.severity]} file={path},line={line},col={col},endLine={end_line},"
+            f"endColumn={end_col},title={title}::{message}",
+            file=out,
+        )
 
 
 def _escape(text: str, property: bool = False) -> str:

@@ -54,8 +54,12 @@ def combined_schema(registry: Registry) -> dict[str, Any]:
         defs.update(single.pop("$defs"))
         defs[name] = {k: v for k, v in single.items() if not k.startswith("$")}
         names.extend([component.key, *component.aliases])
-        rules.append({"if": {"properties": {"type": {"enum": [component.key, *component.aliases]}}, "required": ["type"]},
-                      "then": {"$ref": f"#/$defs/{name}"}})
+        rules.append(
+            {
+                "if": {"properties": {"type": {"enum": [component.key, *component.aliases]}}, "required": ["type"]},
+                "then": {"$ref": f"#/$defs/{name}"},
+            }
+        )
     return {
         "$schema": DRAFT,
         "$id": COMBINED,
@@ -63,8 +67,12 @@ def combined_schema(registry: Registry) -> dict[str, Any]:
         "type": "object",
         "required": ["type"],
         # A relative `.Name` type depends on the file's folder, which a static schema cannot know.
-        "properties": {"type": {"anyOf": [{"enum": names}, {"type": "string", "pattern": "^\\."}],
-                                "description": "The component type"}},
+        "properties": {
+            "type": {
+                "anyOf": [{"enum": names}, {"type": "string", "pattern": "^\\."}],
+                "description": "The component type",
+            }
+        },
         "allOf": rules,
         "$defs": defs,
     }

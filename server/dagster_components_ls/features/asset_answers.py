@@ -10,16 +10,24 @@ from lsprotocol import types
 
 from ..model.context import CheckContext
 from ..model.documents import ParsedFile
+from ..model.loaded import Loaded
 from ..model.positions import LineIndex
 from ..model.uris import to_path
 from .completion import complete
 from .definition import definition
 from .hover import hover
-from ..model.loaded import Loaded
 from .lineage import LineageState, Locate, asset_at, asset_completions, asset_hover, lineage_view
 
-def complete_with_assets(parsed: ParsedFile, offset: int, ctx: CheckContext, index: LineIndex,
-                         env: Mapping[str, str], loaded: Optional[Loaded], path: str) -> types.CompletionList:
+
+def complete_with_assets(
+    parsed: ParsedFile,
+    offset: int,
+    ctx: CheckContext,
+    index: LineIndex,
+    env: Mapping[str, str],
+    loaded: Optional[Loaded],
+    path: str,
+) -> types.CompletionList:
     """The schema's completions, with the loaded asset keys first where an asset key goes (no label twice)."""
     items = complete(parsed, offset, ctx, index, env)
     if loaded is not None:
@@ -31,8 +39,9 @@ def complete_with_assets(parsed: ParsedFile, offset: int, ctx: CheckContext, ind
     return types.CompletionList(is_incomplete=False, items=items)
 
 
-def hover_with_assets(parsed: ParsedFile, offset: int, ctx: CheckContext, index: LineIndex,
-                      loaded: Optional[Loaded]) -> Optional[types.Hover]:
+def hover_with_assets(
+    parsed: ParsedFile, offset: int, ctx: CheckContext, index: LineIndex, loaded: Optional[Loaded]
+) -> Optional[types.Hover]:
     """On an asset key the load knows: the asset and where it is produced; elsewhere the schema's hover."""
     found = asset_at(parsed, offset, loaded) if loaded is not None else None
     if found is not None:
@@ -43,7 +52,7 @@ def hover_with_assets(parsed: ParsedFile, offset: int, ctx: CheckContext, index:
 
 
 def producer_text(producer: Mapping, project_root: Optional[str]) -> Optional[str]:
-    """"`defs/b/defs.yaml` (document 2)": where an asset is produced, relative to the project."""
+    """ "`defs/b/defs.yaml` (document 2)": where an asset is produced, relative to the project."""
     path = producer.get("path")
     if not isinstance(path, str):
         return None
@@ -52,8 +61,9 @@ def producer_text(producer: Mapping, project_root: Optional[str]) -> Optional[st
     return f"`{shown}`" + (f" (document {document + 1})" if isinstance(document, int) and document else "")
 
 
-def definition_with_assets(parsed: ParsedFile, offset: int, ctx: CheckContext, index: LineIndex,
-                           loaded: Optional[Loaded], locate: Locate) -> Optional[list[types.Location]]:
+def definition_with_assets(
+    parsed: ParsedFile, offset: int, ctx: CheckContext, index: LineIndex, loaded: Optional[Loaded], locate: Locate
+) -> Optional[list[types.Location]]:
     """On an asset key the load knows: the document producing it; elsewhere the schema's definition."""
     found = asset_at(parsed, offset, loaded) if loaded is not None else None
     producer = loaded.assets[found[0]].get("producer") if found is not None else None  # type: ignore[union-attr]
@@ -68,8 +78,9 @@ def _lsp_range(r: dict) -> types.Range:
     return types.Range(start=types.Position(**r["start"]), end=types.Position(**r["end"]))
 
 
-def why_no_lineage(in_project: bool, trusted: bool, lineage_enabled: bool, unset_environment: Optional[str],
-                   error: Optional[str]) -> str:
+def why_no_lineage(
+    in_project: bool, trusted: bool, lineage_enabled: bool, unset_environment: Optional[str], error: Optional[str]
+) -> str:
     """Why a project has no lineage to show, the first reason that holds."""
     if not in_project:
         return "Lineage needs a dg project: this file is in none"
@@ -82,15 +93,34 @@ def why_no_lineage(in_project: bool, trusted: bool, lineage_enabled: bool, unset
     return error or "The definitions could not be loaded"
 
 
-def lineage_result(loaded: Optional[Loaded], uri: str, document: object, depth: object, lineage: LineageState,
-                   why: str, locate: Locate, locate_error: Callable[[dict], Optional[dict]]) -> dict:
+def lineage_result(
+    loaded: Optional[Loaded],
+    uri: str,
+    document: object,
+    depth: object,
+    lineage: LineageState,
+    why: str,
+    locate: Locate,
+    locate_error: Callable[[dict], Optional[dict]],
+) -> dict:
     """DESIGN's lineage result: the last good graph (`stale` while a newer load runs), or why there is none."""
     if loaded is None:
         message = lineage.error or why
-        return {"assets": [], "edges": [], "errors": [{"message": message, "uri": uri, "range": None}],
-                "stale": lineage.stale}
-    view = lineage_view(loaded, str(to_path(uri)), document if isinstance(document, int) else None,
-                        depth if isinstance(depth, int) else 1, lineage.stale, locate, locate_error)
+        return {
+            "assets": [],
+            "edges": [],
+            "errors": [{"message": message, "uri": uri, "range": None}],
+            "stale": lineage.stale,
+        }
+    view = lineage_view(
+        loaded,
+        str(to_path(uri)),
+        document if isinstance(document, int) else None,
+        depth if isinstance(depth, int) else 1,
+        lineage.stale,
+        locate,
+        locate_error,
+    )
     if lineage.error:  # the last refresh failed: the graph shown is the one before it
         view["errors"].append({"message": lineage.error, "uri": None, "range": None})
     return view

@@ -7,17 +7,18 @@ from typing import Any, Optional, Sequence
 from lsprotocol import types
 
 from ..checks.diagnostics import diagnose
-from ..model.context import CheckContext
-from ..model.problems import Problem
 from ..checks.fixes import fixes_for
+from ..model.context import CheckContext
 from ..model.documents import ParsedFile
 from ..model.positions import LineIndex, Span
+from ..model.problems import Problem
 from ..model.yaml_edits import Edit
 from .lsp_ranges import lsp_range
 
 
-def code_actions(parsed: ParsedFile, diagnostics: list[types.Diagnostic], ctx: CheckContext, index: LineIndex,
-                 uri: str) -> list[types.CodeAction]:
+def code_actions(
+    parsed: ParsedFile, diagnostics: list[types.Diagnostic], ctx: CheckContext, index: LineIndex, uri: str
+) -> list[types.CodeAction]:
     """Quick fixes for the diagnostics a client sends back (their `data` arrives as a plain dict)."""
     actions: dict[tuple[str, tuple[Edit, ...]], types.CodeAction] = {}
     for diagnostic in diagnostics:
@@ -40,8 +41,9 @@ def code_actions(parsed: ParsedFile, diagnostics: list[types.Diagnostic], ctx: C
     return list(actions.values())
 
 
-def _problem_of(parsed: ParsedFile, diagnostic: types.Diagnostic, ctx: CheckContext,
-                index: LineIndex) -> Optional[Problem]:
+def _problem_of(
+    parsed: ParsedFile, diagnostic: types.Diagnostic, ctx: CheckContext, index: LineIndex
+) -> Optional[Problem]:
     """A client's Diagnostic as a Problem. Clients that drop `data` get it back from our own diagnosis."""
     if diagnostic.source != "dagster" or diagnostic.code in (None, ""):
         return None  # VS Code passes every extension's diagnostics in range

@@ -14,12 +14,12 @@ from lsprotocol import types
 
 from ..model import templates
 from ..model.context import CheckContext, resolve_type
-from ..model.template_scope import TemplateScope, template_scope
-from ..model.vocabulary import ENVELOPE_KEYS, JINJA_GLOBALS
 from ..model.documents import DagsterLoader, ParsedFile, YamlDocument, indentation_key_path, leading_key, unquote_key
-from .lsp_ranges import lsp_range
 from ..model.positions import KeyPath, LineIndex, Span
 from ..model.schemas import UNSET_DEFAULT, branches, deprecation, deref, inline_yaml, schema_at, type_label
+from ..model.template_scope import TemplateScope, template_scope
+from ..model.vocabulary import ENVELOPE_KEYS, JINJA_GLOBALS
+from .lsp_ranges import lsp_range
 
 if TYPE_CHECKING:
     from ..model.registry import ComponentType, Registry
@@ -47,8 +47,9 @@ FALLBACK_ENVELOPE_SCHEMA: dict[str, Any] = {
         "ComponentRequirementsModel": {
             "title": "ComponentRequirementsModel",
             "type": "object",
-            "properties": {"env": {"anyOf": [{"type": "array", "items": {"type": "string"}}, {"type": "null"}],
-                                   "default": None}},
+            "properties": {
+                "env": {"anyOf": [{"type": "array", "items": {"type": "string"}}, {"type": "null"}], "default": None}
+            },
         },
     },
     "type": "object",
@@ -58,8 +59,10 @@ FALLBACK_ENVELOPE_SCHEMA: dict[str, Any] = {
         "attributes": {"anyOf": [{"type": "object", "additionalProperties": True}, {"type": "null"}], "default": None},
         "template_vars_module": {"anyOf": [{"type": "string"}, {"type": "null"}], "default": None},
         "requirements": {"anyOf": [{"$ref": "#/$defs/ComponentRequirementsModel"}, {"type": "null"}], "default": None},
-        "post_processing": {"anyOf": [{"type": "object", "additionalProperties": True}, {"type": "null"}],
-                            "default": None},
+        "post_processing": {
+            "anyOf": [{"type": "object", "additionalProperties": True}, {"type": "null"}],
+            "default": None,
+        },
     },
 }
 
@@ -73,9 +76,16 @@ SCOPE_MEMBERS: dict[str, tuple[tuple[str, types.CompletionItemKind, str], ...]] 
     ),
     "dg": tuple(
         (name, Kind.Class, f"dagster.{name}")
-        for name in ("AutomationCondition", "FreshnessPolicy", "DailyPartitionsDefinition",
-                     "WeeklyPartitionsDefinition", "MonthlyPartitionsDefinition", "HourlyPartitionsDefinition",
-                     "StaticPartitionsDefinition", "TimeWindowPartitionsDefinition")
+        for name in (
+            "AutomationCondition",
+            "FreshnessPolicy",
+            "DailyPartitionsDefinition",
+            "WeeklyPartitionsDefinition",
+            "MonthlyPartitionsDefinition",
+            "HourlyPartitionsDefinition",
+            "StaticPartitionsDefinition",
+            "TimeWindowPartitionsDefinition",
+        )
     ),
     "datetime": (("datetime", Kind.Class, "datetime.datetime"), ("timedelta", Kind.Class, "datetime.timedelta")),
 }
@@ -95,8 +105,9 @@ _ENV_CALL = re.compile(r"""\benv\s*\(\s*['"](?P<partial>[^'"]*)$""")
 _NO_WRAP = 1 << 30
 
 
-def complete(parsed: ParsedFile, offset: int, ctx: CheckContext, index: LineIndex,
-             environ: Mapping[str, str]) -> list[types.CompletionItem]:
+def complete(
+    parsed: ParsedFile, offset: int, ctx: CheckContext, index: LineIndex, environ: Mapping[str, str]
+) -> list[types.CompletionItem]:
     """What may be typed at a code-point offset of the file, best first (`sort_text` keeps the order)."""
     doc = parsed.document_at(offset)
     if doc is None:
@@ -185,7 +196,7 @@ def cursor_at(text: str, offset: int) -> Optional[Cursor]:
         return _flow_cursor(text, offset, line_start + column, path)
     key = leading_key(rest, cr=False)
     if key is not None:
-        after = rest[key[1]:]
+        after = rest[key[1] :]
         value = after.lstrip(" \t")
         path = (*path, unquote_key(key[0]))
         if not after:
@@ -210,7 +221,7 @@ def cursor_at(text: str, offset: int) -> Optional[Cursor]:
 
 def _value_cursor(path: KeyPath, value: str, offset: int, end: int, column: int) -> Optional[Cursor]:
     quote = value[:1] if value[:1] in ("'", '"') else ""
-    partial = value[len(quote):]
+    partial = value[len(quote) :]
     if (quote and quote in partial) or (not quote and _COMMENT.search(partial)):
         return None  # after a closed string or in a comment
     return Cursor(VALUE, path, partial, offset - len(partial), end, column, quote=quote)
@@ -239,9 +250,9 @@ def _flow_cursor(text: str, offset: int, opening: int, base: KeyPath) -> Optiona
     if _scan_flow(text, frames, opening + 1, offset) == "closed":
         return None
     top = frames[-1]
-    entry = text[top.start:offset].lstrip()
+    entry = text[top.start : offset].lstrip()
     quote = entry[:1] if entry[:1] in ("'", '"') else ""
-    partial = entry[len(quote):]
+    partial = entry[len(quote) :]
     end = _WORD_REST.match(text, offset).end()  # type: ignore[union-attr]
     if top.mapping and top.key is None:
         if quote:
@@ -249,8 +260,17 @@ def _flow_cursor(text: str, offset: int, opening: int, base: KeyPath) -> Optiona
         after = _Frame(True, (), offset)
         _scan_flow(text, [after], offset, len(text))
         key_follows = bool(re.match(r"[^\s:,{}\[\]]*[ \t]*:(?:[ \t]|$)", text[offset:]))
-        return Cursor(KEY, top.path, partial, offset - len(partial), end, 0, flow=True,
-                      present=frozenset(top.keys | after.keys), key_follows=key_follows)
+        return Cursor(
+            KEY,
+            top.path,
+            partial,
+            offset - len(partial),
+            end,
+            0,
+            flow=True,
+            present=frozenset(top.keys | after.keys),
+            key_follows=key_follows,
+        )
     if quote and quote in partial:
         return None
     return Cursor(VALUE, top.child_path(), partial, offset - len(partial), end, 0, flow=True, quote=quote)
@@ -276,7 +296,7 @@ def _scan_flow(text: str, frames: list[_Frame], start: int, stop: int) -> str:
         elif ch == ",":
             top.key, top.index, top.start = None, top.index + 1, i + 1
         elif ch == ":" and top.mapping and top.key is None and text[i + 1 : i + 2] in ("", " ", "\t", "\n"):
-            top.key = unquote_key(text[top.start:i])
+            top.key = unquote_key(text[top.start : i])
             top.keys.add(top.key)
             top.start = i + 1
         i += 1
@@ -307,7 +327,7 @@ def _line_elements(line: str) -> list[_Element]:
         body = rest
     key = leading_key(body, cr=False)
     if key is not None:
-        value = body[key[1]:].strip()
+        value = body[key[1] :].strip()
         value = "" if value.startswith("#") else _PROPERTIES.sub("", value)
         out.append(_Element("key", column, unquote_key(key[0]), value))
     return out
@@ -333,7 +353,7 @@ def _block_keys(text: str, line_start: int, line_end: int, column: int, above: b
             keys.update(e.key for e in elements if e.kind == "key" and e.column == column)
             if elements[0].column < column:
                 break
-    for line in text[line_end + 1:].split("\n") if line_end < len(text) else []:
+    for line in text[line_end + 1 :].split("\n") if line_end < len(text) else []:
         elements = _line_elements(line)
         if elements:
             if elements[0].column < column:
@@ -541,10 +561,15 @@ def _value_items(request: _Request) -> list[types.CompletionItem]:
         text = _in_quotes(v.value, quote) if quote else _inline_yaml(v.value)
         if text is None:
             continue  # a multi-line string is not offered inline
-        items.append(types.CompletionItem(
-            label=v.value if quote else text, kind=v.kind, detail=v.detail, text_edit=request.edit(text),
-            preselect=True if v.detail == "default" else None,
-        ))
+        items.append(
+            types.CompletionItem(
+                label=v.value if quote else text,
+                kind=v.kind,
+                detail=v.detail,
+                text_edit=request.edit(text),
+                preselect=True if v.detail == "default" else None,
+            )
+        )
     return items
 
 
@@ -653,8 +678,9 @@ def _new_document_items(request: _Request) -> list[types.CompletionItem]:
     return items
 
 
-def _type_item(request: _Request, label: str, kind: types.CompletionItemKind, component: ComponentType, text: str,
-               snippet: bool) -> types.CompletionItem:
+def _type_item(
+    request: _Request, label: str, kind: types.CompletionItemKind, component: ComponentType, text: str, snippet: bool
+) -> types.CompletionItem:
     return types.CompletionItem(
         label=label,
         kind=kind,
@@ -673,7 +699,7 @@ def _typenames(registry: Registry, folder_module: Optional[str]) -> list[tuple[s
     prefix = f"{folder_module}." if folder_module else None
     for component in registry.types.values():
         if prefix and component.key.startswith(prefix):
-            local.append(("." + component.key[len(prefix):], component))
+            local.append(("." + component.key[len(prefix) :], component))
         else:
             other.append((component.key, component))
         other += [(alias, component) for alias in component.aliases if len(alias) < len(component.key)]
@@ -687,8 +713,7 @@ def _attributes_skeleton(component: ComponentType) -> str:
     return "\nattributes:\n" + "\n".join(lines) if lines else ""
 
 
-def _required_lines(root: dict, alternatives: list[Any], indent: int, tabstops: Iterator[int],
-                    depth: int) -> list[str]:
+def _required_lines(root: dict, alternatives: list[Any], indent: int, tabstops: Iterator[int], depth: int) -> list[str]:
     """One line per required field (nested objects' own required fields under them), each with a tab stop."""
     pad = " " * indent
     lines = []
@@ -732,7 +757,7 @@ def _open_expression(value: str) -> Optional[str]:
     start = value.rfind("{{")
     if start == -1 or "}}" in value[start:]:
         return None
-    return value[start + 2:]
+    return value[start + 2 :]
 
 
 def _template_items(request: _Request, expression: str) -> list[types.CompletionItem]:
@@ -765,10 +790,15 @@ def _scope_items(request: _Request, partial: str) -> list[types.CompletionItem]:
             detail = "template var"
         else:
             detail = f"from {request.component.key}"  # a per-type extra such as dbt's `node`
-        items.append(types.CompletionItem(
-            label=name, kind=Kind.Variable, detail=detail, text_edit=request.word_edit(name, partial),
-            tags=[types.CompletionItemTag.Deprecated] if name in scope.deprecated else None,
-        ))
+        items.append(
+            types.CompletionItem(
+                label=name,
+                kind=Kind.Variable,
+                detail=detail,
+                text_edit=request.word_edit(name, partial),
+                tags=[types.CompletionItemTag.Deprecated] if name in scope.deprecated else None,
+            )
+        )
     return items
 
 

@@ -15,15 +15,17 @@ def component_list(registry: Registry) -> list[dict]:
             line = max((component.source_line or 1) - 1, 0)
             position = {"line": line, "character": 0}
             source = {"uri": from_path(component.source_path), "range": {"start": position, "end": position}}
-        items.append({
-            "key": component.key,
-            "aliases": list(component.aliases),
-            "summary": component.summary,
-            "description": component.description,
-            "package": component.package,
-            "version": component.version,
-            "schema": component.schema,
-            "scaffold_params_schema": component.scaffold_params_schema,
-            "source": source,
-        })
+        items.append(
+            {
+                "key": component.key,
+                "aliases": list(component.aliases),
+                "summary": component.summary,
+                "description": component.description,
+                "package": component.package,
+                "version": component.version,
+                "schema": component.schema,
+                "scaffold_params_schema": component.scaffold_params_schema,
+                "source": source,
+            }
+        )
     return items

@@ -12,13 +12,13 @@ from lsprotocol import types
 
 from ..model import templates
 from ..model.context import CheckContext, resolve_type
-from ..model.vocabulary import JINJA_GLOBALS
 from ..model.documents import MAP, SCALAR, Node, ParsedFile, YamlDocument
-from ..project.files import read_text
-from .lsp_ranges import lsp_range
 from ..model.paths import module_files, path_targets, path_values, unquoted_span
 from ..model.positions import KeyPath, LineIndex, Span
 from ..model.uris import from_path
+from ..model.vocabulary import JINJA_GLOBALS
+from ..project.files import read_text
+from .lsp_ranges import lsp_range
 
 if TYPE_CHECKING:
     from ..model.registry import ComponentType
@@ -75,8 +75,16 @@ def definition(
         return _type_definition(text, ctx, index.encoding, read_text)
     if token.path == ("template_vars_module",) and text:
         module_file = next((p for p in module_files(text, ctx) if read_text(p) is not None), None)
-        return [_location(module_file, types.Range(start=types.Position(line=0, character=0),
-                                                   end=types.Position(line=0, character=0)))] if module_file else []
+        return (
+            [
+                _location(
+                    module_file,
+                    types.Range(start=types.Position(line=0, character=0), end=types.Position(line=0, character=0)),
+                )
+            ]
+            if module_file
+            else []
+        )
     name = template_name_at(doc, token.node, offset - doc.start)
     origin = user_var_origin(name.name, doc, ctx) if name is not None and name.owner is None else None
     if name is None or origin is None:
@@ -103,11 +111,13 @@ def document_links(
             target = next((p for p in targets or () if exists(p)), None)
             if target is None:
                 continue
-            links.append(types.DocumentLink(
-                range=lsp_range(index, unquoted_span(doc, value).shifted(doc.start)),
-                target=file_uri(target),
-                tooltip=f"Open {display_path(target, ctx)}",
-            ))
+            links.append(
+                types.DocumentLink(
+                    range=lsp_range(index, unquoted_span(doc, value).shifted(doc.start)),
+                    target=file_uri(target),
+                    tooltip=f"Open {display_path(target, ctx)}",
+                )
+            )
     return links
 
 
@@ -168,8 +178,9 @@ def _line_token(doc: YamlDocument, offset: int) -> Optional[Token]:
     if not span.contains(offset):
         return None
     quoted = len(raw) >= 2 and raw[0] == raw[-1] and raw[0] in "'\""
-    node = Node(SCALAR, span, "tag:yaml.org,2002:str", text=raw[1:-1] if quoted else raw,
-                style=raw[0] if quoted else None)
+    node = Node(
+        SCALAR, span, "tag:yaml.org,2002:str", text=raw[1:-1] if quoted else raw, style=raw[0] if quoted else None
+    )
     return Token(path, node, False)
 
 
@@ -274,8 +285,9 @@ def display_path(path: Path, ctx: CheckContext) -> str:
 # --- locations ---------------------------------------------------------------------------------
 
 
-def _type_definition(typename: str, ctx: CheckContext, encoding: str,
-                     read_text: Callable[[Path], Optional[str]]) -> list[types.Location]:
+def _type_definition(
+    typename: str, ctx: CheckContext, encoding: str, read_text: Callable[[Path], Optional[str]]
+) -> list[types.Location]:
     class_name = typename.rsplit(".", 1)[-1]
     pattern = rf"^[ \t]*class[ \t]+({re.escape(class_name)})\b"
     component = resolve_type(typename, ctx)

@@ -8,6 +8,23 @@ from typing import TYPE_CHECKING, Any, Optional
 
 from lsprotocol import types
 
+from ..model.context import CheckContext, resolve_type
+from ..model.documents import SCALAR, ParsedFile, YamlDocument
+from ..model.positions import KeyPath, LineIndex, Span, format_key_path
+from ..model.schemas import (
+    UNSET_DEFAULT,
+    accepts_templates,
+    block_yaml,
+    branches,
+    def_name,
+    deprecation,
+    deref,
+    inline_yaml,
+    schema_at,
+    type_label,
+)
+from ..model.template_scope import template_scope
+from ..model.vocabulary import JINJA_GLOBALS
 from .definition import (
     TemplateName,
     Token,
@@ -19,14 +36,7 @@ from .definition import (
     token_at,
     user_var_origin,
 )
-from ..model.context import CheckContext, resolve_type
-from ..model.template_scope import template_scope
-from ..model.vocabulary import JINJA_GLOBALS
-from ..model.documents import SCALAR, ParsedFile, YamlDocument
 from .lsp_ranges import lsp_range
-from ..model.positions import KeyPath, LineIndex, Span, format_key_path
-from ..model.schemas import (UNSET_DEFAULT, accepts_templates, block_yaml, branches, def_name, deprecation, deref, inline_yaml,
-                      schema_at, type_label)
 
 if TYPE_CHECKING:
     from ..model.registry import ComponentType
@@ -37,13 +47,13 @@ TEMPLATES_NOTE = "Accepts `{{ }}` templates."
 # without list indices.
 DESCRIPTIONS = {
     "type": "The component type: a registered class such as `dagster_dbt.DbtProjectComponent`, "
-            "or `.module.Class` relative to this folder's module.",
+    "or `.module.Class` relative to this folder's module.",
     "attributes": "The component's attributes, checked against its type's schema.",
     "template_vars_module": "A module whose `@template_var` functions this document's `{{ }}` templates can use; "
-                            "`.name` is relative to this folder.",
+    "`.name` is relative to this folder.",
     "requirements": "What the component needs to load: `env` lists the environment variables it reads.",
     "post_processing": "Changes to the component's assets after they are built: `assets` is a list of "
-                       "`target`, `operation` and `attributes`.",
+    "`target`, `operation` and `attributes`.",
     "requirements.env": "The environment variables the component reads; every `{{ env.NAME }}` should be listed.",
     "post_processing.assets": "Updates to the component's assets, applied in order.",
     "post_processing.assets.target": "The assets to update, as an asset selection (`*` for all of them).",
@@ -188,8 +198,13 @@ def _field_markdown(path: KeyPath, doc: YamlDocument, ctx: CheckContext) -> Opti
         component = component_of(doc, ctx)
         if key == "attributes" and component is not None:
             return _attributes_markdown(component)
-        return _describe(key, envelope, schema_at(envelope, path), key in (envelope.get("required") or ()),
-                         fallback=DESCRIPTIONS[key])
+        return _describe(
+            key,
+            envelope,
+            schema_at(envelope, path),
+            key in (envelope.get("required") or ()),
+            fallback=DESCRIPTIONS[key],
+        )
     root = _root_schema(path[0], doc, ctx)
     if root is None:
         return None
@@ -290,8 +305,11 @@ def _enum_markdown(path: KeyPath, ctx: CheckContext, doc: YamlDocument) -> Optio
             if not isinstance(alt.get("enum"), list):
                 continue
             name = def_name(root, alt) or next((p for p in reversed(path) if isinstance(p, str)), "")
-            description = (alt.get("description") or _first(root, schema_at(root, field), "description")
-                           or _builtin_description(path))
+            description = (
+                alt.get("description")
+                or _first(root, schema_at(root, field), "description")
+                or _builtin_description(path)
+            )
             parts = [f"`{name}`"]
             if description:
                 parts.append(str(description).strip())
@@ -310,7 +328,7 @@ def _template_markdown(name: TemplateName, path: KeyPath, doc: YamlDocument, ctx
     keys = tuple(p for p in path if isinstance(p, str))
     component = component_of(doc, ctx)
     what, origin = None, None
-    for prefix, names in (scope.per_path.items() if scope else ()):
+    for prefix, names in scope.per_path.items() if scope else ():
         if name.name in names and keys[: len(prefix)] == prefix and component is not None:
             what = PER_TYPE_DESCRIPTIONS.get(name.name)
             origin = f"From `{component.key}`, inside `{format_key_path(prefix)}`."
@@ -330,8 +348,10 @@ def _template_markdown(name: TemplateName, path: KeyPath, doc: YamlDocument, ctx
     own = scope.own_scope_at(path) if scope is not None else None
     if origin is None and own is not None and component is not None:
         where = f"`{format_key_path(own)}` is" if own else "this document's templates are"
-        origin = (f"Not in Dagster's template scope: {where} rendered by `{component.key}`'s own code, "
-                  "with names of its own that cannot be read from here.")
+        origin = (
+            f"Not in Dagster's template scope: {where} rendered by `{component.key}`'s own code, "
+            "with names of its own that cannot be read from here."
+        )
     if origin is None:
         return None
     parts = [f"`{name.name}`: {what}" if what else f"`{name.name}`", origin]

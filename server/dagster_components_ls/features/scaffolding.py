@@ -10,11 +10,11 @@ from typing import Callable, Iterable, Optional
 from lsprotocol import types
 
 from ..model.context import CheckContext, resolve_type
-from .lsp_ranges import lsp_range
 from ..model.documents import ParsedFile
 from ..model.positions import LineIndex, Span
 from ..model.registry import Registry
 from ..model.uris import from_path, to_path
+from .lsp_ranges import lsp_range
 
 SCAFFOLD_COMMAND = "dagster.scaffold"
 
@@ -50,11 +50,15 @@ def creation_edit(files: Iterable[ScaffoldedFile], exists: Callable[[Path], bool
     changes: list = []
     for f in files:
         uri = from_path(f.path)
-        changes.append(types.CreateFile(uri=uri, options=types.CreateFileOptions(overwrite=False, ignore_if_exists=False)))
-        changes.append(types.TextDocumentEdit(
-            text_document=types.OptionalVersionedTextDocumentIdentifier(uri=uri, version=None),
-            edits=[types.TextEdit(range=_start(), new_text=f.text)],
-        ))
+        changes.append(
+            types.CreateFile(uri=uri, options=types.CreateFileOptions(overwrite=False, ignore_if_exists=False))
+        )
+        changes.append(
+            types.TextDocumentEdit(
+                text_document=types.OptionalVersionedTextDocumentIdentifier(uri=uri, version=None),
+                edits=[types.TextEdit(range=_start(), new_text=f.text)],
+            )
+        )
     return types.WorkspaceEdit(document_changes=changes)
 
 
@@ -87,7 +91,9 @@ def _start() -> types.Range:
     return types.Range(start=types.Position(line=0, character=0), end=types.Position(line=0, character=0))
 
 
-def scaffold_actions(text: str, parsed: ParsedFile, ctx: CheckContext, uri: str, used: list[str]) -> list[types.CodeAction]:
+def scaffold_actions(
+    text: str, parsed: ParsedFile, ctx: CheckContext, uri: str, used: list[str]
+) -> list[types.CodeAction]:
     """In a blank defs.yaml: "Scaffold <type>" for each type, most relevant first. On a valid
     document: add another document of the same type."""
     registry = ctx.registry
@@ -97,8 +103,11 @@ def scaffold_actions(text: str, parsed: ParsedFile, ctx: CheckContext, uri: str,
 
     def action(title: str, typename: str, append: bool) -> types.CodeAction:
         args = {"type": typename, "folder": folder, "into": uri, "append": append}
-        return types.CodeAction(title=title, kind=types.CodeActionKind.Refactor,
-                                command=types.Command(title=title, command=SCAFFOLD_COMMAND, arguments=[args]))
+        return types.CodeAction(
+            title=title,
+            kind=types.CodeActionKind.Refactor,
+            command=types.Command(title=title, command=SCAFFOLD_COMMAND, arguments=[args]),
+        )
 
     if not text.strip():
         return [action(f"Scaffold {key}", key, False) for key in relevant_types(registry, used, ctx.folder_module)]
@@ -116,19 +125,24 @@ def scaffold_refusal(python_known: bool, trusted: bool, unset_environment: Optio
     if not python_known or not trusted:
         return "Scaffolding runs the component's scaffolder, which needs a trusted workspace"
     if unset_environment is not None:
-        return (f"Scaffolding runs the component's scaffolder in the project's environment, which is not "
-                f"set up: {unset_environment}")
+        return (
+            f"Scaffolding runs the component's scaffolder in the project's environment, which is not "
+            f"set up: {unset_environment}"
+        )
     return None
 
 
 def scaffold_params(params: dict, root: Optional[Path]) -> dict:
     """The scaffolder's params, with relative values of `*path` keys made absolute under the project root."""
-    return {k: str(root / v) if isinstance(v, str) and k.endswith("path") and root and not Path(v).is_absolute() else v
-            for k, v in params.items()}
+    return {
+        k: str(root / v) if isinstance(v, str) and k.endswith("path") and root and not Path(v).is_absolute() else v
+        for k, v in params.items()
+    }
 
 
-def scaffold_outcome(typename: str, files: list[ScaffoldedFile], applied: bool,
-                     failure_reason: Optional[str]) -> tuple[dict, Optional[str]]:
+def scaffold_outcome(
+    typename: str, files: list[ScaffoldedFile], applied: bool, failure_reason: Optional[str]
+) -> tuple[dict, Optional[str]]:
     """The command's result, and the message to show when the editor did not apply the edit."""
     result: dict = {"applied": applied, "files": [str(f.path) for f in files]}
     if applied:

@@ -8,11 +8,11 @@ from typing import Optional, cast
 
 from lsprotocol import types
 
-from .definition import file_uri
 from ..model.context import CheckContext, resolve_typename
 from ..model.documents import MAP, SCALAR, SEQ, Node, ParsedFile, YamlDocument
-from .lsp_ranges import lsp_range
 from ..model.positions import UTF16, LineIndex, Span
+from .definition import file_uri
+from .lsp_ranges import lsp_range
 
 # The attribute that tells instances of a type apart, shown next to the type; the first one present wins.
 MAIN_ATTRIBUTES = ("asset_key", "project", "name", "path", "script", "notebook")
@@ -49,9 +49,14 @@ def workspace_symbols(
                 continue
             index = index or LineIndex(parsed.text, encoding)
             location = types.Location(uri=file_uri(path), range=lsp_range(index, node.span.shifted(doc.start)))
-            found.append(types.WorkspaceSymbol(name=name, kind=types.SymbolKind.Class, location=location,
-                                               container_name=typename))
-    return sorted(found, key=lambda s: (s.name.lower(), s.location.uri, cast(types.Location, s.location).range.start.line))
+            found.append(
+                types.WorkspaceSymbol(
+                    name=name, kind=types.SymbolKind.Class, location=location, container_name=typename
+                )
+            )
+    return sorted(
+        found, key=lambda s: (s.name.lower(), s.location.uri, cast(types.Location, s.location).range.start.line)
+    )
 
 
 def matches(query: str, name: str) -> bool:
@@ -66,8 +71,13 @@ def _document_symbol(doc: YamlDocument, ctx: CheckContext, index: LineIndex) -> 
     if doc.root is None or (doc.root.kind == SCALAR and not doc.root.text and doc.root.tag.endswith(":null")):
         if not doc.problems:
             return None  # only comments (or `---` alone)
-        return types.DocumentSymbol(name=fallback, detail="invalid YAML", kind=types.SymbolKind.Class, range=full,
-                                    selection_range=lsp_range(index, doc.first_line().shifted(doc.start)))
+        return types.DocumentSymbol(
+            name=fallback,
+            detail="invalid YAML",
+            kind=types.SymbolKind.Class,
+            range=full,
+            selection_range=lsp_range(index, doc.first_line().shifted(doc.start)),
+        )
     node = _type_node(doc)
     typename = (node.text or "").strip() if node is not None else ""
     detail: Optional[str]
@@ -100,8 +110,9 @@ def _children(doc: YamlDocument, node: Node, index: LineIndex, top: bool = False
     return out
 
 
-def _symbol(doc: YamlDocument, name: str, value: Node, span: Span, selection: Span, index: LineIndex,
-            top: bool, own: bool) -> types.DocumentSymbol:
+def _symbol(
+    doc: YamlDocument, name: str, value: Node, span: Span, selection: Span, index: LineIndex, top: bool, own: bool
+) -> types.DocumentSymbol:
     if value.kind == MAP:
         kind = types.SymbolKind.Namespace if top else types.SymbolKind.Object
     elif value.kind == SEQ:

@@ -39,13 +39,16 @@ class ClientCalls:
 
     def status(self, state: ProjectState, subject: str, value: str, message: str) -> None:
         log.info("%s %s: %s (project %s, interpreter %s)", subject, value, message, state.root_uri, state.python)
-        self.server.protocol.notify(STATUS_NOTIFICATION, {
-            "project": state.root_uri,
-            "interpreter": str(state.python) if state.python else None,
-            "subject": subject,
-            "state": value,
-            "message": message,
-        })
+        self.server.protocol.notify(
+            STATUS_NOTIFICATION,
+            {
+                "project": state.root_uri,
+                "interpreter": str(state.python) if state.python else None,
+                "subject": subject,
+                "state": value,
+                "message": message,
+            },
+        )
 
     async def begin_progress(self, title: str, message: str) -> Optional[str]:
         """Standard `$/progress` for slow work, when the client supports it (every editor shows it)."""
@@ -79,17 +82,23 @@ class ClientCalls:
 
     async def apply_edit(self, params: types.ApplyWorkspaceEditParams) -> types.ApplyWorkspaceEditResult:
         """`workspace/applyEdit`, waiting a bounded time: a client may answer null, or never."""
-        timeout = float(os.environ.get("DAGSTER_COMPONENTS_LS_APPLY_EDIT_TIMEOUT", APPLY_EDIT_TIMEOUT_SECONDS))  # tests shorten it
+        timeout = float(
+            os.environ.get("DAGSTER_COMPONENTS_LS_APPLY_EDIT_TIMEOUT", APPLY_EDIT_TIMEOUT_SECONDS)
+        )  # tests shorten it
         answer = asyncio.ensure_future(self.server.workspace_apply_edit_async(params))
         # Not wait_for: cancelling would make pygls fail on the client's late answer.
         done, _ = await asyncio.wait({answer}, timeout=timeout)
         if not done:
             return types.ApplyWorkspaceEditResult(applied=False, failure_reason=f"no answer within {timeout:g} s")
         if answer.exception() is not None:
-            return types.ApplyWorkspaceEditResult(applied=False, failure_reason=f"it answered an error: {answer.exception()}")
+            return types.ApplyWorkspaceEditResult(
+                applied=False, failure_reason=f"it answered an error: {answer.exception()}"
+            )
         result = answer.result()
         if not isinstance(result, types.ApplyWorkspaceEditResult):
-            return types.ApplyWorkspaceEditResult(applied=False, failure_reason=f"it answered {json.dumps(result, default=str)}")
+            return types.ApplyWorkspaceEditResult(
+                applied=False, failure_reason=f"it answered {json.dumps(result, default=str)}"
+            )
         return result
 
     def refresh_code_lenses(self) -> None:
@@ -105,11 +114,23 @@ class ClientCalls:
         watched = workspace.did_change_watched_files if workspace is not None else None
         if watched is None or not watched.dynamic_registration:
             return
-        options = types.DidChangeWatchedFilesRegistrationOptions(watchers=[
-            types.FileSystemWatcher(glob_pattern=pattern) for pattern in WATCHED_GLOBS])
+        options = types.DidChangeWatchedFilesRegistrationOptions(
+            watchers=[types.FileSystemWatcher(glob_pattern=pattern) for pattern in WATCHED_GLOBS]
+        )
         try:
-            await asyncio.wait_for(self.server.client_register_capability_async(types.RegistrationParams(registrations=[
-                types.Registration(id="dagster-components-watch", method=types.WORKSPACE_DID_CHANGE_WATCHED_FILES,
-                                   register_options=options)])), 5)
+            await asyncio.wait_for(
+                self.server.client_register_capability_async(
+                    types.RegistrationParams(
+                        registrations=[
+                            types.Registration(
+                                id="dagster-components-watch",
+                                method=types.WORKSPACE_DID_CHANGE_WATCHED_FILES,
+                                register_options=options,
+                            )
+                        ]
+                    )
+                ),
+                5,
+            )
         except Exception as exc:  # a client that refuses keeps the 2 s fingerprint poll and didSave
             log.info("file watching not registered: %s", exc)

@@ -21,7 +21,6 @@ if TYPE_CHECKING:
     from pygls.lsp.server import LanguageServer
 
 
-
 def is_pyproject(uri: str) -> bool:
     return to_path(uri).name == "pyproject.toml"
 

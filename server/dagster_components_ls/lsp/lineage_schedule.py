@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from pathlib import Path
 from collections.abc import Mapping
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Optional
 
 from lsprotocol import types
@@ -49,8 +49,13 @@ class LineageSchedule:
         """Load the project's definitions (again); a save during a load cancels it and loads anew."""
         lin = state.lineage
         settings = self.server.settings
-        if (state.project is None or state.python is None or not settings.trusted or not settings.lineage_enabled
-                or state.unset_environment is not None):
+        if (
+            state.project is None
+            or state.python is None
+            or not settings.trusted
+            or not settings.lineage_enabled
+            or state.unset_environment is not None
+        ):
             return
         if only_if_missing and (lin.loaded is not None or lin.wanted):
             return
@@ -64,7 +69,8 @@ class LineageSchedule:
         if lin.timer is not None:
             lin.timer.cancel()
         lin.timer = asyncio.get_running_loop().call_later(
-            0 if only_if_missing else LINEAGE_DEBOUNCE_SECONDS, self.start, state)
+            0 if only_if_missing else LINEAGE_DEBOUNCE_SECONDS, self.start, state
+        )
 
     def start(self, state: ProjectState) -> None:
         lin = state.lineage
@@ -109,8 +115,12 @@ class LineageSchedule:
             self.tell_failures(state, [load_failure(error, state.project) for error in lin.loaded.errors])
             errors = len(lin.loaded.errors)
             produced = sum(1 for a in lin.loaded.assets.values() if a.get("materializable", True))
-            ls.client.status(state, "lineage", "error" if errors else "ready",
-                             f"{produced} assets" + (f", {errors} load error{'s' if errors != 1 else ''}" if errors else ""))
+            ls.client.status(
+                state,
+                "lineage",
+                "error" if errors else "ready",
+                f"{produced} assets" + (f", {errors} load error{'s' if errors != 1 else ''}" if errors else ""),
+            )
             ls.publishing.publish_all(state)
             ls.client.refresh_code_lenses()
 
@@ -142,8 +152,9 @@ class LineageSchedule:
         from ..project.definitions import load_params
 
         timeout = PREPARE_TIMEOUT_SECONDS if prepare else LOAD_TIMEOUT_SECONDS
-        return lin.worker.call(protocol.METHOD_LOAD, load_params(str(state.project.root), prepare, timeout),
-                               timeout=timeout)
+        return lin.worker.call(
+            protocol.METHOD_LOAD, load_params(str(state.project.root), prepare, timeout), timeout=timeout
+        )
 
     def renew_worker(self, state: ProjectState, installed: Optional[str]) -> None:
         """A new interpreter or installed packages: the lineage worker's imports are outdated. The

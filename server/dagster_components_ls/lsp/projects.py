@@ -11,12 +11,12 @@ from typing import TYPE_CHECKING, Optional
 from lsprotocol import types
 
 from ..model.context import CheckContext
-from ..project.file_context import context_for, referenced_types
 from ..model.documents import ParsedFile
+from ..model.registry import Registry
 from ..model.uris import to_path
 from ..project import discovery as projects
 from ..project.bundled import bundled_registry, setup_hint
-from ..model.registry import Registry
+from ..project.file_context import context_for, referenced_types
 from ..project.registry import fingerprint, load_registry, prune_cache
 from ..project.worker_client import WorkerError, WorkerProcess
 from .project_state import ProjectState
@@ -38,7 +38,7 @@ def environment_missing(exc: Exception) -> bool:
 
 
 def failed_modules(registry: Registry, shown: int = 3) -> str:
-    """"; 2 modules failed to import: a (did not finish within 60 s), b (...)" for the ready status."""
+    """ "; 2 modules failed to import: a (did not finish within 60 s), b (...)" for the ready status."""
     if not registry.module_errors:
         return ""
     named = [f"{name} ({error})" for name, error in sorted(registry.module_errors.items())]
@@ -121,7 +121,8 @@ class Projects:
             state.python = projects.resolve_interpreter(settings.python or self.python_override, root)
             loop = asyncio.get_running_loop()
             registry, stamp, installed = await asyncio.to_thread(
-                self._read_registry, state, lambda: loop.call_soon_threadsafe(state.building.set))
+                self._read_registry, state, lambda: loop.call_soon_threadsafe(state.building.set)
+            )
         except Exception as exc:  # WorkerError, InterpreterNotFound, OSError; anything else is a bug of ours,
             # which must not leave the project `loading` and read again on every request either
             reason = str(exc)
@@ -154,11 +155,20 @@ class Projects:
             for uri in self.open_uris(state):
                 ls.publishing.forget_background(uri)
             if settings.trusted:
-                client.status(state, "registry", "ready", f"{len(registry.types)} component types "
-                              f"(Dagster {registry.dagster_version or 'unknown'}){failed_modules(registry)}")
+                client.status(
+                    state,
+                    "registry",
+                    "ready",
+                    f"{len(registry.types)} component types "
+                    f"(Dagster {registry.dagster_version or 'unknown'}){failed_modules(registry)}",
+                )
             else:
-                client.status(state, "registry", "untrusted",
-                              f"{len(registry.types)} component types from the cache; the workspace is not trusted, so no project code runs")
+                client.status(
+                    state,
+                    "registry",
+                    "untrusted",
+                    f"{len(registry.types)} component types from the cache; the workspace is not trusted, so no project code runs",
+                )
             ls.lineage.renew_worker(state, installed)
         finally:
             state.loading = None
@@ -171,13 +181,17 @@ class Projects:
             if self.open_uris(state):
                 ls.lineage.want(state, only_if_missing=True)
 
-    def _read_registry(self, state: ProjectState, on_build: Callable[[], object]) -> tuple[Registry, Optional[str], Optional[str]]:
+    def _read_registry(
+        self, state: ProjectState, on_build: Callable[[], object]
+    ) -> tuple[Registry, Optional[str], Optional[str]]:
         """The registry, the fingerprint it answers to and the installed packages' stamp (both None
         when untrusted: nothing is polled, no worker runs)."""
         from ..project.registry import installed_stamp
 
         assert state.python is not None
-        if not self.server.settings.trusted:  # no user code runs, not even the interpreter: a cached registry or nothing
+        if (
+            not self.server.settings.trusted
+        ):  # no user code runs, not even the interpreter: a cached registry or nothing
             registry = load_registry(state.python, state.project, extra_types=state.extra_types, cache_only=True)
             prune_cache()  # after the read: the entry in use was marked used, so it stays
             return registry, None, None
@@ -186,9 +200,16 @@ class Projects:
         worker = WorkerProcess(state.python, state.project.root if state.project else Path.cwd())
         try:
             use_cache, state.bypass_cache = not state.bypass_cache, False
-            registry = load_registry(state.python, state.project, worker=worker, timeout=REGISTRY_TIMEOUT_SECONDS,
-                                     extra_types=state.extra_types, stamp=stamp, on_build=on_build,
-                                     use_cache=use_cache)
+            registry = load_registry(
+                state.python,
+                state.project,
+                worker=worker,
+                timeout=REGISTRY_TIMEOUT_SECONDS,
+                extra_types=state.extra_types,
+                stamp=stamp,
+                on_build=on_build,
+                use_cache=use_cache,
+            )
             prune_cache()  # at start-up and after each rebuild, once the entry in use was marked used
             return registry, stamp, installed
         finally:

@@ -8,9 +8,9 @@ from typing import TYPE_CHECKING
 from lsprotocol import types
 
 from ..checks.pipeline import file_problems
-from ..model.problems import Problem
 from ..features.lsp_ranges import lsp_range
 from ..model.positions import LineIndex
+from ..model.problems import Problem
 from ..model.uris import to_path
 from .documents import is_component_file, is_pyproject
 
@@ -80,8 +80,9 @@ class Publishing:
         answers = background[1] if background is not None and background[0] == version else None
         # An earlier session's load errors are not reported as today's.
         loaded = state.lineage.loaded if not state.lineage.from_disk else None
-        problems = file_problems(parsed, ctx, str(to_path(uri)), loaded, answers,
-                                 state.error if state.registry is None else None)
+        problems = file_problems(
+            parsed, ctx, str(to_path(uri)), loaded, answers, state.error if state.registry is None else None
+        )
         if answers is None and state.registry is not None and ls.settings.trusted:
             self.schedule_background(uri, version or 0)
         ls.text_document_publish_diagnostics(
@@ -95,8 +96,11 @@ class Publishing:
         doc = self.server.workspace.get_text_document(uri)
         problems = parse_policy_config(doc.source)[1]
         index = LineIndex(doc.source, self.server.documents.position_encoding())
-        self.server.text_document_publish_diagnostics(types.PublishDiagnosticsParams(
-            uri=uri, diagnostics=[to_lsp(p, index) for p in problems], version=doc.version))
+        self.server.text_document_publish_diagnostics(
+            types.PublishDiagnosticsParams(
+                uri=uri, diagnostics=[to_lsp(p, index) for p in problems], version=doc.version
+            )
+        )
 
     def schedule_background(self, uri: str, version: int) -> None:
         """Run the worker-backed checks for this version after a pause in typing; newer edits cancel older runs."""
@@ -124,8 +128,10 @@ class Publishing:
             assets = loaded.assets_by_document(path, len(snap.parsed.documents))
         count = len(snap.parsed.documents)
         answers = await ls.client.with_slow_progress(
-            "Dagster validation", f"Validating {count} document{'s' * (count != 1)} of {to_path(uri).name}",
-            asyncio.to_thread(ask_worker, worker, state.fingerprint, snap.parsed, snap.ctx, BACKGROUND_CHECKS, assets))
+            "Dagster validation",
+            f"Validating {count} document{'s' * (count != 1)} of {to_path(uri).name}",
+            asyncio.to_thread(ask_worker, worker, state.fingerprint, snap.parsed, snap.ctx, BACKGROUND_CHECKS, assets),
+        )
         current = ls.documents.get(uri)
         if current is None or current.version != version:
             return  # an outdated version's results are dropped

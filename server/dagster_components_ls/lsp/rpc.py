@@ -14,7 +14,7 @@ from typing import Any, BinaryIO, Callable, Optional
 
 from cattrs import transform_error
 from lsprotocol import types
-from pygls.exceptions import (JsonRpcException, JsonRpcInvalidParams, JsonRpcInvalidRequest, JsonRpcParseError)
+from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams, JsonRpcInvalidRequest, JsonRpcParseError
 from pygls.io_ import StdoutWriter
 from pygls.protocol import LanguageServerProtocol
 
@@ -51,8 +51,12 @@ class ComponentsProtocol(LanguageServerProtocol):
     def handle_message(self, message: Any) -> None:
         if self._shutdown and getattr(message, "method", None) not in (None, types.EXIT) and hasattr(message, "id"):
             # pygls logs and drops it: the client would wait for ever.
-            self._send_response(message.id, error=JsonRpcInvalidRequest(
-                f"{message.method}: the server is shutting down (after `shutdown` only `exit` is handled)").to_response_error())
+            self._send_response(
+                message.id,
+                error=JsonRpcInvalidRequest(
+                    f"{message.method}: the server is shutting down (after `shutdown` only `exit` is handled)"
+                ).to_response_error(),
+            )
             return
         try:
             super().handle_message(message)
@@ -169,8 +173,12 @@ def process_alive(pid: int) -> bool:
     return True
 
 
-async def serve_stdio(protocol: ComponentsProtocol, client_pid: Callable[[], Optional[int]],
-                      stdin: Optional[BinaryIO] = None, stdout: Optional[BinaryIO] = None) -> int:
+async def serve_stdio(
+    protocol: ComponentsProtocol,
+    client_pid: Callable[[], Optional[int]],
+    stdin: Optional[BinaryIO] = None,
+    stdout: Optional[BinaryIO] = None,
+) -> int:
     """Handle messages until `exit`, end of input, a broken stream or the client's death; the process's
     exit status (0 only after `shutdown`)."""
     # A reader of our own over a duplicate of fd 0: the thread below may still be blocked in it at exit,
@@ -218,8 +226,9 @@ async def _next(frames: asyncio.Queue, stop: asyncio.Event, client_pid: Callable
     stopping = asyncio.ensure_future(stop.wait())
     try:
         while True:
-            done, _ = await asyncio.wait({getting, stopping}, timeout=CLIENT_POLL_SECONDS,
-                                         return_when=asyncio.FIRST_COMPLETED)
+            done, _ = await asyncio.wait(
+                {getting, stopping}, timeout=CLIENT_POLL_SECONDS, return_when=asyncio.FIRST_COMPLETED
+            )
             if getting in done:
                 return getting.result()
             if stopping in done:

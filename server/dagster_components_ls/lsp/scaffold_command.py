@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING, Optional
 from lsprotocol import types
 
 from ..model.uris import canonical, from_path, to_path
-from ..worker import protocol
 from ..model.vocabulary import COMPONENT_FILE_NAMES
+from ..worker import protocol
 
 if TYPE_CHECKING:
     from .wiring import Server
@@ -21,8 +21,15 @@ SCAFFOLD_TIMEOUT_SECONDS = 60.0
 async def run_scaffold(ls: Server, request: dict) -> Optional[dict]:
     """`{type, folder, params?, into?, append?}`: create `<folder>/defs.yaml` (never overwriting), or
     write into the open document `into` (replacing it when blank, appending a `---` document with `append`)."""
-    from ..features.scaffolding import (ScaffoldConflict, creation_edit, fill_edit, scaffold_outcome, scaffold_params,
-                                        scaffold_refusal, scaffolded_files)
+    from ..features.scaffolding import (
+        ScaffoldConflict,
+        creation_edit,
+        fill_edit,
+        scaffold_outcome,
+        scaffold_params,
+        scaffold_refusal,
+        scaffolded_files,
+    )
 
     typename, folder_uri = request.get("type"), request.get("folder")
     if not isinstance(typename, str) or not isinstance(folder_uri, str):
@@ -36,9 +43,18 @@ async def run_scaffold(ls: Server, request: dict) -> Optional[dict]:
         raise ValueError(refusal)
     root = state.project.root if state.project else None
     params = scaffold_params(request.get("params") or {}, root)
-    result = await asyncio.to_thread(state.background_worker().call, protocol.METHOD_SCAFFOLD, {
-        "project_root": str(root) if root else None, "type": typename, "folder_name": folder.name,
-        "params": params or None, "append": False}, SCAFFOLD_TIMEOUT_SECONDS)
+    result = await asyncio.to_thread(
+        state.background_worker().call,
+        protocol.METHOD_SCAFFOLD,
+        {
+            "project_root": str(root) if root else None,
+            "type": typename,
+            "folder_name": folder.name,
+            "params": params or None,
+            "append": False,
+        },
+        SCAFFOLD_TIMEOUT_SECONDS,
+    )
     files = scaffolded_files(folder, result)
     into = request.get("into")
     if isinstance(into, str) and ls.documents.get(into) is not None:

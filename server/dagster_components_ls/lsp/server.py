@@ -11,8 +11,13 @@ from lsprotocol import types
 from pygls.lsp.server import LanguageServer
 
 from .. import __version__
-from ..features.asset_answers import (complete_with_assets, definition_with_assets, hover_with_assets, lineage_result,
-                                      why_no_lineage)
+from ..features.asset_answers import (
+    complete_with_assets,
+    definition_with_assets,
+    hover_with_assets,
+    lineage_result,
+    why_no_lineage,
+)
 from ..features.code_lens import SHOW_LINEAGE_COMMAND, code_lenses
 from ..features.components import component_list
 from ..features.definition import document_links
@@ -44,8 +49,12 @@ class ComponentsLanguageServer(LanguageServer):
     diagnostics publishing, lineage scheduling, calls to the client)."""
 
     def __init__(self) -> None:
-        super().__init__("dagster-components-ls", __version__, text_document_sync_kind=types.TextDocumentSyncKind.Incremental,
-                         protocol_cls=ComponentsProtocol)
+        super().__init__(
+            "dagster-components-ls",
+            __version__,
+            text_document_sync_kind=types.TextDocumentSyncKind.Incremental,
+            protocol_cls=ComponentsProtocol,
+        )
         self.settings = Settings()
         self.documents = Documents(self)
         self.projects = Projects(self)
@@ -70,8 +79,9 @@ class ComponentsLanguageServer(LanguageServer):
                 # Only while the cache may answer: a worker's build takes seconds to minutes (a module
                 # that hangs), and every request would wait in vain; they answer from what is known.
                 building = asyncio.ensure_future(state.building.wait())
-                await asyncio.wait([state.loading, building], timeout=REQUEST_WAIT_SECONDS,
-                                   return_when=asyncio.FIRST_COMPLETED)
+                await asyncio.wait(
+                    [state.loading, building], timeout=REQUEST_WAIT_SECONDS, return_when=asyncio.FIRST_COMPLETED
+                )
                 building.cancel()
                 snap = self.snapshot(uri)
         return snap
@@ -156,8 +166,9 @@ async def on_completion(ls: ComponentsLanguageServer, params: types.CompletionPa
     if snap is None:
         return None
     loaded = ls.projects.state_for(uri).lineage.loaded
-    return complete_with_assets(snap.parsed, snap.offset(params.position), snap.ctx, snap.index, os.environ, loaded,
-                                str(to_path(uri)))
+    return complete_with_assets(
+        snap.parsed, snap.offset(params.position), snap.ctx, snap.index, os.environ, loaded, str(to_path(uri))
+    )
 
 
 @server.feature(types.TEXT_DOCUMENT_HOVER)
@@ -175,8 +186,9 @@ async def on_definition(ls: ComponentsLanguageServer, params: types.DefinitionPa
     if snap is None:
         return None
     loaded = ls.projects.state_for(params.text_document.uri).lineage.loaded
-    return definition_with_assets(snap.parsed, snap.offset(params.position), snap.ctx, snap.index, loaded,
-                                  ls.documents.document_location)
+    return definition_with_assets(
+        snap.parsed, snap.offset(params.position), snap.ctx, snap.index, loaded, ls.documents.document_location
+    )
 
 
 @server.feature(types.TEXT_DOCUMENT_CODE_LENS)
@@ -185,7 +197,13 @@ def on_code_lens(ls: ComponentsLanguageServer, params: types.CodeLensParams) -> 
     uri = params.text_document.uri
     snap = ls.snapshot(uri)
     state = ls.projects.state_for(uri) if snap is not None else None
-    if snap is None or state is None or state.project is None or not ls.settings.lineage_enabled or not ls.settings.trusted:
+    if (
+        snap is None
+        or state is None
+        or state.project is None
+        or not ls.settings.lineage_enabled
+        or not ls.settings.trusted
+    ):
         return None
     return code_lenses(snap.parsed, snap.index, uri, state.lineage.loaded, state.lineage.error)
 
@@ -196,10 +214,16 @@ async def on_lineage(ls: ComponentsLanguageServer, params: Any) -> dict:
     while a newer load runs; the first request waits for the first load)."""
     uri, document, depth = lineage_request(params)
     state, loaded = await ls.lineage.loaded_for(uri, wait=True)
-    why = why_no_lineage(state.project is not None, ls.settings.trusted, ls.settings.lineage_enabled,
-                         state.unset_environment, state.error)
-    return lineage_result(loaded, uri, document, depth, state.lineage, why, ls.documents.document_location,
-                          ls.documents.error_location)
+    why = why_no_lineage(
+        state.project is not None,
+        ls.settings.trusted,
+        ls.settings.lineage_enabled,
+        state.unset_environment,
+        state.error,
+    )
+    return lineage_result(
+        loaded, uri, document, depth, state.lineage, why, ls.documents.document_location, ls.documents.error_location
+    )
 
 
 @server.command(SHOW_LINEAGE_COMMAND)
@@ -212,19 +236,25 @@ async def on_show_lineage(ls: ComponentsLanguageServer, *args: Any) -> Optional[
 
 
 @server.feature(types.TEXT_DOCUMENT_DOCUMENT_LINK)
-def on_document_link(ls: ComponentsLanguageServer, params: types.DocumentLinkParams) -> Optional[list[types.DocumentLink]]:
+def on_document_link(
+    ls: ComponentsLanguageServer, params: types.DocumentLinkParams
+) -> Optional[list[types.DocumentLink]]:
     snap = ls.snapshot(params.text_document.uri)
     return document_links(snap.parsed, snap.ctx, snap.index, exists=Path.exists) if snap else None
 
 
 @server.feature(types.TEXT_DOCUMENT_DOCUMENT_SYMBOL)
-def on_document_symbol(ls: ComponentsLanguageServer, params: types.DocumentSymbolParams) -> Optional[list[types.DocumentSymbol]]:
+def on_document_symbol(
+    ls: ComponentsLanguageServer, params: types.DocumentSymbolParams
+) -> Optional[list[types.DocumentSymbol]]:
     snap = ls.snapshot(params.text_document.uri)
     return document_symbols(snap.parsed, snap.ctx, snap.index) if snap else None
 
 
 @server.feature(types.WORKSPACE_SYMBOL)
-def on_workspace_symbol(ls: ComponentsLanguageServer, params: types.WorkspaceSymbolParams) -> list[types.WorkspaceSymbol]:
+def on_workspace_symbol(
+    ls: ComponentsLanguageServer, params: types.WorkspaceSymbolParams
+) -> list[types.WorkspaceSymbol]:
     files, roots = ls.projects.workspace_files()
     return workspace_symbols(files, params.query, roots, ls.documents.position_encoding())
 

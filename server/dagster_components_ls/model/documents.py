@@ -257,8 +257,10 @@ def _shape_problem(root: yaml.Node, text: str) -> Optional[SyntaxProblem]:
             else:
                 height[key], size[key] = 0, 1  # scalars are no level of nesting
     if height[id(root)] > MAX_NESTING:
-        return SyntaxProblem(_opening(_too_deep(root, height), text),
-                             f"Nesting is too deep: more than {MAX_NESTING} levels of mappings and lists")
+        return SyntaxProblem(
+            _opening(_too_deep(root, height), text),
+            f"Nesting is too deep: more than {MAX_NESTING} levels of mappings and lists",
+        )
     if size[id(root)] - len(size) > MAX_EXPANDED_NODES:  # expanded minus distinct: what aliases add
         return SyntaxProblem(_node_span(root), "Aliases expand this document to too many nodes")
     return None
@@ -375,7 +377,11 @@ def _tree_path_at(root: Node, offset: int, text: str) -> Optional[KeyPath]:
                     path.append(key.text if key.text is not None else "")
                     node = value
                     break
-                if value.span.start == value.span.end and key.span.end < offset and "\n" not in text[key.span.end : offset]:
+                if (
+                    value.span.start == value.span.end
+                    and key.span.end < offset
+                    and "\n" not in text[key.span.end : offset]
+                ):
                     return (*path, key.text if key.text is not None else "")  # `key: |` with no value yet
             else:
                 return tuple(path) if node.span.contains(offset) else None

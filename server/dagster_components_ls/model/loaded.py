@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 from typing import Any, Optional
 
 
-
 @dataclass(frozen=True)
 class Loaded:
     """One `load` answer of the worker, indexed: assets by key, their children, producers by file."""
@@ -22,7 +21,9 @@ class Loaded:
     def from_result(cls, result: Mapping[str, Any]) -> Loaded:
         """Sample asset: {"key": "orders", "deps": ["stg_orders"], "owners": ["team:analytics"], ...,
         "producer": {"path": "/p/src/p/defs/jaffle_shop/defs.yaml", "document": 0}}"""
-        assets = {a["key"]: a for a in result.get("assets") or () if isinstance(a, Mapping) and isinstance(a.get("key"), str)}
+        assets = {
+            a["key"]: a for a in result.get("assets") or () if isinstance(a, Mapping) and isinstance(a.get("key"), str)
+        }
         children: dict[str, list[str]] = {}
         produced: dict[tuple[str, Optional[int]], list[str]] = {}
         for key, asset in assets.items():
@@ -31,9 +32,12 @@ class Loaded:
             producer = asset.get("producer")
             if isinstance(producer, Mapping) and isinstance(producer.get("path"), str):
                 produced.setdefault((producer["path"], producer.get("document")), []).append(key)
-        return cls(assets, tuple(e for e in result.get("errors") or () if isinstance(e, Mapping)),
-                   {k: tuple(sorted(v)) for k, v in children.items()},
-                   {k: tuple(sorted(v)) for k, v in produced.items()})
+        return cls(
+            assets,
+            tuple(e for e in result.get("errors") or () if isinstance(e, Mapping)),
+            {k: tuple(sorted(v)) for k, v in children.items()},
+            {k: tuple(sorted(v)) for k, v in produced.items()},
+        )
 
     def produced(self, path: str, document: Optional[int] = None) -> list[str]:
         """Keys produced by one document of a file, or by all of them (document None); for a folder,

@@ -6,8 +6,8 @@ import functools
 import json
 import math
 import re
-from dataclasses import dataclass, field
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from typing import Any, Optional
 
 import yaml
@@ -138,7 +138,9 @@ def deprecation(root: dict[str, Any], alternatives: list[dict[str, Any]]) -> Opt
     """
     for schema in alternatives:
         for candidate in (schema, deref(root, schema)):
-            if isinstance(candidate, dict) and (candidate.get("deprecated") is True or "deprecationMessage" in candidate):
+            if isinstance(candidate, dict) and (
+                candidate.get("deprecated") is True or "deprecationMessage" in candidate
+            ):
                 message = candidate.get("deprecationMessage")
                 return message if isinstance(message, str) else ""
     return None
@@ -176,6 +178,7 @@ def _validator_for(schema_json: str) -> Any:
     from jsonschema import Draft202012Validator
 
     root = _without_recursion_in_place(json.loads(schema_json))
+
     # Keyword functions see the current sub-schema as `validator.schema`; $refs need the root.
     def bound(check: Callable[..., Iterator[Any]]) -> Keyword:
         return _skip_templates(functools.partial(check, root))
@@ -208,6 +211,7 @@ def _without_recursion_in_place(root: dict[str, Any]) -> dict[str, Any]:
     `A = {$ref: A}`) cut: jsonschema would recurse until the stack overflows. An alternative that is
     such a reference is dropped; elsewhere it becomes `{}` (anything). Refs through properties or
     items (`Tree.kids: list[Tree]`) stay: each step enters the value, which is bounded."""
+
     def refs_in_place(schema: Any) -> list[str]:
         found, stack = [], [schema]
         while stack:
@@ -230,7 +234,9 @@ def _without_recursion_in_place(root: dict[str, Any]) -> dict[str, Any]:
                     stack.append(nxt)
         return seen
 
-    every = {ref for schema in _all_schemas(root) if isinstance(ref := schema.get("$ref"), str) and ref.startswith("#/")}
+    every = {
+        ref for schema in _all_schemas(root) if isinstance(ref := schema.get("$ref"), str) and ref.startswith("#/")
+    }
     cyclic = {ref for ref in every if ref in reachable(ref)}
     if not cyclic:
         return root
@@ -277,7 +283,11 @@ def _all_schemas(root: dict[str, Any]) -> list[dict[str, Any]]:
 def _pattern(validator: Any, pattern: Any, instance: Any, schema: Any) -> Iterator[Any]:
     from jsonschema import ValidationError
 
-    if validator.is_type(instance, "string") and isinstance(pattern, str) and patterns.search(pattern, instance) is False:
+    if (
+        validator.is_type(instance, "string")
+        and isinstance(pattern, str)
+        and patterns.search(pattern, instance) is False
+    ):
         yield ValidationError(f"{instance!r} does not match {pattern!r}")
 
 
@@ -342,8 +352,9 @@ def _any_of(root: dict[str, Any], validator: Any, alternatives: Any, instance: A
 _CLOSEST = "closest-alternative"
 
 
-def _one_object_of(root: dict[str, Any], validator: Any, alternatives: list[dict[str, Any]], instance: dict[str, Any]
-                   ) -> Iterator[Any]:
+def _one_object_of(
+    root: dict[str, Any], validator: Any, alternatives: list[dict[str, Any]], instance: dict[str, Any]
+) -> Iterator[Any]:
     """A mapping judged by the one object alternative meant for it, never by a mix of all of them.
 
     A tag the alternatives tell apart by (`type: daily` against each one's `const`) chooses the
@@ -375,7 +386,9 @@ def _one_object_of(root: dict[str, Any], validator: Any, alternatives: list[dict
     yield ValidationError(f"{_show(instance)} fits no alternative", validator=_CLOSEST, context=errors, schema=alt)
 
 
-def _closest_objects(root: dict[str, Any], alternatives: list[dict[str, Any]], instance: dict[str, Any]) -> list[dict[str, Any]]:
+def _closest_objects(
+    root: dict[str, Any], alternatives: list[dict[str, Any]], instance: dict[str, Any]
+) -> list[dict[str, Any]]:
     """The object alternatives that share the most keys with the value (its intended shape)."""
 
     def shared(alt: dict[str, Any]) -> int:
@@ -385,7 +398,9 @@ def _closest_objects(root: dict[str, Any], alternatives: list[dict[str, Any]], i
     return [alt for alt in alternatives if shared(alt) == best]
 
 
-def _tagged(root: dict[str, Any], alternatives: list[dict[str, Any]], instance: dict[str, Any]) -> Optional[tuple[str, list[dict[str, Any]]]]:
+def _tagged(
+    root: dict[str, Any], alternatives: list[dict[str, Any]], instance: dict[str, Any]
+) -> Optional[tuple[str, list[dict[str, Any]]]]:
     """(tag key, the alternatives whose tag the value has) when every alternative fixes that key to a constant."""
     for key, value in instance.items():
         if is_template(value) or isinstance(value, (dict, list)):

@@ -41,9 +41,12 @@ def _type_problem(entry: Any) -> Optional[str]:
         if not isinstance(entry.get(key), (dict, type(None))):
             return f"`{key}` is not an object"
     source = entry.get("source")
-    if source is not None and not (isinstance(source, dict) and _optional_str(source.get("path"))
-                                   and isinstance(source.get("line"), (int, type(None)))
-                                   and not isinstance(source.get("line"), bool)):
+    if source is not None and not (
+        isinstance(source, dict)
+        and _optional_str(source.get("path"))
+        and isinstance(source.get("line"), (int, type(None)))
+        and not isinstance(source.get("line"), bool)
+    ):
         return "`source` is not {path, line}"
     return None
 

@@ -82,15 +82,26 @@ def template_scope(doc: YamlDocument, ctx: CheckContext) -> Optional[TemplateSco
         additional = frozenset((raw.get("additional") or {}).get(component.key) or ())
         for dotted, how in ((raw.get("own_scope") or {}).get(component.key) or {}).items():
             own_scope[("attributes", *dotted.split(".")) if dotted else ()] = how
-        untemplated = tuple(("attributes", *dotted.split(".")) for dotted in
-                            (raw.get("untemplated") or {}).get(component.key) or ())
+        untemplated = tuple(
+            ("attributes", *dotted.split(".")) for dotted in (raw.get("untemplated") or {}).get(component.key) or ()
+        )
         for dotted, extra in ((raw.get("per_type") or {}).get(component.key) or {}).items():
             per_path[("attributes", *dotted.split("."))] = frozenset(extra)
     elif isinstance(doc.value.get("type"), str):
         complete = False  # an unknown type's own template vars cannot be known
-    members = {owner: frozenset(attrs) for owner, attrs in (raw.get("members") or {}).items() if isinstance(attrs, list)}
-    return TemplateScope(frozenset(names), dict(raw.get("deprecated") or {}), per_path, complete, untemplated, members,
-                         own_scope, additional)
+    members = {
+        owner: frozenset(attrs) for owner, attrs in (raw.get("members") or {}).items() if isinstance(attrs, list)
+    }
+    return TemplateScope(
+        frozenset(names),
+        dict(raw.get("deprecated") or {}),
+        per_path,
+        complete,
+        untemplated,
+        members,
+        own_scope,
+        additional,
+    )
 
 
 def _template_vars_for(module: str, ctx: CheckContext, user_vars: dict[str, list[str]]) -> Optional[list[str]]:

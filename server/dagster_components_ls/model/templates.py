@@ -58,7 +58,9 @@ def syntax_error(text: str) -> Optional[TemplateError]:
 
     deep = too_deep_at(text)
     if deep is not None:
-        return TemplateError(deep, 1, f"Template nesting is too deep: more than {MAX_BRACKETS} brackets inside each other")
+        return TemplateError(
+            deep, 1, f"Template nesting is too deep: more than {MAX_BRACKETS} brackets inside each other"
+        )
     try:
         _environment().parse(text)
     except TemplateSyntaxError as exc:
@@ -105,7 +107,9 @@ def attribute_spans(text: str, name: str, attribute: str) -> list[tuple[int, int
     pattern = re.compile(rf"(?<![\w.]){re.escape(name)}\s*\.\s*{re.escape(attribute)}\b")
     out: list[tuple[int, int]] = []
     for expression in _EXPRESSION.finditer(text):
-        out.extend((expression.start(1) + m.start(), m.end() - m.start()) for m in pattern.finditer(expression.group(1)))
+        out.extend(
+            (expression.start(1) + m.start(), m.end() - m.start()) for m in pattern.finditer(expression.group(1))
+        )
     return out
 
 

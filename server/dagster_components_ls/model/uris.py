@@ -40,7 +40,9 @@ def canonical_uris(value: Any) -> Any:
     """A message's params with every URI field made canonical (the server's edge: nothing inside sees
     another spelling). Strings elsewhere (a document's text) are left untouched."""
     if isinstance(value, dict):
-        return {k: canonical(v) if k in URI_KEYS and isinstance(v, str) else canonical_uris(v) for k, v in value.items()}
+        return {
+            k: canonical(v) if k in URI_KEYS and isinstance(v, str) else canonical_uris(v) for k, v in value.items()
+        }
     if isinstance(value, list):
         return [canonical_uris(v) for v in value]
     return value

@@ -13,10 +13,28 @@ DEPRECATED_FILE_NAMES = {"component.yaml": "defs.yaml"}
 
 DEFAULT_FILE_NAME = "defs.yaml"
 
-JINJA_GLOBALS = frozenset({"range", "dict", "lipsum", "cycler", "joiner", "namespace", "true", "false", "none",
-                           "True", "False", "None", "loop"})
+JINJA_GLOBALS = frozenset(
+    {
+        "range",
+        "dict",
+        "lipsum",
+        "cycler",
+        "joiner",
+        "namespace",
+        "true",
+        "false",
+        "none",
+        "True",
+        "False",
+        "None",
+        "loop",
+    }
+)
 """The names Jinja itself gives every template, whatever Dagster's scope."""
 
-CONTEXT_BEFORE_1_13 = {"project_root": "project_root", "load_component": "load_component_at_path",
-                       "build_defs": "build_defs_at_path"}
+CONTEXT_BEFORE_1_13 = {
+    "project_root": "project_root",
+    "load_component": "load_component_at_path",
+    "build_defs": "build_defs_at_path",
+}
 """What each `context.X` of Dagster 1.13 was called in templates before it (a global of its own)."""

@@ -52,8 +52,15 @@ def style_of(text: str) -> TextStyle:
     return TextStyle(unit_text, unit_text if items is None else " " * max(items, 0), "\r\n" if "\r\n" in text else "\n")
 
 
-def add_entries(text: str, mapping: Optional[Node], owner: Optional[Node], entries: dict[str, Any],
-                 after: Optional[Node] = None, before: Optional[Node] = None, items: tuple[Any, ...] = ()) -> list[Edit]:
+def add_entries(
+    text: str,
+    mapping: Optional[Node],
+    owner: Optional[Node],
+    entries: dict[str, Any],
+    after: Optional[Node] = None,
+    before: Optional[Node] = None,
+    items: tuple[Any, ...] = (),
+) -> list[Edit]:
     """Edits adding keys to a mapping (block or flow), or a block under a key whose value is empty.
 
     `items` instead of `entries`: `- ` items under an empty key.

@@ -11,9 +11,9 @@ import json
 from pathlib import Path
 from typing import Any, Optional
 
-from .registry import load_registry
 from ..model.registry import Registry
 from ..model.snapshot_shape import snapshot_problem
+from .registry import load_registry
 
 SNAPSHOT_FILE = Path(__file__).resolve().parent.parent / "bundled" / "registry-snapshot.json"
 PACKAGES = ("dagster", "dagster_dbt", "dagster_sling", "dagster_dlt", "dagster_fivetran", "dagster_airbyte")
@@ -36,7 +36,9 @@ def setup_hint(project_root: Optional[Path], configured: bool) -> str:
     elif (project_root / ".venv").exists():
         command = "`uv pip install -e .` (or `.venv/bin/python -m pip install -e .`)"
     else:
-        command = "`uv venv && uv pip install -e .` (or `python3 -m venv .venv && .venv/bin/python -m pip install -e .`)"
+        command = (
+            "`uv venv && uv pip install -e .` (or `python3 -m venv .venv && .venv/bin/python -m pip install -e .`)"
+        )
     return f"; to set it up, run {command} in {project_root}"
 
 
@@ -56,15 +58,19 @@ def bundled_registry() -> Optional[Registry]:
 
 def bundled_snapshot(live: dict[str, Any]) -> dict[str, Any]:
     """The part of a worker's registry answer that is shipped: PACKAGES' types, nothing of the machine."""
-    types = sorted(({**t, "source": None} for t in live["types"] if t["key"].split(".")[0] in PACKAGES),
-                   key=lambda t: t["key"])
+    types = sorted(
+        ({**t, "source": None} for t in live["types"] if t["key"].split(".")[0] in PACKAGES), key=lambda t: t["key"]
+    )
     keys = {t["key"] for t in types}
     scope = live.get("template_scope") or {}
     return {
         **live,
         "python": {},
         "types": types,
-        "template_scope": {**scope, "user_vars": {k: v for k, v in (scope.get("user_vars") or {}).items() if k in keys}},
+        "template_scope": {
+            **scope,
+            "user_vars": {k: v for k, v in (scope.get("user_vars") or {}).items() if k in keys},
+        },
         "module_errors": {},
     }
 

@@ -15,14 +15,20 @@ def load_params(project_root: str, prepare: bool, timeout: float) -> dict[str, A
     return {"project_root": project_root, "prepare": prepare, "seconds_per_document": capped(timeout) / 4}
 
 
-def load_definitions(worker: Any, project_root: str, on_prepare: Callable[[str], None],
-                     timeout: float = 120.0, prepare_timeout: float = 600.0) -> dict[str, Any]:
+def load_definitions(
+    worker: Any,
+    project_root: str,
+    on_prepare: Callable[[str], None],
+    timeout: float = 120.0,
+    prepare_timeout: float = 600.0,
+) -> dict[str, Any]:
     """The worker's `load` answer for a project (blocking), preparing stored state first when it is
     missing or stale; `on_prepare` hears what is prepared and why. Raises WorkerError."""
     result = worker.call(protocol.METHOD_LOAD, load_params(project_root, False, timeout), timeout=timeout)
     needed = result.get("needs_prepare")
     if needed:
         on_prepare("Preparing " + ", ".join(f"{n.get('key')} ({n.get('reason')})" for n in needed))
-        result = worker.call(protocol.METHOD_LOAD, load_params(project_root, True, prepare_timeout),
-                             timeout=prepare_timeout)
+        result = worker.call(
+            protocol.METHOD_LOAD, load_params(project_root, True, prepare_timeout), timeout=prepare_timeout
+        )
     return result

@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .files import read_text
 from ..model.vocabulary import COMPONENT_FILE_NAMES
+from .files import read_text
 
 try:
     import tomllib
@@ -221,5 +221,4 @@ def _project_from(config_path: Path, table: dict[str, Any]) -> Project:
 def is_skipped_dir(name: str, siblings: list[str]) -> bool:
     """Folders no search descends into: hidden ones (.local_defs_state), venvs, node_modules, dbt's target."""
     # dbt writes its build output, copies of the models included, to target/ next to dbt_project.yml.
-    return (name.startswith(".") or name in SKIPPED_DIRS
-            or (name == "target" and "dbt_project.yml" in siblings))
+    return name.startswith(".") or name in SKIPPED_DIRS or (name == "target" and "dbt_project.yml" in siblings)

@@ -16,8 +16,13 @@ class ProcessTimeout(subprocess.SubprocessError):
     """The process overran its timeout; it was killed with its whole process group."""
 
 
-def run_contained(argv: Sequence[str], timeout: float, cwd: Path | None = None,
-                  env: Mapping[str, str] | None = None, limit: int = OUTPUT_LIMIT) -> subprocess.CompletedProcess[str]:
+def run_contained(
+    argv: Sequence[str],
+    timeout: float,
+    cwd: Path | None = None,
+    env: Mapping[str, str] | None = None,
+    limit: int = OUTPUT_LIMIT,
+) -> subprocess.CompletedProcess[str]:
     """Runs argv to completion and returns its output (stdout, stderr as text, each its first `limit` bytes).
 
     The process may be a user's wrapper script, so it is contained: its stdin is /dev/null (our stdin
@@ -25,8 +30,15 @@ def run_contained(argv: Sequence[str], timeout: float, cwd: Path | None = None,
     process group (start_new_session), what it prints beyond `limit` is read and dropped, and at
     the timeout that whole group is killed, so a child it started cannot outlive it holding our pipes.
     """
-    proc = subprocess.Popen(list(argv), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            cwd=cwd, env=None if env is None else dict(env), start_new_session=True)
+    proc = subprocess.Popen(
+        list(argv),
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=cwd,
+        env=None if env is None else dict(env),
+        start_new_session=True,
+    )
     deadline = time.monotonic() + timeout
     try:
         stdout, stderr = _read_bounded(proc, deadline, limit)
@@ -39,8 +51,9 @@ def run_contained(argv: Sequence[str], timeout: float, cwd: Path | None = None,
         for stream in (proc.stdout, proc.stderr):
             if stream is not None:
                 stream.close()
-    return subprocess.CompletedProcess(list(argv), proc.returncode, stdout.decode("utf-8", errors="replace"),
-                                       stderr.decode("utf-8", errors="replace"))
+    return subprocess.CompletedProcess(
+        list(argv), proc.returncode, stdout.decode("utf-8", errors="replace"), stderr.decode("utf-8", errors="replace")
+    )
 
 
 def _read_bounded(proc: subprocess.Popen, deadline: float, limit: int) -> tuple[bytes, bytes]:

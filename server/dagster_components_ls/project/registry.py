@@ -12,12 +12,12 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from .files import read_text
-from .processes import run_contained
-from .discovery import Project, component_files, is_skipped_dir, module_path
 from ..model.registry import Registry
 from ..model.snapshot_shape import snapshot_problem
 from ..worker import protocol
+from .discovery import Project, component_files, is_skipped_dir, module_path
+from .files import read_text
+from .processes import run_contained
 from .worker_client import WORKER_DIR, WorkerError, WorkerProcess, capped
 
 # Top-level `type:` / `template_vars_module:` lines of defs.yaml files: they name the project-local
@@ -52,10 +52,18 @@ def cache_dir() -> Path:
     return Path(xdg) / "dagster-components-ls"
 
 
-def load_registry(python: Path, project: Project | None, *, worker: WorkerProcess | None = None,
-                  use_cache: bool = True, timeout: float = 120.0, extra_types: Iterable[str] = (),
-                  cache_only: bool = False, stamp: str | None = None,
-                  on_build: Callable[[], object] = lambda: None) -> Registry:
+def load_registry(
+    python: Path,
+    project: Project | None,
+    *,
+    worker: WorkerProcess | None = None,
+    use_cache: bool = True,
+    timeout: float = 120.0,
+    extra_types: Iterable[str] = (),
+    cache_only: bool = False,
+    stamp: str | None = None,
+    on_build: Callable[[], object] = lambda: None,
+) -> Registry:
     """The registry for this interpreter and project: from the cache when the fingerprint matches
     (no Dagster import, no process), else from the worker, then cached.
 
@@ -76,7 +84,11 @@ def load_registry(python: Path, project: Project | None, *, worker: WorkerProces
     fp = stamp or fingerprint(python, project)
     if use_cache:
         cached = _read_cached_registry(cache_file)
-        if cached is not None and cached.get("fingerprint") == fp and cached.get("failed_in") in (None, environment_stamp()):
+        if (
+            cached is not None
+            and cached.get("fingerprint") == fp
+            and cached.get("failed_in") in (None, environment_stamp())
+        ):
             _touch(cache_file)
             return Registry.from_snapshot(cached["registry"])
     on_build()
@@ -84,8 +96,12 @@ def load_registry(python: Path, project: Project | None, *, worker: WorkerProces
     worker = worker or WorkerProcess(python, project.root if project else Path.cwd())
     try:
         # A third of the call per module: one that hangs is left out in time for the others' types.
-        params = {"project_root": str(project.root) if project else None, "extra_modules": [], "extra_types": extras,
-                  "seconds_per_module": min(protocol.SECONDS_PER_MODULE, capped(timeout) / 3)}
+        params = {
+            "project_root": str(project.root) if project else None,
+            "extra_modules": [],
+            "extra_types": extras,
+            "seconds_per_module": min(protocol.SECONDS_PER_MODULE, capped(timeout) / 3),
+        }
         snapshot = worker.call(protocol.METHOD_REGISTRY, params, timeout=timeout)
     finally:
         if own_worker:
@@ -105,15 +121,34 @@ def load_registry(python: Path, project: Project | None, *, worker: WorkerProces
 
 
 # Variables that differ between two shells of one user and change no import: left out of the stamp.
-_VOLATILE_VARIABLES = ("PWD", "OLDPWD", "SHLVL", "_", "TERM", "TERM_SESSION_ID", "COLUMNS", "LINES", "WINDOWID",
-                       "SSH_CLIENT", "SSH_CONNECTION", "SSH_TTY", "SSH_AUTH_SOCK", "TMUX", "TMUX_PANE", "STY")
+_VOLATILE_VARIABLES = (
+    "PWD",
+    "OLDPWD",
+    "SHLVL",
+    "_",
+    "TERM",
+    "TERM_SESSION_ID",
+    "COLUMNS",
+    "LINES",
+    "WINDOWID",
+    "SSH_CLIENT",
+    "SSH_CONNECTION",
+    "SSH_TTY",
+    "SSH_AUTH_SOCK",
+    "TMUX",
+    "TMUX_PANE",
+    "STY",
+)
 
 
 def environment_stamp() -> str:
     """What of this process's environment the project's imports may read (every variable but the
     volatile ones and our own): a cached failure is served again only under the same stamp."""
-    env = {k: v for k, v in os.environ.items()
-           if k not in _VOLATILE_VARIABLES and not k.startswith(("DAGSTER_COMPONENTS_LS_", "VSCODE_", "PYTEST_"))}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in _VOLATILE_VARIABLES and not k.startswith(("DAGSTER_COMPONENTS_LS_", "VSCODE_", "PYTEST_"))
+    }
     return _digest(json.dumps(env, sort_keys=True))
 
 
@@ -169,8 +204,14 @@ def _lineage_file(project_root: Path) -> Path:
     return cache_dir() / f"lineage-{_digest(str(project_root))[:16]}.json"
 
 
-def cached_call(worker: WorkerProcess, stamp: str, method: str, params: dict[str, Any],
-                timeout: float, keep: Callable[[dict[str, Any]], bool] = lambda answer: True) -> dict[str, Any]:
+def cached_call(
+    worker: WorkerProcess,
+    stamp: str,
+    method: str,
+    params: dict[str, Any],
+    timeout: float,
+    keep: Callable[[dict[str, Any]], bool] = lambda answer: True,
+) -> dict[str, Any]:
     """A worker answer that depends only on the installed code and the params (platform policies,
     component validation), cached on disk like the registry: a warm `check` starts no worker.
     `stamp` is the registry fingerprint the answer depends on (computed once by the caller)."""
@@ -206,7 +247,9 @@ def cached_answer(worker: WorkerProcess, stamp: str, method: str, params: dict[s
     return None
 
 
-def store_answer(worker: WorkerProcess, stamp: str, method: str, params: dict[str, Any], answer: dict[str, Any]) -> None:
+def store_answer(
+    worker: WorkerProcess, stamp: str, method: str, params: dict[str, Any], answer: dict[str, Any]
+) -> None:
     """Caches a worker answer for cached_call and cached_answer (one call may answer many params)."""
     key, owner, cache_file = _answer_file(worker, stamp, method, params)
     _write_json_atomically(cache_file, {"key": key, "answer": answer})
@@ -326,9 +369,14 @@ def _probe_timeout() -> float:
 
 def _is_interpreter_info(info: Any) -> bool:
     """The probe's answer, as _PROBE prints it (a cache file of another shape is probed again)."""
-    return (isinstance(info, dict) and isinstance(info.get("version"), (str, type(None)))
-            and all(isinstance(info.get(key), list) and all(isinstance(p, str) for p in info[key])
-                    for key in ("paths", "site_dirs")))
+    return (
+        isinstance(info, dict)
+        and isinstance(info.get("version"), (str, type(None)))
+        and all(
+            isinstance(info.get(key), list) and all(isinstance(p, str) for p in info[key])
+            for key in ("paths", "site_dirs")
+        )
+    )
 
 
 def _distributions(paths: list[str]) -> Iterator[list[Any]]:
@@ -347,8 +395,11 @@ def _pth_dirs(site_dirs: list[str]) -> list[Path]:
             lines = read_text(pth).splitlines()
         except OSError:
             continue
-        dirs += [Path(line.strip()) for line in lines
-                 if line.strip() and not line.startswith(("#", "import")) and Path(line.strip()).is_dir()]
+        dirs += [
+            Path(line.strip())
+            for line in lines
+            if line.strip() and not line.startswith(("#", "import")) and Path(line.strip()).is_dir()
+        ]
     # Our own editable source (a developer's venv) never reaches the worker's imports; the worker's
     # files count separately. Without this, every edit of the server would rebuild registries.
     own = Path(__file__).resolve().parents[2]

@@ -64,8 +64,8 @@ class BoundedTail:
 
     def add(self, chunk: bytes) -> None:
         with self._lock:
-            self._data += chunk[-self.limit:]
-            del self._data[:-self.limit]
+            self._data += chunk[-self.limit :]
+            del self._data[: -self.limit]
 
     def clear(self) -> None:
         with self._lock:
@@ -124,7 +124,7 @@ class WorkerProcess:
     def stderr_tail(self, lines: int = 20) -> str:
         """The last lines the worker wrote to stderr, at most STDERR_TAIL_CHARS of them."""
         tail = "\n".join(self._stderr.text().rstrip("\n").split("\n")[-lines:])
-        return tail if len(tail) <= STDERR_TAIL_CHARS else "…" + tail[-(STDERR_TAIL_CHARS - 1):]
+        return tail if len(tail) <= STDERR_TAIL_CHARS else "…" + tail[-(STDERR_TAIL_CHARS - 1) :]
 
     def call(self, method: str, params: Mapping[str, Any] | None = None, timeout: float = 30.0) -> dict[str, Any]:
         timeout = min(timeout, _timeout_cap())
@@ -187,8 +187,9 @@ class WorkerProcess:
                 self._fail()
                 self._drain_stderr()
                 during = f" while {doing}" if doing else ""
-                raise WorkerError("timeout", f"worker call {method} timed out{during}; the worker was killed",
-                                  self.stderr_tail()) from None
+                raise WorkerError(
+                    "timeout", f"worker call {method} timed out{during}; the worker was killed", self.stderr_tail()
+                ) from None
             if response is _EOF:
                 raise self._crashed(method)
             if response.get("id") != request_id:
@@ -201,8 +202,9 @@ class WorkerProcess:
         if "error" in response:
             error = response["error"]
             kind = "no-dagster" if error.get("kind") == protocol.ERROR_NO_DAGSTER else "exception"
-            raise WorkerError(kind, error.get("message", "worker error"), self.stderr_tail(),
-                              error.get("traceback", ""))
+            raise WorkerError(
+                kind, error.get("message", "worker error"), self.stderr_tail(), error.get("traceback", "")
+            )
         return response["result"]
 
     def _ensure_started(self, deadline: float) -> None:
@@ -214,8 +216,7 @@ class WorkerProcess:
             self._fail()
         wait = self._next_start - time.monotonic()
         if wait >= deadline - time.monotonic():
-            raise WorkerError("unavailable", f"worker restarts in {wait:.1f} s, after a failure",
-                              self.stderr_tail())
+            raise WorkerError("unavailable", f"worker restarts in {wait:.1f} s, after a failure", self.stderr_tail())
         if wait > 0:
             time.sleep(wait)
         self._start()
@@ -225,8 +226,11 @@ class WorkerProcess:
             if exc.kind != "crashed":
                 raise
             detail = exc.stderr_tail.strip().splitlines()[-1] if exc.stderr_tail.strip() else exc.message
-            raise WorkerError("unavailable", f"{self.python} is not a Python interpreter that can run the worker "
-                                             f"({detail})", exc.stderr_tail) from None
+            raise WorkerError(
+                "unavailable",
+                f"{self.python} is not a Python interpreter that can run the worker ({detail})",
+                exc.stderr_tail,
+            ) from None
 
     def _start(self) -> None:
         self._responses = queue.Queue()
@@ -246,10 +250,12 @@ class WorkerProcess:
             self._note_failure()
             raise WorkerError("unavailable", f"cannot start the worker with {self.python}: {e}") from e
         assert self._proc.stdout is not None and self._proc.stderr is not None
-        threading.Thread(target=self._read_stdout, args=(self._proc.stdout, self._responses),
-                         name="worker-stdout", daemon=True).start()
-        self._stderr_thread = threading.Thread(target=self._read_stderr, args=(self._proc.stderr,),
-                                               name="worker-stderr", daemon=True)
+        threading.Thread(
+            target=self._read_stdout, args=(self._proc.stdout, self._responses), name="worker-stdout", daemon=True
+        ).start()
+        self._stderr_thread = threading.Thread(
+            target=self._read_stderr, args=(self._proc.stderr,), name="worker-stderr", daemon=True
+        )
         self._stderr_thread.start()
 
     @staticmethod

@@ -26,12 +26,22 @@ def expect(marked: str, registry, **ctx):
         pytest.param(RESEARCH, [], id="clean"),
         pytest.param(
             "type: [[dagster_dbt.DbtProjectComponnt]]\n",
-            [("unknown-type", "Unknown component type 'dagster_dbt.DbtProjectComponnt'. Did you mean 'dagster_dbt.DbtProjectComponent'?")],
+            [
+                (
+                    "unknown-type",
+                    "Unknown component type 'dagster_dbt.DbtProjectComponnt'. Did you mean 'dagster_dbt.DbtProjectComponent'?",
+                )
+            ],
             id="unknown-type",
         ),
         pytest.param(
             RESEARCH + "  [[compute_sise]]: small\n",
-            [("unknown-attribute", "Unknown attribute 'compute_sise' for acme_platform.ResearchJob. Did you mean 'compute_size'?")],
+            [
+                (
+                    "unknown-attribute",
+                    "Unknown attribute 'compute_sise' for acme_platform.ResearchJob. Did you mean 'compute_size'?",
+                )
+            ],
             id="unknown-attribute",
         ),
         pytest.param(
@@ -46,18 +56,28 @@ def expect(marked: str, registry, **ctx):
         ),
         pytest.param(
             RESEARCH + "  description: [[yes]]\n",
-            [("invalid-value", "attributes.description: True is not a string (YAML reads the unquoted "
-                               "`yes` as a boolean: write 'yes' to keep it text)")],
+            [
+                (
+                    "invalid-value",
+                    "attributes.description: True is not a string (YAML reads the unquoted "
+                    "`yes` as a boolean: write 'yes' to keep it text)",
+                )
+            ],
             id="yaml-1.1-boolean-where-text-is-expected",
         ),
         pytest.param(
             RESEARCH + "  description: [[017]]\n",
-            [("invalid-value", "attributes.description: 15 is not a string (YAML reads the unquoted "
-                               "`017` as a number: write '017' to keep it text)")],
+            [
+                (
+                    "invalid-value",
+                    "attributes.description: 15 is not a string (YAML reads the unquoted "
+                    "`017` as a number: write '017' to keep it text)",
+                )
+            ],
             id="octal-number-where-text-is-expected",
         ),
         pytest.param(
-            RESEARCH + "  compute_size: \"{{ env.SIZE }}\"\n",
+            RESEARCH + '  compute_size: "{{ env.SIZE }}"\n',
             [],
             id="templated-enum-is-not-judged",
         ),
@@ -65,7 +85,10 @@ def expect(marked: str, registry, **ctx):
             RESEARCH + "  observability:\n    sla_minutes: [[2]]\n    log_level: [[loud]]\n",
             [
                 ("invalid-value", "attributes.observability.sla_minutes: 2 is less than the minimum of 5"),
-                ("invalid-value", "attributes.observability.log_level: 'loud' is not one of ['debug', 'info', 'warning']"),
+                (
+                    "invalid-value",
+                    "attributes.observability.log_level: 'loud' is not one of ['debug', 'info', 'warning']",
+                ),
             ],
             id="nested-constraint-and-literal",
         ),
@@ -99,9 +122,14 @@ def expect(marked: str, registry, **ctx):
         ),
         pytest.param(
             "type: dagster_dbt.DbtProjectComponent\nattributes:\n  project:\n    project_dir: p\n    [[bogus]]: 1\n",
-            [("unknown-attribute", "Unknown attribute 'bogus' in attributes.project. Allowed: packaged_project_dir, "
-              "prepare_project_cli_args, profile, profiles_dir, project_dir, state_path, target, target_path "
-              "(judged as DbtProjectArgs, the closest alternative)")],
+            [
+                (
+                    "unknown-attribute",
+                    "Unknown attribute 'bogus' in attributes.project. Allowed: packaged_project_dir, "
+                    "prepare_project_cli_args, profile, profiles_dir, project_dir, state_path, target, target_path "
+                    "(judged as DbtProjectArgs, the closest alternative)",
+                )
+            ],
             id="anyOf-picks-the-intended-object",
         ),
         pytest.param(
@@ -110,10 +138,13 @@ def expect(marked: str, registry, **ctx):
             id="ref-resolved-nested",
         ),
         pytest.param(
-            "type: dagster.DefsFolderComponent\npost_processing:\n  assets:\n    - [[target]]: \"*\"\n      [[attributez]]: {}\n",
+            'type: dagster.DefsFolderComponent\npost_processing:\n  assets:\n    - [[target]]: "*"\n      [[attributez]]: {}\n',
             [
                 ("missing-attribute", "Missing required attribute 'attributes' in post_processing.assets[0]"),
-                ("unknown-attribute", "Unknown attribute 'attributez' in post_processing.assets[0]. Did you mean 'attributes'?"),
+                (
+                    "unknown-attribute",
+                    "Unknown attribute 'attributez' in post_processing.assets[0]. Did you mean 'attributes'?",
+                ),
             ],
             id="post-processing-schema",
         ),
@@ -129,7 +160,12 @@ def expect(marked: str, registry, **ctx):
         ),
         pytest.param(
             "[[just text]]\n",
-            [("invalid-value", "A component document must be a mapping with `type:` and `attributes:`, not a single value")],
+            [
+                (
+                    "invalid-value",
+                    "A component document must be a mapping with `type:` and `attributes:`, not a single value",
+                )
+            ],
             id="document-is-a-scalar",
         ),
         pytest.param(
@@ -138,35 +174,36 @@ def expect(marked: str, registry, **ctx):
             id="comment-only",
         ),
         pytest.param(
-            RESEARCH + "  description: \"[[{{ context.project_root }]]\"\n",
-            [("template-syntax", "Unclosed '{{': the expression needs a closing '}}'"),
-             ],
+            RESEARCH + '  description: "[[{{ context.project_root }]]"\n',
+            [
+                ("template-syntax", "Unclosed '{{': the expression needs a closing '}}'"),
+            ],
             id="template-syntax",
         ),
         pytest.param(
-            "type: dagster_dbt.DbtProjectComponent\nattributes:\n  project: \"{{ [[contxt]].project_root }}/p\"\n",
+            'type: dagster_dbt.DbtProjectComponent\nattributes:\n  project: "{{ [[contxt]].project_root }}/p"\n',
             [("unknown-template-variable", "Unknown template variable 'contxt'. Did you mean 'context'?")],
             id="unknown-template-variable",
         ),
         pytest.param(
-            "type: dagster_dbt.DbtProjectComponent\nattributes:\n  project: p\n  translation:\n    description: \"{{ node.name }}\"\n"
-            "  op:\n    name: \"{{ [[node]].name }}\"\n",
+            'type: dagster_dbt.DbtProjectComponent\nattributes:\n  project: p\n  translation:\n    description: "{{ node.name }}"\n'
+            '  op:\n    name: "{{ [[node]].name }}"\n',
             [("unknown-template-variable", "Unknown template variable 'node'")],
             id="per-type-scope-only-inside-translation",
         ),
         pytest.param(
-            "type: dagster_dbt.DbtProjectComponent\nattributes:\n  project: \"{{ [[project_root]] }}/p\"\n",
+            'type: dagster_dbt.DbtProjectComponent\nattributes:\n  project: "{{ [[project_root]] }}/p"\n',
             [("deprecated", "`project_root` is deprecated in templates: use {{ context.project_root }}")],
             id="deprecated-template-name",
         ),
         pytest.param(
-            "type: acme_platform.ResearchJob\nrequirements:\n  env: [A]\nattributes:\n  asset_key: \"{{ env.A }}\"\n"
+            'type: acme_platform.ResearchJob\nrequirements:\n  env: [A]\nattributes:\n  asset_key: "{{ env.A }}"\n'
             "  owner: \"{{ env('[[B]]') }}\"\n  script: s.py\n",
             [("undeclared-env-var", "Environment variable 'B' is used but not declared in `requirements.env`")],
             id="undeclared-env-var",
         ),
         pytest.param(
-            "type: [[a.B]]\nattributes:\n  owner: \"{{ whatever }}\"\n",
+            'type: [[a.B]]\nattributes:\n  owner: "{{ whatever }}"\n',
             [("unknown-type", "Unknown component type 'a.B'")],
             id="unknown-type-makes-scope-incomplete",
         ),
@@ -177,8 +214,13 @@ def expect(marked: str, registry, **ctx):
         ),
         pytest.param(
             RESEARCH + "  # dagster-components-ls: ignore\n  compute_size: xlarge\n  [[tier]]: 1\n",
-            [("unknown-attribute", "Unknown attribute 'tier' for acme_platform.ResearchJob. Allowed: asset_key, "
-              "compute_size, deps, description, notebook, observability, owner, script, tags")],
+            [
+                (
+                    "unknown-attribute",
+                    "Unknown attribute 'tier' for acme_platform.ResearchJob. Allowed: asset_key, "
+                    "compute_size, deps, description, notebook, observability, owner, script, tags",
+                )
+            ],
             id="suppressed-on-the-line-above-only",
         ),
         pytest.param(
@@ -193,15 +235,19 @@ def test_diagnostics(marked, expected, registry):
 
 
 # Dagster's `partitions_def` is a union of five models, each fixing `type` to its own constant.
-PARTITIONED = ("type: dagster.PythonScriptComponent\nattributes:\n  execution:\n    path: s.py\n  assets:\n"
-               "    - key: a\n      partitions_def:\n")
+PARTITIONED = (
+    "type: dagster.PythonScriptComponent\nattributes:\n  execution:\n    path: s.py\n  assets:\n"
+    "    - key: a\n      partitions_def:\n"
+)
 WHERE = "attributes.assets[0].partitions_def"
 
 
 @pytest.mark.parametrize(
     "marked, expected",
     [
-        pytest.param(PARTITIONED + "        type: daily\n        start_date: '2024-01-01'\n", [], id="tag-chosen-branch-fits"),
+        pytest.param(
+            PARTITIONED + "        type: daily\n        start_date: '2024-01-01'\n", [], id="tag-chosen-branch-fits"
+        ),
         pytest.param(
             PARTITIONED + "        type: daily\n        start_date: '2024-01-01'\n        hour_offset: [[x]]\n",
             [("invalid-value", f"{WHERE}.hour_offset: 'x' is not an integer")],
@@ -209,8 +255,13 @@ WHERE = "attributes.assets[0].partitions_def"
         ),
         pytest.param(
             PARTITIONED + "        type: daily\n        start_date: '2024-01-01'\n        [[bogus]]: 1\n",
-            [("unknown-attribute", f"Unknown attribute 'bogus' in {WHERE}. Allowed: end_date, hour_offset, "
-                                   "minute_offset, start_date, timezone, type")],
+            [
+                (
+                    "unknown-attribute",
+                    f"Unknown attribute 'bogus' in {WHERE}. Allowed: end_date, hour_offset, "
+                    "minute_offset, start_date, timezone, type",
+                )
+            ],
             id="unknown-key-against-the-tagged-branch",
         ),
         pytest.param(
@@ -221,13 +272,23 @@ WHERE = "attributes.assets[0].partitions_def"
         ),
         pytest.param(
             PARTITIONED + "        type: [[montly]]\n        start_date: '2024-01-01'\n",
-            [("invalid-value", f"{WHERE}.type: 'montly' is not one of ['hourly', 'daily', 'weekly', 'time_window', 'static']")],
+            [
+                (
+                    "invalid-value",
+                    f"{WHERE}.type: 'montly' is not one of ['hourly', 'daily', 'weekly', 'time_window', 'static']",
+                )
+            ],
             id="unknown-tag-is-the-one-error",
         ),
         pytest.param(
             PARTITIONED + "        partition_keys: [a]\n        [[bogus]]: 1\n",
-            [("unknown-attribute", f"Unknown attribute 'bogus' in {WHERE}. Allowed: partition_keys, type "
-                                   "(judged as StaticPartitionsDefinition, the closest alternative)")],
+            [
+                (
+                    "unknown-attribute",
+                    f"Unknown attribute 'bogus' in {WHERE}. Allowed: partition_keys, type "
+                    "(judged as StaticPartitionsDefinition, the closest alternative)",
+                )
+            ],
             id="no-tag-closest-branch-named",
         ),
     ],
@@ -243,29 +304,41 @@ DBT = "type: dagster_dbt.DbtProjectComponent\nattributes:\n"
     "marked, expected",
     [
         pytest.param(
-            DBT + "  project: \"{{ context.[[projct_root]] }}/dbt\"\n",
-            [("unknown-template-variable",
-              "Unknown attribute 'projct_root' of `context` in templates. Did you mean 'project_root'?")],
+            DBT + '  project: "{{ context.[[projct_root]] }}/dbt"\n',
+            [
+                (
+                    "unknown-template-variable",
+                    "Unknown attribute 'projct_root' of `context` in templates. Did you mean 'project_root'?",
+                )
+            ],
             id="typo-in-a-context-attribute",
         ),
         pytest.param(
-            DBT + "  project: \"{{ context.project_root }}/dbt\"\n  translation:\n"
-                  "    automation_condition: \"{{ dg.AutomationCondition.eager() }}\"\n"
-                  "    group_name: \"{{ datetime.[[dattime]].now() }}\"\n",
-            [("unknown-template-variable",
-              "Unknown attribute 'dattime' of `datetime` in templates. Did you mean 'datetime'?")],
+            DBT + '  project: "{{ context.project_root }}/dbt"\n  translation:\n'
+            '    automation_condition: "{{ dg.AutomationCondition.eager() }}"\n'
+            '    group_name: "{{ datetime.[[dattime]].now() }}"\n',
+            [
+                (
+                    "unknown-template-variable",
+                    "Unknown attribute 'dattime' of `datetime` in templates. Did you mean 'datetime'?",
+                )
+            ],
             id="known-members-pass-and-a-typo-does-not",
         ),
         pytest.param(
-            DBT + "  project: \"{{ dg.[[Nothing]] }}\"\n",
-            [("unknown-template-variable",
-              "Unknown attribute 'Nothing' of `dg` in templates. It has: AutomationCondition, DailyPartitionsDefinition, "
-              "FreshnessPolicy, HourlyPartitionsDefinition, MonthlyPartitionsDefinition, StaticPartitionsDefinition, "
-              "TimeWindowPartitionsDefinition, WeeklyPartitionsDefinition")],
+            DBT + '  project: "{{ dg.[[Nothing]] }}"\n',
+            [
+                (
+                    "unknown-template-variable",
+                    "Unknown attribute 'Nothing' of `dg` in templates. It has: AutomationCondition, DailyPartitionsDefinition, "
+                    "FreshnessPolicy, HourlyPartitionsDefinition, MonthlyPartitionsDefinition, StaticPartitionsDefinition, "
+                    "TimeWindowPartitionsDefinition, WeeklyPartitionsDefinition",
+                )
+            ],
             id="no-close-member-lists-them",
         ),
         pytest.param(
-            DBT + "  project: p\n  translation:\n    key: \"{{ node.whatever }}\"\n    group_name: \"{{ env.ANY }}\"\n",
+            DBT + '  project: p\n  translation:\n    key: "{{ node.whatever }}"\n    group_name: "{{ env.ANY }}"\n',
             [],
             id="objects-without-a-whitelist-are-not-judged",
         ),
@@ -279,13 +352,18 @@ def test_context_on_a_dagster_without_it_suggests_the_old_name(registry):
     from dagster_components_ls.model.registry import Registry
 
     older = registry.to_snapshot()
-    older["template_scope"] = {**older["template_scope"], "deprecated": {}, "members": {},
-                               "globals": ["env", "automation_condition", "project_root", "load_component_at_path",
-                                           "build_defs_at_path"]}
-    marked = DBT + "  project: \"{{ [[context.project_root]] }}/dbt\"\n"
+    older["template_scope"] = {
+        **older["template_scope"],
+        "deprecated": {},
+        "members": {},
+        "globals": ["env", "automation_condition", "project_root", "load_component_at_path", "build_defs_at_path"],
+    }
+    marked = DBT + '  project: "{{ [[context.project_root]] }}/dbt"\n'
     assert expect(marked, Registry.from_snapshot(older)) == [
-        ("unknown-template-variable",
-         "Unknown template variable 'context': this Dagster has no `context` in templates. Did you mean 'project_root'?"),
+        (
+            "unknown-template-variable",
+            "Unknown template variable 'context': this Dagster has no `context` in templates. Did you mean 'project_root'?",
+        ),
     ]
 
 
@@ -311,14 +389,21 @@ def test_relative_type_resolves_against_the_folder_module(registry):
     text = "type: .research_job.ResearchJob\nattributes:\n  asset_key: research/x\n  owner: team:r\n  script: s.py\n"
     assert run(text, registry, folder_module="acme_platform.components") == []
     assert run(text, registry) == [
-        ("unknown-type", ".research_job.ResearchJob",
-         "Relative type '.research_job.ResearchJob' can only be resolved inside a dg project's defs folder"),
+        (
+            "unknown-type",
+            ".research_job.ResearchJob",
+            "Relative type '.research_job.ResearchJob' can only be resolved inside a dg project's defs folder",
+        ),
     ]
 
 
 def test_deprecated_file_name(registry):
     assert run(RESEARCH, registry, file_name="component.yaml") == [
-        ("deprecated", "type: acme_platform.ResearchJob", "`component.yaml` is deprecated: rename the file to `defs.yaml`"),
+        (
+            "deprecated",
+            "type: acme_platform.ResearchJob",
+            "`component.yaml` is deprecated: rename the file to `defs.yaml`",
+        ),
     ]
 
 
@@ -331,11 +416,24 @@ def test_type_suggestions_prefer_the_same_class_name():
 @pytest.mark.parametrize(
     "text",
     [
-        "", "\n", "---\n---\n", "\x00\x01\x02", "type:\n", "type: [a, b]\n", "type: 1\n", "attributes: 5\ntype: x.Y\n",
-        "type: acme_platform.ResearchJob\nattributes: [1]\n", "? [a]\n: 1\n", "type: x.Y\n\tattributes: 1\n",
-        "type: acme_platform.ResearchJob\nattributes:\n  deps: {{ x }}\n", "&a [*a]\n", "type: !!binary aGk=\n",
-        "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(f"{c}: &{c} [*{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}]\n"
-                                                     for p, c in zip("abcdefgh", "bcdefghi")),
+        "",
+        "\n",
+        "---\n---\n",
+        "\x00\x01\x02",
+        "type:\n",
+        "type: [a, b]\n",
+        "type: 1\n",
+        "attributes: 5\ntype: x.Y\n",
+        "type: acme_platform.ResearchJob\nattributes: [1]\n",
+        "? [a]\n: 1\n",
+        "type: x.Y\n\tattributes: 1\n",
+        "type: acme_platform.ResearchJob\nattributes:\n  deps: {{ x }}\n",
+        "&a [*a]\n",
+        "type: !!binary aGk=\n",
+        "a: &a [x, x, x, x, x, x, x, x, x]\n"
+        + "".join(
+            f"{c}: &{c} [*{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}]\n" for p, c in zip("abcdefgh", "bcdefghi")
+        ),
     ],
 )
 def test_bad_input_gives_diagnostics_never_exceptions(text, registry):
@@ -351,19 +449,37 @@ SLING = "type: dagster_sling.SlingReplicationCollectionComponent\nattributes:\n 
 @pytest.mark.parametrize(
     "marked, existing, expected",
     [
-        pytest.param(RESEARCH.replace("script: s.py", "script: [[scrpt.py]]"), {"/p/defs/s.py"},
-                     [("missing-file", "warning", "'scrpt.py' does not exist next to this file")], id="relative-to-the-file"),
+        pytest.param(
+            RESEARCH.replace("script: s.py", "script: [[scrpt.py]]"),
+            {"/p/defs/s.py"},
+            [("missing-file", "warning", "'scrpt.py' does not exist next to this file")],
+            id="relative-to-the-file",
+        ),
         pytest.param(RESEARCH, {"/p/defs/s.py"}, [], id="exists"),
-        pytest.param("type: dagster_dbt.DbtProjectComponent\nattributes:\n  project: \"[[{{ context.project_root }}/dbt/x]]\"\n",
-                     set(), [("missing-file", "error", "'{{ context.project_root }}/dbt/x' does not exist (dbt/x)")],
-                     id="project-root-template-resolved"),
-        pytest.param("type: dagster_dbt.DbtProjectComponent\nattributes:\n  project: \"{{ env.DIR }}/x\"\n", set(), [],
-                     id="other-templates-are-not-judged"),
-        pytest.param("type: dagster.DefsFolderComponent\ntemplate_vars_module: [[.vars]]\n", set(),
-                     [("missing-file", "error", "Module '.vars' not found: there is no vars.py")], id="template-vars-module"),
-        pytest.param(SLING + "[[replication.yaml]]\n", set(),
-                     [("missing-file", "error", "'replication.yaml' does not exist next to this file")],
-                     id="sling-replication-is-read-at-load"),
+        pytest.param(
+            'type: dagster_dbt.DbtProjectComponent\nattributes:\n  project: "[[{{ context.project_root }}/dbt/x]]"\n',
+            set(),
+            [("missing-file", "error", "'{{ context.project_root }}/dbt/x' does not exist (dbt/x)")],
+            id="project-root-template-resolved",
+        ),
+        pytest.param(
+            'type: dagster_dbt.DbtProjectComponent\nattributes:\n  project: "{{ env.DIR }}/x"\n',
+            set(),
+            [],
+            id="other-templates-are-not-judged",
+        ),
+        pytest.param(
+            "type: dagster.DefsFolderComponent\ntemplate_vars_module: [[.vars]]\n",
+            set(),
+            [("missing-file", "error", "Module '.vars' not found: there is no vars.py")],
+            id="template-vars-module",
+        ),
+        pytest.param(
+            SLING + "[[replication.yaml]]\n",
+            set(),
+            [("missing-file", "error", "'replication.yaml' does not exist next to this file")],
+            id="sling-replication-is-read-at-load",
+        ),
     ],
 )
 def test_missing_files(marked, existing, expected, registry):
@@ -372,19 +488,28 @@ def test_missing_files(marked, existing, expected, registry):
     snapshot = registry.to_snapshot()
     snapshot["types"] = [*snapshot["types"], {"key": "dagster_sling.SlingReplicationCollectionComponent"}]
     text, spans = with_marks(marked)
-    ctx = CheckContext(registry=Registry.from_snapshot(snapshot), folder="/p/defs", project_root="/p",
-                       exists=lambda p: str(p) in existing)
+    ctx = CheckContext(
+        registry=Registry.from_snapshot(snapshot),
+        folder="/p/defs",
+        project_root="/p",
+        exists=lambda p: str(p) in existing,
+    )
     problems = [p for p in diagnose_text(text, ctx) if p.code == "missing-file"]
     assert [(p.code, p.severity, p.message) for p in problems] == expected
     assert [(p.span.start, p.span.end) for p in problems] == spans
 
 
 def test_deprecated_fields_warn_with_the_reason_the_code_gives(deprecating_registry):
-    marked = ("type: acme.Sling\nattributes:\n  [[sling]]:\n    connections: []\n  replications:\n"
-              "    - path: r.yaml\n      [[old_path]]: s.yaml\n")
+    marked = (
+        "type: acme.Sling\nattributes:\n  [[sling]]:\n    connections: []\n  replications:\n"
+        "    - path: r.yaml\n      [[old_path]]: s.yaml\n"
+    )
     assert expect(marked, deprecating_registry) == [
-        ("deprecated", "The `sling` field is deprecated, use `connections` instead. This field will be removed in a "
-                       "future release."),
+        (
+            "deprecated",
+            "The `sling` field is deprecated, use `connections` instead. This field will be removed in a "
+            "future release.",
+        ),
         ("deprecated", "`old_path` is deprecated"),
     ]
     text, _ = with_marks(marked)
@@ -399,23 +524,35 @@ def test_deprecated_fields_warn_with_the_reason_the_code_gives(deprecating_regis
     "own_scope, marked, expected",
     [
         # `deps` is read by a custom Resolver (say): its list items reach it as written, unrendered.
-        pytest.param({"deps": "inside"}, "  deps:\n    - \"{{ props.upstream }}\"\n", [], id="inside-a-list-item"),
+        pytest.param({"deps": "inside"}, '  deps:\n    - "{{ props.upstream }}"\n', [], id="inside-a-list-item"),
         # ...but a plain string value is rendered with the component's scope before the resolver sees it.
-        pytest.param({"deps": "inside"}, "  deps: \"{{ [[props]].upstream }}\"\n",
-                     [("unknown-template-variable", "Unknown template variable 'props'")], id="inside-the-string-value"),
-        pytest.param({"tags": "inside"}, "  tags:\n    team: \"{{ props.team }}\"\n", [], id="inside-a-mapping"),
+        pytest.param(
+            {"deps": "inside"},
+            '  deps: "{{ [[props]].upstream }}"\n',
+            [("unknown-template-variable", "Unknown template variable 'props'")],
+            id="inside-the-string-value",
+        ),
+        pytest.param({"tags": "inside"}, '  tags:\n    team: "{{ props.team }}"\n', [], id="inside-a-mapping"),
         # Resolver.from_model: the whole value is the resolver's.
-        pytest.param({"description": "all"}, "  description: \"{{ props.text }}\"\n", [], id="all"),
+        pytest.param({"description": "all"}, '  description: "{{ props.text }}"\n', [], id="all"),
         # get_additional_scope() raised: no unknown name of the document is judged, attributes neither...
-        pytest.param({"": "all"}, "  description: \"{{ props.text }} {{ context.projct_root }}\"\n", [],
-                     id="the-whole-document"),
+        pytest.param(
+            {"": "all"}, '  description: "{{ props.text }} {{ context.projct_root }}"\n', [], id="the-whole-document"
+        ),
         # ...but a deprecated name is still deprecated.
-        pytest.param({"": "all"}, "  description: \"{{ [[project_root]] }}\"\n",
-                     [("deprecated", "`project_root` is deprecated in templates: use {{ context.project_root }}")],
-                     id="deprecated-names-still-warn"),
+        pytest.param(
+            {"": "all"},
+            '  description: "{{ [[project_root]] }}"\n',
+            [("deprecated", "`project_root` is deprecated in templates: use {{ context.project_root }}")],
+            id="deprecated-names-still-warn",
+        ),
         # Another field of the same type is still checked.
-        pytest.param({"deps": "inside"}, "  description: \"{{ [[props]] }}\"\n",
-                     [("unknown-template-variable", "Unknown template variable 'props'")], id="other-fields"),
+        pytest.param(
+            {"deps": "inside"},
+            '  description: "{{ [[props]] }}"\n',
+            [("unknown-template-variable", "Unknown template variable 'props'")],
+            id="other-fields",
+        ),
     ],
 )
 def test_names_a_components_own_resolver_renders_are_not_judged(own_scope, marked, expected, registry):

@@ -4,11 +4,11 @@ import pytest
 from carets import with_marks
 
 from dagster_components_ls.checks.diagnostics import diagnose
+from dagster_components_ls.checks.validation import validation_problems, validation_requests, without_duplicates
 from dagster_components_ls.model.context import CheckContext
-from dagster_components_ls.model.problems import Problem
 from dagster_components_ls.model.documents import parse_file
 from dagster_components_ls.model.positions import Span
-from dagster_components_ls.checks.validation import validation_problems, validation_requests, without_duplicates
+from dagster_components_ls.model.problems import Problem
 
 RESEARCH = "type: acme_platform.ResearchJob\n"
 FROM = " (from acme_platform.ResearchJob)"
@@ -43,8 +43,12 @@ def mapped(marked: str, results: list[dict]) -> list[tuple[str, str]]:
         pytest.param(
             RESEARCH + "attributes:\n  compute_size: [[xlarge]]\n",
             [error(["attributes", "compute_size"], "Input should be 'small', 'medium' or 'large'", "enum")],
-            [("attributes.compute_size: Input should be 'small', 'medium' or 'large'" + FROM,
-              ["attributes", "compute_size"])],
+            [
+                (
+                    "attributes.compute_size: Input should be 'small', 'medium' or 'large'" + FROM,
+                    ["attributes", "compute_size"],
+                )
+            ],
             id="built-in-check-on-the-value",
         ),
         pytest.param(
@@ -56,15 +60,23 @@ def mapped(marked: str, results: list[dict]) -> list[tuple[str, str]]:
         pytest.param(
             RESEARCH + "attributes:\n  [[observability]]:\n    sla_minutes: 60\n",
             [error(["attributes", "observability", "alert_channel"], "Input should be a valid string", "string_type")],
-            [("attributes.observability.alert_channel: Input should be a valid string" + FROM,
-              ["attributes", "observability", "alert_channel"])],
+            [
+                (
+                    "attributes.observability.alert_channel: Input should be a valid string" + FROM,
+                    ["attributes", "observability", "alert_channel"],
+                )
+            ],
             id="path-not-in-text-on-the-nearest-ancestor",
         ),
         pytest.param(
             RESEARCH + "attributes:\n  [[observability]]:\n    sla_minutes: 60\n",
             [error(["attributes", "observability", "alert_channel"], "Field required", "missing")],
-            [("Missing required attribute 'alert_channel' in attributes.observability" + FROM,
-              ["attributes", "observability", "alert_channel"])],
+            [
+                (
+                    "Missing required attribute 'alert_channel' in attributes.observability" + FROM,
+                    ["attributes", "observability", "alert_channel"],
+                )
+            ],
             id="nested-missing-on-the-parent-key",
         ),
         pytest.param(
@@ -128,8 +140,10 @@ def test_results_that_do_not_apply_give_no_problems(results):
 
 
 def test_problem_data_names_the_path_and_type():
-    [problem] = validation_problems(parse_file(RESEARCH + "attributes:\n  owner: x\n"),
-                                    [result(error(["attributes", "owner"], "owner 'x' must be a team"))])
+    [problem] = validation_problems(
+        parse_file(RESEARCH + "attributes:\n  owner: x\n"),
+        [result(error(["attributes", "owner"], "owner 'x' must be a team"))],
+    )
     assert problem.data == {"path": ["attributes", "owner"], "type": "acme_platform.ResearchJob"}
 
 
@@ -143,13 +157,25 @@ def requests_for(text: str, registry, **ctx) -> list[dict]:
 
 
 def test_requests_carry_each_known_document():
-    text = (RESEARCH + "template_vars_module: .vars\nattributes:\n  owner: team:r\n  since: 2024-01-31\n"
-            "---\ntype: dagster.DefsFolderComponent\n")
+    text = (
+        RESEARCH + "template_vars_module: .vars\nattributes:\n  owner: team:r\n  since: 2024-01-31\n"
+        "---\ntype: dagster.DefsFolderComponent\n"
+    )
     assert requests_for(text, registry_of("acme_platform.ResearchJob", "dagster.DefsFolderComponent")) == [
-        {"index": 0, "type": "acme_platform.ResearchJob", "template_vars_module": ".vars", "folder": FOLDER,
-         "attributes": {"owner": "team:r", "since": datetime.date(2024, 1, 31).isoformat()}},
-        {"index": 1, "type": "dagster.DefsFolderComponent", "template_vars_module": None, "folder": FOLDER,
-         "attributes": None},
+        {
+            "index": 0,
+            "type": "acme_platform.ResearchJob",
+            "template_vars_module": ".vars",
+            "folder": FOLDER,
+            "attributes": {"owner": "team:r", "since": datetime.date(2024, 1, 31).isoformat()},
+        },
+        {
+            "index": 1,
+            "type": "dagster.DefsFolderComponent",
+            "template_vars_module": None,
+            "folder": FOLDER,
+            "attributes": None,
+        },
     ]
 
 
@@ -194,10 +220,16 @@ ASSET_KEY = ["attributes", "asset_key"]
         pytest.param([], True, id="alone"),
         pytest.param([problem("invalid-value", 10, ASSET_KEY)], False, id="invalid-value-same-path"),
         pytest.param([problem("unknown-attribute", 50, ["attributes"], key="asset_key")], False, id="unknown-key"),
-        pytest.param([problem("missing-attribute", 50, ["attributes"], key="owner", keys=["owner", "asset_key"])],
-                     False, id="one-of-several-missing-keys"),
-        pytest.param([problem("invalid-value", 0, ["attributes", "owner"]), problem("yaml-syntax", 0, [])],
-                     True, id="other-paths-elsewhere"),
+        pytest.param(
+            [problem("missing-attribute", 50, ["attributes"], key="owner", keys=["owner", "asset_key"])],
+            False,
+            id="one-of-several-missing-keys",
+        ),
+        pytest.param(
+            [problem("invalid-value", 0, ["attributes", "owner"]), problem("yaml-syntax", 0, [])],
+            True,
+            id="other-paths-elsewhere",
+        ),
         pytest.param([problem("invalid-value", 0, ["attributes", "owner"])], True, id="other-path-other-span"),
         pytest.param([problem("policy:acme-naming", 10, ASSET_KEY)], True, id="not-a-keystroke-schema-code"),
         pytest.param([problem("invalid-value", 10, ["attributes", "x"])], False, id="same-span"),

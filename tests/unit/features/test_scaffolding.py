@@ -3,9 +3,6 @@ from pathlib import Path
 
 import pytest
 
-from dagster_components_ls.model.context import CheckContext
-from dagster_components_ls.model.documents import parse_file
-from dagster_components_ls.model.positions import LineIndex
 from dagster_components_ls.features.scaffolding import (
     ScaffoldConflict,
     ScaffoldedFile,
@@ -18,22 +15,36 @@ from dagster_components_ls.features.scaffolding import (
     scaffold_refusal,
     scaffolded_files,
 )
+from dagster_components_ls.model.context import CheckContext
+from dagster_components_ls.model.documents import parse_file
+from dagster_components_ls.model.positions import LineIndex
 
 FOLDER = Path("/p/defs/new")
 
 
 def test_scaffolded_files_stay_inside_the_folder():
-    result = {"files": [{"path": "defs.yaml", "text": "type: a.B\n"}, {"path": "../escape.py", "text": "x"},
-                        {"path": "/abs.py", "text": "x"}, {"path": "sub/run.py", "text": "print()"}]}
+    result = {
+        "files": [
+            {"path": "defs.yaml", "text": "type: a.B\n"},
+            {"path": "../escape.py", "text": "x"},
+            {"path": "/abs.py", "text": "x"},
+            {"path": "sub/run.py", "text": "print()"},
+        ]
+    }
     assert scaffolded_files(FOLDER, result) == [
-        ScaffoldedFile(FOLDER / "defs.yaml", "type: a.B\n"), ScaffoldedFile(FOLDER / "sub" / "run.py", "print()")]
+        ScaffoldedFile(FOLDER / "defs.yaml", "type: a.B\n"),
+        ScaffoldedFile(FOLDER / "sub" / "run.py", "print()"),
+    ]
 
 
 def test_creation_edit_creates_then_fills_each_file():
     edit = creation_edit([ScaffoldedFile(FOLDER / "defs.yaml", "type: a.B\n")], exists=lambda p: False)
     create, fill = edit.document_changes
     assert (create.kind, create.uri, create.options.overwrite) == ("create", (FOLDER / "defs.yaml").as_uri(), False)
-    assert (fill.text_document.uri, [e.new_text for e in fill.edits]) == ((FOLDER / "defs.yaml").as_uri(), ["type: a.B\n"])
+    assert (fill.text_document.uri, [e.new_text for e in fill.edits]) == (
+        (FOLDER / "defs.yaml").as_uri(),
+        ["type: a.B\n"],
+    )
 
 
 def test_creation_edit_never_overwrites():
@@ -59,10 +70,17 @@ def test_fill_edit(current, append, expected_range, expected_text):
 
 
 def test_relevant_types_put_the_projects_own_usage_first(registry):
-    used = ["acme_platform.ResearchJob", "acme_platform.components.research_job.ResearchJob", "dagster_dbt.DbtProjectComponent"]
+    used = [
+        "acme_platform.ResearchJob",
+        "acme_platform.components.research_job.ResearchJob",
+        "dagster_dbt.DbtProjectComponent",
+    ]
     assert relevant_types(registry, used, "acme_platform.defs.x") == [
-        "acme_platform.ResearchJob", "dagster_dbt.DbtProjectComponent", "dagster.DefsFolderComponent",
-        "dagster.PythonScriptComponent"]
+        "acme_platform.ResearchJob",
+        "dagster_dbt.DbtProjectComponent",
+        "dagster.DefsFolderComponent",
+        "dagster.PythonScriptComponent",
+    ]
 
 
 URI = "file:///p/defs/new/defs.yaml"
@@ -76,14 +94,23 @@ def actions(text, registry, used=()):
 def test_a_blank_file_offers_every_type_most_used_first(registry):
     assert actions("\n", registry, ["dagster_dbt.DbtProjectComponent"]) == [
         (f"Scaffold {key}", [{"type": key, "folder": "file:///p/defs/new", "into": URI, "append": False}])
-        for key in ["dagster_dbt.DbtProjectComponent", "acme_platform.ResearchJob", "dagster.DefsFolderComponent",
-                    "dagster.PythonScriptComponent"]]
+        for key in [
+            "dagster_dbt.DbtProjectComponent",
+            "acme_platform.ResearchJob",
+            "dagster.DefsFolderComponent",
+            "dagster.PythonScriptComponent",
+        ]
+    ]
 
 
 def test_a_written_document_offers_another_of_each_known_type_once(registry):
     text = "type: acme_platform.ResearchJob\n---\ntype: nope.Unknown\n---\ntype: acme_platform.ResearchJob\n"
-    assert actions(text, registry) == [("Add another acme_platform.ResearchJob document", [
-        {"type": "acme_platform.ResearchJob", "folder": "file:///p/defs/new", "into": URI, "append": True}])]
+    assert actions(text, registry) == [
+        (
+            "Add another acme_platform.ResearchJob document",
+            [{"type": "acme_platform.ResearchJob", "folder": "file:///p/defs/new", "into": URI, "append": True}],
+        )
+    ]
 
 
 def test_no_scaffolding_without_a_real_registry(registry):
@@ -92,23 +119,45 @@ def test_no_scaffolding_without_a_real_registry(registry):
     assert actions("", approximate) == []
 
 
-@pytest.mark.parametrize("python_known, trusted, unset, expected", [
-    pytest.param(True, True, None, None, id="runs"),
-    pytest.param(False, True, None, "Scaffolding runs the component's scaffolder, which needs a trusted workspace",
-                 id="no-interpreter"),
-    pytest.param(True, False, None, "Scaffolding runs the component's scaffolder, which needs a trusted workspace",
-                 id="untrusted"),
-    pytest.param(True, True, "no dagster", "Scaffolding runs the component's scaffolder in the project's environment,"
-                 " which is not set up: no dagster", id="no-environment"),
-])
+@pytest.mark.parametrize(
+    "python_known, trusted, unset, expected",
+    [
+        pytest.param(True, True, None, None, id="runs"),
+        pytest.param(
+            False,
+            True,
+            None,
+            "Scaffolding runs the component's scaffolder, which needs a trusted workspace",
+            id="no-interpreter",
+        ),
+        pytest.param(
+            True,
+            False,
+            None,
+            "Scaffolding runs the component's scaffolder, which needs a trusted workspace",
+            id="untrusted",
+        ),
+        pytest.param(
+            True,
+            True,
+            "no dagster",
+            "Scaffolding runs the component's scaffolder in the project's environment, which is not set up: no dagster",
+            id="no-environment",
+        ),
+    ],
+)
 def test_scaffold_refusal(python_known, trusted, unset, expected):
     assert scaffold_refusal(python_known, trusted, unset) == expected
 
 
 def test_scaffold_params_make_relative_paths_absolute_under_the_root():
     params = {"project_path": "dbt", "abs_path": "/x/dbt", "name": "dbt", "count": 2}
-    assert scaffold_params(params, Path("/p")) == {"project_path": "/p/dbt", "abs_path": "/x/dbt", "name": "dbt",
-                                                   "count": 2}
+    assert scaffold_params(params, Path("/p")) == {
+        "project_path": "/p/dbt",
+        "abs_path": "/x/dbt",
+        "name": "dbt",
+        "count": 2,
+    }
     assert scaffold_params(params, None) == params
 
 
@@ -117,5 +166,10 @@ def test_scaffold_outcome():
     assert scaffold_outcome("a.B", files, True, None) == ({"applied": True, "files": ["/p/defs/new/defs.yaml"]}, None)
     message = "Scaffold a.B: the editor did not apply the edit (it declined)"
     assert scaffold_outcome("a.B", files, False, None) == (
-        {"applied": False, "files": ["/p/defs/new/defs.yaml"], "failureReason": message}, message)
-    assert scaffold_outcome("a.B", [], False, "read-only")[1] == "Scaffold a.B: the editor did not apply the edit (read-only)"
+        {"applied": False, "files": ["/p/defs/new/defs.yaml"], "failureReason": message},
+        message,
+    )
+    assert (
+        scaffold_outcome("a.B", [], False, "read-only")[1]
+        == "Scaffold a.B: the editor did not apply the edit (read-only)"
+    )

@@ -16,13 +16,16 @@ def test_params_dict_reads_nested_namedtuples():
     assert params_dict(None) == {}
 
 
-@pytest.mark.parametrize("args, expected", [
-    pytest.param(({"type": "a.B"},), {"type": "a.B"}, id="items"),
-    pytest.param(([{"type": "a.B"}],), {"type": "a.B"}, id="the-list-itself"),
-    pytest.param(([],), {}, id="empty-list"),
-    pytest.param((), {}, id="no-args"),
-    pytest.param(("a.B",), {}, id="not-a-dict"),
-])
+@pytest.mark.parametrize(
+    "args, expected",
+    [
+        pytest.param(({"type": "a.B"},), {"type": "a.B"}, id="items"),
+        pytest.param(([{"type": "a.B"}],), {"type": "a.B"}, id="the-list-itself"),
+        pytest.param(([],), {}, id="empty-list"),
+        pytest.param((), {}, id="no-args"),
+        pytest.param(("a.B",), {}, id="not-a-dict"),
+    ],
+)
 def test_first_arg(args, expected):
     assert first_arg(args) == expected
 

@@ -31,8 +31,10 @@ def key_path(text: str):
         pytest.param("type: x\nattributes:\n  deps:\n    - a\n    - |", ("attributes", "deps", 1), id="new-list-item"),
         pytest.param("attributes:\n  deps:\n  - a\n  - b|", ("attributes", "deps", 1), id="list-at-key-indent"),
         pytest.param("deps:\n- a\n- b|", ("deps", 1), id="top-level-list-same-indent"),
-        pytest.param("attributes:\n  items:\n    - name: a\n      oth|", ("attributes", "items", 0), id="key-in-list-item"),
-        pytest.param("attributes:\n  t:\n    g: \"unclosed\n  |", ("attributes",), id="after-broken-quote"),
+        pytest.param(
+            "attributes:\n  items:\n    - name: a\n      oth|", ("attributes", "items", 0), id="key-in-list-item"
+        ),
+        pytest.param('attributes:\n  t:\n    g: "unclosed\n  |', ("attributes",), id="after-broken-quote"),
         pytest.param("type: a\n---\ntype: b\nattributes:\n  x: |", ("attributes", "x"), id="second-document"),
         pytest.param("attributes: {a: [1, |2]}", ("attributes", "a", 1), id="flow-collections"),
         pytest.param("attributes:\n\t|", ("attributes",), id="tab-indent"),
@@ -62,10 +64,18 @@ def test_a_broken_document_leaves_the_others_parsed():
 @pytest.mark.parametrize(
     "text, message",
     [
-        pytest.param("a: 'x\n", "Unclosed quote: this string is never closed (the file ends first)", id="unclosed-quote"),
+        pytest.param(
+            "a: 'x\n", "Unclosed quote: this string is never closed (the file ends first)", id="unclosed-quote"
+        ),
         pytest.param("a: 1\na: 2\n", "Duplicate key 'a'", id="duplicate-key"),
-        pytest.param("a:\n\tb: 1\n", "Found character that cannot start any token — while scanning for the next token (YAML does not allow tabs for indentation)", id="tab"),
-        pytest.param("\x00\x01", "Unacceptable character #x0000: special characters are not allowed in YAML", id="binary"),
+        pytest.param(
+            "a:\n\tb: 1\n",
+            "Found character that cannot start any token — while scanning for the next token (YAML does not allow tabs for indentation)",
+            id="tab",
+        ),
+        pytest.param(
+            "\x00\x01", "Unacceptable character #x0000: special characters are not allowed in YAML", id="binary"
+        ),
     ],
 )
 def test_syntax_problems_are_reported_not_raised(text, message):
@@ -119,10 +129,44 @@ def test_key_path_at_every_offset_of_every_prefix(path):
 # as Dagster's own defs.yaml loader does (dates stay text; YAML 1.1 booleans, octal and sexagesimal
 # numbers, nulls, merge keys and anchors as PyYAML's safe loader reads them).
 TRICKY_VALUES = [
-    "2025-01-01", "2025-01-01T10:00:00Z", "2001-12-14 21:59:43.10 -5", "!!timestamp 2025-01-01",
-    "yes", "no", "on", "off", "y", "n", "True", "FALSE", "~", "null", "Null", "",
-    "010", "0o10", "0x1F", "1_000", "1e3", "1.0e+3", ".inf", "-.Inf", ".nan", "12:30:45", "0.1", "+1",
-    "'2025-01-01'", '"yes"', "!!str 1", "!!int '3'", "!!float 1", "007", "0b101", "-0", "1.", "01:30",
+    "2025-01-01",
+    "2025-01-01T10:00:00Z",
+    "2001-12-14 21:59:43.10 -5",
+    "!!timestamp 2025-01-01",
+    "yes",
+    "no",
+    "on",
+    "off",
+    "y",
+    "n",
+    "True",
+    "FALSE",
+    "~",
+    "null",
+    "Null",
+    "",
+    "010",
+    "0o10",
+    "0x1F",
+    "1_000",
+    "1e3",
+    "1.0e+3",
+    ".inf",
+    "-.Inf",
+    ".nan",
+    "12:30:45",
+    "0.1",
+    "+1",
+    "'2025-01-01'",
+    '"yes"',
+    "!!str 1",
+    "!!int '3'",
+    "!!float 1",
+    "007",
+    "0b101",
+    "-0",
+    "1.",
+    "01:30",
 ]
 TRICKY_DOCUMENTS = [
     "base: &b {x: 1, y: 2}\nuse:\n  <<: *b\n  y: 3\n",
@@ -179,15 +223,21 @@ def test_billion_laughs_is_still_reported():
     "text, where",
     [
         pytest.param("a: " + "[" * 500 + "]" * 500 + "\n", 3 + 63, id="flow"),
-        pytest.param("".join("  " * i + f"k{i}:\n" for i in range(500)) + "  " * 500 + "x\n",
-                     sum(len("  " * i + f"k{i}:\n") for i in range(64)) + 2 * 64, id="block"),
+        pytest.param(
+            "".join("  " * i + f"k{i}:\n" for i in range(500)) + "  " * 500 + "x\n",
+            sum(len("  " * i + f"k{i}:\n") for i in range(64)) + 2 * 64,
+            id="block",
+        ),
     ],
 )
 def test_nesting_too_deep_is_a_syntax_problem_where_the_limit_is_passed(text, where):
     (doc,) = parse_file(text).documents
     (problem,) = doc.problems
     assert problem.message == "Nesting is too deep: more than 64 levels of mappings and lists"
-    assert (problem.span.start, text[problem.span.start : problem.span.end]) == (where, text[where : text.index("\n", where)][:1 if text[where] == "[" else None])
+    assert (problem.span.start, text[problem.span.start : problem.span.end]) == (
+        where,
+        text[where : text.index("\n", where)][: 1 if text[where] == "[" else None],
+    )
     assert doc.root is None and doc.value is None
 
 

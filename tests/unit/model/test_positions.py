@@ -3,7 +3,7 @@ from lsprotocol import types
 
 from dagster_components_ls.model.positions import LineIndex, Span, format_key_path
 
-TEXT = "a: 1\nb: \"é😀x\"\n"
+TEXT = 'a: 1\nb: "é😀x"\n'
 
 
 @pytest.mark.parametrize(
@@ -42,13 +42,20 @@ def test_format_key_path():
     assert format_key_path(("attributes", "deps", 0, "key")) == "attributes.deps[0].key"
 
 
-@pytest.mark.parametrize("line, expected", [
-    (1, "x = 1"), (2, "raise ValueError('no')"), (3, ""), (9, ""), (0, "x = 1"),
-])
+@pytest.mark.parametrize(
+    "line, expected",
+    [
+        (1, "x = 1"),
+        (2, "raise ValueError('no')"),
+        (3, ""),
+        (9, ""),
+        (0, "x = 1"),
+    ],
+)
 def test_a_1_based_line_is_its_text(line, expected):
     text = "x = 1\nraise ValueError('no')\n"
     span = LineIndex(text).line_span_1based(line)
-    assert text[span.start:span.end] == expected
+    assert text[span.start : span.end] == expected
 
 
 def test_a_byte_order_mark_is_not_a_column():

@@ -1,7 +1,14 @@
 import pytest
 
 from dagster_components_ls.model import templates
-from dagster_components_ls.model.templates import EnvReference, TemplateError, env_references, name_offsets, names_used, syntax_error
+from dagster_components_ls.model.templates import (
+    EnvReference,
+    TemplateError,
+    env_references,
+    name_offsets,
+    names_used,
+    syntax_error,
+)
 
 
 @pytest.mark.parametrize(
@@ -9,11 +16,20 @@ from dagster_components_ls.model.templates import EnvReference, TemplateError, e
     [
         pytest.param("{{ context.project_root }}/x", None, id="fine"),
         pytest.param("no templates", None, id="plain"),
-        pytest.param("{{ x }", TemplateError(0, 6, "Unclosed '{{': the expression needs a closing '}}'"), id="unclosed"),
+        pytest.param(
+            "{{ x }", TemplateError(0, 6, "Unclosed '{{': the expression needs a closing '}}'"), id="unclosed"
+        ),
         pytest.param("a }} b", TemplateError(2, 2, "Unbalanced '}}': there is no '{{' before it"), id="stray-close"),
-        pytest.param("{{ 1 + }}", TemplateError(0, 9, "Template syntax error: the expression is incomplete before '}}'"), id="jinja-error"),
-        pytest.param("ok {{ a }} then {{ b + }}", TemplateError(16, 9, "Template syntax error: the expression is incomplete before '}}'"),
-                     id="error-in-second-expression-on-the-line"),
+        pytest.param(
+            "{{ 1 + }}",
+            TemplateError(0, 9, "Template syntax error: the expression is incomplete before '}}'"),
+            id="jinja-error",
+        ),
+        pytest.param(
+            "ok {{ a }} then {{ b + }}",
+            TemplateError(16, 9, "Template syntax error: the expression is incomplete before '}}'"),
+            id="error-in-second-expression-on-the-line",
+        ),
     ],
 )
 def test_syntax_error(text, expected):
@@ -22,7 +38,10 @@ def test_syntax_error(text, expected):
 
 def test_names_used_are_top_level_reads():
     assert names_used("{{ context.project_root }}/{{ env('X') }}{% for i in items %}{{ i }}{% endfor %}") == {
-        "context", "env", "items"}
+        "context",
+        "env",
+        "items",
+    }
 
 
 def test_env_references_in_every_form():
@@ -44,7 +63,8 @@ def test_name_offsets_skip_attributes_and_text_outside_templates():
 )
 def test_templates_nested_too_deep_are_a_syntax_error_where_the_limit_is_passed(text, offset):
     assert templates.syntax_error(text) == templates.TemplateError(
-        offset, 1, "Template nesting is too deep: more than 30 brackets inside each other")
+        offset, 1, "Template nesting is too deep: more than 30 brackets inside each other"
+    )
     assert templates.names_used(text) == frozenset()
 
 

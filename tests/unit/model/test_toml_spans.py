@@ -4,9 +4,11 @@ from dagster_components_ls.model.toml_spans import toml_spans
 
 
 def test_toml_spans_of_keys_values_and_items():
-    text = ('[a]\n"q.k" = """x\n"y"\n"""  # c\nb.c = [ 1, # one\n  { d = \'e\' }, 1979-05-27 07:32:00 ]\n'
-            "[[t]]\nx = 1\n[[t]]\nx = 2\n")
-    found = {k: (text[ks.start:ks.end], text[vs.start:vs.end]) for k, (ks, vs) in toml_spans(text).items()}
+    text = (
+        '[a]\n"q.k" = """x\n"y"\n"""  # c\nb.c = [ 1, # one\n  { d = \'e\' }, 1979-05-27 07:32:00 ]\n'
+        "[[t]]\nx = 1\n[[t]]\nx = 2\n"
+    )
+    found = {k: (text[ks.start : ks.end], text[vs.start : vs.end]) for k, (ks, vs) in toml_spans(text).items()}
     assert found == {
         ("a",): ("a", "a"),
         ("a", "q.k"): ('"q.k"', '"""x\n"y"\n"""'),

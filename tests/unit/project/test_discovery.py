@@ -35,18 +35,23 @@ def write(path: Path, text: str = "") -> Path:
 
 
 def dg_project(root: Path, root_module: str = "pkg", extra: str = "", *, src: bool = True) -> Path:
-    write(root / "pyproject.toml",
-          f'[tool.dg]\ndirectory_type = "project"\n\n[tool.dg.project]\nroot_module = "{root_module}"\n{extra}')
+    write(
+        root / "pyproject.toml",
+        f'[tool.dg]\ndirectory_type = "project"\n\n[tool.dg.project]\nroot_module = "{root_module}"\n{extra}',
+    )
     write((root / "src" if src else root) / root_module / "defs" / "__init__.py")
     return root
 
 
-@pytest.mark.parametrize("start", [
-    pytest.param(MINI, id="root"),
-    pytest.param(MINI / "src/mini/defs/reports/defs.yaml", id="defs-file"),
-    pytest.param(MINI / "src/mini/defs/reports/not-created-yet.yaml", id="new-file"),
-    pytest.param(MINI / "src/mini/components", id="folder"),
-])
+@pytest.mark.parametrize(
+    "start",
+    [
+        pytest.param(MINI, id="root"),
+        pytest.param(MINI / "src/mini/defs/reports/defs.yaml", id="defs-file"),
+        pytest.param(MINI / "src/mini/defs/reports/not-created-yet.yaml", id="new-file"),
+        pytest.param(MINI / "src/mini/components", id="folder"),
+    ],
+)
 def test_find_project_walks_up_to_the_dg_config(start):
     assert find_project(start) == MINI_PROJECT
 
@@ -63,28 +68,48 @@ def test_a_nested_pyproject_without_tool_dg_is_skipped(tmp_path):
 
 
 def test_dg_toml_wins_and_reads_top_level_keys_without_src(tmp_path):
-    write(tmp_path / "dg.toml", 'directory_type = "project"\n[project]\nroot_module = "flat"\n'
-                                'defs_module = "flat.definitions"\nregistry_modules = ["flat.lib"]\n')
+    write(
+        tmp_path / "dg.toml",
+        'directory_type = "project"\n[project]\nroot_module = "flat"\n'
+        'defs_module = "flat.definitions"\nregistry_modules = ["flat.lib"]\n',
+    )
     write(tmp_path / "pyproject.toml", '[tool.dg]\ndirectory_type = "workspace"\n')
     write(tmp_path / "flat/definitions/__init__.py")
     assert find_project(tmp_path) == Project(
-        root=tmp_path, root_module="flat", defs_module="flat.definitions",
-        defs_dir=tmp_path / "flat" / "definitions", registry_modules=("flat.lib",),
-        config_path=tmp_path / "dg.toml")
+        root=tmp_path,
+        root_module="flat",
+        defs_module="flat.definitions",
+        defs_dir=tmp_path / "flat" / "definitions",
+        registry_modules=("flat.lib",),
+        config_path=tmp_path / "dg.toml",
+    )
 
 
 def test_defs_dir_is_none_when_the_folder_is_missing(tmp_path):
-    write(tmp_path / "pyproject.toml", '[tool.dg]\ndirectory_type = "project"\n[tool.dg.project]\nroot_module = "gone"\n')
+    write(
+        tmp_path / "pyproject.toml", '[tool.dg]\ndirectory_type = "project"\n[tool.dg.project]\nroot_module = "gone"\n'
+    )
     assert find_project(tmp_path).defs_dir is None
 
 
-@pytest.mark.parametrize("text, message", [
-    pytest.param('[tool.dg\n', "cannot be read as TOML: Expected ']' at the end of a table declaration (at line 1, column 9)",
-                 id="malformed"),
-    pytest.param('[tool.dg]\ndirectory_type = "project"\n', "[tool.dg.project] must set root_module", id="no-root-module"),
-    pytest.param('[tool.dg]\ndirectory_type = "project"\n[tool.dg.project]\nroot_module = "p"\nregistry_modules = "p.*"\n',
-                 "[tool.dg.project] registry_modules must be a list of strings", id="registry-modules-not-list"),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        pytest.param(
+            "[tool.dg\n",
+            "cannot be read as TOML: Expected ']' at the end of a table declaration (at line 1, column 9)",
+            id="malformed",
+        ),
+        pytest.param(
+            '[tool.dg]\ndirectory_type = "project"\n', "[tool.dg.project] must set root_module", id="no-root-module"
+        ),
+        pytest.param(
+            '[tool.dg]\ndirectory_type = "project"\n[tool.dg.project]\nroot_module = "p"\nregistry_modules = "p.*"\n',
+            "[tool.dg.project] registry_modules must be a list of strings",
+            id="registry-modules-not-list",
+        ),
+    ],
+)
 def test_bad_config_raises_project_config_error_with_file_and_message(tmp_path, text, message):
     config = write(tmp_path / "pyproject.toml", text)
     with pytest.raises(ProjectConfigError) as caught:
@@ -129,8 +154,16 @@ def test_component_files_of_a_folder():
 
 def test_component_files_skip_generated_and_tool_folders(tmp_path):
     # Built here, not under fixtures/: the repository's .gitignore drops these folder names.
-    for folder in ["a", "a/.local_defs_state/dbt", ".hidden", ".venv/lib", "node_modules/x",
-                   "dbt/target", "other/target", "__pycache__"]:
+    for folder in [
+        "a",
+        "a/.local_defs_state/dbt",
+        ".hidden",
+        ".venv/lib",
+        "node_modules/x",
+        "dbt/target",
+        "other/target",
+        "__pycache__",
+    ]:
         write(tmp_path / folder / "defs.yaml")
     write(tmp_path / "dbt" / "dbt_project.yml")
     write(tmp_path / "b" / "component.yaml")
@@ -159,11 +192,14 @@ def test_component_files_of_a_project_without_defs_folder_is_empty(tmp_path):
     assert list(component_files(project)) == []
 
 
-@pytest.mark.parametrize("folder, module", [
-    pytest.param("", "mini.defs", id="defs-root"),
-    pytest.param("reports", "mini.defs.reports", id="child"),
-    pytest.param("nested/deeper", "mini.defs.nested.deeper", id="grandchild"),
-])
+@pytest.mark.parametrize(
+    "folder, module",
+    [
+        pytest.param("", "mini.defs", id="defs-root"),
+        pytest.param("reports", "mini.defs.reports", id="child"),
+        pytest.param("nested/deeper", "mini.defs.nested.deeper", id="grandchild"),
+    ],
+)
 def test_module_for_folder(folder, module):
     assert module_for_folder(MINI_PROJECT, MINI_PROJECT.defs_dir / folder) == module
 

@@ -30,10 +30,15 @@ def test_only_regular_files_are_read(odd_paths):
     }
 
 
-@pytest.mark.parametrize("data, expected", [
-    pytest.param(b"caf\xc3\xa9\n", ("café\n", None), id="valid"),
-    pytest.param(b"a: caf\xe9\n", ("a: caf\ufffd\n", 6), id="latin-1 byte"),
-    pytest.param("é\n".encode() + b"\xff\xfe x", ("é\n\ufffd\ufffd x", 2), id="after a multi-byte letter: code points"),
-])
+@pytest.mark.parametrize(
+    "data, expected",
+    [
+        pytest.param(b"caf\xc3\xa9\n", ("café\n", None), id="valid"),
+        pytest.param(b"a: caf\xe9\n", ("a: caf\ufffd\n", 6), id="latin-1 byte"),
+        pytest.param(
+            "é\n".encode() + b"\xff\xfe x", ("é\n\ufffd\ufffd x", 2), id="after a multi-byte letter: code points"
+        ),
+    ],
+)
 def test_decode_utf8_says_where_the_first_invalid_byte_is(data, expected):
     assert decode_utf8(data) == expected

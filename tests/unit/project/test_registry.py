@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from dagster_components_ls.project.discovery import find_project
 from dagster_components_ls.model.registry import ComponentType, Registry
+from dagster_components_ls.project.discovery import find_project
 from dagster_components_ls.project.registry import cache_dir, fingerprint
 
 MINI = Path(__file__).parents[2] / "fixtures" / "projects" / "mini"
@@ -65,16 +65,24 @@ def test_from_snapshot_builds_component_types():
         version="0.29.27",
     )
     assert (registry.dagster_version, registry.module_errors) == (
-        "1.13.27", {"mini.components.broken": "RuntimeError: broken on purpose"})
+        "1.13.27",
+        {"mini.components.broken": "RuntimeError: broken on purpose"},
+    )
 
 
-@pytest.mark.parametrize("typename, key", [
-    pytest.param("dagster_dbt.DbtProjectComponent", "dagster_dbt.DbtProjectComponent", id="key"),
-    pytest.param("dagster_dbt.components.dbt_project.component.DbtProjectComponent",
-                 "dagster_dbt.DbtProjectComponent", id="alias"),
-    pytest.param("dagster_dbt.DbtProjectComponen", None, id="unknown"),
-    pytest.param(".local.LocalReport", None, id="relative-is-resolved-by-the-caller"),
-])
+@pytest.mark.parametrize(
+    "typename, key",
+    [
+        pytest.param("dagster_dbt.DbtProjectComponent", "dagster_dbt.DbtProjectComponent", id="key"),
+        pytest.param(
+            "dagster_dbt.components.dbt_project.component.DbtProjectComponent",
+            "dagster_dbt.DbtProjectComponent",
+            id="alias",
+        ),
+        pytest.param("dagster_dbt.DbtProjectComponen", None, id="unknown"),
+        pytest.param(".local.LocalReport", None, id="relative-is-resolved-by-the-caller"),
+    ],
+)
 def test_lookup_by_key_or_alias(typename, key):
     found = Registry.from_snapshot(SNAPSHOT).lookup(typename)
     assert (found.key if found else None) == key
@@ -92,11 +100,14 @@ def test_to_snapshot_round_trips():
     assert Registry.from_snapshot(SNAPSHOT).to_snapshot() == SNAPSHOT
 
 
-@pytest.mark.parametrize("env, expected", [
-    pytest.param({"DAGSTER_COMPONENTS_LS_CACHE": "/c", "XDG_CACHE_HOME": "/x"}, "/c", id="override"),
-    pytest.param({"XDG_CACHE_HOME": "/x"}, "/x/dagster-components-ls", id="xdg"),
-    pytest.param({"HOME": "/home/u"}, "/home/u/.cache/dagster-components-ls", id="home"),
-])
+@pytest.mark.parametrize(
+    "env, expected",
+    [
+        pytest.param({"DAGSTER_COMPONENTS_LS_CACHE": "/c", "XDG_CACHE_HOME": "/x"}, "/c", id="override"),
+        pytest.param({"XDG_CACHE_HOME": "/x"}, "/x/dagster-components-ls", id="xdg"),
+        pytest.param({"HOME": "/home/u"}, "/home/u/.cache/dagster-components-ls", id="home"),
+    ],
+)
 def test_cache_dir(monkeypatch, env, expected):
     for name in ("DAGSTER_COMPONENTS_LS_CACHE", "XDG_CACHE_HOME"):
         monkeypatch.delenv(name, raising=False)
@@ -124,31 +135,57 @@ def bump(path: Path, text: str) -> None:
     os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
 
 
-@pytest.mark.parametrize("edit, changes", [
-    pytest.param(lambda root: None, False, id="nothing"),
-    pytest.param(lambda root: bump(root / "src/mini/components/widget.py", "# edited\n"), True, id="component-py"),
-    pytest.param(lambda root: bump(root / "src/mini/defs/reports/local.py", "# edited\n"), True, id="defs-py"),
-    pytest.param(lambda root: (root / "src/mini/components/new.py").write_text(""), True, id="new-py"),
-    pytest.param(lambda root: bump(root / "pyproject.toml", (root / "pyproject.toml").read_text() + "\n"), True,
-                 id="pyproject"),
-    pytest.param(lambda root: bump(root / "src/mini/defs/reports/defs.yaml", "type: .local.Other\n"), True,
-                 id="defs-yaml-type"),
-    pytest.param(lambda root: bump(root / "src/mini/defs/plain/defs.yaml",
-                                   "type: dagster.DefsFolderComponent\nattributes: {}\n"), False,
-                 id="defs-yaml-attributes"),
-    pytest.param(lambda root: bump(root / "src/mini/defs/reports/defs.yaml", "\ufefftype: .local.Other\n"), True,
-                 id="defs-yaml-type-after-a-bom"),
-    pytest.param(lambda root: bump(root / "src/mini/defs/plain/defs.yaml",
-                                   "\ufefftype: dagster.DefsFolderComponent\n"), False, id="a-bom-names-the-same-type"),
-    pytest.param(lambda root: (root / "src/mini/defs/reports/notes.md").write_text("# notes\n"), False,
-                 id="not-python"),
-    # A new instance of a type another file already names (what scaffolding writes) changes nothing...
-    pytest.param(lambda root: write(root / "src/mini/defs/plain2/defs.yaml", "type: dagster.DefsFolderComponent\n"),
-                 False, id="new-instance-of-a-named-type"),
-    # ...but a relative type in another folder names another class.
-    pytest.param(lambda root: write(root / "src/mini/defs/plain2/defs.yaml", "type: .local.LocalReport\n"), True,
-                 id="relative-type-elsewhere"),
-])
+@pytest.mark.parametrize(
+    "edit, changes",
+    [
+        pytest.param(lambda root: None, False, id="nothing"),
+        pytest.param(lambda root: bump(root / "src/mini/components/widget.py", "# edited\n"), True, id="component-py"),
+        pytest.param(lambda root: bump(root / "src/mini/defs/reports/local.py", "# edited\n"), True, id="defs-py"),
+        pytest.param(lambda root: (root / "src/mini/components/new.py").write_text(""), True, id="new-py"),
+        pytest.param(
+            lambda root: bump(root / "pyproject.toml", (root / "pyproject.toml").read_text() + "\n"),
+            True,
+            id="pyproject",
+        ),
+        pytest.param(
+            lambda root: bump(root / "src/mini/defs/reports/defs.yaml", "type: .local.Other\n"),
+            True,
+            id="defs-yaml-type",
+        ),
+        pytest.param(
+            lambda root: bump(
+                root / "src/mini/defs/plain/defs.yaml", "type: dagster.DefsFolderComponent\nattributes: {}\n"
+            ),
+            False,
+            id="defs-yaml-attributes",
+        ),
+        pytest.param(
+            lambda root: bump(root / "src/mini/defs/reports/defs.yaml", "\ufefftype: .local.Other\n"),
+            True,
+            id="defs-yaml-type-after-a-bom",
+        ),
+        pytest.param(
+            lambda root: bump(root / "src/mini/defs/plain/defs.yaml", "\ufefftype: dagster.DefsFolderComponent\n"),
+            False,
+            id="a-bom-names-the-same-type",
+        ),
+        pytest.param(
+            lambda root: (root / "src/mini/defs/reports/notes.md").write_text("# notes\n"), False, id="not-python"
+        ),
+        # A new instance of a type another file already names (what scaffolding writes) changes nothing...
+        pytest.param(
+            lambda root: write(root / "src/mini/defs/plain2/defs.yaml", "type: dagster.DefsFolderComponent\n"),
+            False,
+            id="new-instance-of-a-named-type",
+        ),
+        # ...but a relative type in another folder names another class.
+        pytest.param(
+            lambda root: write(root / "src/mini/defs/plain2/defs.yaml", "type: .local.LocalReport\n"),
+            True,
+            id="relative-type-elsewhere",
+        ),
+    ],
+)
 def test_fingerprint_changes_with_what_the_registry_depends_on(project, edit, changes):
     before = fingerprint(PYTHON, project)
     edit(project.root)
@@ -156,8 +193,12 @@ def test_fingerprint_changes_with_what_the_registry_depends_on(project, edit, ch
 
 
 def test_fingerprint_depends_on_the_interpreter_and_project(project):
-    assert len({fingerprint(PYTHON, project), fingerprint(PYTHON, None),
-                fingerprint(Path("/nonexistent/python"), project)}) == 3
+    assert (
+        len(
+            {fingerprint(PYTHON, project), fingerprint(PYTHON, None), fingerprint(Path("/nonexistent/python"), project)}
+        )
+        == 3
+    )
 
 
 def test_prune_cache_keeps_the_newest_entries_within_count_and_size(tmp_path, monkeypatch):
@@ -174,8 +215,11 @@ def test_prune_cache_keeps_the_newest_entries_within_count_and_size(tmp_path, mo
     assert prune_cache(max_files=6, max_bytes=10_000) == 4
     assert prune_cache(max_files=6, max_bytes=350) == 3
     assert sorted(p.name for p in tmp_path.iterdir()) == [
-        "README", "validate-00000000-0000000000000000.json", "validate-00000001-0000000000000001.json",
-        "validate-00000002-0000000000000002.json"]
+        "README",
+        "validate-00000000-0000000000000000.json",
+        "validate-00000001-0000000000000001.json",
+        "validate-00000002-0000000000000002.json",
+    ]
     assert prune_cache(max_files=2, only_if_over=True) == 1
 
 
@@ -198,17 +242,21 @@ def test_prune_superseded_deletes_what_an_older_fingerprint_cached(project, tmp_
 
     def registry(owner, stamp, extras):
         return lambda: registry_cache_file(PYTHON, owner, extras).write_text(
-            json.dumps({"fingerprint": stamp, "registry": {}}))
+            json.dumps({"fingerprint": stamp, "registry": {}})
+        )
 
     def answer(cwd, stamp, method):
         return lambda: store_answer(SimpleNamespace(python=PYTHON, cwd=cwd), stamp, method, {}, {"results": []})
 
     old_registry = stored(registry(project, "old", ["acme.Old"]))
     old_policies = stored(answer(project.root, "old", "policies"))
-    kept = {stored(registry(project, "new", ["acme.New"])), stored(registry(project, "new", [])),
-            stored(answer(project.root, "new", "validate")),
-            stored(registry(None, "old", ["acme.Old"])),  # files outside any project: another owner
-            stored(answer(tmp_path / "other", "old", "policies"))}
+    kept = {
+        stored(registry(project, "new", ["acme.New"])),
+        stored(registry(project, "new", [])),
+        stored(answer(project.root, "new", "validate")),
+        stored(registry(None, "old", ["acme.Old"])),  # files outside any project: another owner
+        stored(answer(tmp_path / "other", "old", "policies")),
+    }
 
     assert prune_superseded(PYTHON, project, "new") == 2
     assert {p.name for p in cache_dir().iterdir()} == kept

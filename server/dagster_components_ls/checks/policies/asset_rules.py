@@ -7,12 +7,11 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Callable, Optional
 
-from ...model.problems import ERROR, Problem
 from ...model.documents import MAP, Node, ParsedFile, YamlDocument
 from ...model.positions import Span
+from ...model.problems import ERROR, Problem
 from .config import PolicyConfig
 from .spans import asset_span, scalars
-
 
 
 @dataclass(frozen=True)
@@ -39,9 +38,11 @@ class AssetPolicyInput:
             return None
         owners = raw.get("owners")
         tags = raw.get("tags")
-        return cls(key=key,
-                   owners=tuple(o for o in owners if isinstance(o, str) and o.strip()) if isinstance(owners, list) else (),
-                   tags={str(k): str(v) for k, v in tags.items()} if isinstance(tags, Mapping) else {})
+        return cls(
+            key=key,
+            owners=tuple(o for o in owners if isinstance(o, str) and o.strip()) if isinstance(owners, list) else (),
+            tags={str(k): str(v) for k, v in tags.items()} if isinstance(tags, Mapping) else {},
+        )
 
 
 @dataclass(frozen=True)
@@ -61,35 +62,54 @@ AssetRule = Callable[[AssetPolicyInput, PolicyConfig], Iterator[tuple[str, str, 
 """(asset, config) -> (rule, message, severity, data) for each violation."""
 
 
-def check_require_owners(asset: AssetPolicyInput, config: PolicyConfig) -> Iterator[tuple[str, str, str, dict[str, Any]]]:
+def check_require_owners(
+    asset: AssetPolicyInput, config: PolicyConfig
+) -> Iterator[tuple[str, str, str, dict[str, Any]]]:
     setting = config.require_owners
     if setting is not None and setting.value and not asset.owners:
-        yield ("require-owners", f"Asset '{asset.key}' has no owners; the project's policy requires at least one",
-               setting.severity, {"asset_key": asset.key})
+        yield (
+            "require-owners",
+            f"Asset '{asset.key}' has no owners; the project's policy requires at least one",
+            setting.severity,
+            {"asset_key": asset.key},
+        )
 
 
-def check_required_tags(asset: AssetPolicyInput, config: PolicyConfig) -> Iterator[tuple[str, str, str, dict[str, Any]]]:
+def check_required_tags(
+    asset: AssetPolicyInput, config: PolicyConfig
+) -> Iterator[tuple[str, str, str, dict[str, Any]]]:
     setting = config.required_tags
     missing = [tag for tag in setting.value if tag not in asset.tags] if setting is not None else []
     if setting is not None and missing:
         names = ", ".join(f"'{t}'" for t in missing)
         noun = "tag" if len(missing) == 1 else "tags"
-        yield ("required-tags", f"Asset '{asset.key}' lacks {noun} {names}, required by the project's policy",
-               setting.severity, {"asset_key": asset.key, "missing": missing})
+        yield (
+            "required-tags",
+            f"Asset '{asset.key}' lacks {noun} {names}, required by the project's policy",
+            setting.severity,
+            {"asset_key": asset.key, "missing": missing},
+        )
 
 
-def check_asset_key_pattern(asset: AssetPolicyInput, config: PolicyConfig) -> Iterator[tuple[str, str, str, dict[str, Any]]]:
+def check_asset_key_pattern(
+    asset: AssetPolicyInput, config: PolicyConfig
+) -> Iterator[tuple[str, str, str, dict[str, Any]]]:
     setting = config.asset_key_pattern
     if setting is not None and re.fullmatch(setting.value, asset.key) is None:
-        yield ("asset-key-pattern", f"Asset key '{asset.key}' does not match the project's pattern {setting.value}",
-               setting.severity, {"asset_key": asset.key, "pattern": setting.value})
+        yield (
+            "asset-key-pattern",
+            f"Asset key '{asset.key}' does not match the project's pattern {setting.value}",
+            setting.severity,
+            {"asset_key": asset.key, "pattern": setting.value},
+        )
 
 
 ASSET_POLICIES: list[AssetRule] = [check_require_owners, check_required_tags, check_asset_key_pattern]
 
 
-def asset_policy_problems(config: PolicyConfig,
-                          assets_by_document: Mapping[int, Iterable[Mapping[str, Any]]]) -> list[AssetViolation]:
+def asset_policy_problems(
+    config: PolicyConfig, assets_by_document: Mapping[int, Iterable[Mapping[str, Any]]]
+) -> list[AssetViolation]:
     """Every asset-level violation of one file's loaded assets, by producing document.
 
     `assets_by_document` maps a document's index in the file to the assets it produced, each a dict
@@ -140,7 +160,9 @@ def asset_problems(parsed: ParsedFile, violations: Iterable[AssetViolation]) -> 
         if len(found) == 1:
             message, data = found[0].message, found[0].data
         else:
-            shown = ", ".join(keys[:NAMED_ASSETS]) + (f" and {len(keys) - NAMED_ASSETS} more" if len(keys) > NAMED_ASSETS else "")
+            shown = ", ".join(keys[:NAMED_ASSETS]) + (
+                f" and {len(keys) - NAMED_ASSETS} more" if len(keys) > NAMED_ASSETS else ""
+            )
             template = PLURAL_MESSAGES.get(rule, "{n} assets break the project's policy " + rule + " ({keys})")
             message, data = template.format(n=len(keys), keys=shown), {**(found[0].data or {}), "asset_keys": keys}
             data.pop("asset_key", None)

@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Generic, Optional, TypeVar, Union
 
 from ...model.context import suggest
-from ...model.problems import ERROR, Problem
 from ...model.positions import Span
+from ...model.problems import ERROR, Problem
 from ...model.toml_spans import decode_error_span, toml_spans
 from ...project.files import read_text
 
@@ -56,7 +56,9 @@ class PolicyConfig:
     """Globs over canonical type keys."""
     required_attributes: Optional[Setting[tuple[tuple[str, tuple[tuple[str, ...], ...]], ...]]] = None
     """(type glob, key paths under `attributes`) pairs."""
-    forbidden_values: Optional[Setting[tuple[tuple[str, tuple[tuple[tuple[str, ...], tuple[Scalar, ...]], ...]], ...]]] = None
+    forbidden_values: Optional[
+        Setting[tuple[tuple[str, tuple[tuple[tuple[str, ...], tuple[Scalar, ...]], ...]], ...]]
+    ] = None
     """(type glob, ((key path, forbidden values), ...)) pairs."""
     require_owners: Optional[Setting[bool]] = None
     required_tags: Optional[Setting[tuple[str, ...]]] = None
@@ -95,8 +97,9 @@ def parse_policy_config(text: str) -> tuple[PolicyConfig, list[Problem]]:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        return NO_POLICIES, [Problem(decode_error_span(text, str(exc)), CONFIG_CODE,
-                                     f"pyproject.toml cannot be read as TOML: {exc}")]
+        return NO_POLICIES, [
+            Problem(decode_error_span(text, str(exc)), CONFIG_CODE, f"pyproject.toml cannot be read as TOML: {exc}")
+        ]
     tool = data.get("tool", {}).get("dagster-components-ls") if isinstance(data.get("tool"), dict) else None
     if tool is None:
         return NO_POLICIES, []
@@ -107,8 +110,12 @@ def parse_policy_config(text: str) -> tuple[PolicyConfig, list[Problem]]:
     for key in tool:
         if key != "policies":
             hint = ". Did you mean 'policies'?" if suggest(key, ["policies"]) else " (it holds only `policies`)"
-            reader.report((*TABLE[:2], key), f"Unknown key '{key}' in [tool.dagster-components-ls]{hint}",
-                          at_key=True, data={"key": key})
+            reader.report(
+                (*TABLE[:2], key),
+                f"Unknown key '{key}' in [tool.dagster-components-ls]{hint}",
+                at_key=True,
+                data={"key": key},
+            )
     table = tool.get("policies")
     if table is None:
         return NO_POLICIES, reader.problems
@@ -120,8 +127,12 @@ def parse_policy_config(text: str) -> tuple[PolicyConfig, list[Problem]]:
         if rule not in RULE_PARSERS:
             best = suggest(rule, RULE_NAMES)
             hint = f". Did you mean '{best}'?" if best else f". Known rules: {', '.join(RULE_NAMES)}"
-            reader.report((*TABLE, rule), f"Unknown policy rule '{rule}'{hint}", at_key=True,
-                          data={"rule": rule, "suggestion": best})
+            reader.report(
+                (*TABLE, rule),
+                f"Unknown policy rule '{rule}'{hint}",
+                at_key=True,
+                data={"rule": rule, "suggestion": best},
+            )
             continue
         setting = reader.setting(rule, raw)
         if setting is not None:
@@ -137,7 +148,9 @@ class _ConfigReader:
         self.problems: list[Problem] = []
         self._spans: Optional[dict[tuple[Any, ...], tuple[Span, Span]]] = None
 
-    def report(self, path: tuple[Any, ...], message: str, at_key: bool = False, data: Optional[dict[str, Any]] = None) -> None:
+    def report(
+        self, path: tuple[Any, ...], message: str, at_key: bool = False, data: Optional[dict[str, Any]] = None
+    ) -> None:
         if self._spans is None:
             self._spans = toml_spans(self.text)
         for end in range(len(path), 0, -1):  # the path itself, else its nearest ancestor we can see
@@ -158,8 +171,12 @@ class _ConfigReader:
                 if key not in ("value", "severity"):
                     best = suggest(key, ["value", "severity"])
                     hint = f". Did you mean '{best}'?" if best else ""
-                    self.report((*path, key), f"Unknown key '{key}' in {rule} (its long form takes `value` and "
-                                f"`severity`){hint}", at_key=True, data={"key": key, "suggestion": best})
+                    self.report(
+                        (*path, key),
+                        f"Unknown key '{key}' in {rule} (its long form takes `value` and `severity`){hint}",
+                        at_key=True,
+                        data={"key": key, "suggestion": best},
+                    )
             severity = self.severity(rule, raw.get("severity", ERROR), (*path, "severity"))
             if "value" not in raw:
                 self.report(path, f"{rule} sets a severity but no `value`", at_key=True)
@@ -176,8 +193,11 @@ class _ConfigReader:
         else:
             best = suggest(raw.lower(), SEVERITIES)
             hint = f" Did you mean '{best}'?" if best else ""
-            self.report(path, f"Unknown severity '{raw}' for {rule}.{hint} Allowed: {', '.join(SEVERITIES)}",
-                        data={"suggestion": best})
+            self.report(
+                path,
+                f"Unknown severity '{raw}' for {rule}.{hint} Allowed: {', '.join(SEVERITIES)}",
+                data={"suggestion": best},
+            )
         return ERROR
 
     def expect(self, path: tuple[Any, ...], what: str, raw: Any, kind: type | tuple[type, ...]) -> bool:
@@ -202,7 +222,9 @@ class _ConfigReader:
             self.report(path, f"'{glob}' in {rule} {problem}", at_key=at_key, data={"glob": glob})
         return problem is None
 
-    def per_type(self, rule: str, raw: Any, path: tuple[Any, ...], read: Callable[[str, Any, tuple[Any, ...]], Any]) -> Optional[tuple[Any, ...]]:
+    def per_type(
+        self, rule: str, raw: Any, path: tuple[Any, ...], read: Callable[[str, Any, tuple[Any, ...]], Any]
+    ) -> Optional[tuple[Any, ...]]:
         """A table of type glob -> something: the pairs whose glob and value are valid."""
         if not self.expect(path, rule, raw, dict):
             return None
@@ -218,8 +240,12 @@ class _ConfigReader:
     def key_path(self, rule: str, raw: str, path: tuple[Any, ...], at_key: bool = False) -> Optional[tuple[str, ...]]:
         parts = tuple(raw.split("."))
         if any(not p or re.search(r"\s", p) for p in parts):
-            self.report(path, f"'{raw}' in {rule} is not a key path under `attributes`: write keys joined by "
-                        f"'.', such as 'translation.owners'", at_key=at_key)
+            self.report(
+                path,
+                f"'{raw}' in {rule} is not a key path under `attributes`: write keys joined by "
+                f"'.', such as 'translation.owners'",
+                at_key=at_key,
+            )
             return None
         return parts
 
@@ -228,7 +254,9 @@ def _allowed_types(reader: _ConfigReader, rule: str, raw: Any, path: tuple[Any, 
     return reader.globs(rule, raw, path)
 
 
-def _required_attributes(reader: _ConfigReader, rule: str, raw: Any, path: tuple[Any, ...]) -> Optional[tuple[Any, ...]]:
+def _required_attributes(
+    reader: _ConfigReader, rule: str, raw: Any, path: tuple[Any, ...]
+) -> Optional[tuple[Any, ...]]:
     def read(glob: str, value: Any, at: tuple[Any, ...]) -> tuple[tuple[str, ...], ...]:
         if not reader.expect(at, f"{rule} for '{glob}'", value, list):
             return ()
@@ -252,8 +280,11 @@ def _forbidden_values(reader: _ConfigReader, rule: str, raw: Any, path: tuple[An
             parts = reader.key_path(rule, key, (*at, key), at_key=True)
             if parts is None or not reader.expect((*at, key), f"{rule} for '{glob}'.{key}", values, list):
                 continue
-            good = tuple(v for i, v in enumerate(values)
-                         if reader.expect((*at, key, i), f"{rule} for '{glob}'.{key}[{i}]", v, (str, int, float, bool)))
+            good = tuple(
+                v
+                for i, v in enumerate(values)
+                if reader.expect((*at, key, i), f"{rule} for '{glob}'.{key}[{i}]", v, (str, int, float, bool))
+            )
             if good:
                 entries.append((parts, good))
         return tuple(entries)
@@ -323,9 +354,11 @@ def type_matches(key: str, glob: str) -> bool:
     return fnmatch.fnmatchcase(key, glob)
 
 
-
 _KIND_NAMES: dict[Any, str] = {
-    list: "a list", dict: "a table", str: "a string", bool: "true or false",
+    list: "a list",
+    dict: "a table",
+    str: "a string",
+    bool: "true or false",
     (str, int, float, bool): "a string, number or boolean",
 }
 
@@ -334,9 +367,16 @@ def _a(value: Any) -> str:
     """`a string`, `an integer`, ... for messages about TOML values."""
     if isinstance(value, bool):
         return "a boolean"
-    for kind, name in ((str, "a string"), (int, "an integer"), (float, "a number"), (list, "a list"),
-                       (dict, "a table"), (datetime.datetime, "a date-time"), (datetime.date, "a date"),
-                       (datetime.time, "a time")):
+    for kind, name in (
+        (str, "a string"),
+        (int, "an integer"),
+        (float, "a number"),
+        (list, "a list"),
+        (dict, "a table"),
+        (datetime.datetime, "a date-time"),
+        (datetime.date, "a date"),
+        (datetime.time, "a time"),
+    ):
         if isinstance(value, kind):
             return name
     return type(value).__name__

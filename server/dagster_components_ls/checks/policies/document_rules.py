@@ -7,9 +7,9 @@ from collections.abc import Iterator
 from typing import Any, Callable, Optional
 
 from ...model.context import CheckContext, resolve_type
-from ...model.problems import Problem
 from ...model.documents import MAP, SCALAR, SEQ, Node, YamlDocument
 from ...model.positions import KeyPath, format_key_path
+from ...model.problems import Problem
 from .config import PolicyConfig, Scalar, type_matches
 from .spans import key_span
 
@@ -34,9 +34,13 @@ def check_allowed_types(doc: YamlDocument, ctx: CheckContext, config: PolicyConf
         return
     shown = f"'{written}'" if written == key else f"'{written}' ({key})"
     allowed = ", ".join(setting.value) or "none"
-    yield Problem(node.span, "policy:allowed-types",
-                  f"Type {shown} is not allowed by the project's policy (allowed: {allowed})",
-                  setting.severity, data={"type": key, "allowed": list(setting.value)})
+    yield Problem(
+        node.span,
+        "policy:allowed-types",
+        f"Type {shown} is not allowed by the project's policy (allowed: {allowed})",
+        setting.severity,
+        data={"type": key, "allowed": list(setting.value)},
+    )
 
 
 def check_required_attributes(doc: YamlDocument, ctx: CheckContext, config: PolicyConfig) -> Iterator[Problem]:
@@ -58,9 +62,13 @@ def check_required_attributes(doc: YamlDocument, ctx: CheckContext, config: Poli
             else:
                 missing = list(_missing(attributes, doc.value.get("attributes"), parts, ("attributes",), anchor))
             for at, path in missing:
-                yield Problem(key_span(at, doc), "policy:required-attributes",
-                              f"Missing attribute '{format_key_path(path[1:])}', required by the project's "
-                              f"policy for {glob}", setting.severity, data={"path": list(path)})
+                yield Problem(
+                    key_span(at, doc),
+                    "policy:required-attributes",
+                    f"Missing attribute '{format_key_path(path[1:])}', required by the project's policy for {glob}",
+                    setting.severity,
+                    data={"path": list(path)},
+                )
 
 
 def check_forbidden_values(doc: YamlDocument, ctx: CheckContext, config: PolicyConfig) -> Iterator[Problem]:
@@ -81,10 +89,14 @@ def check_forbidden_values(doc: YamlDocument, ctx: CheckContext, config: PolicyC
                 if isinstance(value, str) and "{{" in value:
                     continue  # rendered at load time: its value is not known here
                 if any(_same(value, f) for f in forbidden):
-                    yield Problem(node.span, "policy:forbidden-values",
-                                  f"Value {_show(value)} for {format_key_path(path[1:])} is forbidden by the "
-                                  f"project's policy for {glob}", setting.severity,
-                                  data={"path": list(path), "value": value})
+                    yield Problem(
+                        node.span,
+                        "policy:forbidden-values",
+                        f"Value {_show(value)} for {format_key_path(path[1:])} is forbidden by the "
+                        f"project's policy for {glob}",
+                        setting.severity,
+                        data={"path": list(path), "value": value},
+                    )
 
 
 POLICIES: list[PolicyRule] = [check_allowed_types, check_required_attributes, check_forbidden_values]
@@ -105,8 +117,9 @@ def _typed_document(doc: YamlDocument, ctx: CheckContext) -> Optional[tuple[str,
     return (component.key, written.strip(), node) if component is not None else None
 
 
-def _missing(node: Node, value: Any, parts: tuple[str, ...], path: KeyPath,
-             key: Optional[Node]) -> Iterator[tuple[Optional[Node], KeyPath]]:
+def _missing(
+    node: Node, value: Any, parts: tuple[str, ...], path: KeyPath, key: Optional[Node]
+) -> Iterator[tuple[Optional[Node], KeyPath]]:
     """(deepest existing key, full path) for each place where `parts` is absent (or null) below `node`.
 
     A list on the way applies the rest of the path to every item; a templated value is not judged.

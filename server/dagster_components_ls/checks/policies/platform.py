@@ -32,17 +32,18 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Optional
 
 from ...model.context import CheckContext, resolve_type
-from ...model.problems import ERROR, WARNING, Problem
 from ...model.documents import ParsedFile
 from ...model.positions import Span
+from ...model.problems import ERROR, WARNING, Problem
 from .config import CONFIG_CODE
 from .spans import asset_span, path_span
 
 ENTRY_POINT_GROUP = "dagster_components_ls.policies"
 
 
-def policy_request(parsed: ParsedFile, ctx: CheckContext,
-                   assets: Optional[Mapping[int, list[Any]]] = None) -> dict[str, Any]:
+def policy_request(
+    parsed: ParsedFile, ctx: CheckContext, assets: Optional[Mapping[int, list[Any]]] = None
+) -> dict[str, Any]:
     """Params of the worker's `policies` call for one file: its mapping documents as plain JSON, with
     the assets each produced when the definitions are loaded (asset-aware policies receive them).
 
@@ -66,8 +67,9 @@ BATCH_STRIDE = 100_000
 """Document i of the f-th file of a batch travels as index f * BATCH_STRIDE + i."""
 
 
-def policy_batch_request(files: Sequence[tuple[ParsedFile, CheckContext]],
-                         assets: Optional[Sequence[Mapping[int, list[Any]]]] = None) -> dict[str, Any]:
+def policy_batch_request(
+    files: Sequence[tuple[ParsedFile, CheckContext]], assets: Optional[Sequence[Mapping[int, list[Any]]]] = None
+) -> dict[str, Any]:
     """One `policies` call for several files (`check`): one child per policy instead of one per file."""
     documents = []
     for number, (parsed, ctx) in enumerate(files):
@@ -137,8 +139,9 @@ def entry_point_problems(parsed: ParsedFile, results: Iterable[Mapping[str, Any]
                 path = written if isinstance(written, list) else []
                 span = path_span(doc, path)
                 data["path"] = path
-            out.append(Problem(span.shifted(doc.start), f"policy:{policy}", f"{violation['message']}{source}",
-                               ERROR, data))
+            out.append(
+                Problem(span.shifted(doc.start), f"policy:{policy}", f"{violation['message']}{source}", ERROR, data)
+            )
     return out
 
 
@@ -157,6 +160,13 @@ def policy_error_problems(parsed: ParsedFile, errors: Iterable[Mapping[str, Any]
             continue
         seen.add((policy, package))
         origin = f"Policy '{policy}'" + (f" from package '{package}'" if package else " (no package)")
-        out.append(Problem(first_line, CONFIG_CODE, f"{origin} {error.get('message') or 'failed'}", WARNING,
-                           data={"policy": policy, "package": package}))
+        out.append(
+            Problem(
+                first_line,
+                CONFIG_CODE,
+                f"{origin} {error.get('message') or 'failed'}",
+                WARNING,
+                data={"policy": policy, "package": package},
+            )
+        )
     return out

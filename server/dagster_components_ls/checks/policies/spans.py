@@ -16,7 +16,9 @@ def path_span(doc: YamlDocument, path: Sequence[Any]) -> Span:
     node = doc.root
     depth = 0
     for part in path:
-        child = node.get(part) if node is not None and isinstance(part, (str, int)) and not isinstance(part, bool) else None
+        child = (
+            node.get(part) if node is not None and isinstance(part, (str, int)) and not isinstance(part, bool) else None
+        )
         if child is None:
             break
         key = node.key_node(part) if node.kind == MAP else child  # type: ignore[union-attr]
