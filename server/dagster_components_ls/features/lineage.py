@@ -8,11 +8,11 @@ from typing import Any, Optional
 
 from lsprotocol import types
 
+from ..model.cursor import ENTRY, VALUE, cursor_at
 from ..model.documents import SCALAR, ParsedFile
 from ..model.loaded import Loaded, within
 from ..model.positions import UTF16, LineIndex, Span
 from ..model.uris import from_path
-from .completion import ENTRY, VALUE, cursor_at
 from .lsp_ranges import lsp_range
 
 ROLES = ("produced", "upstream", "downstream")

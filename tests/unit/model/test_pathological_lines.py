@@ -4,10 +4,11 @@ every scanner on the keystroke path is linear on them (issue 21, item 6)."""
 import pytest
 
 from dagster_components_ls.checks.diagnostics import diagnose
-from dagster_components_ls.features.completion import complete, cursor_at
+from dagster_components_ls.features.completion import complete
 from dagster_components_ls.features.definition import token_at
 from dagster_components_ls.features.hover import hover
 from dagster_components_ls.model.context import CheckContext
+from dagster_components_ls.model.cursor import cursor_at
 from dagster_components_ls.model.documents import parse_file
 from dagster_components_ls.model.positions import LineIndex
 from dagster_components_ls.model.templates import trailing_dotted
