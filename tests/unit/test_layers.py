@@ -234,3 +234,51 @@ def test_every_module_opens_with_a_docstring(module):
     if MODULES[module].name == "__init__.py" and not MODULES[module].read_text().strip():
         return
     assert ast.get_docstring(ast.parse(MODULES[module].read_text(encoding="utf-8"))), module
+
+
+# --- sizes (the layered-package issue's bounds) -------------------------------------------------
+
+MAX_MODULE_LINES = 700
+MAX_SERVER_CLASS_LINES = 120
+MAX_HANDLER_LINES = 12
+
+
+def test_no_module_passes_700_lines():
+    long = [
+        f"{m}: {len(p.read_text().splitlines())} lines"
+        for m, p in MODULES.items()
+        if len(p.read_text().splitlines()) > MAX_MODULE_LINES
+    ]
+    assert long == []
+
+
+def _span(node: ast.AST) -> int:
+    start = node.lineno  # from `def` (or `class`) to the last line, decorators apart
+    return node.end_lineno - start + 1
+
+
+def test_the_server_object_only_wires_services():
+    tree = ast.parse(MODULES[f"{PACKAGE}.lsp.server"].read_text())
+    [server] = [n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == "ComponentsLanguageServer"]
+    assert _span(server) < MAX_SERVER_CLASS_LINES
+
+
+def _is_feature(decorator: ast.expr) -> bool:
+    """`@server.feature(...)` or `@server.command(...)`."""
+    return (
+        isinstance(decorator, ast.Call)
+        and isinstance(decorator.func, ast.Attribute)
+        and decorator.func.attr in ("feature", "command")
+    )
+
+
+def test_every_handler_fetches_calls_and_returns_in_a_few_lines():
+    handlers = [
+        n
+        for p in MODULES.values()
+        for n in ast.walk(ast.parse(p.read_text()))
+        if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and any(map(_is_feature, n.decorator_list))
+    ]
+    assert len(handlers) > 20  # the walk finds them (a renamed decorator would pass this test vacuously)
+    long = [f"{h.name}: {_span(h)} lines" for h in handlers if _span(h) > MAX_HANDLER_LINES]
+    assert long == []

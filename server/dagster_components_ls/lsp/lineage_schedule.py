@@ -167,6 +167,15 @@ class LineageSchedule:
             self.want(state)
         state.installed = installed
 
+    def why_none(self, state: ProjectState) -> str:
+        """Why the project has no lineage to show: no project, untrusted, turned off, no environment, an error."""
+        from ..features.asset_answers import why_no_lineage
+
+        settings = self.server.settings
+        return why_no_lineage(
+            state.project is not None, settings.trusted, settings.lineage_enabled, state.unset_environment, state.error
+        )
+
     async def loaded_for(self, uri: str, wait: bool) -> tuple[ProjectState, Optional[Loaded]]:
         """The last good load of the document's project (first starting one; waiting for it with `wait`)."""
         state = self.server.projects.state_for(uri)

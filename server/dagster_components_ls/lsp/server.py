@@ -16,7 +16,6 @@ from ..features.asset_answers import (
     definition_with_assets,
     hover_with_assets,
     lineage_result,
-    why_no_lineage,
 )
 from ..features.code_lens import SHOW_LINEAGE_COMMAND, code_lenses
 from ..features.components import component_list
@@ -197,13 +196,8 @@ def on_code_lens(ls: ComponentsLanguageServer, params: types.CodeLensParams) -> 
     uri = params.text_document.uri
     snap = ls.snapshot(uri)
     state = ls.projects.state_for(uri) if snap is not None else None
-    if (
-        snap is None
-        or state is None
-        or state.project is None
-        or not ls.settings.lineage_enabled
-        or not ls.settings.trusted
-    ):
+    shown = ls.settings.lineage_enabled and ls.settings.trusted
+    if snap is None or state is None or state.project is None or not shown:
         return None
     return code_lenses(snap.parsed, snap.index, uri, state.lineage.loaded, state.lineage.error)
 
@@ -214,16 +208,8 @@ async def on_lineage(ls: ComponentsLanguageServer, params: Any) -> dict:
     while a newer load runs; the first request waits for the first load)."""
     uri, document, depth = lineage_request(params)
     state, loaded = await ls.lineage.loaded_for(uri, wait=True)
-    why = why_no_lineage(
-        state.project is not None,
-        ls.settings.trusted,
-        ls.settings.lineage_enabled,
-        state.unset_environment,
-        state.error,
-    )
-    return lineage_result(
-        loaded, uri, document, depth, state.lineage, why, ls.documents.document_location, ls.documents.error_location
-    )
+    why, docs = ls.lineage.why_none(state), ls.documents
+    return lineage_result(loaded, uri, document, depth, state.lineage, why, docs.document_location, docs.error_location)
 
 
 @server.command(SHOW_LINEAGE_COMMAND)

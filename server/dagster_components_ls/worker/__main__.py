@@ -54,6 +54,7 @@ def main() -> None:
     _limit_memory()
     requests, responses = _claim_stdio()
     signal.signal(signal.SIGUSR1, lambda signum, frame: None)  # an interrupt between calls is moot
+
     def send(message: dict[str, Any]) -> None:
         responses.write(json.dumps(message, default=repr) + "\n")
         responses.flush()
@@ -73,8 +74,11 @@ def _hide_worker_modules() -> None:
     """Frees the names `registry`, `protocol`, ... for the user's own modules of the same name."""
     here = os.path.dirname(os.path.abspath(__file__))
     sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != here]
-    ours = [name for name, module in sys.modules.items() if name != "__main__"
-            and os.path.dirname(os.path.abspath(getattr(module, "__file__", None) or "/")) == here]
+    ours = [
+        name
+        for name, module in sys.modules.items()
+        if name != "__main__" and os.path.dirname(os.path.abspath(getattr(module, "__file__", None) or "/")) == here
+    ]
     for name in ours:  # they hold each other by reference
         sys.modules[f"dagster_components_ls_worker.{name}"] = sys.modules.pop(name)
 
@@ -127,6 +131,7 @@ def _respond(line: str, send: Callable[[dict[str, Any]], None]) -> tuple[dict[st
             _check_dagster()
         if not isinstance(params, dict):
             raise BadRequest("params must be an object")
+
         def progress(doing: str) -> None:
             send({"id": request_id, "progress": doing})
 
@@ -155,9 +160,11 @@ def _check_dagster() -> None:
     except importlib.metadata.PackageNotFoundError:  # a source checkout on the path: assume it is current
         return
     if _release(version) < protocol.OLDEST_DAGSTER:
-        raise CannotRun(f"Dagster {version} in {sys.executable} is not supported: dagster-components-ls supports "
-                        f"Dagster {protocol.SUPPORTED_DAGSTER} (upgrade the project to dagster>="
-                        f"{'.'.join(map(str, protocol.OLDEST_DAGSTER))})")
+        raise CannotRun(
+            f"Dagster {version} in {sys.executable} is not supported: dagster-components-ls supports "
+            f"Dagster {protocol.SUPPORTED_DAGSTER} (upgrade the project to dagster>="
+            f"{'.'.join(map(str, protocol.OLDEST_DAGSTER))})"
+        )
 
 
 def _release(version: str) -> tuple[int, ...]:
@@ -204,8 +211,15 @@ def _registry(params: dict[str, Any], progress: Progress) -> protocol.RegistryRe
     excluded: dict[str, str] = {}
     while True:
         try:
-            return isolation.run_watched(_parsing_dbt_when_stale(registry.build_registry), project_root, extra_modules,
-                                         extra_types, excluded, seconds_per_step=float(seconds), on_step=progress)
+            return isolation.run_watched(
+                _parsing_dbt_when_stale(registry.build_registry),
+                project_root,
+                extra_modules,
+                extra_types,
+                excluded,
+                seconds_per_step=float(seconds),
+                on_step=progress,
+            )
         except isolation.StepFailed as failed:
             if failed.step is None or failed.step.name is None or failed.step.name in excluded:
                 raise isolation.ChildFailed(f"building the registry failed while {failed}") from None
@@ -232,9 +246,13 @@ def _validate(params: dict[str, Any], progress: Progress) -> protocol.ValidateRe
     while True:
         left = [i for i in range(len(documents)) if i not in failed]
         try:
-            answer = isolation.run_watched(_parsing_dbt_when_stale(validate.validate_documents), project_root,
-                                           [documents[i] for i in left], seconds_per_step=float(seconds),
-                                           on_step=progress)
+            answer = isolation.run_watched(
+                _parsing_dbt_when_stale(validate.validate_documents),
+                project_root,
+                [documents[i] for i in left],
+                seconds_per_step=float(seconds),
+                on_step=progress,
+            )
             break
         except isolation.StepFailed as stopped:
             if stopped.step is None or stopped.step.name is None:
@@ -243,9 +261,14 @@ def _validate(params: dict[str, Any], progress: Progress) -> protocol.ValidateRe
     results = iter(answer["results"])
     learned = answer.get("modules", [])
     AFTER_RESPONSE.append(lambda: adapter.import_installed(learned))
-    return {"results": [{"index": d.get("index"), "type": d["type"], "errors": [], "skipped": None,
-                         "failed": failed[i]} if i in failed else {**next(results), "failed": None}
-                        for i, d in enumerate(documents)]}
+    return {
+        "results": [
+            {"index": d.get("index"), "type": d["type"], "errors": [], "skipped": None, "failed": failed[i]}
+            if i in failed
+            else {**next(results), "failed": None}
+            for i, d in enumerate(documents)
+        ]
+    }
 
 
 def _parsing_dbt_when_stale(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -253,9 +276,11 @@ def _parsing_dbt_when_stale(fn: Callable[..., Any]) -> Callable[..., Any]:
     own `DbtProject.prepare_if_dev()`, run at import under dg's DAGSTER_IS_DEV_CLI, then parses dbt
     only when the manifest is missing or older than the dbt project, not in every registry and
     validate call (Hooli's component module: 5 s each)."""
+
     def in_child(*args: Any) -> Any:
         adapter_tree.refresh_stored_state_only_when_asked(load.manifest_is_current)
         return fn(*args)
+
     return in_child
 
 
@@ -287,16 +312,18 @@ def _scaffold(params: dict[str, Any], progress: Progress) -> protocol.ScaffoldRe
     if scaffold_params is not None and not isinstance(scaffold_params, dict):
         raise BadRequest("params must be an object or null")
     adapter.preload((typename,))
-    return isolation.run_isolated(scaffold.scaffold, project_root, typename, folder_name, scaffold_params,
-                                  bool(params.get("append")))
+    return isolation.run_isolated(
+        scaffold.scaffold, project_root, typename, folder_name, scaffold_params, bool(params.get("append"))
+    )
 
 
 def _policies(params: dict[str, Any], progress: Progress) -> protocol.PoliciesResult:
     documents = params.get("documents")
     seconds = params.get("seconds_per_policy", policies.SECONDS_PER_POLICY)
     if not isinstance(documents, list) or not all(
-            isinstance(d, dict) and isinstance(d.get("index"), int) and isinstance(d.get("document"), dict)
-            for d in documents):
+        isinstance(d, dict) and isinstance(d.get("index"), int) and isinstance(d.get("document"), dict)
+        for d in documents
+    ):
         raise BadRequest('documents must be a list of {"index": int, "type": str | null, "document": object}')
     if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or seconds <= 0:
         raise BadRequest("seconds_per_policy must be a positive number")

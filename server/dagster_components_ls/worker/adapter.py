@@ -83,8 +83,14 @@ def preload_imports_of(package_dir: Path, own: set[str], seconds: float) -> None
     """
     if package_dir not in _SCANNED:
         _SCANNED[package_dir] = _top_level_imports(package_dir)
-    names = sorted(name for name in _SCANNED[package_dir] if name not in _PRELOAD_TRIED
-                   and name.split(".")[0] not in own and name not in sys.modules and _installed(name.split(".")[0]))
+    names = sorted(
+        name
+        for name in _SCANNED[package_dir]
+        if name not in _PRELOAD_TRIED
+        and name.split(".")[0] not in own
+        and name not in sys.modules
+        and _installed(name.split(".")[0])
+    )
     if not names or not hasattr(signal, "setitimer"):
         return
     deadline = time.monotonic() + seconds
@@ -162,8 +168,11 @@ def installed_since(before: set[str], own: str | None) -> list[str]:
     """Installed modules imported since `before` (a copy of sys.modules' names), for import_installed:
     never the project's own package `own`, even when it is installed, so each call sees its edits."""
     site = site_dirs()
-    return sorted(name for name in set(sys.modules) - before
-                  if name.split(".")[0] != own and (getattr(sys.modules.get(name), "__file__", None) or "").startswith(site))
+    return sorted(
+        name
+        for name in set(sys.modules) - before
+        if name.split(".")[0] != own and (getattr(sys.modules.get(name), "__file__", None) or "").startswith(site)
+    )
 
 
 def import_installed(names: list[str]) -> None:

@@ -6,8 +6,9 @@
 from pathlib import Path
 
 
-def scaffold_object(target: Path, typename: str, json_params: str | None, project_root: Path | None,
-                    append: bool) -> None:
+def scaffold_object(
+    target: Path, typename: str, json_params: str | None, project_root: Path | None, append: bool
+) -> None:
     """`dg scaffold defs`'s own code path: the component's scaffolder and its params model."""
     import contextlib
     import io

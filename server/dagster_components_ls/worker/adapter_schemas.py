@@ -166,11 +166,16 @@ def translation_vars(typename: str, cls: type) -> dict[str, list[str]]:
         from dagster.components.utils.translation import TranslationFnResolver
     except ImportError:
         return _with_spec(KNOWN_TRANSLATION_VARS.get(typename, {}))
-    found = {field.path: _probe_translation_resolver(item)
-             for field in resolvable_fields(cls) for item in field.parts if isinstance(item, TranslationFnResolver)}
+    found = {
+        field.path: _probe_translation_resolver(item)
+        for field in resolvable_fields(cls)
+        for item in field.parts
+        if isinstance(item, TranslationFnResolver)
+    }
     known = KNOWN_TRANSLATION_VARS.get(typename, {})
-    return {path: names if names is not None else sorted({*known.get(path, []), "spec"})
-            for path, names in found.items()}
+    return {
+        path: names if names is not None else sorted({*known.get(path, []), "spec"}) for path, names in found.items()
+    }
 
 
 def _with_spec(table: dict[str, list[str]]) -> dict[str, list[str]]:
@@ -192,10 +197,17 @@ def untemplated_fields(cls: type) -> list[str]:
     except ImportError:
         return []
     try:
-        return sorted({field.path for field in resolvable_fields(cls) for item in field.parts
-                       if isinstance(item, Resolver) and not isinstance(item, TranslationFnResolver)
-                       and not item.inject_before_resolve
-                       and getattr(item.fn, "callable", None) is not _default_fn.callable})
+        return sorted(
+            {
+                field.path
+                for field in resolvable_fields(cls)
+                for item in field.parts
+                if isinstance(item, Resolver)
+                and not isinstance(item, TranslationFnResolver)
+                and not item.inject_before_resolve
+                and getattr(item.fn, "callable", None) is not _default_fn.callable
+            }
+        )
     except Exception:
         return []
 
@@ -243,9 +255,14 @@ def declared_str_fields(cls: type) -> list[str]:
     except ImportError:
         return []
     try:
-        return sorted({field.yaml_path for field in resolvable_fields(cls, unreadable="raise")
-                       if str in _union_members(_get_resolver(field.annotation, field.name)
-                                                .model_field_type or field.annotation)})
+        return sorted(
+            {
+                field.yaml_path
+                for field in resolvable_fields(cls, unreadable="raise")
+                if str
+                in _union_members(_get_resolver(field.annotation, field.name).model_field_type or field.annotation)
+            }
+        )
     except Exception:  # a type Dagster cannot read: its schema stays as it is
         return []
 
@@ -278,9 +295,10 @@ def _deprecated_params(owner: type) -> dict[str, str]:
 
         if not has_deprecated_params(owner):
             return {}
-        return {name: " ".join(filter(None, [f"It will be removed in {info.breaking_version}.",
-                                             info.additional_warn_text]))
-                for name, info in get_deprecated_params(owner).items()}
+        return {
+            name: " ".join(filter(None, [f"It will be removed in {info.breaking_version}.", info.additional_warn_text]))
+            for name, info in get_deprecated_params(owner).items()
+        }
     except Exception:
         return {}
 
@@ -325,8 +343,11 @@ def own_scope_fields(typename: str, cls: type) -> dict[str, str]:
                     fn = item.fn
                     if isinstance(fn, ParentFn):
                         found[field.path] = "all"
-                    elif item.inject_before_resolve and getattr(fn, "callable", None) is not _default_fn.callable \
-                            and not _from_dagster(getattr(fn, "callable", None)):
+                    elif (
+                        item.inject_before_resolve
+                        and getattr(fn, "callable", None) is not _default_fn.callable
+                        and not _from_dagster(getattr(fn, "callable", None))
+                    ):
                         found.setdefault(field.path, "inside")
     except Exception:
         return {}
@@ -352,7 +373,7 @@ def required_scope_hints(schema: Any) -> dict[str, list[str]]:
             return
         ref = node.get("$ref")
         if isinstance(ref, str) and ref.startswith("#/$defs/") and ref not in seen:
-            walk(defs.get(ref[len("#/$defs/"):]), path, seen | {ref})
+            walk(defs.get(ref[len("#/$defs/") :]), path, seen | {ref})
         names = node.get("dagster_required_scope")
         if path and isinstance(names, list):
             found.setdefault(path, set()).update(str(n) for n in names)

@@ -109,7 +109,8 @@ def load_code_location(project_root: Path, module_name: str) -> Any | None:
 
     DefinitionsLoadContext.set(DefinitionsLoadContext(load_type=DefinitionsLoadType.INITIALIZATION))
     origin = get_repository_python_origin_from_cli_opts(
-        PythonPointerOpts(module_name=module_name, working_directory=str(project_root)))
+        PythonPointerOpts(module_name=module_name, working_directory=str(project_root))
+    )
     return recon_repository_from_origin(origin).get_definition()
 
 
@@ -122,8 +123,11 @@ def leaves(tree: Any) -> list[Leaf]:
     """Every YAML document and Python file of the defs folder that produces definitions."""
     from dagster.components.core import decl as decls
 
-    python_file_decls = tuple(getattr(decls, name) for name in ("PythonFileDecl", "DagsterDefsDecl")  # 1.11.2
-                              if hasattr(decls, name))
+    python_file_decls = tuple(
+        getattr(decls, name)
+        for name in ("PythonFileDecl", "DagsterDefsDecl")  # 1.11.2
+        if hasattr(decls, name)
+    )
     found = []
     for loc, decl in _loc_decl_pairs(tree):
         path = _loc_path(loc)
@@ -144,9 +148,11 @@ def folder_documents(tree: Any) -> list[Leaf]:
     """The documents of type DefsFolderComponent (they own their folder's post_processing)."""
     from dagster.components.core.decl import DefsFolderDecl
 
-    return [Leaf(loc, _component_file(_loc_path(loc)), int(loc.instance_key))
-            for loc, decl in _loc_decl_pairs(tree)
-            if isinstance(decl, DefsFolderDecl) and getattr(loc, "instance_key", None) is not None]
+    return [
+        Leaf(loc, _component_file(_loc_path(loc)), int(loc.instance_key))
+        for loc, decl in _loc_decl_pairs(tree)
+        if isinstance(decl, DefsFolderDecl) and getattr(loc, "instance_key", None) is not None
+    ]
 
 
 def _loc_decl_pairs(tree: Any) -> Any:
@@ -208,8 +214,11 @@ def stored_states(tree: Any, project_root: Path, on_error: Any) -> list[StoredSt
         management_type = getattr(config, "management_type", None) or config.type  # 1.11: `type`
         if management_type != DefsStateManagementType.LOCAL_FILESYSTEM:
             continue
-        found.append(StoredState(component, config.key, get_local_state_path(config.key, project_root),
-                                 _state_sources(component), leaf))
+        found.append(
+            StoredState(
+                component, config.key, get_local_state_path(config.key, project_root), _state_sources(component), leaf
+            )
+        )
     return found
 
 

@@ -71,8 +71,9 @@ def leave_unset(instance: Any, key: str) -> bool:
     return True
 
 
-def load_component(cls: type, instance: Any, folder: str, project_root: str | None,
-                   defs: tuple[str, str] | None = None) -> tuple[list[Any], PydanticErrors] | None:
+def load_component(
+    cls: type, instance: Any, folder: str, project_root: str | None, defs: tuple[str, str] | None = None
+) -> tuple[list[Any], PydanticErrors] | None:
     """Builds the component from a validated model the way the loader does (`Component.load`).
 
     That runs the Resolvers and the class's own pydantic validation (enum and Literal members,
@@ -247,10 +248,13 @@ def unimportable_names(e: BaseException) -> tuple[list[Any], list[Unimportable]]
             path = found
         current = current.__cause__ or current.__context__
     joined = "\n".join(text)
-    names = {Unimportable(m.group(1), None, f"No module named '{m.group(1)}'")
-             for m in _MISSING_MODULE.finditer(joined)}
-    names |= {Unimportable(m.group(1), m.group(2), f"module '{m.group(1)}' has no attribute '{m.group(2)}'")
-              for m in _MISSING_ATTRIBUTE.finditer(joined)}
+    names = {
+        Unimportable(m.group(1), None, f"No module named '{m.group(1)}'") for m in _MISSING_MODULE.finditer(joined)
+    }
+    names |= {
+        Unimportable(m.group(1), m.group(2), f"module '{m.group(1)}' has no attribute '{m.group(2)}'")
+        for m in _MISSING_ATTRIBUTE.finditer(joined)
+    }
     return path, sorted(names, key=lambda n: (n.module, n.attribute or ""))
 
 
@@ -280,8 +284,12 @@ def _suggestions(ctx: dict[str, Any]) -> list[str]:
     """Values a validator offers instead: a `suggestion` (or `suggestions`) attribute on the error it
     raised, or in a PydanticCustomError's context. Sample ctx of a value_error: {"error": AssetKeyError(...)}."""
     raised = ctx.get("error")
-    found = (ctx.get("suggestions") or ctx.get("suggestion") or getattr(raised, "suggestions", None)
-             or getattr(raised, "suggestion", None))
+    found = (
+        ctx.get("suggestions")
+        or ctx.get("suggestion")
+        or getattr(raised, "suggestions", None)
+        or getattr(raised, "suggestion", None)
+    )
     items = found if isinstance(found, (list, tuple)) else [found]
     return [item for item in items if isinstance(item, str) and item]
 

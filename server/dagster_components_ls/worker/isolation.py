@@ -85,8 +85,9 @@ class Step:
         self.name = name
 
 
-def run_watched(fn: Callable[..., Any], *args: Any, seconds_per_step: float,
-                on_step: Callable[[str], None] = lambda doing: None) -> Any:
+def run_watched(
+    fn: Callable[..., Any], *args: Any, seconds_per_step: float, on_step: Callable[[str], None] = lambda doing: None
+) -> Any:
     """fn(*args, step) in a forked child that announces each risky step (`step("importing 'x'", "x")`)
     before taking it. A step that overruns `seconds_per_step`, or a child that dies, raises StepFailed
     naming that step, so the caller can run the call again without it."""
@@ -121,6 +122,7 @@ def run_watched(fn: Callable[..., Any], *args: Any, seconds_per_step: float,
 def _step_reporter(write_fd: int) -> Callable[..., None]:
     def step(doing: str, name: str | None = None) -> None:
         os.write(write_fd, json.dumps({"step": doing, "name": name}).encode("utf-8") + b"\n")
+
     return step
 
 
@@ -167,8 +169,10 @@ def _child(fn: Callable[..., Any], args: tuple[Any, ...], write_fd: int) -> None
             answer: dict[str, Any] = {"result": fn(*args)}
         except BaseException as e:  # SystemExit from user code included
             message = str(e)
-            answer = {"error": f"{type(e).__name__}: {message}" if message else type(e).__name__,
-                      "traceback": traceback.format_exc()}
+            answer = {
+                "error": f"{type(e).__name__}: {message}" if message else type(e).__name__,
+                "traceback": traceback.format_exc(),
+            }
         with os.fdopen(write_fd, "wb") as pipe:
             pipe.write(json.dumps(answer, default=repr).encode("utf-8") + b"\n")
     except BaseException:

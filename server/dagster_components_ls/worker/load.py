@@ -66,7 +66,7 @@ def _load_project(project_root: str, prepare: bool, seconds_per_document: float 
     root = Path(project_root)
     project = registry.read_project(root)
     if project is None:
-        raise ValueError(f"{root} is not a dg project ([tool.dg] directory_type = \"project\" with a root_module)")
+        raise ValueError(f'{root} is not a dg project ([tool.dg] directory_type = "project" with a root_module)')
     before = set(sys.modules)
     # DAGSTER_IS_DEV_CLI stays as dg sets it (project code may read it); only the refresh of stored
     # state that it asks for on every load is ours: prepared when missing or stale (below).
@@ -91,9 +91,13 @@ def _load_project(project_root: str, prepare: bool, seconds_per_document: float 
     states = adapter_tree.stored_states(tree, root, fail)
     stale = [(state, reason) for state in states if (reason := _staleness(state))]
     if stale and not prepare:
-        return {"needs_prepare": [{"key": s.key, "path": str(s.leaf.path), "document": s.leaf.document,
-                                   "reason": reason} for s, reason in stale],
-                "modules": _learned(before, project)}
+        return {
+            "needs_prepare": [
+                {"key": s.key, "path": str(s.leaf.path), "document": s.leaf.document, "reason": reason}
+                for s, reason in stale
+            ],
+            "modules": _learned(before, project),
+        }
     prepared: list[protocol.Prepared] = []
     for state, reason in stale:
         started = time.monotonic()
@@ -103,22 +107,30 @@ def _load_project(project_root: str, prepare: bool, seconds_per_document: float 
             fail(state.leaf, e)
         prepared.append({"key": state.key, "reason": reason, "seconds": round(time.monotonic() - started, 2)})
 
-    defs, project_errors, from_location = _build_code_location(project, tree, leaves, failed, fail, root,
-                                                                   seconds_per_document)
+    defs, project_errors, from_location = _build_code_location(
+        project, tree, leaves, failed, fail, root, seconds_per_document
+    )
     producers = _producers(defs, root) if from_location else _tree_producers(tree, leaves, failed, defs, root)
     if not project_errors:
         project_errors = _validation_errors(defs, root)
-    return {"assets": _assets(defs, producers), "errors": list(failed.values()) + project_errors, "prepared": prepared,
-            "modules": _learned(before, project)}
+    return {
+        "assets": _assets(defs, producers),
+        "errors": list(failed.values()) + project_errors,
+        "prepared": prepared,
+        "modules": _learned(before, project),
+    }
 
 
-def _without_tree(project: "registry.ProjectConfig", tree_error: BaseException, root: Path,
-                  before: set[str]) -> LoadAnswer:
+def _without_tree(
+    project: "registry.ProjectConfig", tree_error: BaseException, root: Path, before: set[str]
+) -> LoadAnswer:
     """The load when the component tree cannot be built: the code location alone, if it loads."""
     if isinstance(tree_error, adapter_tree.TreeUnsupported) and project.code_location_file is None:
-        tree_error = adapter_tree.TreeUnsupported(f"{tree_error}: on this Dagster, lineage needs the project's own "
-                                                  f"entry point ({project.code_location_target_module}); "
-                                                  "Dagster 1.11.2 and newer load the defs folder without one")
+        tree_error = adapter_tree.TreeUnsupported(
+            f"{tree_error}: on this Dagster, lineage needs the project's own "
+            f"entry point ({project.code_location_target_module}); "
+            "Dagster 1.11.2 and newer load the defs folder without one"
+        )
     repository, errors = None, [_project_error(tree_error, root)]
     if project.code_location_file is not None:
         try:
@@ -127,8 +139,12 @@ def _without_tree(project: "registry.ProjectConfig", tree_error: BaseException, 
             errors = [_project_error(e, root)]
     if repository is None:
         return {"assets": [], "errors": errors, "prepared": [], "modules": _learned(before, project)}
-    return {"assets": _assets(repository, _producers(repository, root)), "errors": [], "prepared": [],
-            "modules": _learned(before, project)}
+    return {
+        "assets": _assets(repository, _producers(repository, root)),
+        "errors": [],
+        "prepared": [],
+        "modules": _learned(before, project),
+    }
 
 
 def _validation_errors(defs: Any, root: Path) -> list[protocol.LoadError]:
@@ -150,16 +166,26 @@ def _assets(defs: Any, producers: dict[str, adapter_tree.Leaf]) -> list[protocol
     return assets
 
 
-def _build_code_location(project: "registry.ProjectConfig", tree: Any, leaves: list[adapter_tree.Leaf],
-                         failed: dict[Any, protocol.LoadError], fail: Any, root: Path,
-                         seconds: float | None = None) -> tuple[Any, list[protocol.LoadError], bool]:
+def _build_code_location(
+    project: "registry.ProjectConfig",
+    tree: Any,
+    leaves: list[adapter_tree.Leaf],
+    failed: dict[Any, protocol.LoadError],
+    fail: Any,
+    root: Path,
+    seconds: float | None = None,
+) -> tuple[Any, list[protocol.LoadError], bool]:
     """(definitions, project errors, whether they are the code location's) as `dg list defs` loads
     them: the repository of the project's target module (`definitions.py`), which decides which
     files are imported (a legacy `load_defs` never imports a script beside a folder's
     `definitions.py`). When that fails, or there is no such module, the defs folder as the component
     tree builds it, document by document, so the failure is found at its document."""
     location_error = None
-    if not failed and project.code_location_file is not None and not _only_loads_the_defs_folder(project.code_location_file):
+    if (
+        not failed
+        and project.code_location_file is not None
+        and not _only_loads_the_defs_folder(project.code_location_file)
+    ):
         try:
             with _time_limit(2 * seconds if seconds else None):
                 repository = adapter_tree.load_code_location(root, project.code_location_target_module)
@@ -211,8 +237,14 @@ def _called_name(call: Any) -> str | None:
     return getattr(func, "attr", None) or getattr(func, "id", None)
 
 
-def _build(tree: Any, leaves: list[adapter_tree.Leaf], failed: dict[Any, protocol.LoadError], fail: Any,
-           root: Path, seconds: float | None = None) -> tuple[Any, list[protocol.LoadError]]:
+def _build(
+    tree: Any,
+    leaves: list[adapter_tree.Leaf],
+    failed: dict[Any, protocol.LoadError],
+    fail: Any,
+    root: Path,
+    seconds: float | None = None,
+) -> tuple[Any, list[protocol.LoadError]]:
     """The whole defs folder as Dagster builds it; when that fails, every document that builds on its
     own (without its folders' post_processing), so one broken document does not hide the others.
     With `seconds`, each document's build may take that long, and the whole build twice that."""
@@ -252,8 +284,11 @@ def _producers(defs: Any, root: Path) -> dict[str, adapter_tree.Leaf]:
     document by the code reference Dagster puts on each of its assets (its file and start line); an
     asset of a Python file by the file of the function that computes it."""
     project_root = root.resolve()
-    found = {key: adapter_tree.Leaf(None, source, None) for key, source in adapter_defs.compute_files(defs).items()
-             if source.is_relative_to(project_root) and not _is_installed(source)}
+    found = {
+        key: adapter_tree.Leaf(None, source, None)
+        for key, source in adapter_defs.compute_files(defs).items()
+        if source.is_relative_to(project_root) and not _is_installed(source)
+    }
     starts: dict[Path, list[int]] = {}
     for key, (path, line) in adapter_defs.component_file_references(defs).items():
         if path not in starts:
@@ -264,8 +299,9 @@ def _producers(defs: Any, root: Path) -> dict[str, adapter_tree.Leaf]:
     return found
 
 
-def _tree_producers(tree: Any, leaves: list[adapter_tree.Leaf], failed: dict[Any, Any], defs: Any,
-                    root: Path) -> dict[str, adapter_tree.Leaf]:
+def _tree_producers(
+    tree: Any, leaves: list[adapter_tree.Leaf], failed: dict[Any, Any], defs: Any, root: Path
+) -> dict[str, adapter_tree.Leaf]:
     """`_producers` for definitions the component tree built: where Dagster recorded nothing, the
     deepest declaration whose own definitions hold the asset (the tree cached each one while it
     built the whole). A Python file's module also holds the assets it imports (a schedule's file
@@ -279,8 +315,12 @@ def _tree_producers(tree: Any, leaves: list[adapter_tree.Leaf], failed: dict[Any
         except BaseException:  # noqa: BLE001 - already reported (a BuildTimeout or SystemExit too)
             continue
         for key, source in own:
-            imported = (leaf.document is None and source is not None and source != leaf.path.resolve()
-                        and source.is_relative_to(root.resolve()))
+            imported = (
+                leaf.document is None
+                and source is not None
+                and source != leaf.path.resolve()
+                and source.is_relative_to(root.resolve())
+            )
             if not imported:
                 found[key] = leaf
     try:
@@ -335,11 +375,19 @@ def _leaf_error(leaf: adapter_tree.Leaf, e: BaseException, root: Path) -> protoc
     document = _document_value(leaf) if leaf.document is not None else None
     key_path = None
     if document is not None:
-        key_path = (_resolution_path(chain) or _template_var_path(chain, document, root)
-                    or _mentioned_value_path(chain, document))
-    return {"path": str(leaf.path), "document": leaf.document, "key_path": key_path,
-            "line": _user_line(chain, leaf.path) if leaf.document is None else None,
-            "message": _message(chain), "traceback": _traceback(e)}
+        key_path = (
+            _resolution_path(chain)
+            or _template_var_path(chain, document, root)
+            or _mentioned_value_path(chain, document)
+        )
+    return {
+        "path": str(leaf.path),
+        "document": leaf.document,
+        "key_path": key_path,
+        "line": _user_line(chain, leaf.path) if leaf.document is None else None,
+        "message": _message(chain),
+        "traceback": _traceback(e),
+    }
 
 
 def _project_error(e: BaseException, root: Path) -> protocol.LoadError:
@@ -355,8 +403,14 @@ def _project_error(e: BaseException, root: Path) -> protocol.LoadError:
     position = _yaml_error_position(chain)
     if position is not None:
         where = position
-    return {"path": str(where[0]) if where else None, "document": None, "key_path": None,
-            "line": where[1] if where else None, "message": _message(chain), "traceback": _traceback(e)}
+    return {
+        "path": str(where[0]) if where else None,
+        "document": None,
+        "key_path": None,
+        "line": where[1] if where else None,
+        "message": _message(chain),
+        "traceback": _traceback(e),
+    }
 
 
 def _chain(e: BaseException) -> list[BaseException]:
@@ -376,8 +430,9 @@ def _message(chain: list[BaseException]) -> str:
     error = own[-1] if own else chain[-1]
     # pydantic ends each error with "For further information visit https://errors.pydantic.dev/...": a
     # link for the component's author, noise beside the user's line.
-    text = "\n".join(line for line in str(error).splitlines()
-                     if not line.strip().startswith("For further information visit")).strip()
+    text = "\n".join(
+        line for line in str(error).splitlines() if not line.strip().startswith("For further information visit")
+    ).strip()
     if not own and "\n" in text:  # a ResolutionException: a code frame, then `UndefinedError: ...`
         return text.splitlines()[-1].strip()
     message = f"{type(error).__name__}: {text}" if text else type(error).__name__

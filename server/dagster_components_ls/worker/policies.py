@@ -28,8 +28,9 @@ class _OutOfTime(Exception):
     pass
 
 
-def run_policies(documents: list[dict[str, Any]], run_isolated: Callable[..., Any],
-                 seconds: float = SECONDS_PER_POLICY) -> protocol.PoliciesResult:
+def run_policies(
+    documents: list[dict[str, Any]], run_isolated: Callable[..., Any], seconds: float = SECONDS_PER_POLICY
+) -> protocol.PoliciesResult:
     """Every installed policy over every document: {"results": [...], "errors": [...]} (see protocol.py)."""
     results: list[protocol.PolicyResult] = []
     errors: list[protocol.PolicyError] = []
@@ -67,8 +68,7 @@ def call_policy(name: str, value: str, documents: list[dict[str, Any]], seconds:
     except BaseException as e:
         return {"results": [], "errors": [{"index": None, "message": f"could not be loaded: {_describe(e)}"}]}
     if not callable(function):
-        return {"results": [], "errors": [{"index": None,
-                                            "message": f"is not a function: {value} is {_a(function)}"}]}
+        return {"results": [], "errors": [{"index": None, "message": f"is not a function: {value} is {_a(function)}"}]}
     wants_assets = _takes_assets(function)
     deadline = time.monotonic() + seconds
     previous = signal.signal(signal.SIGALRM, _expire)
@@ -95,8 +95,13 @@ def call_policy(name: str, value: str, documents: list[dict[str, Any]], seconds:
                 signal.setitimer(signal.ITIMER_REAL, 0)
                 if printed.getvalue():
                     sys.stderr.write(printed.getvalue())
-                    errors.append({"index": index, "message": "printed to stdout (a policy returns its violations; "
-                                                              f"what it prints is ignored): {_clip(printed.getvalue(), 80)!r}"})
+                    errors.append(
+                        {
+                            "index": index,
+                            "message": "printed to stdout (a policy returns its violations; "
+                            f"what it prints is ignored): {_clip(printed.getvalue(), 80)!r}",
+                        }
+                    )
             violations, problem = _violations(answer)
             if violations:
                 results.append({"index": index, "violations": violations})
@@ -131,20 +136,23 @@ def _violations(answer: Any) -> tuple[list[protocol.Violation], str | None]:
         elif problem is None:
             problem = f"returned an invalid violation {_clip(_repr(item), 120)}: {reason}"
     if len(answer) > MAX_VIOLATIONS and problem is None:
-        problem = f"returned more than {MAX_VIOLATIONS} violations for one document; the first {MAX_VIOLATIONS} are shown"
+        problem = (
+            f"returned more than {MAX_VIOLATIONS} violations for one document; the first {MAX_VIOLATIONS} are shown"
+        )
     return good, problem
 
 
 def _bad_violation(item: Any) -> str | None:
     if not isinstance(item, Mapping):
-        return f"a violation is a dict like {{\"path\": [...], \"message\": \"...\"}}, not {_a(item)}"
+        return f'a violation is a dict like {{"path": [...], "message": "..."}}, not {_a(item)}'
     message = item.get("message")
     if not isinstance(message, str) or not message.strip():
         return '"message" must be a non-empty string'
     if "path" in item:
         path = item["path"]
         if not isinstance(path, (list, tuple)) or not all(
-                isinstance(p, (str, int)) and not isinstance(p, bool) for p in path):
+            isinstance(p, (str, int)) and not isinstance(p, bool) for p in path
+        ):
             return '"path" must be a list of keys (strings) and list indices (integers)'
         return None
     if isinstance(item.get("asset_key"), str) and item["asset_key"]:

@@ -26,6 +26,7 @@ class PingResult(TypedDict):
     pid: int
     python: PythonInfo
 
+
 METHOD_PING = "ping"
 METHOD_REGISTRY = "registry"
 METHOD_VALIDATE = "validate"
@@ -43,6 +44,7 @@ METHOD_SHUTDOWN = "shutdown"
 class ProgressMessage(TypedDict):
     id: Any
     progress: str
+
 
 # Registry params (METHOD_REGISTRY):
 # -> {"project_root": "/p" | null, "extra_modules": ["mod", ...], "extra_types": ["pkg.Type", ...],
@@ -115,6 +117,7 @@ SUPPORTED_DAGSTER = "1.11, 1.12 and 1.13"
 # - module_errors keys: a module that raised on import (any exception, SystemExit included), or a
 #   type key whose class was imported but could not be described (its model raised).
 
+
 # {"path": "/abs/file.py", "line": 12}
 class SourceLocation(TypedDict):
     path: str
@@ -182,6 +185,7 @@ class RegistryResult(TypedDict):
 # - Each entry point runs in its own forked child: one policy's failure never costs another's results.
 #   A policy with a second positional parameter is called as policy(document, assets), assets being
 #   None when the request carries none.
+
 
 # {"index": 0, "type": "acme_platform.ResearchJob" | null, "document": {"type": ..., "attributes": ...},
 #  "assets": [{"key": "customers", ...}] | null}
@@ -345,6 +349,7 @@ class ErrorResponse(TypedDict):
     id: Any
     error: ErrorPayload
 
+
 # Load (METHOD_LOAD): the project's definitions, loaded by Dagster's own ComponentTree in a forked
 # child (user code runs there, fresh each call; installed modules it imported are imported by the
 # worker after answering, so the next load is warm). DAGSTER_IS_DEV_CLI is never set.
@@ -441,6 +446,7 @@ class LoadResult(TypedDict, total=False):
     prepared: list[Prepared]
     needs_prepare: list[NeedsPrepare]
     cancelled: bool
+
 
 # Scaffold (METHOD_SCAFFOLD): what `dg scaffold defs <type> <folder>` would write, without writing.
 #   -> {"project_root": "/p" | null, "type": "dagster_dbt.DbtProjectComponent", "folder_name": "jaffle",

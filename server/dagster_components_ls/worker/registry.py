@@ -62,9 +62,13 @@ Step = Callable[..., None]
 """`step(doing, name)`: announces a risky step before it is taken (see isolation.run_watched)."""
 
 
-def build_registry(project_root: str | None, extra_modules: list[str], extra_types: list[str] = (),
-                   excluded: dict[str, str] | None = None,
-                   step: Step = lambda doing, name=None: None) -> protocol.RegistryResult:
+def build_registry(
+    project_root: str | None,
+    extra_modules: list[str],
+    extra_types: list[str] = (),
+    excluded: dict[str, str] | None = None,
+    step: Step = lambda doing, name=None: None,
+) -> protocol.RegistryResult:
     """`excluded`: modules and type keys an earlier attempt stopped at (hang, os._exit, crash), with
     why; they are not imported or described again, and are reported as module errors."""
     found = _Found(_Guard(dict(excluded or {}), step))
@@ -177,8 +181,9 @@ class _Found:
             "aliases": aliases,
             "summary": described["summary"],
             "description": described["description"],
-            "schema": _with_declared_str(_with_deprecations(_drop_sentinel_defaults(described["schema"]), deprecated),
-                                         declared_str),
+            "schema": _with_declared_str(
+                _with_deprecations(_drop_sentinel_defaults(described["schema"]), deprecated), declared_str
+            ),
             "scaffold_params_schema": _drop_sentinel_defaults(described["scaffold_params_schema"]),
             "source": _source(cls),
             **self._distribution(cls.__module__),  # package, version
@@ -366,8 +371,9 @@ def _component_files(defs_dir: Path) -> list[Path]:
     found = []
     for folder, dirs, files in os.walk(defs_dir):
         dbt_project = "dbt_project.yml" in files  # its target/ holds build output
-        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in SKIPPED_DIRS
-                         and not (dbt_project and d == "target"))
+        dirs[:] = sorted(
+            d for d in dirs if not d.startswith(".") and d not in SKIPPED_DIRS and not (dbt_project and d == "target")
+        )
         found += [Path(folder, f) for f in COMPONENT_FILE_NAMES if f in files]
     return found
 
@@ -398,8 +404,9 @@ def _source(cls: type) -> protocol.SourceLocation | None:
 def _drop_sentinel_defaults(schema: Any) -> Any:
     """Removes `"default": "__DAGSTER_UNSET_DEFAULT__"`, Dagster's marker for a non-JSON default."""
     if isinstance(schema, dict):
-        return {k: _drop_sentinel_defaults(v) for k, v in schema.items()
-                if not (k == "default" and v == SENTINEL_DEFAULT)}
+        return {
+            k: _drop_sentinel_defaults(v) for k, v in schema.items() if not (k == "default" and v == SENTINEL_DEFAULT)
+        }
     if isinstance(schema, list):
         return [_drop_sentinel_defaults(v) for v in schema]
     return schema

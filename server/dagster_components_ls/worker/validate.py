@@ -66,8 +66,9 @@ class ValidateAnswer(TypedDict):
     modules: list[str]
 
 
-def validate_documents(project_root: str | None, documents: list[dict[str, Any]],
-                             step: Callable[..., None] = lambda doing, name=None: None) -> ValidateAnswer:
+def validate_documents(
+    project_root: str | None, documents: list[dict[str, Any]], step: Callable[..., None] = lambda doing, name=None: None
+) -> ValidateAnswer:
     """Every document's result, each validated as one watched step (`step` names its position in
     `documents`, so a document that hangs or ends the process can be left out of a retry), and the
     installed modules the documents imported (`modules`), for the worker to keep for the next call."""
@@ -89,16 +90,21 @@ def validate_documents(project_root: str | None, documents: list[dict[str, Any]]
     return {"results": results, "modules": adapter.installed_since(before, own)}
 
 
-def validate_document(document: dict[str, Any], project_root: str | None,
-                      defs: tuple[str, str] | None = None) -> protocol.ValidatedDocument:
+def validate_document(
+    document: dict[str, Any], project_root: str | None, defs: tuple[str, str] | None = None
+) -> protocol.ValidatedDocument:
     """One document's result; whatever user code raises (SystemExit included) stays in it.
 
     `defs`: the project's defs module and its folder, when the project is known.
     """
     typename: str = document["type"]  # the worker's handler checked it is there
     folder = os.path.abspath(document.get("folder") or ".")
-    result: protocol.ValidatedDocument = {"index": document.get("index"), "type": typename, "errors": [],
-                                          "skipped": None}
+    result: protocol.ValidatedDocument = {
+        "index": document.get("index"),
+        "type": typename,
+        "errors": [],
+        "skipped": None,
+    }
     try:
         result["errors"] = _validate(typename, document.get("attributes"), folder, project_root, defs)
     except Skipped as e:
@@ -108,8 +114,9 @@ def validate_document(document: dict[str, Any], project_root: str | None,
     return result
 
 
-def _validate(typename: Any, attributes: Any, folder: str, project_root: str | None,
-              defs: tuple[str, str] | None = None) -> list[protocol.ValidateError]:
+def _validate(
+    typename: Any, attributes: Any, folder: str, project_root: str | None, defs: tuple[str, str] | None = None
+) -> list[protocol.ValidateError]:
     cls = _import_component(typename)
     if isinstance(attributes, str) and _is_templated(attributes):
         raise Skipped("`attributes` is a template")
@@ -119,8 +126,13 @@ def _validate(typename: Any, attributes: Any, folder: str, project_root: str | N
     if not attributes or model is None:  # the loader then calls `load(None)`, which builds `cls()`
         return _load(cls, None, folder, project_root, _Templates.of({}), defs)
     if not adapter_validate.accepts_attributes(model):
-        return [{"path": ["attributes"], "kind": "not_resolvable",
-                 "message": "The component takes no attributes (it is not Resolvable from YAML)"}]
+        return [
+            {
+                "path": ["attributes"],
+                "kind": "not_resolvable",
+                "message": "The component takes no attributes (it is not Resolvable from YAML)",
+            }
+        ]
     templates = _Templates.of(attributes)
     instance, raw = adapter_validate.validate_attributes(model, templates.value)
     if raw is None:
@@ -131,17 +143,24 @@ def _validate(typename: Any, attributes: Any, folder: str, project_root: str | N
     return _load_around_required_templates(cls, model, raw, folder, project_root, templates, defs)
 
 
-def _load_around_required_templates(cls: type, model: type, raw: adapter_validate.PydanticErrors, folder: str,
-                                    project_root: str | None, templates: "_Templates",
-                                    defs: tuple[str, str] | None) -> list[protocol.ValidateError]:
+def _load_around_required_templates(
+    cls: type,
+    model: type,
+    raw: adapter_validate.PydanticErrors,
+    folder: str,
+    project_root: str | None,
+    templates: "_Templates",
+    defs: tuple[str, str] | None,
+) -> list[protocol.ValidateError]:
     """Steps 1 and 2 again, with a placeholder in each required field that only a template left empty.
 
     First with the placeholder passed on (resolvers see a plain string, and a dataclass component
     gets all its arguments), then, if that breaks a resolver, with those fields unset (a pydantic
     component then reports them `missing`, which is dropped).
     """
-    missing = [("attributes", *_walk(tuple(e["loc"]), templates.value, "missing")[0])
-               for e in raw if e["type"] == "missing"]
+    missing = [
+        ("attributes", *_walk(tuple(e["loc"]), templates.value, "missing")[0]) for e in raw if e["type"] == "missing"
+    ]
     filled = [path for path in missing if templates.original(path) in templates.paths]
     if not filled:  # e.g. a plain pydantic model's validator on an object that held a template
         raise Skipped("validating around the templated values failed")
@@ -173,8 +192,14 @@ def _dotted(path: KeyPath) -> str:
     return "".join(f"[{p}]" if isinstance(p, int) else (f".{p}" if i else p) for i, p in enumerate(path))
 
 
-def _load(cls: type, instance: Any, folder: str, project_root: str | None,
-          templates: "_Templates", defs: tuple[str, str] | None = None) -> list[protocol.ValidateError]:
+def _load(
+    cls: type,
+    instance: Any,
+    folder: str,
+    project_root: str | None,
+    templates: "_Templates",
+    defs: tuple[str, str] | None = None,
+) -> list[protocol.ValidateError]:
     if adapter_validate.loads_other_components(cls):
         return []  # DefsFolderComponent's load is the whole folder's: other documents, not this one
     try:
@@ -183,8 +208,13 @@ def _load(cls: type, instance: Any, folder: str, project_root: str | None,
         raised = adapter_validate.raising_validator(cls, e)
         if raised is not None:  # ...unless the class's own validator raised it: a bug to show at its field
             name, path = raised
-            return [{"path": [*path], "kind": "validator_raised",
-                     "message": f"The validator '{name}' raised {_describe(_innermost(e))}"}]
+            return [
+                {
+                    "path": [*path],
+                    "kind": "validator_raised",
+                    "message": f"The validator '{name}' raised {_describe(_innermost(e))}",
+                }
+            ]
         unimportable = _unimportable(e, templates, _module_bases(folder, defs))
         if unimportable:  # ...nor is a Python reference in the YAML that does not import
             return unimportable
@@ -207,8 +237,13 @@ def _unimportable(e: BaseException, templates: "_Templates", bases: tuple[str, .
         full = templates.original(at)
         if found is None or templates.touches(full):
             continue
-        errors.append({"path": list(full), "kind": "unimportable",
-                       "message": f"'{value.strip()}' cannot be imported: {found.message}"})
+        errors.append(
+            {
+                "path": list(full),
+                "kind": "unimportable",
+                "message": f"'{value.strip()}' cannot be imported: {found.message}",
+            }
+        )
     return errors
 
 
@@ -225,7 +260,7 @@ def _names(value: str, name: "adapter_validate.Unimportable", bases: tuple[str, 
     parts = dotted.split(".")
     for end in range(1, len(parts) + 1):
         prefix = ".".join(parts[:end])
-        if (any(missing == f"{base}.{prefix}" for base in bases) if relative else missing == prefix):
+        if any(missing == f"{base}.{prefix}" for base in bases) if relative else missing == prefix:
             return True
     return False
 
@@ -297,8 +332,9 @@ def _leave_unset(instance: Any, path: tuple) -> bool:
 # --- pydantic errors -> key paths ----------------------------------------------------------------
 
 
-def _errors(raw: adapter_validate.PydanticErrors, prefix: KeyPath,
-            templates: "_Templates") -> list[protocol.ValidateError]:
+def _errors(
+    raw: adapter_validate.PydanticErrors, prefix: KeyPath, templates: "_Templates"
+) -> list[protocol.ValidateError]:
     """Errors with key paths as in the YAML, without union-branch noise or template-caused errors."""
     data = templates.at(prefix)
     mapped = []
@@ -312,7 +348,7 @@ def _errors(raw: adapter_validate.PydanticErrors, prefix: KeyPath,
         if templates.touches(full):
             continue
         # The `| str` branch of a union fails on every non-string value: noise beside the real branch.
-        if injected_str and any(other[:len(full)] == full and not s for other, s, _ in mapped):
+        if injected_str and any(other[: len(full)] == full and not s for other, s, _ in mapped):
             continue
         message = _message(error["msg"])
         if full in kept:
@@ -363,16 +399,22 @@ def _of_chosen_members(raw: adapter_validate.PydanticErrors, data: Any) -> adapt
         by_member: dict[str, list[dict[str, Any]]] = {}
         for error in kept:
             loc = tuple(error["loc"])
-            if loc[:len(site)] == site and len(loc) > len(site) and _is_model_member(loc[len(site)]):
+            if loc[: len(site)] == site and len(loc) > len(site) and _is_model_member(loc[len(site)]):
                 by_member.setdefault(loc[len(site)], []).append(error)
         if len(by_member) < 2:
             continue
         depth = len(site) + 1
-        rejected = {m: {e["loc"][-1] for e in errors if _is_literal_rejection(e, depth)} for m, errors in by_member.items()}
+        rejected = {
+            m: {e["loc"][-1] for e in errors if _is_literal_rejection(e, depth)} for m, errors in by_member.items()
+        }
         tags = set.intersection(*rejected.values())
         if tags:
-            dropped = [e for errors in by_member.values() for e in errors
-                       if not (_is_literal_rejection(e, depth) and e["loc"][-1] in tags)]
+            dropped = [
+                e
+                for errors in by_member.values()
+                for e in errors
+                if not (_is_literal_rejection(e, depth) and e["loc"][-1] in tags)
+            ]
         else:
             chosen = min(by_member, key=lambda m: (len(rejected[m]), len(by_member[m])))  # ties: the union's order
             dropped = [e for m, errors in by_member.items() if m != chosen for e in errors]
@@ -412,7 +454,7 @@ def _is_type_name(part: Any) -> bool:
 def _message(msg: str) -> str:
     for prefix in MESSAGE_PREFIXES:
         if msg.startswith(prefix):
-            return msg[len(prefix):]
+            return msg[len(prefix) :]
     return msg
 
 
@@ -475,8 +517,9 @@ class _Templates:
         of a nested object that contained one (a union of models, such as airbyte's `workspace`,
         reports every branch's missing keys when a templated value was left out of the right one)."""
         n, parent = len(path), path[:-1]
-        return any(t[:n] == path or path[: len(t)] == t or (len(parent) > 1 and t[: len(parent)] == parent)
-                   for t in self.paths)
+        return any(
+            t[:n] == path or path[: len(t)] == t or (len(parent) > 1 and t[: len(parent)] == parent) for t in self.paths
+        )
 
     def at(self, prefix: KeyPath) -> Any:
         """The stripped value at a path from the document root (`("attributes", ...)`)."""
