@@ -19,7 +19,7 @@ from ..model.documents import DagsterLoader, ParsedFile, YamlDocument
 from ..model.positions import KeyPath, LineIndex, Span
 from ..model.schemas import UNSET_DEFAULT, branches, deprecation, deref, inline_yaml, schema_at, type_label
 from ..model.template_scope import TemplateScope, template_scope
-from ..model.vocabulary import ENVELOPE_KEYS, JINJA_GLOBALS
+from ..model.vocabulary import ENVELOPE_DESCRIPTIONS, ENVELOPE_KEYS, JINJA_GLOBALS, TEMPLATE_GLOBAL_DESCRIPTIONS
 from .lsp_ranges import lsp_range
 
 if TYPE_CHECKING:
@@ -28,17 +28,6 @@ if TYPE_CHECKING:
 OBJECT, LIST, SCALAR = "object", "list", "scalar"
 
 Kind = types.CompletionItemKind
-
-ENVELOPE_DOCS = {
-    "type": "The component type: a registered key such as `dagster_dbt.DbtProjectComponent`, "
-    "or `.Name` for a class in this folder's module.",
-    "attributes": "The component's own fields, checked against its schema.",
-    "template_vars_module": "A module whose `@template_var` functions this document's templates may use "
-    "(`.name` is relative to this folder).",
-    "requirements": "What the component needs to load: `env` lists the environment variables its templates read.",
-    "post_processing": "Changes to the assets this component produces, for example "
-    "`assets: [{target: '*', attributes: {group_name: sales}}]`.",
-}
 
 # Envelope keys before the first registry is ready: a copy of Dagster's `ComponentFileModel` schema,
 # which the worker reports as `envelope_schema` once it is.
@@ -89,12 +78,7 @@ SCOPE_MEMBERS: dict[str, tuple[tuple[str, types.CompletionItemKind, str], ...]] 
     ),
     "datetime": (("datetime", Kind.Class, "datetime.datetime"), ("timedelta", Kind.Class, "datetime.timedelta")),
 }
-GLOBAL_DETAILS = {
-    "env": "environment variables: env.NAME or env('NAME', default)",
-    "context": "the load context: project_root, load_component, build_defs",
-    "dg": "Dagster helpers: AutomationCondition, partitions definitions, FreshnessPolicy",
-    "datetime": "Python's datetime and timedelta",
-}
+
 
 _TOP_LEVEL_BLOCK = re.compile(r"\n(?=[^\s#-])")
 _ENV_CALL = re.compile(r"""\benv\s*\(\s*['"](?P<partial>[^'"]*)$""")
@@ -291,7 +275,7 @@ def _fields(place: _Place) -> list[_Field]:
     for name in names:
         description = props[name].get("description") if isinstance(props[name], dict) else None
         if description is None and place.envelope:
-            description = ENVELOPE_DOCS.get(name)
+            description = ENVELOPE_DESCRIPTIONS.get(name)
         out.append(_Field(name, props[name], name in required, description, deprecations[name]))
     return out
 
@@ -562,7 +546,8 @@ def _scope_items(request: _Request, partial: str) -> list[types.CompletionItem]:
         if name in scope.deprecated:
             detail = scope.deprecated[name]
         elif name in dagster_names:
-            detail = GLOBAL_DETAILS.get(name, "Dagster template scope")
+            # Hover's words for the name; a detail is plain text, so without its Markdown backticks.
+            detail = TEMPLATE_GLOBAL_DESCRIPTIONS.get(name, "Dagster template scope").replace("`", "")
         elif name in scope.globals or request.component is None:
             detail = "template var"
         else:

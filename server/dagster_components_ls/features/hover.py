@@ -24,7 +24,7 @@ from ..model.schemas import (
     type_label,
 )
 from ..model.template_scope import template_scope
-from ..model.vocabulary import JINJA_GLOBALS
+from ..model.vocabulary import ENVELOPE_DESCRIPTIONS, JINJA_GLOBALS, TEMPLATE_GLOBAL_DESCRIPTIONS
 from .definition import (
     TemplateName,
     Token,
@@ -43,35 +43,6 @@ if TYPE_CHECKING:
 
 TEMPLATES_NOTE = "Accepts `{{ }}` templates."
 
-# The envelope and post_processing schemas have titles only: what their keys are for, by key path
-# without list indices.
-DESCRIPTIONS = {
-    "type": "The component type: a registered class such as `dagster_dbt.DbtProjectComponent`, "
-    "or `.module.Class` relative to this folder's module.",
-    "attributes": "The component's attributes, checked against its type's schema.",
-    "template_vars_module": "A module whose `@template_var` functions this document's `{{ }}` templates can use; "
-    "`.name` is relative to this folder.",
-    "requirements": "What the component needs to load: `env` lists the environment variables it reads.",
-    "post_processing": "Changes to the component's assets after they are built: `assets` is a list of "
-    "`target`, `operation` and `attributes`.",
-    "requirements.env": "The environment variables the component reads; every `{{ env.NAME }}` should be listed.",
-    "post_processing.assets": "Updates to the component's assets, applied in order.",
-    "post_processing.assets.target": "The assets to update, as an asset selection (`*` for all of them).",
-    "post_processing.assets.operation": "`merge` adds to the assets' properties, `replace` overwrites them.",
-    "post_processing.assets.attributes": "The asset properties to set.",
-}
-
-# Dagster's template scope (dagster/components/resolved/scopes.py and Component.load).
-GLOBAL_DESCRIPTIONS = {
-    "env": "environment variables: `env.NAME`, or `env('NAME', 'default')` with a default",
-    "context": "the load context: `project_root`, `load_component`, `build_defs`",
-    "dg": "Dagster's template helpers: `AutomationCondition`, `FreshnessPolicy` and the partitions definitions",
-    "datetime": "Python's `datetime` module (`datetime`, `timedelta`)",
-    "project_root": "the project's root folder",
-    "load_component_at_path": "loads the component at a path of the defs folder",
-    "build_defs_at_path": "builds the definitions at a path of the defs folder",
-    "automation_condition": "Dagster's automation conditions",
-}
 CONTEXT_DESCRIPTIONS = {
     "project_root": "the project's root folder, as an absolute path",
     "load_component": "`context.load_component(path)`: the component at a path of the defs folder",
@@ -192,7 +163,7 @@ def _field_markdown(path: KeyPath, doc: YamlDocument, ctx: CheckContext) -> Opti
         return None
     registry = ctx.registry
     if len(path) == 1:
-        if key not in DESCRIPTIONS:
+        if key not in ENVELOPE_DESCRIPTIONS:
             return None
         envelope = registry.envelope_schema if registry is not None else {}
         component = component_of(doc, ctx)
@@ -203,7 +174,7 @@ def _field_markdown(path: KeyPath, doc: YamlDocument, ctx: CheckContext) -> Opti
             envelope,
             schema_at(envelope, path),
             key in (envelope.get("required") or ()),
-            fallback=DESCRIPTIONS[key],
+            fallback=ENVELOPE_DESCRIPTIONS[key],
         )
     root = _root_schema(path[0], doc, ctx)
     if root is None:
@@ -216,7 +187,7 @@ def _field_markdown(path: KeyPath, doc: YamlDocument, ctx: CheckContext) -> Opti
 
 
 def _builtin_description(path: KeyPath) -> str:
-    return DESCRIPTIONS.get(format_key_path(tuple(p for p in path if isinstance(p, str))), "")
+    return ENVELOPE_DESCRIPTIONS.get(format_key_path(tuple(p for p in path if isinstance(p, str))), "")
 
 
 def _root_schema(top: Any, doc: YamlDocument, ctx: CheckContext) -> Optional[dict]:
@@ -343,8 +314,8 @@ def _template_markdown(name: TemplateName, path: KeyPath, doc: YamlDocument, ctx
             origin = f"A `@template_var` from [`{display_path(Path(source), ctx)}`]({file_uri(Path(source))})."
     if origin is None and name.name in JINJA_GLOBALS:
         origin = "A Jinja built-in."
-    elif origin is None and (name.name in scope.globals if scope else name.name in GLOBAL_DESCRIPTIONS):
-        what, origin = GLOBAL_DESCRIPTIONS.get(name.name), "From Dagster's template scope."
+    elif origin is None and (name.name in scope.globals if scope else name.name in TEMPLATE_GLOBAL_DESCRIPTIONS):
+        what, origin = TEMPLATE_GLOBAL_DESCRIPTIONS.get(name.name), "From Dagster's template scope."
     own = scope.own_scope_at(path) if scope is not None else None
     if origin is None and own is not None and component is not None:
         where = f"`{format_key_path(own)}` is" if own else "this document's templates are"

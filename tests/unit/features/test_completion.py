@@ -604,9 +604,9 @@ def test_template_items_detail_and_deprecation(ctx):
     _, items = run(DBT + '  translation:\n    group_name: "{{ |"', ctx)
     assert [(i.label, i.detail, i.tags) for i in items] == [
         ("context", "the load context: project_root, load_component, build_defs", None),
-        ("datetime", "Python's datetime and timedelta", None),
-        ("dg", "Dagster helpers: AutomationCondition, partitions definitions, FreshnessPolicy", None),
-        ("env", "environment variables: env.NAME or env('NAME', default)", None),
+        ("datetime", "Python's datetime module (datetime, timedelta)", None),
+        ("dg", "Dagster's template helpers: AutomationCondition, FreshnessPolicy and the partitions definitions", None),
+        ("env", "environment variables: env.NAME, or env('NAME', 'default') with a default", None),
         ("node", "from dagster_dbt.DbtProjectComponent", None),
         ("spec", "from dagster_dbt.DbtProjectComponent", None),
         ("automation_condition", "use {{ dg.AutomationCondition.* }}", DEPRECATED),
@@ -648,9 +648,9 @@ def test_user_template_vars_from_the_component_and_template_vars_module(registry
     assert [(i.label, i.detail) for i in run(marked, ctx)[1] if not i.tags] == [
         ("cluster", "template var"),
         ("context", "the load context: project_root, load_component, build_defs"),
-        ("datetime", "Python's datetime and timedelta"),
-        ("dg", "Dagster helpers: AutomationCondition, partitions definitions, FreshnessPolicy"),
-        ("env", "environment variables: env.NAME or env('NAME', default)"),
+        ("datetime", "Python's datetime module (datetime, timedelta)"),
+        ("dg", "Dagster's template helpers: AutomationCondition, FreshnessPolicy and the partitions definitions"),
+        ("env", "environment variables: env.NAME, or env('NAME', 'default') with a default"),
         ("region", "template var"),
     ]
 
