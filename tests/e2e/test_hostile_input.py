@@ -91,16 +91,17 @@ def test_a_bug_on_one_file_is_told_on_stderr_and_the_others_are_checked(tmp_path
 
     from test_check import CACHE
 
+    from dagster_components_ls.checks import pipeline
     from dagster_components_ls.cli import check as check_module
 
-    real = check_module.diagnose
+    real = pipeline.diagnose
 
     def diagnose(parsed, ctx):
         if "boom" in parsed.text:
             raise ValueError("a bug")
         return real(parsed, ctx)
 
-    monkeypatch.setattr(check_module, "diagnose", diagnose)
+    monkeypatch.setattr(pipeline, "diagnose", diagnose)  # the rules every file goes through
     monkeypatch.setenv("DAGSTER_COMPONENTS_LS_CACHE", CACHE)
     monkeypatch.chdir(tmp_path)
     (tmp_path / "a.yaml").write_text("type: acme_platform.ResearchJb\n")
