@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import sys
 from typing import Optional
@@ -96,130 +95,18 @@ def main(argv: Optional[list[str]] = None) -> int:
                 )
         return run_check(args.paths, args.format, args.select, args.ignore, args.python, fix=args.fix, load=args.load)
     if args.command == "lineage":
-        return _lineage(args.path, args.document, args.depth, args.format, args.python)
+        from .cli.lineage import run_lineage
+
+        return run_lineage(args.path, args.document, args.depth, args.format, args.python)
     if args.command == "components":
-        return _components(args.path, args.format, args.python)
+        from .cli.components import run_components
+
+        return run_components(args.path, args.format, args.python)
     if args.command == "schema":
-        return _schema_export(args.folder, args.project, args.python)
+        from .cli.components import run_schema_export
+
+        return run_schema_export(args.folder, args.project, args.python)
     return 2
-
-
-def _registry_or_exit(path: str, python: Optional[str], command: str):
-    """The registry for the project at `path` (or the interpreter's types), or None after saying why."""
-    from pathlib import Path
-
-    from .cli.check import CheckFailed, registry_for
-    from .project.discovery import ProjectConfigError, find_project
-
-    try:
-        return registry_for(find_project(Path(path).resolve()), python)
-    except (CheckFailed, ProjectConfigError) as exc:
-        print(f"dagster-components-ls {command}: {exc}", file=sys.stderr)
-        return None
-
-
-def _lineage(path: str, document: Optional[int], depth: int, fmt: str, python: Optional[str]) -> int:
-    """DESIGN's `lineage`: the `dagster/lineage` result for a file; exit 1 with load errors, 2 if it cannot run."""
-    import functools
-    import os
-    from pathlib import Path
-
-    from .cli.check import _echo_worker_output
-    from .features.lineage import document_location, error_location, format_mermaid, format_text, lineage_view
-    from .model.documents import parse_file
-    from .model.loaded import Loaded
-    from .project.definitions import load_definitions
-    from .project.discovery import InterpreterNotFound, ProjectConfigError, find_project, resolve_interpreter
-    from .project.files import read_text
-    from .project.worker_client import WorkerError, WorkerProcess
-
-    def fail(message: str) -> int:
-        print(f"dagster-components-ls lineage: {message}", file=sys.stderr)
-        return 2
-
-    file = Path(path).resolve()
-    if not file.exists():
-        return fail(f"{path} does not exist (give a defs.yaml, or a folder of a project)")
-    try:
-        owner = find_project(file)
-        if owner is None:
-            return fail(f"{path} is in no dg project: only a project's definitions can be loaded")
-        interpreter = resolve_interpreter(python, owner.root)
-    except (ProjectConfigError, InterpreterNotFound) as exc:
-        return fail(str(exc))
-    _echo_worker_output()
-    worker = WorkerProcess(interpreter, owner.root)
-    try:
-        result = load_definitions(worker, str(owner.root), lambda message: print(message, file=sys.stderr))
-    except WorkerError as exc:
-        return fail(f"could not load the definitions of {owner.root}: {exc}")
-    finally:
-        worker.close()
-    loaded = Loaded.from_result(result)
-
-    @functools.lru_cache(maxsize=None)
-    def parse(p: str):
-        try:
-            return parse_file(read_text(Path(p)))
-        except OSError:
-            return parse_file("")
-
-    view = lineage_view(
-        loaded,
-        str(file),
-        document,
-        depth,
-        False,
-        lambda p, d: document_location(p, d, parse),
-        lambda e: error_location(e, parse),
-    )
-    if fmt == "json":
-        json.dump(view, sys.stdout, indent=2)
-        sys.stdout.write("\n")
-    elif fmt == "mermaid":
-        print(format_mermaid(view))
-    else:
-        cwd = Path.cwd()
-
-        def shown(uri: str) -> str:
-            from .model.uris import to_path
-
-            where = to_path(uri)
-            return os.path.relpath(where, cwd) if where.is_relative_to(cwd) else str(where)
-
-        print(format_text(view, shown))
-    return 1 if loaded.errors else 0
-
-
-def _schema_export(folder: str, project: str, python: Optional[str]) -> int:
-    from pathlib import Path
-
-    from .cli.schema_export import export_schemas
-
-    registry = _registry_or_exit(project, python, "schema export")
-    if registry is None:
-        return 2
-    written = export_schemas(registry, Path(folder))
-    print(f"Wrote {len(written)} schemas to {folder}", file=sys.stderr)
-    return 0
-
-
-def _components(path: str, fmt: str, python: Optional[str]) -> int:
-    from .features.components import component_list
-
-    registry = _registry_or_exit(path, python, "components")
-    if registry is None:
-        return 2
-    items = component_list(registry)
-    if fmt == "json":
-        json.dump(items, sys.stdout, indent=2)
-        sys.stdout.write("\n")
-    else:
-        width = max((len(item["key"]) for item in items), default=0)
-        for item in items:
-            summary = " ".join((item["summary"] or "").split())  # some packages' summaries span lines
-            print(f"{item['key']:<{width}}  {summary}".rstrip())
-    return 0
 
 
 if __name__ == "__main__":
