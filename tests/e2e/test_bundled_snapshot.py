@@ -146,6 +146,10 @@ async def test_an_environment_without_dagster_gets_the_bundled_snapshot_until_it
     ]
     # Schema checks of the snapshot's types; no unknown-type for acme.Custom, no worker-error.
     assert summary(diagnostics) == SNAPSHOT_DIAGNOSTICS
+    # An editor that offers nothing itself shows the server's warning.
+    assert [m.message for m in client.messages if m.type == types.MessageType.Warning] == [
+        registry_messages(client, root)[0][1]
+    ]
     assert await type_labels(client, path) == BUNDLED_TYPES
     assert (await hover_text(client, path, 0, 20)).startswith(
         f"*{LABEL}*\n\n**DbtProjectComponent** `dagster_dbt.DbtProjectComponent`"
@@ -168,6 +172,26 @@ async def test_an_environment_without_dagster_gets_the_bundled_snapshot_until_it
         "**DbtProjectComponent** `dagster_dbt.DbtProjectComponent`"
     )
     assert await action_titles(client, path) == ["Add another dagster_dbt.DbtProjectComponent document"]
+
+
+@pytest_lsp.fixture(config=server_config())
+async def offering_client(lsp_client: LanguageClient):
+    # VS Code's extension: it offers "Create the project's environment" itself.
+    await start_session(lsp_client, {"python": None, "environment": {"create": True}})
+    yield
+    await lsp_client.shutdown_session()
+
+
+@pytest.mark.asyncio(loop_scope="function")
+async def test_a_client_that_offers_to_create_the_environment_gets_the_status_without_a_warning(
+    offering_client: LanguageClient, tmp_path
+):
+    root = bare_project(tmp_path)
+    diagnostics = await open_and_wait(offering_client, defs_file(root))
+    [(state, message)] = registry_messages(offering_client, root)
+    assert (state, message.startswith(f"{LABEL} (Dagster is not installed in ")) == ("ready", True)
+    assert summary(diagnostics) == SNAPSHOT_DIAGNOSTICS
+    assert [m.message for m in offering_client.messages if m.type == types.MessageType.Warning] == []
 
 
 @pytest.mark.asyncio(loop_scope="function")

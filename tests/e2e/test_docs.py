@@ -475,9 +475,13 @@ def test_settings_page_server_keys_are_what_the_server_reads():
     for key, default in documented.items():
         assert fields[key.replace(".", "_")] == default, key
         # Each key, nested as written and wrapped or not in dagsterComponents, moves the setting off its default.
-        other = {"python": "/usr/bin/python3", "lineage.enabled": False, "trusted": False, "trace.server": "verbose"}[
-            key
-        ]
+        other = {
+            "python": "/usr/bin/python3",
+            "lineage.enabled": False,
+            "trusted": False,
+            "trace.server": "verbose",
+            "environment.create": True,
+        }[key]
         options: dict = {}
         *parents, leaf = key.split(".")
         nested = options

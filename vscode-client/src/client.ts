@@ -151,6 +151,8 @@ export class ServerManager implements vscode.Disposable {
         lineage: { enabled: config.get<boolean>("lineage.enabled", true) },
         trusted: vscode.workspace.isTrusted,
         trace: { server: config.get<string>("trace.server", "off") },
+        // The extension offers "Create the project's environment" itself (environment.ts).
+        environment: { create: true },
       },
       middleware: {
         // The code lens command opens the panel here; other editors send it to the server.

@@ -136,7 +136,8 @@ class Projects:
                 configured = bool(settings.python or self.python_override)
                 message = f"{bundled.approximate} ({reason}){setup_hint(root, configured)}"
                 client.status(state, "registry", "ready", message)
-                client.show_message(types.MessageType.Warning, message)
+                if not settings.environment_create:  # else the client offers its own command
+                    client.show_message(types.MessageType.Warning, message)
             else:
                 if state.unset_environment is not None:  # another failure now: the label would not hold
                     state.registry, state.unset_environment = None, None

@@ -15,6 +15,9 @@ class Settings:
     """False: never start a worker (no user code runs); work from a cached registry if there is one.
     Set by `initialize`; configuration changes can only lower it (see `reconfigured`)."""
     trace_server: str = "off"
+    environment_create: bool = False
+    """The client offers to create a project's missing environment itself (VS Code's command): the
+    server's status still says so, but it shows no warning of its own."""
 
     @classmethod
     def from_options(cls, options: Any) -> Settings:
@@ -24,12 +27,14 @@ class Settings:
         options = options.get("dagsterComponents", options)
         lineage = options.get("lineage") if isinstance(options.get("lineage"), dict) else {}
         trace = options.get("trace") if isinstance(options.get("trace"), dict) else {}
+        environment = options.get("environment") if isinstance(options.get("environment"), dict) else {}
         python = options.get("python")
         return cls(
             python=python if isinstance(python, str) and python.strip() else None,
             lineage_enabled=lineage.get("enabled", True) is not False,
             trusted=options.get("trusted", True) is not False,
             trace_server=str(trace.get("server", "off")),
+            environment_create=environment.get("create", False) is True,
         )
 
     def reconfigured(self, options: Any) -> Settings:
