@@ -12,7 +12,7 @@ import sys
 import traceback
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, cast
 
 import adapter
 import adapter_tree
@@ -55,7 +55,7 @@ def main() -> None:
     requests, responses = _claim_stdio()
     signal.signal(signal.SIGUSR1, lambda signum, frame: None)  # an interrupt between calls is moot
 
-    def send(message: dict[str, Any]) -> None:
+    def send(message: Mapping[str, Any]) -> None:
         responses.write(json.dumps(message, default=repr) + "\n")
         responses.flush()
 
@@ -113,7 +113,7 @@ def _claim_stdio() -> tuple[IO[str], IO[str]]:
     return requests, responses
 
 
-def _respond(line: str, send: Callable[[dict[str, Any]], None]) -> tuple[dict[str, Any], bool]:
+def _respond(line: str, send: Callable[[Mapping[str, Any]], None]) -> tuple[Mapping[str, Any], bool]:
     request_id = None
     try:
         try:
@@ -265,7 +265,7 @@ def _validate(params: dict[str, Any], progress: Progress) -> protocol.ValidateRe
         "results": [
             {"index": d.get("index"), "type": d["type"], "errors": [], "skipped": None, "failed": failed[i]}
             if i in failed
-            else {**next(results), "failed": None}
+            else cast(protocol.ValidateDocumentResult, {**next(results), "failed": None})
             for i, d in enumerate(documents)
         ]
     }

@@ -132,7 +132,7 @@ def _top_level_imports(package_dir: Path) -> set[str]:
                 tree = ast.parse(Path(folder, filename).read_bytes())
             except (OSError, SyntaxError, ValueError):
                 continue
-            pending = list(tree.body)
+            pending: list[ast.AST] = list(tree.body)
             while pending:
                 node = pending.pop()
                 if isinstance(node, ast.Import):
@@ -213,7 +213,11 @@ def component_classes_in_module(module: ModuleType) -> Iterator[tuple[str, type]
     base = component_base()
     for attr in dir(module):
         value = getattr(module, attr, None)
-        if is_component_class(value, base) and any(hasattr(value, a) for a in PACKAGE_ENTRY_ATTRS):
+        if (
+            isinstance(value, type)
+            and is_component_class(value, base)
+            and any(hasattr(value, a) for a in PACKAGE_ENTRY_ATTRS)
+        ):
             yield attr, value
 
 

@@ -42,7 +42,7 @@ def describe_component(typename: str, cls: type) -> dict[str, Any]:
     }
 
 
-def _describe_component_fallback(typename: str, cls: type) -> dict[str, Any]:
+def _describe_component_fallback(typename: str, cls: Any) -> dict[str, Any]:  # a Component subclass
     doc = inspect.cleandoc(cls.__doc__) if cls.__doc__ else None
     model = cls.get_model_cls()
     return {
@@ -405,10 +405,12 @@ def _probe_translation_resolver(resolver: Any) -> list[str] | None:
     # `template_vars_for_translation_fn` (dagster/components/utils/translation.py).
     fn = getattr(getattr(resolver, "fn", None), "callable", None)
     code = getattr(fn, "__code__", None)
-    if code is None or not fn.__closure__:
+    if fn is None or code is None or not fn.__closure__:
         return None
     cells = dict(zip(code.co_freevars, (cell.cell_contents for cell in fn.__closure__)))
     vars_fn = cells.get("template_vars_for_translation_fn")
+    if not callable(vars_fn):
+        return None
     try:
         return sorted({*vars_fn(_AnyValue()), "spec"})
     except Exception:

@@ -5,6 +5,7 @@
 
 import inspect
 from types import ModuleType
+from typing import Any
 
 import adapter
 
@@ -92,7 +93,7 @@ def static_template_var_names(cls: type) -> list[str]:
     )
 
 
-def additional_scope_names(cls: type) -> list[str] | None:
+def additional_scope_names(cls: Any) -> list[str] | None:  # a Component subclass
     """Names from an overridden `get_additional_scope()` (pre template_var API); calls user code.
 
     Dagster calls it on the class when it loads the component (defs_module.py

@@ -60,7 +60,7 @@ def refresh_stored_state_only_when_asked(manifest_is_current: Callable[[Path, Pa
         if not current:
             original(self, project)
 
-    DagsterDbtProjectPreparer.prepare_if_dev = prepare_if_stale  # type: ignore[method-assign]
+    DagsterDbtProjectPreparer.prepare_if_dev = prepare_if_stale
 
 
 def project_env_file(project_root: Path) -> dict[str, str]:

@@ -16,7 +16,7 @@ import adapter_tree
 PydanticErrors = list[dict[str, Any]]
 
 
-def attributes_model(cls: type) -> type | None:
+def attributes_model(cls: Any) -> type | None:  # a Component subclass
     """The pydantic model the loader validates a document's `attributes` with (None: no model)."""
     return cls.get_model_cls()
 
@@ -72,7 +72,7 @@ def leave_unset(instance: Any, key: str) -> bool:
 
 
 def load_component(
-    cls: type, instance: Any, folder: str, project_root: str | None, defs: tuple[str, str] | None = None
+    cls: Any, instance: Any, folder: str, project_root: str | None, defs: tuple[str, str] | None = None
 ) -> tuple[list[Any], PydanticErrors] | None:
     """Builds the component from a validated model the way the loader does (`Component.load`).
 
@@ -115,7 +115,10 @@ def raising_validator(cls: type, e: BaseException) -> tuple[str, list[str]] | No
             if tb.tb_frame.f_code in owners:
                 return owners[tb.tb_frame.f_code]
             tb = tb.tb_next
-        e = e.__cause__ or e.__context__
+        cause = e.__cause__ or e.__context__
+        if cause is None:
+            return None
+        e = cause
     return None
 
 
@@ -178,7 +181,9 @@ def _load_context(folder: str, project_root: str | None, defs: tuple[str, str] |
 
         decl_context = for_loc(ComponentPath.from_path(Path(folder)))
     if defs is not None and dataclasses.is_dataclass(decl_context):
-        decl_context = dataclasses.replace(decl_context, defs_module_name=defs[0], defs_module_path=Path(defs[1]))
+        decl_context = dataclasses.replace(  # type: ignore[type-var]  # an instance: is_dataclass() is also true of the class
+            decl_context, defs_module_name=defs[0], defs_module_path=Path(defs[1])
+        )
     component_decl = mock.Mock()
     component_decl.iterate_child_component_decls = mock.Mock(return_value=[])
     return ComponentLoadContext.from_decl_load_context(decl_context, component_decl)
@@ -258,10 +263,10 @@ def unimportable_names(e: BaseException) -> tuple[list[Any], list[Unimportable]]
     return path, sorted(names, key=lambda n: (n.module, n.attribute or ""))
 
 
-def _resolution_path(tb: Any, context_cls: type | None) -> list[Any]:
+def _resolution_path(tb: Any, context_cls: Any) -> list[Any]:
     path: list[Any] = ["attributes"]  # Component.load resolves at context.at_path("attributes")
     while tb is not None and context_cls is not None:
-        context = tb.tb_frame.f_locals.get("context")
+        context: Any = tb.tb_frame.f_locals.get("context")
         if isinstance(context, context_cls) and list(context.path)[:1] == ["attributes"]:
             path = list(context.path)
         tb = tb.tb_next
@@ -294,7 +299,7 @@ def _suggestions(ctx: dict[str, Any]) -> list[str]:
     return [item for item in items if isinstance(item, str) and item]
 
 
-def resolution_context_type() -> type | None:
+def resolution_context_type() -> Any:  # Dagster's ResolutionContext class, or None
     try:
         from dagster.components.resolved.context import ResolutionContext
     except ImportError:

@@ -451,7 +451,7 @@ def _resolution_path(chain: list[BaseException]) -> list[Any] | None:
     path = None
     for exc in chain:
         for frame, _ in traceback.walk_tb(exc.__traceback__):
-            context = frame.f_locals.get("context")
+            context: Any = frame.f_locals.get("context")
             if isinstance(context, context_type) and list(context.path)[:1] == ["attributes"]:
                 if path is None or len(context.path) > len(path):
                     path = list(context.path)

@@ -10,7 +10,7 @@ import platform
 import re
 import stat
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from importlib.machinery import ModuleSpec
 from pathlib import Path
@@ -65,7 +65,7 @@ Step = Callable[..., None]
 def build_registry(
     project_root: str | None,
     extra_modules: list[str],
-    extra_types: list[str] = (),
+    extra_types: Sequence[str] = (),
     excluded: dict[str, str] | None = None,
     step: Step = lambda doing, name=None: None,
 ) -> protocol.RegistryResult:
@@ -133,7 +133,7 @@ class _Found:
         self.own_scope: dict[str, dict[str, str]] = {}
         self.names: set[str] = set()  # keys and aliases already taken
         self.keys_by_class: dict[int, str] = {}  # id(class) -> its key, to file other names as aliases
-        self._distributions: dict[str, list[str]] | None = None
+        self._distributions: Mapping[str, list[str]] | None = None
 
     def add_module(self, name: str) -> None:
         module = self.guard.import_module(name)
@@ -152,7 +152,7 @@ class _Found:
         if known is not None:  # `dagster.components.DefsFolderComponent`: a re-export of a known type
             self.types[known]["aliases"].append(typename)
             self.names.add(typename)
-        elif adapter.is_component_class(cls):
+        elif isinstance(cls, type) and adapter.is_component_class(cls):
             self.add(typename, cls)
 
     def add(self, typename: str, cls: type) -> None:
@@ -204,9 +204,10 @@ class _Found:
     def _distribution(self, module_name: str) -> "_Distribution":
         if self._distributions is None:  # reads every installed RECORD: about 0.1 s
             self._distributions = importlib.metadata.packages_distributions()
+        distributions = self._distributions
         top = module_name.split(".")[0]
         # Editable installs record only a .pth file, so try the distribution named like the module.
-        dists = self._distributions.get(top) or [top.replace("_", "-")]
+        dists = distributions.get(top) or [top.replace("_", "-")]
         try:
             return {"package": dists[0], "version": importlib.metadata.version(dists[0])}
         except importlib.metadata.PackageNotFoundError:

@@ -297,7 +297,7 @@ def _import_component(typename: Any) -> type:
     except BaseException as e:  # user code may raise anything, SystemExit included
         raise Skipped(f"importing '{module_name}' failed: {_describe(e)}") from None
     cls = getattr(module, attr, None)
-    if not adapter.is_component_class(cls):
+    if not isinstance(cls, type) or not adapter.is_component_class(cls):
         raise Skipped(f"'{typename}' is not a component class")
     return cls
 
