@@ -343,9 +343,12 @@ def server_codes() -> dict[str, set[str]]:
     (`policy:<rule>` for the policies' f-strings; a severity held in a variable is configured, not listed)."""
     found: dict[str, set[str]] = {}
     trees = {source: ast.parse(source.read_text()) for source in SERVER.rglob("*.py")}
-    shared = _constants(trees[SERVER / "model" / "problems.py"])  # ERROR, WARNING, ... which the others import
+    everywhere = {name: value for tree in trees.values() for name, value in _constants(tree).items()}
     for tree in trees.values():
-        constants = {**shared, **_constants(tree)}
+        # A module's own constants, and those it imports (ERROR from model/problems.py, CONFIG_CODE
+        # from checks/policies/config.py, ...).
+        imported = {a.asname or a.name for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) for a in n.names}
+        constants = {**{k: v for k, v in everywhere.items() if k in imported}, **_constants(tree)}
         for call in ast.walk(tree):
             if not (isinstance(call, ast.Call) and getattr(call.func, "id", None) == "Problem" and len(call.args) >= 2):
                 continue
