@@ -6,7 +6,7 @@ ENVELOPE_KEYS = ("type", "attributes", "template_vars_module", "requirements", "
 COMPONENT_FILE_NAMES = ("defs.yaml", "defs.yml", "component.yaml")
 """The files Dagster reads a folder's components from, in its order of precedence (dagster 1.13's
 `find_defs_or_component_yaml`). `component.yml` was never one: Dagster ignores it. Copied, and tested
-equal, in worker/registry.py, worker/adapter.py, vscode-client/src/constants.ts and package.json."""
+equal, in worker/registry.py, worker/adapter_tree.py, vscode-client/src/constants.ts and package.json."""
 
 DEPRECATED_FILE_NAMES = {"component.yaml": "defs.yaml"}
 """A component file name Dagster still reads but deprecates, and the name to use instead."""

@@ -3,7 +3,7 @@
 # A policy is user code: it may fail to import, raise, return garbage, print, loop or exit the
 # process. Each entry point runs in its own forked child (`run_isolated`), with a time budget, so a
 # bad policy costs only its own results and comes back as an error naming it and its package.
-# The function signature is documented in dagster_components_ls/policies.py (and schemas/README.md).
+# The function signature is documented in dagster_components_ls/checks/policies/platform.py (and schemas/README.md).
 
 import contextlib
 import importlib.metadata

@@ -165,7 +165,7 @@ class RegistryResult(TypedDict):
 
 
 # Policies (METHOD_POLICIES): every entry point of the group `dagster_components_ls.policies`, called
-# on every document (signature: dagster_components_ls/policies.py, schemas/README.md).
+# on every document (signature: dagster_components_ls/checks/policies/platform.py, schemas/README.md).
 # -> {"documents": [{"index": 0,                       # echoed in the answer; the server's choice
 #                    "type": "acme_platform.ResearchJob" | null,   # canonical key, null if unknown
 #                    "document": {"type": ..., "attributes": ...}, # the document as written, plain JSON
