@@ -6,11 +6,10 @@ import re
 from dataclasses import dataclass, field
 from typing import Optional
 
-from .documents import indentation_key_path, leading_key, unquote_key
+from .documents import SEQUENCE_DASHES, indentation_key_path, leading_key, unquote_key
 from .positions import KeyPath
 
 KEY, VALUE, ENTRY = "key", "value", "entry"
-_DASHES = re.compile(r"(?:-[ \t]+)*")
 _WORD_REST = re.compile(r"""[^\s,:'"\[\]{}#]*""")
 _COMMENT = re.compile(r"(?:^|\s)#")
 _PROPERTIES = re.compile(r"^(?:[&!]\S*[ \t]*)+")
@@ -54,7 +53,7 @@ def cursor_at(text: str, offset: int) -> Optional[Cursor]:
     body = prefix.lstrip(" ")
     if body.startswith(("#", "---", "...", "\t")):
         return None
-    dashes = _DASHES.match(body).end()  # type: ignore[union-attr]  # `*` always matches
+    dashes = SEQUENCE_DASHES.match(body).end()  # type: ignore[union-attr]  # `*` always matches
     rest = body[dashes:]
     column = len(prefix) - len(rest)
     end = offset + _WORD_REST.match(suffix).end()  # type: ignore[union-attr]

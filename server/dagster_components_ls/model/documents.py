@@ -166,6 +166,10 @@ class ParsedFile:
         return None
 
 
+SEQUENCE_DASHES = re.compile(r"(?:-[ \t]+)*")
+"""The `- ` of sequence items that open a line (`- - key:`); `*`, so it always matches."""
+
+
 def parse_file(text: str) -> ParsedFile:
     """Split a file into documents and parse each one; unchanged documents come from a cache.
 

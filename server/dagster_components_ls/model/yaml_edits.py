@@ -7,14 +7,13 @@ from dataclasses import dataclass
 from typing import Any, Optional
 
 from . import schemas
-from .documents import MAP, SCALAR, SEQ, Node
+from .documents import MAP, SCALAR, SEQ, SEQUENCE_DASHES, Node
 from .positions import KeyPath, Span
 
 Edit = tuple[Span, str]
 """Replace the span (code-point offsets into the file) with the text; an empty span inserts."""
 
 _NULLS = ("", "~", "null", "Null", "NULL")
-_DASHES = re.compile(r"(?:-[ \t]+)*")  # the `- ` of sequence items opening a line
 _OPENS_BLOCK = re.compile(r"[^#'\"]*:\s*(#.*)?$")  # `key:` with nothing after it but a comment
 
 
@@ -43,7 +42,7 @@ def style_of(text: str) -> TextStyle:
                 items = items if items is not None else indent - previous[0]
             elif indent > previous[0] and unit is None:
                 unit = indent - previous[0]
-        dashes_match = _DASHES.match(stripped)
+        dashes_match = SEQUENCE_DASHES.match(stripped)
         dashes = dashes_match.group(0) if dashes_match else ""
         previous = (indent + len(dashes), bool(_OPENS_BLOCK.match(stripped[len(dashes) :])))
         if unit is not None and items is not None:
