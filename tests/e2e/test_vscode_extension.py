@@ -6,6 +6,14 @@ asset code lens, a quick fix, "Dagster: List Components" and its Markdown page, 
 Instance…" and the status bar item's tooltip. Screenshots, the driver's output and VS Code's logs land in
 tests/e2e/artifacts/ (ignored by git).
 
+The first run (test_vscode_first_run_creates_the_environment, artifacts in tests/e2e/artifacts/firstrun/):
+a copy of the examples with no `.venv` and no `dagsterComponents.python`, where `python3` on PATH has our
+server (from the .vsix's bundled wheel) but no Dagster, and uv is on PATH: the hover is the bundled
+snapshot's, labelled approximate; the extension offers "Create the project's environment"; the test
+accepts; `uv venv` + `uv pip install -e .` + the bundled wheel run; the server restarts on the new
+`.venv` without asking to install itself, and the project's own `acme_platform.ResearchJob` hovers. It
+prints the timings (TIMING lines) and writes them to timings.json.
+
 Needs (no silent skip: a missing piece fails, naming the command that provides it):
   tests/vscode/setup.sh                                   chromium, code-server, playwright-core
   cd vscode-client && npm ci && npm run package          vscode-client/dagster-components.vsix
@@ -13,6 +21,7 @@ Environment: DAGSTER_COMPONENTS_LS_TOOLS (the tools folder), DAGSTER_COMPONENTS_
 E2E_STEPS (a comma-separated subset of the driver's steps), E2E_TIMEOUT (seconds for the driver, 420).
 """
 
+import contextlib
 import json
 import os
 import shutil
@@ -23,9 +32,11 @@ import sys
 import threading
 import time
 import urllib.request
+import zipfile
 from pathlib import Path
 
 import pytest
+import uv
 from e2e_support import EXAMPLES, REPO, SHARED_CACHE
 
 TOOLS = Path(
@@ -169,25 +180,22 @@ def logs_report(data: Path, server_log: Path) -> str:
     return "\n".join(parts)
 
 
-@pytest.fixture
-def code_server(tmp_path: Path):
-    """code-server with our .vsix installed, serving a copy of examples/: (url, user data dir, its output log)."""
+@contextlib.contextmanager
+def serving(tmp_path: Path, settings: dict, path_first: Path | None = None):
+    """code-server with our .vsix installed, serving a copy of examples/: (url, user data dir, its output log,
+    the workspace). `path_first`: a folder put first on code-server's PATH (the extension host inherits it)."""
     require_tools()
     workspace = copy_examples(tmp_path / "workspace")
     data, extensions = tmp_path / "data", tmp_path / "extensions"
     (data / "User").mkdir(parents=True)
-    (data / "User" / "settings.json").write_text(
-        json.dumps(
-            {
-                **SETTINGS,
-                "dagsterComponents.python": python_for_extension(),
-                "dagsterComponents.lineage.enabled": True,
-            },
-            indent=2,
-        )
-    )
+    (data / "User" / "settings.json").write_text(json.dumps({**SETTINGS, **settings}, indent=2))
     env = {**os.environ, "DAGSTER_COMPONENTS_LS_CACHE": str(SHARED_CACHE)}
     env.pop("VIRTUAL_ENV", None)
+    if path_first is not None:
+        env["PATH"] = f"{path_first}{os.pathsep}{env.get('PATH', '')}"
+        # Else VS Code takes the extension host's environment from a login shell, whose profile (pyenv's
+        # shims, say) may put another python3 first; VSCODE_CLI=1 (launched from a terminal) skips that.
+        env["VSCODE_CLI"] = "1"
     common = [
         "--config",
         str(tmp_path / "code-server.yaml"),
@@ -242,22 +250,64 @@ def code_server(tmp_path: Path):
                         f"step start-code-server: no /healthz on port {port}\n{tail(server_log)}", pytrace=False
                     )
                 time.sleep(0.3)
-        yield f"http://127.0.0.1:{port}/?folder={workspace}", data, server_log
+        yield f"http://127.0.0.1:{port}/?folder={workspace}", data, server_log, workspace
     finally:
         stop(proc)
 
 
-def test_vscode_shows_diagnostics_completion_hover_and_lineage(code_server):
-    url, data, server_log = code_server
-    shutil.rmtree(ARTIFACTS, ignore_errors=True)  # only this test writes there
-    ARTIFACTS.mkdir(parents=True)
+@pytest.fixture
+def code_server(tmp_path: Path):
+    """The examples with the repo's interpreter named in dagsterComponents.python."""
+    settings = {"dagsterComponents.python": python_for_extension(), "dagsterComponents.lineage.enabled": True}
+    with serving(tmp_path, settings) as served:
+        yield served
+
+
+def server_only_venv(tmp_path: Path) -> Path:
+    """A venv with our server (the .vsix's bundled wheel) and no Dagster, its bin/ holding uv too: first on
+    PATH, it is the `python3` a machine without the project's environment has, and the uv that creates it."""
+    wheel = tmp_path / "wheel"
+    with zipfile.ZipFile(VSIX) as vsix:
+        names = [n for n in vsix.namelist() if n.startswith("extension/bundled/") and n.endswith(".whl")]
+        assert names, f"{VSIX} carries no bundled wheel"
+        vsix.extract(names[0], wheel)
+    venv = tmp_path / "server-only"
+    run_uv = [uv.find_uv_bin()]
+    subprocess.run(run_uv + ["venv", "-q", "-p", sys.executable, str(venv)], check=True, timeout=120)
+    subprocess.run(
+        run_uv + ["pip", "install", "-q", "-p", str(venv / "bin" / "python"), str(wheel / names[0])],
+        check=True,
+        timeout=300,
+    )
+    (venv / "bin" / "uv").symlink_to(uv.find_uv_bin())
+    return venv
+
+
+@pytest.fixture
+def first_run_code_server(tmp_path: Path):
+    """The examples with no .venv and no dagsterComponents.python: `python3` on PATH has no Dagster."""
+    venv = server_only_venv(tmp_path)
+    with serving(tmp_path, {"dagsterComponents.lineage.enabled": False}, path_first=venv / "bin") as served:
+        yield served
+
+
+def run_driver(served, artifacts: Path, **extra_env: str) -> list[str]:
+    """Runs the driver against `served` (from `serving`), relaying its lines; fails the test unless it passes."""
+    url, data, server_log, _ = served
+    # Each test owns its folder; the main test's holds the first run's (firstrun/), which it keeps.
+    for old in artifacts.glob("*") if artifacts.exists() else []:
+        if old.is_dir() and old.name != "firstrun":
+            shutil.rmtree(old)
+        elif not old.is_dir():
+            old.unlink()
+    artifacts.mkdir(parents=True, exist_ok=True)
     env = {
         **os.environ,
         "NODE_PATH": str(TOOLS / "node_modules"),
         "E2E_URL": url,
-        "E2E_ARTIFACTS": str(ARTIFACTS),
+        "E2E_ARTIFACTS": str(artifacts),
         "E2E_CHROMIUM": str(CHROMIUM),
-        "E2E_INTERPRETER": python_for_extension(),
+        **extra_env,
     }
     started = time.monotonic()
     driver = subprocess.Popen(
@@ -287,10 +337,10 @@ def test_vscode_shows_diagnostics_completion_hover_and_lineage(code_server):
     finally:
         stop(driver)
         reader.join(timeout=5)
-    (ARTIFACTS / "driver.log").write_text("\n".join(lines) + "\n")
+    (artifacts / "driver.log").write_text("\n".join(lines) + "\n")
     # VS Code's logs (extension output channel, extension host) outlive pytest's rotating tmp folders here.
-    shutil.copytree(data / "logs", ARTIFACTS / "vscode-logs", dirs_exist_ok=True)
-    shutil.copy(server_log, ARTIFACTS / "code-server.log")
+    shutil.copytree(data / "logs", artifacts / "vscode-logs", dirs_exist_ok=True)
+    shutil.copy(server_log, artifacts / "code-server.log")
     passed = driver.returncode == 0 and any(line.startswith("PASS") for line in lines)
     if not passed:
         failure = next((l for l in reversed(lines) if l.startswith("FAIL")), "FAIL: driver: no PASS line")
@@ -299,7 +349,34 @@ def test_vscode_shows_diagnostics_completion_hover_and_lineage(code_server):
             + "\n".join(lines[-40:])
             + "\n"
             + logs_report(data, server_log)
-            + f"\n\nscreenshots: {ARTIFACTS}",
+            + f"\n\nscreenshots: {artifacts}",
             pytrace=False,
         )
-    print(f"VS Code e2e passed in {time.monotonic() - started:.1f}s; screenshots in {ARTIFACTS}")
+    print(f"VS Code e2e passed in {time.monotonic() - started:.1f}s; screenshots in {artifacts}")
+    return lines
+
+
+def test_vscode_shows_diagnostics_completion_hover_and_lineage(code_server):
+    run_driver(code_server, ARTIFACTS, E2E_INTERPRETER=python_for_extension())
+
+
+def test_vscode_first_run_creates_the_environment(first_run_code_server):
+    workspace = first_run_code_server[3]
+    created = workspace / "acme_analytics" / ".venv" / "bin" / "python"
+    lines = run_driver(
+        first_run_code_server, ARTIFACTS / "firstrun", E2E_SUITE="firstrun", E2E_INTERPRETER=str(created)
+    )
+    timings = {what: float(seconds) for what, seconds in (l.split()[1:3] for l in lines if l.startswith("TIMING "))}
+    (ARTIFACTS / "firstrun" / "timings.json").write_text(json.dumps(timings, indent=2) + "\n")
+    print("first-run timings (s): " + ", ".join(f"{what} {seconds:.1f}" for what, seconds in timings.items()))
+    assert set(timings) == {
+        "no-env-to-snapshot-hover",
+        "create-click-to-environment-ready",
+        "restart-to-real-registry-hover",
+        "create-click-to-real-registry-hover",
+    }
+    # The plan installed the server into the new environment: nothing else would have.
+    probe = subprocess.run(
+        [str(created), "-c", "import dagster, dagster_components_ls, acme_platform"], capture_output=True, text=True
+    )
+    assert probe.returncode == 0, probe.stderr

@@ -4,7 +4,10 @@
 //   NODE_PATH=<tools>/node_modules E2E_URL=http://127.0.0.1:PORT/?folder=WS E2E_ARTIFACTS=DIR node e2e.mjs
 //
 // Optional: E2E_STEPS=workbench,diagnostics (a subset, in order), E2E_CHROMIUM (default /usr/bin/chromium),
-// E2E_INTERPRETER (the dagsterComponents.python setting, which the status step finds in the tooltip).
+// E2E_INTERPRETER (the dagsterComponents.python setting, which the status step finds in the tooltip),
+// E2E_SUITE=firstrun (the first run on a workspace whose project has no environment: workbench, then the
+// firstrun-* steps; E2E_INTERPRETER is then the .venv the extension creates). Timings print as
+// `TIMING <what> <seconds>`.
 // Prints `STEP <name>` when a step starts and `OK <name> (<s>)` when it passes; ends with `PASS`, or
 // `FAIL: <step>: <reason>` and exit 1. Screenshots go to E2E_ARTIFACTS (NN-<step>.png, and
 // NN-<step>-failed.png for the step that failed); the browser console goes to console.log there.
@@ -19,6 +22,7 @@ const URL_ = must("E2E_URL");
 const ARTIFACTS = must("E2E_ARTIFACTS");
 const CHROMIUM = process.env.E2E_CHROMIUM || "/usr/bin/chromium";
 const ONLY = process.env.E2E_STEPS ? process.env.E2E_STEPS.split(",") : null;
+const SUITE = process.env.E2E_SUITE || "main";
 
 // The example workspace (tests copy examples/ to WS): what each step opens and expects.
 const BROKEN_FILE = "broken/invalid_enum/defs.yaml"; // EXPECTED.md: invalid-value at 10:17 on `xlarge`
@@ -45,6 +49,15 @@ const NEW_PARENT = "acme_analytics/src/acme_analytics/defs/research";
 const NEW_FOLDER = "churn_v2";
 const NEW_FILE = `${NEW_PARENT}/${NEW_FOLDER}/defs.yaml`;
 const INTERPRETER = process.env.E2E_INTERPRETER || ""; // dagsterComponents.python, shown in the status tooltip
+// The first run (environment.ts, the server's bundled snapshot, project/bundled.py).
+const DBT_TYPE_POSITION = "2:20"; // inside `dagster_dbt.DbtProjectComponent` on `type:`'s line
+const APPROXIMATE = "approximate: Dagster"; // the snapshot's label, first in its hovers
+const NOT_SET_UP = "your project's environment is not set up";
+const OFFER_TEXT = "This project's environment is not set up";
+const CREATE = "Create the project's environment";
+const CREATED_TEXT = "Created the project's environment";
+const INSTALL_PROMPT = "language server is not installed in"; // client.ts's prompt: must not come after creating
+const CREATE_TIMEOUT = 240_000; // uv venv + uv pip install -e . (dagster, dbt) + the server wheel
 
 function must(name) {
   if (!process.env[name]) {
@@ -398,6 +411,115 @@ const steps = [
   }],
 ];
 
+/** The status bar item "Dagster: ..." and its tooltip once it contains every string of `want`. */
+async function statusTooltip(want, timeout) {
+  const item = page.locator(".statusbar .statusbar-item", { hasText: /^\s*Dagster: / }).first();
+  await item.waitFor({ timeout: 15_000 });
+  const hover = page.locator(".workbench-hover, .monaco-hover:not(.hidden)");
+  const tooltip = await until(`the status bar item's tooltip contains ${JSON.stringify(want)}`, async () => {
+    await page.mouse.move(800, 400);
+    await sleep(200);
+    await item.hover();
+    await hover.first().waitFor({ state: "visible", timeout: 5_000 });
+    const text = (await hover.allInnerTexts()).join("\n");
+    log(`  tooltip: ${JSON.stringify(text)}`);
+    return want.every((w) => text.includes(w)) && text;
+  }, timeout, 1000);
+  return { item: (await item.innerText()).trim(), tooltip };
+}
+
+/** A notification (toast, or in the notification center once the toast has hidden) whose message contains `text`. */
+async function notification(text, timeout) {
+  return until(`a notification saying ${JSON.stringify(text)}`, async () => {
+    const items = page.locator(".notification-list-item", { hasText: text });
+    if (await items.count()) return items.first();
+    if (!(await page.locator(".notifications-center.visible").count())) await runCommand("Notifications: Show Notifications");
+    return (await items.count()) ? items.first() : null;
+  }, timeout, 1000);
+}
+
+/** Every notification message shown now, toasts and center alike. */
+async function notificationTexts() {
+  return page.locator(".notification-list-item-message").allInnerTexts().catch(() => []);
+}
+
+/** "; the extension asked to install the server again: ..." when the notification center holds that prompt, else "". */
+async function installPrompts() {
+  await runCommand("Notifications: Show Notifications"); // every notification of the session, hidden toasts too
+  await sleep(500);
+  const prompts = (await notificationTexts()).filter((t) => t.includes(INSTALL_PROMPT));
+  await press("Escape");
+  return prompts.length ? `; the extension asked to install the server again: ${JSON.stringify(prompts)}` : "";
+}
+
+const firstRun = {}; // Date.now() at each milestone, for the TIMING lines
+const timing = (what, from, to) => log(`TIMING ${what} ${((to - from) / 1000).toFixed(1)}`);
+
+const firstRunSteps = [
+  ["firstrun-snapshot", 120_000, async () => {
+    // No .venv and no setting: `python3` has no Dagster, so the server answers from its bundled snapshot.
+    await openFile(DBT_FILE);
+    const text = await hoverText(DBT_TYPE_POSITION, APPROXIMATE, 100_000);
+    firstRun.hover = Date.now();
+    log(`  hover: ${JSON.stringify(text.slice(0, 200))}`);
+    if (!text.includes(NOT_SET_UP)) throw new Error(`the hover does not say ${JSON.stringify(NOT_SET_UP)}`);
+    timing("no-env-to-snapshot-hover", t0, firstRun.hover);
+    await sleep(500);
+    await screenshot("firstrun-snapshot-hover");
+    await press("Escape");
+    const status = await statusTooltip([NOT_SET_UP, "Click to create the project's environment."], 30_000);
+    log(`  status bar: ${JSON.stringify(status.item)}`);
+  }],
+  ["firstrun-offer", 60_000, async () => {
+    const offer = await notification(OFFER_TEXT, 45_000);
+    log(`  offer: ${JSON.stringify((await offer.innerText()).replace(/\s+/g, " ").slice(0, 300))}`);
+    await offer.hover(); // keeps the toast from hiding while the picture is taken
+    await screenshot("firstrun-offer");
+    await offer.getByRole("button", { name: CREATE }).click();
+    firstRun.click = Date.now();
+  }],
+  ["firstrun-create", CREATE_TIMEOUT + 20_000, async () => {
+    const progress = await notification(CREATE, 30_000);
+    log(`  progress: ${JSON.stringify((await progress.innerText().catch(() => "")).replace(/\s+/g, " ").slice(0, 200))}`);
+    await screenshot("firstrun-progress");
+    let seen = [];
+    const outcome = await until(`a notification saying ${JSON.stringify(CREATED_TEXT)}`, async () => {
+      seen = await notificationTexts();
+      return seen.find((t) => t.includes(CREATED_TEXT) || t.includes("Creating the project's environment failed"));
+    }, CREATE_TIMEOUT, 1000).catch((error) => {
+      throw new Error(`${error.message}; notifications: ${JSON.stringify(seen)}`);
+    });
+    if (!outcome.includes(CREATED_TEXT)) throw new Error(outcome);
+    firstRun.created = Date.now();
+    timing("create-click-to-environment-ready", firstRun.click, firstRun.created);
+    log(`  notifications: ${JSON.stringify(seen)}`);
+    await screenshot("firstrun-created");
+  }],
+  ["firstrun-real-registry", 150_000, async () => {
+    // The server restarted on the new .venv: the project's own component type, which no snapshot has.
+    await openFile(RESEARCH_FILE);
+    // client.ts asks before it starts a server that is not installed: the hover never comes, and the
+    // prompt (its toast hidden by then) is in the notification center.
+    const text = await hoverText(TYPE_POSITION, HOVER_TEXT, 120_000).catch(async (error) => {
+      throw new Error(`${error.message}${await installPrompts()}`);
+    });
+    firstRun.real = Date.now();
+    timing("restart-to-real-registry-hover", firstRun.created, firstRun.real);
+    timing("create-click-to-real-registry-hover", firstRun.click, firstRun.real);
+    log(`  hover: ${JSON.stringify(text.slice(0, 200))}`);
+    if (text.includes(APPROXIMATE)) throw new Error("the hover still says the registry is approximate");
+    await sleep(500);
+    await screenshot("firstrun-real-hover");
+    await press("Escape");
+    const status = await statusTooltip(["Registry: ready", INTERPRETER].filter(Boolean), 30_000);
+    if (status.tooltip.includes(NOT_SET_UP)) throw new Error(`the status still says ${JSON.stringify(NOT_SET_UP)}`);
+    log(`  status bar: ${JSON.stringify(status.item)}`);
+    await screenshot("firstrun-status");
+    const prompts = await installPrompts();
+    if (prompts) throw new Error(prompts.slice(2));
+  }],
+];
+
 async function main() {
   fs.mkdirSync(ARTIFACTS, { recursive: true });
   const consoleLog = fs.createWriteStream(path.join(ARTIFACTS, "console.log"));
@@ -412,7 +534,8 @@ async function main() {
     page = await context.newPage();
     page.on("console", (m) => consoleLog.write(`[${m.type()}] ${m.text()}\n`));
     page.on("pageerror", (e) => consoleLog.write(`[pageerror] ${e.message}\n`));
-    for (const [name, timeout, body] of steps) {
+    const suite = SUITE === "firstrun" ? [steps[0], ...firstRunSteps] : steps;
+    for (const [name, timeout, body] of suite) {
       if (ONLY && !ONLY.includes(name)) continue;
       const started = Date.now();
       log(`STEP ${name}`);

@@ -10,6 +10,9 @@ import { bundledWheel, findInterpreter, installServer, probeServerPackage } from
 import { shouldDropSyntaxErrors } from "./redHat";
 import { StatusBar } from "./status";
 
+/** The server runs as `<python> -m dagster_components_ls`, from the project's interpreter (no custom `server.path`). */
+const runsFromInterpreter = (command: ServerCommand) => command.args[0] === "-m" && command.args[1] === SERVER_PACKAGE;
+
 export class ServerManager implements vscode.Disposable {
   client: LanguageClient | undefined;
   interpreter: Interpreter | undefined;
@@ -108,16 +111,22 @@ export class ServerManager implements vscode.Disposable {
     this.status.refresh();
   }
 
+  /** The bundled wheel to install into a new project environment along with the project, so that the server
+   *  restarts there without asking to install itself; undefined when `server.path` runs it from elsewhere. */
+  serverWheelForNewEnvironment(): string | undefined {
+    const custom = vscode.workspace.getConfiguration(CONFIG_SECTION).get<string[] | string>("server.path");
+    return runsFromInterpreter(serverCommand(custom, "python")) ? bundledWheel(this.context.extensionPath) : undefined;
+  }
+
   /** How to run the server, or undefined (and the status says why) when it cannot run. */
   private async serverCommand(python: string): Promise<ServerCommand | undefined> {
     const custom = vscode.workspace.getConfiguration(CONFIG_SECTION).get<string[] | string>("server.path");
     const command = serverCommand(custom, python);
-    const usesPython = (c: ServerCommand) => c.args[0] === "-m" && c.args[1] === SERVER_PACKAGE;
     if (!vscode.workspace.isTrusted) {
       // Never run the workspace's own interpreter: its .pth files could run anything. Try one from outside.
       const folders = (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath);
       const runner = untrustedRunner(command, folders) ?? untrustedRunner(serverCommand(custom, "python3"), folders);
-      const installed = runner && (!usesPython(runner) || (await probeServerPackage(runner.command)).version !== undefined);
+      const installed = runner && (!runsFromInterpreter(runner) || (await probeServerPackage(runner.command)).version !== undefined);
       if (!runner || !installed) {
         const why = `The workspace is not trusted, and the server would have to run ${python} from it. Trust the workspace to start the server.`;
         this.log.info(why);
@@ -128,7 +137,7 @@ export class ServerManager implements vscode.Disposable {
       this.log.info(`Untrusted workspace: the server runs from ${runner.command} and never starts the project's interpreter`);
       return runner;
     }
-    if (usesPython(command) && !(await this.ensureServerInstalled(python))) {
+    if (runsFromInterpreter(command) && !(await this.ensureServerInstalled(python))) {
       this.status.board.serverStopped(`dagster-components-ls is not installed in ${python}.`);
       this.status.refresh();
       return undefined;

@@ -77,6 +77,7 @@ export class EnvironmentCreator implements vscode.Disposable {
       hasVenv: fs.existsSync(venvPython(root)),
       uv: which("uv"),
       python: which("python3") ?? "python3",
+      serverWheel: this.server.serverWheelForNewEnvironment(),
     });
     this.running = true;
     try {

@@ -14,6 +14,12 @@ export interface ProjectFacts {
   uv: string | undefined;
   /** The Python that makes the venv when uv is absent (`python3` on PATH). */
   python: string;
+  /**
+   * The language server's wheel to install into the new environment too (the copy bundled with the
+   * extension), so that the server can restart there without asking to install itself; undefined when
+   * the server runs from elsewhere (`dagsterComponents.server.path`) or the extension carries none.
+   */
+  serverWheel?: string;
 }
 
 export interface Step {
@@ -31,10 +37,15 @@ export function venvPython(root: string): string {
 /**
  * The commands, run in order in the project folder (the same choice as the server's setup hint):
  * `uv sync` with a uv.lock, else `uv venv` + `uv pip install -e .`, else (no uv) the stdlib venv + pip.
- * An existing `.venv` is kept: only the install runs into it.
+ * An existing `.venv` is kept: only the install runs into it. With `serverWheel`, the language server
+ * is installed last, into the same `.venv`.
  */
 export function environmentPlan(facts: ProjectFacts): Step[] {
   const python = venvPython(facts.root);
+  return [...projectSteps(facts, python), ...serverSteps(facts, python)];
+}
+
+function projectSteps(facts: ProjectFacts, python: string): Step[] {
   if (facts.uv && facts.hasUvLock) {
     return [{ title: "uv sync", command: facts.uv, args: ["sync"] }];
   }
@@ -48,6 +59,17 @@ export function environmentPlan(facts: ProjectFacts): Step[] {
     ...(facts.hasVenv ? [] : [{ title: "python -m venv .venv", command: facts.python, args: ["-m", "venv", ".venv"] }]),
     { title: "pip install -e .", command: python, args: ["-m", "pip", "install", "-e", "."] },
   ];
+}
+
+/** The bundled server wheel into the new environment: with uv when the plan used it (uv venvs have no pip), else pip. */
+function serverSteps(facts: ProjectFacts, python: string): Step[] {
+  if (!facts.serverWheel) {
+    return [];
+  }
+  const title = "install the language server";
+  return facts.uv
+    ? [{ title, command: facts.uv, args: ["pip", "install", "--python", python, facts.serverWheel] }]
+    : [{ title, command: python, args: ["-m", "pip", "install", facts.serverWheel] }];
 }
 
 /** One line for the log and for messages: `uv pip install --python /p/.venv/bin/python -e .`. */

@@ -15,6 +15,11 @@ const PLANS: [string, Partial<ProjectFacts>, string[]][] = [
   ["no uv", {}, ["python3 -m venv .venv", "/w/shop/.venv/bin/python -m pip install -e ."]],
   ["no uv, a uv.lock", { hasUvLock: true, python: "/usr/bin/python3" }, ["/usr/bin/python3 -m venv .venv", "/w/shop/.venv/bin/python -m pip install -e ."]],
   ["no uv, a .venv already", { hasVenv: true }, ["/w/shop/.venv/bin/python -m pip install -e ."]],
+  // the bundled server wheel goes into the same .venv, last: uv where the plan used uv (its venvs have no pip), else pip
+  ["uv, no lock, the server wheel", { uv: "/u/uv", serverWheel: "/x/bundled/s.whl" }, ["/u/uv venv", "/u/uv pip install --python /w/shop/.venv/bin/python -e .", "/u/uv pip install --python /w/shop/.venv/bin/python /x/bundled/s.whl"]],
+  ["uv.lock, the server wheel: after uv sync", { hasUvLock: true, uv: "/u/uv", serverWheel: "/x/bundled/s.whl" }, ["/u/uv sync", "/u/uv pip install --python /w/shop/.venv/bin/python /x/bundled/s.whl"]],
+  ["no uv, the server wheel: pip", { serverWheel: "/x/bundled/s.whl" }, ["python3 -m venv .venv", "/w/shop/.venv/bin/python -m pip install -e .", "/w/shop/.venv/bin/python -m pip install /x/bundled/s.whl"]],
+  ["a .venv already, the server wheel", { uv: "/u/uv", hasVenv: true, serverWheel: "/x/bundled/s.whl" }, ["/u/uv pip install --python /w/shop/.venv/bin/python -e .", "/u/uv pip install --python /w/shop/.venv/bin/python /x/bundled/s.whl"]],
   // a folder with a space is quoted in the log line only
   ["a space in the project folder", { root: "/w/my shop", uv: "/u/uv" }, ["/u/uv venv", '/u/uv pip install --python "/w/my shop/.venv/bin/python" -e .']],
 ];
@@ -27,6 +32,11 @@ for (const [name, facts, expected] of PLANS) {
 
 test("the plan's argv keeps a folder with a space as one argument", () => {
   assert.deepEqual(environmentPlan({ ...BARE, root: "/w/my shop", uv: "/u/uv", hasVenv: true })[0].args, ["pip", "install", "--python", "/w/my shop/.venv/bin/python", "-e", "."]);
+});
+
+test("the server wheel's step says what it installs", () => {
+  const steps = environmentPlan({ ...BARE, uv: "/u/uv", serverWheel: "/x/s.whl" });
+  assert.deepEqual(steps.map((s) => s.title), ["uv venv", "uv pip install -e .", "install the language server"]);
 });
 
 const UPDATES: [string, string, string, string | undefined, string | undefined][] = [
