@@ -35,7 +35,7 @@ REPORTS = (
     '  asset_key: "reports/other"\n'
     "  deps:\n"
     "    - reports/digest\n"
-    "    - \"*\"\n"
+    '    - "*"\n'
 )
 
 
