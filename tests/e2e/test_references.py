@@ -8,10 +8,21 @@ import acme_analytics
 import acme_platform.components.research_job as research_job
 import pytest
 import pytest_lsp
-from e2e_support import TIMEOUT, copy_example, defs, open_and_wait, server_config, start_session, write_files
+from e2e_support import (
+    SHOP_SKELETON,
+    TIMEOUT,
+    copy_example,
+    defs,
+    loaded,
+    open_and_wait,
+    server_config,
+    start_session,
+    write_files,
+)
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException
 from pytest_lsp import LanguageClient
+from test_load import WIDGET
 
 # The examples are installed (editable) from the main checkout: a type's class is found there.
 RESEARCH_JOB = Path(research_job.__file__)
@@ -218,3 +229,49 @@ async def test_rename_refused_with_the_reason(client: LanguageClient, project: P
             TIMEOUT,
         )
         assert prepared is None
+
+
+@pytest.fixture()
+def shop(tmp_path) -> Path:
+    """A project whose component builds its asset key in Python (`widgets/<name>`): only a load knows it."""
+    return write_files(
+        tmp_path / "shop",
+        {
+            **SHOP_SKELETON,
+            "src/shop/components/widget.py": WIDGET,
+            "src/shop/defs/a/defs.yaml": """
+            type: shop.components.widget.Widget
+            attributes:
+              name: a
+            """,
+            "src/shop/defs/b/defs.yaml": """
+            type: shop.components.widget.Widget
+            attributes:
+              name: b
+              deps: [widgets/a]
+            """,
+        },
+    )
+
+
+@pytest_lsp.fixture(config=server_config())
+async def shop_client(lsp_client: LanguageClient, shop: Path):
+    await start_session(lsp_client, {"lineage": {"enabled": True}}, root_uri=shop.as_uri())
+    yield
+    await lsp_client.shutdown_session()
+
+
+@pytest.mark.asyncio(loop_scope="function")
+async def test_references_of_a_loaded_asset_start_at_its_producer(shop_client: LanguageClient, shop: Path):
+    client, a, b = shop_client, shop / "src/shop/defs/a/defs.yaml", shop / "src/shop/defs/b/defs.yaml"
+    await open_and_wait(client, b)
+    await loaded(client)
+    found = await references(client, b, at(3, 12))  # `deps: [widgets/a]`
+    assert spans(found) == [(a.as_uri(), 0, 0, 35), (b.as_uri(), 3, 9, 18)]
+    assert spans(await references(client, b, at(3, 12), declaration=False)) == [(b.as_uri(), 3, 9, 18)]
+    with pytest.raises(JsonRpcException) as refused:
+        await rename(client, b, at(3, 12), "widgets/z")
+    assert refused.value.message == (
+        "`widgets/a` is produced by src/shop/defs/a/defs.yaml, which does not write the key as such:"
+        " rename it where it is built"
+    )

@@ -46,6 +46,8 @@ def check_new_name(name: Name, new_name: str, files: Iterable[WorkspaceFile], lo
         return
     if loaded is not None and new_name in loaded.assets:
         raise RenameRefused(f"An asset with the key `{new_name}` already exists: the rename would merge two assets")
+    files = list(files)
+    _check_written(name, files, loaded)
     taken = Name(ASSET, new_name, name.span)
     for file in files:
         if occurrences(file.parsed, taken, file.ctx):
@@ -53,6 +55,22 @@ def check_new_name(name: Name, new_name: str, files: Iterable[WorkspaceFile], lo
                 f"The asset key `{new_name}` already exists (in {display_path(file.path, file.ctx)}):"
                 " the rename would merge two assets"
             )
+
+
+def _check_written(name: Name, files: list[WorkspaceFile], loaded: Optional[Loaded]) -> None:
+    """An asset the load knows whose producer does not write its key (dbt, a key built in Python) would
+    lose its references: refused."""
+    asset = loaded.assets.get(name.name) if loaded is not None else None
+    producer = asset.get("producer") if asset is not None else None
+    if not isinstance(producer, Mapping) or not isinstance(producer.get("path"), str):
+        return
+    if any(o.write for file in files for o in occurrences(file.parsed, name, file.ctx)):
+        return
+    path = producer["path"]
+    shown = next((display_path(f.path, f.ctx) for f in files if str(f.path) == path), path)
+    raise RenameRefused(
+        f"`{name.name}` is produced by {shown}, which does not write the key as such: rename it where it is built"
+    )
 
 
 def rename_edits(

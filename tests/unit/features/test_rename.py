@@ -109,3 +109,16 @@ def test_workspace_edit_with_and_without_versions():
         ("file:///a", 3),
         ("file:///b", None),
     ]
+
+
+def test_an_asset_whose_producer_does_not_write_its_key_is_not_renamed():
+    loaded = Loaded.from_result(
+        {"assets": [{"key": "c", "producer": {"path": "/p/defs/a/defs.yaml", "document": 0}}, {"key": "a/b"}]}
+    )
+    with pytest.raises(RenameRefused) as refused:
+        check_new_name(Name(ASSET, "c", Span(0, 0)), "d", FILES, loaded)
+    assert str(refused.value) == (
+        "`c` is produced by /p/defs/a/defs.yaml, which does not write the key as such: rename it where it is built"
+    )
+    written = Loaded.from_result({"assets": [{"key": "a/b", "producer": {"path": "/p/defs/a/defs.yaml"}}]})
+    check_new_name(AB, "a/z", FILES, written)  # `asset_key: a/b` writes it
