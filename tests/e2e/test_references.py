@@ -136,7 +136,8 @@ async def test_hover_on_a_type_counts_its_instances(client: LanguageClient, proj
         client.text_document_hover_async(types.HoverParams(text_document=doc_id(ltv), position=at(0, 12))), TIMEOUT
     )
     assert hover.contents.value.splitlines()[0] == "**ResearchJob** `acme_platform.ResearchJob`"
-    assert hover.contents.value.splitlines()[-1] == "4 instances in the workspace"
+    assert hover.contents.value.split("\n\n---\n\n")[-2].splitlines()[-1] == "4 instances in the workspace"
+    assert hover.contents.value.split("\n\n---\n\n")[-1].startswith("Package `acme-platform` 0.1.0")
 
 
 @pytest.mark.asyncio(loop_scope="function")

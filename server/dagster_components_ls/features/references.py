@@ -210,3 +210,13 @@ def instance_count(files: Iterable[WorkspaceFile], typename: str) -> int:
     """How many documents of the workspace's component files have this (absolute) type."""
     name = Name(TYPE, typename, Span(0, 0))
     return sum(len(occurrences(f.parsed, name, f.ctx)) for f in files)
+
+
+def counted_hover(hover: types.Hover, count: int, footer: str = "\n\n---\n\n") -> types.Hover:
+    """A type's hover with "N instances in the workspace", before its last `---` section (package, source)."""
+    if not isinstance(hover.contents, types.MarkupContent):
+        return hover
+    line = f"{count} instance{'' if count == 1 else 's'} in the workspace"
+    body, found, tail = hover.contents.value.rpartition(footer)
+    value = f"{body}\n\n{line}{found}{tail}" if found else f"{hover.contents.value}\n\n{line}"
+    return types.Hover(contents=types.MarkupContent(kind=hover.contents.kind, value=value), range=hover.range)

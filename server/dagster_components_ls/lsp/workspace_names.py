@@ -14,6 +14,7 @@ from ..features.references import (
     TYPE,
     Name,
     WorkspaceFile,
+    counted_hover,
     declaration,
     highlights,
     instance_count,
@@ -151,11 +152,8 @@ class WorkspaceNames:
     def with_instance_count(
         self, uri: str, position: types.Position, hover: Optional[types.Hover]
     ) -> Optional[types.Hover]:
-        """On a `type:` value, the hover gains "N instances in the workspace"."""
+        """On a `type:` value, the hover gains "N instances in the workspace" (before its package footer)."""
         snap, name, _ = self._at(uri, position)
-        if hover is None or name is None or name.kind != TYPE or not isinstance(hover.contents, types.MarkupContent):
+        if hover is None or name is None or name.kind != TYPE:
             return hover
-        count = instance_count(self.files(uri), name.name)
-        line = f"{count} instance{'' if count == 1 else 's'} in the workspace"
-        contents = types.MarkupContent(kind=hover.contents.kind, value=f"{hover.contents.value}\n\n{line}")
-        return types.Hover(contents=contents, range=hover.range)
+        return counted_hover(hover, instance_count(self.files(uri), name.name))

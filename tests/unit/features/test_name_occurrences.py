@@ -9,6 +9,7 @@ from dagster_components_ls.features.references import (
     ASSET,
     TYPE,
     WorkspaceFile,
+    counted_hover,
     highlights,
     instance_count,
     name_at,
@@ -119,3 +120,13 @@ def test_half_typed_documents_answer_without_crashing(text):
         if name is not None:
             occurrences(parsed, name, CTX)
         highlights(parsed, offset, CTX, LineIndex(text))
+
+
+def test_counted_hover_puts_the_count_before_the_package_footer():
+    def hover(value):
+        return types.Hover(contents=types.MarkupContent(kind=types.MarkupKind.Markdown, value=value))
+
+    assert counted_hover(hover("**T**\n\ndocs\n\n---\n\nPackage `p`"), 2).contents.value == (
+        "**T**\n\ndocs\n\n2 instances in the workspace\n\n---\n\nPackage `p`"
+    )
+    assert counted_hover(hover("**T**"), 1).contents.value == "**T**\n\n1 instance in the workspace"
