@@ -3,6 +3,7 @@ function's name): the edits for every file, or why the rename is refused."""
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterable, Mapping
 from typing import Optional
@@ -37,6 +38,8 @@ def check_new_name(name: Name, new_name: str, files: Iterable[WorkspaceFile], lo
     if name.kind == TEMPLATE_VAR:
         if not _IDENTIFIER.fullmatch(new_name) or new_name.lower() in _RESERVED or new_name in JINJA_GLOBALS:
             raise RenameRefused(f"`{new_name}` is not a valid template variable name (a Python identifier)")
+        if new_name != name.name and new_name in _defined_vars(name.origin, files):
+            raise RenameRefused(f"A template variable `{new_name}` is already defined beside `{name.name}`")
         return
     if not _ASSET_KEY.fullmatch(new_name):
         raise RenameRefused(
@@ -55,6 +58,23 @@ def check_new_name(name: Name, new_name: str, files: Iterable[WorkspaceFile], lo
                 f"The asset key `{new_name}` already exists (in {display_path(file.path, file.ctx)}):"
                 " the rename would merge two assets"
             )
+
+
+def _defined_vars(origin: Optional[str], files: Iterable[WorkspaceFile]) -> set[str]:
+    """The template variables the registries know where `origin` (a module file, a component key) defines one."""
+    found: set[str] = set()
+    for file in files:
+        user_vars = file.ctx.registry.template_scope.get("user_vars") if file.ctx.registry is not None else None
+        for where, names in (user_vars or {}).items():
+            if origin is not None and os.path.normpath(where) == os.path.normpath(origin):
+                found.update(names or ())
+    return found
+
+
+def check_definitions(name: Name, definitions: list[types.Location]) -> None:
+    """A template variable renames only with its function: refused when the function is not found."""
+    if name.kind == TEMPLATE_VAR and not definitions:
+        raise RenameRefused(f"The `@template_var` function `{name.name}` was not found: it would keep its name")
 
 
 def _check_written(name: Name, files: list[WorkspaceFile], loaded: Optional[Loaded]) -> None:

@@ -8,6 +8,7 @@ from lsprotocol import types
 from dagster_components_ls.features.references import ASSET, TEMPLATE_VAR, Name, WorkspaceFile, name_at
 from dagster_components_ls.features.rename import (
     RenameRefused,
+    check_definitions,
     check_new_name,
     rename_edits,
     renameable,
@@ -122,3 +123,36 @@ def test_an_asset_whose_producer_does_not_write_its_key_is_not_renamed():
     )
     written = Loaded.from_result({"assets": [{"key": "a/b", "producer": {"path": "/p/defs/a/defs.yaml"}}]})
     check_new_name(AB, "a/z", FILES, written)  # `asset_key: a/b` writes it
+
+
+VARS_YAML = (
+    "type: acme_platform.ResearchJob\n"
+    "template_vars_module: .template_vars\n"
+    "attributes:\n"
+    '  owner: "{{ owner }}"\n'
+    "  description: 'by {{ owner ~ cron }}'\n"
+    "---\n"
+    "type: acme_platform.ResearchJob\n"
+    "attributes:\n"
+    '  owner: "{{ owner }}"\n'  # no template_vars_module: another `owner`
+)
+
+
+def test_template_variable_uses_and_collisions(registry):
+    from dataclasses import replace
+
+    scope = {**registry.template_scope, "user_vars": {"/r/defs/reports/template_vars.py": ["owner", "cron"]}}
+    ctx = CheckContext(registry=replace(registry, template_scope=scope), folder="/r/defs/reports", folder_module="r")
+    parsed = parse_file(VARS_YAML)
+    name = name_at(parsed, VARS_YAML.index("owner }}") + 2, ctx)
+    assert (name.kind, name.name, name.origin) == (TEMPLATE_VAR, "owner", "/r/defs/reports/template_vars.py")
+    files = [WorkspaceFile(Path("/r/defs/reports/defs.yaml"), parsed, ctx)]
+    assert edits(rename_edits(name, "lead", files, "utf-16")) == {
+        "file:///r/defs/reports/defs.yaml": [(3, 13, 18, "lead"), (4, 22, 27, "lead")]
+    }
+    with pytest.raises(RenameRefused) as refused:
+        check_new_name(name, "cron", files, None)
+    assert str(refused.value) == "A template variable `cron` is already defined beside `owner`"
+    with pytest.raises(RenameRefused) as missing:
+        check_definitions(name, [])
+    assert str(missing.value) == "The `@template_var` function `owner` was not found: it would keep its name"
