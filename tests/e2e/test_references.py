@@ -276,3 +276,26 @@ async def test_references_of_a_loaded_asset_start_at_its_producer(shop_client: L
         "`widgets/a` is produced by src/shop/defs/a/defs.yaml, which does not write the key as such:"
         " rename it where it is built"
     )
+
+
+@pytest_lsp.fixture(config=server_config())
+async def plain_client(lsp_client: LanguageClient, project: Path):
+    """A client that declares no `workspaceEdit.documentChanges` support."""
+    await start_session(lsp_client, {}, capabilities=types.ClientCapabilities(), root_uri=project.as_uri())
+    yield
+    await lsp_client.shutdown_session()
+
+
+@pytest.mark.asyncio(loop_scope="function")
+async def test_rename_answers_changes_to_a_client_without_document_changes(plain_client: LanguageClient, project: Path):
+    ltv, reports, summary = defs(project, "research/ltv"), defs(project, "reports"), defs(project, "research/summary")
+    await open_and_wait(plain_client, ltv)
+    edit = await rename(plain_client, ltv, at(3, 20), "research/ltv_12m")
+    assert edit.document_changes is None
+    assert {
+        uri: [(e.range.start.line, e.range.start.character, e.new_text) for e in es] for uri, es in edit.changes.items()
+    } == {
+        reports.as_uri(): [(15, 6, "research/ltv_12m")],
+        ltv.as_uri(): [(3, 13, "research/ltv_12m")],
+        summary.as_uri(): [(6, 34, "research/ltv_12m")],
+    }
