@@ -190,6 +190,7 @@ async def run(files: int, projects: int) -> None:
         completion_at = time.perf_counter() - started
         completion_took = time.perf_counter() - asked
         keys = [i.label for i in items.items if i.kind == types.CompletionItemKind.Reference]
+        names = await measure_names(session, target, line, f"{roots[0].name}/renamed")
         rss_indexed = rss_kib(session.pid)
         for root in roots[1:]:
             session.open(first_file[root])
@@ -234,6 +235,13 @@ async def run(files: int, projects: int) -> None:
         f"(the request itself, sent with the document's didOpen: {completion_took * 1000:.0f} ms)"
     )
     print(
+        f"references on a deps item ({names['locations']} locations, the producer's `key` included): first "
+        f"{names['references'][0]:.0f} ms, then p50 {percentile(names['references'][1:], 50):.0f} ms, "
+        f"p99 {percentile(names['references'][1:], 99):.0f} ms; rename ({names['edits']} edits): "
+        f"p50 {percentile(names['rename'], 50):.0f} ms, p99 {percentile(names['rename'], 99):.0f} ms "
+        f"({NAME_REQUESTS} requests each, over all {files} files)"
+    )
+    print(
         f"server RSS (workers excluded): {rss_indexed / 1024:.1f} MiB indexed, {rss_loaded / 1024:.1f} MiB "
         f"with every project loaded"
     )
@@ -241,6 +249,40 @@ async def run(files: int, projects: int) -> None:
         f"watched-file changes in .local_defs_state/, target/, .venv/, .cache/: {len(noise)} sent, "
         f"{ignored} loads started; a defs.yaml change: a load started"
     )
+
+
+NAME_REQUESTS = 50
+
+
+async def measure_names(session: Session, target: Path, line: int, new_name: str) -> dict:
+    """Milliseconds of each references and rename request on the `deps` item of `target` (each over every
+    component file of the workspace), and how many locations and edits they answer."""
+    document = types.TextDocumentIdentifier(uri=target.as_uri())
+    position = types.Position(line=line, character=8)
+    timings: dict = {"references": [], "rename": []}
+    for _ in range(NAME_REQUESTS + 1):
+        asked = time.perf_counter()
+        found = await session.client.text_document_references_async(
+            types.ReferenceParams(
+                text_document=document, position=position, context=types.ReferenceContext(include_declaration=True)
+            )
+        )
+        timings["references"].append((time.perf_counter() - asked) * 1000)
+    for _ in range(NAME_REQUESTS):
+        asked = time.perf_counter()
+        edit = await session.client.text_document_rename_async(
+            types.RenameParams(text_document=document, position=position, new_name=new_name)
+        )
+        timings["rename"].append((time.perf_counter() - asked) * 1000)
+    changes = edit.document_changes or [] if edit is not None else []
+    timings["locations"] = len(found or ())
+    timings["edits"] = sum(len(c.edits) for c in changes) + sum(len(e) for e in (edit.changes or {}).values())
+    return timings
+
+
+def percentile(values: list[float], p: int) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * p / 100))]
 
 
 def main() -> None:

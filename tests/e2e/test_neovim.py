@@ -10,10 +10,12 @@ import sys
 from pathlib import Path
 
 import pytest
-from e2e_support import DAGSTER_VERSION, EXAMPLES, REPO, SHARED_CACHE, for_this_dagster
+from e2e_support import DAGSTER_VERSION, EXAMPLES, REPO, SHARED_CACHE, copy_example, for_this_dagster, write_files
+from test_references import SUMMARY
 
 SCRIPT = Path(__file__).parent / "nvim" / "complete_and_hover.lua"
 LINEAGE_SCRIPT = Path(__file__).parent / "nvim" / "lineage.lua"
+REFERENCES_SCRIPT = Path(__file__).parent / "nvim" / "references.lua"
 SNIPPET = REPO / "docs" / "editors" / "nvim.lua"
 FILE = EXAMPLES / "broken" / "invalid_enum" / "defs.yaml"
 TIMEOUT = 240
@@ -136,6 +138,41 @@ def test_neovim_dagster_lineage_command(nvim, tmp_path_factory):
         "upstream   orders  <- stg_orders, stg_payments",
         "downstream reports/weekly_research_digest  <- research/churn_model, research/ltv_forecast",
     ]
+
+
+def test_neovim_references_and_rename_of_an_asset_key(nvim, tmp_path_factory):
+    """vim.lsp.buf.references and vim.lsp.buf.rename on `- research/churn_model` in a copy of the example
+    project with one more file that names the key quoted in a flow sequence."""
+    run, _ = nvim
+    root = copy_example("acme_analytics", tmp_path_factory.mktemp("nvim-references"))
+    folder = root / "src" / "acme_analytics" / "defs"
+    write_files(folder, {"research/summary/defs.yaml": SUMMARY})
+    reports, churn, summary = (folder / f / "defs.yaml" for f in ("reports", "research/churn", "research/summary"))
+    records = [json.loads(line) for line in run(REFERENCES_SCRIPT, reports).splitlines()]
+    by_kind = lambda kind: [{k: v for k, v in r.items() if k != "kind"} for r in records if r["kind"] == kind]  # noqa: E731
+    assert by_kind("reference") == [
+        {"uri": reports.as_uri(), "line": 14, "character": 6, "end_character": 26},
+        {"uri": churn.as_uri(), "line": 18, "character": 13, "end_character": 33},
+        {"uri": summary.as_uri(), "line": 6, "character": 10, "end_character": 30},
+    ]
+    assert by_kind("listed") == [
+        {"filename": str(reports), "lnum": 15, "col": 7},
+        {"filename": str(churn), "lnum": 19, "col": 14},
+        {"filename": str(summary), "lnum": 7, "col": 11},
+    ]
+    assert by_kind("refused") == [
+        {
+            "message": "The asset key `research/ltv_forecast` already exists (in src/acme_analytics/defs/reports/"
+            "defs.yaml): the rename would merge two assets"
+        }
+    ]
+    assert sorted((r["file"], r["lnum"], r["text"]) for r in by_kind("renamed")) == sorted(
+        [
+            (str(reports), 15, "    - research/churn_model_v2"),
+            (str(churn), 19, "  asset_key: research/churn_model_v2"),
+            (str(summary), 7, """  deps: ["research/churn_model_v2", 'research/ltv_forecast', orders]"""),
+        ]
+    )
 
 
 def test_docs_editors_md_shows_the_snippets_verbatim():

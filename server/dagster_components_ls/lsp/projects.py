@@ -295,7 +295,11 @@ class Projects:
         folders += [state.project.root for state in self.states.values() if state.project]
         files: dict[Path, ParsedFile] = {}
         roots: list[Path] = []
-        for folder in dict.fromkeys(folders):
+        walked: list[Path] = []
+        for folder in sorted(set(folders), key=lambda f: (len(f.parts), str(f))):  # a folder before those inside it
+            if any(folder == w or w in folder.parents for w in walked):
+                continue  # a project root inside a workspace folder: walked already
+            walked.append(folder)
             for project in projects.find_projects(folder):
                 if project.defs_dir is not None:
                     roots.append(project.defs_dir)

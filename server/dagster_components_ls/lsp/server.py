@@ -31,6 +31,7 @@ from .publishing import Publishing
 from .rpc import ComponentsProtocol, serve_stdio
 from .scaffold_command import run_scaffold
 from .settings import Settings
+from .workspace_names import WorkspaceNames
 
 # Modules used only after start-up (background checks, quick fixes, scaffolding, policy config) are
 # imported where they are used: the server answers its first completion ~0.1 s sooner.
@@ -60,6 +61,7 @@ class ComponentsLanguageServer(LanguageServer):
         self.publishing = Publishing(self)
         self.lineage = LineageSchedule(self)
         self.client = ClientCalls(self)
+        self.names = WorkspaceNames(self)
 
     def snapshot(self, uri: str) -> Optional[Snapshot]:
         """What the features answer from; None for files that are not component files."""
@@ -176,7 +178,36 @@ async def on_hover(ls: ComponentsLanguageServer, params: types.HoverParams) -> O
     if snap is None:
         return None
     loaded = ls.projects.state_for(params.text_document.uri).lineage.loaded
-    return hover_with_assets(snap.parsed, snap.offset(params.position), snap.ctx, snap.index, loaded)
+    answer = hover_with_assets(snap.parsed, snap.offset(params.position), snap.ctx, snap.index, loaded)
+    return ls.names.with_instance_count(params.text_document.uri, params.position, answer)
+
+
+@server.feature(types.TEXT_DOCUMENT_REFERENCES)
+async def on_references(ls: ComponentsLanguageServer, params: types.ReferenceParams) -> Optional[list[types.Location]]:
+    """A type's instances, an asset key's producer and every file naming it, a template variable's uses."""
+    await ls.ready_snapshot(params.text_document.uri)
+    return ls.names.references(params)
+
+
+@server.feature(types.TEXT_DOCUMENT_PREPARE_RENAME)
+async def on_prepare_rename(ls: ComponentsLanguageServer, params: types.PrepareRenameParams) -> Optional[types.Range]:
+    await ls.ready_snapshot(params.text_document.uri)
+    return ls.names.prepare_rename(params)
+
+
+@server.feature(types.TEXT_DOCUMENT_RENAME, types.RenameOptions(prepare_provider=True))
+async def on_rename(ls: ComponentsLanguageServer, params: types.RenameParams) -> Optional[types.WorkspaceEdit]:
+    """Asset keys written in YAML and template variables; refused (RequestFailed) with the reason."""
+    await ls.ready_snapshot(params.text_document.uri)
+    return ls.names.rename(params)
+
+
+@server.feature(types.TEXT_DOCUMENT_DOCUMENT_HIGHLIGHT)
+async def on_document_highlight(
+    ls: ComponentsLanguageServer, params: types.DocumentHighlightParams
+) -> Optional[list[types.DocumentHighlight]]:
+    await ls.ready_snapshot(params.text_document.uri)
+    return ls.names.highlights(params)
 
 
 @server.feature(types.TEXT_DOCUMENT_DEFINITION)
