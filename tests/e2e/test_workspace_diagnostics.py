@@ -36,7 +36,14 @@ FILES = {
           color: red
     """,
 }
-UNKNOWN_COLOR = ("unknown-attribute", 3, 2, 3, 7, "Unknown attribute 'color' for shop.components.gadget.Gadget. Allowed: name")
+UNKNOWN_COLOR = (
+    "unknown-attribute",
+    3,
+    2,
+    3,
+    7,
+    "Unknown attribute 'color' for shop.components.gadget.Gadget. Allowed: name",
+)
 WAIT = 30
 
 
