@@ -134,7 +134,11 @@ def server_config(cache: Path = SHARED_CACHE) -> ClientServerConfig:
 
 
 async def start_session(
-    lsp_client: LanguageClient, options: dict, capabilities=None, root_uri: str = EXAMPLES.as_uri()
+    lsp_client: LanguageClient,
+    options: dict,
+    capabilities=None,
+    root_uri: str = EXAMPLES.as_uri(),
+    workspace_folders: list[types.WorkspaceFolder] | None = None,
 ) -> types.InitializeResult:
     """Initialize like an editor, recording `dagster/status` notifications on `lsp_client.statuses`.
 
@@ -159,6 +163,7 @@ async def start_session(
         types.InitializeParams(
             capabilities=capabilities or client_capabilities("visual-studio-code"),
             root_uri=root_uri,
+            workspace_folders=workspace_folders,
             initialization_options={"python": sys.executable, "lineage": {"enabled": False}, **options},
         )
     )

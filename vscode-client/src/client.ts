@@ -158,6 +158,7 @@ export class ServerManager implements vscode.Disposable {
       initializationOptions: {
         python: this.interpreter?.path,
         lineage: { enabled: config.get<boolean>("lineage.enabled", true) },
+        diagnostics: { workspace: config.get<boolean>("diagnostics.workspace", true) },
         trusted: vscode.workspace.isTrusted,
         trace: { server: config.get<string>("trace.server", "off") },
         // The extension offers "Create the project's environment" itself (environment.ts).

@@ -61,8 +61,10 @@ class Publishing:
         self.pending[uri] = asyncio.get_running_loop().call_later(DEBOUNCE_SECONDS, self.publish, uri)
 
     def publish_all(self, state: ProjectState) -> None:
+        """Every open document of the project again, then (in the background) its closed files."""
         for uri in self.server.projects.open_uris(state):
             self.schedule(uri)
+        self.server.workspace_checks.check_project(state)
 
     def publish(self, uri: str) -> None:
         self.pending.pop(uri, None)
@@ -146,6 +148,11 @@ class Publishing:
             task[1].cancel()
 
     def close(self, uri: str) -> None:
-        """A closed document: nothing pending for it, and its diagnostics cleared in the editor."""
+        """A closed document: nothing pending for it, and its diagnostics those of the file on disk
+        (workspace diagnostics), else cleared in the editor."""
         self.forget_background(uri, cancel=True)
-        self.server.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
+        handle = self.pending.pop(uri, None)
+        if handle is not None:
+            handle.cancel()
+        if not (is_component_file(uri) and self.server.workspace_checks.closed(uri)):
+            self.server.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))

@@ -31,6 +31,7 @@ from .publishing import Publishing
 from .rpc import ComponentsProtocol, serve_stdio
 from .scaffold_command import run_scaffold
 from .settings import Settings
+from .workspace_checks import WorkspaceChecks
 from .workspace_names import WorkspaceNames
 
 # Modules used only after start-up (background checks, quick fixes, scaffolding, policy config) are
@@ -59,6 +60,7 @@ class ComponentsLanguageServer(LanguageServer):
         self.documents = Documents(self)
         self.projects = Projects(self)
         self.publishing = Publishing(self)
+        self.workspace_checks = WorkspaceChecks(self)
         self.lineage = LineageSchedule(self)
         self.client = ClientCalls(self)
         self.names = WorkspaceNames(self)
@@ -90,6 +92,7 @@ class ComponentsLanguageServer(LanguageServer):
     def opened(self, uri: str) -> None:
         """A document opened: publish it, learn the types it uses, load its project's lineage if none is."""
         self.publishing.schedule(uri)
+        self.workspace_checks.opened(uri)
         if is_component_file(uri):
             self.projects.learn_types(uri)
             self.lineage.want(self.projects.state_for(uri), only_if_missing=True)
@@ -120,8 +123,11 @@ def on_configuration(ls: ComponentsLanguageServer, params: types.DidChangeConfig
     settings = ls.settings.reconfigured(params.settings)
     if isinstance(params.settings, dict) and settings != ls.settings:
         distrusted = ls.settings.trusted and not settings.trusted
+        workspace_changed = settings.workspace_diagnostics != ls.settings.workspace_diagnostics
         ls.settings = settings
         ls.projects.reconfigure(distrusted)
+        if workspace_changed:
+            ls.workspace_checks.reconfigured()
 
 
 @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
@@ -155,6 +161,7 @@ def on_save(ls: ComponentsLanguageServer, params: types.DidSaveTextDocumentParam
 @server.feature(types.WORKSPACE_DID_CHANGE_WATCHED_FILES)
 def on_watched_files(ls: ComponentsLanguageServer, params: types.DidChangeWatchedFilesParams) -> None:
     ls.projects.changed_code([change.uri for change in params.changes])
+    ls.workspace_checks.files_changed([change.uri for change in params.changes])
 
 
 @server.feature(

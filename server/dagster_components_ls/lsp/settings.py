@@ -15,6 +15,9 @@ class Settings:
     """False: never start a worker (no user code runs); work from a cached registry if there is one.
     Set by `initialize`; configuration changes can only lower it (see `reconfigured`)."""
     trace_server: str = "off"
+    workspace_diagnostics: bool = True
+    """Component files the editor has not opened are checked too (`diagnostics.workspace`): each project's
+    files are read and checked after every registry refresh and load."""
     environment_create: bool = False
     """The client offers to create a project's missing environment itself (VS Code's command): the
     server's status still says so, but it shows no warning of its own."""
@@ -28,6 +31,7 @@ class Settings:
         lineage = options.get("lineage") if isinstance(options.get("lineage"), dict) else {}
         trace = options.get("trace") if isinstance(options.get("trace"), dict) else {}
         environment = options.get("environment") if isinstance(options.get("environment"), dict) else {}
+        diagnostics = options.get("diagnostics") if isinstance(options.get("diagnostics"), dict) else {}
         python = options.get("python")
         return cls(
             python=python if isinstance(python, str) and python.strip() else None,
@@ -35,6 +39,7 @@ class Settings:
             trusted=options.get("trusted", True) is not False,
             trace_server=str(trace.get("server", "off")),
             environment_create=environment.get("create", False) is True,
+            workspace_diagnostics=diagnostics.get("workspace", True) is not False,
         )
 
     def reconfigured(self, options: Any) -> Settings:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable
+from pathlib import Path
 from typing import Optional, Protocol, TypeVar
 
 from lsprotocol import types
@@ -25,6 +26,9 @@ class ProjectsPort(Protocol):
 
     def context_for(self, uri: str, state: ProjectState) -> CheckContext: ...
 
+    @property
+    def states(self) -> dict[Optional[Path], ProjectState]: ...
+
 
 class PublishingPort(Protocol):
     """Of publishing.Publishing: diagnostics sent again, worker-backed problems dropped."""
@@ -32,6 +36,15 @@ class PublishingPort(Protocol):
     def publish_all(self, state: ProjectState) -> None: ...
 
     def forget_background(self, uri: str, cancel: bool = False) -> None: ...
+
+
+class WorkspaceChecksPort(Protocol):
+    """Of workspace_checks.WorkspaceChecks: the closed files of a project checked, a closed document's disk
+    diagnostics published."""
+
+    def check_project(self, state: ProjectState) -> None: ...
+
+    def closed(self, uri: str) -> bool: ...
 
 
 class LineagePort(Protocol):
@@ -77,6 +90,9 @@ class Server(Protocol):
 
     @property
     def publishing(self) -> PublishingPort: ...
+
+    @property
+    def workspace_checks(self) -> WorkspaceChecksPort: ...
 
     @property
     def lineage(self) -> LineagePort: ...
