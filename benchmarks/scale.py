@@ -6,9 +6,8 @@ A first server session fills the caches (registries, each project's last load); 
 starts on the same workspace, as after an editor restart, and this prints:
 - time from spawn to a complete workspace/symbol answer (every component instance) and to an
   asset-key completion offering every asset of the project (from the stored load, before any load);
-- the server's own RSS (workers excluded), after indexing and after every project has loaded;
-- workspace diagnostics: initialized -> every file's keystroke-path diagnostics published (no file
-  opened), and until the last worker-backed publish; a component change (a required field added to
+- workspace diagnostics: initialized -> every file's diagnostics published (no file opened), while
+  the requests above are answered; a component change (a required field added to
   the project's component class, saved) -> every instance of it re-published with the new error;
 - references (on a `type:` value and on an asset key in `deps`), prepareRename and rename of an asset
   key: median and p99 over `--requests` requests each;
@@ -106,6 +105,18 @@ def rss_kib(pid: int) -> int:
         return next(int(line.split()[1]) for line in f if line.startswith("VmRSS:"))
 
 
+class Recorded(dict):
+    """The client's diagnostics by URI, each publish also appended to `log` with its time."""
+
+    def __init__(self, log: list) -> None:
+        super().__init__()
+        self.log = log
+
+    def __setitem__(self, uri: str, diagnostics: list) -> None:
+        self.log.append((time.perf_counter(), uri, diagnostics))
+        super().__setitem__(uri, diagnostics)
+
+
 class Session:
     def __init__(self, workspace: Path, cache: Path) -> None:
         self.workspace, self.cache = workspace, cache
@@ -114,9 +125,7 @@ class Session:
         self.published: list[tuple[float, str, list]] = []
         """Every publishDiagnostics: when, the URI and its diagnostics."""
         self.client.feature("dagster/status")(lambda params: self.statuses.append((time.perf_counter(), params)))
-        self.client.feature(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)(
-            lambda params: self.published.append((time.perf_counter(), params.uri, params.diagnostics))
-        )
+        self.client.diagnostics = Recorded(self.published)  # pytest-lsp's own handler stores each publish there
         for request in (types.CLIENT_REGISTER_CAPABILITY, types.WORKSPACE_CODE_LENS_REFRESH):
             self.client.feature(request)(lambda params: None)
 
@@ -263,11 +272,6 @@ async def run(files: int, projects: int, requests: int) -> None:
         session = Session(workspace, cache)
         started = await session.start()
         initialized_at = time.perf_counter() - started
-        every_file = {p.as_uri() for r in roots for p in (r / "src" / r.name / "defs").rglob("defs.yaml")}
-        await session.until(lambda: every_file <= session.published_uris())
-        all_published_at = max(min(at for at, uri, _ in session.published if uri == u) for u in every_file) - started
-        last_publish_at = await session.quiet() - started
-        rss_all_files = rss_kib(session.pid)
         symbols = await session.client.workspace_symbol_async(types.WorkspaceSymbolParams(query=""))
         symbols_at = time.perf_counter() - started
         instances = [s for s in symbols or () if s.location.uri.endswith("defs.yaml")]
@@ -286,6 +290,15 @@ async def run(files: int, projects: int, requests: int) -> None:
         completion_took = time.perf_counter() - asked
         keys = [i.label for i in items.items if i.kind == types.CompletionItemKind.Reference]
         rss_indexed = rss_kib(session.pid)
+        # Meanwhile each project's closed files were checked (the log has when each was first published).
+        every_file = {p.as_uri() for r in roots for p in (r / "src" / r.name / "defs").rglob("defs.yaml")}
+        await session.until(lambda: every_file <= session.published_uris())
+        first_publish = {}
+        for at, uri, _ in session.published:
+            first_publish.setdefault(uri, at)
+        all_published_at = max(first_publish[u] for u in every_file) - started
+        await session.quiet()
+        rss_all_files = rss_kib(session.pid)
         for root in roots[1:]:
             session.open(first_file[root])
         await session.until(lambda: all(session.lineage_done(r) for r in roots))
@@ -351,8 +364,8 @@ async def run(files: int, projects: int, requests: int) -> None:
     )
     print(
         f"workspace diagnostics, no file opened: every one of the {len(every_file)} files published "
-        f"{(all_published_at - initialized_at) * 1000:.0f} ms after initialized (goal 2 s); the last publish "
-        f"(worker-backed checks included) {(last_publish_at - initialized_at) * 1000:.0f} ms after it"
+        f"{(all_published_at - initialized_at) * 1000:.0f} ms after initialized (goal 2 s), while the symbol "
+        f"and completion requests above were answered"
     )
     print(
         f"a required field added to project 0's component and saved -> all {len(instances_0)} of its "
@@ -361,8 +374,8 @@ async def run(files: int, projects: int, requests: int) -> None:
     for name, (numbers, size) in nav.items():
         print(f"{name}: {numbers} over {requests} requests" + (f" ({size} locations or edits)" if size else ""))
     print(
-        f"server RSS (workers excluded): {rss_all_files / 1024:.1f} MiB with every file's diagnostics "
-        f"published, {rss_indexed / 1024:.1f} MiB after the completion, {rss_loaded / 1024:.1f} MiB "
+        f"server RSS (workers excluded): {rss_indexed / 1024:.1f} MiB after the completion, "
+        f"{rss_all_files / 1024:.1f} MiB with every file's diagnostics published, {rss_loaded / 1024:.1f} MiB "
         f"with every project loaded (goal 150 MB)"
     )
     print(

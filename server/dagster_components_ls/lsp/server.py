@@ -142,7 +142,8 @@ def on_change(ls: ComponentsLanguageServer, params: types.DidChangeTextDocumentP
 
 @server.feature(types.SHUTDOWN)
 def on_shutdown(ls: ComponentsLanguageServer, params: Any) -> None:
-    """Stop the workers with the server (their process groups, dbt children included)."""
+    """Stop the workers with the server (their process groups, dbt children included), and the checks of closed files."""
+    ls.workspace_checks.stop()
     ls.projects.stop_all()
 
 
@@ -339,5 +340,6 @@ async def _serve_stdio() -> int:
     try:
         return await serve_stdio(cast(ComponentsProtocol, server.protocol), lambda: server.process_id)
     finally:
+        server.workspace_checks.stop()
         server.projects.stop_all()  # an `exit` without `shutdown`, a client gone: workers too
         server.shutdown()

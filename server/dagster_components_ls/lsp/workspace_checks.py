@@ -33,19 +33,27 @@ class WorkspaceChecks:
         self.passes: dict[Optional[Path], asyncio.Task] = {}
         self.shown: set[str] = set()
         """URIs of closed files that have (possibly empty) workspace diagnostics in the editor."""
+        self.stopped = False
 
     def enabled(self) -> bool:
         return self.server.settings.workspace_diagnostics
 
     def check_project(self, state: ProjectState) -> None:
         """Start (or restart) the pass over the project's closed component files."""
-        if not self.enabled() or state.project is None or state.registry is None:
+        if self.stopped or not self.enabled() or state.project is None or state.registry is None:
             return
         key = state.project.root
         running = self.passes.pop(key, None)
         if running is not None:
             running.cancel()
         self.passes[key] = asyncio.get_running_loop().create_task(self.run(state))
+
+    def stop(self) -> None:
+        """After `shutdown`: no pass runs or starts (the client may be gone; nothing is sent after it)."""
+        self.stopped = True
+        for task in self.passes.values():
+            task.cancel()
+        self.passes.clear()
 
     async def run(self, state: ProjectState) -> None:
         assert state.project is not None
@@ -61,6 +69,8 @@ class WorkspaceChecks:
         keystroke rules and the project's last load errors and asset policies."""
         ls = self.server
         path = to_path(uri)
+        if self.stopped:
+            return
         if not path.is_file():
             self.clear(uri)
             return
