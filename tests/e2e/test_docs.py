@@ -484,6 +484,7 @@ def test_settings_page_server_keys_are_what_the_server_reads():
             "trusted": False,
             "trace.server": "verbose",
             "environment.create": True,
+            "diagnostics.workspace": False,
         }[key]
         options: dict = {}
         *parents, leaf = key.split(".")

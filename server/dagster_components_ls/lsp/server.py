@@ -123,7 +123,7 @@ def on_configuration(ls: ComponentsLanguageServer, params: types.DidChangeConfig
     settings = ls.settings.reconfigured(params.settings)
     if isinstance(params.settings, dict) and settings != ls.settings:
         distrusted = ls.settings.trusted and not settings.trusted
-        workspace_changed = settings.workspace_diagnostics != ls.settings.workspace_diagnostics
+        workspace_changed = settings.diagnostics_workspace != ls.settings.diagnostics_workspace
         ls.settings = settings
         ls.projects.reconfigure(distrusted)
         if workspace_changed:

@@ -15,7 +15,7 @@ class Settings:
     """False: never start a worker (no user code runs); work from a cached registry if there is one.
     Set by `initialize`; configuration changes can only lower it (see `reconfigured`)."""
     trace_server: str = "off"
-    workspace_diagnostics: bool = True
+    diagnostics_workspace: bool = True
     """Component files the editor has not opened are checked too (`diagnostics.workspace`): each project's
     files are read and checked after every registry refresh and load."""
     environment_create: bool = False
@@ -39,7 +39,7 @@ class Settings:
             trusted=options.get("trusted", True) is not False,
             trace_server=str(trace.get("server", "off")),
             environment_create=environment.get("create", False) is True,
-            workspace_diagnostics=diagnostics.get("workspace", True) is not False,
+            diagnostics_workspace=diagnostics.get("workspace", True) is not False,
         )
 
     def reconfigured(self, options: Any) -> Settings:

@@ -36,7 +36,7 @@ class WorkspaceChecks:
         self.stopped = False
 
     def enabled(self) -> bool:
-        return self.server.settings.workspace_diagnostics
+        return self.server.settings.diagnostics_workspace
 
     def check_project(self, state: ProjectState) -> None:
         """Start (or restart) the pass over the project's closed component files."""
