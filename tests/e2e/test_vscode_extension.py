@@ -2,7 +2,8 @@
 playwright-core (tests/vscode/e2e.mjs), with our .vsix installed, on a copy of examples/.
 
 Checks a diagnostic's squiggle and message, a completion item, a hover, the lineage webview's assets, the
-asset code lens, a quick fix, "Dagster: List Components" and its Markdown page, "Dagster: New Component
+asset code lens, a quick fix, "Dagster: List Components" and its Markdown page, the Problems panel listing a
+closed file broken on disk (workspace diagnostics), "Dagster: New Component
 Instance…" and the status bar item's tooltip. Screenshots, the driver's output and VS Code's logs land in
 tests/e2e/artifacts/ (ignored by git).
 

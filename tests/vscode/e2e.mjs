@@ -48,6 +48,9 @@ const NEW_COMMAND = "Dagster: New Component Instance"; // the title ends with "â
 const NEW_PARENT = "acme_analytics/src/acme_analytics/defs/research";
 const NEW_FOLDER = "churn_v2";
 const NEW_FILE = `${NEW_PARENT}/${NEW_FOLDER}/defs.yaml`;
+// Workspace diagnostics: a file no step opens, broken on disk while closed, must show in the Problems panel.
+const CLOSED_FILE = "acme_analytics/src/acme_analytics/defs/research/ltv/defs.yaml";
+const CLOSED_MESSAGE = "attributes.compute_size: 'xlarge' is not one of ['small', 'medium', 'large']";
 const INTERPRETER = process.env.E2E_INTERPRETER || ""; // dagsterComponents.python, shown in the status tooltip
 // The first run (environment.ts, the server's bundled snapshot, project/bundled.py).
 const DBT_TYPE_POSITION = "2:20"; // inside `dagster_dbt.DbtProjectComponent` on `type:`'s line
@@ -363,6 +366,27 @@ const steps = [
     // Close the preview: a webview that takes the focus back closes the next step's quick pick.
     await runCommand("View: Close Editor");
     await until("the preview is closed", async () => !(await page.locator(".tab", { hasText: `Preview ${DOCS_KEY}` }).count()), 10_000);
+  }],
+  ["problems", 90_000, async () => {
+    // The Problems panel lists a closed file's problems (workspace diagnostics): break it on disk, then mend it.
+    const workspace = new URL(URL_).searchParams.get("folder");
+    const file = path.join(workspace, CLOSED_FILE);
+    const original = fs.readFileSync(file, "utf8");
+    if (!original.includes("compute_size: large")) throw new Error(`${CLOSED_FILE} has no 'compute_size: large'`);
+    fs.writeFileSync(file, original.replace("compute_size: large", "compute_size: xlarge"));
+    await press("Control+Shift+M"); // View: Toggle Problems
+    const rows = page.locator(".markers-panel .monaco-list-row");
+    const listed = await until(`the Problems panel lists ${JSON.stringify(CLOSED_MESSAGE)} for the closed ltv/defs.yaml`, async () => {
+      const texts = (await rows.allInnerTexts()).map((t) => t.replace(/\s+/g, " ").trim());
+      const at = texts.findIndex((t) => t.startsWith("defs.yaml") && t.includes("ltv"));
+      return at >= 0 && texts.slice(at + 1).some((t) => t.includes(CLOSED_MESSAGE)) && texts;
+    }, 60_000, 1000);
+    log(`  problems rows: ${JSON.stringify(listed)}`);
+    await screenshot("problems");
+    fs.writeFileSync(file, original);
+    await until("the closed file's problem is gone from the Problems panel", async () =>
+      !(await rows.allInnerTexts()).some((t) => t.includes(CLOSED_MESSAGE)), 30_000, 1000);
+    await press("Control+Shift+M");
   }],
   ["scaffold", 90_000, async () => {
     await runCommand(NEW_COMMAND);
