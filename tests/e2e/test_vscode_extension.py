@@ -8,8 +8,9 @@ Instance…" and the status bar item's tooltip. Screenshots, the driver's output
 tests/e2e/artifacts/ (ignored by git).
 
 The first run (test_vscode_first_run_creates_the_environment, artifacts in tests/e2e/artifacts/firstrun/):
-a copy of the examples with no `.venv` and no `dagsterComponents.python`, where `python3` on PATH has our
-server (from the .vsix's bundled wheel) but no Dagster, and uv is on PATH: the hover is the bundled
+a copy of the examples with no `.venv` and no `dagsterComponents.python`, where `python3` on PATH has
+neither our server nor Dagster, and uv is on PATH: the extension makes its own server environment (in its
+global storage, from the bundled wheel; nothing is installed into python3), the hover is the bundled
 snapshot's, labelled approximate; the extension offers "Create the project's environment"; the test
 accepts; `uv venv` + `uv pip install -e .` + the bundled wheel run; the server restarts on the new
 `.venv` without asking to install itself, and the project's own `acme_platform.ResearchJob` hovers. It
@@ -33,7 +34,6 @@ import sys
 import threading
 import time
 import urllib.request
-import zipfile
 from pathlib import Path
 
 import pytest
@@ -264,22 +264,11 @@ def code_server(tmp_path: Path):
         yield served
 
 
-def server_only_venv(tmp_path: Path) -> Path:
-    """A venv with our server (the .vsix's bundled wheel) and no Dagster, its bin/ holding uv too: first on
-    PATH, it is the `python3` a machine without the project's environment has, and the uv that creates it."""
-    wheel = tmp_path / "wheel"
-    with zipfile.ZipFile(VSIX) as vsix:
-        names = [n for n in vsix.namelist() if n.startswith("extension/bundled/") and n.endswith(".whl")]
-        assert names, f"{VSIX} carries no bundled wheel"
-        vsix.extract(names[0], wheel)
-    venv = tmp_path / "server-only"
-    run_uv = [uv.find_uv_bin()]
-    subprocess.run(run_uv + ["venv", "-q", "-p", sys.executable, str(venv)], check=True, timeout=120)
-    subprocess.run(
-        run_uv + ["pip", "install", "-q", "-p", str(venv / "bin" / "python"), str(wheel / names[0])],
-        check=True,
-        timeout=300,
-    )
+def bare_venv(tmp_path: Path) -> Path:
+    """A venv with neither our server nor Dagster, its bin/ holding uv: first on PATH, it is the `python3`
+    of a machine with no Python set up for the project (and the uv that creates the environments)."""
+    venv = tmp_path / "bare"
+    subprocess.run([uv.find_uv_bin(), "venv", "-q", "-p", sys.executable, str(venv)], check=True, timeout=120)
     (venv / "bin" / "uv").symlink_to(uv.find_uv_bin())
     return venv
 
@@ -287,7 +276,7 @@ def server_only_venv(tmp_path: Path) -> Path:
 @pytest.fixture
 def first_run_code_server(tmp_path: Path):
     """The examples with no .venv and no dagsterComponents.python: `python3` on PATH has no Dagster."""
-    venv = server_only_venv(tmp_path)
+    venv = bare_venv(tmp_path)
     with serving(tmp_path, {"dagsterComponents.lineage.enabled": False}, path_first=venv / "bin") as served:
         yield served
 
@@ -361,7 +350,7 @@ def test_vscode_shows_diagnostics_completion_hover_and_lineage(code_server):
     run_driver(code_server, ARTIFACTS, E2E_INTERPRETER=python_for_extension())
 
 
-def test_vscode_first_run_creates_the_environment(first_run_code_server):
+def test_vscode_first_run_creates_the_environment(first_run_code_server, tmp_path: Path):
     workspace = first_run_code_server[3]
     created = workspace / "acme_analytics" / ".venv" / "bin" / "python"
     lines = run_driver(
@@ -381,3 +370,13 @@ def test_vscode_first_run_creates_the_environment(first_run_code_server):
         [str(created), "-c", "import dagster, dagster_components_ls, acme_platform"], capture_output=True, text=True
     )
     assert probe.returncode == 0, probe.stderr
+    # Until then the server ran from the extension's own environment (python3 on PATH has no server, and
+    # nothing was installed into it).
+    own = list((first_run_code_server[1] / "User" / "globalStorage").glob("*/server-*/bin/python"))
+    assert len(own) == 1, own
+    assert subprocess.run([str(own[0]), "-c", "import dagster_components_ls"]).returncode == 0
+    plain_env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}  # a worktree's test run sets it
+    bare = subprocess.run(
+        [str(tmp_path / "bare" / "bin" / "python"), "-c", "import dagster_components_ls"], env=plain_env
+    )
+    assert bare.returncode != 0, "the server was installed into python3 on PATH"

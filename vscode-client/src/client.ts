@@ -3,10 +3,10 @@
 import * as vscode from "vscode";
 import { LanguageClient, LanguageClientOptions, ServerOptions, State, TransportKind } from "vscode-languageclient/node";
 import { CLIENT_ID, COMPONENT_FILE_NAMES, CONFIG_SECTION, LANGUAGE_ID, Server, SERVER_PACKAGE } from "./constants";
-import { Interpreter, ServerCommand, serverCommand, untrustedRunner } from "./interpreter";
+import { Interpreter, needsOwnServerEnvironment, ServerCommand, serverCommand, untrustedRunner } from "./interpreter";
 import { LineagePanel } from "./lineage/panel";
 import { ServerStatus } from "./protocol";
-import { bundledWheel, findInterpreter, installServer, probeServerPackage } from "./python";
+import { bundledWheel, ensureOwnServerEnvironment, findInterpreter, installServer, probeServerPackage } from "./python";
 import { shouldDropSyntaxErrors } from "./redHat";
 import { StatusBar } from "./status";
 
@@ -137,6 +137,11 @@ export class ServerManager implements vscode.Disposable {
       this.log.info(`Untrusted workspace: the server runs from ${runner.command} and never starts the project's interpreter`);
       return runner;
     }
+    const own = await this.ownServerEnvironment(python, command);
+    if (own) {
+      this.log.info(`No project interpreter, and ${python} has no server: the server runs from the extension's own environment, ${own}`);
+      return serverCommand(custom, own);
+    }
     if (runsFromInterpreter(command) && !(await this.ensureServerInstalled(python))) {
       this.status.board.serverStopped(`dagster-components-ls is not installed in ${python}.`);
       this.status.refresh();
@@ -181,6 +186,22 @@ export class ServerManager implements vscode.Disposable {
         },
       },
     };
+  }
+
+  /** With no project interpreter (only `python3` on PATH, without our server), the interpreter of the
+   *  extension's own server environment, made now if needed; undefined otherwise. The project's interpreter
+   *  is still `python` for the server, which then reports the environment as not set up. */
+  private async ownServerEnvironment(python: string, command: ServerCommand): Promise<string | undefined> {
+    const wheel = bundledWheel(this.context.extensionPath);
+    if (!this.interpreter || !wheel || this.interpreter.source !== "PATH" || !runsFromInterpreter(command)) {
+      return undefined;
+    }
+    const probe = await probeServerPackage(python);
+    if (probe.error || !needsOwnServerEnvironment(this.interpreter, command, probe.version !== undefined)) {
+      return undefined;
+    }
+    const version = String(this.context.extension.packageJSON.version ?? "0");
+    return ensureOwnServerEnvironment(this.context.globalStorageUri.fsPath, version, wheel, python, this.log);
   }
 
   /** True when the server can run from `python`: installed already, or installed now from the bundled wheel. */

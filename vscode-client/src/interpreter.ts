@@ -87,6 +87,29 @@ export function installCommand(python: string, wheel: string, hasPip: boolean, u
   return undefined;
 }
 
+/** Whether the server should run from the extension's own environment: no project interpreter was found
+ *  (the `python3` on PATH is all there is), no `server.path` runs it elsewhere, and that interpreter lacks
+ *  the server. Installing into a system Python is what "no setup" must not ask for. */
+export function needsOwnServerEnvironment(interpreter: Interpreter, command: ServerCommand, serverInstalled: boolean): boolean {
+  const fromInterpreter = command.args[0] === "-m" && command.command === interpreter.path;
+  return interpreter.source === "PATH" && fromInterpreter && !serverInstalled;
+}
+
+/** The commands that make the extension's own server environment in `dir` and install `wheel` there. */
+export function ownEnvironmentPlan(dir: string, wheel: string, uv: string | undefined, python: string): ServerCommand[] {
+  const venvPython = path.join(dir, "bin", "python");
+  if (uv) {
+    return [
+      { command: uv, args: ["venv", "--quiet", "--python", python, dir] },
+      { command: uv, args: ["pip", "install", "--python", venvPython, wheel] },
+    ];
+  }
+  return [
+    { command: python, args: ["-m", "venv", dir] },
+    { command: venvPython, args: ["-m", "pip", "install", wheel] },
+  ];
+}
+
 /** `[tool.dg]` with `directory_type = "project"` (the server's project model; `dg.toml` has no `[tool.dg]` prefix). */
 export function isDgProject(configText: string, fileName: "pyproject.toml" | "dg.toml"): boolean {
   const declaresProject = /^\s*directory_type\s*=\s*["']project["']/m.test(configText);

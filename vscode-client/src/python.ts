@@ -6,7 +6,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import * as vscode from "vscode";
 import { CONFIG_SECTION, PYTHON_EXTENSION } from "./constants";
-import { chooseInterpreter, installCommand, Interpreter, isDgProject, venvCandidates } from "./interpreter";
+import { chooseInterpreter, installCommand, Interpreter, isDgProject, ownEnvironmentPlan, venvCandidates } from "./interpreter";
 
 /** The part of the Python extension's API we use (`ms-python.python` exports `environments`). */
 interface PythonEnvironmentsApi {
@@ -160,4 +160,48 @@ export async function installServer(python: string, wheel: string, hasPip: boole
         });
       }),
   );
+}
+
+/** The extension's own environment for the server (`<globalStorage>/server-<version>`), made on first need
+ *  from `python` with the bundled wheel (uv when it is on PATH, else venv and pip) and reused after; a partial
+ *  one (no server in it) is made again. Its interpreter, or undefined when it could not be made. */
+export async function ensureOwnServerEnvironment(
+  storage: string,
+  version: string,
+  wheel: string,
+  python: string,
+  log: vscode.LogOutputChannel,
+): Promise<string | undefined> {
+  const dir = path.join(storage, `server-${version}`);
+  const venvPython = path.join(dir, "bin", "python");
+  if (fs.existsSync(venvPython) && (await probeServerPackage(venvPython)).version !== undefined) {
+    return venvPython;
+  }
+  fs.rmSync(dir, { recursive: true, force: true });
+  fs.mkdirSync(storage, { recursive: true });
+  const steps = ownEnvironmentPlan(dir, wheel, which("uv"), python);
+  const title = "Setting up the Dagster Components language server (once)";
+  const ok = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title }, async (progress) => {
+    for (const step of steps) {
+      log.info(`${step.command} ${step.args.join(" ")}`);
+      progress.report({ message: path.basename(step.command) + " " + step.args[0] });
+      const code = await new Promise<number | null>((resolve) => {
+        const child = spawn(step.command, step.args, { env: { ...process.env, PIP_DISABLE_PIP_VERSION_CHECK: "1" } });
+        const onOutput = (chunk: Buffer) => chunk.toString("utf8").split("\n").filter((l) => l.trim()).forEach((l) => log.info(l));
+        child.stdout.on("data", onOutput);
+        child.stderr.on("data", onOutput);
+        child.on("error", (error) => {
+          log.error(error.message);
+          resolve(null);
+        });
+        child.on("close", resolve);
+      });
+      if (code !== 0) {
+        log.error(`${step.command} exited with ${code}`);
+        return false;
+      }
+    }
+    return true;
+  });
+  return ok && (await probeServerPackage(venvPython)).version !== undefined ? venvPython : undefined;
 }

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { chooseInterpreter, expandPath, installCommand, isDgProject, isInside, serverCommand, untrustedRunner, venvCandidates } from "../src/interpreter";
+import { chooseInterpreter, expandPath, installCommand, isDgProject, isInside, needsOwnServerEnvironment, ownEnvironmentPlan, serverCommand, untrustedRunner, venvCandidates } from "../src/interpreter";
 
 const NONE = { setting: undefined, pythonExtension: undefined, projectVenvs: [] };
 
@@ -52,4 +52,26 @@ test("in an untrusted workspace nothing inside it runs", () => {
   assert.equal(untrustedRunner({ command: "/w/shop/.venv/bin/python", args: [] }, folders), undefined);
   assert.deepEqual(untrustedRunner({ command: "/opt/dcls/bin/python", args: ["-m"] }, folders), { command: "/opt/dcls/bin/python", args: ["-m"] });
   assert.deepEqual(untrustedRunner({ command: "python3", args: [] }, folders), { command: "python3", args: [] });
+});
+
+test("the server runs from the extension's own environment only when python3 on PATH is all there is and lacks it", () => {
+  const onPath = { path: "python3", source: "PATH" as const };
+  assert.equal(needsOwnServerEnvironment(onPath, serverCommand([], "python3"), false), true);
+  assert.equal(needsOwnServerEnvironment(onPath, serverCommand([], "python3"), true), false, "python3 has the server");
+  assert.equal(needsOwnServerEnvironment(onPath, serverCommand(["/opt/dcls", "serve"], "python3"), false), false, "server.path");
+  for (const source of ["setting", "python-extension", "project-venv"] as const) {
+    const chosen = { path: "/p/.venv/bin/python", source };
+    assert.equal(needsOwnServerEnvironment(chosen, serverCommand([], chosen.path), false), false, source);
+  }
+});
+
+test("the extension's own environment: uv venv and uv pip when uv is on PATH, else venv and pip", () => {
+  assert.deepEqual(ownEnvironmentPlan("/g/server-0.1.0", "/e/w.whl", "/u/uv", "python3"), [
+    { command: "/u/uv", args: ["venv", "--quiet", "--python", "python3", "/g/server-0.1.0"] },
+    { command: "/u/uv", args: ["pip", "install", "--python", "/g/server-0.1.0/bin/python", "/e/w.whl"] },
+  ]);
+  assert.deepEqual(ownEnvironmentPlan("/g/server-0.1.0", "/e/w.whl", undefined, "python3"), [
+    { command: "python3", args: ["-m", "venv", "/g/server-0.1.0"] },
+    { command: "/g/server-0.1.0/bin/python", args: ["-m", "pip", "install", "/e/w.whl"] },
+  ]);
 });
