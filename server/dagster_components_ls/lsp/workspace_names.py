@@ -96,7 +96,8 @@ class WorkspaceNames:
             return None
         wanted = params.context.include_declaration
         declared = declaration(snap.parsed, name, snap.ctx, snap.index) if wanted else []
-        found = references(name, self.files(uri), self.server.documents.position_encoding(), declared, wanted)
+        files = self.same_type(uri, name, self.files(uri))
+        found = references(name, files, self.server.documents.position_encoding(), declared, wanted)
         producer = self._producer(name, loaded) if wanted else None
         if producer is not None and not any(loc.uri == producer.uri for loc in found):
             found.insert(0, producer)
@@ -164,4 +165,12 @@ class WorkspaceNames:
         snap, name, _ = self._at(uri, position)
         if hover is None or name is None or name.kind != TYPE:
             return hover
-        return counted_hover(hover, instance_count(self.files(uri), name.name))
+        return counted_hover(hover, instance_count(self.same_type(uri, name, self.files(uri)), name.name))
+
+    def same_type(self, uri: str, name: Name, files: list[WorkspaceFile]) -> list[WorkspaceFile]:
+        """For a type of the project's own modules, only that project's files: another project's class of the
+        same name is another class. Installed packages' types are the same across the workspace."""
+        project = self.server.projects.state_for(uri).project
+        if name.kind != TYPE or project is None or not name.name.startswith(project.root_module + "."):
+            return files
+        return [f for f in files if f.path.is_relative_to(project.root)]
