@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from typing import Any, Callable, Optional, Union
 
 from ..model.context import CheckContext
 from ..model.documents import ParsedFile
 from ..model.problems import Problem
-from ..project.registry import cached_call
-from ..project.worker_client import WorkerError, WorkerProcess
+from ..project.registry import cached_answer, cached_call, store_answer
+from ..project.worker_client import WorkerError, WorkerProcess, capped
 from ..worker import protocol
 from . import validation
 from .policies import platform
@@ -92,3 +93,88 @@ def ask_worker(
         except WorkerError as exc:
             answers[check.method] = Failed(exc.message)
     return answers
+
+
+Files = Sequence[tuple[ParsedFile, CheckContext]]
+
+
+def validation_batch(
+    worker: WorkerProcess,
+    stamp: str,
+    files: Files,
+    timeout: float,
+    step: Callable[[int], AbstractContextManager[object]] = lambda documents: nullcontext(),
+) -> list[Optional[dict[str, Any]]]:
+    """Each file's `validate` answer (None when it has nothing to validate), keyed in the cache by the
+    file's own request, as `ask_worker` asks for one file, so touching one file validates only that
+    file. The files the cache cannot answer are validated in ONE worker call (wrapped in `step`, given
+    the number of documents), so the project's modules are imported once, not once per file; each
+    document keeps its own budget. Raises WorkerError when the call fails."""
+    requests = [VALIDATION.request(parsed, ctx, None) for parsed, ctx in files]
+    answers: list[Optional[dict[str, Any]]] = [None] * len(files)
+    missing = []
+    for i, request in enumerate(requests):
+        if request["documents"]:
+            answers[i] = cached_answer(worker, stamp, VALIDATION.method, request)
+            if answers[i] is None:
+                missing.append(i)
+    if not missing:
+        return answers
+    # One call for all: documents numbered across the files, and the answer split back by file.
+    owners = [(i, doc["index"]) for i in missing for doc in requests[i]["documents"]]
+    documents = [{**doc, "index": n} for n, doc in enumerate(d for i in missing for d in requests[i]["documents"])]
+    seconds = min(protocol.SECONDS_PER_DOCUMENT, capped(timeout) / 4)
+    params = {
+        "project_root": requests[missing[0]]["project_root"],
+        "documents": documents,
+        "seconds_per_document": seconds,
+    }
+    with step(len(documents)):
+        # Room for every document's budget, on top of the usual call's: a hang costs only itself.
+        answer = worker.call(VALIDATION.method, params, timeout=timeout + seconds * len(documents))
+    split: dict[int, list[dict[str, Any]]] = {i: [] for i in missing}
+    for result in answer.get("results") or ():
+        n = result.get("index")
+        if isinstance(n, int) and 0 <= n < len(owners):
+            file_index, original = owners[n]
+            split[file_index].append({**result, "index": original})
+    for i in missing:
+        one = answers[i] = {"results": split[i]}
+        if VALIDATION.cacheable(one):
+            store_answer(worker, stamp, VALIDATION.method, requests[i], one)
+    return answers
+
+
+def policy_batch(
+    worker: WorkerProcess, stamp: str, files: Files, timeout: float, assets: Optional[Sequence[Assets]] = None
+) -> list[Optional[dict[str, Any]]]:
+    """Each file's `policies` answer, from one worker call for all the files (with the loaded assets of
+    each file's documents, for the policies that ask for them); None when nothing is asked. Raises
+    WorkerError when the call fails."""
+    request = platform.policy_batch_request(files, assets)
+    if not request["documents"]:
+        return [None] * len(files)
+    answer = cached_call(worker, stamp, PLATFORM_POLICIES.method, request, timeout)
+    return list(platform.split_policy_answer(answer, len(files)))
+
+
+def batch_answers(
+    worker: WorkerProcess, stamp: str, files: Files, timeout: float, assets: Optional[Sequence[Assets]] = None
+) -> list[Answers]:
+    """The background checks' answers for several files of one project in two worker calls (the
+    server's workspace pass over closed files); a failed call is a `Failed` answer for every file."""
+    per_file: list[Answers] = [{} for _ in files]
+    calls: list[tuple[BackgroundCheck, Callable[[], list[Optional[dict[str, Any]]]]]] = [
+        (VALIDATION, lambda: validation_batch(worker, stamp, files, timeout)),
+        (PLATFORM_POLICIES, lambda: policy_batch(worker, stamp, files, timeout, assets)),
+    ]
+    for check, call in calls:
+        try:
+            found: list[Union[Optional[dict[str, Any]], Failed]] = list(call())
+        except WorkerError as exc:
+            asked = [bool(check.request(parsed, ctx, None)["documents"]) for parsed, ctx in files]
+            found = [Failed(exc.message) if ask else None for ask in asked]
+        for answers, answer in zip(per_file, found):
+            if answer is not None:
+                answers[check.method] = answer
+    return per_file

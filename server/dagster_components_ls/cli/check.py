@@ -11,13 +11,12 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Optional, TextIO, TypeVar
+from typing import TYPE_CHECKING, Callable, ContextManager, Iterable, Iterator, Optional, TextIO, TypeVar
 
-from ..checks.background import PLATFORM_POLICIES, VALIDATION, Answers
+from ..checks.background import PLATFORM_POLICIES, VALIDATION, Answers, policy_batch, validation_batch
 from ..checks.fixes import broken_by_fixes, fix_all
 from ..checks.pipeline import file_problems
 from ..checks.policies import config as policy_config
-from ..checks.policies import platform as platform_policies
 from ..model.context import CheckContext
 from ..model.documents import ParsedFile, parse_file
 from ..model.positions import LineIndex, Span
@@ -28,15 +27,11 @@ from ..project import files as disk
 from ..project.file_context import context_for, referenced_types
 from ..project.registry import (
     cache_dir,
-    cached_answer,
-    cached_call,
     fingerprint,
     load_registry,
     prune_cache,
-    store_answer,
 )
-from ..project.worker_client import WorkerError, WorkerProcess, capped
-from ..worker import protocol
+from ..project.worker_client import WorkerError, WorkerProcess
 
 if TYPE_CHECKING:
     from ..model.loaded import Loaded
@@ -265,47 +260,16 @@ def _fixed(
 
 
 def _validation_answers(worker: WorkerProcess, stamp: str, checked: list, where: str) -> list[Optional[dict]]:
-    """Each file's `validate` answer (None when it has nothing to validate), keyed in the cache by the
-    file's own request, as the server's background check asks for it, so touching one file validates
-    only that file. The files the cache cannot answer are validated in ONE worker call, so the
-    project's modules are imported once, not once per file; each document keeps its own budget."""
-    requests = [VALIDATION.request(p, ctx, None) for _, _, p, ctx in checked]
-    answers: list[Optional[dict]] = [None] * len(checked)
-    missing = []
-    for i, request in enumerate(requests):
-        if request["documents"]:
-            answers[i] = cached_answer(worker, stamp, VALIDATION.method, request)
-            if answers[i] is None:
-                missing.append(i)
-    if not missing:
-        return answers
-    # One call for all: documents numbered across the files, and the answer split back by file.
-    owners = [(i, doc["index"]) for i in missing for doc in requests[i]["documents"]]
-    documents = [{**doc, "index": n} for n, doc in enumerate(d for i in missing for d in requests[i]["documents"])]
-    seconds = min(protocol.SECONDS_PER_DOCUMENT, capped(WORKER_CALL_TIMEOUT_SECONDS) / 4)
-    params = {
-        "project_root": requests[missing[0]]["project_root"],
-        "documents": documents,
-        "seconds_per_document": seconds,
-    }
-    with slow_step(where, f"validating {len(documents)} document{'s' * (len(documents) != 1)}"):
-        try:
-            # Room for every document's budget, on top of the usual call's: a hang costs only itself.
-            timeout = WORKER_CALL_TIMEOUT_SECONDS + seconds * len(documents)
-            answer = worker.call(VALIDATION.method, params, timeout=timeout)
-        except WorkerError as exc:
-            raise CheckFailed(f"could not validate the component files of {where}: {exc}") from exc
-    split: dict[int, list[dict]] = {i: [] for i in missing}
-    for result in answer.get("results") or ():
-        n = result.get("index")
-        if isinstance(n, int) and 0 <= n < len(owners):
-            file_index, original = owners[n]
-            split[file_index].append({**result, "index": original})
-    for i in missing:
-        answer = answers[i] = {"results": split[i]}
-        if VALIDATION.cacheable(answer):
-            store_answer(worker, stamp, VALIDATION.method, requests[i], answer)
-    return answers
+    """Each file's `validate` answer (see background.validation_batch: cached per file, the rest in one call)."""
+
+    def step(documents: int) -> ContextManager[None]:
+        return slow_step(where, f"validating {documents} document{'s' * (documents != 1)}")
+
+    files = [(p, ctx) for _, _, p, ctx in checked]
+    try:
+        return validation_batch(worker, stamp, files, WORKER_CALL_TIMEOUT_SECONDS, step)
+    except WorkerError as exc:
+        raise CheckFailed(f"could not validate the component files of {where}: {exc}") from exc
 
 
 SLOW_STEP_SECONDS = 2.0
@@ -376,19 +340,10 @@ def _platform_policy_answers(
     assets = None
     if loaded is not None:
         assets = [loaded.assets_by_document(str(file), len(p.documents)) for file, _, p, _ in checked]
-    request = platform_policies.policy_batch_request([(p, ctx) for _, _, p, ctx in checked], assets)
-    if not request["documents"]:
-        return [None] * len(checked)
-    answer = _call(worker, stamp, protocol.METHOD_POLICIES, request, "run the platform policies")
-    return list(platform_policies.split_policy_answer(answer, len(checked)))
-
-
-def _call(worker: WorkerProcess, stamp: str, method: str, request: dict, doing: str) -> dict:
-    """A worker answer cached under the registry fingerprint; a failure means `check` could not run."""
     try:
-        return cached_call(worker, stamp, method, request, WORKER_CALL_TIMEOUT_SECONDS)
+        return policy_batch(worker, stamp, [(p, ctx) for _, _, p, ctx in checked], WORKER_CALL_TIMEOUT_SECONDS, assets)
     except WorkerError as exc:
-        raise CheckFailed(f"could not {doing}: {exc}") from exc
+        raise CheckFailed(f"could not run the platform policies: {exc}") from exc
 
 
 def _read(file: Path) -> str:
