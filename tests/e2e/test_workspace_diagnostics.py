@@ -44,6 +44,45 @@ UNKNOWN_COLOR = (
     7,
     "Unknown attribute 'color' for shop.components.gadget.Gadget. Allowed: name",
 )
+WIDGET = '''
+"""A project-local component with its own validation: only the worker can run it."""
+
+import dagster as dg
+import pydantic
+
+
+class Widget(dg.Component, dg.Model, dg.Resolvable):
+    """Builds one widget asset."""
+
+    name: str
+
+    @pydantic.field_validator("name")
+    @classmethod
+    def _not_raw(cls, value: str) -> str:
+        if value.startswith(RESERVED):
+            raise ValueError(f"name {value!r} starts with {RESERVED!r}, which is reserved")
+        return value
+
+    def build_defs(self, context: dg.ComponentLoadContext) -> dg.Definitions:
+        return dg.Definitions()
+
+
+RESERVED = "raw_"
+'''
+RAW = "src/shop/defs/raw/defs.yaml"
+FILES[RAW] = """
+    type: shop.components.widget.Widget
+    attributes:
+      name: raw_orders
+"""
+FILES["src/shop/components/widget.py"] = WIDGET
+
+
+def reserved(prefix: str) -> tuple:
+    message = f"name 'raw_orders' starts with '{prefix}', which is reserved (from shop.components.widget.Widget)"
+    return ("component-validation", 2, 2, 2, 6, message)
+
+
 WAIT = 30
 
 
@@ -147,3 +186,28 @@ async def test_with_the_setting_off_only_open_files_are_published(client_off: La
     assert await until(client, lambda: uri in client.diagnostics)
     await until(client, lambda: False, timeout=2)  # what a workspace pass would have published by now
     assert set(client.diagnostics) == {uri}
+
+
+async def test_a_closed_file_gets_the_component_s_own_validation_from_the_worker(client: LanguageClient):
+    # The keystroke rules see nothing wrong (`name` is a string); the component's validator, run by the
+    # worker for the closed file in the pass's second phase, rejects the value.
+    assert await published(client, RAW, [reserved("raw_")]) == [reserved("raw_")]
+    # The platform engineer tightens the rule: the closed instance is judged by the new code.
+    widget = client.root / "src/shop/components/widget.py"
+    widget.write_text(WIDGET.replace('RESERVED = "raw_"', 'RESERVED = "raw"'))
+    watched(client, "src/shop/components/widget.py", types.FileChangeType.Changed)
+    assert await published(client, RAW, [reserved("raw")]) == [reserved("raw")]
+    # ...then loosens it: the problem goes.
+    widget.write_text(WIDGET.replace('RESERVED = "raw_"', 'RESERVED = "ingest_"'))
+    watched(client, "src/shop/components/widget.py", types.FileChangeType.Changed)
+    assert await published(client, RAW, []) == []
+
+
+async def test_a_closed_file_changed_on_disk_is_validated_again(client: LanguageClient):
+    assert await published(client, RAW, [reserved("raw_")]) == [reserved("raw_")]
+    (client.root / RAW).write_text("type: shop.components.widget.Widget\nattributes:\n  name: orders\n")
+    watched(client, RAW, types.FileChangeType.Changed)
+    assert await published(client, RAW, []) == []
+    (client.root / RAW).write_text("type: shop.components.widget.Widget\nattributes:\n  name: raw_orders\n")
+    watched(client, RAW, types.FileChangeType.Changed)
+    assert await published(client, RAW, [reserved("raw_")]) == [reserved("raw_")]

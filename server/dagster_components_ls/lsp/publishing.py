@@ -140,6 +140,10 @@ class Publishing:
         self.background[uri] = (version, answers)
         self.schedule(uri)
 
+    def background_pending(self) -> bool:
+        """Whether an open document's worker-backed check is waiting or running (closed files wait)."""
+        return any(not task.done() for _, task in self.background_tasks.values())
+
     def forget_background(self, uri: str, cancel: bool = False) -> None:
         """Drop the worker-backed problems of a document (and, with `cancel`, the run computing them)."""
         self.background.pop(uri, None)

@@ -37,6 +37,8 @@ class PublishingPort(Protocol):
 
     def forget_background(self, uri: str, cancel: bool = False) -> None: ...
 
+    def background_pending(self) -> bool: ...
+
 
 class WorkspaceChecksPort(Protocol):
     """Of workspace_checks.WorkspaceChecks: the closed files of a project checked, a closed document's disk

@@ -1,16 +1,24 @@
 """Diagnostics for the component files the editor has not opened: every file of a project, published
 once its registry is ready and again after every registry refresh or load, so that a change to a
-component shows in each instance it breaks without opening one (issue 16's platform engineer's loop)."""
+component shows in each instance it breaks without opening one (issue 16's platform engineer's loop).
+
+Two phases per pass: the keystroke rules for every closed file first (fast, no worker), then the
+worker-backed checks (the component's own validation, platform policies) in batches of files per
+worker call, each batch waiting until no open document's worker check is pending: what the user is
+typing goes first. A file whose answers change what it shows is published again."""
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 from pathlib import Path
 from typing import TYPE_CHECKING, Optional
 
 from lsprotocol import types
 
+from ..checks.background import CALL_TIMEOUT_SECONDS, Answers, batch_answers
 from ..checks.pipeline import file_problems
+from ..model.documents import ParsedFile
 from ..model.positions import LineIndex
 from ..model.uris import from_path, to_path
 from ..project.discovery import component_files
@@ -22,6 +30,10 @@ if TYPE_CHECKING:
 
 FILES_PER_TURN = 25
 """Files checked between two turns of the event loop: what the user types is answered in between."""
+FILES_PER_WORKER_CALL = 20
+"""Closed files whose worker-backed checks one worker call answers: small enough that an open
+document's own check, queued behind it on the same worker, waits seconds at most."""
+IDLE_POLL_SECONDS = 0.1
 
 
 class WorkspaceChecks:
@@ -31,8 +43,12 @@ class WorkspaceChecks:
     def __init__(self, server: Server) -> None:
         self.server = server
         self.passes: dict[Optional[Path], asyncio.Task] = {}
-        self.shown: set[str] = set()
-        """URIs of closed files that have (possibly empty) workspace diagnostics in the editor."""
+        self.shown: dict[str, list[types.Diagnostic]] = {}
+        """Closed files' URIs -> the (possibly empty) workspace diagnostics last sent for them."""
+        self.answers: dict[str, tuple[str, str, Answers]] = {}
+        """Closed files' URIs -> (registry fingerprint, digest of the text checked, worker answers)."""
+        self.single: dict[str, asyncio.Task] = {}
+        """Worker checks of one closed file (changed on disk, or just closed), by URI."""
         self.stopped = False
 
     def enabled(self) -> bool:
@@ -51,22 +67,84 @@ class WorkspaceChecks:
     def stop(self) -> None:
         """After `shutdown`: no pass runs or starts (the client may be gone; nothing is sent after it)."""
         self.stopped = True
-        for task in self.passes.values():
+        for task in [*self.passes.values(), *self.single.values()]:
             task.cancel()
         self.passes.clear()
+        self.single.clear()
 
     async def run(self, state: ProjectState) -> None:
         assert state.project is not None
+        closed = []
         for count, path in enumerate(component_files(state.project)):
             uri = from_path(path)
             if self.server.documents.get(uri) is None:
                 self.publish(uri, state)
+                closed.append(uri)
             if count % FILES_PER_TURN == FILES_PER_TURN - 1:
                 await asyncio.sleep(0)
+        for start in range(0, len(closed), FILES_PER_WORKER_CALL):
+            await self.check_with_worker(closed[start : start + FILES_PER_WORKER_CALL], state)
+
+    def worker_backed(self, state: ProjectState) -> bool:
+        """Whether the project's worker may run closed files' checks (trusted, a real registry)."""
+        return (
+            self.server.settings.trusted
+            and state.registry is not None
+            and state.unset_environment is None
+            and state.python is not None
+            and state.fingerprint is not None
+        )
+
+    async def check_with_worker(self, uris: list[str], state: ProjectState) -> None:
+        """The worker-backed checks of some closed files in one worker call (once no open document's
+        own check is pending), each file published again if its answers change what it shows."""
+        if not self.worker_backed(state):
+            return
+        await self.idle()
+        files = [(uri, parsed) for uri in uris if (parsed := self.closed_file(uri)) is not None]
+        if not files or not self.worker_backed(state):
+            return
+        ctxs = [self.server.projects.context_for(uri, state) for uri, _ in files]
+        loaded = state.lineage.loaded
+        assets = None
+        if loaded is not None:
+            assets = [loaded.assets_by_document(str(to_path(uri)), len(p.documents)) for uri, p in files]
+        stamp = state.fingerprint
+        assert stamp is not None
+        worker = state.background_worker()
+        checked = [(parsed, ctx) for (_, parsed), ctx in zip(files, ctxs)]
+        found = await asyncio.to_thread(batch_answers, worker, stamp, checked, CALL_TIMEOUT_SECONDS, assets)
+        for (uri, parsed), answers in zip(files, found):
+            if self.closed_file(uri) is not None and state.fingerprint == stamp:
+                self.answers[uri] = (stamp, _digest(parsed.text), answers)
+                self.publish(uri, state)
+
+    async def idle(self) -> None:
+        """Returns once no open document's worker-backed check is pending or running."""
+        while self.server.publishing.background_pending():
+            await asyncio.sleep(IDLE_POLL_SECONDS)
+
+    def closed_file(self, uri: str) -> Optional[ParsedFile]:
+        """The file on disk, parsed, while it is closed and there; else None."""
+        path = to_path(uri)
+        if self.stopped or self.server.documents.get(uri) is not None or not path.is_file():
+            return None
+        return self.server.documents.parse_path(path)
+
+    def check_one(self, uri: str, state: ProjectState) -> None:
+        """The worker-backed checks of one closed file, in the background (a newer run replaces an older)."""
+        if self.stopped or not self.worker_backed(state):
+            return
+        running = self.single.pop(uri, None)
+        if running is not None:
+            running.cancel()
+        task = asyncio.get_running_loop().create_task(self.check_with_worker([uri], state))
+        self.single[uri] = task
+        task.add_done_callback(lambda done: self.single.pop(uri, None) if self.single.get(uri) is done else None)
 
     def publish(self, uri: str, state: ProjectState) -> None:
-        """The closed file's problems as `check` gives them without `--load`'s worker checks: the
-        keystroke rules and the project's last load errors and asset policies."""
+        """The closed file's problems as `check` gives them: the keystroke rules, the project's last
+        load errors and asset policies, and the worker's answers once they are in for this text."""
         ls = self.server
         path = to_path(uri)
         if self.stopped:
@@ -77,22 +155,30 @@ class WorkspaceChecks:
         parsed = ls.documents.parse_path(path)
         ctx = ls.projects.context_for(uri, state)
         loaded = state.lineage.loaded if not state.lineage.from_disk else None
-        problems = file_problems(parsed, ctx, str(path), loaded)
+        kept = self.answers.get(uri)
+        answers = None
+        if kept is not None and kept[0] == state.fingerprint and kept[1] == _digest(parsed.text):
+            answers = kept[2]
+        problems = file_problems(parsed, ctx, str(path), loaded, answers)
         index = LineIndex(parsed.text, ls.documents.position_encoding())
         from .publishing import to_lsp
 
-        ls.text_document_publish_diagnostics(
-            types.PublishDiagnosticsParams(uri=uri, diagnostics=[to_lsp(p, index) for p in problems])
-        )
-        self.shown.add(uri)
+        diagnostics = [to_lsp(p, index) for p in problems]
+        if self.shown.get(uri) == diagnostics:
+            return
+        ls.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=diagnostics))
+        self.shown[uri] = diagnostics
 
     def opened(self, uri: str) -> None:
         """An opened file's diagnostics are the open document's from now on."""
-        self.shown.discard(uri)
+        self.shown.pop(uri, None)
+        task = self.single.pop(uri, None)
+        if task is not None:
+            task.cancel()
 
     def clear(self, uri: str) -> None:
-        if uri in self.shown:
-            self.shown.discard(uri)
+        self.answers.pop(uri, None)
+        if self.shown.pop(uri, None) is not None:
             self.server.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
 
     def closed(self, uri: str) -> bool:
@@ -101,7 +187,9 @@ class WorkspaceChecks:
         state = self.server.projects.state_for(uri)
         if not self.enabled() or state.project is None or state.registry is None:
             return False
+        self.shown.pop(uri, None)  # the open document's diagnostics are in the editor now, not these
         self.publish(uri, state)
+        self.check_one(uri, state)
         return True
 
     def files_changed(self, uris: list[str]) -> None:
@@ -112,6 +200,7 @@ class WorkspaceChecks:
             state = self.server.projects.state_for(uri)
             if self.enabled() and state.project is not None and state.registry is not None:
                 self.publish(uri, state)
+                self.check_one(uri, state)
             else:
                 self.clear(uri)
 
@@ -121,8 +210,13 @@ class WorkspaceChecks:
             for state in self.server.projects.states.values():
                 self.check_project(state)
             return
-        for task in self.passes.values():
+        for task in [*self.passes.values(), *self.single.values()]:
             task.cancel()
         self.passes.clear()
+        self.single.clear()
         for uri in list(self.shown):
             self.clear(uri)
+
+
+def _digest(text: str) -> str:
+    return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
