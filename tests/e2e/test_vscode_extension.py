@@ -3,9 +3,12 @@ playwright-core (tests/vscode/e2e.mjs), with our .vsix installed, on a copy of e
 
 Checks a diagnostic's squiggle and message, a completion item, a hover, the lineage webview's assets, the
 asset code lens, a quick fix, "Dagster: List Components" and its Markdown page, the Problems panel listing a
-closed file broken on disk (workspace diagnostics), "Dagster: New Component
-Instance…" and the status bar item's tooltip. Screenshots, the driver's output and VS Code's logs land in
-tests/e2e/artifacts/ (ignored by git).
+closed file broken on disk (workspace diagnostics), "Dagster: New Component Instance…", the status bar
+item's tooltip, F2 on an asset key renaming it in every file naming it (on disk, after Save All), and the
+platform engineer's loop: a required field added to the project-local Metric component's model, saved in
+the editor, listed in the Problems panel once per instance of the type (none open), gone when taken out.
+The server and its worker import the copy's packages (PYTHONPATH), not the repo's examples/ that the .venv
+has installed. Screenshots, the driver's output and VS Code's logs land in tests/e2e/artifacts/ (ignored by git).
 
 The first run (test_vscode_first_run_creates_the_environment, artifacts in tests/e2e/artifacts/firstrun/):
 a copy of the examples with no `.venv` and no `dagsterComponents.python`, where `python3` on PATH has
