@@ -296,13 +296,18 @@ async function renameAt(position, from, to, picture) {
   await until("the rename box is closed", async () => !(await input.isVisible()), 10_000);
 }
 
-/** The Problems panel's rows, filtered to `filter`: a file's row ({ file: its workspace-relative path }, from
- *  its label's name and description, the folder), then that file's problems ({ text }). */
+/** The Problems panel's visible rows, filtered to `filter`: a file's row ({ file: its workspace-relative path },
+ *  from its label's name and description, the folder), then that file's problems ({ text }). The filter is
+ *  typed afresh each time: when a file's problems change under a filter, VS Code 1.100 can go on showing
+ *  "Showing 0 of 7" over problems that match (its hidden rows stay in the page). */
 async function problemsRows(filter) {
-  const input = page.locator(".viewpane-filter input").first();
+  // The Problems view's filter box (the Output view has one too, hidden while Problems shows).
+  const input = page.locator(".viewpane-filter input:visible").first();
   await input.waitFor({ state: "visible", timeout: 10_000 });
-  if ((await input.inputValue()) !== filter) await input.fill(filter);
-  return page.$$eval(".markers-panel .monaco-list-row", (els) => els.map((e) => {
+  await input.fill("");
+  await input.fill(filter);
+  await sleep(1000); // the view filters after a pause in typing
+  return page.locator(".markers-panel .monaco-list-row:visible").evaluateAll((els) => els.map((e) => {
     const name = e.querySelector(".label-name");
     const folder = e.querySelector(".label-description");
     return name && folder ? { file: `${folder.textContent.trim()}/${name.textContent.trim()}` } : { text: e.textContent.replace(/\s+/g, " ").trim() };
@@ -593,7 +598,7 @@ const steps = [
     }, 120_000, 1000).catch((error) => {
       throw new Error(`${error.message}; rows: ${JSON.stringify(seen)}`);
     });
-    await sleep(3000); // a late duplicate would show by now
+    await sleep(3000); // a late duplicate would show by now (the definitions' load errors come later: another message)
     const rows = await problemsRows(MISSING_MESSAGE);
     const problems = problemsSaying(rows, MISSING_MESSAGE);
     log(`  problems rows: ${JSON.stringify(rows)}`);
@@ -605,6 +610,8 @@ const steps = [
       throw new Error(`the problems are in ${JSON.stringify(files)}, the instances in ${JSON.stringify(instances)}`);
     }
     await screenshot("component-change");
+    const after = problemsSaying(await problemsRows(MISSING_MESSAGE), MISSING_MESSAGE);
+    if (after.length !== problems.length) throw new Error(`the panel changed around the picture: ${JSON.stringify(after)}`);
     // Take the field out again, the same way: every instance is valid again.
     await press("Control+1"); // the editor (the Problems panel has the focus)
     await goTo(String(line + 1));
