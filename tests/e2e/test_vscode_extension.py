@@ -3,9 +3,12 @@ playwright-core (tests/vscode/e2e.mjs), with our .vsix installed, on a copy of e
 
 Checks a diagnostic's squiggle and message, a completion item, a hover, the lineage webview's assets, the
 asset code lens, a quick fix, "Dagster: List Components" and its Markdown page, the Problems panel listing a
-closed file broken on disk (workspace diagnostics), "Dagster: New Component
-Instance…" and the status bar item's tooltip. Screenshots, the driver's output and VS Code's logs land in
-tests/e2e/artifacts/ (ignored by git).
+closed file broken on disk (workspace diagnostics), "Dagster: New Component Instance…", the status bar
+item's tooltip, F2 on an asset key renaming it in every file naming it (on disk, after Save All), and the
+platform engineer's loop: a required field added to the project-local Metric component's model, saved in
+the editor, listed in the Problems panel once per instance of the type (none open), gone when taken out.
+The server and its worker import the copy's packages (PYTHONPATH), not the repo's examples/ that the .venv
+has installed. Screenshots, the driver's output and VS Code's logs land in tests/e2e/artifacts/ (ignored by git).
 
 The first run (test_vscode_first_run_creates_the_environment, artifacts in tests/e2e/artifacts/firstrun/):
 a copy of the examples with no `.venv` and no `dagsterComponents.python`, where `python3` on PATH has
@@ -182,9 +185,10 @@ def logs_report(data: Path, server_log: Path) -> str:
 
 
 @contextlib.contextmanager
-def serving(tmp_path: Path, settings: dict, path_first: Path | None = None):
+def serving(tmp_path: Path, settings: dict, path_first: Path | None = None, copy_first: bool = False):
     """code-server with our .vsix installed, serving a copy of examples/: (url, user data dir, its output log,
-    the workspace). `path_first`: a folder put first on code-server's PATH (the extension host inherits it)."""
+    the workspace). `path_first`: a folder put first on code-server's PATH (the extension host inherits it).
+    `copy_first`: the copy's packages first on PYTHONPATH (the server and its worker inherit it)."""
     require_tools()
     workspace = copy_examples(tmp_path / "workspace")
     data, extensions = tmp_path / "data", tmp_path / "extensions"
@@ -192,6 +196,12 @@ def serving(tmp_path: Path, settings: dict, path_first: Path | None = None):
     (data / "User" / "settings.json").write_text(json.dumps({**SETTINGS, **settings}, indent=2))
     env = {**os.environ, "DAGSTER_COMPONENTS_LS_CACHE": str(SHARED_CACHE)}
     env.pop("VIRTUAL_ENV", None)
+    if copy_first:
+        # The repo's .venv has the examples installed editable from examples/ itself, and the worker reads
+        # the component types from the installed package: without this, an edit of the copy's component
+        # code would change nothing (as if a user's venv had their project installed from another checkout).
+        sources = [str(workspace / name / "src") for name in ("acme_analytics", "acme_platform")]
+        env["PYTHONPATH"] = os.pathsep.join([*sources, *filter(None, [env.get("PYTHONPATH")])])
     if path_first is not None:
         env["PATH"] = f"{path_first}{os.pathsep}{env.get('PATH', '')}"
         # Else VS Code takes the extension host's environment from a login shell, whose profile (pyenv's
@@ -258,9 +268,9 @@ def serving(tmp_path: Path, settings: dict, path_first: Path | None = None):
 
 @pytest.fixture
 def code_server(tmp_path: Path):
-    """The examples with the repo's interpreter named in dagsterComponents.python."""
+    """The examples with the repo's interpreter named in dagsterComponents.python, importing the copy's packages."""
     settings = {"dagsterComponents.python": python_for_extension(), "dagsterComponents.lineage.enabled": True}
-    with serving(tmp_path, settings) as served:
+    with serving(tmp_path, settings, copy_first=True) as served:
         yield served
 
 

@@ -11,6 +11,7 @@
 // Prints `STEP <name>` when a step starts and `OK <name> (<s>)` when it passes; ends with `PASS`, or
 // `FAIL: <step>: <reason>` and exit 1. Screenshots go to E2E_ARTIFACTS (NN-<step>.png, and
 // NN-<step>-failed.png for the step that failed); the browser console goes to console.log there.
+// The rename and component-change steps edit files of WS (as a user would) and put them back.
 import { createRequire } from "node:module";
 import fs from "node:fs";
 import path from "node:path";
@@ -51,6 +52,24 @@ const NEW_FILE = `${NEW_PARENT}/${NEW_FOLDER}/defs.yaml`;
 // Workspace diagnostics: a file no step opens, broken on disk while closed, must show in the Problems panel.
 const CLOSED_FILE = "acme_analytics/src/acme_analytics/defs/research/ltv/defs.yaml";
 const CLOSED_MESSAGE = "attributes.compute_size: 'xlarge' is not one of ['small', 'medium', 'large']";
+// Rename (features/rename.py): an asset key one defs.yaml produces, renamed from there in every YAML file naming it.
+const RENAME_FILE = "acme_analytics/src/acme_analytics/defs/research/ltv/defs.yaml";
+const RENAME_POSITION = "4:20"; // inside `research/ltv_forecast` on `asset_key:`'s line
+const RENAME_OLD = "research/ltv_forecast";
+const RENAME_NEW = "research/ltv_12m";
+const RENAME_NAMING_FILE = "acme_analytics/src/acme_analytics/defs/reports/defs.yaml"; // `sources: [..., research/ltv_forecast]`
+// The platform engineer's loop: a required field added to the project-local component's model shows in every
+// instance, none of them open. The worker imports the copy's acme_analytics: the test puts it first on PYTHONPATH.
+const COMPONENT_FILE = "acme_analytics/src/acme_analytics/components/metric.py";
+const COMPONENT_TYPE = "acme_analytics.components.metric.Metric";
+const COMPONENT_AFTER = '    column: str = Field(description="Column to aggregate.", examples=["amount"])';
+const NEW_FIELD = "unit";
+const MISSING_MESSAGE = `Missing required attribute '${NEW_FIELD}'`;
+// A second instance, written by the step, so that "every instance" is more than the examples' one.
+const EXTRA_INSTANCE = "acme_analytics/src/acme_analytics/defs/order_count/defs.yaml";
+const EXTRA_INSTANCE_TEXT = `type: ${COMPONENT_TYPE}\n\nattributes:\n  name: order_count\n  table: orders\n  column: order_id\n  aggregation: count\n`;
+const COMPONENT_FILE_NAMES = ["defs.yaml", "defs.yml", "component.yaml"]; // model/vocabulary.py
+const SKIPPED_DIRS = new Set([".venv", "node_modules", "target", "dbt_packages", "logs", "__pycache__", ".git"]);
 const INTERPRETER = process.env.E2E_INTERPRETER || ""; // dagsterComponents.python, shown in the status tooltip
 // The first run (environment.ts, the server's bundled snapshot, project/bundled.py).
 const DBT_TYPE_POSITION = "2:20"; // inside `dagster_dbt.DbtProjectComponent` on `type:`'s line
@@ -227,6 +246,88 @@ async function markdownPreviews() {
     if (preview) found.push(preview);
   }
   return found;
+}
+
+/** The workspace folder code-server serves (the copy of examples/). */
+const workspaceDir = () => new URL(URL_).searchParams.get("folder");
+
+/** Workspace-relative paths of the workspace's component files. */
+function componentFiles() {
+  const found = [];
+  const walk = (dir) => {
+    for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+      const full = path.join(dir, entry.name);
+      if (entry.isDirectory() && !SKIPPED_DIRS.has(entry.name)) walk(full);
+      else if (entry.isFile() && COMPONENT_FILE_NAMES.includes(entry.name)) found.push(path.relative(workspaceDir(), full));
+    }
+  };
+  walk(workspaceDir());
+  return found.sort();
+}
+
+const readWorkspaceFile = (relative) => fs.readFileSync(path.join(workspaceDir(), relative), "utf8");
+
+/** The component files holding a document of `type` (its full typename), once per document. */
+function instancesOf(type) {
+  const typeLine = new RegExp(`^type:\\s*${type.replace(/\./g, "\\.")}\\s*$`, "m");
+  return componentFiles().flatMap((file) =>
+    readWorkspaceFile(file).split(/^---\s*$/m).filter((document) => typeLine.test(document)).map(() => file));
+}
+
+/** F2 at `position` (retried until the server answers with the range holding `from`), `to` typed, Enter.
+ *  `picture`: a screenshot of the rename box holding `to`. */
+async function renameAt(position, from, to, picture) {
+  const input = page.locator(".rename-box input");
+  await until(`the rename box at ${position} holds ${JSON.stringify(from)}`, async () => {
+    await goTo(position);
+    await press("F2");
+    await input.waitFor({ state: "visible", timeout: 5_000 });
+    const value = await input.inputValue();
+    if (value === from) return true;
+    log(`  rename box so far: ${JSON.stringify(value)}`);
+    await press("Escape");
+  }, 45_000, 1000);
+  await input.fill(to);
+  if (picture) {
+    await sleep(300);
+    await screenshot(picture);
+  }
+  await press("Enter");
+  await until("the rename box is closed", async () => !(await input.isVisible()), 10_000);
+}
+
+/** The Problems panel's visible rows, filtered to `filter`: a file's row ({ file: its workspace-relative path },
+ *  from its label's name and description, the folder), then that file's problems ({ text }). The filter is
+ *  typed afresh each time: when a file's problems change under a filter, VS Code 1.100 can go on showing
+ *  "Showing 0 of 7" over problems that match (its hidden rows stay in the page). */
+async function problemsRows(filter) {
+  // The Problems view's filter box (the Output view has one too, hidden while Problems shows).
+  const input = page.locator(".viewpane-filter input:visible").first();
+  await input.waitFor({ state: "visible", timeout: 10_000 });
+  await input.fill("");
+  await input.fill(filter);
+  await sleep(1000); // the view filters after a pause in typing
+  return page.locator(".markers-panel .monaco-list-row:visible").evaluateAll((els) => els.map((e) => {
+    const name = e.querySelector(".label-name");
+    const folder = e.querySelector(".label-description");
+    return name && folder ? { file: `${folder.textContent.trim()}/${name.textContent.trim()}` } : { text: e.textContent.replace(/\s+/g, " ").trim() };
+  }));
+}
+
+/** The problems among `rows` whose text contains `message`, each with its file. */
+function problemsSaying(rows, message) {
+  const found = [];
+  let file = null;
+  for (const row of rows) {
+    if (row.file) file = row.file;
+    else if (row.text.includes(message)) found.push({ file, text: row.text });
+  }
+  return found;
+}
+
+/** The labels of the open editors' tabs. */
+async function openTabs() {
+  return (await page.locator(".tabs-container .tab").allInnerTexts()).map((t) => t.trim());
 }
 
 const steps = [
@@ -432,6 +533,96 @@ const steps = [
     }, 60_000, 1000);
     log(`  status bar: ${JSON.stringify((await item.innerText()).trim())}; tooltip lines: ${tooltip.split("\n").length}`);
     await screenshot("status");
+  }],
+  ["rename", 120_000, async () => {
+    // F2 on an asset key where it is produced renames it in every YAML file naming it, open or not.
+    const files = componentFiles().filter((f) => readWorkspaceFile(f).includes(RENAME_OLD));
+    for (const want of [RENAME_FILE, RENAME_NAMING_FILE]) {
+      if (!files.includes(want)) throw new Error(`${want} does not name ${RENAME_OLD}; files naming it: ${JSON.stringify(files)}`);
+    }
+    const originals = Object.fromEntries(files.map((f) => [f, readWorkspaceFile(f)]));
+    log(`  files naming ${RENAME_OLD}: ${JSON.stringify(files)}`);
+    await openFile(RENAME_FILE);
+    await renameAt(RENAME_POSITION, RENAME_OLD, RENAME_NEW, "rename");
+    await runCommand("File: Save All");
+    const renamed = (f) => readWorkspaceFile(f).includes(RENAME_NEW) && !readWorkspaceFile(f).includes(RENAME_OLD);
+    await until(`every file naming ${RENAME_OLD} names ${RENAME_NEW} instead, on disk`, async () => files.every(renamed), 20_000)
+      .catch((error) => {
+        throw new Error(`${error.message}; not renamed: ${JSON.stringify(files.filter((f) => !renamed(f)))}`);
+      });
+    // Only the key: the rest of each file is as it was (`notebook: ltv_forecast.ipynb` too).
+    for (const f of files) {
+      if (readWorkspaceFile(f) !== originals[f].replaceAll(RENAME_OLD, RENAME_NEW)) throw new Error(`${f} changed beyond the key`);
+      log(`  ${f}: ${JSON.stringify(readWorkspaceFile(f).split("\n").filter((l) => l.includes(RENAME_NEW)))}`);
+    }
+    await openFile(RENAME_NAMING_FILE);
+    await until(`${RENAME_NAMING_FILE} shows ${RENAME_NEW}`, async () => (await editorLines()).some((l) => l.trim() === `- ${RENAME_NEW}`), 10_000);
+    await screenshot("renamed");
+    // And back, the same way, so that later steps see the examples as they are.
+    await openFile(RENAME_FILE);
+    await renameAt(RENAME_POSITION, RENAME_NEW, RENAME_OLD);
+    await runCommand("File: Save All");
+    await until("every file is back as it was, on disk", async () => files.every((f) => readWorkspaceFile(f) === originals[f]), 20_000);
+    log(`  renamed in ${files.length} files, and back`);
+  }],
+  ["component-change", 180_000, async () => {
+    // The platform engineer's loop: a required field added to a component's model shows, in the Problems
+    // panel, in every instance of the type across the workspace (none of them open); removed, they go.
+    const component = path.join(workspaceDir(), COMPONENT_FILE);
+    const original = fs.readFileSync(component, "utf8");
+    const line = original.split("\n").indexOf(COMPONENT_AFTER) + 1;
+    if (line === 0 || original.includes(`${NEW_FIELD}:`)) throw new Error(`${COMPONENT_FILE} is not as the step expects`);
+    const extra = path.join(workspaceDir(), EXTRA_INSTANCE);
+    fs.mkdirSync(path.dirname(extra), { recursive: true });
+    fs.writeFileSync(extra, EXTRA_INSTANCE_TEXT);
+    const instances = instancesOf(COMPONENT_TYPE);
+    log(`  instances of ${COMPONENT_TYPE}: ${JSON.stringify(instances)}`);
+    if (instances.length < 2) throw new Error(`expected at least 2 instances of ${COMPONENT_TYPE}, found ${instances.length}`);
+    await runCommand("File: Save All"); // Close All asks about unsaved editors otherwise
+    await runCommand("View: Close All Editors");
+    await until("no editor is open", async () => (await openTabs()).length === 0, 10_000);
+    await openFile(COMPONENT_FILE);
+    await goTo(String(line));
+    await press("End", "Enter"); // Python's indentation carries over
+    await page.keyboard.type(`${NEW_FIELD}: str`, { delay: 30 });
+    await press("Control+S");
+    const changed = original.replace(`${COMPONENT_AFTER}\n`, `${COMPONENT_AFTER}\n    ${NEW_FIELD}: str\n`);
+    await until(`${COMPONENT_FILE} is saved with \`${NEW_FIELD}: str\``, async () => fs.readFileSync(component, "utf8") === changed, 15_000);
+    const tabs = await openTabs();
+    if (tabs.length !== 1 || !tabs[0].startsWith("metric.py")) throw new Error(`open editors: ${JSON.stringify(tabs)}`);
+    await press("Control+Shift+M"); // View: Toggle Problems
+    let seen = [];
+    await until(`the Problems panel lists ${JSON.stringify(MISSING_MESSAGE)} ${instances.length} times`, async () => {
+      seen = await problemsRows(MISSING_MESSAGE);
+      return problemsSaying(seen, MISSING_MESSAGE).length >= instances.length;
+    }, 120_000, 1000).catch((error) => {
+      throw new Error(`${error.message}; rows: ${JSON.stringify(seen)}`);
+    });
+    await sleep(3000); // a late duplicate would show by now (the definitions' load errors come later: another message)
+    const rows = await problemsRows(MISSING_MESSAGE);
+    const problems = problemsSaying(rows, MISSING_MESSAGE);
+    log(`  problems rows: ${JSON.stringify(rows)}`);
+    if (problems.length !== instances.length) {
+      throw new Error(`${problems.length} problems saying ${JSON.stringify(MISSING_MESSAGE)} for ${instances.length} instances`);
+    }
+    const files = problems.map((p) => p.file).sort();
+    if (JSON.stringify(files) !== JSON.stringify(instances)) {
+      throw new Error(`the problems are in ${JSON.stringify(files)}, the instances in ${JSON.stringify(instances)}`);
+    }
+    await screenshot("component-change");
+    const after = problemsSaying(await problemsRows(MISSING_MESSAGE), MISSING_MESSAGE);
+    if (after.length !== problems.length) throw new Error(`the panel changed around the picture: ${JSON.stringify(after)}`);
+    // Take the field out again, the same way: every instance is valid again.
+    await press("Control+1"); // the editor (the Problems panel has the focus)
+    await goTo(String(line + 1));
+    await press("Control+Shift+K", "Control+S"); // Delete Line, Save
+    await until(`${COMPONENT_FILE} is saved as it was`, async () => fs.readFileSync(component, "utf8") === original, 15_000);
+    await until(`no problem says ${JSON.stringify(MISSING_MESSAGE)}`, async () =>
+      problemsSaying(await problemsRows(MISSING_MESSAGE), MISSING_MESSAGE).length === 0, 90_000, 1000);
+    fs.rmSync(path.dirname(extra), { recursive: true });
+    await problemsRows("");
+    await press("Control+Shift+M");
+    log(`  ${instances.length} problems for ${instances.length} instances; gone after the revert`);
   }],
 ];
 
