@@ -115,7 +115,8 @@ class WorkspaceChecks:
         checked = [(parsed, ctx) for (_, parsed), ctx in zip(files, ctxs)]
         found = await asyncio.to_thread(batch_answers, worker, stamp, checked, CALL_TIMEOUT_SECONDS, assets)
         for (uri, parsed), answers in zip(files, found):
-            if self.closed_file(uri) is not None and state.fingerprint == stamp:
+            # Opened meanwhile: the document's own diagnostics rule. Changed or gone: publish judges it.
+            if self.server.documents.get(uri) is None and state.fingerprint == stamp:
                 self.answers[uri] = (stamp, _digest(parsed.text), answers)
                 self.publish(uri, state)
 
