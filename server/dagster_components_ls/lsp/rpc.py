@@ -9,6 +9,7 @@ import os
 import re
 import sys
 import threading
+from collections.abc import Generator
 from concurrent.futures import Future
 from typing import Any, BinaryIO, Callable, Optional
 
@@ -17,6 +18,7 @@ from lsprotocol import types
 from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams, JsonRpcInvalidRequest, JsonRpcParseError
 from pygls.io_ import StdoutWriter
 from pygls.protocol import LanguageServerProtocol
+from pygls.protocol.language_server import lsp_method
 
 from ..model.uris import canonical_uris
 
@@ -73,6 +75,20 @@ class ComponentsProtocol(LanguageServerProtocol):
             log.info("A late answer to request %s, no longer awaited", msg_id)
             return
         super()._handle_response(msg_id, result, error)
+
+    @lsp_method(types.SHUTDOWN)
+    def lsp_shutdown(self, *args: Any) -> Generator[Any, Any, None]:
+        """pygls' `shutdown`, cancelling the in-flight handlers over a copy of its table: a cancelled
+        generator handler's (didOpen, initialized) callback runs at once and takes its entry out
+        (`_execute_handler` above), and pygls, iterating the table itself, failed the request."""
+        if (user_handler := self.fm.features.get(types.SHUTDOWN)) is not None:
+            yield user_handler, args, None
+        current_id = self.msg_id
+        for msg_id, future in list(self._request_futures.items()):
+            if msg_id != current_id and not future.done():
+                future.cancel()
+        self._shutdown = True
+        return None
 
     def pending_futures(self) -> int:
         """Entries in pygls' table of in-flight handlers and requests to the client (internal, for tests)."""
