@@ -72,12 +72,17 @@ class ClientPort(Protocol):
 
     def refresh_code_lenses(self) -> None: ...
 
+    def refresh_diagnostics(self) -> None: ...
+
 
 class Server(Protocol):
     """Of server.ComponentsLanguageServer: its services, settings, the pygls workspace and notifications."""
 
     @property
     def settings(self) -> Settings: ...
+
+    @property
+    def pull_diagnostics(self) -> bool: ...
 
     @property
     def workspace(self) -> Workspace: ...

@@ -1,6 +1,7 @@
 """Diagnostics for the component files the editor has not opened: every file of a project, published
 once its registry is ready and again after every registry refresh or load, so that a change to a
-component shows in each instance it breaks without opening one (issue 16's platform engineer's loop)."""
+component shows in each instance it breaks without opening one (issue 16's platform engineer's loop).
+Pushed, until the client's first `workspace/diagnostic`: from then on pulled (Neovim never asks, VS Code does)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from typing import TYPE_CHECKING, Optional
 from lsprotocol import types
 
 from ..checks.pipeline import file_problems
+from ..features.diagnostic_reports import WorkspaceItem, workspace_items
 from ..model.positions import LineIndex
 from ..model.uris import from_path, to_path
 from ..project.discovery import component_files
@@ -26,13 +28,20 @@ FILES_PER_TURN = 25
 
 class WorkspaceChecks:
     """One pass per project over its closed component files (a newer pass cancels an older one), the
-    diagnostics each got (to clear them when a file goes or the setting is turned off)."""
+    diagnostics each got (to clear them when a file goes or the setting is turned off, and to answer
+    `workspace/diagnostic`)."""
 
     def __init__(self, server: Server) -> None:
         self.server = server
         self.passes: dict[Optional[Path], asyncio.Task] = {}
         self.shown: set[str] = set()
-        """URIs of closed files that have (possibly empty) workspace diagnostics in the editor."""
+        """URIs of closed files that have (possibly empty) pushed workspace diagnostics in the editor."""
+        self.reports: dict[str, list[types.Diagnostic]] = {}
+        """Each closed file's current diagnostics, what `workspace/diagnostic` answers."""
+        self.cleared: set[str] = set()
+        """Reports emptied after they were pulled (a deleted file, the setting off): answered once, then dropped."""
+        self.pulled = False
+        """The client has sent `workspace/diagnostic`: closed files are no longer pushed."""
         self.stopped = False
 
     def enabled(self) -> bool:
@@ -81,19 +90,55 @@ class WorkspaceChecks:
         index = LineIndex(parsed.text, ls.documents.position_encoding())
         from .publishing import to_lsp
 
-        ls.text_document_publish_diagnostics(
-            types.PublishDiagnosticsParams(uri=uri, diagnostics=[to_lsp(p, index) for p in problems])
-        )
+        self.emit(uri, [to_lsp(p, index) for p in problems])
+
+    def emit(self, uri: str, diagnostics: list[types.Diagnostic]) -> None:
+        """Where a closed file's diagnostics leave: kept for `workspace/diagnostic`, and pushed until the
+        client pulls them (after that it is asked to pull again)."""
+        self.reports[uri] = diagnostics
+        self.cleared.discard(uri)
+        if self.pulled:
+            self.server.client.refresh_diagnostics()
+            return
+        self.server.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=diagnostics))
         self.shown.add(uri)
 
+    def pulled_reports(self, previous: dict[str, str]) -> list[WorkspaceItem]:
+        """The answer to `workspace/diagnostic`; the first one clears what was pushed (the client would show
+        both). Files opened since are the open documents' (textDocument/diagnostic)."""
+        if not self.pulled:
+            self.pulled = True
+            for uri in sorted(self.shown):
+                self.unpush(uri)
+        items = workspace_items(self.reports, previous)
+        for uri in self.cleared:
+            self.reports.pop(uri, None)
+        self.cleared.clear()
+        return items
+
     def opened(self, uri: str) -> None:
-        """An opened file's diagnostics are the open document's from now on."""
+        """An opened file's diagnostics are the open document's from now on (a pulling client's own: what
+        was pushed for the file on disk is cleared, else the editor shows both)."""
+        self.reports.pop(uri, None)
+        self.cleared.discard(uri)
+        if self.server.pull_diagnostics:
+            self.unpush(uri)
         self.shown.discard(uri)
 
-    def clear(self, uri: str) -> None:
+    def unpush(self, uri: str) -> None:
         if uri in self.shown:
             self.shown.discard(uri)
             self.server.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
+
+    def clear(self, uri: str) -> None:
+        """The file has no workspace diagnostics any more: an empty push, or (pulled) an empty report once."""
+        self.unpush(uri)
+        if uri in self.reports and self.pulled:
+            self.reports[uri] = []
+            self.cleared.add(uri)
+            self.server.client.refresh_diagnostics()
+        else:
+            self.reports.pop(uri, None)
 
     def closed(self, uri: str) -> bool:
         """A document closed: its diagnostics become those of the file on disk. False when the setting is off
@@ -124,5 +169,5 @@ class WorkspaceChecks:
         for task in self.passes.values():
             task.cancel()
         self.passes.clear()
-        for uri in list(self.shown):
+        for uri in sorted(self.shown | set(self.reports)):
             self.clear(uri)

@@ -22,7 +22,9 @@ def capabilities(document: bool, refresh: bool | None) -> types.ClientCapabiliti
             diagnostic=types.DiagnosticClientCapabilities(dynamic_registration=False) if document else None
         ),
         workspace=types.WorkspaceClientCapabilities(
-            diagnostics=None if refresh is None else types.DiagnosticWorkspaceClientCapabilities(refresh_support=refresh)
+            diagnostics=None
+            if refresh is None
+            else types.DiagnosticWorkspaceClientCapabilities(refresh_support=refresh)
         ),
     )
 
