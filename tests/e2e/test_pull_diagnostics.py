@@ -221,12 +221,31 @@ async def client_off(lsp_client: LanguageClient):
     await lsp_client.shutdown_session()
 
 
-async def test_with_the_setting_off_the_workspace_pull_has_no_items(client_off: LanguageClient):
+async def test_with_the_setting_off_the_workspace_pull_has_only_open_documents(client_off: LanguageClient):
     client = client_off
     uri = open_path(client, INVALID_ENUM)
     await wait_for_registry(client, INVALID_ENUM)
     assert summary((await pull(client, uri)).items) == [XLARGE]
-    assert await pull_workspace(client) == {}
+    assert await pull_workspace(client) == {uri: ("full", 1, [XLARGE])}
+
+
+async def test_open_documents_are_in_the_workspace_pull_and_a_closed_one_is_emptied_once(client: LanguageClient):
+    # VS Code stops pulling a document whose tab is hidden and keeps the workspace pull's report for it.
+    uri = open_path(client, INVALID_ENUM)
+    await wait_for_registry(client, INVALID_ENUM)
+    shop = {BAD: ("full", None, [UNKNOWN_COLOR]), GOOD: ("full", None, [])}
+    assert await published(client, GOOD, []) == []
+    assert await pull_workspace(client) == {uri: ("full", 1, [XLARGE]), **shop}
+    assert (await pull(client, uri, client.result_ids[uri])).kind == "unchanged"  # one id for both pulls
+    edit(client, uri, 2, INVALID_ENUM.read_text().replace("xlarge", "large"))
+    assert (await pull_workspace(client, client.result_ids))[uri] == ("full", 2, [])
+    # Closed: it is in no project, so no pass checks it; its last report is emptied once, then it is gone.
+    client.text_document_did_close(
+        types.DidCloseTextDocumentParams(text_document=types.TextDocumentIdentifier(uri=uri))
+    )
+    assert (await pull_workspace(client, client.result_ids))[uri] == ("full", None, [])
+    assert uri not in await pull_workspace(client, client.result_ids)
+    assert uri not in client.diagnostics
 
 
 @pytest_lsp.fixture(config=server_config())

@@ -57,19 +57,20 @@ def document_report(
 
 
 def workspace_items(
-    reports: Mapping[str, Sequence[types.Diagnostic]], previous: Mapping[str, str]
+    reports: Mapping[str, tuple[Sequence[types.Diagnostic], Optional[int]]], previous: Mapping[str, str]
 ) -> list[WorkspaceItem]:
-    """Closed files' answers to `workspace/diagnostic` (no version: the file on disk), in URI order, each
-    unchanged when `previousResultIds` names its current id."""
+    """The answer to `workspace/diagnostic`: each file's report with the version it is for (None: the file
+    on disk), in URI order, unchanged when `previousResultIds` names its current id."""
     items: list[WorkspaceItem] = []
     for uri in sorted(reports):
-        current = result_id(reports[uri], None)
+        diagnostics, version = reports[uri]
+        current = result_id(diagnostics, version)
         if previous.get(uri) == current:
-            items.append(types.WorkspaceUnchangedDocumentDiagnosticReport(uri=uri, result_id=current, version=None))
+            items.append(types.WorkspaceUnchangedDocumentDiagnosticReport(uri=uri, result_id=current, version=version))
         else:
             items.append(
                 types.WorkspaceFullDocumentDiagnosticReport(
-                    uri=uri, items=list(reports[uri]), result_id=current, version=None
+                    uri=uri, items=list(diagnostics), result_id=current, version=version
                 )
             )
     return items

@@ -94,6 +94,11 @@ class Publishing:
         diagnostics, version = self.diagnostics(uri) or ([], None)
         return document_report(diagnostics, version, previous)
 
+    def open_reports(self) -> dict[str, tuple[list[types.Diagnostic], Optional[int]]]:
+        """Every open document's diagnostics and version, for `workspace/diagnostic`."""
+        found = {uri: self.diagnostics(uri) for uri in list(self.server.workspace.text_documents)}
+        return {uri: report for uri, report in found.items() if report is not None}
+
     def diagnostics(self, uri: str) -> Optional[tuple[list[types.Diagnostic], Optional[int]]]:
         """An open document's diagnostics and the version they are for (None when it is not open), pushed
         or pulled alike; the worker-backed checks are started when this version has no answers yet."""
@@ -176,7 +181,9 @@ class Publishing:
         handle = self.pending.pop(uri, None)
         if handle is not None:
             handle.cancel()
-        checked = is_component_file(uri) and self.server.workspace_checks.closed(uri)
-        # A pulling client drops a closed document's pulled diagnostics itself: nothing was pushed to clear.
-        if not checked and not self.server.pull_diagnostics:
+        if is_component_file(uri) and self.server.workspace_checks.closed(uri):
+            return
+        if self.server.pull_diagnostics:
+            self.server.workspace_checks.dropped(uri)
+        else:
             self.server.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))

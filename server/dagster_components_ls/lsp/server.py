@@ -165,9 +165,11 @@ async def on_document_diagnostic(
 def on_workspace_diagnostic(
     ls: ComponentsLanguageServer, params: types.WorkspaceDiagnosticParams
 ) -> types.WorkspaceDiagnosticReport:
-    """Closed component files' diagnostics; from the first of these requests on, no longer pushed."""
+    """Open documents' and closed component files' diagnostics; from the first of these requests on, closed
+    files are no longer pushed."""
     previous = {known.uri: known.value for known in params.previous_result_ids}
-    return types.WorkspaceDiagnosticReport(items=ls.workspace_checks.pulled_reports(previous))
+    items = ls.workspace_checks.pulled_reports(previous, ls.publishing.open_reports())
+    return types.WorkspaceDiagnosticReport(items=items)
 
 
 @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)

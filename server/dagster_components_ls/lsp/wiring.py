@@ -46,6 +46,8 @@ class WorkspaceChecksPort(Protocol):
 
     def closed(self, uri: str) -> bool: ...
 
+    def dropped(self, uri: str) -> None: ...
+
 
 class LineagePort(Protocol):
     """Of lineage_schedule.LineageSchedule: a (re)load of the definitions asked for, the worker renewed."""

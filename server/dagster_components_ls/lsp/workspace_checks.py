@@ -103,14 +103,18 @@ class WorkspaceChecks:
         self.server.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=diagnostics))
         self.shown.add(uri)
 
-    def pulled_reports(self, previous: dict[str, str]) -> list[WorkspaceItem]:
-        """The answer to `workspace/diagnostic`; the first one clears what was pushed (the client would show
-        both). Files opened since are the open documents' (textDocument/diagnostic)."""
+    def pulled_reports(
+        self, previous: dict[str, str], open_reports: dict[str, tuple[list[types.Diagnostic], Optional[int]]]
+    ) -> list[WorkspaceItem]:
+        """The answer to `workspace/diagnostic`: the closed files' reports and the open documents' (VS Code
+        stops pulling a document whose tab is hidden and takes the workspace's report for it from then on).
+        The first one clears what was pushed: the client would show both."""
         if not self.pulled:
             self.pulled = True
             for uri in sorted(self.shown):
                 self.unpush(uri)
-        items = workspace_items(self.reports, previous)
+        reports = {uri: (diagnostics, None) for uri, diagnostics in self.reports.items() if uri not in open_reports}
+        items = workspace_items({**reports, **open_reports}, previous)
         for uri in self.cleared:
             self.reports.pop(uri, None)
         self.cleared.clear()
@@ -139,6 +143,13 @@ class WorkspaceChecks:
             self.server.client.refresh_diagnostics()
         else:
             self.reports.pop(uri, None)
+
+    def dropped(self, uri: str) -> None:
+        """A closed document no pass checks (a file outside any project): its last pulled report may be of the
+        open text, so once pulled it is reported empty once."""
+        if self.pulled:
+            self.reports[uri] = []
+            self.cleared.add(uri)
 
     def closed(self, uri: str) -> bool:
         """A document closed: its diagnostics become those of the file on disk. False when the setting is off

@@ -64,15 +64,19 @@ def test_document_report_is_unchanged_only_for_the_current_id():
 
 
 def test_workspace_items_answer_unchanged_for_known_ids_and_full_for_the_rest():
-    bad, good = [diagnostic("unknown-attribute", 3)], []
-    reports = {"file:///p/b.yaml": bad, "file:///p/a.yaml": good}
-    previous = {"file:///p/b.yaml": result_id(bad, None), "file:///p/a.yaml": "stale"}
+    bad, good, typed = [diagnostic("unknown-attribute", 3)], [], [diagnostic("invalid-value", 1)]
+    reports = {"file:///p/b.yaml": (bad, None), "file:///p/a.yaml": (good, None), "file:///p/open.yaml": (typed, 7)}
+    previous = {"file:///p/b.yaml": result_id(bad, None), "file:///p/a.yaml": "stale", "file:///p/open.yaml": "x"}
     assert workspace_items(reports, previous) == [
         types.WorkspaceFullDocumentDiagnosticReport(
             uri="file:///p/a.yaml", items=[], result_id=result_id(good, None), version=None
         ),
         types.WorkspaceUnchangedDocumentDiagnosticReport(
             uri="file:///p/b.yaml", result_id=result_id(bad, None), version=None
+        ),
+        # An open document's report is for its version, with the id textDocument/diagnostic gives it.
+        types.WorkspaceFullDocumentDiagnosticReport(
+            uri="file:///p/open.yaml", items=typed, result_id=result_id(typed, 7), version=7
         ),
     ]
     assert workspace_items({}, previous) == []
