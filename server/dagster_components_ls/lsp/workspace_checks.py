@@ -94,11 +94,13 @@ class WorkspaceChecks:
 
     def emit(self, uri: str, diagnostics: list[types.Diagnostic]) -> None:
         """Where a closed file's diagnostics leave: kept for `workspace/diagnostic`, and pushed until the
-        client pulls them (after that it is asked to pull again)."""
+        client pulls them (after that it is asked to pull again, when they changed)."""
+        changed = self.reports.get(uri) != diagnostics
         self.reports[uri] = diagnostics
         self.cleared.discard(uri)
         if self.pulled:
-            self.server.client.refresh_diagnostics()
+            if changed:
+                self.server.client.refresh_diagnostics()
             return
         self.server.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=diagnostics))
         self.shown.add(uri)
