@@ -9,6 +9,7 @@ import { ServerStatus } from "./protocol";
 import { bundledWheel, ensureOwnServerEnvironment, findInterpreter, installServer, probeServerPackage } from "./python";
 import { shouldDropSyntaxErrors } from "./redHat";
 import { StatusBar } from "./status";
+import { withoutSyntaxErrors } from "./yamlCoexistence";
 
 /** The server runs as `<python> -m dagster_components_ls`, from the project's interpreter (no custom `server.path`). */
 const runsFromInterpreter = (command: ServerCommand) => command.args[0] === "-m" && command.args[1] === SERVER_PACKAGE;
@@ -183,6 +184,18 @@ export class ServerManager implements vscode.Disposable {
         },
         handleDiagnostics: (uri, diagnostics, next) => {
           next(uri, shouldDropSyntaxErrors() ? diagnostics.filter((d) => d.code !== "yaml-syntax") : diagnostics);
+        },
+        // The server pulls with a VS Code that can be asked to pull again (the same filter, pulled).
+        provideDiagnostics: async (document, previousResultId, token, next) => {
+          const report = await next(document, previousResultId, token);
+          return report && shouldDropSyntaxErrors() ? withoutSyntaxErrors(report) : report;
+        },
+        provideWorkspaceDiagnostics: async (resultIds, token, resultReporter, next) => {
+          const drop = shouldDropSyntaxErrors();
+          const report = await next(resultIds, token, (chunk) =>
+            resultReporter(chunk && drop ? { items: chunk.items.map(withoutSyntaxErrors) } : chunk),
+          );
+          return report && drop ? { items: report.items.map(withoutSyntaxErrors) } : report;
         },
       },
     };

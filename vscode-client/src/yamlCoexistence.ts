@@ -14,6 +14,12 @@ export function dropOurSyntaxErrors(setting: SyntaxErrorsSetting, redHatActive: 
   return setting === "auto" && redHatActive && redHatValidates;
 }
 
+/** A pulled report (VS Code's client pulls: see docs/reference/diagnostics.md) without our syntax errors, as
+ *  the pushed ones are filtered; an `unChanged` report has no items and stays as it is. */
+export function withoutSyntaxErrors<R extends { kind: string; items?: readonly { code?: unknown }[] }>(report: R): R {
+  return report.items ? { ...report, items: report.items.filter((d) => d.code !== "yaml-syntax") } : report;
+}
+
 /**
  * The `yaml.schemas` entries (schema → glob or globs) that give component files a static schema, as
  * `dg utils configure-editor` or a hand-written setting would: its errors would duplicate ours and

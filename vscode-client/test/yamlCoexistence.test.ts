@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { dropOurSyntaxErrors, staticSchemaMappings, withoutMappings } from "../src/yamlCoexistence";
+import { dropOurSyntaxErrors, staticSchemaMappings, withoutMappings, withoutSyntaxErrors } from "../src/yamlCoexistence";
 
 test("syntax errors are left to Red Hat's extension only when it is active and validating, in auto mode", () => {
   assert.equal(dropOurSyntaxErrors("auto", true, true), true);
@@ -23,4 +23,11 @@ test("static schemas mapped onto component files are found, others kept", () => 
     "https://json.schemastore.org/github-workflow.json", "/all.json", "/k8s.json",
   ]);
   assert.deepEqual(staticSchemaMappings(undefined), []);
+});
+
+test("a pulled report loses our syntax errors, an unchanged one stays as it is", () => {
+  const full = { kind: "full", resultId: "a", items: [{ code: "yaml-syntax" }, { code: "invalid-value" }] };
+  assert.deepEqual(withoutSyntaxErrors(full), { kind: "full", resultId: "a", items: [{ code: "invalid-value" }] });
+  const unchanged = { kind: "unChanged", resultId: "a" };
+  assert.equal(withoutSyntaxErrors(unchanged), unchanged);
 });

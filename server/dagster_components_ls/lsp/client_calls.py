@@ -1,4 +1,5 @@
-"""Requests and notifications to the client: progress, status, messages, edits, file watching, lens refresh."""
+"""Requests and notifications to the client: progress, status, messages, edits, file watching, lens and
+diagnostics refresh."""
 
 from __future__ import annotations
 
@@ -20,6 +21,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
+REFRESH_DEBOUNCE_SECONDS = 0.05
+"""Diagnostics that change together (a registry refresh, a pass over closed files) ask the client to pull once."""
 SLOW_WORK_SECONDS = 2.0
 """Worker work that runs longer than this is reported with `$/progress`."""
 APPLY_EDIT_TIMEOUT_SECONDS = 30.0
@@ -33,6 +36,7 @@ class ClientCalls:
 
     def __init__(self, server: LanguageServer) -> None:
         self.server = server
+        self.refresh_pending: Optional[asyncio.TimerHandle] = None
 
     def show_message(self, kind: types.MessageType, message: str) -> None:
         self.server.window_show_message(types.ShowMessageParams(type=kind, message=message))
@@ -106,6 +110,20 @@ class ClientCalls:
         lens = workspace.code_lens if workspace is not None else None
         if lens is not None and lens.refresh_support:
             self.server.workspace_code_lens_refresh(None)
+
+    def refresh_diagnostics(self) -> None:
+        """`workspace/diagnostic/refresh`, shortly after the last change, when the client supports it:
+        a pulling client asks for the diagnostics again (open documents and closed files)."""
+        workspace = self.server.client_capabilities.workspace
+        diagnostics = workspace.diagnostics if workspace is not None else None
+        if diagnostics is None or not diagnostics.refresh_support or self.refresh_pending is not None:
+            return
+        self.refresh_pending = asyncio.get_running_loop().call_later(REFRESH_DEBOUNCE_SECONDS, self.send_refresh)
+
+    def send_refresh(self) -> None:
+        self.refresh_pending = None
+        if not self.server.protocol._shutdown:  # the client may be gone: nothing is asked after `shutdown`
+            self.server.workspace_diagnostic_refresh(None)
 
     async def watch_files(self) -> None:
         """Ask the client to report saved sources (component code, dbt models), where it can: the

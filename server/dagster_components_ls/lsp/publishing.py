@@ -1,13 +1,15 @@
-"""Diagnostics publishing: debounced per document, with worker-backed problems merged in for their version."""
+"""Open documents' diagnostics: computed once for push and pull, pushed debounced per document or pulled by
+the client, with worker-backed problems merged in for their version."""
 
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Optional
 
 from lsprotocol import types
 
 from ..checks.pipeline import file_problems
+from ..features.diagnostic_reports import DocumentReport, document_report
 from ..features.lsp_ranges import lsp_range
 from ..model.positions import LineIndex
 from ..model.problems import Problem
@@ -52,28 +54,59 @@ class Publishing:
         self.pending: dict[str, asyncio.TimerHandle] = {}
 
     def schedule(self, uri: str) -> None:
-        """Publish diagnostics shortly after the last change (typing bursts collapse into one run)."""
-        if not is_component_file(uri) and not is_pyproject(uri):
+        """Publish diagnostics shortly after the last change (typing bursts collapse into one run). A client
+        that pulls asks by itself after each change: nothing is scheduled for it."""
+        if self.server.pull_diagnostics or (not is_component_file(uri) and not is_pyproject(uri)):
             return
         handle = self.pending.pop(uri, None)
         if handle is not None:
             handle.cancel()
         self.pending[uri] = asyncio.get_running_loop().call_later(DEBOUNCE_SECONDS, self.publish, uri)
 
-    def publish_all(self, state: ProjectState) -> None:
-        """Every open document of the project again, then (in the background) its closed files."""
-        for uri in self.server.projects.open_uris(state):
+    def changed(self, uri: str) -> None:
+        """The document's diagnostics changed without an edit (worker answers arrived): pushed again, or
+        the pulling client asked to pull again."""
+        if self.server.pull_diagnostics:
+            self.server.client.refresh_diagnostics()
+        else:
             self.schedule(uri)
+
+    def publish_all(self, state: ProjectState) -> None:
+        """Every open document of the project again (pushed, or pulled after a refresh request), then (in
+        the background) its closed files."""
+        if self.server.pull_diagnostics:
+            self.server.client.refresh_diagnostics()
+        else:
+            for uri in self.server.projects.open_uris(state):
+                self.schedule(uri)
         self.server.workspace_checks.check_project(state)
 
     def publish(self, uri: str) -> None:
         self.pending.pop(uri, None)
+        found = self.diagnostics(uri)
+        if found is not None:
+            self.server.text_document_publish_diagnostics(
+                types.PublishDiagnosticsParams(uri=uri, diagnostics=found[0], version=found[1])
+            )
+
+    def report(self, uri: str, previous: Optional[str]) -> DocumentReport:
+        """The answer to `textDocument/diagnostic`: what `publish` would send, or unchanged."""
+        diagnostics, version = self.diagnostics(uri) or ([], None)
+        return document_report(diagnostics, version, previous)
+
+    def open_reports(self) -> dict[str, tuple[list[types.Diagnostic], Optional[int]]]:
+        """Every open document's diagnostics and version, for `workspace/diagnostic`."""
+        found = {uri: self.diagnostics(uri) for uri in list(self.server.workspace.text_documents)}
+        return {uri: report for uri, report in found.items() if report is not None}
+
+    def diagnostics(self, uri: str) -> Optional[tuple[list[types.Diagnostic], Optional[int]]]:
+        """An open document's diagnostics and the version they are for (None when it is not open), pushed
+        or pulled alike; the worker-backed checks are started when this version has no answers yet."""
         ls = self.server
-        if ls.documents.get(uri) is None:
-            return
+        if ls.documents.get(uri) is None or not (is_component_file(uri) or is_pyproject(uri)):
+            return None  # a client pulls every document it syncs, dbt's schema.yml too
         if is_pyproject(uri):
-            self.publish_policy_config(uri)
-            return
+            return self.policy_config_diagnostics(uri)
         text, parsed, index = ls.documents.parse(uri)
         state = ls.projects.state_for(uri)
         ctx = ls.projects.context_for(uri, state)
@@ -87,22 +120,16 @@ class Publishing:
         )
         if answers is None and state.registry is not None and ls.settings.trusted:
             self.schedule_background(uri, version or 0)
-        ls.text_document_publish_diagnostics(
-            types.PublishDiagnosticsParams(uri=uri, diagnostics=[to_lsp(p, index) for p in problems], version=version)
-        )
+        return [to_lsp(p, index) for p in problems], version
 
-    def publish_policy_config(self, uri: str) -> None:
+    def policy_config_diagnostics(self, uri: str) -> tuple[list[types.Diagnostic], Optional[int]]:
         """Mistakes in `[tool.dagster-components-ls.policies]` of an open pyproject.toml, as it is typed."""
         from ..checks.policies.config import parse_policy_config
 
         doc = self.server.workspace.get_text_document(uri)
         problems = parse_policy_config(doc.source)[1]
         index = LineIndex(doc.source, self.server.documents.position_encoding())
-        self.server.text_document_publish_diagnostics(
-            types.PublishDiagnosticsParams(
-                uri=uri, diagnostics=[to_lsp(p, index) for p in problems], version=doc.version
-            )
-        )
+        return [to_lsp(p, index) for p in problems], doc.version
 
     def schedule_background(self, uri: str, version: int) -> None:
         """Run the worker-backed checks for this version after a pause in typing; newer edits cancel older runs."""
@@ -138,7 +165,7 @@ class Publishing:
         if current is None or current.version != version:
             return  # an outdated version's results are dropped
         self.background[uri] = (version, answers)
-        self.schedule(uri)
+        self.changed(uri)
 
     def background_pending(self) -> bool:
         """Whether an open document's worker-backed check is waiting or running (closed files wait)."""
@@ -158,5 +185,9 @@ class Publishing:
         handle = self.pending.pop(uri, None)
         if handle is not None:
             handle.cancel()
-        if not (is_component_file(uri) and self.server.workspace_checks.closed(uri)):
+        if is_component_file(uri) and self.server.workspace_checks.closed(uri):
+            return
+        if self.server.pull_diagnostics:
+            self.server.workspace_checks.dropped(uri)
+        else:
             self.server.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))

@@ -20,6 +20,7 @@ from pygls.io_ import StdoutWriter
 from pygls.protocol import LanguageServerProtocol
 from pygls.protocol.language_server import lsp_method
 
+from ..features.diagnostic_reports import supports_pull
 from ..model.uris import canonical_uris
 
 log = logging.getLogger(__name__)
@@ -75,6 +76,16 @@ class ComponentsProtocol(LanguageServerProtocol):
             log.info("A late answer to request %s, no longer awaited", msg_id)
             return
         super()._handle_response(msg_id, result, error)
+
+    @lsp_method(types.INITIALIZE)
+    def lsp_initialize(self, params: types.InitializeParams) -> Generator[Any, Any, types.InitializeResult]:
+        """pygls' answer, without `diagnosticProvider` for a client that does not pull (see supports_pull):
+        pygls advertises every registered feature, and a client told of it may pull as well as receive
+        pushes, showing each diagnostic twice."""
+        result = yield from super().lsp_initialize(params)
+        if not supports_pull(params.capabilities):
+            result.capabilities.diagnostic_provider = None
+        return result
 
     @lsp_method(types.SHUTDOWN)
     def lsp_shutdown(self, *args: Any) -> Generator[Any, Any, None]:

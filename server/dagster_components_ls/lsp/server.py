@@ -20,6 +20,7 @@ from ..features.asset_answers import (
 from ..features.code_lens import SHOW_LINEAGE_COMMAND, code_lenses
 from ..features.components import component_list
 from ..features.definition import document_links
+from ..features.diagnostic_reports import DIAGNOSTIC_OPTIONS, DocumentReport, supports_pull
 from ..features.symbols import document_symbols, workspace_symbols
 from ..model.uris import to_path
 from .client_calls import ClientCalls
@@ -57,6 +58,9 @@ class ComponentsLanguageServer(LanguageServer):
             protocol_cls=ComponentsProtocol,
         )
         self.settings = Settings()
+        self.pull_diagnostics = False
+        """The client pulls open documents' diagnostics (decided at `initialize`, see supports_pull); else
+        every diagnostic is pushed. Never both for one file: the editor would show each twice."""
         self.documents = Documents(self)
         self.projects = Projects(self)
         self.publishing = Publishing(self)
@@ -109,6 +113,7 @@ server = ComponentsLanguageServer()
 @server.feature(types.INITIALIZE)
 def on_initialize(ls: ComponentsLanguageServer, params: types.InitializeParams) -> None:
     ls.settings = Settings.from_options(params.initialization_options)
+    ls.pull_diagnostics = supports_pull(params.capabilities)
 
 
 @server.feature(types.INITIALIZED)
@@ -145,6 +150,26 @@ def on_shutdown(ls: ComponentsLanguageServer, params: Any) -> None:
     """Stop the workers with the server (their process groups, dbt children included), and the checks of closed files."""
     ls.workspace_checks.stop()
     ls.projects.stop_all()
+
+
+@server.feature(types.TEXT_DOCUMENT_DIAGNOSTIC, DIAGNOSTIC_OPTIONS)
+async def on_document_diagnostic(
+    ls: ComponentsLanguageServer, params: types.DocumentDiagnosticParams
+) -> DocumentReport:
+    """Pull mode: the open document's diagnostics (as push would send them), or unchanged."""
+    await ls.ready_snapshot(params.text_document.uri)
+    return ls.publishing.report(params.text_document.uri, params.previous_result_id)
+
+
+@server.feature(types.WORKSPACE_DIAGNOSTIC)
+def on_workspace_diagnostic(
+    ls: ComponentsLanguageServer, params: types.WorkspaceDiagnosticParams
+) -> types.WorkspaceDiagnosticReport:
+    """Open documents' and closed component files' diagnostics; from the first of these requests on, closed
+    files are no longer pushed."""
+    previous = {known.uri: known.value for known in params.previous_result_ids}
+    items = ls.workspace_checks.pulled_reports(previous, ls.publishing.open_reports())
+    return types.WorkspaceDiagnosticReport(items=items)
 
 
 @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)

@@ -48,6 +48,8 @@ class WorkspaceChecksPort(Protocol):
 
     def closed(self, uri: str) -> bool: ...
 
+    def dropped(self, uri: str) -> None: ...
+
 
 class LineagePort(Protocol):
     """Of lineage_schedule.LineageSchedule: a (re)load of the definitions asked for, the worker renewed."""
@@ -74,12 +76,17 @@ class ClientPort(Protocol):
 
     def refresh_code_lenses(self) -> None: ...
 
+    def refresh_diagnostics(self) -> None: ...
+
 
 class Server(Protocol):
     """Of server.ComponentsLanguageServer: its services, settings, the pygls workspace and notifications."""
 
     @property
     def settings(self) -> Settings: ...
+
+    @property
+    def pull_diagnostics(self) -> bool: ...
 
     @property
     def workspace(self) -> Workspace: ...

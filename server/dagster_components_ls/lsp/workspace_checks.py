@@ -5,7 +5,8 @@ component shows in each instance it breaks without opening one (issue 16's platf
 Two phases per pass: the keystroke rules for every closed file first (fast, no worker), then the
 worker-backed checks (the component's own validation, platform policies) in batches of files per
 worker call, each batch waiting until no open document's worker check is pending: what the user is
-typing goes first. A file whose answers change what it shows is published again."""
+typing goes first. A file whose answers change what it shows is published again (emit: pushed, until
+the client's first `workspace/diagnostic`; from then on pulled: Neovim never asks, VS Code does)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from lsprotocol import types
 
 from ..checks.background import CALL_TIMEOUT_SECONDS, Answers, batch_answers
 from ..checks.pipeline import file_problems
+from ..features.diagnostic_reports import WorkspaceItem, workspace_items
 from ..model.documents import ParsedFile
 from ..model.positions import LineIndex
 from ..model.uris import from_path, to_path
@@ -38,13 +40,20 @@ IDLE_POLL_SECONDS = 0.1
 
 class WorkspaceChecks:
     """One pass per project over its closed component files (a newer pass cancels an older one), the
-    diagnostics each got (to clear them when a file goes or the setting is turned off)."""
+    diagnostics each got (to clear them when a file goes or the setting is turned off, and to answer
+    `workspace/diagnostic`)."""
 
     def __init__(self, server: Server) -> None:
         self.server = server
         self.passes: dict[Optional[Path], asyncio.Task] = {}
-        self.shown: dict[str, list[types.Diagnostic]] = {}
-        """Closed files' URIs -> the (possibly empty) workspace diagnostics last sent for them."""
+        self.shown: set[str] = set()
+        """URIs of closed files that have (possibly empty) pushed workspace diagnostics in the editor."""
+        self.reports: dict[str, list[types.Diagnostic]] = {}
+        """Each closed file's current diagnostics, what `workspace/diagnostic` answers."""
+        self.cleared: set[str] = set()
+        """Reports emptied after they were pulled (a deleted file, the setting off): answered once, then dropped."""
+        self.pulled = False
+        """The client has sent `workspace/diagnostic`: closed files are no longer pushed."""
         self.answers: dict[str, tuple[str, str, Answers]] = {}
         """Closed files' URIs -> (registry fingerprint, digest of the text checked, worker answers)."""
         self.single: dict[str, asyncio.Task] = {}
@@ -164,23 +173,75 @@ class WorkspaceChecks:
         index = LineIndex(parsed.text, ls.documents.position_encoding())
         from .publishing import to_lsp
 
-        diagnostics = [to_lsp(p, index) for p in problems]
-        if self.shown.get(uri) == diagnostics:
+        self.emit(uri, [to_lsp(p, index) for p in problems])
+
+    def emit(self, uri: str, diagnostics: list[types.Diagnostic]) -> None:
+        """Where a closed file's diagnostics leave: kept for `workspace/diagnostic`, and pushed until the
+        client pulls them (after that it is asked to pull again, when they changed). Unchanged ones are
+        not sent again."""
+        changed = self.reports.get(uri) != diagnostics
+        self.reports[uri] = diagnostics
+        self.cleared.discard(uri)
+        if self.pulled:
+            if changed:
+                self.server.client.refresh_diagnostics()
             return
-        ls.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=diagnostics))
-        self.shown[uri] = diagnostics
+        if not changed and uri in self.shown:
+            return
+        self.server.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=diagnostics))
+        self.shown.add(uri)
+
+    def pulled_reports(
+        self, previous: dict[str, str], open_reports: dict[str, tuple[list[types.Diagnostic], Optional[int]]]
+    ) -> list[WorkspaceItem]:
+        """The answer to `workspace/diagnostic`: the closed files' reports and the open documents' (VS Code
+        stops pulling a document whose tab is hidden and takes the workspace's report for it from then on).
+        The first one clears what was pushed: the client would show both."""
+        if not self.pulled:
+            self.pulled = True
+            for uri in sorted(self.shown):
+                self.unpush(uri)
+        reports = {uri: (diagnostics, None) for uri, diagnostics in self.reports.items() if uri not in open_reports}
+        items = workspace_items({**reports, **open_reports}, previous)
+        for uri in self.cleared:
+            self.reports.pop(uri, None)
+        self.cleared.clear()
+        return items
 
     def opened(self, uri: str) -> None:
-        """An opened file's diagnostics are the open document's from now on."""
-        self.shown.pop(uri, None)
+        """An opened file's diagnostics are the open document's from now on (a pulling client's own: what
+        was pushed for the file on disk is cleared, else the editor shows both)."""
+        self.reports.pop(uri, None)
+        self.cleared.discard(uri)
+        if self.server.pull_diagnostics:
+            self.unpush(uri)
+        self.shown.discard(uri)
         task = self.single.pop(uri, None)
         if task is not None:
             task.cancel()
 
-    def clear(self, uri: str) -> None:
-        self.answers.pop(uri, None)
-        if self.shown.pop(uri, None) is not None:
+    def unpush(self, uri: str) -> None:
+        if uri in self.shown:
+            self.shown.discard(uri)
             self.server.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
+
+    def clear(self, uri: str) -> None:
+        """The file has no workspace diagnostics any more: an empty push, or (pulled) an empty report once."""
+        self.answers.pop(uri, None)
+        self.unpush(uri)
+        if uri in self.reports and self.pulled:
+            self.reports[uri] = []
+            self.cleared.add(uri)
+            self.server.client.refresh_diagnostics()
+        else:
+            self.reports.pop(uri, None)
+
+    def dropped(self, uri: str) -> None:
+        """A closed document no pass checks (a file outside any project): its last pulled report may be of the
+        open text, so once pulled it is reported empty once."""
+        if self.pulled:
+            self.reports[uri] = []
+            self.cleared.add(uri)
 
     def closed(self, uri: str) -> bool:
         """A document closed: its diagnostics become those of the file on disk. False when the setting is off
@@ -188,7 +249,8 @@ class WorkspaceChecks:
         state = self.server.projects.state_for(uri)
         if not self.enabled() or state.project is None or state.registry is None:
             return False
-        self.shown.pop(uri, None)  # the open document's diagnostics are in the editor now, not these
+        self.shown.discard(uri)  # the open document's diagnostics are in the editor now, not these
+        self.reports.pop(uri, None)
         self.publish(uri, state)
         self.check_one(uri, state)
         return True
@@ -215,7 +277,7 @@ class WorkspaceChecks:
             task.cancel()
         self.passes.clear()
         self.single.clear()
-        for uri in list(self.shown):
+        for uri in sorted(self.shown | set(self.reports)):
             self.clear(uri)
 
 
