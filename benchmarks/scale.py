@@ -7,8 +7,9 @@ starts on the same workspace, as after an editor restart, and this prints:
 - time from spawn to a complete workspace/symbol answer (every component instance) and to an
   asset-key completion offering every asset of the project (from the stored load, before any load);
 - workspace diagnostics: initialized -> every file's diagnostics published (no file opened), while
-  the requests above are answered; a component change (a required field added to
-  the project's component class, saved) -> every instance of it re-published with the new error;
+  the requests above are answered; a component change (a validator tightened in the project's component
+  class, saved) -> every instance it now rejects published with the component's own error (the worker's
+  checks of closed files); another (a required field added) -> every instance re-published with it;
 - references (on a `type:` value and on an asset key in `deps`), prepareRename and rename of an asset
   key: median and p99 over `--requests` requests each;
 - the server's own RSS (workers excluded), after indexing and after every project has loaded;
@@ -39,8 +40,13 @@ from lsprotocol import types
 from pytest_lsp import client_capabilities
 from pytest_lsp.client import make_test_lsp_client
 
+from dagster_components_ls.lsp.workspace_checks import FILES_PER_WORKER_CALL as FILES_PER_CALL
+
 WIDGET = '''
 import dagster as dg
+import pydantic
+
+RETIRED = "-none-"
 
 
 class Widget(dg.Component, dg.Model, dg.Resolvable):
@@ -48,6 +54,13 @@ class Widget(dg.Component, dg.Model, dg.Resolvable):
 
     key: str
     deps: list[str] = []
+
+    @pydantic.field_validator("key")
+    @classmethod
+    def _not_retired(cls, value: str) -> str:
+        if value.endswith(RETIRED):
+            raise ValueError(f"key {value!r} ends with {RETIRED!r}: retired")
+        return value
 
     def build_defs(self, context: dg.ComponentLoadContext) -> dg.Definitions:
         @dg.asset(key=dg.AssetKey.from_user_string(self.key), owners=["team:scale"],
@@ -201,6 +214,8 @@ class Session:
         await self.client.shutdown_session()
 
 
+NO_RETIRED = 'RETIRED = "-none-"'
+RETIRED_5 = 'RETIRED = "5"'
 REQUIRED_FIELD = "    key: str\n"
 NEW_REQUIRED_FIELD = "    key: str\n    owner_team: str\n"
 
@@ -325,10 +340,31 @@ async def run(files: int, projects: int, requests: int) -> None:
         await session.until(lambda: session.lineage_started() > before + ignored)
         nav = await navigation(session, target, roots[0].name, requests)
 
-        # The platform engineer's loop: a required field added to project 0's component, saved.
+        # The platform engineer's loop, 1: project 0's validator tightened (keys ending in 5 retired), saved:
+        # only the component's own validation (the worker) sees it, file by file in batches.
         await session.quiet()
         widget = roots[0] / "src" / roots[0].name / "components" / "widget.py"
         instances_0 = {p.as_uri() for p in (roots[0] / "src" / roots[0].name / "defs").rglob("defs.yaml")}
+        retired_0 = {p.as_uri() for p in (roots[0] / "src" / roots[0].name / "defs").rglob("w???5/defs.yaml")}
+        widget.write_text(widget.read_text().replace(NO_RETIRED, RETIRED_5))
+        tightened = time.perf_counter()
+        session.client.text_document_did_save(
+            types.DidSaveTextDocumentParams(text_document=types.TextDocumentIdentifier(uri=widget.as_uri()))
+        )
+
+        def retired() -> set[str]:
+            return {
+                uri
+                for at, uri, diagnostics in session.published
+                if at >= tightened and any("retired" in d.message for d in diagnostics)
+            }
+
+        await session.until(lambda: retired_0 <= retired())
+        validator_took = time.perf_counter() - tightened
+        wrongly = retired() - retired_0
+
+        # The platform engineer's loop, 2: a required field added to project 0's component, saved.
+        await session.quiet()
         widget.write_text(widget.read_text().replace(REQUIRED_FIELD, NEW_REQUIRED_FIELD))
         changed = time.perf_counter()
         session.client.text_document_did_save(
@@ -366,6 +402,12 @@ async def run(files: int, projects: int, requests: int) -> None:
         f"workspace diagnostics, no file opened: every one of the {len(every_file)} files published "
         f"{(all_published_at - initialized_at) * 1000:.0f} ms after initialized (goal 2 s), while the symbol "
         f"and completion requests above were answered"
+    )
+    print(
+        f"a validator tightened in project 0's component and saved -> all {len(retired_0)} of its "
+        f"{len(instances_0)} instances it now rejects published with the component's own error (the worker's "
+        f"checks of every closed file, {FILES_PER_CALL} per call): {validator_took * 1000:.0f} ms "
+        f"({len(wrongly)} other files flagged)"
     )
     print(
         f"a required field added to project 0's component and saved -> all {len(instances_0)} of its "

@@ -68,6 +68,14 @@ class ComponentsProtocol(LanguageServerProtocol):
             if self.stop_event is not None:
                 self.stop_event.set()
 
+    def _send_data(self, data: Any) -> None:
+        if self.stop_event is not None and self.stop_event.is_set():
+            # After `exit` the client's end is closed: a background task cancelled on the way out (a
+            # registry read ending its progress) would make pygls log a failed write, and then a failed report.
+            log.debug("Not sent after exit: %s", getattr(data, "method", None) or getattr(data, "id", None))
+            return
+        super()._send_data(data)
+
     def _handle_response(self, msg_id: Any, result: Any = None, error: Any = None) -> None:
         future = self._request_futures.get(msg_id)
         if future is not None and future.done():
