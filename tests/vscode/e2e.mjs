@@ -52,6 +52,7 @@ const NEW_FILE = `${NEW_PARENT}/${NEW_FOLDER}/defs.yaml`;
 // Workspace diagnostics: a file no step opens, broken on disk while closed, must show in the Problems panel.
 const CLOSED_FILE = "acme_analytics/src/acme_analytics/defs/research/ltv/defs.yaml";
 const CLOSED_MESSAGE = "attributes.compute_size: 'xlarge' is not one of ['small', 'medium', 'large']";
+const CLOSED_FILTER = "'xlarge' is not one of"; // the Problems filter splits at commas
 // Rename (features/rename.py): an asset key one defs.yaml produces, renamed from there in every YAML file naming it.
 const RENAME_FILE = "acme_analytics/src/acme_analytics/defs/research/ltv/defs.yaml";
 const RENAME_POSITION = "4:20"; // inside `research/ltv_forecast` on `asset_key:`'s line
@@ -476,17 +477,23 @@ const steps = [
     if (!original.includes("compute_size: large")) throw new Error(`${CLOSED_FILE} has no 'compute_size: large'`);
     fs.writeFileSync(file, original.replace("compute_size: large", "compute_size: xlarge"));
     await press("Control+Shift+M"); // View: Toggle Problems
-    const rows = page.locator(".markers-panel .monaco-list-row");
-    const listed = await until(`the Problems panel lists ${JSON.stringify(CLOSED_MESSAGE)} for the closed ltv/defs.yaml`, async () => {
-      const texts = (await rows.allInnerTexts()).map((t) => t.replace(/\s+/g, " ").trim());
-      const at = texts.findIndex((t) => t.startsWith("defs.yaml") && t.includes("ltv"));
-      return at >= 0 && texts.slice(at + 1).some((t) => t.includes(CLOSED_MESSAGE)) && texts;
-    }, 60_000, 1000);
-    log(`  problems rows: ${JSON.stringify(listed)}`);
+    let seen = [];
+    await until(`the Problems panel lists ${JSON.stringify(CLOSED_MESSAGE)} for the closed ${CLOSED_FILE}`, async () => {
+      seen = await problemsRows(CLOSED_FILTER);
+      return problemsSaying(seen, CLOSED_MESSAGE).length > 0;
+    }, 60_000, 1000).catch((error) => {
+      throw new Error(`${error.message}; rows: ${JSON.stringify(seen)}`);
+    });
+    const problems = problemsSaying(seen, CLOSED_MESSAGE);
+    log(`  problems rows: ${JSON.stringify(seen)}`);
+    if (problems.length !== 1 || problems[0].file !== CLOSED_FILE) {
+      throw new Error(`expected one problem, in ${CLOSED_FILE}; found ${JSON.stringify(problems)}`);
+    }
     await screenshot("problems");
     fs.writeFileSync(file, original);
     await until("the closed file's problem is gone from the Problems panel", async () =>
-      !(await rows.allInnerTexts()).some((t) => t.includes(CLOSED_MESSAGE)), 30_000, 1000);
+      problemsSaying(await problemsRows(CLOSED_FILTER), CLOSED_MESSAGE).length === 0, 30_000, 1000);
+    await problemsRows("");
     await press("Control+Shift+M");
   }],
   ["scaffold", 90_000, async () => {
