@@ -450,3 +450,21 @@ def test_an_interrupt_never_kills_a_starting_worker(tmp_path):
             time.sleep(0.001)
         assert answers and "error" not in answers[0]
         assert worker.pid is not None
+
+
+def test_the_registry_reads_the_projects_own_files_over_an_installed_copy(tmp_path, monkeypatch):
+    """A copy of acme_analytics (installed editable from the repository): its edited component is what the
+    registry reads, as the load loads it, not the installed package's."""
+    import shutil
+
+    monkeypatch.setenv("DAGSTER_COMPONENTS_LS_CACHE", str(tmp_path / "cache"))
+    source = REPO / "examples" / "acme_analytics"
+    copy = tmp_path / "acme_analytics"
+    shutil.copytree(source, copy, ignore=shutil.ignore_patterns("__pycache__", ".venv", "target", "*.duckdb"))
+    metric = copy / "src" / "acme_analytics" / "components" / "metric.py"
+    metric.write_text(metric.read_text().replace("    column: str = ", "    unit: str\n    column: str = "))
+    key = "acme_analytics.components.metric.Metric"
+    installed = load_registry(PYTHON, find_project(source)).types[key].schema
+    copied = load_registry(PYTHON, find_project(copy)).types[key].schema
+    assert ("unit" in installed["properties"], "unit" in copied["properties"]) == (False, True)
+    assert "unit" in copied["required"]

@@ -71,7 +71,7 @@ def _load_project(project_root: str, prepare: bool, seconds_per_document: float 
     # DAGSTER_IS_DEV_CLI stays as dg sets it (project code may read it); only the refresh of stored
     # state that it asks for on every load is ours: prepared when missing or stale (below).
     adapter_tree.refresh_stored_state_only_when_asked(manifest_is_current)
-    _prefer_project_sources(project)
+    registry.make_importable(project)  # its own files, as the registry reads them
     _put_interpreter_scripts_on_path()
     os.environ.update(adapter_tree.project_env_file(root))  # a forked child: the worker's own stays as it was
     failed: dict[Any, protocol.LoadError] = {}
@@ -528,17 +528,6 @@ def _learned(before: set[str], project: "registry.ProjectConfig") -> list[str]:
     """Installed modules this load imported: the worker imports them once, so the next load is warm.
     Never the project's own package, even when it is installed: each load must see its edits."""
     return adapter.installed_since(before, project.root_module.split(".")[0])
-
-
-def _prefer_project_sources(project: "registry.ProjectConfig") -> None:
-    """The project's own files, even when another copy of its package is installed (a test copy,
-    a second checkout): what the user edits is what is loaded."""
-    base = str(project.package_base)
-    if base in sys.path:
-        sys.path.remove(base)
-    # After sys.path[0], the worker's own folder: Dagster 1.11.0 and 1.11.1 take sys.path[0] off (as
-    # a script's path) while they import the code location's module.
-    sys.path.insert(1, base)
 
 
 def _put_interpreter_scripts_on_path() -> None:

@@ -331,10 +331,16 @@ def _load_toml(path: Path) -> dict[str, Any]:
 
 
 def make_importable(project: ProjectConfig) -> None:
-    # The project need not be installed in its venv: dg then fails, but the editor should not.
+    """The project's own files first, whether its package is installed or not (dg fails when it is not,
+    but the editor should not), and even when another copy of it is installed (a test copy, a second
+    checkout, a non-editable install): what the user edits is what the registry reads and the load loads,
+    and what the registry's fingerprint follows."""
     base = str(project.package_base)
-    if importlib.util.find_spec(project.root_module.split(".")[0]) is None and base not in sys.path:
-        sys.path.insert(0, base)
+    if base in sys.path:
+        sys.path.remove(base)
+    # After sys.path[0], the worker's own folder: Dagster 1.11.0 and 1.11.1 take sys.path[0] off (as
+    # a script's path) while they import the code location's module.
+    sys.path.insert(1 if sys.path else 0, base)
 
 
 def _defs_references(project: ProjectConfig) -> tuple[list[str], list[str]]:
