@@ -299,3 +299,80 @@ async def test_rename_answers_changes_to_a_client_without_document_changes(plain
         ltv.as_uri(): [(3, 13, "research/ltv_12m")],
         summary.as_uri(): [(6, 34, "research/ltv_12m")],
     }
+
+
+LISTED = '''
+import dagster as dg
+
+
+class Listed(dg.Component, dg.Model, dg.Resolvable):
+    """An asset whose key is written as a list of parts, as Dagster's docs write `asset_key: ["foo"]`."""
+
+    asset_key: list[str]
+    deps: list[str] = []
+
+    def build_defs(self, context: dg.ComponentLoadContext) -> dg.Definitions:
+        @dg.asset(key=dg.AssetKey(self.asset_key), deps=[dg.AssetKey.from_user_string(d) for d in self.deps])
+        def _listed() -> None: ...
+
+        return dg.Definitions(assets=[_listed])
+'''
+
+
+@pytest.fixture()
+def listed(tmp_path) -> Path:
+    return write_files(
+        tmp_path / "shop",
+        {
+            **SHOP_SKELETON,
+            "src/shop/components/listed.py": LISTED,
+            "src/shop/defs/a/defs.yaml": """
+            type: shop.components.listed.Listed
+            attributes:
+              asset_key: ["shop", 'orders']
+            """,
+            "src/shop/defs/b/defs.yaml": """
+            type: shop.components.listed.Listed
+            attributes:
+              asset_key:
+                - shop
+                - report
+              deps: [shop/orders]
+            """,
+        },
+    )
+
+
+@pytest_lsp.fixture(config=server_config())
+async def listed_client(lsp_client: LanguageClient, listed: Path):
+    await start_session(lsp_client, {}, root_uri=listed.as_uri())
+    yield
+    await lsp_client.shutdown_session()
+
+
+@pytest.mark.asyncio(loop_scope="function")
+async def test_a_key_written_as_a_list_of_parts_is_found_and_renamed(listed_client: LanguageClient, listed: Path):
+    client, a, b = listed_client, listed / "src/shop/defs/a/defs.yaml", listed / "src/shop/defs/b/defs.yaml"
+    await open_and_wait(client, a)
+    assert spans(await references(client, a, at(2, 22))) == [(a.as_uri(), 2, 13, 31), (b.as_uri(), 5, 9, 20)]
+    prepared = await asyncio.wait_for(
+        client.text_document_prepare_rename_async(
+            types.PrepareRenameParams(text_document=doc_id(a), position=at(2, 22))
+        ),
+        TIMEOUT,
+    )
+    assert isinstance(prepared, types.PrepareRenamePlaceholder)
+    assert (prepared.placeholder, prepared.range.start.character, prepared.range.end.character) == (
+        "shop/orders",
+        13,
+        31,
+    )
+    assert edits_of(await rename(client, a, at(2, 16), "sales/orders")) == {
+        a.as_uri(): (10_000, [(2, 15, 19, "sales"), (2, 23, 29, "orders")]),  # each part in its own quotes
+        b.as_uri(): (None, [(5, 9, 20, "sales/orders")]),
+    }
+    # Another number of parts: the list is written again, in flow style.
+    assert edits_of(await rename(client, a, at(2, 16), "orders"))[a.as_uri()] == (10_000, [(2, 13, 31, '["orders"]')])
+    with pytest.raises(JsonRpcException) as refused:
+        await rename(client, a, at(2, 16), "shop/report")  # b's key, written as a block list
+    assert refused.value.message.startswith("The asset key `shop/report` already exists (in src/shop/defs/b/defs.yaml)")

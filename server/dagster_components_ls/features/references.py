@@ -12,7 +12,7 @@ from lsprotocol import types
 
 from ..model import templates
 from ..model.context import CheckContext, resolve_typename
-from ..model.documents import MAP, SCALAR, Node, ParsedFile, YamlDocument
+from ..model.documents import MAP, SCALAR, SEQ, Node, ParsedFile, YamlDocument
 from ..model.loaded import Loaded
 from ..model.positions import KeyPath, LineIndex, Span
 from ..model.yaml_edits import unquoted
@@ -44,9 +44,12 @@ class Occurrence:
     """Where a file names a Name; `write` for the field that produces an asset (`asset_key`)."""
 
     span: Span
-    """In the file, without quotes."""
+    """In the file, without quotes (a key written as a list of parts: the whole list)."""
     write: bool = False
     quoted: bool = False
+    parts: tuple[tuple[Span, Optional[str]], ...] = ()
+    """A key written as a list of parts (`asset_key: [research, churn]`): each part's span in the file
+    (without quotes) and its quote style."""
 
 
 @dataclass(frozen=True)
@@ -65,6 +68,10 @@ def name_at(parsed: ParsedFile, offset: int, ctx: CheckContext, loaded: Optional
     if doc is None or doc.root is None:
         return None
     at = offset - doc.start
+    for _, listed in key_lists(doc.root):
+        span = list_span(doc, listed)
+        if span.contains(at) or span.end == at:
+            return Name(ASSET, "/".join(item.text or "" for item in listed.items), span.shifted(doc.start))
     for path, node in scalars(doc.root):
         if not node.span.contains(at):
             continue
@@ -103,7 +110,47 @@ def occurrences(parsed: ParsedFile, name: Name, ctx: CheckContext) -> list[Occur
             elif name.kind == ASSET and text == name.name and is_asset_position(path):
                 write = path[-1] in PRODUCING_FIELDS
                 out.append(Occurrence(span.shifted(doc.start), write, quoted))
-    return out
+        if name.kind == ASSET:
+            out.extend(_listed(doc, name))
+    return sorted(out, key=lambda o: o.span.start)
+
+
+def _listed(doc: YamlDocument, name: Name) -> Iterator[Occurrence]:
+    assert doc.root is not None
+    for _, listed in key_lists(doc.root):
+        if "/".join(item.text or "" for item in listed.items) == name.name:
+            parts = tuple((unquoted(item).shifted(doc.start), item.style) for item in listed.items)
+            yield Occurrence(list_span(doc, listed).shifted(doc.start), write=True, parts=parts)
+
+
+def list_span(doc: YamlDocument, listed: Node) -> Span:
+    """A flow list from `[` to `]`; a block list from its first `-` to the end of its last item (YAML's
+    own span runs on to the next key's indentation)."""
+    if doc.text[listed.span.start : listed.span.start + 1] == "[":
+        return listed.span
+    return Span(listed.span.start, listed.items[-1].span.end)
+
+
+def key_lists(root: Node, path: KeyPath = ()) -> Iterator[tuple[KeyPath, Node]]:
+    """The asset keys a document produces written as lists of parts (`asset_key: [research, churn]`, as
+    a component whose key field is a `list[str]` takes them): the list nodes."""
+    if root.kind == SEQ:
+        if _is_key_list(path, root):
+            yield path, root
+        return
+    for key, value in root.pairs if root.kind == MAP else ():
+        if key.kind == SCALAR and key.text is not None and value.span.start >= key.span.end:
+            yield from key_lists(value, (*path, key.text))
+
+
+def _is_key_list(path: KeyPath, node: Node) -> bool:
+    return (
+        bool(path)
+        and path[-1] in PRODUCING_FIELDS
+        and is_asset_position(path)
+        and bool(node.items)
+        and all(is_string(i) and is_asset_key(i.text or "") and "/" not in (i.text or "") for i in node.items)
+    )
 
 
 def _template_uses(doc: YamlDocument, node: Node, name: Name) -> Iterator[Occurrence]:
@@ -129,8 +176,11 @@ def scalars(root: Node, path: KeyPath = ()) -> Iterator[tuple[KeyPath, Node]]:
 
 
 def is_asset_position(path: KeyPath) -> bool:
-    """`attributes.asset_key`, a `deps` item, a translation's `key`, a post-processing `target`..."""
+    """`attributes.asset_key`, a `deps` item, a translation's `key`, a post-processing `target`... (not a
+    part of a key written as a list: `asset_key: [research, churn]` is one key, see key_lists)."""
     names = [p for p in path if isinstance(p, str)]
+    if len(path) >= 2 and isinstance(path[-1], int) and path[-2] in PRODUCING_FIELDS:
+        return False
     return len(names) >= 2 and names[0] in _ASSET_SECTIONS and names[-1] in ASSET_FIELDS
 
 

@@ -15,7 +15,7 @@ from ..model.positions import LineIndex
 from ..model.vocabulary import JINJA_GLOBALS
 from .definition import display_path, file_uri
 from .lsp_ranges import lsp_range
-from .references import ASSET, TEMPLATE_VAR, Name, WorkspaceFile, occurrences
+from .references import ASSET, TEMPLATE_VAR, Name, Occurrence, WorkspaceFile, occurrences
 
 _ASSET_KEY = re.compile(r"[A-Za-z0-9_]+(?:/[A-Za-z0-9_]+)*")
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -110,12 +110,38 @@ def rename_edits(
         index = LineIndex(file.parsed.text, encoding)
         edits = out.setdefault(file_uri(file.path), [])
         for occurrence in found:
+            if occurrence.parts:
+                edits.extend(_list_edits(occurrence, new_name, index))
+                continue
             needs_quotes = name.kind == ASSET and not occurrence.quoted and _NOT_A_PLAIN_STRING.fullmatch(new_name)
             text = f'"{new_name}"' if needs_quotes else new_name
             edits.append(types.TextEdit(range=lsp_range(index, occurrence.span), new_text=text))
     for location in python_definitions if name.kind == TEMPLATE_VAR else ():
         out.setdefault(location.uri, []).append(types.TextEdit(range=location.range, new_text=new_name))
     return out
+
+
+def _list_edits(occurrence: Occurrence, new_name: str, index: LineIndex) -> list[types.TextEdit]:
+    """A key written as a list of parts: as many parts, each rewritten in place (its quotes kept); another
+    number, the whole list written again in flow style, quoted as its first part was."""
+    parts = new_name.split("/")
+    if len(parts) == len(occurrence.parts):
+        return [
+            types.TextEdit(range=lsp_range(index, span), new_text=_part(part, style))
+            for part, (span, style) in zip(parts, occurrence.parts)
+        ]
+    style = occurrence.parts[0][1]
+    written = ", ".join(_quoted(part, style) for part in parts)
+    return [types.TextEdit(range=lsp_range(index, occurrence.span), new_text=f"[{written}]")]
+
+
+def _part(part: str, style: Optional[str]) -> str:
+    """A part written inside its old quotes, or plain (quoted when YAML would not read it as a string)."""
+    return part if style in ("'", '"') or not _NOT_A_PLAIN_STRING.fullmatch(part) else f'"{part}"'
+
+
+def _quoted(part: str, style: Optional[str]) -> str:
+    return f"{style}{part}{style}" if style in ("'", '"') else _part(part, style)
 
 
 def workspace_edit(

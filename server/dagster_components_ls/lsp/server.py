@@ -223,7 +223,9 @@ async def on_references(ls: ComponentsLanguageServer, params: types.ReferencePar
 
 
 @server.feature(types.TEXT_DOCUMENT_PREPARE_RENAME)
-async def on_prepare_rename(ls: ComponentsLanguageServer, params: types.PrepareRenameParams) -> Optional[types.Range]:
+async def on_prepare_rename(
+    ls: ComponentsLanguageServer, params: types.PrepareRenameParams
+) -> Optional[types.Range | types.PrepareRenamePlaceholder]:
     await ls.ready_snapshot(params.text_document.uri)
     return ls.names.prepare_rename(params)
 

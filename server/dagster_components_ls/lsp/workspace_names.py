@@ -116,13 +116,20 @@ class WorkspaceNames:
         start, end = types.Position(**r["start"]), types.Position(**r["end"])
         return types.Location(uri=where["uri"], range=types.Range(start=start, end=end))
 
-    def prepare_rename(self, params: types.PrepareRenameParams) -> Optional[types.Range]:
+    def prepare_rename(
+        self, params: types.PrepareRenameParams
+    ) -> Optional[types.Range | types.PrepareRenamePlaceholder]:
+        """The name's range; for a key written as a list of parts, with the key itself as the placeholder
+        (the rename box offers `research/churn`, not `[research, churn]`)."""
         snap, name, _ = self._at(params.text_document.uri, params.position)
         if snap is None or name is None or not renameable(name):
             return None
         from ..features.lsp_ranges import lsp_range
 
-        return lsp_range(snap.index, name.span)
+        found = lsp_range(snap.index, name.span)
+        if snap.text[name.span.start : name.span.end] != name.name:
+            return types.PrepareRenamePlaceholder(range=found, placeholder=name.name)
+        return found
 
     def rename(self, params: types.RenameParams) -> Optional[types.WorkspaceEdit]:
         """One WorkspaceEdit for every file; a refused rename answers a RequestFailed error with the reason."""

@@ -156,3 +156,56 @@ def test_template_variable_uses_and_collisions(registry):
     with pytest.raises(RenameRefused) as missing:
         check_definitions(name, [])
     assert str(missing.value) == "The `@template_var` function `owner` was not found: it would keep its name"
+
+
+LISTED = (
+    "type: x.Y\n"
+    "attributes:\n"
+    '  asset_key: ["research", "churn"]\n'
+    "---\n"
+    "type: x.Y\n"
+    "attributes:\n"
+    "  asset_key:\n"
+    "    - research\n"
+    "    - churn\n"
+    "  deps: [research/churn]\n"
+    "---\n"
+    "type: x.Y\n"
+    "attributes:\n"
+    "  asset_key: [solo]\n"
+)
+LISTED_FILES = [WorkspaceFile(Path("/p/defs/a/defs.yaml"), parse_file(LISTED), CTX)]
+
+
+def test_a_key_written_as_a_list_of_parts_is_one_key():
+    parsed = parse_file(LISTED)
+    flow = name_at(parsed, LISTED.index("churn"), CTX)
+    block = name_at(parsed, LISTED.index("- churn"), CTX)
+    solo = name_at(parsed, LISTED.index("solo"), CTX)
+    assert [(n.kind, n.name, LISTED[n.span.start : n.span.end]) for n in (flow, block, solo)] == [
+        (ASSET, "research/churn", '["research", "churn"]'),
+        (ASSET, "research/churn", "- research\n    - churn"),
+        (ASSET, "solo", "[solo]"),
+    ]
+
+
+def test_a_key_written_as_a_list_renames_part_by_part_or_as_a_new_flow_list():
+    same_length = edits(rename_edits(Name(ASSET, "research/churn", Span(0, 0)), "ml/churn_v2", LISTED_FILES, "utf-16"))
+    assert same_length == {
+        "file:///p/defs/a/defs.yaml": [
+            (2, 15, 23, "ml"),
+            (2, 27, 32, "churn_v2"),
+            (7, 6, 14, "ml"),
+            (8, 6, 11, "churn_v2"),
+            (9, 9, 23, "ml/churn_v2"),
+        ]
+    }
+    longer = edits(rename_edits(Name(ASSET, "solo", Span(0, 0)), "a/b/2024", LISTED_FILES, "utf-16"))
+    assert longer == {"file:///p/defs/a/defs.yaml": [(13, 13, 19, '[a, b, "2024"]')]}
+    flow = edits(rename_edits(Name(ASSET, "research/churn", Span(0, 0)), "churn", LISTED_FILES, "utf-16"))
+    assert flow["file:///p/defs/a/defs.yaml"][0] == (2, 13, 34, '["churn"]')
+
+
+def test_a_parts_list_names_a_taken_key():
+    with pytest.raises(RenameRefused, match="The asset key `solo` already exists"):
+        check_new_name(Name(ASSET, "research/churn", Span(0, 0)), "solo", LISTED_FILES, None)
