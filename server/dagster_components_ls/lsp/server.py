@@ -20,7 +20,9 @@ from ..features.asset_answers import (
 from ..features.code_lens import SHOW_LINEAGE_COMMAND, code_lenses
 from ..features.components import component_list
 from ..features.definition import document_links
+from ..features.semantic_tokens import LEGEND, semantic_tokens
 from ..features.symbols import document_symbols, workspace_symbols
+from ..model.positions import Span
 from ..model.uris import to_path
 from .client_calls import ClientCalls
 from .documents import Documents, Snapshot, is_component_file
@@ -216,6 +218,26 @@ async def on_document_highlight(
 ) -> Optional[list[types.DocumentHighlight]]:
     await ls.ready_snapshot(params.text_document.uri)
     return ls.names.highlights(params)
+
+
+@server.feature(types.TEXT_DOCUMENT_SEMANTIC_TOKENS_FULL, LEGEND)
+async def on_semantic_tokens(
+    ls: ComponentsLanguageServer, params: types.SemanticTokensParams
+) -> Optional[types.SemanticTokens]:
+    """The tokens of `{{ }}` templates (the YAML around them is the client's grammar's)."""
+    snap = await ls.ready_snapshot(params.text_document.uri)
+    return semantic_tokens(snap.parsed, snap.index, snap.ctx) if snap else None
+
+
+@server.feature(types.TEXT_DOCUMENT_SEMANTIC_TOKENS_RANGE, LEGEND)
+async def on_semantic_tokens_range(
+    ls: ComponentsLanguageServer, params: types.SemanticTokensRangeParams
+) -> Optional[types.SemanticTokens]:
+    snap = await ls.ready_snapshot(params.text_document.uri)
+    if snap is None:
+        return None
+    span = Span(snap.offset(params.range.start), snap.offset(params.range.end))
+    return semantic_tokens(snap.parsed, snap.index, snap.ctx, span)
 
 
 @server.feature(types.TEXT_DOCUMENT_DEFINITION)
