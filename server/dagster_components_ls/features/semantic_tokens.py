@@ -53,11 +53,11 @@ def semantic_tokens(
         if span is not None and (start + length <= span.start or start >= span.end):
             continue
         for piece_start, piece_end in _line_pieces(index.text, start, start + length):
-            (line, character), (_, end_character) = index.range_of(Span(piece_start, piece_end))
-            if end_character <= character:
+            line, character, units = index.within_line(piece_start, piece_end)
+            if units <= 0:
                 continue
             delta_start = character - last_start if line == last_line else character
-            data += [line - last_line, delta_start, end_character - character]
+            data += [line - last_line, delta_start, units]
             data += [_TYPE_INDEX[_KIND_TYPE.get(kind, kind)], _modifiers(kind, name, library, deprecated)]
             last_line, last_start = line, character
     return types.SemanticTokens(data=data)

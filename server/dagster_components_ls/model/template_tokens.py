@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 
-from .templates import _environment, too_deep_at
+from .templates import _environment
 
 # What a token is, in LSP's standard words (features/semantic_tokens.py keeps them in its legend).
 VARIABLE, PROPERTY, FUNCTION, METHOD, PARAMETER = "variable", "property", "function", "method", "parameter"
@@ -32,7 +32,7 @@ _DELIMITERS = {
 }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class TemplateToken:
     offset: int
     """Where in the string the token starts (it may span lines: a comment, a string literal)."""
@@ -46,11 +46,10 @@ class TemplateToken:
 def template_tokens(text: str) -> tuple[TemplateToken, ...]:
     """Every token of the template parts of `text`, in order; text outside them has none.
 
-    Half-typed input yields the tokens read before the point where Jinja's lexer gave up (`{{ context.`
+    Jinja's lexer keeps its brackets on a list, so deep nesting costs it nothing (its parser is what
+    `too_deep_at` guards). Half-typed input yields the tokens read before the point where Jinja's lexer gave up (`{{ context.`
     gives `{{`, `context`), never an error."""
     if "{{" not in text and "{%" not in text and "{#" not in text:
-        return ()
-    if too_deep_at(text) is not None:
         return ()
     from jinja2 import TemplateSyntaxError
 

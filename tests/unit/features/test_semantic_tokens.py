@@ -161,3 +161,16 @@ def test_lengths_and_starts_are_utf16_units(ctx):
     text = "a: '😀 {{ é }}'\n"
     index = LineIndex(text, UTF16)
     assert semantic_tokens(parse_file(text), index, ctx).data == [0, 7, 2, 9, 0, 0, 3, 1, 0, 0, 0, 2, 2, 9, 0]
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        pytest.param("{{ " + "(" * 100_000, id="deep-brackets"),
+        pytest.param("{{ " + "a." * 100_000, id="long-dotted-name"),
+        pytest.param("{{ '" + "x" * 1_000_000, id="unclosed-string-1MB"),
+    ],
+)
+def test_hostile_templates_are_linear(value, ctx, bounded):
+    tokens = decoded(f"a: {value}\n", ctx)
+    assert tokens[0] == (0, 3, "{{", "macro", [])
