@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
+from typing import Optional
 
 from .templates import _environment
 
@@ -51,6 +52,11 @@ def template_tokens(text: str) -> tuple[TemplateToken, ...]:
     gives `{{`, `context`), never an error."""
     if "{{" not in text and "{%" not in text and "{#" not in text:
         return ()
+    return tuple(_classify(_raw_tokens(text)))
+
+
+def _raw_tokens(text: str) -> list[tuple[int, str, str]]:
+    """(offset, Jinja's kind, value) of each token Jinja's lexer reads, up to where it gives up."""
     from jinja2 import TemplateSyntaxError
 
     # (1, 'name', 'context'), (1, 'operator', '.'), ...: values are raw source, offsets are not given,
@@ -66,7 +72,77 @@ def template_tokens(text: str) -> tuple[TemplateToken, ...]:
             at = found + len(value)
     except TemplateSyntaxError:
         pass  # what was read up to the error stays
-    return tuple(_classify(raw))
+    return raw
+
+
+@dataclass(frozen=True)
+class OpenCall:
+    """The innermost call whose `(` is open at the end of a template's text: `context.load_component("x", `."""
+
+    callee: tuple[str, ...]
+    """The dotted name called: ("context", "load_component"), ("upper",) for a filter."""
+    how: str
+    """"call", or "filter" (`x | default(`) and "test" (`x is divisibleby(`): their value comes first."""
+    argument: int
+    """Which argument the end is in, 0-based (commas at the call's own depth)."""
+    keyword: Optional[str] = None
+    """The keyword argument being written (`default=`), if any."""
+
+
+@dataclass
+class _Frame:
+    """An open `(` after a name, while the tokens after it are read."""
+
+    callee: list[str]
+    how: str
+    argument: int = 0
+    keyword: Optional[str] = None
+
+
+def open_call(text: str) -> Optional[OpenCall]:
+    """The call open at the end of `text`, which starts at its `{{` (or `{%`); None when there is none."""
+    frames: list[Optional[_Frame]] = []  # per open bracket; None for one that is no call
+    significant = [t for t in _raw_tokens(text) if t[1] not in ("whitespace", "data")]
+    for i, (_, kind, value) in enumerate(significant):
+        if kind in ("variable_begin", "block_begin", "variable_end", "block_end"):
+            frames = []
+        elif kind != "operator":
+            continue
+        elif value == "(":
+            frames.append(_callee(significant, i))
+        elif value in "[{":
+            frames.append(None)
+        elif value in ")]}":
+            if frames:
+                frames.pop()
+        elif value == "," and frames and frames[-1] is not None:
+            frames[-1].argument += 1
+            frames[-1].keyword = None
+        elif value == "=" and frames and frames[-1] is not None and i >= 2 and significant[i - 1][1] == "name":
+            if significant[i - 2][2] in ("(", ","):
+                frames[-1].keyword = significant[i - 1][2]
+    for frame in reversed(frames):
+        if frame is not None:
+            return OpenCall(tuple(frame.callee), frame.how, frame.argument, frame.keyword)
+    return None
+
+
+def _callee(tokens: list[tuple[int, str, str]], paren: int) -> Optional[_Frame]:
+    """The frame for the `(` at `paren` when a (dotted) name comes right before it, else None (`f(x).g(`,
+    a grouping `(`)."""
+    first = paren - 1
+    if first < 0 or tokens[first][1] != "name":
+        return None
+    while first >= 2 and tokens[first - 1][1:] == ("operator", "."):
+        if tokens[first - 2][1] != "name":
+            return None
+        first -= 2
+    names = [value for _, kind, value in tokens[first:paren] if kind == "name"]
+    if names[0] in KEYWORDS:
+        return None
+    before = tokens[first - 1][2] if first >= 1 else ""
+    after_is = before == "is" or (before == "not" and first >= 2 and tokens[first - 2][2] == "is")
+    return _Frame(names, "filter" if before == "|" else "test" if after_is else "call")
 
 
 def _classify(raw: list[tuple[int, str, str]]) -> list[TemplateToken]:

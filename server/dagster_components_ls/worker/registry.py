@@ -102,6 +102,7 @@ def build_registry(
             "globals": scope_names,
             "deprecated": deprecated,
             "members": adapter_scope.template_members(),
+            "signatures": adapter_scope.template_signatures(),
             "user_vars": {**_template_vars_modules(template_var_refs, found.guard), **found.user_vars},
             "per_type": found.per_type,
             "untemplated": found.untemplated,
