@@ -66,7 +66,7 @@ def semantic_tokens(
 def _file_tokens(parsed: ParsedFile) -> Iterator[tuple[int, int, str, str]]:
     """(file offset, length, kind, name) of every template token, in file order."""
     for doc in parsed.documents:
-        if doc.root is not None:
+        if doc.root is not None and doc.parsed:
             for node in _string_scalars(doc.root):
                 source = _lexable(doc.text[node.span.start : node.span.end], node.style)
                 base = doc.start + node.span.start
@@ -106,8 +106,9 @@ def _lexable(source: str, style: Optional[str]) -> str:
 
 
 def _unparsed_tokens(doc: YamlDocument) -> Iterator[tuple[int, int, str, str]]:
-    """A document YAML cannot read yet (`x: "{{ context.` being typed): each line's templates on their own,
-    comment lines skipped, so highlighting holds while the user types."""
+    """A document YAML cannot read yet (`x: "{{ context.` being typed, or `x: {{ y }}` unquoted, a YAML
+    mapping): each line's templates on their own, comment lines skipped, so highlighting holds while the
+    user types."""
     offset = 0
     for line in doc.text.split("\n"):
         opening = _first_opening(line)

@@ -128,6 +128,11 @@ LIB = ["defaultLibrary"]
             [(1, 4, "{{", "macro", []), (1, 7, "env", "variable", LIB)],
             id="unparsable-yaml-comment-skipped",
         ),
+        pytest.param(
+            "a: {{ x }}\n",
+            [(0, 3, "{{", "macro", []), (0, 6, "x", "variable", []), (0, 8, "}}", "macro", [])],
+            id="unquoted-template-is-a-yaml-error",
+        ),
         pytest.param("a: '{{ (( }}'\n", [(0, 4, "{{", "macro", [])], id="syntax-error-keeps-what-was-read"),
         pytest.param("# {{ x }}\na: '{x}'\nb: 1\n", [], id="no-template"),
         pytest.param(
