@@ -4,9 +4,13 @@ Usage: .venv/bin/python benchmarks/semantic_tokens.py [--samples N]
 
 The file is 40 documents of 50 lines, a template on most value lines (attributes, env vars with
 filters, calls with string literals, template vars, a block scalar with a multi-line string). Measured:
-`semanticTokens/full` cold (Jinja's lexer on every string: the per-string cache cleared before each
-sample, as after an edit to every line) and warm (the cache kept, as after an edit to one line), and
-`/range` over one screen (60 lines); the parse is the server's per-version one and is timed apart.
+`semanticTokens/full` cold (Jinja's lexer on every string, no cache: as when the file is opened), after
+an edit to one document (only it is read again: each document's tokens are cached by its text; its
+parse and line index are the server's, once per version, and not timed), unchanged, and `/range` over
+one screen (60 lines).
+Then the same over stdio from the real server (`python -m dagster_components_ls`, VS Code's client
+capabilities, the file in a temporary folder): `full` right after a one-line edit (what an editor asks
+after each keystroke: that string lexed again, the document parsed again) and `/range` over a screen.
 Prints median and p99 in ms and the number of tokens. The goal to read it against: 50 ms for full.
 """
 
@@ -21,10 +25,18 @@ if sys.path and os.path.abspath(sys.path[0] or ".") == os.path.dirname(os.path.a
     sys.path.pop(0)
 
 import argparse
+import asyncio
 import statistics
+import tempfile
 import time
 from collections.abc import Callable
+from pathlib import Path
 
+from lsprotocol import types
+from pygls.lsp.client import LanguageClient
+from pytest_lsp import client_capabilities
+
+from dagster_components_ls.features import semantic_tokens as semantic_tokens_module
 from dagster_components_ls.features.semantic_tokens import semantic_tokens
 from dagster_components_ls.model.context import CheckContext
 from dagster_components_ls.model.documents import parse_file
@@ -115,13 +127,93 @@ def main() -> None:
     lines = text.count("\n")
     tokens = len(semantic_tokens(parsed, index, ctx).data) // 5
     print(f"{lines} lines, {len(parsed.documents)} documents, {tokens} tokens")
+
+    def cold() -> None:
+        template_tokens.cache_clear()
+        semantic_tokens_module._document_tokens.cache_clear()
+
+    report("full, cold (every string lexed)", measure(args.samples, lambda: semantic_tokens(parsed, index, ctx), cold))
+    # One keystroke in document 20: that document is parsed and read again, the others come from the cache.
+    edits = iter(text.replace("EXCLUDE_20", f"EXCLUDE_20{'x' * (n + 1)}") for n in range(args.samples))
+    edited: list[tuple] = []
+
+    def edit() -> None:
+        changed = next(edits)
+        edited[:] = [(parse_file(changed), LineIndex(changed))]
+
     report(
-        "full, cold (every string lexed)",
-        measure(args.samples, lambda: semantic_tokens(parsed, index, ctx), template_tokens.cache_clear),
+        "full, after a 1-document edit",
+        measure(args.samples, lambda: semantic_tokens(edited[0][0], edited[0][1], ctx), edit),
     )
-    report("full, warm (strings cached)", measure(args.samples, lambda: semantic_tokens(parsed, index, ctx)))
+    report("full, unchanged", measure(args.samples, lambda: semantic_tokens(parsed, index, ctx)))
     screen = Span(index.line_start(1000), index.line_start(1060))
-    report("range, 60 lines, warm", measure(args.samples, lambda: semantic_tokens(parsed, index, ctx, screen)))
+    report("range, 60 lines", measure(args.samples, lambda: semantic_tokens(parsed, index, ctx, screen)))
+    asyncio.run(over_stdio(text, args.samples))
+
+
+async def over_stdio(text: str, samples: int) -> None:
+    with tempfile.TemporaryDirectory(prefix="semtok-bench-") as folder:
+        path = Path(folder, "defs.yaml")
+        path.write_text(text)
+        client = LanguageClient("semantic-tokens-benchmark", "1")
+        for method in (types.CLIENT_REGISTER_CAPABILITY, types.WINDOW_WORK_DONE_PROGRESS_CREATE):
+            client.feature(method)(lambda params: None)
+        for method in (types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS, types.WINDOW_LOG_MESSAGE, types.PROGRESS):
+            client.feature(method)(lambda params: None)
+        client.feature(types.WINDOW_SHOW_MESSAGE)(lambda params: None)
+        client.feature("dagster/status")(lambda params: None)
+        env = {**os.environ, "DAGSTER_COMPONENTS_LS_CACHE": str(Path(folder, "cache"))}
+        await client.start_io(sys.executable, "-m", "dagster_components_ls", env=env, cwd=folder)
+        drain = asyncio.ensure_future(client._server.stderr.read())  # a pipe someone must empty
+        await client.initialize_async(
+            types.InitializeParams(
+                capabilities=client_capabilities("visual-studio-code"),
+                root_uri=Path(folder).as_uri(),
+                initialization_options={"lineage": {"enabled": False}},
+            )
+        )
+        client.initialized(types.InitializedParams())
+        uri = path.as_uri()
+        item = types.TextDocumentItem(uri=uri, language_id="yaml", version=1, text=text)
+        client.text_document_did_open(types.DidOpenTextDocumentParams(text_document=item))
+        document = types.TextDocumentIdentifier(uri=uri)
+        await client.text_document_semantic_tokens_full_async(types.SemanticTokensParams(text_document=document))
+        line = text.split("\n").index("  exclude: \"{{ env('EXCLUDE_20', 'none') }}\"")
+        edited, screen = (
+            [],
+            types.Range(start=types.Position(line=1000, character=0), end=types.Position(line=1060, character=0)),
+        )
+        for version in range(2, samples + 2):
+            # One keystroke on a templated line: `none` -> `nonf` -> `none`..., as the editor sends it.
+            letter = "ef"[version % 2]
+            change = types.TextDocumentContentChangePartial(
+                range=types.Range(
+                    start=types.Position(line=line, character=34), end=types.Position(line=line, character=35)
+                ),
+                text=letter,
+            )
+            client.text_document_did_change(
+                types.DidChangeTextDocumentParams(
+                    text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=version),
+                    content_changes=[change],
+                )
+            )
+            start = time.perf_counter()
+            await client.text_document_semantic_tokens_full_async(types.SemanticTokensParams(text_document=document))
+            edited.append((time.perf_counter() - start) * 1000)
+        ranged = []
+        for _ in range(samples):
+            start = time.perf_counter()
+            await client.text_document_semantic_tokens_range_async(
+                types.SemanticTokensRangeParams(text_document=document, range=screen)
+            )
+            ranged.append((time.perf_counter() - start) * 1000)
+        report("server: full after a 1-line edit", edited)
+        report("server: range, 60 lines", ranged)
+        await client.shutdown_async(None)
+        client.exit(None)
+        await client.stop()
+        drain.cancel()
 
 
 if __name__ == "__main__":

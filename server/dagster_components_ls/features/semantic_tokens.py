@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from typing import Optional
 
@@ -9,7 +10,7 @@ from lsprotocol import types
 
 from ..model import template_tokens as tt
 from ..model.context import CheckContext
-from ..model.documents import MAP, SCALAR, Node, ParsedFile, YamlDocument
+from ..model.documents import MAP, SCALAR, Node, ParsedFile, YamlDocument, parse_file
 from ..model.positions import LineIndex, Span
 from ..model.vocabulary import JINJA_GLOBALS, TEMPLATE_GLOBAL_DESCRIPTIONS
 
@@ -41,39 +42,61 @@ def semantic_tokens(
     parsed: ParsedFile, index: LineIndex, ctx: CheckContext, span: Optional[Span] = None
 ) -> types.SemanticTokens:
     """The file's template tokens (those overlapping `span`, for `/range`), one line each, encoded as LSP's
-    relative five-integer groups."""
+    relative five-integer groups. Each document's tokens are cached by its text, so after an edit only
+    the document that changed is read again."""
     library, deprecated = _library_names(ctx)
     data: list[int] = []
     last_line = last_start = 0
-    last_end = -1
-    for start, length, kind, name in sorted(_file_tokens(parsed)):
-        if start < last_end:
-            continue  # an alias's scalar is its anchor's, met again
-        last_end = start + length
-        if span is not None and (start + length <= span.start or start >= span.end):
+    for doc in parsed.documents:
+        if span is not None and (doc.start + len(doc.text) <= span.start or doc.start >= span.end):
             continue
-        for piece_start, piece_end in _line_pieces(index.text, start, start + length):
-            line, character, units = index.within_line(piece_start, piece_end)
-            if units <= 0:
+        first_line = index.line_of(doc.start)  # documents start at a line's start
+        for start, end, line, character, units, kind, modifiers in _document_tokens(
+            doc.text, index.encoding, library, deprecated
+        ):
+            if span is not None and (doc.start + end <= span.start or doc.start + start >= span.end):
                 continue
+            line += first_line
             delta_start = character - last_start if line == last_line else character
-            data += [line - last_line, delta_start, units]
-            data += [_TYPE_INDEX[_KIND_TYPE.get(kind, kind)], _modifiers(kind, name, library, deprecated)]
+            data += [line - last_line, delta_start, units, kind, modifiers]
             last_line, last_start = line, character
     return types.SemanticTokens(data=data)
 
 
-def _file_tokens(parsed: ParsedFile) -> Iterator[tuple[int, int, str, str]]:
-    """(file offset, length, kind, name) of every template token, in file order."""
-    for doc in parsed.documents:
-        if doc.root is not None and doc.parsed:
-            for node in _string_scalars(doc.root):
-                source = _lexable(doc.text[node.span.start : node.span.end], node.style)
-                base = doc.start + node.span.start
-                for token in tt.template_tokens(source):
-                    yield base + token.offset, token.length, token.kind, token.name
-        else:
-            yield from _unparsed_tokens(doc)
+@functools.lru_cache(maxsize=512)
+def _document_tokens(
+    text: str, encoding: str, library: frozenset[str], deprecated: frozenset[str]
+) -> tuple[tuple[int, int, int, int, int, int, int], ...]:
+    """(start, end, line, character, length, type, modifiers) of each token piece of one document's text,
+    offsets and lines relative to it, in order."""
+    (doc,) = parse_file(text).documents  # the document's own parse, from the parser's cache
+    index = LineIndex(text, encoding)
+    out = []
+    last_end = -1
+    for start, length, kind, name in sorted(_tokens_of(doc)):
+        if start < last_end:
+            continue  # an alias's scalar is its anchor's, met again
+        last_end = start + length
+        token_type, token_modifiers = (
+            _TYPE_INDEX[_KIND_TYPE.get(kind, kind)],
+            _modifiers(kind, name, library, deprecated),
+        )
+        for piece_start, piece_end in _line_pieces(text, start, start + length):
+            line, character, units = index.within_line(piece_start, piece_end)
+            if units > 0:
+                out.append((piece_start, piece_end, line, character, units, token_type, token_modifiers))
+    return tuple(out)
+
+
+def _tokens_of(doc: YamlDocument) -> Iterator[tuple[int, int, str, str]]:
+    """(offset in the document, length, kind, name) of every template token of a document."""
+    if doc.root is not None and doc.parsed:
+        for node in _string_scalars(doc.root):
+            source = _lexable(doc.text[node.span.start : node.span.end], node.style)
+            for token in tt.template_tokens(source):
+                yield node.span.start + token.offset, token.length, token.kind, token.name
+    else:
+        yield from _unparsed_tokens(doc)
 
 
 def _string_scalars(root: Node) -> Iterator[Node]:
@@ -114,7 +137,7 @@ def _unparsed_tokens(doc: YamlDocument) -> Iterator[tuple[int, int, str, str]]:
         opening = _first_opening(line)
         if opening != -1 and not line.lstrip().startswith("#"):
             for token in tt.template_tokens(line[opening:]):
-                yield doc.start + offset + opening + token.offset, token.length, token.kind, token.name
+                yield offset + opening + token.offset, token.length, token.kind, token.name
         offset += len(line) + 1
 
 

@@ -179,3 +179,23 @@ def test_lengths_and_starts_are_utf16_units(ctx):
 def test_hostile_templates_are_linear(value, ctx, bounded):
     tokens = decoded(f"a: {value}\n", ctx)
     assert tokens[0] == (0, 3, "{{", "macro", [])
+
+
+def test_a_byte_order_mark_is_no_column(ctx):
+    # Editors send no BOM and a file read from disk keeps it: columns agree with the editor's either way.
+    text = "\ufeffa: '{{ x }}'\n---\nb: '{{ y }}'\n"
+    data = semantic_tokens(parse_file(text), LineIndex(text), ctx).data
+    assert data == [0, 4, 2, 9, 0, 0, 3, 1, 0, 0, 0, 2, 2, 9, 0, 2, 4, 2, 9, 0, 0, 3, 1, 0, 0, 0, 2, 2, 9, 0]
+
+
+def test_an_edited_document_is_read_again_and_the_others_kept(ctx):
+    before = "a: '{{ x }}'\n---\nb: '{{ y }}'\n"
+    after = before.replace("{{ y }}", "{{ y ~ z }}")
+    decoded(before, ctx)
+    assert decoded(after, ctx)[3:] == [
+        (2, 4, "{{", "macro", []),
+        (2, 7, "y", "variable", []),
+        (2, 9, "~", "operator", []),
+        (2, 11, "z", "variable", []),
+        (2, 13, "}}", "macro", []),
+    ]
