@@ -225,8 +225,12 @@ async def test_nesting_too_deep_is_published_and_requests_answer(client: Languag
     completion = await client.text_document_completion_async(types.CompletionParams(document, inside))
     hover = await client.text_document_hover_async(types.HoverParams(document, inside))
     at_type = await client.text_document_hover_async(types.HoverParams(document, types.Position(line=0, character=10)))
+    tokens = await client.text_document_semantic_tokens_full_async(types.SemanticTokensParams(document))
+    signature = await client.text_document_signature_help_async(types.SignatureHelpParams(document, inside))
     assert completion is None or isinstance(completion, (list, types.CompletionList))
     assert hover is None or isinstance(hover, types.Hover)
+    assert isinstance(tokens, types.SemanticTokens) and len(tokens.data) % 5 == 0
+    assert signature is None or isinstance(signature, types.SignatureHelp)
     assert at_type is not None and "ResearchJob" in str(at_type.contents)
 
 

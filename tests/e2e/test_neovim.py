@@ -16,6 +16,7 @@ from test_references import SUMMARY
 SCRIPT = Path(__file__).parent / "nvim" / "complete_and_hover.lua"
 LINEAGE_SCRIPT = Path(__file__).parent / "nvim" / "lineage.lua"
 REFERENCES_SCRIPT = Path(__file__).parent / "nvim" / "references.lua"
+SEMANTIC_TOKENS_SCRIPT = Path(__file__).parent / "nvim" / "semantic_tokens.lua"
 SNIPPET = REPO / "docs" / "editors" / "nvim.lua"
 FILE = EXAMPLES / "broken" / "invalid_enum" / "defs.yaml"
 TIMEOUT = 240
@@ -173,6 +174,51 @@ def test_neovim_references_and_rename_of_an_asset_key(nvim, tmp_path_factory):
             (str(summary), 7, """  deps: ["research/churn_model_v2", 'research/ltv_forecast', orders]"""),
         ]
     )
+
+
+def test_neovim_highlights_templates_with_semantic_tokens(nvim):
+    """Neovim's own decoding of the server's tokens on the reports example, and its highlighter's groups."""
+    run, _ = nvim
+    records = [
+        json.loads(line)
+        for line in run(
+            SEMANTIC_TOKENS_SCRIPT,
+            EXAMPLES / "acme_analytics" / "src" / "acme_analytics" / "defs" / "reports" / "defs.yaml",
+        ).splitlines()
+    ]
+    by_kind = lambda kind: [{k: v for k, v in r.items() if k != "kind"} for r in records if r["kind"] == kind]  # noqa: E731
+    assert by_kind("provider") == [{"full": True, "range": True}]
+    token = lambda line, start, text, kind, *modifiers: {  # noqa: E731
+        "line": line,
+        "start_col": start,
+        "end_col": start + len(text),
+        "text": text,
+        "type": kind,
+        "modifiers": list(modifiers),
+    }
+    assert by_kind("token") == [
+        token(10, 10, "{{", "macro"),
+        token(10, 13, "research_owner", "variable"),
+        token(10, 28, "}}", "macro"),
+        token(11, 9, "{{", "macro"),
+        token(11, 12, "monday_morning", "variable"),
+        token(11, 27, "}}", "macro"),
+        token(12, 16, "{{", "macro"),
+        token(12, 19, "env", "variable", "defaultLibrary"),
+        token(12, 23, "ACME_REPORT_BUCKET", "property"),
+        token(12, 42, "}}", "macro"),
+    ]
+    assert by_kind("highlight_groups") == [
+        {
+            "groups": [
+                "@lsp.mod.defaultLibrary.yaml",
+                "@lsp.type.macro.yaml",
+                "@lsp.type.property.yaml",
+                "@lsp.type.variable.yaml",
+                "@lsp.typemod.variable.defaultLibrary.yaml",
+            ]
+        }
+    ]
 
 
 def test_docs_editors_md_shows_the_snippets_verbatim():

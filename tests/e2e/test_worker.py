@@ -166,6 +166,15 @@ def test_template_scope(cold):
         )
     else:  # the two functions arrived in 1.11.4
         assert (scope["globals"], scope["deprecated"]) == (["env", "automation_condition", "project_root"], {})
+    # What signature help shows for Dagster's callables, read with inspect from the scope's own objects.
+    signatures = {name: s["parameters"] for name, s in scope["signatures"].items()}
+    if DAGSTER_VERSION >= (1, 13):  # older releases' annotations differ
+        assert signatures["env"] == ["key: str", "default: str | Any | None = ..."]
+        assert signatures["context.load_component"] == [
+            "defs_path: ResolvableToComponentPath",
+            "expected_type: type[T] | None = None",
+        ]
+        assert scope["signatures"]["context.load_component"]["documentation"].startswith("Loads a component")
     assert scope["user_vars"] == {
         str(MINI_DEFS / "reports" / "template_vars.py"): ["report_owner", "table_name"],
         "mini.components.widget.Widget": ["widget_prefix"],

@@ -21,8 +21,12 @@ from ..features.code_lens import SHOW_LINEAGE_COMMAND, code_lenses
 from ..features.components import component_list
 from ..features.definition import document_links
 from ..features.diagnostic_reports import DIAGNOSTIC_OPTIONS, DocumentReport, supports_pull
+from ..features.semantic_tokens import LEGEND, semantic_tokens
+from ..features.signature_help import signature_help
 from ..features.symbols import document_symbols, workspace_symbols
+from ..model.positions import Span
 from ..model.uris import to_path
+from ..project.files import text_or_none
 from .client_calls import ClientCalls
 from .documents import Documents, Snapshot, is_component_file
 from .lineage_schedule import LineageSchedule
@@ -243,6 +247,38 @@ async def on_document_highlight(
 ) -> Optional[list[types.DocumentHighlight]]:
     await ls.ready_snapshot(params.text_document.uri)
     return ls.names.highlights(params)
+
+
+@server.feature(types.TEXT_DOCUMENT_SEMANTIC_TOKENS_FULL, LEGEND)
+async def on_semantic_tokens(
+    ls: ComponentsLanguageServer, params: types.SemanticTokensParams
+) -> Optional[types.SemanticTokens]:
+    """The tokens of `{{ }}` templates (the YAML around them is the client's grammar's)."""
+    snap = await ls.ready_snapshot(params.text_document.uri)
+    return semantic_tokens(snap.parsed, snap.index, snap.ctx) if snap else None
+
+
+@server.feature(types.TEXT_DOCUMENT_SEMANTIC_TOKENS_RANGE, LEGEND)
+async def on_semantic_tokens_range(
+    ls: ComponentsLanguageServer, params: types.SemanticTokensRangeParams
+) -> Optional[types.SemanticTokens]:
+    snap = await ls.ready_snapshot(params.text_document.uri)
+    if snap is None:
+        return None
+    span = Span(snap.offset(params.range.start), snap.offset(params.range.end))
+    return semantic_tokens(snap.parsed, snap.index, snap.ctx, span)
+
+
+@server.feature(
+    types.TEXT_DOCUMENT_SIGNATURE_HELP,
+    types.SignatureHelpOptions(trigger_characters=["(", ","], retrigger_characters=[")"]),
+)
+async def on_signature_help(
+    ls: ComponentsLanguageServer, params: types.SignatureHelpParams
+) -> Optional[types.SignatureHelp]:
+    """Inside a template call: the callee's real parameters, the one being written active."""
+    snap = await ls.ready_snapshot(params.text_document.uri)
+    return signature_help(snap.parsed, snap.offset(params.position), snap.ctx, text_or_none) if snap else None
 
 
 @server.feature(types.TEXT_DOCUMENT_DEFINITION)

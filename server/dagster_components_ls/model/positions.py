@@ -106,6 +106,15 @@ class LineIndex:
             units += _units(ch, self.encoding)
         return start + len(line_text)
 
+    def within_line(self, start: int, end: int) -> tuple[int, int, int]:
+        """(line, character, length in the encoding's units) of a span on one line (semantic tokens)."""
+        line = self.line_of(start)
+        content = self._content_start(line)
+        prefix = self.text[content:start]
+        if self.encoding == UTF32 or prefix.isascii() and self.text[start:end].isascii():
+            return line, start - content, end - start
+        return line, _units(prefix, self.encoding), _units(self.text[start:end], self.encoding)
+
     def range_of(self, span: Span) -> tuple[LineCharacter, LineCharacter]:
         return self.position_at(span.start), self.position_at(span.end)
 

@@ -59,12 +59,17 @@ def _scope_problem(scope: dict[str, Any]) -> Optional[str]:
         "per_type": lambda v: _str_map(v, lambda inner: _str_map(inner, _str_list)),
         "untemplated": lambda v: _str_map(v, _str_list),
         "additional": lambda v: _str_map(v, _str_list),
+        "signatures": lambda v: _str_map(v, _signature),
         "own_scope": lambda v: _str_map(v, lambda inner: _str_map(inner, lambda how: how in ("all", "inside"))),
     }
     for key, valid in checks.items():
         if key in scope and scope[key] is not None and not valid(scope[key]):
             return f"`template_scope.{key}` has the wrong shape"
     return None
+
+
+def _signature(value: Any) -> bool:
+    return isinstance(value, dict) and _str_list(value.get("parameters")) and _is_str(value.get("documentation"))
 
 
 def _is_str(value: Any) -> bool:

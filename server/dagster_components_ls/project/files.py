@@ -36,6 +36,14 @@ def read_text(path: Path, errors: str = "replace") -> str:
     return read_bytes(path).decode("utf-8", errors=errors)
 
 
+def text_or_none(path: Path) -> Optional[str]:
+    """The file as text, None when it cannot be read (features that read a source file on the side)."""
+    try:
+        return read_text(path)
+    except OSError:
+        return None
+
+
 def decode_utf8(data: bytes) -> tuple[str, Optional[int]]:
     """The text with invalid bytes replaced (U+FFFD), and the offset in code points of the first of them
     (None when the bytes are valid UTF-8)."""

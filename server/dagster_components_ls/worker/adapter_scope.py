@@ -4,6 +4,7 @@
 # rule for renames are in adapter.py.
 
 import inspect
+import re
 from types import ModuleType
 from typing import Any
 
@@ -73,6 +74,61 @@ def template_members() -> dict[str, list[str]]:
         if isinstance(allowed, (set, frozenset, list, tuple)):
             members[name] = sorted(str(a) for a in allowed)
     return members
+
+
+def template_signatures() -> dict[str, dict[str, Any]]:
+    """The callables of Dagster's scope as templates call them, by dotted name (`context.load_component`,
+    `env`): `{"parameters": ["defs_path: ResolvableToComponentPath", ...], "documentation": "..."}`, read
+    with inspect from the objects Dagster renders with (LoadContextScope hands its calls to the load
+    context; EnvScope is called itself). {} for what this Dagster does not have."""
+    from dagster.components.resolved.context import ResolutionContext
+
+    callables: dict[str, Any] = {}
+    env = ResolutionContext.default().scope.get("env")
+    if env is not None and callable(env):
+        callables["env"] = type(env).__call__
+    try:
+        from dagster.components.core.context import ComponentLoadContext
+    except ImportError:
+        ComponentLoadContext = None  # noqa: N806 - an older Dagster: the names below stay unknown
+    for name in template_members().get("context", []):
+        value = getattr(ComponentLoadContext, name, None)
+        if callable(value) and not isinstance(value, type):
+            callables[f"context.{name}"] = value
+    for old, new in (("load_component_at_path", "load_component"), ("build_defs_at_path", "build_defs")):
+        value = getattr(ComponentLoadContext, old, None) or getattr(ComponentLoadContext, new, None)
+        if callable(value):
+            callables[old] = value
+    out: dict[str, dict[str, Any]] = {}
+    for name, value in callables.items():
+        try:
+            parameters = list(inspect.signature(value).parameters.values())
+        except (TypeError, ValueError):
+            continue
+        if parameters and parameters[0].name == "self":
+            parameters = parameters[1:]
+        doc = inspect.getdoc(value) or ""
+        if name == "env" or doc.startswith("Call self as a function"):  # object.__call__'s words
+            doc = inspect.getdoc(type(env)) or ""
+        out[name] = {"parameters": [_parameter_text(p) for p in parameters], "documentation": doc}
+    return out
+
+
+def _parameter_text(parameter: inspect.Parameter) -> str:
+    """`defs_path: ResolvableToComponentPath`, `default: str | None = ...`: as written, without the quotes
+    of a string annotation or typing's module prefix."""
+    prefixes: dict[Any, str] = {inspect.Parameter.VAR_POSITIONAL: "*", inspect.Parameter.VAR_KEYWORD: "**"}
+    prefix = prefixes.get(parameter.kind, "")
+    text = prefix + parameter.name
+    if parameter.annotation is not inspect.Parameter.empty:
+        annotation = parameter.annotation
+        shown = annotation if isinstance(annotation, str) else inspect.formatannotation(annotation)
+        shown = re.sub(r"ForwardRef\('([^']*)'\)", r"\1", shown)
+        text += ": " + shown.replace("typing.", "").replace("~", "").replace("NoneType", "None")
+    if parameter.default is not inspect.Parameter.empty:
+        equals = " = " if parameter.annotation is not inspect.Parameter.empty else "="  # PEP 8's spacing
+        text += equals + ("..." if parameter.default is Ellipsis else repr(parameter.default))
+    return text
 
 
 def _hint(replacement: str | None) -> str:

@@ -86,6 +86,8 @@ SUPPORTED_DAGSTER = "1.11, 1.12 and 1.13"
 #       "globals": ["env", "dg", "datetime", "context", ...],   # deprecated names included
 #       "deprecated": {"project_root": "use {{ context.project_root }}", ...},
 #       "members": {"context": ["build_defs", "load_component", "project_root"], "dg": [...], ...},
+#       "signatures": {"context.load_component": {"parameters": ["defs_path: ResolvableToComponentPath", ...],
+#                      "documentation": "Loads a component from the given path. ..."}, "env": {...}},
 #       "user_vars": {"<abs path of template_vars module or class key>": ["name", ...]},
 #       "per_type": {"dagster_dbt.DbtProjectComponent": {"translation": ["node", "spec"]}},
 #       "untemplated": {"dagster.TemplatedSqlComponent": ["sql_template"]},  # strings not rendered at load
@@ -138,12 +140,20 @@ class ComponentType(TypedDict):
     version: str | None
 
 
+class TemplateSignature(TypedDict):
+    """A callable of Dagster's template scope: its parameters as written (`key: str`), its docstring."""
+
+    parameters: list[str]
+    documentation: str
+
+
 # {"globals": ["env", "dg", ...], "deprecated": {"project_root": "use {{ context.project_root }}"}, "members": {...},
 #  "user_vars": {...}, "per_type": {...}, "untemplated": {...}, "additional": {...}, "own_scope": {...}}
 class TemplateScope(TypedDict):
     globals: list[str]
     deprecated: dict[str, str]
     members: dict[str, list[str]]
+    signatures: dict[str, TemplateSignature]
     user_vars: dict[str, list[str]]
     per_type: dict[str, dict[str, list[str]]]
     untemplated: dict[str, list[str]]

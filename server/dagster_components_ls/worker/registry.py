@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from importlib.machinery import ModuleSpec
 from pathlib import Path
 from types import ModuleType
-from typing import Any, TypedDict
+from typing import Any, TypedDict, cast
 
 import adapter
 import adapter_schemas
@@ -102,6 +102,7 @@ def build_registry(
             "globals": scope_names,
             "deprecated": deprecated,
             "members": adapter_scope.template_members(),
+            "signatures": cast("dict[str, protocol.TemplateSignature]", adapter_scope.template_signatures()),
             "user_vars": {**_template_vars_modules(template_var_refs, found.guard), **found.user_vars},
             "per_type": found.per_type,
             "untemplated": found.untemplated,
