@@ -1,0 +1,64 @@
+"""dbt selections judged by dagster-dbt's own engine (the real worker, on a prepared copy of
+examples/acme_analytics): diagnostics with did-you-mean, hover with what is selected, completion from the manifest."""
+
+import pytest
+import pytest_lsp
+from e2e_support import (
+    copy_example,
+    defs,
+    diagnostics_until,
+    open_and_wait,
+    prepare_dbt_state,
+    server_config,
+    start_session,
+)
+from lsprotocol import types
+from pytest_lsp import LanguageClient
+
+PROJECT_LINE = '  project: "{{ context.project_root }}/dbt/jaffle_shop"\n'
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory):
+    return prepare_dbt_state(copy_example("acme_analytics", tmp_path_factory.mktemp("dbtsel")))
+
+
+@pytest_lsp.fixture(config=server_config())
+async def client(lsp_client: LanguageClient, project):
+    await start_session(lsp_client, {}, root_uri=project.as_uri())
+    yield
+    await lsp_client.shutdown_session()
+
+
+def with_selection(project, lines: str) -> str:
+    """The example's jaffle_shop document with these lines after `project:`."""
+    text = defs(project, "jaffle_shop").read_text()
+    assert PROJECT_LINE in text
+    return text.replace(PROJECT_LINE, PROJECT_LINE + lines)
+
+
+@pytest.mark.asyncio(loop_scope="function")
+async def test_a_selection_matching_nothing_is_a_warning_with_did_you_mean_and_an_invalid_one_an_error(
+    client: LanguageClient, project
+):
+    path = defs(project, "jaffle_shop")
+    text = with_selection(project, '  select: "tag:daly +orders"\n  exclude: foo:bar\n')
+    await open_and_wait(client, path, text)
+    expected = [
+        (
+            "dbt-selection",
+            5,
+            11,
+            5,
+            19,
+            "The selection criterion 'tag:daly' does not match any enabled nodes. Did you mean 'tag:daily'?",
+        ),
+        ("dbt-selection", 6, 11, 6, 18, "Invalid dbt selection 'foo:bar': 'foo' is not a valid method name"),
+    ]
+    assert await diagnostics_until(client, path.as_uri(), expected) == expected
+    [warning, error] = sorted(client.diagnostics[path.as_uri()], key=lambda d: d.range.start.line)
+    assert (warning.severity, warning.data, error.severity) == (
+        types.DiagnosticSeverity.Warning,
+        {"key_path": ["attributes", "select"], "suggestion": "tag:daily"},
+        types.DiagnosticSeverity.Error,
+    )
