@@ -62,3 +62,74 @@ async def test_a_selection_matching_nothing_is_a_warning_with_did_you_mean_and_a
         {"key_path": ["attributes", "select"], "suggestion": "tag:daily"},
         types.DiagnosticSeverity.Error,
     )
+
+
+SELECTS_ORDERS = """**dbt select** `tag:daly +orders` (judged by dagster-dbt on the manifest)
+
+- `tag:daly`: 0 nodes
+- `+orders`: 21 nodes
+
+Selects 21 dbt nodes: 3 models, 2 seeds, 16 tests
+
+- `orders` (model)
+- `stg_orders` (model)
+- `stg_payments` (model)
+- `raw_orders` (seed)
+- `raw_payments` (seed)"""
+NAMES_AND_METHODS = [
+    "customers",
+    "orders",
+    "stg_customers",
+    "stg_orders",
+    "stg_payments",
+    "raw_customers",
+    "raw_orders",
+    "raw_payments",
+    "config.materialized:",
+    "fqn:",
+    "package:",
+    "path:",
+    "resource_type:",
+    "source:",
+    "tag:",
+]
+
+
+@pytest.mark.asyncio(loop_scope="function")
+async def test_hover_and_completion_inside_a_selection_answer_from_the_manifest(client: LanguageClient, project):
+    path = defs(project, "jaffle_shop")
+    uri = path.as_uri()
+    await open_and_wait(client, path, with_selection(project, '  select: "tag:daly +orders"\n'))
+    warned = [
+        (
+            "dbt-selection",
+            5,
+            11,
+            5,
+            19,
+            "The selection criterion 'tag:daly' does not match any enabled nodes. Did you mean 'tag:daily'?",
+        )
+    ]
+    assert await diagnostics_until(client, uri, warned) == warned  # the worker's answer is in memory
+
+    document = types.TextDocumentIdentifier(uri=uri)
+    hover = await client.text_document_hover_async(types.HoverParams(document, types.Position(5, 22)))
+    assert (hover.contents.value, hover.range) == (
+        SELECTS_ORDERS,
+        types.Range(start=types.Position(5, 10), end=types.Position(5, 28)),
+    )
+
+    after_tag = await client.text_document_completion_async(types.CompletionParams(document, types.Position(5, 15)))
+    assert [(i.label, i.text_edit.range) for i in after_tag.items] == [
+        ("daily", types.Range(start=types.Position(5, 15), end=types.Position(5, 15)))
+    ]
+
+    after_plus = await client.text_document_completion_async(types.CompletionParams(document, types.Position(5, 21)))
+    assert [i.label for i in after_plus.items] == NAMES_AND_METHODS
+    orders = after_plus.items[1]
+    assert (orders.detail, orders.documentation.value, orders.text_edit.range) == (
+        "model",
+        "**model** `model.jaffle_shop.orders`\n\nThis table has basic information about orders, as well as some "
+        "derived facts based on payments",
+        types.Range(start=types.Position(5, 21), end=types.Position(5, 21)),
+    )

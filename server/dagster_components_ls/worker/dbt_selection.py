@@ -11,6 +11,7 @@
 import json
 import os
 import sys
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,7 @@ import registry
 
 DEFAULTS = {"select": "fqn:*", "exclude": "", "selector": ""}
 MAX_SELECTED = 200
+ASSET_TYPES = ("model", "seed", "snapshot")  # dagster_dbt.utils.ASSET_RESOURCE_TYPES
 MAX_DESCRIPTION = 500
 
 
@@ -71,7 +73,15 @@ def _judge_documents(root: Path, path: Path, documents: list[dict[str, Any]]) ->
 
 
 def _without(index: Any, reason: str) -> protocol.DbtSelectionDocument:
-    return {"index": index, "manifest": None, "reason": reason, "fields": {}, "selected": None, "error": None}
+    return {
+        "index": index,
+        "manifest": None,
+        "reason": reason,
+        "fields": {},
+        "selected": None,
+        "kinds": None,
+        "error": None,
+    }
 
 
 def _judge(
@@ -105,13 +115,18 @@ def _judge(
     for name, value in values.items():
         if value is not None:
             fields[name] = _judge_field(name, value, select)
-    selected, error = None, None
+    selected, kinds, error = None, None, None
     if not any(f["error"] or any(c["error"] for c in f["criteria"]) for f in fields.values()):
         try:
             chosen = {name: value if value is not None else DEFAULTS[name] for name, value in values.items()}
-            selected = sorted(select(chosen["select"], chosen["exclude"], chosen["selector"]))[:MAX_SELECTED]
+            every = select(chosen["select"], chosen["exclude"], chosen["selector"])
         except Exception as e:  # noqa: BLE001 - e.g. both a selector and select/exclude
             error = _message(e)
+        else:
+            # Assets first (what the component builds), then tests and the rest.
+            ordered = sorted(every, key=lambda u: (u.split(".", 1)[0] not in ASSET_TYPES, u))
+            selected = ordered[:MAX_SELECTED]
+            kinds = dict(Counter(_resource_type(u, manifest) for u in every))
     return {
         "index": doc.get("index"),
         "manifest": {
@@ -122,6 +137,7 @@ def _judge(
         "reason": None,
         "fields": fields,
         "selected": selected,
+        "kinds": kinds,
         "error": error,
     }
 
@@ -198,6 +214,11 @@ def vocabulary(manifest: dict[str, Any]) -> protocol.DbtVocabulary:
         for name, s in (manifest.get("selectors") or {}).items()
     ]
     return {"nodes": nodes, "selectors": selectors}
+
+
+def _resource_type(unique_id: str, manifest: dict[str, Any]) -> str:
+    node = (manifest.get("nodes") or {}).get(unique_id) or {}
+    return node.get("resource_type") or unique_id.split(".", 1)[0]
 
 
 def _strings(value: Any) -> list[str]:

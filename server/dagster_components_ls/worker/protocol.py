@@ -460,7 +460,9 @@ class LoadResult(TypedDict, total=False):
 #                  "fields": {"select": {"value": "tag:daly +orders", "criteria": [{"text": "tag:daly", "start": 0, "count": 0, "error": null},
 #                                                     {"text": "+orders", "start": 9, "count": 21, "error": null}],
 #                                        "error": null}},
-#                  "selected": ["model.jaffle_shop.orders", ...] | null,   # the whole selection (first 200)
+#                  "selected": ["model.jaffle_shop.orders", ...] | null,   # the whole selection (first 200,
+#                                                                            # models, seeds, snapshots first)
+#                  "kinds": {"model": 3, "seed": 2, "test": 16} | null,  # the whole selection by resource type
 #                  "error": null}],            # the whole selection's error (a selector with select)
 #     "manifests": {"/p/.../manifest.json": {"nodes": [{"unique_id", "name", "resource_type", "package",
 #                   "path", "tags", "materialized", "source_name", "description"}], "selectors": [...]}}}
@@ -490,6 +492,7 @@ class DbtSelectionDocument(TypedDict):
     reason: str | None
     fields: dict[str, DbtSelectionField]
     selected: list[str] | None
+    kinds: dict[str, int] | None
     error: str | None
 
 
