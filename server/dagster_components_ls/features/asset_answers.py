@@ -34,7 +34,7 @@ def complete_with_assets(
     twice); inside a dbt selection, the manifest's vocabulary (`dbt`: the last dbt_selection answer)."""
     selection = dbt_completions(parsed, offset, index, dbt)
     if selection is not None:
-        return types.CompletionList(is_incomplete=False, items=selection)
+        return selection
     items = complete(parsed, offset, ctx, index, env)
     if loaded is not None:
         doc = parsed.document_at(offset)

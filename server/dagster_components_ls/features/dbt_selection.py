@@ -15,6 +15,7 @@ from ..model.positions import LineIndex, Span
 from .lsp_ranges import lsp_range
 
 SHOWN_NODES = 10
+MAX_ITEMS = 200
 ASSET_TYPES = ("model", "seed", "snapshot")
 # The value of a select/exclude/selector key on the cursor's line, as far as it is typed (tolerant of
 # an unclosed quote): `  select: "tag:da`.
@@ -126,19 +127,44 @@ def _count(n: int, noun: str) -> str:
 
 def dbt_completions(
     parsed: ParsedFile, offset: int, index: LineIndex, answer: Optional[Mapping[str, Any]]
-) -> Optional[list[types.CompletionItem]]:
-    """Items for the criterion under the cursor from the manifest's vocabulary; None when the cursor
-    is not in a selection value or no manifest has been read for its document."""
+) -> Optional[types.CompletionList]:
+    """Items for the criterion under the cursor from the manifest's vocabulary, ranked (prefix matches,
+    then models, seeds and snapshots, sources, methods, operators) and capped at MAX_ITEMS (the list is
+    then incomplete, so the client asks again as the word grows); None when the cursor is not in a
+    selection value or no manifest has been read for its document."""
     cursor = selection_cursor(parsed, offset)
     if cursor is None or answer is None:
         return None
     judged = judged_documents(answer).get(cursor.doc.index)
     if judged is None or judged.vocabulary is None:
         return None
-    vocabulary = judged.vocabulary
+    ranked = []
+    for candidate in _candidates(cursor, judged.vocabulary, offset):
+        word, label = parsed.text[candidate.start : offset].lower(), candidate.label.lower()
+        if _subsequence(word, label):
+            ranked.append(((not (word and label.startswith(word)), candidate.rank, candidate.label), candidate))
+    kept = _unique([candidate for _, candidate in sorted(ranked, key=lambda pair: pair[0])])
+    items = [_item(c, index, offset, position) for position, c in enumerate(kept[:MAX_ITEMS])]
+    return types.CompletionList(is_incomplete=len(kept) > MAX_ITEMS, items=items)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    label: str
+    kind: types.CompletionItemKind
+    rank: str
+    start: int
+    """File offset the item replaces from (to the cursor)."""
+    doc: str = ""
+    node: Optional[Mapping[str, Any]] = None
+    """A node, whose description is the item's documentation (built only for the items kept)."""
+
+
+def _candidates(cursor: Cursor, vocabulary: Mapping[str, Any], offset: int) -> list[Candidate]:
     if cursor.field == "selector":
+        kind = types.CompletionItemKind.Function
         return [
-            _item(s["name"], s.get("description") or "", types.CompletionItemKind.Function, "0", cursor, index, offset)
+            Candidate(s["name"], kind, "0", cursor.start, s.get("description") or "")
             for s in vocabulary.get("selectors") or ()
         ]
     prefix = _GRAPH_PREFIX.match(cursor.criterion).group(0)  # type: ignore[union-attr]
@@ -146,11 +172,11 @@ def dbt_completions(
     word_start = cursor.start + len(prefix)
     method, colon, _ = body.rpartition(":")
     if colon:
-        values = sorted(set(method_values(method, vocabulary)))
-        start = word_start + len(method) + 1
-        kind = types.CompletionItemKind.Value
-        return [_item(v, f"`{method}:{v}`", kind, "0", cursor, index, offset, start) for v in values]
-    items = []
+        start, kind = word_start + len(method) + 1, types.CompletionItemKind.Value
+        return [
+            Candidate(v, kind, "0", start, f"`{method}:{v}`") for v in sorted(set(method_values(method, vocabulary)))
+        ]
+    found = []
     for node in vocabulary.get("nodes") or ():
         resource = node.get("resource_type")
         if resource in ASSET_TYPES:
@@ -159,46 +185,41 @@ def dbt_completions(
             label, rank = f"source:{node['source_name']}.{node['name']}", "2"
         else:
             continue
-        doc = f"**{resource}** `{node['unique_id']}`\n\n{node.get('description') or ''}".rstrip()
         kind = types.CompletionItemKind.Class if resource == "model" else types.CompletionItemKind.Field
-        items.append(_item(label, doc, kind, rank, cursor, index, offset, word_start, detail=resource))
-    for method, doc in METHODS.items():
-        items.append(_item(f"{method}:", doc, types.CompletionItemKind.Keyword, "3", cursor, index, offset, word_start))
+        found.append(Candidate(label, kind, rank, word_start, node=node))
+    found += [Candidate(f"{m}:", types.CompletionItemKind.Keyword, "3", word_start, doc) for m, doc in METHODS.items()]
     # Prefix operators where a criterion starts; after a typed one, its descendants and an intersection.
     operators = OPERATORS[:3] if not cursor.criterion else [("+", OPERATORS[0][1]), OPERATORS[3]] if body else []
-    for operator, doc in operators:
-        items.append(_item(operator, doc, types.CompletionItemKind.Operator, "4", cursor, index, offset, offset))
-    return _unique(items)
+    found += [Candidate(op, types.CompletionItemKind.Operator, "4", offset, doc) for op, doc in operators]
+    return found
 
 
-def _item(
-    label: str,
-    doc: str,
-    kind: types.CompletionItemKind,
-    rank: str,
-    cursor: Cursor,
-    index: LineIndex,
-    offset: int,
-    start: Optional[int] = None,
-    detail: Optional[str] = None,
-) -> types.CompletionItem:
-    begin = cursor.start if start is None else start
+def _subsequence(word: str, label: str) -> bool:
+    """Whether the word's characters appear in the label in order (how editors filter items)."""
+    remaining = iter(label)
+    return all(ch in remaining for ch in word)
+
+
+def _item(candidate: Candidate, index: LineIndex, offset: int, position: int) -> types.CompletionItem:
+    node, doc = candidate.node, candidate.doc
+    if node is not None:
+        doc = f"**{node['resource_type']}** `{node['unique_id']}`\n\n{node.get('description') or ''}".rstrip()
     return types.CompletionItem(
-        label=label,
-        kind=kind,
-        detail=detail,
+        label=candidate.label,
+        kind=candidate.kind,
+        detail=node["resource_type"] if node is not None else None,
         documentation=types.MarkupContent(kind=types.MarkupKind.Markdown, value=doc) if doc else None,
-        sort_text=f"{rank}{label}",
-        filter_text=label,
-        text_edit=types.TextEdit(range=lsp_range(index, Span(begin, offset)), new_text=label),
+        sort_text=f"{position:04d}",
+        filter_text=candidate.label,
+        text_edit=types.TextEdit(range=lsp_range(index, Span(candidate.start, offset)), new_text=candidate.label),
     )
 
 
-def _unique(items: list[types.CompletionItem]) -> list[types.CompletionItem]:
+def _unique(candidates: list[Candidate]) -> list[Candidate]:
     seen: set[str] = set()
     kept = []
-    for item in sorted(items, key=lambda i: i.sort_text or i.label):
-        if item.label not in seen:
-            seen.add(item.label)
-            kept.append(item)
+    for candidate in candidates:
+        if candidate.label not in seen:
+            seen.add(candidate.label)
+            kept.append(candidate)
     return kept
