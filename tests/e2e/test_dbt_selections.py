@@ -59,9 +59,33 @@ async def test_a_selection_matching_nothing_is_a_warning_with_did_you_mean_and_a
     [warning, error] = sorted(client.diagnostics[path.as_uri()], key=lambda d: d.range.start.line)
     assert (warning.severity, warning.data, error.severity) == (
         types.DiagnosticSeverity.Warning,
-        {"key_path": ["attributes", "select"], "suggestion": "tag:daily"},
+        {"key_path": ["attributes", "select"], "criterion": "tag:daly", "suggestion": "tag:daily"},
         types.DiagnosticSeverity.Error,
     )
+
+    # The quick fix writes the suggestion over the criterion (and nothing else).
+    actions = await client.text_document_code_action_async(
+        types.CodeActionParams(
+            text_document=types.TextDocumentIdentifier(uri=path.as_uri()),
+            range=warning.range,
+            context=types.CodeActionContext(diagnostics=[warning]),
+        )
+    )
+    preferred = next(a for a in actions if getattr(a, "is_preferred", False))
+    [edit] = preferred.edit.changes[path.as_uri()]
+    assert (preferred.title, edit.range, edit.new_text) == (
+        "Change 'tag:daly' to 'tag:daily'",
+        types.Range(start=types.Position(5, 11), end=types.Position(5, 19)),
+        "tag:daily",
+    )
+
+
+@pytest.mark.asyncio(loop_scope="function")
+async def test_a_selector_the_manifest_does_not_define_is_an_error(client: LanguageClient, project):
+    path = defs(project, "jaffle_shop")
+    await open_and_wait(client, path, with_selection(project, "  selector: nightly\n"))
+    expected = [("dbt-selection", 5, 12, 5, 19, "Selector `nightly` not found in manifest.")]
+    assert await diagnostics_until(client, path.as_uri(), expected) == expected
 
 
 SELECTS_ORDERS = """**dbt select** `tag:daly +orders` (judged by dagster-dbt on the manifest)

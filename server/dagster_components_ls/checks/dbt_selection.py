@@ -102,7 +102,7 @@ def _criterion_problem(
     span = criterion_span(doc, name, criterion) or value_span(doc, name)
     if span is None:
         return None
-    data: dict[str, Any] = {"key_path": ["attributes", name]}
+    data: dict[str, Any] = {"key_path": ["attributes", name], "criterion": text}
     error = criterion.get("error")
     if name == "selector" and error is not None:
         best = suggest(text, [s["name"] for s in (vocabulary or {}).get("selectors") or ()])

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import IO, Any, cast
 
 import adapter
+import adapter_dbt
 import adapter_tree
 import dbt_selection
 import isolation
@@ -358,7 +359,7 @@ def _dbt_selection(params: dict[str, Any], progress: Progress) -> protocol.DbtSe
     ):
         raise BadRequest('documents must be a list of {"index": int, "select"?, "exclude"?, "selector"?}')
     adapter.preload(("dagster_dbt.DbtProjectComponent",))
-    dbt_selection.warm()  # dbt's selection engine once, not in every child
+    adapter_dbt.warm()  # dbt's selection engine once, not in every child
     return isolation.run_isolated(dbt_selection.judge_documents, project_root, path, documents)
 
 

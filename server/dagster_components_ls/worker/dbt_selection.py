@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import adapter
+import adapter_dbt
 import adapter_tree
 import protocol
 import registry
@@ -24,18 +25,6 @@ DEFAULTS = {"select": "fqn:*", "exclude": "", "selector": ""}
 MAX_SELECTED = 200
 ASSET_TYPES = ("model", "seed", "snapshot")  # dagster_dbt.utils.ASSET_RESOURCE_TYPES
 MAX_DESCRIPTION = 500
-
-
-def warm() -> None:
-    """Imports dbt's selection engine in the worker itself (dagster-dbt imports it on first use: 1.5 s),
-    so every forked call finds it imported; without dbt-core, the call's child says so."""
-    import importlib
-
-    for name in ("dagster_dbt.utils", "dbt.graph.cli", "dbt.graph.selector", "dbt.contracts.graph.manifest"):
-        try:
-            importlib.import_module(name)
-        except BaseException:  # noqa: BLE001 - the call's child reports what is missing
-            return
 
 
 def judge_documents(project_root: str, path: str, documents: list[dict[str, Any]]) -> protocol.DbtSelectionResult:
@@ -87,18 +76,15 @@ def _without(index: Any, reason: str) -> protocol.DbtSelectionDocument:
 def _judge(
     tree: Any, leaf: adapter_tree.Leaf, root: Path, doc: dict[str, Any], manifests: dict[str, protocol.DbtVocabulary]
 ) -> protocol.DbtSelectionDocument:
-    from dagster_dbt import DbtProjectComponent
-    from dagster_dbt.utils import select_unique_ids
-
     load = getattr(tree, "load_component", None) or tree.load_component_at_path  # 1.11 name
     try:
         component = load(leaf.loc)
     except Exception as e:  # noqa: BLE001 - the load reports it at its key
         return _without(doc.get("index"), f"the component does not load: {type(e).__name__}: {e}")
-    if not isinstance(component, DbtProjectComponent):
+    if not adapter_dbt.is_dbt_project_component(component):
         return _without(doc.get("index"), "not a DbtProjectComponent")
     try:
-        project = component._project_manager.get_project(_state_path(component, root))
+        project = adapter_dbt.dbt_project(component, root)
     except Exception as e:  # noqa: BLE001 - a project folder that does not exist: the load's error
         return _without(doc.get("index"), f"the dbt project cannot be read: {type(e).__name__}: {e}")
     manifest_path = Path(project.manifest_path)
@@ -107,9 +93,7 @@ def _judge(
     manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
     manifests.setdefault(str(manifest_path), vocabulary(manifest))
     values = {name: doc.get(name) if isinstance(doc.get(name), str) else None for name in DEFAULTS}
-
-    def select(select_: str, exclude: str, selector: str) -> set[str]:
-        return set(select_unique_ids(select_, exclude, selector, project, manifest))
+    select = adapter_dbt.selection_function(project, manifest)
 
     fields: dict[str, protocol.DbtSelectionField] = {}
     for name, value in values.items():
@@ -166,20 +150,6 @@ def _judge_field(name: str, value: str, select: Any) -> protocol.DbtSelectionFie
 
 def _criterion(text: str, start: int, count: int, error: str | None) -> protocol.DbtCriterion:
     return {"text": text, "start": start, "count": count, "error": error}
-
-
-def _state_path(component: Any, root: Path) -> Path | None:
-    """The component's stored state file when it exists (what its build reads), else None."""
-    try:
-        from dagster.components.utils.project_paths import get_local_state_path
-    except ImportError:
-        return None
-    config = getattr(component, "defs_state_config", None)
-    key = getattr(config, "key", None)
-    if not key:
-        return None
-    state = get_local_state_path(key, root)
-    return state if state.exists() else None
 
 
 def _message(e: BaseException) -> str:
