@@ -157,3 +157,49 @@ async def test_hover_and_completion_inside_a_selection_answer_from_the_manifest(
         "derived facts based on payments",
         types.Range(start=types.Position(5, 21), end=types.Position(5, 21)),
     )
+
+
+@pytest.fixture
+def own_project(tmp_path):
+    """A copy of its own, whose dbt project the test changes."""
+    return prepare_dbt_state(copy_example("acme_analytics", tmp_path))
+
+
+@pytest_lsp.fixture(config=server_config())
+async def loading_client(lsp_client: LanguageClient, own_project):
+    await start_session(lsp_client, {"lineage": {"enabled": True}}, root_uri=own_project.as_uri())
+    yield
+    await lsp_client.shutdown_session()
+
+
+def unmatched(tag: str, column: int) -> tuple:
+    return (
+        "dbt-selection",
+        5,
+        column,
+        5,
+        column + len(tag) + 4,
+        f"The selection criterion 'tag:{tag}' does not match any enabled nodes",
+    )
+
+
+@pytest.mark.asyncio(loop_scope="function")
+async def test_selections_are_judged_again_when_the_load_prepares_a_new_manifest(
+    loading_client: LanguageClient, own_project
+):
+    client, path = loading_client, defs(own_project, "jaffle_shop")
+    await open_and_wait(client, path, with_selection(own_project, '  select: "tag:weekly tag:nope"\n'))
+    before = [unmatched("weekly", 11), unmatched("nope", 22)]
+    assert await diagnostics_until(client, path.as_uri(), before) == before
+
+    # A `weekly` tag on a model: the file watcher's event loads the definitions again, which runs dbt
+    # parse (the manifest is older than the dbt project now), and the selection is judged on the new one.
+    schema = own_project / "dbt" / "jaffle_shop" / "models" / "schema.yml"
+    schema.write_text(schema.read_text().replace('tags: ["daily"]', 'tags: ["daily", "weekly"]', 1))
+    client.workspace_did_change_watched_files(
+        types.DidChangeWatchedFilesParams(
+            changes=[types.FileEvent(uri=schema.as_uri(), type=types.FileChangeType.Changed)]
+        )
+    )
+    after = [unmatched("nope", 22)]
+    assert await diagnostics_until(client, path.as_uri(), after) == after
