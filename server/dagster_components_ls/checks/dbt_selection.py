@@ -81,17 +81,24 @@ def selection_problems(parsed: ParsedFile, answer: dict[str, Any]) -> list[Probl
         if one is None or not doc.parsed:
             continue
         written = written_selection(doc)
-        for name, field in (one.result.get("fields") or {}).items():
-            if name not in FIELDS or written.get(name) != field.get("value"):
-                continue  # the text changed since: the next answer judges it
-            for criterion in field.get("criteria") or ():
-                problem = _criterion_problem(doc, name, criterion, one.vocabulary)
-                if problem is not None:
-                    problems.append(problem.shifted(doc.start))
+        fields = one.result.get("fields") or {}
+        if any(written.get(name) != field.get("value") for name, field in fields.items()):
+            continue  # the text changed since: the next answer judges it
+        found = [
+            problem.shifted(doc.start)
+            for name, field in fields.items()
+            if name in FIELDS
+            for criterion in field.get("criteria") or ()
+            if (problem := _criterion_problem(doc, name, criterion, one.vocabulary)) is not None
+        ]
+        where = next((n for n in ("selector", "select", "exclude") if written.get(n) is not None), "select")
+        span = (value_span(doc, where) or doc.first_line()).shifted(doc.start)
         if one.result.get("error"):
-            where = next((n for n in ("selector", "select", "exclude") if written.get(n) is not None), "select")
-            span = value_span(doc, where) or doc.first_line()
-            problems.append(Problem(span.shifted(doc.start), CODE, one.result["error"], ERROR))
+            found.append(Problem(span, CODE, one.result["error"], ERROR))
+        elif one.result.get("selected") == [] and not found and fields:
+            message = "dagster-dbt selects no node with this selection: the component has no assets"
+            found.append(Problem(span, CODE, message, WARNING, {"key_path": ["attributes", where]}))
+        problems += found
     return problems
 
 

@@ -172,3 +172,19 @@ def test_the_request_carries_dbt_documents_as_written_templates_left_to_the_defa
         "path": "/p/defs/dbt/defs.yaml",
         "documents": [{"index": 0, "select": "tag:daily", "exclude": None, "selector": None}],
     }
+
+
+def test_a_selection_whose_criteria_match_but_select_nothing_together_is_a_warning():
+    text, [span] = with_marks(DOC + "  select: [[orders]]\n  exclude: orders\n")
+    fields = {
+        "select": criteria("orders", ("orders", 0, 11, None)),
+        "exclude": criteria("orders", ("orders", 0, 11, None)),
+    }
+    judged = answer(fields)
+    judged["results"][0]["selected"] = []
+    [problem] = selection_problems(parse_file(text), judged)
+    assert (problem.severity, problem.message, (problem.span.start, problem.span.end)) == (
+        WARNING,
+        "dagster-dbt selects no node with this selection: the component has no assets",
+        span,
+    )
