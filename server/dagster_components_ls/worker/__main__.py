@@ -360,7 +360,9 @@ def _dbt_selection(params: dict[str, Any], progress: Progress) -> protocol.DbtSe
         raise BadRequest('documents must be a list of {"index": int, "select"?, "exclude"?, "selector"?}')
     adapter.preload(("dagster_dbt.DbtProjectComponent",))
     adapter_dbt.warm()  # dbt's selection engine once, not in every child
-    return isolation.run_isolated(dbt_selection.judge_documents, project_root, path, documents)
+    result = isolation.run_isolated(dbt_selection.judge_documents, project_root, path, documents)
+    AFTER_RESPONSE.append(lambda: dbt_selection.remember_manifests(result))
+    return result
 
 
 def _shutdown(params: dict[str, Any], progress: Progress) -> dict[str, Any]:

@@ -61,6 +61,29 @@ def _judge_documents(root: Path, path: Path, documents: list[dict[str, Any]]) ->
     return {"results": results, "manifests": manifests}
 
 
+_MANIFESTS: dict[Path, tuple[float, dict[str, Any]]] = {}
+"""Manifests the worker itself has read (path -> its mtime and content): each call's forked child
+finds them in memory instead of parsing manifest.json again (seconds for a large project)."""
+
+
+def read_manifest(path: Path) -> dict[str, Any]:
+    mtime = path.stat().st_mtime
+    cached = _MANIFESTS.get(path)
+    if cached is not None and cached[0] == mtime:
+        return cached[1]
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def remember_manifests(result: protocol.DbtSelectionResult) -> None:
+    """In the worker, after answering: read the manifests this answer used, for the next calls' children."""
+    for path in result.get("manifests") or {}:
+        try:
+            manifest = Path(path)
+            _MANIFESTS[manifest] = (manifest.stat().st_mtime, read_manifest(manifest))
+        except (OSError, ValueError):
+            _MANIFESTS.pop(Path(path), None)
+
+
 def _without(index: Any, reason: str) -> protocol.DbtSelectionDocument:
     return {
         "index": index,
@@ -90,7 +113,7 @@ def _judge(
     manifest_path = Path(project.manifest_path)
     if not manifest_path.is_file():
         return _without(doc.get("index"), "the dbt manifest is not prepared yet (the first load runs dbt parse)")
-    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    manifest = read_manifest(manifest_path)
     manifests.setdefault(str(manifest_path), vocabulary(manifest))
     values = {name: doc.get(name) if isinstance(doc.get(name), str) else None for name in DEFAULTS}
     select = adapter_dbt.selection_function(project, manifest)
