@@ -83,11 +83,14 @@ def dbt_hover(
     for name in FIELDS:
         _, node = doc.node_at_path(("attributes", name))
         field = (judged.result.get("fields") or {}).get(name)
-        if node is None or field is None or not node.span.start <= offset - doc.start <= node.span.end:
+        if node is None or not node.span.start <= offset - doc.start <= node.span.end:
             continue
-        if written_selection(doc).get(name) != field.get("value"):
+        if field is None and judged.result.get("reason"):
+            text = f"**dbt {name}**: not judged, {judged.result['reason']}"
+        elif field is None or written_selection(doc).get(name) != field.get("value"):
             return None  # judged on other text: the next answer will say
-        text = _hover_text(name, field, judged)
+        else:
+            text = _hover_text(name, field, judged)
         return types.Hover(
             contents=types.MarkupContent(kind=types.MarkupKind.Markdown, value=text),
             range=lsp_range(index, node.span.shifted(doc.start)),

@@ -126,3 +126,11 @@ def test_hover_says_how_many_nodes_are_selected_and_lists_the_assets():
 def test_no_hover_for_text_the_answer_did_not_judge():
     text, offset = with_caret(DOC + "  select: tag:we|ekly\n")
     assert dbt_hover(parse_file(text), offset, LineIndex(text), ANSWER) is None
+
+
+def test_hover_says_why_a_selection_was_not_judged():
+    text, offset = with_caret(DOC + "  select: tag:da|ily\n")
+    reason = "the dbt manifest is not prepared yet (the first load runs dbt parse)"
+    answer = {"results": [{"index": 0, "manifest": None, "reason": reason, "fields": {}}], "manifests": {}}
+    hover = dbt_hover(parse_file(text), offset, LineIndex(text), answer)
+    assert hover is not None and hover.contents.value == f"**dbt select**: not judged, {reason}"
