@@ -16,6 +16,8 @@ from .lsp_ranges import lsp_range
 
 SHOWN_NODES = 10
 MAX_ITEMS = 200
+MAX_WORD = 1000
+"""A typed criterion longer than this completes to nothing (a pasted blob, not a name being typed)."""
 ASSET_TYPES = ("model", "seed", "snapshot")
 # The value of a select/exclude/selector key on the cursor's line, as far as it is typed (tolerant of
 # an unclosed quote): `  select: "tag:da`.
@@ -141,9 +143,13 @@ def dbt_completions(
     judged = judged_documents(answer).get(cursor.doc.index)
     if judged is None or judged.vocabulary is None:
         return None
-    ranked = []
+    if offset - cursor.start > MAX_WORD:
+        return types.CompletionList(is_incomplete=False, items=[])  # no name is that long
+    ranked, words = [], {}
     for candidate in _candidates(cursor, judged.vocabulary, offset):
-        word, label = parsed.text[candidate.start : offset].lower(), candidate.label.lower()
+        if candidate.start not in words:  # two or three starts: the criterion, its value, the cursor
+            words[candidate.start] = parsed.text[candidate.start : offset].lower()
+        word, label = words[candidate.start], candidate.label.lower()
         if _subsequence(word, label):
             ranked.append(((not (word and label.startswith(word)), candidate.rank, candidate.label), candidate))
     kept = _unique([candidate for _, candidate in sorted(ranked, key=lambda pair: pair[0])])

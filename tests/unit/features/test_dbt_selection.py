@@ -134,3 +134,8 @@ def test_hover_says_why_a_selection_was_not_judged():
     answer = {"results": [{"index": 0, "manifest": None, "reason": reason, "fields": {}}], "manifests": {}}
     hover = dbt_hover(parse_file(text), offset, LineIndex(text), answer)
     assert hover is not None and hover.contents.value == f"**dbt select**: not judged, {reason}"
+
+
+def test_a_huge_half_typed_criterion_completes_to_nothing_quickly(bounded):
+    text, offset = with_caret(DOC + "  select: tag:" + "x" * 1_000_000 + "|")
+    assert dbt_completions(parse_file(text), offset, LineIndex(text), ANSWER).items == []
