@@ -13,7 +13,7 @@ from ..model.problems import Problem
 from ..project.registry import cached_answer, cached_call, store_answer
 from ..project.worker_client import WorkerError, WorkerProcess, capped
 from ..worker import protocol
-from . import validation
+from . import dbt_selection, validation
 from .policies import platform
 
 CALL_TIMEOUT_SECONDS = 60.0
@@ -56,7 +56,14 @@ def validation_recurs(answer: dict[str, Any]) -> bool:
 
 VALIDATION = BackgroundCheck(protocol.METHOD_VALIDATE, _validation_request, _validation_problems, validation_recurs)
 PLATFORM_POLICIES = BackgroundCheck(protocol.METHOD_POLICIES, platform.policy_request, _policy_problems)
-BACKGROUND_CHECKS: list[BackgroundCheck] = [VALIDATION, PLATFORM_POLICIES]
+# Never from the disk cache: the answer depends on the manifest, which changes without the registry.
+DBT_SELECTION = BackgroundCheck(
+    protocol.METHOD_DBT_SELECTION,
+    dbt_selection.selection_request,
+    dbt_selection.selection_problems,
+    lambda answer: False,
+)
+BACKGROUND_CHECKS: list[BackgroundCheck] = [VALIDATION, PLATFORM_POLICIES, DBT_SELECTION]
 
 
 @dataclass(frozen=True)
@@ -158,15 +165,27 @@ def policy_batch(
     return list(platform.split_policy_answer(answer, len(files)))
 
 
+def dbt_selection_batch(worker: WorkerProcess, files: Files, timeout: float) -> list[Optional[dict[str, Any]]]:
+    """Each file's `dbt_selection` answer (None when it has no dbt document), one worker call per file
+    that has one. Raises WorkerError when a call fails."""
+    answers: list[Optional[dict[str, Any]]] = []
+    for parsed, ctx in files:
+        request = DBT_SELECTION.request(parsed, ctx, None)
+        answers.append(worker.call(DBT_SELECTION.method, request, timeout=timeout) if request["documents"] else None)
+    return answers
+
+
 def batch_answers(
     worker: WorkerProcess, stamp: str, files: Files, timeout: float, assets: Optional[Sequence[Assets]] = None
 ) -> list[Answers]:
-    """The background checks' answers for several files of one project in two worker calls (the
-    server's workspace pass over closed files); a failed call is a `Failed` answer for every file."""
+    """The background checks' answers for several files of one project in two worker calls, and one
+    per file with a dbt document (the server's workspace pass over closed files); a failed call is a
+    `Failed` answer for every file."""
     per_file: list[Answers] = [{} for _ in files]
     calls: list[tuple[BackgroundCheck, Callable[[], list[Optional[dict[str, Any]]]]]] = [
         (VALIDATION, lambda: validation_batch(worker, stamp, files, timeout)),
         (PLATFORM_POLICIES, lambda: policy_batch(worker, stamp, files, timeout, assets)),
+        (DBT_SELECTION, lambda: dbt_selection_batch(worker, files, timeout)),
     ]
     for check, call in calls:
         try:

@@ -391,6 +391,15 @@ def _fix_env(site: _Site) -> list[Fix]:
     ]
 
 
+def _fix_dbt_selection(site: _Site) -> list[Fix]:
+    """The criterion replaced by the manifest's closest value (`tag:daly` -> `tag:daily`), where the
+    problem covers exactly the criterion. Never unattended: it changes what the component selects."""
+    criterion, suggestion = site.string("criterion"), site.string("suggestion")
+    if criterion is None or suggestion is None or site.source != criterion:
+        return []
+    return [Fix(f"Change '{criterion}' to '{suggestion}'", (site.edit(site.span, suggestion),), is_preferred=True)]
+
+
 FIXERS: dict[str, Callable[[_Site], list[Fix]]] = {
     "unknown-type": _fix_type,
     "unknown-attribute": _fix_unknown_key,
@@ -400,6 +409,7 @@ FIXERS: dict[str, Callable[[_Site], list[Fix]]] = {
     "missing-attribute": _fix_missing,
     "undeclared-env-var": _fix_env,
     "component-validation": _fix_suggested,
+    "dbt-selection": _fix_dbt_selection,
 }
 
 

@@ -13,7 +13,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, ContextManager, Iterable, Iterator, Optional, TextIO, TypeVar
 
-from ..checks.background import PLATFORM_POLICIES, VALIDATION, Answers, policy_batch, validation_batch
+from ..checks.background import (
+    DBT_SELECTION,
+    PLATFORM_POLICIES,
+    VALIDATION,
+    Answers,
+    dbt_selection_batch,
+    policy_batch,
+    validation_batch,
+)
 from ..checks.fixes import broken_by_fixes, fix_all
 from ..checks.pipeline import file_problems
 from ..checks.policies import config as policy_config
@@ -183,13 +191,19 @@ def _check_project(
                 loaded = _load(worker, owner)
         with slow_step(where, "running the platform policies"):
             policed = _platform_policy_answers(worker, stamp, checked, loaded)
+        with slow_step(where, "judging the dbt selections"):
+            selections = _dbt_selection_answers(worker, checked)
     finally:
         worker.close()
     findings: list[Finding] = []
-    for (file, text, parsed_file, ctx), validation, policy in zip(checked, validated, policed):
+    for (file, text, parsed_file, ctx), validation, policy, selection in zip(checked, validated, policed, selections):
         answers: Answers = {
             method: answer
-            for method, answer in ((VALIDATION.method, validation), (PLATFORM_POLICIES.method, policy))
+            for method, answer in (
+                (VALIDATION.method, validation),
+                (PLATFORM_POLICIES.method, policy),
+                (DBT_SELECTION.method, selection),
+            )
             if answer is not None
         }
         problems = _guarded(file, unchecked, lambda: file_problems(parsed_file, ctx, str(file), loaded, answers))
@@ -344,6 +358,15 @@ def _platform_policy_answers(
         return policy_batch(worker, stamp, [(p, ctx) for _, _, p, ctx in checked], WORKER_CALL_TIMEOUT_SECONDS, assets)
     except WorkerError as exc:
         raise CheckFailed(f"could not run the platform policies: {exc}") from exc
+
+
+def _dbt_selection_answers(worker: WorkerProcess, checked: list) -> list[Optional[dict]]:
+    """Each file's `dbt_selection` answer (its dbt documents' selections judged by dagster-dbt on the
+    manifest the last load prepared; none is prepared here)."""
+    try:
+        return dbt_selection_batch(worker, [(p, ctx) for _, _, p, ctx in checked], WORKER_CALL_TIMEOUT_SECONDS)
+    except WorkerError as exc:
+        raise CheckFailed(f"could not judge the dbt selections: {exc}") from exc
 
 
 def _read(file: Path) -> str:

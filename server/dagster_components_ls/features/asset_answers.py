@@ -14,6 +14,7 @@ from ..model.loaded import Loaded
 from ..model.positions import LineIndex
 from ..model.uris import to_path
 from .completion import complete
+from .dbt_selection import dbt_completions, dbt_hover
 from .definition import definition
 from .hover import hover
 from .lineage import LineageState, Locate, asset_at, asset_completions, asset_hover, lineage_view
@@ -27,8 +28,13 @@ def complete_with_assets(
     env: Mapping[str, str],
     loaded: Optional[Loaded],
     path: str,
+    dbt: Optional[Mapping] = None,
 ) -> types.CompletionList:
-    """The schema's completions, with the loaded asset keys first where an asset key goes (no label twice)."""
+    """The schema's completions, with the loaded asset keys first where an asset key goes (no label
+    twice); inside a dbt selection, the manifest's vocabulary (`dbt`: the last dbt_selection answer)."""
+    selection = dbt_completions(parsed, offset, index, dbt)
+    if selection is not None:
+        return selection
     items = complete(parsed, offset, ctx, index, env)
     if loaded is not None:
         doc = parsed.document_at(offset)
@@ -40,9 +46,18 @@ def complete_with_assets(
 
 
 def hover_with_assets(
-    parsed: ParsedFile, offset: int, ctx: CheckContext, index: LineIndex, loaded: Optional[Loaded]
+    parsed: ParsedFile,
+    offset: int,
+    ctx: CheckContext,
+    index: LineIndex,
+    loaded: Optional[Loaded],
+    dbt: Optional[Mapping] = None,
 ) -> Optional[types.Hover]:
-    """On an asset key the load knows: the asset and where it is produced; elsewhere the schema's hover."""
+    """On an asset key the load knows: the asset and where it is produced; on a dbt selection, what it
+    selects (`dbt`: the last dbt_selection answer); elsewhere the schema's hover."""
+    selection = dbt_hover(parsed, offset, index, dbt)
+    if selection is not None:
+        return selection
     found = asset_at(parsed, offset, loaded) if loaded is not None else None
     if found is not None:
         producer = loaded.assets[found[0]].get("producer") or {}  # type: ignore[union-attr]

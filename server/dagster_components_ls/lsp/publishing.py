@@ -14,6 +14,7 @@ from ..features.lsp_ranges import lsp_range
 from ..model.positions import LineIndex
 from ..model.problems import Problem
 from ..model.uris import to_path
+from ..worker import protocol
 from .documents import is_component_file, is_pyproject
 
 if TYPE_CHECKING:
@@ -52,6 +53,9 @@ class Publishing:
         """Worker answers (own validation, platform policies) per document, for the version they were computed on."""
         self.background_tasks: dict[str, tuple[int, asyncio.Task]] = {}
         self.pending: dict[str, asyncio.TimerHandle] = {}
+        self.dbt: dict[str, dict] = {}
+        """The last `dbt_selection` answer per open document, whatever its version: hover and completion
+        read the manifest's vocabulary and what was selected from it while a newer answer is computed."""
 
     def schedule(self, uri: str) -> None:
         """Publish diagnostics shortly after the last change (typing bursts collapse into one run). A client
@@ -165,7 +169,13 @@ class Publishing:
         if current is None or current.version != version:
             return  # an outdated version's results are dropped
         self.background[uri] = (version, answers)
+        dbt = answers.get(protocol.METHOD_DBT_SELECTION)
+        if isinstance(dbt, dict):
+            self.dbt[uri] = dbt
         self.changed(uri)
+
+    def dbt_answer(self, uri: str) -> Optional[dict]:
+        return self.dbt.get(uri)
 
     def background_pending(self) -> bool:
         """Whether an open document's worker-backed check is waiting or running (closed files wait)."""
@@ -182,6 +192,7 @@ class Publishing:
         """A closed document: nothing pending for it, and its diagnostics those of the file on disk
         (workspace diagnostics), else cleared in the editor."""
         self.forget_background(uri, cancel=True)
+        self.dbt.pop(uri, None)
         handle = self.pending.pop(uri, None)
         if handle is not None:
             handle.cancel()

@@ -204,9 +204,9 @@ async def on_completion(ls: ComponentsLanguageServer, params: types.CompletionPa
     if snap is None:
         return None
     loaded = ls.projects.state_for(uri).lineage.loaded
-    return complete_with_assets(
-        snap.parsed, snap.offset(params.position), snap.ctx, snap.index, os.environ, loaded, str(to_path(uri))
-    )
+    dbt = ls.publishing.dbt_answer(uri)
+    position = snap.offset(params.position)
+    return complete_with_assets(snap.parsed, position, snap.ctx, snap.index, os.environ, loaded, str(to_path(uri)), dbt)
 
 
 @server.feature(types.TEXT_DOCUMENT_HOVER)
@@ -215,7 +215,8 @@ async def on_hover(ls: ComponentsLanguageServer, params: types.HoverParams) -> O
     if snap is None:
         return None
     loaded = ls.projects.state_for(params.text_document.uri).lineage.loaded
-    answer = hover_with_assets(snap.parsed, snap.offset(params.position), snap.ctx, snap.index, loaded)
+    dbt = ls.publishing.dbt_answer(params.text_document.uri)
+    answer = hover_with_assets(snap.parsed, snap.offset(params.position), snap.ctx, snap.index, loaded, dbt)
     return ls.names.with_instance_count(params.text_document.uri, params.position, answer)
 
 

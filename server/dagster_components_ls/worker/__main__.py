@@ -15,7 +15,9 @@ from pathlib import Path
 from typing import IO, Any, cast
 
 import adapter
+import adapter_dbt
 import adapter_tree
+import dbt_selection
 import isolation
 import load
 import policies
@@ -348,6 +350,21 @@ def _load(params: dict[str, Any], progress: Progress) -> protocol.LoadResult:
     return result
 
 
+def _dbt_selection(params: dict[str, Any], progress: Progress) -> protocol.DbtSelectionResult:
+    project_root, path, documents = params.get("project_root"), params.get("path"), params.get("documents")
+    if not isinstance(project_root, str) or not isinstance(path, str):
+        raise BadRequest("dbt_selection needs project_root and path (strings)")
+    if not isinstance(documents, list) or not all(
+        isinstance(d, dict) and isinstance(d.get("index"), int) for d in documents
+    ):
+        raise BadRequest('documents must be a list of {"index": int, "select"?, "exclude"?, "selector"?}')
+    adapter.preload(("dagster_dbt.DbtProjectComponent",))
+    adapter_dbt.warm()  # dbt's selection engine once, not in every child
+    result = isolation.run_isolated(dbt_selection.judge_documents, project_root, path, documents)
+    AFTER_RESPONSE.append(lambda: dbt_selection.remember_manifests(result))
+    return result
+
+
 def _shutdown(params: dict[str, Any], progress: Progress) -> dict[str, Any]:
     return {}
 
@@ -360,6 +377,7 @@ HANDLERS: dict[str, Callable[[dict[str, Any], Progress], Mapping[str, Any]]] = {
     protocol.METHOD_VALIDATE: _validate,
     protocol.METHOD_SCAFFOLD: _scaffold,
     protocol.METHOD_LOAD: _load,
+    protocol.METHOD_DBT_SELECTION: _dbt_selection,
     protocol.METHOD_SHUTDOWN: _shutdown,
 }
 

@@ -33,6 +33,7 @@ METHOD_VALIDATE = "validate"
 METHOD_SCAFFOLD = "scaffold"
 METHOD_LOAD = "load"
 METHOD_POLICIES = "policies"
+METHOD_DBT_SELECTION = "dbt_selection"
 METHOD_SHUTDOWN = "shutdown"
 
 # Progress: during a call, the worker may send lines that say what it is about to do, before doing
@@ -456,6 +457,80 @@ class LoadResult(TypedDict, total=False):
     prepared: list[Prepared]
     needs_prepare: list[NeedsPrepare]
     cancelled: bool
+
+
+# dbt selection (METHOD_DBT_SELECTION): a DbtProjectComponent document's `select` / `exclude` /
+# `selector` (as the editor holds them; null: not written, dagster-dbt's default) judged by
+# dagster-dbt's own `select_unique_ids` on the manifest the component reads, in a forked child. The
+# component is loaded from the file on disk (its `project`); the manifest is never prepared here.
+# -> {"project_root": "/p", "path": "/p/.../defs.yaml",
+#     "documents": [{"index": 0, "select": "tag:daly +orders", "exclude": null, "selector": null}]}
+# <- {"results": [{"index": 0, "manifest": {"path": "/p/.../manifest.json", "project_dir": "...", "mtime": 1.5e9},
+#                  "reason": null,             # why there is no manifest ("not a DbtProjectComponent", ...)
+#                  "fields": {"select": {"value": "tag:daly +orders", "criteria": [{"text": "tag:daly", "start": 0, "count": 0, "error": null},
+#                                                     {"text": "+orders", "start": 9, "count": 21, "error": null}],
+#                                        "error": null}},
+#                  "selected": ["model.jaffle_shop.orders", ...] | null,   # the whole selection (first 200,
+#                                                                            # models, seeds, snapshots first)
+#                  "kinds": {"model": 3, "seed": 2, "test": 16} | null,  # the whole selection by resource type
+#                  "error": null}],            # the whole selection's error (a selector with select)
+#     "manifests": {"/p/.../manifest.json": {"nodes": [{"unique_id", "name", "resource_type", "package",
+#                   "path", "tags", "materialized", "source_name", "description"}], "selectors": [...]}}}
+# A criterion's `error` is dbt's message ("'foo' is not a valid method name").
+class DbtCriterion(TypedDict):
+    text: str
+    start: int
+    count: int
+    error: str | None
+
+
+class DbtSelectionField(TypedDict):
+    value: str
+    criteria: list[DbtCriterion]
+    error: str | None
+
+
+class DbtManifest(TypedDict):
+    path: str
+    project_dir: str
+    mtime: float
+
+
+class DbtSelectionDocument(TypedDict):
+    index: Any
+    manifest: DbtManifest | None
+    reason: str | None
+    fields: dict[str, DbtSelectionField]
+    selected: list[str] | None
+    kinds: dict[str, int] | None
+    error: str | None
+
+
+class DbtNode(TypedDict):
+    unique_id: str
+    name: str
+    resource_type: str
+    package: str
+    path: str
+    tags: list[str]
+    materialized: str | None
+    source_name: str | None
+    description: str
+
+
+class DbtSelector(TypedDict):
+    name: str
+    description: str
+
+
+class DbtVocabulary(TypedDict):
+    nodes: list[DbtNode]
+    selectors: list[DbtSelector]
+
+
+class DbtSelectionResult(TypedDict):
+    results: list[DbtSelectionDocument]
+    manifests: dict[str, DbtVocabulary]
 
 
 # Scaffold (METHOD_SCAFFOLD): what `dg scaffold defs <type> <folder>` would write, without writing.

@@ -1,0 +1,205 @@
+"""dbt selections judged by dagster-dbt's own engine (the real worker, on a prepared copy of
+examples/acme_analytics): diagnostics with did-you-mean, hover with what is selected, completion from the manifest."""
+
+import pytest
+import pytest_lsp
+from e2e_support import (
+    copy_example,
+    defs,
+    diagnostics_until,
+    open_and_wait,
+    prepare_dbt_state,
+    server_config,
+    start_session,
+)
+from lsprotocol import types
+from pytest_lsp import LanguageClient
+
+PROJECT_LINE = '  project: "{{ context.project_root }}/dbt/jaffle_shop"\n'
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory):
+    return prepare_dbt_state(copy_example("acme_analytics", tmp_path_factory.mktemp("dbtsel")))
+
+
+@pytest_lsp.fixture(config=server_config())
+async def client(lsp_client: LanguageClient, project):
+    await start_session(lsp_client, {}, root_uri=project.as_uri())
+    yield
+    await lsp_client.shutdown_session()
+
+
+def with_selection(project, lines: str) -> str:
+    """The example's jaffle_shop document with these lines after `project:`."""
+    text = defs(project, "jaffle_shop").read_text()
+    assert PROJECT_LINE in text
+    return text.replace(PROJECT_LINE, PROJECT_LINE + lines)
+
+
+@pytest.mark.asyncio(loop_scope="function")
+async def test_a_selection_matching_nothing_is_a_warning_with_did_you_mean_and_an_invalid_one_an_error(
+    client: LanguageClient, project
+):
+    path = defs(project, "jaffle_shop")
+    text = with_selection(project, '  select: "tag:daly +orders"\n  exclude: foo:bar\n')
+    await open_and_wait(client, path, text)
+    expected = [
+        (
+            "dbt-selection",
+            5,
+            11,
+            5,
+            19,
+            "The selection criterion 'tag:daly' does not match any enabled nodes. Did you mean 'tag:daily'?",
+        ),
+        ("dbt-selection", 6, 11, 6, 18, "Invalid dbt selection 'foo:bar': 'foo' is not a valid method name"),
+    ]
+    assert await diagnostics_until(client, path.as_uri(), expected) == expected
+    [warning, error] = sorted(client.diagnostics[path.as_uri()], key=lambda d: d.range.start.line)
+    assert (warning.severity, warning.data, error.severity) == (
+        types.DiagnosticSeverity.Warning,
+        {"key_path": ["attributes", "select"], "criterion": "tag:daly", "suggestion": "tag:daily"},
+        types.DiagnosticSeverity.Error,
+    )
+
+    # The quick fix writes the suggestion over the criterion (and nothing else).
+    actions = await client.text_document_code_action_async(
+        types.CodeActionParams(
+            text_document=types.TextDocumentIdentifier(uri=path.as_uri()),
+            range=warning.range,
+            context=types.CodeActionContext(diagnostics=[warning]),
+        )
+    )
+    preferred = next(a for a in actions if getattr(a, "is_preferred", False))
+    [edit] = preferred.edit.changes[path.as_uri()]
+    assert (preferred.title, edit.range, edit.new_text) == (
+        "Change 'tag:daly' to 'tag:daily'",
+        types.Range(start=types.Position(5, 11), end=types.Position(5, 19)),
+        "tag:daily",
+    )
+
+
+@pytest.mark.asyncio(loop_scope="function")
+async def test_a_selector_the_manifest_does_not_define_is_an_error(client: LanguageClient, project):
+    path = defs(project, "jaffle_shop")
+    await open_and_wait(client, path, with_selection(project, "  selector: nightly\n"))
+    expected = [("dbt-selection", 5, 12, 5, 19, "Selector `nightly` not found in manifest.")]
+    assert await diagnostics_until(client, path.as_uri(), expected) == expected
+
+
+SELECTS_ORDERS = """**dbt select** `tag:daly +orders` (judged by dagster-dbt on the manifest)
+
+- `tag:daly`: 0 nodes
+- `+orders`: 21 nodes
+
+Selects 21 dbt nodes: 3 models, 2 seeds, 16 tests
+
+- `orders` (model)
+- `stg_orders` (model)
+- `stg_payments` (model)
+- `raw_orders` (seed)
+- `raw_payments` (seed)"""
+NAMES_AND_METHODS = [
+    "customers",
+    "orders",
+    "stg_customers",
+    "stg_orders",
+    "stg_payments",
+    "raw_customers",
+    "raw_orders",
+    "raw_payments",
+    "config.materialized:",
+    "fqn:",
+    "package:",
+    "path:",
+    "resource_type:",
+    "source:",
+    "tag:",
+]
+
+
+@pytest.mark.asyncio(loop_scope="function")
+async def test_hover_and_completion_inside_a_selection_answer_from_the_manifest(client: LanguageClient, project):
+    path = defs(project, "jaffle_shop")
+    uri = path.as_uri()
+    await open_and_wait(client, path, with_selection(project, '  select: "tag:daly +orders"\n'))
+    warned = [
+        (
+            "dbt-selection",
+            5,
+            11,
+            5,
+            19,
+            "The selection criterion 'tag:daly' does not match any enabled nodes. Did you mean 'tag:daily'?",
+        )
+    ]
+    assert await diagnostics_until(client, uri, warned) == warned  # the worker's answer is in memory
+
+    document = types.TextDocumentIdentifier(uri=uri)
+    hover = await client.text_document_hover_async(types.HoverParams(document, types.Position(5, 22)))
+    assert (hover.contents.value, hover.range) == (
+        SELECTS_ORDERS,
+        types.Range(start=types.Position(5, 10), end=types.Position(5, 28)),
+    )
+
+    after_tag = await client.text_document_completion_async(types.CompletionParams(document, types.Position(5, 15)))
+    assert [(i.label, i.text_edit.range) for i in after_tag.items] == [
+        ("daily", types.Range(start=types.Position(5, 15), end=types.Position(5, 15)))
+    ]
+
+    after_plus = await client.text_document_completion_async(types.CompletionParams(document, types.Position(5, 21)))
+    assert [i.label for i in after_plus.items] == NAMES_AND_METHODS
+    orders = after_plus.items[1]
+    assert (orders.detail, orders.documentation.value, orders.text_edit.range) == (
+        "model",
+        "**model** `model.jaffle_shop.orders`\n\nThis table has basic information about orders, as well as some "
+        "derived facts based on payments",
+        types.Range(start=types.Position(5, 21), end=types.Position(5, 21)),
+    )
+
+
+@pytest.fixture
+def own_project(tmp_path):
+    """A copy of its own, whose dbt project the test changes."""
+    return prepare_dbt_state(copy_example("acme_analytics", tmp_path))
+
+
+@pytest_lsp.fixture(config=server_config())
+async def loading_client(lsp_client: LanguageClient, own_project):
+    await start_session(lsp_client, {"lineage": {"enabled": True}}, root_uri=own_project.as_uri())
+    yield
+    await lsp_client.shutdown_session()
+
+
+def unmatched(tag: str, column: int) -> tuple:
+    return (
+        "dbt-selection",
+        5,
+        column,
+        5,
+        column + len(tag) + 4,
+        f"The selection criterion 'tag:{tag}' does not match any enabled nodes",
+    )
+
+
+@pytest.mark.asyncio(loop_scope="function")
+async def test_selections_are_judged_again_when_the_load_prepares_a_new_manifest(
+    loading_client: LanguageClient, own_project
+):
+    client, path = loading_client, defs(own_project, "jaffle_shop")
+    await open_and_wait(client, path, with_selection(own_project, '  select: "tag:weekly tag:nope"\n'))
+    before = [unmatched("weekly", 11), unmatched("nope", 22)]
+    assert await diagnostics_until(client, path.as_uri(), before) == before
+
+    # A `weekly` tag on a model: the file watcher's event loads the definitions again, which runs dbt
+    # parse (the manifest is older than the dbt project now), and the selection is judged on the new one.
+    schema = own_project / "dbt" / "jaffle_shop" / "models" / "schema.yml"
+    schema.write_text(schema.read_text().replace('tags: ["daily"]', 'tags: ["daily", "weekly"]', 1))
+    client.workspace_did_change_watched_files(
+        types.DidChangeWatchedFilesParams(
+            changes=[types.FileEvent(uri=schema.as_uri(), type=types.FileChangeType.Changed)]
+        )
+    )
+    after = [unmatched("nope", 22)]
+    assert await diagnostics_until(client, path.as_uri(), after) == after
