@@ -36,9 +36,10 @@ PROBE_TIMEOUT_ENV = "DAGSTER_COMPONENTS_LS_PROBE_TIMEOUT"
 """Seconds the interpreter probe may take (default 30); tests of a hanging interpreter set it low."""
 
 
-CACHE_MAX_FILES = 1000
+CACHE_MAX_FILES = 5000
 CACHE_MAX_BYTES = 256 * 1024 * 1024
-"""Bounds of the disk cache; beyond them the least recently used entries go (a read counts as a use)."""
+"""Bounds of the disk cache; beyond them the least recently used entries go (a read counts as a use). A
+workspace of 1,000 component files keeps an answer per file and worker check: the count leaves room."""
 STALE_TEMP_SECONDS = 3600.0
 """A temp file this old is a write that died halfway."""
 _ENTRY_NAME = re.compile(r"^[a-z_]+(-[0-9a-f]+)+\.json$")
@@ -253,10 +254,24 @@ def store_answer(
     """Caches a worker answer for cached_call and cached_answer (one call may answer many params)."""
     key, owner, cache_file = _answer_file(worker, stamp, method, params)
     _write_json_atomically(cache_file, {"key": key, "answer": answer})
-    for other in cache_dir().glob(f"{owner}-*.json"):
-        if not other.name.startswith(f"{owner}-{_digest(stamp)[:8]}-"):
-            _unlink(other)
-    prune_cache(only_if_over=True)
+    current = f"{owner}-{_digest(stamp)[:8]}-"
+    if (str(cache_dir()), current) not in _SUPERSEDED_GONE:  # once per fingerprint: a workspace pass
+        _SUPERSEDED_GONE.add((str(cache_dir()), current))  # stores an answer per file
+        for other in cache_dir().glob(f"{owner}-*.json"):
+            if not other.name.startswith(current):
+                _unlink(other)
+    global _WRITES_UNCOUNTED
+    if _WRITES_UNCOUNTED == 0:
+        prune_cache(only_if_over=True)
+    _WRITES_UNCOUNTED = (_WRITES_UNCOUNTED + 1) % PRUNE_EVERY_WRITES
+
+
+PRUNE_EVERY_WRITES = 100
+"""store_answer looks at the cache's size on its process's first write and every this many after: looking
+scans the whole folder, and a workspace pass over 1,000 closed files writes an answer per file and check."""
+_WRITES_UNCOUNTED = 0
+_SUPERSEDED_GONE: set[tuple[str, str]] = set()
+"""(cache folder, owner and fingerprint prefix) whose older answers this process has deleted."""
 
 
 def prune_cache(max_files: int = CACHE_MAX_FILES, max_bytes: int = CACHE_MAX_BYTES, only_if_over: bool = False) -> int:
