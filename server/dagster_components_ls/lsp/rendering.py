@@ -93,9 +93,9 @@ class Rendering:
                 error = exc.message
         rendered = Rendered(snap, answer, error)
         if self.pending.get(uri, (None,))[0] == key:
+            # A failed call is kept too: the next version (or registry) asks again, not every request.
             self.pending.pop(uri, None)
-            if error is None:
-                self.answers[uri] = (key, rendered)
+            self.answers[uri] = (key, rendered)
         return rendered
 
 
