@@ -9,6 +9,7 @@ from e2e_support import (
     EXAMPLES,
     SERVER_COMMAND,
     SHARED_CACHE,
+    SHOP_SKELETON,
     TIMEOUT,
     defs,
     open_and_wait,
@@ -16,6 +17,7 @@ from e2e_support import (
     start_session,
     statuses,
     until,
+    write_files,
 )
 from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient
@@ -221,3 +223,63 @@ async def test_an_untrusted_workspace_renders_nothing(untrusted: LanguageClient)
         )
     )
     assert hinted is None
+
+
+RAISING_VARS = {
+    **SHOP_SKELETON,
+    "src/shop/components/card.py": """
+        import dagster as dg
+
+
+        class Card(dg.Component, dg.Model, dg.Resolvable):
+            title: str = ""
+            body: str = ""
+
+            @staticmethod
+            @dg.template_var
+            def shout():
+                return lambda text: text.upper() if text else 1 / 0
+
+            def build_defs(self, context):
+                return dg.Definitions()
+    """,
+    "src/shop/defs/cards/vars.py": """
+        import dagster as dg
+
+
+        @dg.template_var
+        def broken():
+            raise RuntimeError("no such region")
+    """,
+    "src/shop/defs/cards/defs.yaml": """
+        type: shop.components.card.Card
+        attributes:
+          title: "{{ shout('hi') }}"
+          body: "{{ shout('') }}"
+        ---
+        type: shop.components.card.Card
+        template_vars_module: .vars
+        attributes:
+          title: "{{ broken }}"
+    """,
+}
+
+
+@pytest.mark.asyncio(loop_scope="function")
+async def test_templates_and_template_vars_that_raise_are_hints_not_failures(client: LanguageClient, tmp_path):
+    path = write_files(tmp_path / "shop", RAISING_VARS) / "src/shop/defs/cards/defs.yaml"
+    found = await hints(client, path)
+    assert [(line, character, label) for line, character, label, _ in found] == [
+        (2, 28, "→ HI"),
+        (3, 25, "⚠ ZeroDivisionError: division by zero"),
+        (5, 31, "⚠ not rendered: RuntimeError: no such region"),
+    ]
+    view = await client.protocol.send_request_async("dagster/resolved", {"textDocument": {"uri": path.as_uri()}})
+    assert [(e.message, e.range.start.line) for e in view.errors] == [
+        ("ZeroDivisionError: division by zero", 3),
+        ("Not rendered: RuntimeError: no such region", 5),
+    ]
+    assert (
+        view.text.split("---\n")[0]
+        == "type: shop.components.card.Card\nattributes:\n  title: HI\n  body: '{{ shout('''') }}'\n"
+    )

@@ -9,7 +9,7 @@ from lsprotocol import types
 
 from ..model.documents import ParsedFile
 from ..model.positions import LineIndex
-from .rendering import Rendered, rendered_values
+from .rendering import Rendered, rendered_values, unrendered_documents
 
 MAX_LABEL_CHARS = 40
 # A value that is one environment variable and nothing else: `{{ env.X }}`, `{{ env('X') }}`, `{{ env("X", "d") }}`.
@@ -22,6 +22,11 @@ def inlay_hints(
     """One hint at the end of each rendered value (inside `within` when given)."""
     lines = (within.start.line, within.end.line) if within is not None else None
     hints = []
+    for span, reason in unrendered_documents(parsed, answer):
+        _, (line, character) = index.range_of(span)
+        if lines is None or lines[0] <= line <= lines[1]:
+            label = "⚠ not rendered: " + shortened(reason)
+            hints.append(types.InlayHint(types.Position(line, character), label, padding_left=True, tooltip=reason))
     for rendered in rendered_values(parsed, answer):
         _, (line, character) = index.range_of(rendered.span)
         if lines is not None and not lines[0] <= line <= lines[1]:
@@ -35,7 +40,7 @@ def inlay_hints(
                 tooltip=tooltip,
             )
         )
-    return hints
+    return sorted(hints, key=lambda h: (h.position.line, h.position.character))
 
 
 def hint_text(rendered: Rendered, text: str, show_env_values: bool) -> tuple[str, Optional[str]]:

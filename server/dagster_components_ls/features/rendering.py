@@ -77,3 +77,15 @@ def _scalar_at(doc: YamlDocument, path: list[Any]) -> Optional[Node]:
     for part in path:
         node = node.get(part) if node is not None else None
     return node if node is not None and node.text is not None else None
+
+
+def unrendered_documents(parsed: ParsedFile, answer: dict[str, Any]) -> list[tuple[Span, str]]:
+    """(first line's span in the file, why) of each document the worker could not render at all (its
+    type did not import, its template vars raised, it overran its budget)."""
+    found = []
+    for result in answer.get("results") or ():
+        doc = _document(parsed, result)
+        reason = result.get("skipped") or result.get("failed")
+        if doc is not None and isinstance(reason, str):
+            found.append((doc.first_line().shifted(doc.start), reason))
+    return found
