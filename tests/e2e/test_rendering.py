@@ -20,7 +20,7 @@ from e2e_support import (
     write_files,
 )
 from lsprotocol import types
-from pytest_lsp import ClientServerConfig, LanguageClient
+from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
 
 ANALYTICS = EXAMPLES / "acme_analytics"
 REPORTS = defs(ANALYTICS, "reports")
@@ -44,6 +44,16 @@ CONFIG = ClientServerConfig(
 @pytest_lsp.fixture(config=CONFIG)
 async def client(lsp_client: LanguageClient):
     await start_session(lsp_client, {})
+    yield
+    await lsp_client.shutdown_session()
+
+
+@pytest_lsp.fixture(config=CONFIG)
+async def refreshing(lsp_client: LanguageClient):
+    """A client that accepts `workspace/inlayHint/refresh` (VS Code does; pytest-lsp's VS Code capabilities predate it)."""
+    capabilities = client_capabilities("visual-studio-code")
+    capabilities.workspace.inlay_hint = types.InlayHintWorkspaceClientCapabilities(refresh_support=True)
+    await start_session(lsp_client, {}, capabilities=capabilities)
     yield
     await lsp_client.shutdown_session()
 
@@ -283,3 +293,28 @@ async def test_templates_and_template_vars_that_raise_are_hints_not_failures(cli
         view.text.split("---\n")[0]
         == "type: shop.components.card.Card\nattributes:\n  title: HI\n  body: '{{ shout('''') }}'\n"
     )
+
+
+@pytest.mark.asyncio(loop_scope="function")
+async def test_a_changed_template_var_renders_again_after_the_registry_refresh(refreshing: LanguageClient, tmp_path):
+    root = write_files(tmp_path / "shop", RAISING_VARS)
+    path = root / "src/shop/defs/cards/defs.yaml"
+    assert (await hints(refreshing, path))[2][2] == "⚠ not rendered: RuntimeError: no such region"
+    refreshes = getattr(refreshing, "inlay_hint_refreshes", 0)
+    vars_file = root / "src/shop/defs/cards/vars.py"
+    vars_file.write_text("import dagster as dg\n\n\n@dg.template_var\ndef broken():\n    return 'eu-west-1'\n")
+    refreshing.workspace_did_change_watched_files(
+        types.DidChangeWatchedFilesParams(
+            changes=[types.FileEvent(uri=vars_file.as_uri(), type=types.FileChangeType.Changed)]
+        )
+    )
+    assert await until(refreshing, lambda: getattr(refreshing, "inlay_hint_refreshes", 0) > refreshes)
+    whole = types.Range(start=types.Position(line=0, character=0), end=types.Position(line=9, character=0))
+    again = await refreshing.text_document_inlay_hint_async(
+        types.InlayHintParams(text_document=types.TextDocumentIdentifier(uri=path.as_uri()), range=whole)
+    )
+    assert [(h.position.line, h.label) for h in again] == [
+        (2, "→ HI"),
+        (3, "⚠ ZeroDivisionError: division by zero"),
+        (8, "→ eu-west-1"),
+    ]

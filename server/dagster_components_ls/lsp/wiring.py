@@ -74,6 +74,8 @@ class ClientPort(Protocol):
 
     def refresh_code_lenses(self) -> None: ...
 
+    def refresh_inlay_hints(self) -> None: ...
+
 
 class Server(Protocol):
     """Of server.ComponentsLanguageServer: its services, settings, the pygls workspace and notifications."""
