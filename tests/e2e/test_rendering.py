@@ -1,7 +1,10 @@
 """Inlay hints and the resolved view (`dagster/resolved`): templates rendered by Dagster in the real worker."""
 
 import asyncio
+import json
 import os
+import sys
+from pathlib import Path
 
 import pytest
 import pytest_lsp
@@ -318,3 +321,29 @@ async def test_a_changed_template_var_renders_again_after_the_registry_refresh(r
         (3, "⚠ ZeroDivisionError: division by zero"),
         (8, "→ eu-west-1"),
     ]
+
+
+@pytest.mark.parametrize("env_values", [False, True])
+def test_the_worker_sends_an_env_value_only_when_asked(tmp_path, env_values):
+    """The `render` call's raw answer, on the wire: without env_values the value is nowhere in it."""
+    from dagster_components_ls.project.worker_client import WorkerProcess
+
+    root = write_files(tmp_path / "shop", RAISING_VARS)
+    folder = root / "src/shop/defs/cards"
+    document = {"type": "shop.components.card.Card", "attributes": {"title": "{{ env.SHOP_TOKEN }}"}}
+    params = {
+        "project_root": str(root),
+        "env_values": env_values,
+        "documents": [{"index": 0, "type": document["type"], "document": document, "folder": str(folder)}],
+    }
+    with WorkerProcess(Path(sys.executable), root, env={**os.environ, "SHOP_TOKEN": "tok-123-secret"}) as worker:
+        answer = worker.call("render", params, timeout=TIMEOUT)
+    [result] = answer["results"]
+    assert [(v["path"], v["text"], v["env"]) for v in result["values"]] == [
+        (
+            ["attributes", "title"],
+            "tok-123-secret" if env_values else "${SHOP_TOKEN}",
+            [{"name": "SHOP_TOKEN", "set": True, "default": False}],
+        )
+    ]
+    assert ("tok-123-secret" in json.dumps(answer)) is env_values
