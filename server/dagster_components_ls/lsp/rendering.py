@@ -50,11 +50,6 @@ class Rendering:
             return state.error or "The project's component types are not known yet"
         return None
 
-    def cached(self, uri: str) -> Optional[Rendered]:
-        """The answer for the document's current version and registry, if there is one."""
-        found = self.answers.get(uri)
-        return found[1] if found is not None and found[0] == self._key(uri) else None
-
     async def rendered(self, uri: str) -> Optional[Rendered]:
         """The answer for the document as it is now: cached, the call in flight, or a new call."""
         snap = await self.server.ready_snapshot(uri)
