@@ -159,6 +159,10 @@ async def start_session(
     def on_code_lens_refresh(params):
         lsp_client.code_lens_refreshes = getattr(lsp_client, "code_lens_refreshes", 0) + 1
 
+    @lsp_client.feature(types.WORKSPACE_INLAY_HINT_REFRESH)
+    def on_inlay_hint_refresh(params):
+        lsp_client.inlay_hint_refreshes = getattr(lsp_client, "inlay_hint_refreshes", 0) + 1
+
     return await lsp_client.initialize_session(
         types.InitializeParams(
             capabilities=capabilities or client_capabilities("visual-studio-code"),

@@ -473,9 +473,9 @@ def test_settings_page_server_keys_are_what_the_server_reads():
     defaults = Settings()
     fields = {name: getattr(defaults, name) for name in Settings.__dataclass_fields__}
     documented = {unticked(r["key"]): json.loads(unticked(r["default"])) for r in rows}
-    assert {k.replace(".", "_") for k in documented} == set(fields)
+    assert {_field(k) for k in documented} == set(fields)
     for key, default in documented.items():
-        assert fields[key.replace(".", "_")] == default, key
+        assert fields[_field(key)] == default, key
         # Each key, nested as written and wrapped or not in dagsterComponents, moves the setting off its default.
         other = {
             "python": "/usr/bin/python3",
@@ -484,6 +484,8 @@ def test_settings_page_server_keys_are_what_the_server_reads():
             "trace.server": "verbose",
             "environment.create": True,
             "diagnostics.workspace": False,
+            "inlayHints.enabled": False,
+            "inlayHints.showEnvValues": True,
         }[key]
         options: dict = {}
         *parents, leaf = key.split(".")
@@ -492,7 +494,12 @@ def test_settings_page_server_keys_are_what_the_server_reads():
             nested = nested.setdefault(parent, {})
         nested[leaf] = other
         for given in (options, {"dagsterComponents": options}):
-            assert getattr(Settings.from_options(given), key.replace(".", "_")) == other, key
+            assert getattr(Settings.from_options(given), _field(key)) == other, key
+
+
+def _field(key: str) -> str:
+    """The Settings field of a documented key: `inlayHints.showEnvValues` -> `inlay_hints_show_env_values`."""
+    return re.sub(r"(?<=[a-z])(?=[A-Z])", "_", key.replace(".", "_")).lower()
 
 
 # --- reference: policies -------------------------------------------------------------------------

@@ -62,6 +62,14 @@ const RENAME_NAMING_FILE = "acme_analytics/src/acme_analytics/defs/reports/defs.
 // The platform engineer's loop: a required field added to the project-local component's model shows in every
 // instance, none of them open. The worker imports the copy's acme_analytics: the test puts it first on PYTHONPATH.
 const COMPONENT_FILE = "acme_analytics/src/acme_analytics/components/metric.py";
+// In RENAME_NAMING_FILE (reports/defs.yaml): `owner: "{{ research_owner }}"` (a @template_var) renders to team:research.
+const OWNER_LINE = 'owner: "{{ research_owner }}"';
+const OWNER_HINT = "→ team:research";
+const RESOLVED_COMMAND = "Dagster: Show Resolved YAML";
+const RESOLVED_TAB = "defs.yaml (resolved)";
+const RESOLVED_OWNER = "owner: team:research";
+const RESOLVED_EDIT_LINE = 10; // `  asset_key: reports/weekly_research_digest`
+const RESOLVED_EDIT_TEXT = "asset_key: reports/weekly_research_digest";
 const COMPONENT_TYPE = "acme_analytics.components.metric.Metric";
 const COMPONENT_AFTER = '    column: str = Field(description="Column to aggregate.", examples=["amount"])';
 const NEW_FIELD = "unit";
@@ -208,6 +216,13 @@ async function lineageNodes() {
 /** The text of the active editor's visible lines (Monaco renders spaces as U+00A0). */
 async function editorLines() {
   const lines = await page.$$eval(".editor-group-container.active .monaco-editor .view-lines .view-line", (els) =>
+    els.map((e) => ({ top: parseFloat(e.style.top) || 0, text: e.textContent.replace(/\u00a0/g, " ") })));
+  return lines.sort((a, b) => a.top - b.top).map((l) => l.text);
+}
+
+/** The text of the visible lines of the first editor group matching `selector` (e.g. the group beside the active one). */
+async function groupLines(selector) {
+  const lines = await page.$$eval(`${selector} .monaco-editor .view-lines .view-line`, (els) =>
     els.map((e) => ({ top: parseFloat(e.style.top) || 0, text: e.textContent.replace(/\u00a0/g, " ") })));
   return lines.sort((a, b) => a.top - b.top).map((l) => l.text);
 }
@@ -630,6 +645,40 @@ const steps = [
     await problemsRows("");
     await press("Control+Shift+M");
     log(`  ${instances.length} problems for ${instances.length} instances; gone after the revert`);
+  }],
+  ["templates", 120_000, async () => {
+    // Inlay hints after each {{ }} value (what Dagster renders it to, in the worker), then Dagster: Show
+    // Resolved YAML beside the file, following an edit.
+    await runCommand("View: Close All Editors");
+    await openFile(RENAME_NAMING_FILE);
+    const hinted = await until(`the editor shows the hint ${JSON.stringify(OWNER_HINT)} after \`${OWNER_LINE}\``, async () => {
+      const lines = await editorLines();
+      return lines.find((l) => l.includes(OWNER_LINE) && l.includes(OWNER_HINT));
+    }, 60_000, 1000);
+    log(`  hinted line: ${JSON.stringify(hinted)}`);
+    await screenshot("inlay-hints");
+    await runCommand(RESOLVED_COMMAND);
+    await until("a \"defs.yaml (resolved)\" tab is open", async () => (await openTabs()).some((t) => t.startsWith(RESOLVED_TAB)), 15_000);
+    const resolvedLines = () => groupLines(".editor-group-container:not(.active)");
+    const shown = await until(`the resolved view shows ${JSON.stringify(RESOLVED_OWNER)}`, async () => {
+      const lines = await resolvedLines();
+      return lines.some((l) => l.trim() === RESOLVED_OWNER) && lines;
+    }, 30_000, 1000);
+    log(`  resolved: ${JSON.stringify(shown)}`);
+    if (shown.some((l) => l.includes("{{"))) throw new Error("the resolved view still holds a template");
+    await screenshot("resolved");
+    // An edit in the source: the view follows it.
+    await goTo(`${RESOLVED_EDIT_LINE}`);
+    await press("End");
+    await page.keyboard.type("_v2", { delay: 30 });
+    await until("the resolved view follows the edit", async () =>
+      (await resolvedLines()).some((l) => l.trim() === `${RESOLVED_EDIT_TEXT}_v2`), 20_000, 500);
+    await press("Control+Z");
+    await until("the edit is undone in the view too", async () =>
+      (await resolvedLines()).some((l) => l.trim() === RESOLVED_EDIT_TEXT), 20_000, 500);
+    await runCommand("File: Save All");
+    await runCommand("View: Close All Editors");
+    log("  hint shown, resolved view opened and following the source");
   }],
 ];
 

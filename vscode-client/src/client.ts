@@ -165,6 +165,7 @@ export class ServerManager implements vscode.Disposable {
         python: this.interpreter?.path,
         lineage: { enabled: config.get<boolean>("lineage.enabled", true) },
         diagnostics: { workspace: config.get<boolean>("diagnostics.workspace", true) },
+        inlayHints: { enabled: config.get<boolean>("inlayHints.enabled", true), showEnvValues: config.get<boolean>("inlayHints.showEnvValues", false) },
         trusted: vscode.workspace.isTrusted,
         trace: { server: config.get<string>("trace.server", "off") },
         // The extension offers "Create the project's environment" itself (environment.ts).

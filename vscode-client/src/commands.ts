@@ -8,13 +8,18 @@ import { Commands, COMPONENT_FILE_NAMES, Server } from "./constants";
 import { isComponentFile, LineagePanel, openLocation } from "./lineage/panel";
 import { ComponentType } from "./protocol";
 import { projectRoots } from "./python";
+import { RESOLVED_SCHEME, ResolvedYamlProvider, showResolved } from "./resolvedView";
 import { defaultFolderName, paramSteps, parseAnswer, Step, validateFolderPath } from "./scaffoldParams";
 
 const DOCS_SCHEME = "dagster-component";
 
 export function registerCommands(context: vscode.ExtensionContext, server: ServerManager): void {
   const docs = new ComponentDocsProvider();
+  const resolved = new ResolvedYamlProvider(server);
   context.subscriptions.push(
+    resolved,
+    vscode.workspace.registerTextDocumentContentProvider(RESOLVED_SCHEME, resolved),
+    vscode.commands.registerCommand(Commands.showResolved, (uri?: vscode.Uri) => showResolved(resolved, uri)),
     vscode.workspace.registerTextDocumentContentProvider(DOCS_SCHEME, docs),
     vscode.commands.registerCommand(Commands.showLineage, (uri?: vscode.Uri) => showLineage(context, server, uri)),
     vscode.commands.registerCommand(Commands.listComponents, () => listComponents(server, docs)),

@@ -21,12 +21,14 @@ export const Commands = {
   refreshRegistry: "dagsterComponents.refreshRegistry",
   openAsset: "dagsterComponents.openAsset",
   createEnvironment: "dagsterComponents.createEnvironment",
+  showResolved: "dagsterComponents.showResolved",
 } as const;
 
 /** DESIGN's LSP extensions. */
 export const Server = {
   components: "dagster/components",
   lineage: "dagster/lineage",
+  resolved: "dagster/resolved",
   status: "dagster/status",
   scaffold: "dagster.scaffold",
   showLineage: "dagster.showLineage",

@@ -125,6 +125,13 @@ class ClientCalls:
         if not self.server.protocol._shutdown:  # the client may be gone: nothing is asked after `shutdown`
             self.server.workspace_diagnostic_refresh(None)
 
+    def refresh_inlay_hints(self) -> None:
+        """Ask the client for inlay hints again (a new registry renders every document again)."""
+        workspace = self.server.client_capabilities.workspace
+        hints = workspace.inlay_hint if workspace is not None else None
+        if hints is not None and hints.refresh_support:
+            self.server.workspace_inlay_hint_refresh(None)
+
     async def watch_files(self) -> None:
         """Ask the client to report saved sources (component code, dbt models), where it can: the
         registry and the lineage follow files the editor does not send us."""

@@ -29,3 +29,13 @@ def lineage_request(params: Any) -> tuple[str, Any, Any]:
     if not isinstance(uri, str):
         raise ValueError("dagster/lineage needs textDocument.uri")
     return uri, request.get("document"), request.get("depth", 1)
+
+
+def resolved_request(params: Any) -> tuple[str, Any]:
+    """`{textDocument: {uri}, document?}` (or `{uri, document?}`) -> uri, document index (None: all)."""
+    request = params_dict(params)
+    uri = (request.get("textDocument") or {}).get("uri") or request.get("uri")
+    if not isinstance(uri, str):
+        raise ValueError("dagster/resolved needs textDocument.uri")
+    document = request.get("document")
+    return uri, document if isinstance(document, int) and not isinstance(document, bool) else None

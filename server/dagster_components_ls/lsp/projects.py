@@ -177,6 +177,7 @@ class Projects:
             client.end_progress(progress, state.error or "Component types ready")
         ls.publishing.publish_all(state)
         if state.registry is not None and state.unset_environment is None:
+            client.refresh_inlay_hints()  # the documents render with the new registry
             for uri in self.open_uris(state):
                 self.learn_types(uri)
             if self.open_uris(state):

@@ -30,9 +30,10 @@ from ..project.files import text_or_none
 from .client_calls import ClientCalls
 from .documents import Documents, Snapshot, is_component_file
 from .lineage_schedule import LineageSchedule
-from .params import first_arg, lineage_request
+from .params import first_arg, lineage_request, resolved_request
 from .projects import Projects
 from .publishing import Publishing
+from .rendering import Rendering, resolved_answer
 from .rpc import ComponentsProtocol, serve_stdio
 from .scaffold_command import run_scaffold
 from .settings import Settings
@@ -46,6 +47,7 @@ REQUEST_WAIT_SECONDS = 3.0
 COMPONENTS_REQUEST = "dagster/components"
 LINEAGE_REQUEST = "dagster/lineage"
 DEBUG_REQUEST = "dagster/debug"
+RESOLVED_REQUEST = "dagster/resolved"
 REFRESH_COMMAND = "dagster.refreshRegistry"
 SCAFFOLD_COMMAND = "dagster.scaffold"
 
@@ -72,6 +74,7 @@ class ComponentsLanguageServer(LanguageServer):
         self.lineage = LineageSchedule(self)
         self.client = ClientCalls(self)
         self.names = WorkspaceNames(self)
+        self.rendering = Rendering(self)
 
     def snapshot(self, uri: str) -> Optional[Snapshot]:
         """What the features answer from; None for files that are not component files."""
@@ -108,6 +111,7 @@ class ComponentsLanguageServer(LanguageServer):
     def closed(self, uri: str) -> None:
         """A document closed: its parse and pending checks are dropped, its diagnostics cleared."""
         self.documents.forget(uri)
+        self.rendering.forget(uri)
         self.publishing.close(uri)
 
 
@@ -322,6 +326,27 @@ async def on_show_lineage(ls: ComponentsLanguageServer, *args: Any) -> Optional[
     if not isinstance(request.get("uri"), str):
         return None
     return await on_lineage(ls, {"textDocument": {"uri": request["uri"]}, "document": request.get("document")})
+
+
+@server.feature(types.TEXT_DOCUMENT_INLAY_HINT, types.InlayHintOptions(resolve_provider=False))
+async def on_inlay_hint(ls: ComponentsLanguageServer, params: types.InlayHintParams) -> Optional[list[types.InlayHint]]:
+    """After each `{{ }}` value, what Dagster renders it to (the worker's, trusted workspaces only)."""
+    if not ls.settings.inlay_hints_enabled:
+        return None
+    rendered = await ls.rendering.rendered(params.text_document.uri)
+    if rendered is None or rendered.error is not None:
+        return None
+    from ..features.inlay_hints import inlay_hints
+
+    show_env = ls.settings.inlay_hints_show_env_values
+    return inlay_hints(rendered.snapshot.parsed, rendered.snapshot.index, rendered.answer, show_env, params.range)
+
+
+@server.feature(RESOLVED_REQUEST)
+async def on_resolved(ls: ComponentsLanguageServer, params: Any) -> dict:
+    """`{textDocument: {uri}, document?}` -> `{text, errors}`: the document after Dagster's templating."""
+    uri, document = resolved_request(params)
+    return resolved_answer(await ls.rendering.rendered(uri), document)
 
 
 @server.feature(types.TEXT_DOCUMENT_DOCUMENT_LINK)

@@ -18,6 +18,11 @@ class Settings:
     diagnostics_workspace: bool = True
     """Component files the editor has not opened are checked too (`diagnostics.workspace`): each project's
     files are read and checked after every registry refresh and load."""
+    inlay_hints_enabled: bool = True
+    """Hints after each `{{ }}` value with what Dagster renders it to (`inlayHints.enabled`)."""
+    inlay_hints_show_env_values: bool = False
+    """Hints and the resolved view show environment variables' values, not only set/unset
+    (`inlayHints.showEnvValues`); off, the worker never sends them."""
     environment_create: bool = False
     """The client offers to create a project's missing environment itself (VS Code's command): the
     server's status still says so, but it shows no warning of its own."""
@@ -32,6 +37,7 @@ class Settings:
         trace = options.get("trace") if isinstance(options.get("trace"), dict) else {}
         environment = options.get("environment") if isinstance(options.get("environment"), dict) else {}
         diagnostics = options.get("diagnostics") if isinstance(options.get("diagnostics"), dict) else {}
+        hints = options.get("inlayHints") if isinstance(options.get("inlayHints"), dict) else {}
         python = options.get("python")
         return cls(
             python=python if isinstance(python, str) and python.strip() else None,
@@ -40,6 +46,8 @@ class Settings:
             trace_server=str(trace.get("server", "off")),
             environment_create=environment.get("create", False) is True,
             diagnostics_workspace=diagnostics.get("workspace", True) is not False,
+            inlay_hints_enabled=hints.get("enabled", True) is not False,
+            inlay_hints_show_env_values=hints.get("showEnvValues", False) is True,
         )
 
     def reconfigured(self, options: Any) -> Settings:

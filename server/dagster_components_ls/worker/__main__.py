@@ -23,6 +23,7 @@ import load
 import policies
 import protocol
 import registry
+import render
 import scaffold
 import validate
 
@@ -273,6 +274,49 @@ def _validate(params: dict[str, Any], progress: Progress) -> protocol.ValidateRe
     }
 
 
+def _render(params: dict[str, Any], progress: Progress) -> dict[str, Any]:
+    project_root = params.get("project_root")
+    documents = params.get("documents")
+    if project_root is not None and not isinstance(project_root, str):
+        raise BadRequest("project_root must be a string or null")
+    if not isinstance(documents, list) or not all(
+        isinstance(d, dict) and isinstance(d.get("type"), str) for d in documents
+    ):
+        raise BadRequest("documents must be a list of objects, each with a `type` string")
+    seconds = params.get("seconds_per_document", protocol.SECONDS_PER_DOCUMENT)
+    if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or seconds <= 0:
+        raise BadRequest("seconds_per_document must be a positive number")
+    env_values = params.get("env_values") is True
+    adapter.preload(tuple(d["type"] for d in documents))
+    # As validate: a document that hangs or ends the process is left out, and the call runs again.
+    failed: dict[int, str] = {}
+    while True:
+        left = [i for i in range(len(documents)) if i not in failed]
+        try:
+            answer = isolation.run_watched(
+                render.render_documents,
+                project_root,
+                [documents[i] for i in left],
+                env_values,
+                seconds_per_step=float(seconds),
+                on_step=progress,
+            )
+            break
+        except isolation.StepFailed as stopped:
+            if stopped.step is None or stopped.step.name is None:
+                raise isolation.ChildFailed(f"rendering failed while {stopped}") from None
+            failed[left[int(stopped.step.name)]] = stopped.message
+    results = iter(answer["results"])
+    return {
+        "results": [
+            {"index": d.get("index"), "values": [], "resolved": None, "skipped": None, "failed": failed[i]}
+            if i in failed
+            else {**next(results), "failed": None}
+            for i, d in enumerate(documents)
+        ]
+    }
+
+
 def _parsing_dbt_when_stale(fn: Callable[..., Any]) -> Callable[..., Any]:
     """fn, run in the call's child with stored state refreshed as the load does: a project module's
     own `DbtProject.prepare_if_dev()`, run at import under dg's DAGSTER_IS_DEV_CLI, then parses dbt
@@ -375,6 +419,7 @@ HANDLERS: dict[str, Callable[[dict[str, Any], Progress], Mapping[str, Any]]] = {
     protocol.METHOD_REGISTRY: _registry,
     protocol.METHOD_POLICIES: _policies,
     protocol.METHOD_VALIDATE: _validate,
+    protocol.METHOD_RENDER: _render,
     protocol.METHOD_SCAFFOLD: _scaffold,
     protocol.METHOD_LOAD: _load,
     protocol.METHOD_DBT_SELECTION: _dbt_selection,

@@ -83,7 +83,7 @@ def load_component(
     `build_defs` is never called.
     """
     try:
-        cls.load(instance, _load_context(folder, project_root, defs))
+        cls.load(instance, load_context(folder, project_root, defs))
     except Exception as e:
         found = _validation_error_in(e)
         if found is None:
@@ -155,7 +155,7 @@ def _models_in(annotation: Any, seen: set[int]) -> Iterator[type]:
         yield from _models_in(arg, seen)
 
 
-def _load_context(folder: str, project_root: str | None, defs: tuple[str, str] | None = None) -> Any:
+def load_context(folder: str, project_root: str | None, defs: tuple[str, str] | None = None) -> Any:
     """A ComponentLoadContext for a component in `folder`, outside any loaded component tree.
 
     Like `ComponentTree.for_test().load_context` (what `Component.from_attributes_dict` uses), but

@@ -34,6 +34,7 @@ METHOD_SCAFFOLD = "scaffold"
 METHOD_LOAD = "load"
 METHOD_POLICIES = "policies"
 METHOD_DBT_SELECTION = "dbt_selection"
+METHOD_RENDER = "render"
 METHOD_SHUTDOWN = "shutdown"
 
 # Progress: during a call, the worker may send lines that say what it is about to do, before doing
@@ -558,3 +559,80 @@ class ScaffoldFile(TypedDict):
 # {"files": [{"path": "defs.yaml", "text": "..."}]}
 class ScaffoldResult(TypedDict):
     files: list[ScaffoldFile]
+
+
+# Render (METHOD_RENDER): each templated string (`{{` or `{%`) under a document's `attributes` and
+# `post_processing`, rendered by Dagster's own `ResolutionContext.resolve_value` with the scope
+# `Component.load` gives it (context, template vars, the class's static vars), in a forked child.
+# Nothing rendered is written anywhere.
+# -> {"project_root": "/p" | null, "env_values": false,
+#     "documents": [{"index": 0, "type": "acme_platform.ResearchJob",   # absolute, as for validate
+#                    "document": {"type": ..., "attributes": {...}},   # the whole document, plain JSON
+#                    "folder": "/p/src/p/defs/churn",
+#                    "late": [["attributes", "translation"]],         # rendered at run time: not here
+#                    "untemplated": [["attributes", "sql_template"]]}],  # never rendered at load
+#     "seconds_per_document": 30}
+# <- {"results": [{"index": 0, "skipped": null | "ModuleNotFoundError: ...",   # no scope could be built
+#                  "values": [{"path": ["attributes", "project"], "text": "/p/dbt", "value": "/p/dbt",
+#                              "env": [{"name": "DB", "set": true, "default": false}],
+#                              "error": null | "UndefinedError: 'x' not found in scope, ...",
+#                              "runtime": false}],                  # true: under a `late` path
+#                  "resolved": {...the document with each rendered value in place...},
+#                  "failed": null | "did not finish within 30 s"}]}
+# - env_values false: a set variable renders as "${NAME}" (its value never leaves the worker); an
+#   unset one as Dagster renders it (None, the default, or its error for env('X') without default).
+# - value: the rendered Python value as JSON, or its repr when it is not plain data; text: a string
+#   as is, anything else as JSON.
+
+
+# {"index": 0, "type": "...", "document": {...}, "folder": "/p/...", "late": [[...]], "untemplated": [[...]]}
+class RenderDocument(TypedDict, total=False):
+    index: int
+    type: str
+    document: dict[str, Any]
+    folder: str
+    late: list[KeyPath]
+    untemplated: list[KeyPath]
+
+
+# {"project_root": "/p", "env_values": false, "documents": [...], "seconds_per_document": 30}
+class RenderParams(TypedDict, total=False):
+    project_root: str | None
+    env_values: bool
+    documents: list[RenderDocument]
+    seconds_per_document: float
+
+
+# {"name": "DB", "set": true, "default": false}
+class EnvRead(TypedDict):
+    name: str
+    set: bool
+    default: bool
+
+
+# {"path": [...], "text": "/p/dbt", "value": "/p/dbt", "env": [...], "error": null, "runtime": false}
+class RenderedValue(TypedDict):
+    path: KeyPath
+    text: str | None
+    value: Any
+    env: list[EnvRead]
+    error: str | None
+    runtime: bool
+
+
+# {"index": 0, "values": [...], "resolved": {...}, "skipped": null}  (as a document's child answers)
+class RenderedDocument(TypedDict):
+    index: int | None
+    values: list[RenderedValue]
+    resolved: Any
+    skipped: str | None
+
+
+# {"index": 0, "values": [...], "resolved": {...}, "skipped": null, "failed": null}
+class RenderDocumentResult(RenderedDocument):
+    failed: str | None
+
+
+# {"results": [...]}
+class RenderResult(TypedDict):
+    results: list[RenderedDocument]

@@ -4,7 +4,7 @@ from collections import namedtuple
 
 import pytest
 
-from dagster_components_ls.lsp.params import first_arg, lineage_request, params_dict
+from dagster_components_ls.lsp.params import first_arg, lineage_request, params_dict, resolved_request
 
 TextDocument = namedtuple("TextDocument", "uri")
 Request = namedtuple("Request", "textDocument document")
@@ -35,3 +35,20 @@ def test_lineage_request():
     assert lineage_request({"uri": "file:///a", "depth": 3}) == ("file:///a", None, 3)
     with pytest.raises(ValueError, match="dagster/lineage needs textDocument.uri"):
         lineage_request({"document": 0})
+
+
+@pytest.mark.parametrize(
+    "params, expected",
+    [
+        pytest.param({"textDocument": {"uri": "file:///a"}, "document": 1}, ("file:///a", 1), id="design-shape"),
+        pytest.param({"uri": "file:///a"}, ("file:///a", None), id="uri-only-all-documents"),
+        pytest.param({"uri": "file:///a", "document": True}, ("file:///a", None), id="not-an-index"),
+    ],
+)
+def test_resolved_request(params, expected):
+    assert resolved_request(params) == expected
+
+
+def test_resolved_request_needs_a_uri():
+    with pytest.raises(ValueError, match="dagster/resolved needs textDocument.uri"):
+        resolved_request({"document": 0})
