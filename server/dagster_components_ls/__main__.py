@@ -28,7 +28,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     check = sub.add_parser("check", help="report the editor's diagnostics for files and folders")
     check.add_argument("paths", nargs="*", default=["."], metavar="PATH")
-    check.add_argument("--format", choices=["text", "json", "github"], default="text")
+    check.add_argument("--format", choices=["text", "json", "github", "sarif", "gitlab"], default="text")
     check.add_argument("--select", type=_codes, help="only these codes or prefixes (comma-separated)")
     check.add_argument("--ignore", type=_codes, help="leave out these codes or prefixes (comma-separated)")
     check.add_argument("--python", help="the interpreter whose installed component types to use")

@@ -9,7 +9,6 @@ import sys
 import threading
 import time
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, ContextManager, Iterable, Iterator, Optional, TextIO, TypeVar
 
@@ -32,6 +31,8 @@ from ..project.registry import (
     prune_cache,
 )
 from ..project.worker_client import WorkerError, WorkerProcess
+from .ci_formats import format_gitlab, format_sarif
+from .findings import Finding, display_path
 
 if TYPE_CHECKING:
     from ..model.loaded import Loaded
@@ -42,13 +43,6 @@ T = TypeVar("T")
 
 class CheckFailed(Exception):
     """The check could not run (exit 2): the message says why."""
-
-
-@dataclass(frozen=True)
-class Finding:
-    path: Path
-    problem: Problem
-    index: LineIndex
 
 
 def run_check(
@@ -115,7 +109,7 @@ def collect_findings(
         try:
             data = disk.read_bytes(file)
         except OSError as exc:
-            _warn(f"{_display_path(file)} was not checked: {disk.why_unreadable(file, exc)}")
+            _warn(f"{display_path(file)} was not checked: {disk.why_unreadable(file, exc)}")
             continue
         checked += 1
         text, bad_offset = disk.decode_utf8(data)
@@ -194,7 +188,7 @@ def _check_project(
         }
         problems = _guarded(file, unchecked, lambda: file_problems(parsed_file, ctx, str(file), loaded, answers))
         index = LineIndex(text)
-        findings.extend(Finding(file, problem, index) for problem in problems or ())
+        findings.extend(Finding(file, problem, index, (parsed_file, ctx)) for problem in problems or ())
     if loaded is not None and owner is not None:
         findings.extend(_load_errors_elsewhere(loaded, checked, owner))
     if config_problems and config_path is not None:
@@ -228,7 +222,7 @@ def _guarded(file: Path, unchecked: list[Path], work: Callable[[], T]) -> Option
         unchecked.append(file)
         logging.getLogger(__name__).debug("checking %s failed", file, exc_info=True)
         print(
-            f"dagster-components-ls check: could not check {_display_path(file)}: {type(exc).__name__}: {exc}",
+            f"dagster-components-ls check: could not check {display_path(file)}: {type(exc).__name__}: {exc}",
             file=sys.stderr,
         )
         return None
@@ -248,14 +242,14 @@ def _fixed(
     if count == 0:
         return file, text, parsed, ctx
     if not writable:
-        _warn(f"{_display_path(file)} was not fixed: it is not valid UTF-8")
+        _warn(f"{display_path(file)} was not fixed: it is not valid UTF-8")
         return file, text, parsed, ctx
     broken = broken_by_fixes(text, fixed)
     if broken is not None:
-        print(f"Not fixing {_display_path(file)}: the fixes would break its YAML ({broken})", file=sys.stderr)
+        print(f"Not fixing {display_path(file)}: the fixes would break its YAML ({broken})", file=sys.stderr)
         return file, text, parsed, ctx
     file.write_text(fixed, encoding="utf-8")
-    print(f"Fixed {count} problem{'s' * (count != 1)} in {_display_path(file)}", file=sys.stderr)
+    print(f"Fixed {count} problem{'s' * (count != 1)} in {display_path(file)}", file=sys.stderr)
     return file, fixed, parse_file(fixed), ctx
 
 
@@ -428,18 +422,11 @@ def _selected(code: str, select: Optional[list[str]], ignore: Optional[list[str]
     return not (ignore and matches(ignore))
 
 
-def _display_path(path: Path) -> str:
-    try:
-        return os.path.relpath(path) if path.is_relative_to(Path.cwd()) else str(path)
-    except ValueError:
-        return str(path)
-
-
 def _format_text(findings: list[Finding], checked: int, out: TextIO) -> None:
     for f in findings:
         line, col = f.index.line_col_1based(f.problem.span.start)
         print(
-            f"{_display_path(f.path)}:{line}:{col}: {f.problem.severity}[{f.problem.code}] {one_line(f.problem.message)}",
+            f"{display_path(f.path)}:{line}:{col}: {f.problem.severity}[{f.problem.code}] {one_line(f.problem.message)}",
             file=out,
         )
     errors = sum(f.problem.severity == ERROR for f in findings)
@@ -468,7 +455,7 @@ def one_line(message: str) -> str:
 def to_json(f: Finding) -> dict:
     (start_line, start_character), (end_line, end_character) = f.index.range_of(f.problem.span)
     return {
-        "path": _display_path(f.path),
+        "path": display_path(f.path),
         "range": {
             "start": {"line": start_line, "character": start_character},
             "end": {"line": end_line, "character": end_character},
@@ -494,7 +481,7 @@ def _format_github(findings: list[Finding], checked: int, out: TextIO) -> None:
         line, col = f.index.line_col_1based(f.problem.span.start)
         end_line, end_col = f.index.line_col_1based(f.problem.span.end)
         message = _escape(f"[{f.problem.code}] {f.problem.message}")
-        path = _escape(_display_path(f.path), property=True)
+        path = _escape(display_path(f.path), property=True)
         title = _escape(f"dagster {f.problem.code}", property=True)
         print(
             f"::{_GITHUB_LEVEL[f.problem.severity]} file={path},line={line},col={col},endLine={end_line},"
@@ -509,4 +496,10 @@ def _escape(text: str, property: bool = False) -> str:
     return text.replace(":", "%3A").replace(",", "%2C") if property else text
 
 
-FORMATTERS = {"text": _format_text, "json": _format_json, "github": _format_github}
+FORMATTERS = {
+    "text": _format_text,
+    "json": _format_json,
+    "github": _format_github,
+    "sarif": format_sarif,
+    "gitlab": format_gitlab,
+}
