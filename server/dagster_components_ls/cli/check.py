@@ -33,6 +33,8 @@ from ..project.registry import (
 from ..project.worker_client import WorkerError, WorkerProcess
 from .ci_formats import format_gitlab, format_sarif
 from .findings import Finding, display_path
+from .report import FORMATS as REPORT_FORMATS
+from .report import Checked, build_report, write_report
 
 if TYPE_CHECKING:
     from ..model.loaded import Loaded
@@ -54,23 +56,35 @@ def run_check(
     out: TextIO = sys.stdout,
     fix: bool = False,
     load: bool = False,
+    report: Optional[str] = None,
 ) -> int:
     """Check the paths and print the result; the exit code follows DESIGN (0 clean, 1 errors, 2 could not run).
 
     With `fix`, the safe fixes of the selected problems are written to the files first. With `load`,
-    each project's definitions are loaded too: load errors and asset-level policies.
+    each project's definitions are loaded too: load errors and asset-level policies. With `report`,
+    the compliance report of the selected findings is written to that file (.html or .json) too.
     """
+    if report is not None and Path(report).suffix.lower() not in REPORT_FORMATS:
+        print(f"dagster-components-ls check: --report {report}: the file must end in .html or .json", file=sys.stderr)
+        return 2
     _echo_worker_output()
     selected = (lambda problem: _selected(problem.code, select, ignore)) if fix else None
     unchecked: list[Path] = []
+    inventory: list[Checked] = []
     try:
-        findings, checked = collect_findings(paths or ["."], python, selected, load, unchecked)
+        findings, checked = collect_findings(paths or ["."], python, selected, load, unchecked, inventory)
     except CheckFailed as exc:
         print(f"dagster-components-ls check: {exc}", file=sys.stderr)
         return 2
     findings = [f for f in findings if _selected(f.problem.code, select, ignore)]
     findings.sort(key=lambda f: (str(f.path), f.problem.span.start, f.problem.span.end, f.problem.code))
     FORMATTERS[fmt](findings, checked, out)
+    if report is not None:
+        try:
+            write_report(Path(report), build_report(inventory, findings))
+        except OSError as exc:
+            print(f"dagster-components-ls check: cannot write {report}: {exc.strerror}", file=sys.stderr)
+            return 2
     return 1 if unchecked or any(f.problem.severity == ERROR for f in findings) else 0
 
 
@@ -91,11 +105,13 @@ def collect_findings(
     fix: Optional[Callable[[Problem], bool]] = None,
     load: bool = False,
     unchecked: Optional[list[Path]] = None,
+    inventory: Optional[list[Checked]] = None,
 ) -> tuple[list[Finding], int]:
     """The findings of every readable file, and how many files were checked. A file that cannot be
     read (a dangling symlink, a FIFO or a folder with a component file's name) is a warning on stderr,
     not a diagnostic: it has no text to place one in. The other files are checked all the same. A
-    file whose check hit a bug is told on stderr and added to `unchecked`, and the others go on."""
+    file whose check hit a bug is told on stderr and added to `unchecked`, and the others go on. Each
+    checked file is added to `inventory`, for the compliance report."""
     unchecked = [] if unchecked is None else unchecked
     by_project: dict[Optional[Path], tuple[Optional[projects.Project], list[tuple[Path, str]]]] = {}
     findings: list[Finding] = []
@@ -119,7 +135,8 @@ def collect_findings(
         key = owner.root if owner else None
         by_project.setdefault(key, (owner, []))[1].append((file, text))
     for owner, group in by_project.values():
-        findings.extend(_check_project(owner, group, python, unchecked, fix, load, frozenset(not_utf8)))
+        found = _check_project(owner, group, python, unchecked, fix, load, frozenset(not_utf8), inventory)
+        findings.extend(found)
     prune_cache()  # last: the entries this run read were marked used, so they stay
     return findings, checked
 
@@ -144,6 +161,7 @@ def _check_project(
     fix: Optional[Callable[[Problem], bool]] = None,
     load: bool = False,
     not_utf8: frozenset[Path] = frozenset(),
+    inventory: Optional[list[Checked]] = None,
 ) -> list[Finding]:
     """The files of one project (or of none) against its types and policies, with one worker at most.
     Files in `not_utf8` are never fixed: their text holds U+FFFD where the file has other bytes."""
@@ -189,6 +207,8 @@ def _check_project(
         problems = _guarded(file, unchecked, lambda: file_problems(parsed_file, ctx, str(file), loaded, answers))
         index = LineIndex(text)
         findings.extend(Finding(file, problem, index, (parsed_file, ctx)) for problem in problems or ())
+        if inventory is not None:
+            inventory.append(Checked(file, parsed_file, ctx, owner.root if owner else None))
     if loaded is not None and owner is not None:
         findings.extend(_load_errors_elsewhere(loaded, checked, owner))
     if config_problems and config_path is not None:
