@@ -28,7 +28,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     check = sub.add_parser("check", help="report the editor's diagnostics for files and folders")
     check.add_argument("paths", nargs="*", default=["."], metavar="PATH")
-    check.add_argument("--format", choices=["text", "json", "github"], default="text")
+    check.add_argument("--format", choices=["text", "json", "github", "sarif", "gitlab"], default="text")
     check.add_argument("--select", type=_codes, help="only these codes or prefixes (comma-separated)")
     check.add_argument("--ignore", type=_codes, help="leave out these codes or prefixes (comma-separated)")
     check.add_argument("--python", help="the interpreter whose installed component types to use")
@@ -42,6 +42,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--no-cache",
         action="store_true",
         help="read nothing from the cache of component types and worker answers, and write nothing to it",
+    )
+    check.add_argument(
+        "--report",
+        metavar="OUT",
+        help="also write the compliance report (types, owners, policy findings) to OUT.html or OUT.json",
     )
 
     lineage = sub.add_parser("lineage", help="the assets a defs.yaml produces, with their upstream and downstream")
@@ -91,9 +96,25 @@ def main(argv: Optional[list[str]] = None) -> int:
             with tempfile.TemporaryDirectory(prefix="dagster-components-ls-") as fresh:
                 os.environ["DAGSTER_COMPONENTS_LS_CACHE"] = fresh
                 return run_check(
-                    args.paths, args.format, args.select, args.ignore, args.python, fix=args.fix, load=args.load
+                    args.paths,
+                    args.format,
+                    args.select,
+                    args.ignore,
+                    args.python,
+                    fix=args.fix,
+                    load=args.load,
+                    report=args.report,
                 )
-        return run_check(args.paths, args.format, args.select, args.ignore, args.python, fix=args.fix, load=args.load)
+        return run_check(
+            args.paths,
+            args.format,
+            args.select,
+            args.ignore,
+            args.python,
+            fix=args.fix,
+            load=args.load,
+            report=args.report,
+        )
     if args.command == "lineage":
         from .cli.lineage import run_lineage
 

@@ -50,8 +50,9 @@ class Fix:
 # --- entry points --------------------------------------------------------------------------------
 
 
-def fixes_for(parsed: ParsedFile, problem: Problem, ctx: CheckContext) -> list[Fix]:
-    """The fixes for one problem, the preferred first; ignoring the problem on its line comes last."""
+def fixes_for(parsed: ParsedFile, problem: Problem, ctx: CheckContext, suppress: bool = True) -> list[Fix]:
+    """The fixes for one problem, the preferred first; ignoring the problem on its line comes last
+    (unless `suppress` is false: a report's suggested fixes are repairs, not silencing)."""
     span = problem.span
     if not 0 <= span.start <= span.end <= len(parsed.text):
         return []  # a stale diagnostic from a client that has not caught up
@@ -61,7 +62,7 @@ def fixes_for(parsed: ParsedFile, problem: Problem, ctx: CheckContext) -> list[F
     if doc is not None and fixer is not None:
         site = _Site(doc, span.shifted(-doc.start), problem.data if isinstance(problem.data, dict) else {}, ctx)
         fixes = fixer(site)
-    return [*fixes, *_suppress(parsed, problem)]
+    return [*fixes, *(_suppress(parsed, problem) if suppress else [])]
 
 
 def apply_fixes(text: str, fixes: list[Fix]) -> str:

@@ -9,7 +9,6 @@ import sys
 import threading
 import time
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, ContextManager, Iterable, Iterator, Optional, TextIO, TypeVar
 
@@ -40,6 +39,10 @@ from ..project.registry import (
     prune_cache,
 )
 from ..project.worker_client import WorkerError, WorkerProcess
+from .ci_formats import format_gitlab, format_sarif
+from .findings import Finding, display_path
+from .report import FORMATS as REPORT_FORMATS
+from .report import Checked, build_report, write_report
 
 if TYPE_CHECKING:
     from ..model.loaded import Loaded
@@ -52,13 +55,6 @@ class CheckFailed(Exception):
     """The check could not run (exit 2): the message says why."""
 
 
-@dataclass(frozen=True)
-class Finding:
-    path: Path
-    problem: Problem
-    index: LineIndex
-
-
 def run_check(
     paths: list[str],
     fmt: str = "text",
@@ -68,23 +64,35 @@ def run_check(
     out: TextIO = sys.stdout,
     fix: bool = False,
     load: bool = False,
+    report: Optional[str] = None,
 ) -> int:
     """Check the paths and print the result; the exit code follows DESIGN (0 clean, 1 errors, 2 could not run).
 
     With `fix`, the safe fixes of the selected problems are written to the files first. With `load`,
-    each project's definitions are loaded too: load errors and asset-level policies.
+    each project's definitions are loaded too: load errors and asset-level policies. With `report`,
+    the compliance report of the selected findings is written to that file (.html or .json) too.
     """
+    if report is not None and Path(report).suffix.lower() not in REPORT_FORMATS:
+        print(f"dagster-components-ls check: --report {report}: the file must end in .html or .json", file=sys.stderr)
+        return 2
     _echo_worker_output()
     selected = (lambda problem: _selected(problem.code, select, ignore)) if fix else None
     unchecked: list[Path] = []
+    inventory: list[Checked] = []
     try:
-        findings, checked = collect_findings(paths or ["."], python, selected, load, unchecked)
+        findings, checked = collect_findings(paths or ["."], python, selected, load, unchecked, inventory)
     except CheckFailed as exc:
         print(f"dagster-components-ls check: {exc}", file=sys.stderr)
         return 2
     findings = [f for f in findings if _selected(f.problem.code, select, ignore)]
     findings.sort(key=lambda f: (str(f.path), f.problem.span.start, f.problem.span.end, f.problem.code))
     FORMATTERS[fmt](findings, checked, out)
+    if report is not None:
+        try:
+            write_report(Path(report), build_report(inventory, findings))
+        except OSError as exc:
+            print(f"dagster-components-ls check: cannot write {report}: {exc.strerror}", file=sys.stderr)
+            return 2
     return 1 if unchecked or any(f.problem.severity == ERROR for f in findings) else 0
 
 
@@ -105,11 +113,13 @@ def collect_findings(
     fix: Optional[Callable[[Problem], bool]] = None,
     load: bool = False,
     unchecked: Optional[list[Path]] = None,
+    inventory: Optional[list[Checked]] = None,
 ) -> tuple[list[Finding], int]:
     """The findings of every readable file, and how many files were checked. A file that cannot be
     read (a dangling symlink, a FIFO or a folder with a component file's name) is a warning on stderr,
     not a diagnostic: it has no text to place one in. The other files are checked all the same. A
-    file whose check hit a bug is told on stderr and added to `unchecked`, and the others go on."""
+    file whose check hit a bug is told on stderr and added to `unchecked`, and the others go on. Each
+    checked file is added to `inventory`, for the compliance report."""
     unchecked = [] if unchecked is None else unchecked
     by_project: dict[Optional[Path], tuple[Optional[projects.Project], list[tuple[Path, str]]]] = {}
     findings: list[Finding] = []
@@ -123,7 +133,7 @@ def collect_findings(
         try:
             data = disk.read_bytes(file)
         except OSError as exc:
-            _warn(f"{_display_path(file)} was not checked: {disk.why_unreadable(file, exc)}")
+            _warn(f"{display_path(file)} was not checked: {disk.why_unreadable(file, exc)}")
             continue
         checked += 1
         text, bad_offset = disk.decode_utf8(data)
@@ -133,7 +143,8 @@ def collect_findings(
         key = owner.root if owner else None
         by_project.setdefault(key, (owner, []))[1].append((file, text))
     for owner, group in by_project.values():
-        findings.extend(_check_project(owner, group, python, unchecked, fix, load, frozenset(not_utf8)))
+        found = _check_project(owner, group, python, unchecked, fix, load, frozenset(not_utf8), inventory)
+        findings.extend(found)
     prune_cache()  # last: the entries this run read were marked used, so they stay
     return findings, checked
 
@@ -158,6 +169,7 @@ def _check_project(
     fix: Optional[Callable[[Problem], bool]] = None,
     load: bool = False,
     not_utf8: frozenset[Path] = frozenset(),
+    inventory: Optional[list[Checked]] = None,
 ) -> list[Finding]:
     """The files of one project (or of none) against its types and policies, with one worker at most.
     Files in `not_utf8` are never fixed: their text holds U+FFFD where the file has other bytes."""
@@ -208,7 +220,9 @@ def _check_project(
         }
         problems = _guarded(file, unchecked, lambda: file_problems(parsed_file, ctx, str(file), loaded, answers))
         index = LineIndex(text)
-        findings.extend(Finding(file, problem, index) for problem in problems or ())
+        findings.extend(Finding(file, problem, index, (parsed_file, ctx)) for problem in problems or ())
+        if inventory is not None:
+            inventory.append(Checked(file, parsed_file, ctx, owner.root if owner else None))
     if loaded is not None and owner is not None:
         findings.extend(_load_errors_elsewhere(loaded, checked, owner))
     if config_problems and config_path is not None:
@@ -242,7 +256,7 @@ def _guarded(file: Path, unchecked: list[Path], work: Callable[[], T]) -> Option
         unchecked.append(file)
         logging.getLogger(__name__).debug("checking %s failed", file, exc_info=True)
         print(
-            f"dagster-components-ls check: could not check {_display_path(file)}: {type(exc).__name__}: {exc}",
+            f"dagster-components-ls check: could not check {display_path(file)}: {type(exc).__name__}: {exc}",
             file=sys.stderr,
         )
         return None
@@ -262,14 +276,14 @@ def _fixed(
     if count == 0:
         return file, text, parsed, ctx
     if not writable:
-        _warn(f"{_display_path(file)} was not fixed: it is not valid UTF-8")
+        _warn(f"{display_path(file)} was not fixed: it is not valid UTF-8")
         return file, text, parsed, ctx
     broken = broken_by_fixes(text, fixed)
     if broken is not None:
-        print(f"Not fixing {_display_path(file)}: the fixes would break its YAML ({broken})", file=sys.stderr)
+        print(f"Not fixing {display_path(file)}: the fixes would break its YAML ({broken})", file=sys.stderr)
         return file, text, parsed, ctx
     file.write_text(fixed, encoding="utf-8")
-    print(f"Fixed {count} problem{'s' * (count != 1)} in {_display_path(file)}", file=sys.stderr)
+    print(f"Fixed {count} problem{'s' * (count != 1)} in {display_path(file)}", file=sys.stderr)
     return file, fixed, parse_file(fixed), ctx
 
 
@@ -451,18 +465,11 @@ def _selected(code: str, select: Optional[list[str]], ignore: Optional[list[str]
     return not (ignore and matches(ignore))
 
 
-def _display_path(path: Path) -> str:
-    try:
-        return os.path.relpath(path) if path.is_relative_to(Path.cwd()) else str(path)
-    except ValueError:
-        return str(path)
-
-
 def _format_text(findings: list[Finding], checked: int, out: TextIO) -> None:
     for f in findings:
         line, col = f.index.line_col_1based(f.problem.span.start)
         print(
-            f"{_display_path(f.path)}:{line}:{col}: {f.problem.severity}[{f.problem.code}] {one_line(f.problem.message)}",
+            f"{display_path(f.path)}:{line}:{col}: {f.problem.severity}[{f.problem.code}] {one_line(f.problem.message)}",
             file=out,
         )
     errors = sum(f.problem.severity == ERROR for f in findings)
@@ -491,7 +498,7 @@ def one_line(message: str) -> str:
 def to_json(f: Finding) -> dict:
     (start_line, start_character), (end_line, end_character) = f.index.range_of(f.problem.span)
     return {
-        "path": _display_path(f.path),
+        "path": display_path(f.path),
         "range": {
             "start": {"line": start_line, "character": start_character},
             "end": {"line": end_line, "character": end_character},
@@ -517,7 +524,7 @@ def _format_github(findings: list[Finding], checked: int, out: TextIO) -> None:
         line, col = f.index.line_col_1based(f.problem.span.start)
         end_line, end_col = f.index.line_col_1based(f.problem.span.end)
         message = _escape(f"[{f.problem.code}] {f.problem.message}")
-        path = _escape(_display_path(f.path), property=True)
+        path = _escape(display_path(f.path), property=True)
         title = _escape(f"dagster {f.problem.code}", property=True)
         print(
             f"::{_GITHUB_LEVEL[f.problem.severity]} file={path},line={line},col={col},endLine={end_line},"
@@ -532,4 +539,10 @@ def _escape(text: str, property: bool = False) -> str:
     return text.replace(":", "%3A").replace(",", "%2C") if property else text
 
 
-FORMATTERS = {"text": _format_text, "json": _format_json, "github": _format_github}
+FORMATTERS = {
+    "text": _format_text,
+    "json": _format_json,
+    "github": _format_github,
+    "sarif": format_sarif,
+    "gitlab": format_gitlab,
+}
