@@ -176,8 +176,9 @@ def test_neovim_references_and_rename_of_an_asset_key(nvim, tmp_path_factory):
     )
 
 
-def test_neovim_highlights_templates_with_semantic_tokens(nvim):
-    """Neovim's own decoding of the server's tokens on the reports example, and its highlighter's groups."""
+def test_neovim_highlights_templates_and_shows_inlay_hints(nvim):
+    """Neovim's own decoding of the server's tokens on the reports example, its highlighter's groups, and the
+    worker's inlay hints as Neovim lists and draws them."""
     run, _ = nvim
     records = [
         json.loads(line)
@@ -219,6 +220,21 @@ def test_neovim_highlights_templates_with_semantic_tokens(nvim):
             ]
         }
     ]
+
+
+    # And the worker's inlay hints: Neovim's own list, and the virtual text its display put in the buffer.
+    bucket = "ACME_REPORT_BUCKET: " + ("set" if os.environ.get("ACME_REPORT_BUCKET") else "unset")
+    assert by_kind("hint") == [
+        {"line": 10, "character": 31, "label": "→ team:research"},
+        {"line": 11, "character": 30, "label": "→ 0 7 * * MON"},
+        {"line": 12, "character": 45, "label": bucket},
+    ]
+    [shown] = by_kind("hint_virtual_text")
+    assert {(chunk["line"], chunk["text"].strip()) for chunk in shown["chunks"]} >= {
+        (10, "→ team:research"),
+        (11, "→ 0 7 * * MON"),
+        (12, bucket),
+    }
 
 
 def test_docs_editors_md_shows_the_snippets_verbatim():

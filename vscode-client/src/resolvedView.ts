@@ -19,12 +19,9 @@ export class ResolvedYamlProvider implements vscode.TextDocumentContentProvider,
   private readonly listeners: vscode.Disposable[];
 
   constructor(private readonly server: ServerManager) {
-    this.listeners = [
-      vscode.workspace.onDidChangeTextDocument((event) => this.sourceChanged(event.document.uri)),
-      vscode.workspace.onDidCloseTextDocument((doc) => {
-        if (doc.uri.scheme === RESOLVED_SCHEME) this.shown.delete(doc.uri.query);
-      }),
-    ];
+    // A view is forgotten once it is no longer open (not on its close event: setting its language closes
+    // it and opens it again).
+    this.listeners = [vscode.workspace.onDidChangeTextDocument((event) => this.sourceChanged(event.document.uri))];
   }
 
   static viewOf(source: vscode.Uri): vscode.Uri {
@@ -34,8 +31,7 @@ export class ResolvedYamlProvider implements vscode.TextDocumentContentProvider,
   async show(source: vscode.Uri): Promise<void> {
     const view = ResolvedYamlProvider.viewOf(source);
     this.shown.set(source.toString(), view);
-    const doc = await vscode.workspace.openTextDocument(view);
-    await vscode.languages.setTextDocumentLanguage(doc, "yaml");
+    const doc = await vscode.languages.setTextDocumentLanguage(await vscode.workspace.openTextDocument(view), "yaml");
     await vscode.window.showTextDocument(doc, { viewColumn: vscode.ViewColumn.Beside, preview: false, preserveFocus: true });
   }
 
@@ -60,6 +56,10 @@ export class ResolvedYamlProvider implements vscode.TextDocumentContentProvider,
   private sourceChanged(source: vscode.Uri): void {
     const view = this.shown.get(source.toString());
     if (!view) return;
+    if (!vscode.workspace.textDocuments.some((doc) => doc.uri.toString() === view.toString())) {
+      this.shown.delete(source.toString());
+      return;
+    }
     clearTimeout(this.timers.get(view.query));
     this.timers.set(view.query, setTimeout(() => this.changed.fire(view), REFRESH_MS));
   }

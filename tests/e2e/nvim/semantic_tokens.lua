@@ -1,6 +1,6 @@
 -- Neovim configured by the documented snippet (docs/editors/nvim.lua), lineage off: open a defs.yaml with templates
 -- and print the semantic tokens Neovim itself decoded and holds for the buffer (vim.lsp.semantic_tokens.get_at_pos
--- over every character), and whether its highlighter put them in the buffer as extmarks.
+-- over every character), and whether its highlighter put them in the buffer as extmarks; then its inlay hints.
 -- Run from a folder whose .venv/bin holds the server: nvim --headless --clean -l semantic_tokens.lua SNIPPET FILE
 -- Prints one JSON object a line to stdout; exits 1 on a timeout.
 local snippet, file = arg[1], arg[2]
@@ -78,6 +78,39 @@ end
 local names = vim.tbl_keys(groups)
 table.sort(names)
 emit({ kind = "highlight_groups", groups = names })
+
+-- Inlay hints (rendered by the worker): Neovim's own list for the buffer, then what its display put in the
+-- buffer (virtual text extmarks of its inlay hint namespace).
+vim.lsp.inlay_hint.enable(true, { bufnr = buf })
+local hints
+if not vim.wait(TIMEOUT_MS, function()
+  hints = vim.lsp.inlay_hint.get({ bufnr = buf })
+  return #hints >= 3
+end, 50) then fail("Neovim holds fewer than 3 inlay hints for the buffer") end
+table.sort(hints, function(a, b)
+  local pa, pb = a.inlay_hint.position, b.inlay_hint.position
+  return pa.line < pb.line or (pa.line == pb.line and pa.character < pb.character)
+end)
+for _, h in ipairs(hints) do
+  local label = h.inlay_hint.label
+  if type(label) == "table" then
+    label = table.concat(vim.tbl_map(function(part) return part.value end, label))
+  end
+  emit({ kind = "hint", line = h.inlay_hint.position.line, character = h.inlay_hint.position.character, label = label })
+end
+vim.cmd.redraw()
+local shown = {}
+for name, id in pairs(vim.api.nvim_get_namespaces()) do
+  if name:find("inlayhint", 1, true) or name:find("inlay_hint", 1, true) then
+    for _, mark in ipairs(vim.api.nvim_buf_get_extmarks(buf, id, 0, -1, { details = true })) do
+      for _, chunk in ipairs(mark[4].virt_text or {}) do
+        table.insert(shown, { line = mark[2], text = chunk[1] })
+      end
+    end
+  end
+end
+table.sort(shown, function(a, b) return a.line < b.line or (a.line == b.line and a.text < b.text) end)
+emit({ kind = "hint_virtual_text", chunks = shown })
 
 for _, c in ipairs(vim.lsp.get_clients({ name = "dagster_components" })) do c:stop() end
 vim.wait(5000, function() return #vim.lsp.get_clients({ name = "dagster_components" }) == 0 end, 20)
