@@ -221,7 +221,6 @@ def test_neovim_highlights_templates_and_shows_inlay_hints(nvim):
         }
     ]
 
-
     # And the worker's inlay hints: Neovim's own list, and the virtual text its display put in the buffer.
     bucket = "ACME_REPORT_BUCKET: " + ("set" if os.environ.get("ACME_REPORT_BUCKET") else "unset")
     assert by_kind("hint") == [
