@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Optional
 
 from lsprotocol import types
 
-from ..checks.background import CALL_TIMEOUT_SECONDS, Answers, batch_answers
+from ..checks.background import CALL_TIMEOUT_SECONDS, DBT_SELECTION, Answers, batch_answers
 from ..checks.pipeline import file_problems
 from ..features.diagnostic_reports import WorkspaceItem, workspace_items
 from ..model.documents import ParsedFile
@@ -54,8 +55,9 @@ class WorkspaceChecks:
         """Reports emptied after they were pulled (a deleted file, the setting off): answered once, then dropped."""
         self.pulled = False
         """The client has sent `workspace/diagnostic`: closed files are no longer pushed."""
-        self.answers: dict[str, tuple[str, str, Answers]] = {}
-        """Closed files' URIs -> (registry fingerprint, digest of the text checked, worker answers)."""
+        self.answers: dict[str, tuple[tuple[str, str, str], Answers]] = {}
+        """Closed files' URIs -> ((registry fingerprint, digest of the text checked, digest of the loaded assets
+        asked with), worker answers)."""
         self.single: dict[str, asyncio.Task] = {}
         """Worker checks of one closed file (changed on disk, or just closed), by URI."""
         self.stopped = False
@@ -120,13 +122,26 @@ class WorkspaceChecks:
             assets = [loaded.assets_by_document(str(to_path(uri)), len(p.documents)) for uri, p in files]
         stamp = state.fingerprint
         assert stamp is not None
+        keys = [_answer_key(stamp, parsed, assets[i] if assets else None) for i, (_, parsed) in enumerate(files)]
+        # A file whose text, registry and loaded assets are those of its kept answers is not asked again (a
+        # pass after each load would otherwise read every file's cached answers); a dbt file always is (its
+        # selection is judged on the manifest the load prepared).
+        todo = [
+            i
+            for i, ((uri, parsed), ctx) in enumerate(zip(files, ctxs))
+            if self.answers.get(uri, (None,))[0] != keys[i] or DBT_SELECTION.request(parsed, ctx, None)["documents"]
+        ]
+        if not todo:
+            return
         worker = state.background_worker()
-        checked = [(parsed, ctx) for (_, parsed), ctx in zip(files, ctxs)]
-        found = await asyncio.to_thread(batch_answers, worker, stamp, checked, CALL_TIMEOUT_SECONDS, assets)
-        for (uri, parsed), answers in zip(files, found):
+        checked = [(files[i][1], ctxs[i]) for i in todo]
+        asked = [assets[i] for i in todo] if assets is not None else None
+        found = await asyncio.to_thread(batch_answers, worker, stamp, checked, CALL_TIMEOUT_SECONDS, asked)
+        for i, answers in zip(todo, found):
+            uri = files[i][0]
             # Opened meanwhile: the document's own diagnostics rule. Changed or gone: publish judges it.
             if self.server.documents.get(uri) is None and state.fingerprint == stamp:
-                self.answers[uri] = (stamp, _digest(parsed.text), answers)
+                self.answers[uri] = (keys[i], answers)
                 self.publish(uri, state)
 
     async def idle(self) -> None:
@@ -167,8 +182,8 @@ class WorkspaceChecks:
         loaded = state.lineage.loaded if not state.lineage.from_disk else None
         kept = self.answers.get(uri)
         answers = None
-        if kept is not None and kept[0] == state.fingerprint and kept[1] == _digest(parsed.text):
-            answers = kept[2]
+        if kept is not None and kept[0][:2] == (state.fingerprint, _digest(parsed.text)):
+            answers = kept[1]
         problems = file_problems(parsed, ctx, str(path), loaded, answers)
         index = LineIndex(parsed.text, ls.documents.position_encoding())
         from .publishing import to_lsp
@@ -279,6 +294,11 @@ class WorkspaceChecks:
         self.single.clear()
         for uri in sorted(self.shown | set(self.reports)):
             self.clear(uri)
+
+
+def _answer_key(stamp: str, parsed: ParsedFile, assets: object) -> tuple[str, str, str]:
+    """What a closed file's worker answers depend on: the registry, the text, the loaded assets asked with."""
+    return stamp, _digest(parsed.text), _digest(json.dumps(assets, sort_keys=True, default=str))
 
 
 def _digest(text: str) -> str:
