@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Optional
 
 from lsprotocol import types
 
 from ..model.context import CheckContext
-from ..model.documents import ParsedFile
+from ..model.documents import ParsedFile, YamlDocument
 from ..model.loaded import Loaded
-from ..model.positions import LineIndex
+from ..model.positions import KeyPath, LineIndex
+from ..model.template_scope import template_scope
 from ..model.uris import to_path
 from .completion import complete
+from .dbt_models import ReadText, Vocabulary, model_definition, model_hover, node_field_completions
 from .dbt_selection import dbt_completions, dbt_hover
 from .definition import definition
 from .hover import hover
@@ -29,12 +31,17 @@ def complete_with_assets(
     loaded: Optional[Loaded],
     path: str,
     dbt: Optional[Mapping] = None,
+    vocabularies: Sequence[Vocabulary] = (),
 ) -> types.CompletionList:
     """The schema's completions, with the loaded asset keys first where an asset key goes (no label
-    twice); inside a dbt selection, the manifest's vocabulary (`dbt`: the last dbt_selection answer)."""
+    twice); inside a dbt selection, the manifest's vocabulary (`dbt`: the last dbt_selection answer);
+    after `{{ node.` in a translation, the fields of the project's manifest nodes (`vocabularies`)."""
     selection = dbt_completions(parsed, offset, index, dbt)
     if selection is not None:
         return selection
+    fields = node_field_completions(parsed, offset, index, vocabularies, lambda d, p: _has_node(d, p, ctx))
+    if fields is not None:
+        return fields
     items = complete(parsed, offset, ctx, index, env)
     if loaded is not None:
         doc = parsed.document_at(offset)
@@ -52,12 +59,17 @@ def hover_with_assets(
     index: LineIndex,
     loaded: Optional[Loaded],
     dbt: Optional[Mapping] = None,
+    vocabularies: Sequence[Vocabulary] = (),
 ) -> Optional[types.Hover]:
-    """On an asset key the load knows: the asset and where it is produced; on a dbt selection, what it
-    selects (`dbt`: the last dbt_selection answer); elsewhere the schema's hover."""
+    """On a dbt selection, what it selects (`dbt`: the last dbt_selection answer); on a dbt model's
+    asset key, the model (`vocabularies`: the project's manifests); on an asset key the load knows: the
+    asset and where it is produced; elsewhere the schema's hover."""
     selection = dbt_hover(parsed, offset, index, dbt)
     if selection is not None:
         return selection
+    model = model_hover(parsed, offset, index, vocabularies, loaded)
+    if model is not None:
+        return model
     found = asset_at(parsed, offset, loaded) if loaded is not None else None
     if found is not None:
         producer = loaded.assets[found[0]].get("producer") or {}  # type: ignore[union-attr]
@@ -77,9 +89,20 @@ def producer_text(producer: Mapping, project_root: Optional[str]) -> Optional[st
 
 
 def definition_with_assets(
-    parsed: ParsedFile, offset: int, ctx: CheckContext, index: LineIndex, loaded: Optional[Loaded], locate: Locate
+    parsed: ParsedFile,
+    offset: int,
+    ctx: CheckContext,
+    index: LineIndex,
+    loaded: Optional[Loaded],
+    locate: Locate,
+    vocabularies: Sequence[Vocabulary] = (),
+    read: ReadText = lambda path: None,
 ) -> Optional[list[types.Location]]:
-    """On an asset key the load knows: the document producing it; elsewhere the schema's definition."""
+    """On a dbt model's name: its file and its schema entry; on an asset key the load knows: the
+    document producing it; elsewhere the schema's definition."""
+    model = model_definition(parsed, offset, vocabularies, loaded, read)
+    if model is not None:
+        return model
     found = asset_at(parsed, offset, loaded) if loaded is not None else None
     producer = loaded.assets[found[0]].get("producer") if found is not None else None  # type: ignore[union-attr]
     if isinstance(producer, dict):
@@ -87,6 +110,12 @@ def definition_with_assets(
         if location is not None:
             return [types.Location(uri=location["uri"], range=_lsp_range(location["range"]))]
     return definition(parsed, offset, ctx, index)
+
+
+def _has_node(doc: YamlDocument, path: KeyPath, ctx: CheckContext) -> bool:
+    """Whether templates at this key path may read dbt's `node` (a translation of a dbt component)."""
+    scope = template_scope(doc, ctx)
+    return scope is not None and "node" in scope.names_at(path)
 
 
 def _lsp_range(r: dict) -> types.Range:

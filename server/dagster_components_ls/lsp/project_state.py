@@ -43,9 +43,18 @@ class ProjectState:
     """Set while a worker builds the registry (the cache could not answer): requests stop waiting for it."""
     bypass_cache: bool = False
     """The next registry read asks the worker whatever the cache holds (Reload Component Types)."""
+    dbt_vocabularies: dict[str, dict] = field(default_factory=dict)
+    """Manifest path -> its vocabulary (protocol.DbtVocabulary), from the last `dbt_selection` answer
+    that read it (an open dbt document's or the workspace pass's): what a `deps` of any document follows."""
     unset_environment: Optional[str] = None
     """Why the project's environment cannot run the worker (no Dagster, no interpreter), while
     `registry` is the bundled snapshot: no worker-backed check, type lookup or load is attempted."""
+
+    def learn_dbt(self, answer: object) -> None:
+        """Keep the manifests' vocabularies of a `dbt_selection` answer (the newest one per manifest)."""
+        manifests = answer.get("manifests") if isinstance(answer, dict) else None
+        if isinstance(manifests, dict):
+            self.dbt_vocabularies.update((p, v) for p, v in manifests.items() if isinstance(v, dict))
 
     def background_worker(self) -> WorkerProcess:
         if self.worker is None:

@@ -203,10 +203,10 @@ async def on_completion(ls: ComponentsLanguageServer, params: types.CompletionPa
     snap = await ls.ready_snapshot(uri)
     if snap is None:
         return None
-    loaded = ls.projects.state_for(uri).lineage.loaded
-    dbt = ls.publishing.dbt_answer(uri)
-    position = snap.offset(params.position)
-    return complete_with_assets(snap.parsed, position, snap.ctx, snap.index, os.environ, loaded, str(to_path(uri)), dbt)
+    state = ls.projects.state_for(uri)
+    dbt, vocabularies = ls.publishing.dbt_answer(uri), list(state.dbt_vocabularies.values())
+    where = (snap.parsed, snap.offset(params.position), snap.ctx, snap.index)
+    return complete_with_assets(*where, os.environ, state.lineage.loaded, str(to_path(uri)), dbt, vocabularies)
 
 
 @server.feature(types.TEXT_DOCUMENT_HOVER)
@@ -214,9 +214,10 @@ async def on_hover(ls: ComponentsLanguageServer, params: types.HoverParams) -> O
     snap = await ls.ready_snapshot(params.text_document.uri)
     if snap is None:
         return None
-    loaded = ls.projects.state_for(params.text_document.uri).lineage.loaded
-    dbt = ls.publishing.dbt_answer(params.text_document.uri)
-    answer = hover_with_assets(snap.parsed, snap.offset(params.position), snap.ctx, snap.index, loaded, dbt)
+    state = ls.projects.state_for(params.text_document.uri)
+    dbt, vocabularies = ls.publishing.dbt_answer(params.text_document.uri), list(state.dbt_vocabularies.values())
+    offset = snap.offset(params.position)
+    answer = hover_with_assets(snap.parsed, offset, snap.ctx, snap.index, state.lineage.loaded, dbt, vocabularies)
     return ls.names.with_instance_count(params.text_document.uri, params.position, answer)
 
 
@@ -287,9 +288,11 @@ async def on_definition(ls: ComponentsLanguageServer, params: types.DefinitionPa
     snap = await ls.ready_snapshot(params.text_document.uri)
     if snap is None:
         return None
-    loaded = ls.projects.state_for(params.text_document.uri).lineage.loaded
+    state = ls.projects.state_for(params.text_document.uri)
+    offset, vocabularies = snap.offset(params.position), list(state.dbt_vocabularies.values())
+    locate, read = ls.documents.document_location, ls.documents.text_at
     return definition_with_assets(
-        snap.parsed, snap.offset(params.position), snap.ctx, snap.index, loaded, ls.documents.document_location
+        snap.parsed, offset, snap.ctx, snap.index, state.lineage.loaded, locate, vocabularies, read
     )
 
 

@@ -24,6 +24,7 @@ from ..model.documents import ParsedFile
 from ..model.positions import LineIndex
 from ..model.uris import from_path, to_path
 from ..project.discovery import component_files
+from ..worker import protocol
 from .documents import is_component_file
 
 if TYPE_CHECKING:
@@ -123,6 +124,8 @@ class WorkspaceChecks:
         worker = state.background_worker()
         checked = [(parsed, ctx) for (_, parsed), ctx in zip(files, ctxs)]
         found = await asyncio.to_thread(batch_answers, worker, stamp, checked, CALL_TIMEOUT_SECONDS, assets)
+        for answers in found:
+            state.learn_dbt(answers.get(protocol.METHOD_DBT_SELECTION))
         for (uri, parsed), answers in zip(files, found):
             # Opened meanwhile: the document's own diagnostics rule. Changed or gone: publish judges it.
             if self.server.documents.get(uri) is None and state.fingerprint == stamp:
