@@ -14,6 +14,7 @@ from ..model.loaded import Loaded
 from ..model.positions import LineIndex, Span
 from ..model.uris import from_path
 from .dbt_selection import selection_cursor
+from .lineage import asset_at
 from .lsp_ranges import lsp_range
 
 Vocabulary = Mapping[str, Any]
@@ -55,8 +56,9 @@ def node_for_key(key: str, nodes: Mapping[str, Mapping[str, Any]], loaded: Optio
 def model_at(
     parsed: ParsedFile, offset: int, nodes: Mapping[str, Mapping[str, Any]], loaded: Optional[Loaded]
 ) -> Optional[tuple[Mapping[str, Any], Span]]:
-    """The node named at the cursor and the file span naming it: a `deps` item (of any component), or
-    a criterion of a dbt `select`/`exclude` (graph operators aside)."""
+    """The node named at the cursor and the file span naming it: a `deps` item (of any component), any
+    string the load knows as a dbt asset's key, or a criterion of a dbt `select`/`exclude` (graph
+    operators aside)."""
     doc = parsed.document_at(offset)
     if doc is None or not nodes:
         return None
@@ -64,6 +66,11 @@ def model_at(
     if item is not None and item.text is not None:
         node = node_for_key(item.text, nodes, loaded)
         return (node, item.span.shifted(doc.start)) if node is not None else None
+    known = asset_at(parsed, offset, loaded) if loaded is not None else None
+    if loaded is not None and known is not None and "dbt" in (loaded.assets[known[0]].get("kinds") or ()):
+        node = node_for_key(known[0], nodes, loaded)  # another field naming a dbt asset (a metric's `table`)
+        if node is not None:
+            return node, known[1]
     cursor = selection_cursor(parsed, offset)
     if cursor is None or cursor.field == "selector":
         return None

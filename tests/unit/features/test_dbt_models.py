@@ -97,6 +97,13 @@ def test_a_key_under_a_template_is_followed_when_the_load_says_it_is_dbts():
     assert hover_at(RESEARCH.format(dep="target/main/cust|omers"), python) is None
 
 
+def test_another_field_naming_a_dbt_asset_the_load_knows_is_followed():
+    metric = "type: acme.Metric\nattributes:\n  table: custo|mers\n"
+    assert hover_at(metric) is None  # no load: only `deps` and selections are read as asset keys
+    loaded = Loaded.from_result({"assets": [{"key": "customers", "kinds": ["dbt"]}]})
+    assert hover_at(metric, loaded) == (CUSTOMERS_HOVER, 2, 9)
+
+
 def test_no_vocabulary_no_hover():
     assert hover_at(RESEARCH.format(dep="cust|omers"), vocabularies=()) is None
 
