@@ -1,5 +1,9 @@
 """dbt selections judged by dagster-dbt's own engine (the real worker, on a prepared copy of
-examples/acme_analytics): diagnostics with did-you-mean, hover with what is selected, completion from the manifest."""
+examples/acme_analytics): diagnostics with did-you-mean, hover with what is selected, completion from the
+manifest; models followed from a research job's deps, and `node.` completion in a translation."""
+
+import sys
+from pathlib import Path
 
 import pytest
 import pytest_lsp
@@ -14,6 +18,8 @@ from e2e_support import (
 )
 from lsprotocol import types
 from pytest_lsp import LanguageClient
+
+from dagster_components_ls.project.worker_client import WorkerProcess
 
 PROJECT_LINE = '  project: "{{ context.project_root }}/dbt/jaffle_shop"\n'
 
@@ -318,3 +324,32 @@ async def test_node_completion_in_a_translation_offers_the_manifests_node_fields
     found = await client.text_document_completion_async(types.CompletionParams(document, types.Position(10, 32)))
     assert [i.label for i in found.items] == NODE_FIELDS
     assert found.items[0].text_edit.range == types.Range(start=types.Position(10, 30), end=types.Position(10, 43))
+
+
+def test_the_workers_vocabulary_says_each_models_columns_files_and_the_dbt_projects_own_folder(project):
+    path = defs(project, "jaffle_shop")
+    request = {"index": 0, "select": None, "exclude": None, "selector": None}
+    with WorkerProcess(Path(sys.executable), project) as worker:
+        answer = worker.call(
+            "dbt_selection", {"project_root": str(project), "path": str(path), "documents": [request]}, timeout=120
+        )
+    [vocabulary] = answer["manifests"].values()
+    customers = next(n for n in vocabulary["nodes"] if n["unique_id"] == "model.jaffle_shop.customers")
+    # The folder the user edits, not the stored state's copy the build reads the manifest from.
+    assert vocabulary["project_dir"] == str((project / "dbt" / "jaffle_shop").resolve())
+    assert ".local_defs_state" in answer["results"][0]["manifest"]["project_dir"]
+    assert (
+        customers["original_file_path"],
+        customers["patch_path"],
+        customers["columns"][:2],
+        len(customers["columns"]),
+    ) == (
+        "models/customers.sql",
+        "jaffle_shop://models/schema.yml",
+        [
+            {"name": "customer_id", "description": "This is a unique identifier for a customer"},
+            {"name": "first_name", "description": "Customer's first name. PII."},
+        ],
+        7,
+    )
+    assert vocabulary["node_fields"] == NODE_FIELDS  # models' and seeds' fields, not tests' (column_name...)
