@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Callable, Mapping, Sequence
 from typing import Optional
@@ -14,7 +15,7 @@ from ..model.loaded import Loaded
 from ..model.positions import KeyPath, LineIndex
 from ..model.template_scope import template_scope
 from ..model.uris import to_path
-from .completion import complete
+from .completion import complete, envelope_of
 from .dbt_models import ReadText, Vocabulary, model_definition, model_hover, node_field_completions
 from .dbt_selection import dbt_completions, dbt_hover
 from .definition import definition
@@ -114,7 +115,8 @@ def definition_with_assets(
 
 def _has_node(doc: YamlDocument, path: KeyPath, ctx: CheckContext) -> bool:
     """Whether templates at this key path may read dbt's `node` (a translation of a dbt component)."""
-    scope = template_scope(doc, ctx)
+    # A half-typed document (an unclosed quote) is read block by block, as completion reads it.
+    scope = template_scope(dataclasses.replace(doc, value=envelope_of(doc)), ctx)
     return scope is not None and "node" in scope.names_at(path)
 
 

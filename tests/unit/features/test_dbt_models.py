@@ -3,12 +3,14 @@
 import pytest
 from carets import with_caret
 
+from dagster_components_ls.features.asset_answers import complete_with_assets
 from dagster_components_ls.features.dbt_models import (
     model_definition,
     model_hover,
     node_field_completions,
     schema_entry,
 )
+from dagster_components_ls.model.context import CheckContext
 from dagster_components_ls.model.documents import parse_file
 from dagster_components_ls.model.loaded import Loaded
 from dagster_components_ls.model.positions import LineIndex
@@ -174,3 +176,19 @@ FIELDS = ["alias", "columns", "config", "name", "resource_type"]
 )
 def test_node_completion_offers_the_manifests_node_fields(marked, expected):
     assert field_labels(marked) == expected
+
+
+@pytest.mark.parametrize(
+    "marked, expected",
+    [
+        pytest.param(DBT + '    key: "target/main/{{ node.| }}"\n', FIELDS, id="dbt-translation"),
+        pytest.param(DBT + '    key: "target/main/{{ node.|', FIELDS, id="the-document-does-not-parse-yet"),
+        pytest.param(DBT.replace("translation", "select") + '    key: "{{ node.|', [], id="not-the-translation"),
+        pytest.param("type: acme.ResearchJob\nattributes:\n  translation: '{{ node.|'\n", [], id="not-dbt"),
+    ],
+)
+def test_node_is_completed_where_the_registry_puts_it_in_scope(registry, marked, expected):
+    text, offset = with_caret(marked)
+    ctx = CheckContext(registry=registry, folder="/p/defs/dbt", project_root="/p")
+    found = complete_with_assets(parse_file(text), offset, ctx, LineIndex(text), {}, None, "", None, [VOCABULARY])
+    assert [i.label for i in found.items] == expected
