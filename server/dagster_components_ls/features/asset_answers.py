@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from typing import Optional
 
 from lsprotocol import types
@@ -16,7 +16,7 @@ from ..model.positions import KeyPath, LineIndex
 from ..model.template_scope import template_scope
 from ..model.uris import to_path
 from .completion import complete, envelope_of
-from .dbt_models import ReadText, Vocabulary, model_definition, model_hover, node_field_completions
+from .dbt_models import NO_MANIFESTS, Manifests, ReadText, model_definition, model_hover, node_field_completions
 from .dbt_selection import dbt_completions, dbt_hover
 from .definition import definition
 from .hover import hover
@@ -32,15 +32,15 @@ def complete_with_assets(
     loaded: Optional[Loaded],
     path: str,
     dbt: Optional[Mapping] = None,
-    vocabularies: Sequence[Vocabulary] = (),
+    manifests: Manifests = NO_MANIFESTS,
 ) -> types.CompletionList:
     """The schema's completions, with the loaded asset keys first where an asset key goes (no label
     twice); inside a dbt selection, the manifest's vocabulary (`dbt`: the last dbt_selection answer);
-    after `{{ node.` in a translation, the fields of the project's manifest nodes (`vocabularies`)."""
+    after `{{ node.` in a translation, the fields of the project's manifest nodes (`manifests`)."""
     selection = dbt_completions(parsed, offset, index, dbt)
     if selection is not None:
         return selection
-    fields = node_field_completions(parsed, offset, index, vocabularies, lambda d, p: _has_node(d, p, ctx))
+    fields = node_field_completions(parsed, offset, index, manifests, lambda d, p: _has_node(d, p, ctx))
     if fields is not None:
         return fields
     items = complete(parsed, offset, ctx, index, env)
@@ -60,15 +60,15 @@ def hover_with_assets(
     index: LineIndex,
     loaded: Optional[Loaded],
     dbt: Optional[Mapping] = None,
-    vocabularies: Sequence[Vocabulary] = (),
+    manifests: Manifests = NO_MANIFESTS,
 ) -> Optional[types.Hover]:
     """On a dbt selection, what it selects (`dbt`: the last dbt_selection answer); on a dbt model's
-    asset key, the model (`vocabularies`: the project's manifests); on an asset key the load knows: the
+    asset key, the model (`manifests`: the project's); on an asset key the load knows: the
     asset and where it is produced; elsewhere the schema's hover."""
     selection = dbt_hover(parsed, offset, index, dbt)
     if selection is not None:
         return selection
-    model = model_hover(parsed, offset, index, vocabularies, loaded)
+    model = model_hover(parsed, offset, index, manifests, loaded)
     if model is not None:
         return model
     found = asset_at(parsed, offset, loaded) if loaded is not None else None
@@ -96,12 +96,12 @@ def definition_with_assets(
     index: LineIndex,
     loaded: Optional[Loaded],
     locate: Locate,
-    vocabularies: Sequence[Vocabulary] = (),
+    manifests: Manifests = NO_MANIFESTS,
     read: ReadText = lambda path: None,
 ) -> Optional[list[types.Location]]:
     """On a dbt model's name: its file and its schema entry; on an asset key the load knows: the
     document producing it; elsewhere the schema's definition."""
-    model = model_definition(parsed, offset, vocabularies, loaded, read)
+    model = model_definition(parsed, offset, manifests, loaded, read)
     if model is not None:
         return model
     found = asset_at(parsed, offset, loaded) if loaded is not None else None

@@ -1,10 +1,11 @@
-"""dbt models you can follow: hover and definition on a model's asset key (`deps`, `select`), and `node.` completion in a translation, from the project's manifests."""
+"""dbt models you can follow: hover and definition on a model's asset key, `node.` completion in a translation, from the project's manifests."""
 
 from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 from typing import Any, Optional
 
 from lsprotocol import types
@@ -25,10 +26,32 @@ FOLLOWED = ("model", "seed", "snapshot")
 """The nodes that become assets, whose names a `deps` can hold."""
 SHOWN_COLUMNS = 20
 _GRAPH_OPERATORS = re.compile(r"^(?:@|\d*\+)?(?P<name>.*?)(?:\+\d*)?$")
-# `{{ node.` up to the cursor, inside an expression still open on the line: `key: "main/{{ node.na`
+# A schema file's top-level key (`models:`) and an entry of its lists (`  - name: customers`).
 _TOP_KEY = re.compile(r"^([A-Za-z_]\w*)\s*:")
 _ENTRY = re.compile(r"^(?P<lead>(?P<indent>[ \t]*)-[ \t]+name[ \t]*:[ \t]*['\"]?)(?P<name>[^'\"#\s]+)")
-_NODE_MEMBER = re.compile(r"\{\{(?:(?!\}\}).)*?\bnode\.(?P<partial>\w*)$")
+# `node.` up to the cursor, in the line's last `{{` expression, still open: `key: "main/{{ node.na`
+_NODE_MEMBER = re.compile(r"\bnode\.(?P<partial>\w*)$")
+
+
+@dataclass(frozen=True)
+class Manifests:
+    """A project's manifests' vocabularies, and its models indexed by name (built once per answer, not per request)."""
+
+    vocabularies: tuple[Vocabulary, ...] = ()
+    models: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    """Model (seed, snapshot) name -> its node, with its vocabulary's `project_dir`."""
+
+    @classmethod
+    def of(cls, vocabularies: Iterable[Vocabulary]) -> Manifests:
+        kept = tuple(vocabularies)
+        return cls(kept, followed_nodes(kept))
+
+    def node_fields(self) -> list[str]:
+        return sorted({f for v in self.vocabularies for f in v.get("node_fields") or ()})
+
+
+NO_MANIFESTS = Manifests()
+"""Before any dbt document's answer: nothing is followed."""
 
 
 def followed_nodes(vocabularies: Iterable[Vocabulary]) -> dict[str, Mapping[str, Any]]:
@@ -127,9 +150,9 @@ def model_hover_text(node: Mapping[str, Any]) -> str:
 
 
 def model_hover(
-    parsed: ParsedFile, offset: int, index: LineIndex, vocabularies: Sequence[Vocabulary], loaded: Optional[Loaded]
+    parsed: ParsedFile, offset: int, index: LineIndex, manifests: Manifests, loaded: Optional[Loaded]
 ) -> Optional[types.Hover]:
-    found = model_at(parsed, offset, followed_nodes(vocabularies), loaded)
+    found = model_at(parsed, offset, manifests.models, loaded)
     if found is None:
         return None
     return types.Hover(
@@ -165,11 +188,11 @@ def schema_entry(text: str, node: Mapping[str, Any]) -> Optional[tuple[int, int]
 
 
 def model_definition(
-    parsed: ParsedFile, offset: int, vocabularies: Sequence[Vocabulary], loaded: Optional[Loaded], read: ReadText
+    parsed: ParsedFile, offset: int, manifests: Manifests, loaded: Optional[Loaded], read: ReadText
 ) -> Optional[list[types.Location]]:
     """A model's file (at its first line), then its entry in the schema file that documents it; None
     when the cursor names no model or its files cannot be read."""
-    found = model_at(parsed, offset, followed_nodes(vocabularies), loaded)
+    found = model_at(parsed, offset, manifests.models, loaded)
     if found is None:
         return None
     node = found[0]
@@ -192,19 +215,19 @@ def _location(path: str, line: int, character: int, length: int) -> types.Locati
 
 
 def node_field_completions(
-    parsed: ParsedFile, offset: int, index: LineIndex, vocabularies: Sequence[Vocabulary], has_node: Callable
+    parsed: ParsedFile, offset: int, index: LineIndex, manifests: Manifests, has_node: Callable
 ) -> Optional[types.CompletionList]:
     """The manifest nodes' own fields after `{{ node.` in a template where `node` is in scope
     (`has_node(doc, key_path)`: a dbt translation); None elsewhere or with no manifest read yet."""
     doc = parsed.document_at(offset)
-    fields = sorted({f for v in vocabularies for f in v.get("node_fields") or ()})
-    if doc is None or not fields:
+    if doc is None or not manifests.vocabularies:
         return None
     line_start = parsed.text.rfind("\n", 0, offset) + 1
     opened = parsed.text.rfind("{{", line_start, offset)
     expression = parsed.text[opened:offset] if opened != -1 else "}}"
     match = _NODE_MEMBER.search(expression) if "}}" not in expression else None
-    if match is None or not has_node(doc, doc.key_path_at(offset - doc.start)):
+    fields = manifests.node_fields() if match is not None else []
+    if match is None or not fields or not has_node(doc, doc.key_path_at(offset - doc.start)):
         return None
     partial = match.group("partial")
     rest = re.match(r"\w*", parsed.text[offset:])

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Optional
 
+from ..features.dbt_models import Manifests
 from ..features.lineage import LineageState
 from ..model.context import CheckContext
 from ..model.registry import Registry
@@ -46,6 +47,8 @@ class ProjectState:
     dbt_vocabularies: dict[str, dict] = field(default_factory=dict)
     """Manifest path -> its vocabulary (protocol.DbtVocabulary), from the last `dbt_selection` answer
     that read it (an open dbt document's or the workspace pass's): what a `deps` of any document follows."""
+    dbt: Manifests = field(default_factory=Manifests)
+    """The same, indexed for hover, definition and completion (rebuilt when an answer arrives)."""
     unset_environment: Optional[str] = None
     """Why the project's environment cannot run the worker (no Dagster, no interpreter), while
     `registry` is the bundled snapshot: no worker-backed check, type lookup or load is attempted."""
@@ -53,8 +56,9 @@ class ProjectState:
     def learn_dbt(self, answer: object) -> None:
         """Keep the manifests' vocabularies of a `dbt_selection` answer (the newest one per manifest)."""
         manifests = answer.get("manifests") if isinstance(answer, dict) else None
-        if isinstance(manifests, dict):
+        if isinstance(manifests, dict) and manifests:
             self.dbt_vocabularies.update((p, v) for p, v in manifests.items() if isinstance(v, dict))
+            self.dbt = Manifests.of(self.dbt_vocabularies.values())
 
     def background_worker(self) -> WorkerProcess:
         if self.worker is None:

@@ -204,9 +204,9 @@ async def on_completion(ls: ComponentsLanguageServer, params: types.CompletionPa
     if snap is None:
         return None
     state = ls.projects.state_for(uri)
-    dbt, vocabularies = ls.publishing.dbt_answer(uri), list(state.dbt_vocabularies.values())
     where = (snap.parsed, snap.offset(params.position), snap.ctx, snap.index)
-    return complete_with_assets(*where, os.environ, state.lineage.loaded, str(to_path(uri)), dbt, vocabularies)
+    loaded, dbt = state.lineage.loaded, ls.publishing.dbt_answer(uri)
+    return complete_with_assets(*where, os.environ, loaded, str(to_path(uri)), dbt, state.dbt)
 
 
 @server.feature(types.TEXT_DOCUMENT_HOVER)
@@ -215,9 +215,8 @@ async def on_hover(ls: ComponentsLanguageServer, params: types.HoverParams) -> O
     if snap is None:
         return None
     state = ls.projects.state_for(params.text_document.uri)
-    dbt, vocabularies = ls.publishing.dbt_answer(params.text_document.uri), list(state.dbt_vocabularies.values())
-    offset = snap.offset(params.position)
-    answer = hover_with_assets(snap.parsed, offset, snap.ctx, snap.index, state.lineage.loaded, dbt, vocabularies)
+    dbt, offset = ls.publishing.dbt_answer(params.text_document.uri), snap.offset(params.position)
+    answer = hover_with_assets(snap.parsed, offset, snap.ctx, snap.index, state.lineage.loaded, dbt, state.dbt)
     return ls.names.with_instance_count(params.text_document.uri, params.position, answer)
 
 
@@ -289,10 +288,9 @@ async def on_definition(ls: ComponentsLanguageServer, params: types.DefinitionPa
     if snap is None:
         return None
     state = ls.projects.state_for(params.text_document.uri)
-    offset, vocabularies = snap.offset(params.position), list(state.dbt_vocabularies.values())
-    locate, read = ls.documents.document_location, ls.documents.text_at
+    offset, locate, read = snap.offset(params.position), ls.documents.document_location, ls.documents.text_at
     return definition_with_assets(
-        snap.parsed, offset, snap.ctx, snap.index, state.lineage.loaded, locate, vocabularies, read
+        snap.parsed, offset, snap.ctx, snap.index, state.lineage.loaded, locate, state.dbt, read
     )
 
 

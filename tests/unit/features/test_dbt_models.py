@@ -5,6 +5,7 @@ from carets import with_caret
 
 from dagster_components_ls.features.asset_answers import complete_with_assets
 from dagster_components_ls.features.dbt_models import (
+    Manifests,
     model_definition,
     model_hover,
     node_field_completions,
@@ -67,7 +68,7 @@ Columns (2):
 
 def hover_at(marked, loaded=None, vocabularies=(VOCABULARY,)):
     text, offset = with_caret(marked)
-    found = model_hover(parse_file(text), offset, LineIndex(text), vocabularies, loaded)
+    found = model_hover(parse_file(text), offset, LineIndex(text), Manifests.of(vocabularies), loaded)
     return None if found is None else (found.contents.value, found.range.start.line, found.range.start.character)
 
 
@@ -112,7 +113,7 @@ def test_no_vocabulary_no_hover():
 
 def locations(marked, files=FILES):
     text, offset = with_caret(marked)
-    found = model_definition(parse_file(text), offset, [VOCABULARY], None, files.get)
+    found = model_definition(parse_file(text), offset, Manifests.of([VOCABULARY]), None, files.get)
     return found and [
         (loc.uri, loc.range.start.line, loc.range.start.character, loc.range.end.character) for loc in found
     ]
@@ -151,7 +152,9 @@ def in_translation(doc, path):
 
 def field_labels(marked):
     text, offset = with_caret(marked)
-    found = node_field_completions(parse_file(text), offset, LineIndex(text), [VOCABULARY], in_translation)
+    found = node_field_completions(
+        parse_file(text), offset, LineIndex(text), Manifests.of([VOCABULARY]), in_translation
+    )
     if found is None:
         return None
     edit = found.items[0].text_edit
@@ -190,5 +193,14 @@ def test_node_completion_offers_the_manifests_node_fields(marked, expected):
 def test_node_is_completed_where_the_registry_puts_it_in_scope(registry, marked, expected):
     text, offset = with_caret(marked)
     ctx = CheckContext(registry=registry, folder="/p/defs/dbt", project_root="/p")
-    found = complete_with_assets(parse_file(text), offset, ctx, LineIndex(text), {}, None, "", None, [VOCABULARY])
+    found = complete_with_assets(
+        parse_file(text), offset, ctx, LineIndex(text), {}, None, "", None, Manifests.of([VOCABULARY])
+    )
     assert [i.label for i in found.items] == expected
+
+
+def test_a_megabyte_line_is_read_in_linear_time(bounded):
+    # A pasted blob: `{{ ` repeated (the last expression is the one read) and a huge deps item.
+    blob = DBT + '    key: "' + "{{ x " * 200_000 + "{{ node.|"
+    assert field_labels(blob) == (FIELDS, 1_000_018, 1_000_018)
+    assert hover_at(RESEARCH.format(dep="c" * 1_000_000 + "|")) is None
