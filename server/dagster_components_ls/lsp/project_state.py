@@ -54,11 +54,16 @@ class ProjectState:
     `registry` is the bundled snapshot: no worker-backed check, type lookup or load is attempted."""
 
     def learn_dbt(self, answer: object) -> None:
-        """Keep the manifests' vocabularies of a `dbt_selection` answer (the newest one per manifest)."""
+        """Keep the manifests' vocabularies of a `dbt_selection` answer, first: the newest one per manifest
+        and per dbt project (the stored state's manifest replaces target/manifest.json once prepared)."""
         manifests = answer.get("manifests") if isinstance(answer, dict) else None
-        if isinstance(manifests, dict) and manifests:
-            self.dbt_vocabularies.update((p, v) for p, v in manifests.items() if isinstance(v, dict))
-            self.dbt = Manifests.of(self.dbt_vocabularies.values())
+        new = {p: v for p, v in manifests.items() if isinstance(v, dict)} if isinstance(manifests, dict) else {}
+        if not new:
+            return
+        dirs = {v.get("project_dir") for v in new.values()}
+        kept = {p: v for p, v in self.dbt_vocabularies.items() if p not in new and v.get("project_dir") not in dirs}
+        self.dbt_vocabularies = {**new, **kept}
+        self.dbt = Manifests.of(self.dbt_vocabularies.values())
 
     def background_worker(self) -> WorkerProcess:
         if self.worker is None:
