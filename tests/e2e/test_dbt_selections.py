@@ -353,3 +353,34 @@ def test_the_workers_vocabulary_says_each_models_columns_files_and_the_dbt_proje
         7,
     )
     assert vocabulary["node_fields"] == NODE_FIELDS  # models' and seeds' fields, not tests' (column_name...)
+
+
+@pytest.mark.asyncio(loop_scope="function")
+async def test_a_research_job_follows_its_models_from_the_workspace_pass_without_the_dbt_document_open(
+    client: LanguageClient, project
+):
+    # The dbt document stays closed: its selection is judged by the workspace pass over closed files
+    # (a warning in it shows the answer is in), whose vocabulary every file of the project follows.
+    dbt = defs(project, "jaffle_shop")
+    original = dbt.read_text()
+    dbt.write_text(with_selection(project, '  select: "tag:nope"\n'))
+    try:
+        client.workspace_did_change_watched_files(
+            types.DidChangeWatchedFilesParams(
+                changes=[types.FileEvent(uri=dbt.as_uri(), type=types.FileChangeType.Changed)]
+            )
+        )
+        warned = [unmatched("nope", 11)]
+        assert await diagnostics_until(client, dbt.as_uri(), warned) == warned
+    finally:
+        dbt.write_text(original)
+    research = defs(project, "research/churn")
+    await open_and_wait(client, research)
+    document = types.TextDocumentIdentifier(uri=research.as_uri())
+    assert research.read_text().splitlines()[10] == "    - orders"
+    hover = await client.text_document_hover_async(types.HoverParams(document, types.Position(10, 6)))
+    assert hover.contents.value.splitlines()[:3] == [
+        "**dbt model** `orders` (`model.jaffle_shop.orders`)",
+        "",
+        "This table has basic information about orders, as well as some derived facts based on payments",
+    ]
