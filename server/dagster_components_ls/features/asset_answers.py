@@ -62,21 +62,23 @@ def hover_with_assets(
     dbt: Optional[Mapping] = None,
     manifests: Manifests = NO_MANIFESTS,
 ) -> Optional[types.Hover]:
-    """On a dbt selection, what it selects (`dbt`: the last dbt_selection answer); on a dbt model's
-    asset key, the model (`manifests`: the project's); on an asset key the load knows: the
-    asset and where it is produced; elsewhere the schema's hover."""
+    """On a dbt selection, what it selects (`dbt`: the last dbt_selection answer); on an asset key the
+    load knows: the asset and where it is produced, after the dbt model it is (`manifests`: the
+    project's) when it is one; elsewhere the schema's hover."""
     selection = dbt_hover(parsed, offset, index, dbt)
     if selection is not None:
         return selection
     model = model_hover(parsed, offset, index, manifests, loaded)
-    if model is not None:
-        return model
     found = asset_at(parsed, offset, loaded) if loaded is not None else None
+    asset = None
     if found is not None:
         producer = loaded.assets[found[0]].get("producer") or {}  # type: ignore[union-attr]
         where = producer_text(producer, ctx.project_root)
-        return asset_hover(loaded, found[0], found[1], index, where)  # type: ignore[arg-type]
-    return hover(parsed, offset, ctx, index)
+        asset = asset_hover(loaded, found[0], found[1], index, where)  # type: ignore[arg-type]
+    if model is not None and asset is not None:
+        both = f"{model.contents.value}\n\n---\n\n{asset.contents.value}"  # type: ignore[union-attr]
+        return types.Hover(contents=types.MarkupContent(kind=types.MarkupKind.Markdown, value=both), range=model.range)
+    return model or asset or hover(parsed, offset, ctx, index)
 
 
 def producer_text(producer: Mapping, project_root: Optional[str]) -> Optional[str]:
@@ -100,17 +102,14 @@ def definition_with_assets(
     read: ReadText = lambda path: None,
 ) -> Optional[list[types.Location]]:
     """On a dbt model's name: its file and its schema entry; on an asset key the load knows: the
-    document producing it; elsewhere the schema's definition."""
-    model = model_definition(parsed, offset, manifests, loaded, read)
-    if model is not None:
-        return model
+    document producing it (after the model's files when it is one); elsewhere the schema's definition."""
+    model = model_definition(parsed, offset, manifests, loaded, read) or []
     found = asset_at(parsed, offset, loaded) if loaded is not None else None
     producer = loaded.assets[found[0]].get("producer") if found is not None else None  # type: ignore[union-attr]
-    if isinstance(producer, dict):
-        location = locate(producer["path"], producer.get("document"))
-        if location is not None:
-            return [types.Location(uri=location["uri"], range=_lsp_range(location["range"]))]
-    return definition(parsed, offset, ctx, index)
+    location = locate(producer["path"], producer.get("document")) if isinstance(producer, dict) else None
+    if location is not None:
+        return [*model, types.Location(uri=location["uri"], range=_lsp_range(location["range"]))]
+    return model or definition(parsed, offset, ctx, index)
 
 
 def _has_node(doc: YamlDocument, path: KeyPath, ctx: CheckContext) -> bool:

@@ -3,7 +3,7 @@
 import pytest
 from carets import with_caret
 
-from dagster_components_ls.features.asset_answers import complete_with_assets
+from dagster_components_ls.features.asset_answers import complete_with_assets, definition_with_assets, hover_with_assets
 from dagster_components_ls.features.dbt_models import (
     Manifests,
     model_definition,
@@ -204,3 +204,35 @@ def test_a_megabyte_line_is_read_in_linear_time(bounded):
     blob = DBT + '    key: "' + "{{ x " * 200_000 + "{{ node.|"
     assert field_labels(blob) == (FIELDS, 1_000_018, 1_000_018)
     assert hover_at(RESEARCH.format(dep="c" * 1_000_000 + "|")) is None
+
+
+LOADED = Loaded.from_result(
+    {
+        "assets": [
+            {"key": "customers", "kinds": ["dbt"], "group": "shop", "producer": {"path": "/p/defs/dbt/defs.yaml"}},
+        ]
+    }
+)
+
+
+def test_with_a_load_the_model_comes_first_then_the_asset_and_its_producer(registry):
+    text, offset = with_caret(RESEARCH.format(dep="cust|omers"))
+    ctx = CheckContext(registry=registry, folder="/p/defs/research", project_root="/p")
+    parsed, index, manifests = parse_file(text), LineIndex(text), Manifests.of([VOCABULARY])
+    hover = hover_with_assets(parsed, offset, ctx, index, LOADED, None, manifests)
+    assert (
+        hover.contents.value
+        == CUSTOMERS_HOVER
+        + "\n\n---\n\n**Asset** `customers`\n\n- Group: shop\n- Kinds: dbt\n"
+        + ("- Produced by: `defs/dbt/defs.yaml`")
+    )
+    producer = {
+        "uri": "file:///p/defs/dbt/defs.yaml",
+        "range": {"start": {"line": 0, "character": 0}, "end": {"line": 0, "character": 4}},
+    }
+    found = definition_with_assets(parsed, offset, ctx, index, LOADED, lambda path, doc: producer, manifests, FILES.get)
+    assert [(loc.uri, loc.range.start.line) for loc in found] == [
+        ("file:///p/dbt/models/customers.sql", 0),
+        ("file:///p/dbt/models/schema.yml", 10),
+        ("file:///p/defs/dbt/defs.yaml", 0),
+    ]
