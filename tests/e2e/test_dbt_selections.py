@@ -1,5 +1,9 @@
 """dbt selections judged by dagster-dbt's own engine (the real worker, on a prepared copy of
-examples/acme_analytics): diagnostics with did-you-mean, hover with what is selected, completion from the manifest."""
+examples/acme_analytics): diagnostics with did-you-mean, hover with what is selected, completion from the
+manifest; models followed from a research job's deps, and `node.` completion in a translation."""
+
+import sys
+from pathlib import Path
 
 import pytest
 import pytest_lsp
@@ -14,6 +18,8 @@ from e2e_support import (
 )
 from lsprotocol import types
 from pytest_lsp import LanguageClient
+
+from dagster_components_ls.project.worker_client import WorkerProcess
 
 PROJECT_LINE = '  project: "{{ context.project_root }}/dbt/jaffle_shop"\n'
 
@@ -203,3 +209,178 @@ async def test_selections_are_judged_again_when_the_load_prepares_a_new_manifest
     )
     after = [unmatched("nope", 22)]
     assert await diagnostics_until(client, path.as_uri(), after) == after
+
+
+CUSTOMERS_HOVER = """**dbt model** `customers` (`model.jaffle_shop.customers`)
+
+This table has basic information about a customer, as well as some derived facts based on a customer's orders
+
+- Materialized: table
+- File: `models/customers.sql`
+- Documented in: `models/schema.yml`
+
+Columns (7):
+
+- `customer_id`: This is a unique identifier for a customer
+- `first_name`: Customer's first name. PII.
+- `last_name`: Customer's last name. PII.
+- `first_order`: Date (UTC) of a customer's first order
+- `most_recent_order`: Date (UTC) of a customer's most recent order
+- `number_of_orders`: Count of the number of orders a customer has placed
+- `total_order_amount`: Total value (AUD) of a customer's orders"""
+# The top-level fields of jaffle_shop's models and seeds in dbt-core 1.10's manifest (what a
+# translation's `node` is: dagster-dbt passes the manifest's node dict).
+NODE_FIELDS = [
+    "access",
+    "alias",
+    "build_path",
+    "checksum",
+    "columns",
+    "compiled_path",
+    "config",
+    "constraints",
+    "contract",
+    "created_at",
+    "database",
+    "depends_on",
+    "deprecation_date",
+    "description",
+    "doc_blocks",
+    "docs",
+    "fqn",
+    "group",
+    "language",
+    "latest_version",
+    "meta",
+    "metrics",
+    "name",
+    "original_file_path",
+    "package_name",
+    "patch_path",
+    "path",
+    "primary_key",
+    "raw_code",
+    "refs",
+    "relation_name",
+    "resource_type",
+    "root_path",
+    "schema",
+    "sources",
+    "tags",
+    "time_spine",
+    "unique_id",
+    "unrendered_config",
+    "version",
+]
+
+
+@pytest.mark.asyncio(loop_scope="function")
+async def test_a_model_in_a_research_jobs_deps_hovers_and_goes_to_its_sql_and_schema_entry(
+    client: LanguageClient, project
+):
+    # The dbt document's answer brings the project's manifest vocabulary to the server.
+    dbt = defs(project, "jaffle_shop")
+    await open_and_wait(client, dbt, with_selection(project, '  select: "tag:nope"\n'))
+    warned = [unmatched("nope", 11)]
+    assert await diagnostics_until(client, dbt.as_uri(), warned) == warned
+
+    research = defs(project, "research/ltv")
+    await open_and_wait(client, research)
+    document = types.TextDocumentIdentifier(uri=research.as_uri())
+    assert research.read_text().splitlines()[9] == "    - customers"
+    hover = await client.text_document_hover_async(types.HoverParams(document, types.Position(9, 8)))
+    assert (hover.contents.value, hover.range) == (
+        CUSTOMERS_HOVER,
+        types.Range(start=types.Position(9, 6), end=types.Position(9, 15)),
+    )
+
+    found = await client.text_document_definition_async(types.DefinitionParams(document, types.Position(9, 8)))
+    dbt_project = (project / "dbt" / "jaffle_shop").resolve()
+    assert (dbt_project / "models" / "schema.yml").read_text().splitlines()[3] == "  - name: customers"
+    assert [(loc.uri, loc.range) for loc in found] == [
+        (
+            (dbt_project / "models" / "customers.sql").as_uri(),
+            types.Range(start=types.Position(0, 0), end=types.Position(0, 0)),
+        ),
+        (
+            (dbt_project / "models" / "schema.yml").as_uri(),
+            types.Range(start=types.Position(3, 10), end=types.Position(3, 19)),
+        ),
+    ]
+
+    orders = await client.text_document_hover_async(types.HoverParams(document, types.Position(10, 7)))
+    assert orders.contents.value.splitlines()[0] == "**dbt model** `orders` (`model.jaffle_shop.orders`)"
+
+
+@pytest.mark.asyncio(loop_scope="function")
+async def test_node_completion_in_a_translation_offers_the_manifests_node_fields(client: LanguageClient, project):
+    path = defs(project, "jaffle_shop")
+    await open_and_wait(client, path, with_selection(project, '  select: "tag:nope"\n'))
+    warned = [unmatched("nope", 11)]
+    assert await diagnostics_until(client, path.as_uri(), warned) == warned
+    line = '    description: "dbt {{ node.resource_type }} {{ node.name }}"'
+    assert path.read_text().splitlines()[9] == line  # line 10 once the select line is in
+    document = types.TextDocumentIdentifier(uri=path.as_uri())
+    found = await client.text_document_completion_async(types.CompletionParams(document, types.Position(10, 32)))
+    assert [i.label for i in found.items] == NODE_FIELDS
+    assert found.items[0].text_edit.range == types.Range(start=types.Position(10, 30), end=types.Position(10, 43))
+
+
+def test_the_workers_vocabulary_says_each_models_columns_files_and_the_dbt_projects_own_folder(project):
+    path = defs(project, "jaffle_shop")
+    request = {"index": 0, "select": None, "exclude": None, "selector": None}
+    with WorkerProcess(Path(sys.executable), project) as worker:
+        answer = worker.call(
+            "dbt_selection", {"project_root": str(project), "path": str(path), "documents": [request]}, timeout=120
+        )
+    [vocabulary] = answer["manifests"].values()
+    customers = next(n for n in vocabulary["nodes"] if n["unique_id"] == "model.jaffle_shop.customers")
+    # The folder the user edits, not the stored state's copy the build reads the manifest from.
+    assert vocabulary["project_dir"] == str((project / "dbt" / "jaffle_shop").resolve())
+    assert ".local_defs_state" in answer["results"][0]["manifest"]["project_dir"]
+    assert (
+        customers["original_file_path"],
+        customers["patch_path"],
+        customers["columns"][:2],
+        len(customers["columns"]),
+    ) == (
+        "models/customers.sql",
+        "jaffle_shop://models/schema.yml",
+        [
+            {"name": "customer_id", "description": "This is a unique identifier for a customer"},
+            {"name": "first_name", "description": "Customer's first name. PII."},
+        ],
+        7,
+    )
+    assert vocabulary["node_fields"] == NODE_FIELDS  # models' and seeds' fields, not tests' (column_name...)
+
+
+@pytest.mark.asyncio(loop_scope="function")
+async def test_a_research_job_follows_its_models_from_the_workspace_pass_without_the_dbt_document_open(
+    client: LanguageClient, project
+):
+    # The dbt document stays closed: its selection is judged by the workspace pass over closed files
+    # (a warning in it shows the answer is in), whose vocabulary every file of the project follows.
+    dbt = defs(project, "jaffle_shop")
+    original = dbt.read_text()
+    dbt.write_text(with_selection(project, '  select: "tag:nope"\n'))
+    try:
+        client.workspace_did_change_watched_files(
+            types.DidChangeWatchedFilesParams(
+                changes=[types.FileEvent(uri=dbt.as_uri(), type=types.FileChangeType.Changed)]
+            )
+        )
+        warned = [unmatched("nope", 11)]
+        assert await diagnostics_until(client, dbt.as_uri(), warned) == warned
+    finally:
+        dbt.write_text(original)
+    research = defs(project, "research/churn")
+    await open_and_wait(client, research)
+    document = types.TextDocumentIdentifier(uri=research.as_uri())
+    assert research.read_text().splitlines()[10] == "    - orders"
+    hover = await client.text_document_hover_async(types.HoverParams(document, types.Position(10, 6)))
+    assert hover.contents.value.splitlines()[:3] == [
+        "**dbt model** `orders` (`model.jaffle_shop.orders`)",
+        "",
+        "This table has basic information about orders, as well as some derived facts based on payments",
+    ]

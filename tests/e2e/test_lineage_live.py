@@ -15,9 +15,11 @@ from e2e_support import (
     SHARED_CACHE,
     copy_example,
     defs,
+    diagnostics_until,
     for_this_dagster,
     lineage,
     loaded,
+    open_and_wait,
     open_file,
     plain,
     prepare_dbt_state,
@@ -165,6 +167,13 @@ async def test_code_lens_counts_assets_and_neighbours(client: LanguageClient, pr
 
 @pytest.mark.asyncio(loop_scope="function")
 async def test_asset_keys_in_yaml_hover_complete_and_go_to_their_producer(client: LanguageClient, project: Path):
+    # The manifest's vocabulary first (a dbt document whose selection warns once it is judged), so the
+    # hover is the model's, then the asset's, whatever order the workspace pass and the load finish in.
+    dbt = defs(project, "jaffle_shop")
+    project_line = '  project: "{{ context.project_root }}/dbt/jaffle_shop"\n'
+    await open_and_wait(client, dbt, dbt.read_text().replace(project_line, project_line + '  select: "tag:nope"\n'))
+    warned = [("dbt-selection", 5, 11, 5, 19, "The selection criterion 'tag:nope' does not match any enabled nodes")]
+    assert await diagnostics_until(client, dbt.as_uri(), warned) == warned
     path = defs(project, "research/ltv")
     uri = open_file(client, path)
     await loaded(client)
@@ -175,7 +184,9 @@ async def test_asset_keys_in_yaml_hover_complete_and_go_to_their_producer(client
             text_document=types.TextDocumentIdentifier(uri=uri), position=types.Position(line=line, character=8)
         )
     )
-    assert hover.contents.value.split("\n") == [
+    model, asset = hover.contents.value.split("\n\n---\n\n")
+    assert model.split("\n")[0] == "**dbt model** `customers` (`model.jaffle_shop.customers`)"
+    assert asset.split("\n") == [
         "**Asset** `customers`",
         "",
         "dbt model customers",
@@ -193,7 +204,12 @@ async def test_asset_keys_in_yaml_hover_complete_and_go_to_their_producer(client
             text_document=types.TextDocumentIdentifier(uri=uri), position=types.Position(line=line, character=8)
         )
     )
-    assert [(d.uri, d.range.start.line) for d in found] == [(defs(project, "jaffle_shop").as_uri(), 1)]
+    models = (project / "dbt" / "jaffle_shop" / "models").resolve()
+    assert [(d.uri, d.range.start.line) for d in found] == [
+        ((models / "customers.sql").as_uri(), 0),
+        ((models / "schema.yml").as_uri(), 3),
+        (defs(project, "jaffle_shop").as_uri(), 1),
+    ]
     typed = text.replace("    - orders\n", "    - orders\n    - stg\n")
     client.text_document_did_change(
         types.DidChangeTextDocumentParams(

@@ -98,8 +98,8 @@ RULES = (
         "dbt-selection",
         WARNING,
         "dbt selection matches nothing",
-        "a dbt `select`/`exclude`/`selector` that matches no node, judged by dagster-dbt's own selection (an error "
-        "for an invalid expression)",
+        "a dbt `select`/`exclude`/`selector` that matches no node, judged by dagster-dbt's own selection (error for "
+        "an invalid expression)",
     ),
     Rule(
         "unmatched-upstream",

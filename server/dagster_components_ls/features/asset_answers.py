@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Callable, Mapping
 from typing import Optional
@@ -9,11 +10,13 @@ from typing import Optional
 from lsprotocol import types
 
 from ..model.context import CheckContext
-from ..model.documents import ParsedFile
+from ..model.documents import ParsedFile, YamlDocument
 from ..model.loaded import Loaded
-from ..model.positions import LineIndex
+from ..model.positions import KeyPath, LineIndex
+from ..model.template_scope import template_scope
 from ..model.uris import to_path
-from .completion import complete
+from .completion import complete, envelope_of
+from .dbt_models import NO_MANIFESTS, Manifests, ReadText, model_definition, model_hover, node_field_completions
 from .dbt_selection import dbt_completions, dbt_hover
 from .definition import definition
 from .hover import hover
@@ -29,12 +32,17 @@ def complete_with_assets(
     loaded: Optional[Loaded],
     path: str,
     dbt: Optional[Mapping] = None,
+    manifests: Manifests = NO_MANIFESTS,
 ) -> types.CompletionList:
     """The schema's completions, with the loaded asset keys first where an asset key goes (no label
-    twice); inside a dbt selection, the manifest's vocabulary (`dbt`: the last dbt_selection answer)."""
+    twice); inside a dbt selection, the manifest's vocabulary (`dbt`: the last dbt_selection answer);
+    after `{{ node.` in a translation, the fields of the project's manifest nodes (`manifests`)."""
     selection = dbt_completions(parsed, offset, index, dbt)
     if selection is not None:
         return selection
+    fields = node_field_completions(parsed, offset, index, manifests, lambda d, p: _has_node(d, p, ctx))
+    if fields is not None:
+        return fields
     items = complete(parsed, offset, ctx, index, env)
     if loaded is not None:
         doc = parsed.document_at(offset)
@@ -52,18 +60,25 @@ def hover_with_assets(
     index: LineIndex,
     loaded: Optional[Loaded],
     dbt: Optional[Mapping] = None,
+    manifests: Manifests = NO_MANIFESTS,
 ) -> Optional[types.Hover]:
-    """On an asset key the load knows: the asset and where it is produced; on a dbt selection, what it
-    selects (`dbt`: the last dbt_selection answer); elsewhere the schema's hover."""
+    """On a dbt selection, what it selects (`dbt`: the last dbt_selection answer); on an asset key the
+    load knows: the asset and where it is produced, after the dbt model it is (`manifests`: the
+    project's) when it is one; elsewhere the schema's hover."""
     selection = dbt_hover(parsed, offset, index, dbt)
     if selection is not None:
         return selection
+    model = model_hover(parsed, offset, index, manifests, loaded)
     found = asset_at(parsed, offset, loaded) if loaded is not None else None
+    asset = None
     if found is not None:
         producer = loaded.assets[found[0]].get("producer") or {}  # type: ignore[union-attr]
         where = producer_text(producer, ctx.project_root)
-        return asset_hover(loaded, found[0], found[1], index, where)  # type: ignore[arg-type]
-    return hover(parsed, offset, ctx, index)
+        asset = asset_hover(loaded, found[0], found[1], index, where)  # type: ignore[arg-type]
+    if model is not None and asset is not None:
+        both = f"{model.contents.value}\n\n---\n\n{asset.contents.value}"  # type: ignore[union-attr]
+        return types.Hover(contents=types.MarkupContent(kind=types.MarkupKind.Markdown, value=both), range=model.range)
+    return model or asset or hover(parsed, offset, ctx, index)
 
 
 def producer_text(producer: Mapping, project_root: Optional[str]) -> Optional[str]:
@@ -77,16 +92,31 @@ def producer_text(producer: Mapping, project_root: Optional[str]) -> Optional[st
 
 
 def definition_with_assets(
-    parsed: ParsedFile, offset: int, ctx: CheckContext, index: LineIndex, loaded: Optional[Loaded], locate: Locate
+    parsed: ParsedFile,
+    offset: int,
+    ctx: CheckContext,
+    index: LineIndex,
+    loaded: Optional[Loaded],
+    locate: Locate,
+    manifests: Manifests = NO_MANIFESTS,
+    read: ReadText = lambda path: None,
 ) -> Optional[list[types.Location]]:
-    """On an asset key the load knows: the document producing it; elsewhere the schema's definition."""
+    """On a dbt model's name: its file and its schema entry; on an asset key the load knows: the
+    document producing it (after the model's files when it is one); elsewhere the schema's definition."""
+    model = model_definition(parsed, offset, manifests, loaded, read) or []
     found = asset_at(parsed, offset, loaded) if loaded is not None else None
     producer = loaded.assets[found[0]].get("producer") if found is not None else None  # type: ignore[union-attr]
-    if isinstance(producer, dict):
-        location = locate(producer["path"], producer.get("document"))
-        if location is not None:
-            return [types.Location(uri=location["uri"], range=_lsp_range(location["range"]))]
-    return definition(parsed, offset, ctx, index)
+    location = locate(producer["path"], producer.get("document")) if isinstance(producer, dict) else None
+    if location is not None:
+        return [*model, types.Location(uri=location["uri"], range=_lsp_range(location["range"]))]
+    return model or definition(parsed, offset, ctx, index)
+
+
+def _has_node(doc: YamlDocument, path: KeyPath, ctx: CheckContext) -> bool:
+    """Whether templates at this key path may read dbt's `node` (a translation of a dbt component)."""
+    # A half-typed document (an unclosed quote) is read block by block, as completion reads it.
+    scope = template_scope(dataclasses.replace(doc, value=envelope_of(doc)), ctx)
+    return scope is not None and "node" in scope.names_at(path)
 
 
 def _lsp_range(r: dict) -> types.Range:

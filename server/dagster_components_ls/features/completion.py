@@ -96,7 +96,7 @@ def complete(
     cursor = cursor_at(text, offset - doc.start)
     if cursor is None:
         return []
-    envelope = _envelope_of(doc)
+    envelope = envelope_of(doc)
     typename = envelope.get("type")
     component = resolve_type(typename.strip(), ctx) if isinstance(typename, str) else None
     request = _Request(doc, text, cursor, ctx, index, environ, envelope, component)
@@ -186,7 +186,7 @@ class _Request:
         return all(not line.strip() or line.lstrip().startswith(("#", "---")) for line in others.split("\n"))
 
 
-def _envelope_of(doc: YamlDocument) -> dict[str, Any]:
+def envelope_of(doc: YamlDocument) -> dict[str, Any]:
     """The document's top-level mapping; when it does not parse, each top-level block read on its own."""
     if isinstance(doc.value, dict):
         return doc.value

@@ -97,6 +97,16 @@ class Documents:
             self.disk_files[path] = cached
         return cached[1]
 
+    def text_at(self, path: str) -> Optional[str]:
+        """Any file's text (a dbt model, a schema file): the open document's, else the file on disk, else None."""
+        doc = self.get(from_path(Path(path)))
+        if doc is not None:
+            return doc.source
+        try:
+            return read_text(Path(path))
+        except (OSError, ValueError):
+            return None
+
     def document_location(self, path: str, document: Optional[int]) -> Optional[dict]:
         """{uri, range} of a document's first line (its open text, else the file on disk)."""
         from ..features.lineage import document_location

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Optional
 
+from ..features.dbt_models import Manifests
 from ..features.lineage import LineageState
 from ..model.context import CheckContext
 from ..model.registry import Registry
@@ -43,9 +44,26 @@ class ProjectState:
     """Set while a worker builds the registry (the cache could not answer): requests stop waiting for it."""
     bypass_cache: bool = False
     """The next registry read asks the worker whatever the cache holds (Reload Component Types)."""
+    dbt_vocabularies: dict[str, dict] = field(default_factory=dict)
+    """Manifest path -> its vocabulary (protocol.DbtVocabulary), from the last `dbt_selection` answer
+    that read it (an open dbt document's or the workspace pass's): what a `deps` of any document follows."""
+    dbt: Manifests = field(default_factory=Manifests)
+    """The same, indexed for hover, definition and completion (rebuilt when an answer arrives)."""
     unset_environment: Optional[str] = None
     """Why the project's environment cannot run the worker (no Dagster, no interpreter), while
     `registry` is the bundled snapshot: no worker-backed check, type lookup or load is attempted."""
+
+    def learn_dbt(self, answer: object) -> None:
+        """Keep the manifests' vocabularies of a `dbt_selection` answer, first: the newest one per manifest
+        and per dbt project (the stored state's manifest replaces target/manifest.json once prepared)."""
+        manifests = answer.get("manifests") if isinstance(answer, dict) else None
+        new = {p: v for p, v in manifests.items() if isinstance(v, dict)} if isinstance(manifests, dict) else {}
+        if not new:
+            return
+        dirs = {v.get("project_dir") for v in new.values()}
+        kept = {p: v for p, v in self.dbt_vocabularies.items() if p not in new and v.get("project_dir") not in dirs}
+        self.dbt_vocabularies = {**new, **kept}
+        self.dbt = Manifests.of(self.dbt_vocabularies.values())
 
     def background_worker(self) -> WorkerProcess:
         if self.worker is None:

@@ -172,6 +172,7 @@ class Publishing:
         dbt = answers.get(protocol.METHOD_DBT_SELECTION)
         if isinstance(dbt, dict):
             self.dbt[uri] = dbt
+            state.learn_dbt(dbt)
         self.changed(uri)
 
     def dbt_answer(self, uri: str) -> Optional[dict]:

@@ -207,10 +207,10 @@ async def on_completion(ls: ComponentsLanguageServer, params: types.CompletionPa
     snap = await ls.ready_snapshot(uri)
     if snap is None:
         return None
-    loaded = ls.projects.state_for(uri).lineage.loaded
-    dbt = ls.publishing.dbt_answer(uri)
-    position = snap.offset(params.position)
-    return complete_with_assets(snap.parsed, position, snap.ctx, snap.index, os.environ, loaded, str(to_path(uri)), dbt)
+    state = ls.projects.state_for(uri)
+    where = (snap.parsed, snap.offset(params.position), snap.ctx, snap.index)
+    loaded, dbt = state.lineage.loaded, ls.publishing.dbt_answer(uri)
+    return complete_with_assets(*where, os.environ, loaded, str(to_path(uri)), dbt, state.dbt)
 
 
 @server.feature(types.TEXT_DOCUMENT_HOVER)
@@ -218,9 +218,9 @@ async def on_hover(ls: ComponentsLanguageServer, params: types.HoverParams) -> O
     snap = await ls.ready_snapshot(params.text_document.uri)
     if snap is None:
         return None
-    loaded = ls.projects.state_for(params.text_document.uri).lineage.loaded
-    dbt = ls.publishing.dbt_answer(params.text_document.uri)
-    answer = hover_with_assets(snap.parsed, snap.offset(params.position), snap.ctx, snap.index, loaded, dbt)
+    state = ls.projects.state_for(params.text_document.uri)
+    dbt, offset = ls.publishing.dbt_answer(params.text_document.uri), snap.offset(params.position)
+    answer = hover_with_assets(snap.parsed, offset, snap.ctx, snap.index, state.lineage.loaded, dbt, state.dbt)
     return ls.names.with_instance_count(params.text_document.uri, params.position, answer)
 
 
@@ -291,9 +291,10 @@ async def on_definition(ls: ComponentsLanguageServer, params: types.DefinitionPa
     snap = await ls.ready_snapshot(params.text_document.uri)
     if snap is None:
         return None
-    loaded = ls.projects.state_for(params.text_document.uri).lineage.loaded
+    state = ls.projects.state_for(params.text_document.uri)
+    offset, locate, read = snap.offset(params.position), ls.documents.document_location, ls.documents.text_at
     return definition_with_assets(
-        snap.parsed, snap.offset(params.position), snap.ctx, snap.index, loaded, ls.documents.document_location
+        snap.parsed, offset, snap.ctx, snap.index, state.lineage.loaded, locate, state.dbt, read
     )
 
 

@@ -25,6 +25,7 @@ from ..model.documents import ParsedFile
 from ..model.positions import LineIndex
 from ..model.uris import from_path, to_path
 from ..project.discovery import component_files
+from ..worker import protocol
 from .documents import is_component_file
 
 if TYPE_CHECKING:
@@ -137,6 +138,8 @@ class WorkspaceChecks:
         checked = [(files[i][1], ctxs[i]) for i in todo]
         asked = [assets[i] for i in todo] if assets is not None else None
         found = await asyncio.to_thread(batch_answers, worker, stamp, checked, CALL_TIMEOUT_SECONDS, asked)
+        for answers in found:
+            state.learn_dbt(answers.get(protocol.METHOD_DBT_SELECTION))
         for i, answers in zip(todo, found):
             uri = files[i][0]
             # Opened meanwhile: the document's own diagnostics rule. Changed or gone: publish judges it.

@@ -36,6 +36,17 @@ def dbt_project(component: Any, root: Path) -> Any:
     return component._project_manager.get_project(_state_path(component, root))
 
 
+def source_project_dir(component: Any, project: Any) -> str:
+    """The dbt project's folder as the user writes it (absolute), not the stored state's copy the
+    build reads: where a model's file is edited. The copy's when the project has no folder of its
+    own on disk (a remote git project)."""
+    try:
+        written = Path(component._project_manager.get_project(None).project_dir)
+    except Exception:  # noqa: BLE001 - e.g. a remote project not cloned outside the state
+        written = Path(project.project_dir)
+    return str((written if written.is_dir() else Path(project.project_dir)).resolve())
+
+
 def _state_path(component: Any, root: Path) -> Path | None:
     try:
         from dagster.components.utils.project_paths import get_local_state_path

@@ -25,6 +25,8 @@ DEFAULTS = {"select": "fqn:*", "exclude": "", "selector": ""}
 MAX_SELECTED = 200
 ASSET_TYPES = ("model", "seed", "snapshot")  # dagster_dbt.utils.ASSET_RESOURCE_TYPES
 MAX_DESCRIPTION = 500
+MAX_COLUMNS = 50
+MAX_COLUMN_DESCRIPTION = 200
 
 
 def judge_documents(project_root: str, path: str, documents: list[dict[str, Any]]) -> protocol.DbtSelectionResult:
@@ -114,7 +116,7 @@ def _judge(
     if not manifest_path.is_file():
         return _without(doc.get("index"), "the dbt manifest is not prepared yet (the first load runs dbt parse)")
     manifest = read_manifest(manifest_path)
-    manifests.setdefault(str(manifest_path), vocabulary(manifest))
+    manifests.setdefault(str(manifest_path), vocabulary(manifest, adapter_dbt.source_project_dir(component, project)))
     values = {name: doc.get(name) if isinstance(doc.get(name), str) else None for name in DEFAULTS}
     select = adapter_dbt.selection_function(project, manifest)
 
@@ -183,30 +185,51 @@ def _message(e: BaseException) -> str:
     return " ".join(lines) or type(e).__name__
 
 
-def vocabulary(manifest: dict[str, Any]) -> protocol.DbtVocabulary:
-    """The names a selection can use, from the manifest: its nodes and sources, and its selectors."""
+def vocabulary(manifest: dict[str, Any], project_dir: str = "") -> protocol.DbtVocabulary:
+    """The names a selection can use, from the manifest: its nodes and sources, and its selectors; and
+    what a model's hover, definition and `node.` completion need (columns, files, and the fields of the
+    nodes a translation sees: models, seeds, snapshots)."""
     nodes: list[protocol.DbtNode] = []
+    fields: set[str] = set()
     for collection in ("nodes", "sources", "exposures", "metrics", "semantic_models", "saved_queries"):
         for unique_id, node in (manifest.get(collection) or {}).items():
-            config = node.get("config") or {}
-            nodes.append(
-                {
-                    "unique_id": unique_id,
-                    "name": node.get("name") or unique_id.rsplit(".", 1)[-1],
-                    "resource_type": node.get("resource_type") or unique_id.split(".", 1)[0],
-                    "package": node.get("package_name") or "",
-                    "path": node.get("original_file_path") or node.get("path") or "",
-                    "tags": sorted({*_strings(node.get("tags")), *_strings(config.get("tags"))}),
-                    "materialized": config.get("materialized"),
-                    "source_name": node.get("source_name"),
-                    "description": (node.get("description") or "")[:MAX_DESCRIPTION],
-                }
-            )
+            nodes.append(_node(unique_id, node))
+            if collection == "nodes" and isinstance(node, dict) and node.get("resource_type") in ASSET_TYPES:
+                fields.update(k for k in node if isinstance(k, str))
     selectors = [
         protocol.DbtSelector(name=name, description=(s.get("description") or "")[:MAX_DESCRIPTION])
         for name, s in (manifest.get("selectors") or {}).items()
     ]
-    return {"nodes": nodes, "selectors": selectors}
+    return {"nodes": nodes, "selectors": selectors, "node_fields": sorted(fields), "project_dir": project_dir}
+
+
+def _node(unique_id: str, node: dict[str, Any]) -> protocol.DbtNode:
+    config = node.get("config") or {}
+    return {
+        "unique_id": unique_id,
+        "name": node.get("name") or unique_id.rsplit(".", 1)[-1],
+        "resource_type": node.get("resource_type") or unique_id.split(".", 1)[0],
+        "package": node.get("package_name") or "",
+        "path": node.get("original_file_path") or node.get("path") or "",
+        "tags": sorted({*_strings(node.get("tags")), *_strings(config.get("tags"))}),
+        "materialized": config.get("materialized"),
+        "source_name": node.get("source_name"),
+        "description": (node.get("description") or "")[:MAX_DESCRIPTION],
+        "columns": _columns(node.get("columns")),
+        "original_file_path": node.get("original_file_path"),
+        "patch_path": node.get("patch_path"),
+    }
+
+
+def _columns(columns: Any) -> list[protocol.DbtColumn]:
+    """A node's documented columns, the first MAX_COLUMNS: `{"customer_id": {"name", "description", ...}}`."""
+    if not isinstance(columns, dict):
+        return []
+    found: list[protocol.DbtColumn] = []
+    for name, column in list(columns.items())[:MAX_COLUMNS]:
+        description = column.get("description") if isinstance(column, dict) else None
+        found.append({"name": str(name), "description": (description or "")[:MAX_COLUMN_DESCRIPTION]})
+    return found
 
 
 def _resource_type(unique_id: str, manifest: dict[str, Any]) -> str:

@@ -476,7 +476,10 @@ class LoadResult(TypedDict, total=False):
 #                  "kinds": {"model": 3, "seed": 2, "test": 16} | null,  # the whole selection by resource type
 #                  "error": null}],            # the whole selection's error (a selector with select)
 #     "manifests": {"/p/.../manifest.json": {"nodes": [{"unique_id", "name", "resource_type", "package",
-#                   "path", "tags", "materialized", "source_name", "description"}], "selectors": [...]}}}
+#                   "path", "tags", "materialized", "source_name", "description",
+#                   "columns": [{"name": "customer_id", "description": "..."}], "original_file_path": "models/customers.sql",
+#                   "patch_path": "jaffle_shop://models/schema.yml"}], "selectors": [...],
+#                   "node_fields": ["alias", "columns", "config", ...], "project_dir": "/p/dbt/jaffle_shop"}}}
 # A criterion's `error` is dbt's message ("'foo' is not a valid method name").
 class DbtCriterion(TypedDict):
     text: str
@@ -507,6 +510,11 @@ class DbtSelectionDocument(TypedDict):
     error: str | None
 
 
+class DbtColumn(TypedDict):
+    name: str
+    description: str
+
+
 class DbtNode(TypedDict):
     unique_id: str
     name: str
@@ -517,6 +525,12 @@ class DbtNode(TypedDict):
     materialized: str | None
     source_name: str | None
     description: str
+    columns: list[DbtColumn]
+    """The documented columns (first 50, descriptions cut at 200 characters)."""
+    original_file_path: str | None
+    """Relative to the vocabulary's project_dir: "models/customers.sql"."""
+    patch_path: str | None
+    """The schema file that documents it, as dbt writes it: "jaffle_shop://models/schema.yml"."""
 
 
 class DbtSelector(TypedDict):
@@ -527,6 +541,10 @@ class DbtSelector(TypedDict):
 class DbtVocabulary(TypedDict):
     nodes: list[DbtNode]
     selectors: list[DbtSelector]
+    node_fields: list[str]
+    """The top-level field names of the manifest's nodes (what `{{ node.x }}` may read in a translation)."""
+    project_dir: str
+    """The dbt project's folder (absolute): the nodes' paths are relative to it."""
 
 
 class DbtSelectionResult(TypedDict):

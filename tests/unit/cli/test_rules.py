@@ -10,8 +10,14 @@ ROW = re.compile(r"^\| `(?P<code>[a-z:<>-]+)` \| (?P<severity>[^|]+) \| (?P<when
 
 
 def _documented() -> dict[str, tuple[str, str]]:
+    """Code -> (default severity, when); a severity with a parenthesis (`warning (error for ...)`) has it
+    at the end of the rule's text."""
     rows = (ROW.match(line) for line in DOCS.read_text(encoding="utf-8").splitlines())
-    return {m["code"]: (m["severity"].strip(), m["when"].strip()) for m in rows if m}
+    out = {}
+    for m in filter(None, rows):
+        severity, _, other = m["severity"].strip().partition(" (")
+        out[m["code"]] = (severity, m["when"].strip() + (f" ({other}" if other else ""))
+    return out
 
 
 def test_every_documented_code_is_a_rule_with_its_severity_and_text():
