@@ -49,6 +49,8 @@ class Documents:
         self.server = server
         self.parsed: dict[str, tuple[int, ParsedFile, LineIndex]] = {}
         self.disk_files: dict[Path, tuple[tuple[int, int], ParsedFile]] = {}
+        self.path_uris: dict[Path, str] = {}
+        """Each path parse_path was asked for -> its URI (a workspace request asks for every file)."""
 
     def position_encoding(self) -> str:
         return self.server.workspace.position_encoding or types.PositionEncodingKind.Utf16
@@ -79,7 +81,7 @@ class Documents:
 
     def parse_path(self, path: Path) -> ParsedFile:
         """An open document's current text, else the file on disk (cached by modification time)."""
-        uri = from_path(path)
+        uri = self.path_uris.get(path) or self.path_uris.setdefault(path, from_path(path))
         if self.get(uri) is not None:
             return self.parse(uri)[1]
         try:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Optional
 
@@ -28,6 +29,8 @@ log = logging.getLogger(__name__)
 
 REFRESH_POLL_SECONDS = 2.0
 REGISTRY_TIMEOUT_SECONDS = 180.0
+WALK_REUSE_SECONDS = 3.0
+"""How long workspace_files reuses its walk of the folders when no watched file was created or deleted."""
 LINEAGE_IGNORED_DIRS = frozenset({"target", "logs", "dbt_packages", "node_modules", "__pycache__", ".venv"})
 
 
@@ -61,6 +64,8 @@ class Projects:
         self.states: dict[Optional[Path], ProjectState] = {}
         self.owners: dict[str, Optional[projects.Project]] = {}
         self.poller: Optional[asyncio.Task] = None
+        self.walk: Optional[tuple[float, tuple[Path, ...], list[Path], list[Path]]] = None
+        """workspace_files' last walk: (when, the folders walked, the component files, the defs folders)."""
 
     def warm_up(self) -> None:
         """Start reading the registries of the workspace's projects before any document opens."""
@@ -291,19 +296,34 @@ class Projects:
         return referenced_types(parse_path(path) for path in projects.component_files(Path(project_root)))
 
     def workspace_files(self) -> tuple[list[tuple[Path, ParsedFile]], list[Path]]:
-        """Every component file under the workspace folders (open ones as edited), and the defs folders."""
+        """Every component file under the workspace folders (open ones as edited), and the defs folders. The
+        walk of the folders is reused for WALK_REUSE_SECONDS (a burst of requests: references, highlight,
+        rename) unless a watched file was created or deleted meanwhile; each file is parsed afresh (cached
+        by modification time)."""
         folders = [to_path(f.uri) for f in self.server.workspace.folders.values()]
         folders += [state.project.root for state in self.states.values() if state.project]
-        files: dict[Path, ParsedFile] = {}
+        key = tuple(sorted(set(folders), key=lambda f: (len(f.parts), str(f))))  # a folder before those inside it
+        walk = self.walk
+        if walk is None or walk[1] != key or time.monotonic() - walk[0] > WALK_REUSE_SECONDS:
+            walk = self.walk = (time.monotonic(), key, *self._walk_folders(key))
+        parse_path = self.server.documents.parse_path
+        return [(path, parse_path(path)) for path in walk[2]], list(walk[3])
+
+    def _walk_folders(self, folders: tuple[Path, ...]) -> tuple[list[Path], list[Path]]:
+        paths: set[Path] = set()
         roots: list[Path] = []
         walked: list[Path] = []
-        for folder in sorted(set(folders), key=lambda f: (len(f.parts), str(f))):  # a folder before those inside it
+        for folder in folders:
             if any(folder == w or w in folder.parents for w in walked):
                 continue  # a project root inside a workspace folder: walked already
             walked.append(folder)
             for project in projects.find_projects(folder):
                 if project.defs_dir is not None:
                     roots.append(project.defs_dir)
-            for path in projects.component_files(folder):
-                files.setdefault(path, self.server.documents.parse_path(path))
-        return sorted(files.items()), roots
+            paths.update(projects.component_files(folder))
+        return sorted(paths), roots
+
+    def forget_walk(self, changes: Sequence[types.FileEvent]) -> None:
+        """A watched file created or deleted: the next workspace_files walks the folders again."""
+        if any(change.type != types.FileChangeType.Changed for change in changes):
+            self.walk = None

@@ -194,6 +194,7 @@ def on_save(ls: ComponentsLanguageServer, params: types.DidSaveTextDocumentParam
 
 @server.feature(types.WORKSPACE_DID_CHANGE_WATCHED_FILES)
 def on_watched_files(ls: ComponentsLanguageServer, params: types.DidChangeWatchedFilesParams) -> None:
+    ls.projects.forget_walk(params.changes)
     ls.projects.changed_code([change.uri for change in params.changes])
     ls.workspace_checks.files_changed([change.uri for change in params.changes])
 
