@@ -18,9 +18,10 @@ from typing import TYPE_CHECKING, Optional
 
 from lsprotocol import types
 
-from ..checks.background import CALL_TIMEOUT_SECONDS, DBT_SELECTION, Answers, batch_answers
+from ..checks.background import CALL_TIMEOUT_SECONDS, DBT_SELECTION, Answers, Failed, batch_answers
 from ..checks.pipeline import file_problems
 from ..features.diagnostic_reports import WorkspaceItem, workspace_items
+from ..model.context import CheckContext
 from ..model.documents import ParsedFile
 from ..model.positions import LineIndex
 from ..model.uris import from_path, to_path
@@ -127,11 +128,7 @@ class WorkspaceChecks:
         # A file whose text, registry and loaded assets are those of its kept answers is not asked again (a
         # pass after each load would otherwise read every file's cached answers); a dbt file always is (its
         # selection is judged on the manifest the load prepared).
-        todo = [
-            i
-            for i, ((uri, parsed), ctx) in enumerate(zip(files, ctxs))
-            if self.answers.get(uri, (None,))[0] != keys[i] or DBT_SELECTION.request(parsed, ctx, None)["documents"]
-        ]
+        todo = [i for i, ((uri, parsed), ctx) in enumerate(zip(files, ctxs)) if self._ask(uri, keys[i], parsed, ctx)]
         if not todo:
             return
         worker = state.background_worker()
@@ -146,6 +143,14 @@ class WorkspaceChecks:
             if self.server.documents.get(uri) is None and state.fingerprint == stamp:
                 self.answers[uri] = (keys[i], answers)
                 self.publish(uri, state)
+
+    def _ask(self, uri: str, key: tuple[str, str, str], parsed: ParsedFile, ctx: CheckContext) -> bool:
+        """Whether a closed file's worker checks must run: its kept answers are of another key, or one of
+        them is a failed call (it may not fail again), or it has a dbt document."""
+        kept = self.answers.get(uri)
+        if kept is None or kept[0] != key or any(isinstance(a, Failed) for a in kept[1].values()):
+            return True
+        return bool(DBT_SELECTION.request(parsed, ctx, None)["documents"])
 
     async def idle(self) -> None:
         """Returns once no open document's worker-backed check is pending or running."""
