@@ -186,6 +186,23 @@ class Session:
                 raise TimeoutError("the server did not get there in time")
             await asyncio.sleep(0.02)
 
+    def save(self, path: Path, text: str) -> float:
+        """`text` written to `path` and didSave sent, as an editor saves; when."""
+        path.write_text(text)
+        saved = time.perf_counter()
+        self.client.text_document_did_save(
+            types.DidSaveTextDocumentParams(text_document=types.TextDocumentIdentifier(uri=path.as_uri()))
+        )
+        return saved
+
+    def flagged(self, since: float, word: str) -> set[str]:
+        """The URIs published since `since` with a diagnostic whose message holds `word`."""
+        return {
+            uri
+            for at, uri, diagnostics in self.published
+            if at >= since and any(word in d.message for d in diagnostics)
+        }
+
     def published_uris(self, since: float = 0.0) -> set[str]:
         return {uri for at, uri, _ in self.published if at >= since}
 
@@ -346,39 +363,15 @@ async def run(files: int, projects: int, requests: int) -> None:
         widget = roots[0] / "src" / roots[0].name / "components" / "widget.py"
         instances_0 = {p.as_uri() for p in (roots[0] / "src" / roots[0].name / "defs").rglob("defs.yaml")}
         retired_0 = {p.as_uri() for p in (roots[0] / "src" / roots[0].name / "defs").rglob("w???5/defs.yaml")}
-        widget.write_text(widget.read_text().replace(NO_RETIRED, RETIRED_5))
-        tightened = time.perf_counter()
-        session.client.text_document_did_save(
-            types.DidSaveTextDocumentParams(text_document=types.TextDocumentIdentifier(uri=widget.as_uri()))
-        )
-
-        def retired() -> set[str]:
-            return {
-                uri
-                for at, uri, diagnostics in session.published
-                if at >= tightened and any("retired" in d.message for d in diagnostics)
-            }
-
-        await session.until(lambda: retired_0 <= retired())
+        tightened = session.save(widget, widget.read_text().replace(NO_RETIRED, RETIRED_5))
+        await session.until(lambda: retired_0 <= session.flagged(tightened, "retired"))
         validator_took = time.perf_counter() - tightened
-        wrongly = retired() - retired_0
+        wrongly = session.flagged(tightened, "retired") - retired_0
 
         # The platform engineer's loop, 2: a required field added to project 0's component, saved.
         await session.quiet()
-        widget.write_text(widget.read_text().replace(REQUIRED_FIELD, NEW_REQUIRED_FIELD))
-        changed = time.perf_counter()
-        session.client.text_document_did_save(
-            types.DidSaveTextDocumentParams(text_document=types.TextDocumentIdentifier(uri=widget.as_uri()))
-        )
-
-        def flagged() -> set[str]:
-            return {
-                uri
-                for at, uri, diagnostics in session.published
-                if at >= changed and any("owner_team" in d.message for d in diagnostics)
-            }
-
-        await session.until(lambda: instances_0 <= flagged())
+        changed = session.save(widget, widget.read_text().replace(REQUIRED_FIELD, NEW_REQUIRED_FIELD))
+        await session.until(lambda: instances_0 <= session.flagged(changed, "owner_team"))
         recheck_took = time.perf_counter() - changed
         await session.stop()
     finally:
