@@ -229,7 +229,8 @@ def _registry(params: dict[str, Any], progress: Progress) -> protocol.RegistryRe
             excluded[failed.step.name] = failed.message
 
 
-def _validate(params: dict[str, Any], progress: Progress) -> protocol.ValidateResult:
+def _document_params(params: dict[str, Any]) -> tuple[Any, list[dict[str, Any]], float]:
+    """`project_root`, `documents` and `seconds_per_document` of a per-document request, checked."""
     project_root = params.get("project_root")
     documents = params.get("documents")
     if project_root is not None and not isinstance(project_root, str):
@@ -241,6 +242,11 @@ def _validate(params: dict[str, Any], progress: Progress) -> protocol.ValidateRe
     seconds = params.get("seconds_per_document", protocol.SECONDS_PER_DOCUMENT)
     if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or seconds <= 0:
         raise BadRequest("seconds_per_document must be a positive number")
+    return project_root, documents, float(seconds)
+
+
+def _validate(params: dict[str, Any], progress: Progress) -> protocol.ValidateResult:
+    project_root, documents, seconds = _document_params(params)
     adapter.preload(tuple(d["type"] for d in documents))  # e.g. dagster_dbt once, not 2 s per call
     _preload_project_imports(project_root, float(seconds) / 4)
     # A document that hangs or ends the process stops the child where it is: validate again without
@@ -275,17 +281,7 @@ def _validate(params: dict[str, Any], progress: Progress) -> protocol.ValidateRe
 
 
 def _render(params: dict[str, Any], progress: Progress) -> dict[str, Any]:
-    project_root = params.get("project_root")
-    documents = params.get("documents")
-    if project_root is not None and not isinstance(project_root, str):
-        raise BadRequest("project_root must be a string or null")
-    if not isinstance(documents, list) or not all(
-        isinstance(d, dict) and isinstance(d.get("type"), str) for d in documents
-    ):
-        raise BadRequest("documents must be a list of objects, each with a `type` string")
-    seconds = params.get("seconds_per_document", protocol.SECONDS_PER_DOCUMENT)
-    if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or seconds <= 0:
-        raise BadRequest("seconds_per_document must be a positive number")
+    project_root, documents, seconds = _document_params(params)
     env_values = params.get("env_values") is True
     adapter.preload(tuple(d["type"] for d in documents))
     # As validate: a document that hangs or ends the process is left out, and the call runs again.
