@@ -9,7 +9,7 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-from e2e_support import REPO
+from e2e_support import DAGSTER_VERSION, REPO
 
 CACHE = os.environ.get("DAGSTER_COMPONENTS_LS_TEST_CACHE", "/tmp/dagster-components-ls-test-cache")
 
@@ -95,7 +95,8 @@ def test_json_report_counts_the_examples_types_owners_and_policy_findings(tmp_pa
             },
         },
     )
-    assert report["findings"]["errors"] + report["findings"]["warnings"] == 18
+    # Dagster 1.11 judges the examples' 1.13 templates (`context`) differently: see test_check.CONTEXT_UNKNOWN.
+    assert report["findings"]["errors"] + report["findings"]["warnings"] == (18 if DAGSTER_VERSION >= (1, 13) else 19)
 
 
 def hostile_project(root: Path) -> Path:

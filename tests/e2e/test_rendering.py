@@ -9,7 +9,9 @@ from pathlib import Path
 import pytest
 import pytest_lsp
 from e2e_support import (
+    DAGSTER_VERSION,
     EXAMPLES,
+    PROJECT_ROOT_TEMPLATE,
     SERVER_COMMAND,
     SHARED_CACHE,
     SHOP_SKELETON,
@@ -28,6 +30,10 @@ from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
 ANALYTICS = EXAMPLES / "acme_analytics"
 REPORTS = defs(ANALYTICS, "reports")
 JAFFLE = defs(ANALYTICS, "jaffle_shop")
+JAFFLE_TEXT = JAFFLE.read_text().replace("{{ context.project_root }}", PROJECT_ROOT_TEMPLATE)
+"""The dbt document as the Dagster under test writes its project root (1.11 and 1.12 have no `context`)."""
+PROJECT_END = JAFFLE_TEXT.split("\n")[4].rindex('"') + 1
+"""Where the `project:` value ends, and its hint goes."""
 UNDECLARED = EXAMPLES / "broken" / "undeclared_env_var" / "defs.yaml"
 UNKNOWN_NAME = EXAMPLES / "broken" / "unknown_template_variable" / "defs.yaml"
 SECRET = "s3://acme-reports-secret"
@@ -126,8 +132,8 @@ async def test_hints_say_unset_and_warn_for_an_env_var_without_default(client: L
 @pytest.mark.asyncio(loop_scope="function")
 async def test_hints_show_the_project_root_shortened_and_run_time_names(client: LanguageClient):
     root = str(ANALYTICS / "dbt" / "jaffle_shop")
-    assert await hints(client, JAFFLE) == [
-        (4, 55, "→ " + root[:19] + "…" + root[-20:], root),
+    assert await hints(client, JAFFLE, JAFFLE_TEXT) == [
+        (4, PROJECT_END, "→ " + root[:19] + "…" + root[-20:], root),
         (
             9,
             63,
@@ -142,6 +148,9 @@ async def test_a_template_that_raises_is_a_hint_at_its_value(client: LanguageCli
     message = (
         "UndefinedError: 'contxt' not found in scope, available scope is: env, dg, datetime, "
         "automation_condition, context, project_root, load_component_at_path, build_defs_at_path"
+        if DAGSTER_VERSION >= (1, 13)
+        else "UndefinedError: 'contxt' not found in scope, available scope is: env, "
+        "automation_condition, project_root, load_component_at_path, build_defs_at_path"
     )
     assert await hints(client, UNKNOWN_NAME) == [(5, 54, "⚠ UndefinedError: 'co…, build_defs_at_path", message)]
 
@@ -185,7 +194,7 @@ async def test_the_resolved_view_of_a_document_with_template_vars(client: Langua
 
 @pytest.mark.asyncio(loop_scope="function")
 async def test_the_resolved_view_of_the_dbt_project_keeps_run_time_templates(client: LanguageClient):
-    assert await resolved(client, JAFFLE) == {
+    assert await resolved(client, JAFFLE, JAFFLE_TEXT) == {
         "text": (
             "type: dagster_dbt.DbtProjectComponent\n"
             "attributes:\n"

@@ -47,9 +47,8 @@ def _load_scope(context: Any) -> dict[str, Any]:
     """What `Component.load` adds to the scope of a Resolvable component (it builds it inline)."""
     try:
         from dagster.components.resolved.scopes import DeprecatedScope, LoadContextScope
-    except ImportError:  # 1.11, 1.12: plain names
+    except ImportError:  # 1.11, 1.12: plain names (`with_rendering_scope` adds `project_root` itself)
         return {
-            "project_root": str(context.project_root),
             "load_component_at_path": context.load_component_at_path,
             "build_defs_at_path": context.build_defs_at_path,
         }
@@ -68,9 +67,9 @@ def with_env(resolution: Any, recorder: EnvRecorder, values: bool) -> Any:
     """The context with an `env` that records what it reads; with `values` False a set variable reads
     as `${NAME}` (its value never leaves the worker), an unset one as Dagster reads it (None, the
     default, or Dagster's error for `env('X')` without one)."""
-    from dagster.components.resolved.scopes import EnvScope
+    env_scope: type = type(resolution.scope["env"])  # Dagster's EnvScope, whichever module holds it (it moved in 1.12)
 
-    class RecordingEnv(EnvScope):
+    class RecordingEnv(env_scope):  # type: ignore[valid-type,misc]
         def __call__(self, key: str, default: Any = ...) -> Any:
             recorder.used.append(EnvUse(str(key), key in os.environ, default is not ...))
             if key in os.environ and not values:
