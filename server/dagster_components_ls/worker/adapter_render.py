@@ -69,7 +69,7 @@ def with_env(resolution: Any, recorder: EnvRecorder, values: bool) -> Any:
     default, or Dagster's error for `env('X')` without one)."""
     env_scope: type = type(resolution.scope["env"])  # Dagster's EnvScope, whichever module holds it (it moved in 1.12)
 
-    class RecordingEnv(env_scope):  # type: ignore[valid-type,misc]
+    class RecordingEnv(env_scope):
         def __call__(self, key: str, default: Any = ...) -> Any:
             recorder.used.append(EnvUse(str(key), key in os.environ, default is not ...))
             if key in os.environ and not values:
