@@ -8,12 +8,10 @@ from pathlib import Path
 import pytest
 import pytest_lsp
 from e2e_support import (
-    DAGSTER_VERSION,
-    PROJECT_ROOT_TEMPLATE,
     copy_example,
     defs,
     diagnostics_until,
-    for_this_dagster,
+    judges_dbt_selections,
     open_and_wait,
     prepare_dbt_state,
     server_config,
@@ -24,17 +22,13 @@ from pytest_lsp import LanguageClient
 
 from dagster_components_ls.project.worker_client import WorkerProcess
 
-pytestmark = pytest.mark.skipif(
-    DAGSTER_VERSION < (1, 13),
-    reason="selections are judged through the component's project manager (dagster-dbt 0.28 and newer); "
-    "not yet on dagster-dbt 0.27 (Dagster 1.11)",
-)
-PROJECT_LINE = f'  project: "{PROJECT_ROOT_TEMPLATE}/dbt/jaffle_shop"\n'
+pytestmark = judges_dbt_selections
+PROJECT_LINE = '  project: "{{ context.project_root }}/dbt/jaffle_shop"\n'
 
 
 @pytest.fixture(scope="module")
 def project(tmp_path_factory):
-    return prepare_dbt_state(for_this_dagster(copy_example("acme_analytics", tmp_path_factory.mktemp("dbtsel"))))
+    return prepare_dbt_state(copy_example("acme_analytics", tmp_path_factory.mktemp("dbtsel")))
 
 
 @pytest_lsp.fixture(config=server_config())
@@ -176,7 +170,7 @@ async def test_hover_and_completion_inside_a_selection_answer_from_the_manifest(
 @pytest.fixture
 def own_project(tmp_path):
     """A copy of its own, whose dbt project the test changes."""
-    return prepare_dbt_state(for_this_dagster(copy_example("acme_analytics", tmp_path)))
+    return prepare_dbt_state(copy_example("acme_analytics", tmp_path))
 
 
 @pytest_lsp.fixture(config=server_config())

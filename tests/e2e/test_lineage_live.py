@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 import pytest_lsp
 from e2e_support import (
-    DAGSTER_VERSION,
     DBT_EDGES,
     DBT_MODELS,
     PROJECT_ROOT_TEMPLATE,
@@ -18,6 +17,7 @@ from e2e_support import (
     defs,
     diagnostics_until,
     for_this_dagster,
+    judges_dbt_selections,
     lineage,
     loaded,
     open_and_wait,
@@ -166,7 +166,7 @@ async def test_code_lens_counts_assets_and_neighbours(client: LanguageClient, pr
     ]
 
 
-@pytest.mark.skipif(DAGSTER_VERSION < (1, 13), reason="dbt selections are judged on dagster-dbt 0.28 and newer")
+@judges_dbt_selections
 @pytest.mark.asyncio(loop_scope="function")
 async def test_asset_keys_in_yaml_hover_complete_and_go_to_their_producer(client: LanguageClient, project: Path):
     # The manifest's vocabulary first (a dbt document whose selection warns once it is judged), so the

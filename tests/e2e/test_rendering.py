@@ -11,12 +11,12 @@ import pytest_lsp
 from e2e_support import (
     DAGSTER_VERSION,
     EXAMPLES,
-    PROJECT_ROOT_TEMPLATE,
     SERVER_COMMAND,
     SHARED_CACHE,
     SHOP_SKELETON,
     TIMEOUT,
     defs,
+    for_this_dagster_text,
     open_and_wait,
     open_file,
     start_session,
@@ -30,7 +30,7 @@ from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
 ANALYTICS = EXAMPLES / "acme_analytics"
 REPORTS = defs(ANALYTICS, "reports")
 JAFFLE = defs(ANALYTICS, "jaffle_shop")
-JAFFLE_TEXT = JAFFLE.read_text().replace("{{ context.project_root }}", PROJECT_ROOT_TEMPLATE)
+JAFFLE_TEXT = for_this_dagster_text(JAFFLE.read_text())
 """The dbt document as the Dagster under test writes its project root (1.11 and 1.12 have no `context`)."""
 PROJECT_END = JAFFLE_TEXT.split("\n")[4].rindex('"') + 1
 """Where the `project:` value ends, and its hint goes."""

@@ -67,7 +67,7 @@ def with_env(resolution: Any, recorder: EnvRecorder, values: bool) -> Any:
     """The context with an `env` that records what it reads; with `values` False a set variable reads
     as `${NAME}` (its value never leaves the worker), an unset one as Dagster reads it (None, the
     default, or Dagster's error for `env('X')` without one)."""
-    env_scope: type = type(resolution.scope["env"])  # Dagster's EnvScope, whichever module holds it (it moved in 1.12)
+    env_scope: type = type(resolution.scope["env"])  # Dagster's EnvScope, whichever module holds it (it moved in 1.13)
 
     class RecordingEnv(env_scope):
         def __call__(self, key: str, default: Any = ...) -> Any:
